@@ -1,0 +1,31 @@
+# Top-level wrapper around CMake.
+#   make            release build into build/ (binaries in build/bin/)
+#   make run        install missing packages, build, start the demo
+#   make test       install test packages, build with ASan+UBSan into build-asan/, run CTest
+#   make fuzz       build the libFuzzer targets into build-fuzz/
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps run test test-valgrind fuzz bench clean format
+
+all:
+	@./scripts/install-deps build >/dev/null 2>&1 || ./scripts/install-deps build
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build -j $(JOBS)
+
+run:
+	./scripts/install-deps run
+	$(MAKE) all
+	./scripts/demo
+
+test:
+	./scripts/install-deps test
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCERTMAP_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf build build-asan build-fuzz build-valgrind
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,180 @@
+/* fileio.c - atomic writes, whole-file reads and advisory locks. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *
+fileio_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+    ssize_t n;
+
+    while (len > 0) {
+        n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int
+fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                    struct certmap_error *err)
+{
+    char tmp[4096];
+    char *dir = NULL;
+    int fd = -1, dfd = -1, ret = -1;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "path too long");
+    dir = fileio_dirname(path);
+    if (dir == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot create: %s",
+                          strerror(errno));
+        goto out;
+    }
+    /* open() applies the umask; the mode asked for is the mode wanted. */
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot write: %s",
+                          strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot write: %s",
+                          strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot replace: %s",
+                          strerror(errno));
+        goto out;
+    }
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        /* The rename happened; only its durability is in doubt. */
+        certmap_error_set(err, CERTMAP_ERR_IO, dir, 0, NULL, NULL, "cannot sync directory: %s",
+                          strerror(errno));
+        goto out_done;
+    }
+    ret = 0;
+out_done:
+    if (dfd >= 0)
+        close(dfd);
+    free(dir);
+    return ret;
+out:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(dir);
+    return ret;
+}
+
+int
+fileio_read(const char *path, char **data, size_t *len, size_t max, struct certmap_error *err)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t n;
+    int fd, ret = -1;
+
+    if (max == 0)
+        max = (size_t)256 << 20;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open: %s",
+                                 strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "not a regular file");
+        goto out;
+    }
+    if ((size_t)st.st_size > max) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                          "file too large (%lld bytes, limit %zu)", (long long)st.st_size, max);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    while (got < (size_t)st.st_size) {
+        n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot read: %s",
+                              strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    buf = NULL;
+    ret = 0;
+out:
+    free(buf);
+    close(fd);
+    return ret;
+}
+
+int
+fileio_lock(const char *lock_path, struct certmap_error *err)
+{
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, lock_path, 0, NULL, NULL,
+                                 "cannot open lock file: %s", strerror(errno));
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        certmap_error_set(err, CERTMAP_ERR_IO, lock_path, 0, NULL, NULL, "cannot lock: %s",
+                          strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void
+fileio_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* closing drops the flock */
+}

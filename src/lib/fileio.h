@@ -1,0 +1,39 @@
+/*
+ * fileio.h - durable file writes and advisory locks shared by the
+ * configuration commit, the key file and the accounts file.
+ */
+#ifndef CERTMAP_FILEIO_H
+#define CERTMAP_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "certmap/error.h"
+
+/*
+ * Replaces path with data atomically: writes "<path>.tmp.<pid>" with the given
+ * mode, fsyncs it, renames it over path and fsyncs the directory.  On any
+ * failure the temp file is removed and path is untouched.  0, or -1 and err.
+ */
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                        struct certmap_error *err);
+
+/*
+ * Reads a whole file into a malloc'd NUL-terminated buffer (*len excludes the
+ * NUL).  max bounds the size (0: 256 MiB).  0, or -1 and err.
+ */
+int fileio_read(const char *path, char **data, size_t *len, size_t max, struct certmap_error *err);
+
+/*
+ * Takes an exclusive flock on lock_path (created 0600 when missing), waiting
+ * for other holders.  Returns the descriptor, or -1 and err.
+ */
+int fileio_lock(const char *lock_path, struct certmap_error *err);
+
+/* Releases a lock from fileio_lock(). -1 is ignored. */
+void fileio_unlock(int fd);
+
+/* Directory part of path into a malloc'd string ("." when none). NULL on allocation failure. */
+char *fileio_dirname(const char *path);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * mapping.h - the one-to-one mapping index.
+ *
+ * An immutable table, built once per configuration snapshot and scope
+ * (effective oneToOneMappings of one location), from certificate DER to the
+ * mapping.  Lookup hashes the DER once and compares the full bytes, so two
+ * certificates never match on a hash alone.  Safe for concurrent readers once
+ * built.
+ */
+#ifndef CERTMAP_MAPPING_H
+#define CERTMAP_MAPPING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "certmap/error.h"
+
+struct mapping {
+    const unsigned char *der; /* canonical DER of the certificate (owned by the index) */
+    size_t der_len;
+    unsigned char sha256[32]; /* fingerprint of der */
+    const char *user;         /* userName (owned by the index) */
+    const char *password;     /* decrypted password (owned, wiped on free) */
+    bool enabled;             /* disabled mappings never match */
+    const char *file;         /* source file:line of the <add> */
+    unsigned line;
+};
+
+struct mapping_index;
+
+/* A new empty index sized for about hint entries; NULL on allocation failure. */
+struct mapping_index *mapping_index_new(size_t hint);
+
+/*
+ * Copies m (der, user, password, file) into the index.  A second entry with
+ * the same DER is an error naming both lines.  0, or -1 and err filled.
+ */
+int mapping_index_add(struct mapping_index *idx, const struct mapping *m, struct certmap_error *err);
+
+/* Number of entries (enabled or not). */
+size_t mapping_index_count(const struct mapping_index *idx);
+
+/* The enabled mapping for this DER, or NULL.  Borrowed, valid while the index lives. */
+const struct mapping *mapping_index_lookup(const struct mapping_index *idx,
+                                           const unsigned char *der, size_t der_len);
+
+/* The mapping (enabled or not) whose DER hashes to this SHA-256, or NULL. */
+const struct mapping *mapping_index_find_sha256(const struct mapping_index *idx,
+                                                const unsigned char sha256[32]);
+
+/* Frees the index, wiping passwords. NULL is ignored. */
+void mapping_index_free(struct mapping_index *idx);
+
+#endif

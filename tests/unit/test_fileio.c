@@ -1,0 +1,86 @@
+/* Unit tests for fileio.c and error.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "certmap/error.h"
+#include "fileio.h"
+#include "fixture.h"
+
+static void
+test_format_full_location(void **state)
+{
+    struct certmap_error err;
+    char buf[2048];
+
+    (void)state;
+    certmap_error_set(&err, CERTMAP_ERR_INVALID, "applicationHost.config", 42, "access",
+                      "sslFlags", "unknown flag \"%s\"", "SslReqCert");
+    assert_string_equal(certmap_error_format(&err, buf, sizeof(buf)),
+                        "applicationHost.config:42: <access> sslFlags: unknown flag \"SslReqCert\"");
+    certmap_error_set(&err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL, "plain");
+    assert_string_equal(certmap_error_format(&err, buf, sizeof(buf)), "plain");
+}
+
+static void
+test_diags_count_errors(void **state)
+{
+    struct certmap_diags d = {0};
+    struct certmap_error err;
+    int i;
+
+    (void)state;
+    certmap_error_set(&err, CERTMAP_ERR_INVALID, "f", 1, NULL, NULL, "x");
+    for (i = 0; i < 20; i++)
+        assert_int_equal(certmap_diags_add(&d, i % 2 ? CERTMAP_SEV_NOTE : CERTMAP_SEV_ERROR, &err), 0);
+    assert_int_equal(d.count, 20);
+    assert_int_equal(d.errors, 10);
+    certmap_diags_free(&d);
+    assert_int_equal(d.count, 0);
+}
+
+static void
+test_atomic_write_replaces_and_sets_mode(void **state)
+{
+    char *dir = fixture_tmpdir();
+    char path[1024], *data = NULL;
+    size_t len = 0;
+    struct certmap_error err = {0};
+    struct stat st;
+
+    (void)state;
+    assert_non_null(dir);
+    snprintf(path, sizeof(path), "%s/f", dir);
+    assert_int_equal(fileio_write_atomic(path, "one", 3, 0600, &err), 0);
+    assert_int_equal(fileio_write_atomic(path, "second", 6, 0600, &err), 0);
+    assert_int_equal(fileio_read(path, &data, &len, 0, &err), 0);
+    assert_int_equal(len, 6);
+    assert_string_equal(data, "second");
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    free(data);
+    /* A directory that does not exist: error names the file, nothing left behind. */
+    snprintf(path, sizeof(path), "%s/missing/f", dir);
+    assert_int_equal(fileio_write_atomic(path, "x", 1, 0600, &err), -1);
+    assert_int_equal(err.kind, CERTMAP_ERR_IO);
+    assert_non_null(strstr(err.file, "missing"));
+    fixture_rmtree(dir);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_full_location),
+        cmocka_unit_test(test_diags_count_errors),
+        cmocka_unit_test(test_atomic_write_replaces_and_sets_mode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
