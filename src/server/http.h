@@ -1,0 +1,248 @@
+/*
+ * http.h - strict HTTP/1.1 request parser of certmapd (RFC 9110, RFC 9112).
+ *
+ * The parser never allocates and never copies: every pointer it returns
+ * points into the caller's buffer (the one exception, a static "/", is named
+ * below), and stays valid as long as that buffer is neither freed nor moved.
+ * It is strict on purpose: whatever could be read two ways by two HTTP
+ * implementations (the root of request smuggling) is an error, and the
+ * caller answers it and closes the connection.
+ *
+ * Choices stricter than RFC 9112, taken for unambiguous framing:
+ *  - Lines end with CRLF only.  A bare LF (which RFC 9112 lets a recipient
+ *    accept) and a bare CR are both 400.
+ *  - Exactly one SP between the three parts of the request line.
+ *  - The request target holds only the characters RFC 3986 allows in a URI
+ *    (no raw space, CTL, byte >= 0x80, '#', '"', '<', '>', '\\', '^', '`',
+ *    '{', '|', '}'); anything else is 400.
+ *  - No whitespace anywhere in a chunk-size line (RFC 9112 allows BWS around
+ *    ';' in chunk extensions).
+ * Empty lines (CRLF) before the request line are skipped, as RFC 9112 §2.2
+ * recommends; they count toward the request-line limit and head_len.
+ */
+#ifndef CERTMAP_SERVER_HTTP_H
+#define CERTMAP_SERVER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Storage in struct http_request; limits.max_headers is clamped to it. */
+#define HTTP_MAX_HEADERS 128
+
+/* Defaults of struct http_limits (http_limits_default()). */
+#define HTTP_DEFAULT_MAX_REQUEST_LINE 8192
+#define HTTP_DEFAULT_MAX_HEADER_BYTES 16384
+#define HTTP_DEFAULT_MAX_HEADERS 100
+#define HTTP_DEFAULT_MAX_BODY 30000000 /* IIS maxAllowedContentLength default */
+
+/* Fixed limits of the chunked decoder. */
+#define HTTP_MAX_CHUNK_LINE 4096    /* one chunk-size line with its extensions */
+#define HTTP_MAX_TRAILER_BYTES 8192 /* the whole trailer section */
+
+struct http_limits {
+    size_t max_request_line; /* bytes of the request line without CRLF; beyond: 414 */
+    size_t max_header_bytes; /* bytes of the header field lines with their CRLFs,
+                                without the final empty line; beyond: 431 */
+    unsigned max_headers;    /* header field lines; beyond: 431 (clamped to HTTP_MAX_HEADERS) */
+    uint64_t max_body;       /* Content-Length or decoded chunked body; beyond: 413 */
+};
+
+/* One header field line as received: name without the colon, value with
+ * leading and trailing whitespace removed (possibly empty). */
+struct http_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+};
+
+/* Methods are case-sensitive (RFC 9110 §9.1): "get" is HTTP_M_OTHER. */
+enum http_method {
+    HTTP_M_GET,
+    HTTP_M_HEAD,
+    HTTP_M_POST,
+    HTTP_M_PUT,
+    HTTP_M_DELETE,
+    HTTP_M_OPTIONS,
+    HTTP_M_PATCH,
+    HTTP_M_TRACE,
+    HTTP_M_CONNECT,
+    HTTP_M_OTHER /* any other valid token: the server decides (501) */
+};
+
+/* Form of the request target (RFC 9112 §3.2). */
+enum http_target_form {
+    HTTP_T_ORIGIN,    /* "/path?query" */
+    HTTP_T_ABSOLUTE,  /* "http://host:port/path?query" (scheme http or https) */
+    HTTP_T_AUTHORITY, /* "host:port", only with CONNECT */
+    HTTP_T_ASTERISK   /* "*", only with OPTIONS */
+};
+
+struct http_request {
+    enum http_method method;
+    const char *method_str; /* the method token as received */
+    size_t method_len;
+    enum http_target_form form;
+    const char *target; /* the raw request target */
+    size_t target_len;
+    const char *path; /* origin/absolute form: the path before '?' (never empty: an
+                         absolute form without a path gives the static string "/");
+                         authority and asterisk form: the whole target */
+    size_t path_len;
+    const char *query; /* after '?' (possibly empty), or NULL when there is no '?' */
+    size_t query_len;
+    int minor_version;                            /* 0 or 1 (HTTP/1.0 or HTTP/1.1) */
+    struct http_header headers[HTTP_MAX_HEADERS]; /* in the order received; only the
+                                                     first header_count are set */
+    unsigned header_count;
+    const char *host; /* absolute or authority form: the target's host[:port]
+                         (RFC 9112 §3.2.2: the Host header is then ignored);
+                         else the Host header value; NULL when neither */
+    size_t host_len;
+    int64_t content_length; /* -1 when absent (and always -1 when chunked) */
+    bool chunked;           /* Transfer-Encoding: chunked; decode the body with
+                               http_chunked_decode() */
+    bool keep_alive;        /* HTTP/1.1: true unless "Connection: close";
+                               HTTP/1.0: true only with "Connection: keep-alive" */
+    bool expect_continue;   /* HTTP/1.1 with "Expect: 100-continue" */
+    bool expect_other;      /* an Expect value other than 100-continue: the server
+                               may answer 417 (RFC 9110 §10.1.1) */
+    size_t head_len;        /* bytes of buf taken by the head: leading empty lines,
+                               request line, header lines and the final CRLF; the
+                               body (or the next request) starts at buf + head_len */
+};
+
+/* Return values of http_parse_head(). */
+#define HTTP_PARSE_DONE 0
+#define HTTP_PARSE_AGAIN 1
+#define HTTP_PARSE_ERROR (-1)
+
+/* Fill *lim with the HTTP_DEFAULT_* values. */
+void http_limits_default(struct http_limits *lim);
+
+/*
+ * Parse the request head at the start of buf[0..len).
+ *
+ * The parser keeps no state between calls: call it again on the whole
+ * buffer (the old bytes and the new ones) when more data arrives.  Its cost
+ * is linear in len.  lim NULL means the defaults.
+ *
+ * Returns:
+ *  HTTP_PARSE_DONE   *req is filled (pointers into buf), *status is 0.  The
+ *                    body, if any, starts at buf + req->head_len; its framing
+ *                    is req->chunked or req->content_length (-1: no body).
+ *  HTTP_PARSE_AGAIN  the head is incomplete and nothing seen so far is wrong
+ *                    or beyond a limit; *status is 0 and *req is unspecified.
+ *  HTTP_PARSE_ERROR  *status is the response to send, then close the
+ *                    connection (the framing is in doubt); *req unspecified.
+ *                    Errors are found as early as possible, also in partial
+ *                    data (a request line beyond the limit without its CRLF is
+ *                    414 at once):
+ *     400  syntax: bare CR or bare LF, invalid method token, not exactly one
+ *          SP in the request line, invalid target character, target form not
+ *          allowed for the method, malformed "HTTP/x.y", obs-fold or
+ *          whitespace before the first header, empty or invalid header name,
+ *          whitespace before the colon, NUL or another CTL in a value;
+ *          HTTP/1.1 without Host, more than one Host, invalid Host value;
+ *          Content-Length together with Transfer-Encoding, duplicate
+ *          Content-Length (even with the same value), Content-Length that is
+ *          not 1*DIGIT ("+1", "1,1", " 1x", "") or beyond INT64_MAX;
+ *          Transfer-Encoding in HTTP/1.0, "identity", chunked more than once
+ *          or not the last coding, codings with parameters, empty list
+ *          elements
+ *     413  Content-Length greater than lim->max_body
+ *     414  request line longer than lim->max_request_line
+ *     431  header lines beyond lim->max_header_bytes or lim->max_headers
+ *     501  a transfer coding other than chunked (e.g. "gzip, chunked")
+ *     505  a well-formed version other than HTTP/1.0 and HTTP/1.1
+ * Unknown methods are not errors (HTTP_M_OTHER); CONNECT with an authority
+ * form target parses, and the server refuses it.
+ */
+int http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
+                    struct http_request *req, int *status);
+
+/* Incremental chunked body decoder (RFC 9112 §7.1).  Plain data, no
+ * pointers: copy it freely, reset it with http_chunked_init(). */
+struct http_chunked {
+    int state;          /* internal */
+    int status;         /* after HTTP_CHUNK_ERROR: 400, 413 or 431 */
+    uint64_t max_body;  /* limit on the decoded body */
+    uint64_t body;      /* decoded body bytes so far */
+    uint64_t remaining; /* data bytes left in the current chunk / chunk size being read */
+    unsigned digits;    /* hex digits read of the current chunk size */
+    size_t line;        /* bytes in the current chunk-size line */
+    size_t trailer;     /* bytes of the trailer section so far */
+};
+
+/* Return values of http_chunked_decode(). */
+#define HTTP_CHUNK_DONE 0
+#define HTTP_CHUNK_AGAIN 1
+#define HTTP_CHUNK_ERROR (-1)
+
+/* Start decoding a new chunked body whose decoded size may not exceed
+ * max_body bytes. */
+void http_chunked_init(struct http_chunked *c, uint64_t max_body);
+
+/*
+ * Decode the next piece of a chunked body, in place.
+ *
+ * In: buf[0..*len) holds raw body bytes that follow the ones passed in the
+ * previous calls (pass each received byte exactly once: the decoder keeps
+ * its position in *c, including a chunk-size line or trailer cut in two).
+ * Out: the decoded data bytes found in this piece are moved to the front of
+ * buf, and *len is set to their number (possibly 0); *consumed is set to
+ * the number of input bytes that belonged to the body.  The data never
+ * overtakes the input, so buf[*consumed..old *len) is untouched.
+ *
+ * Returns:
+ *  HTTP_CHUNK_AGAIN  the body continues: *consumed == old *len (all input
+ *                    used); call again with the next bytes.
+ *  HTTP_CHUNK_DONE   the last chunk and the trailer section (validated,
+ *                    then discarded) are complete.  The bytes from
+ *                    buf + *consumed to the old end are NOT body: they are
+ *                    the next pipelined request.  Further calls return
+ *                    HTTP_CHUNK_DONE with *len = *consumed = 0.
+ *  HTTP_CHUNK_ERROR  c->status is 400 (invalid hex, more than 16 hex digits,
+ *                    whitespace or an invalid character in a chunk extension,
+ *                    a chunk-size line over HTTP_MAX_CHUNK_LINE, data not
+ *                    followed by CRLF, bare CR or LF, invalid trailer line),
+ *                    413 (decoded body beyond max_body, detected from the
+ *                    chunk size before the data arrives) or 431 (trailers over
+ *                    HTTP_MAX_TRAILER_BYTES).  *len and *consumed describe
+ *                    what was decoded before the error; the caller answers
+ *                    and closes.  Further calls return the same error.
+ */
+int http_chunked_decode(struct http_chunked *c, char *buf, size_t *len, size_t *consumed);
+
+/* Standard reason phrase of status ("Not Found"), "Unknown" if unknown.
+ * Returns a static string. */
+const char *http_reason(int status);
+
+/* Write t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") NUL-terminated
+ * into out.  Returns 29 (the length), or 0 with out = "" when t cannot be
+ * represented (before year 0 or after 9999). */
+size_t http_date(time_t t, char out[30]);
+
+/* Parse an HTTP-date (RFC 9110 §5.6.7) strictly: IMF-fixdate, or one of the
+ * obsolete rfc850 ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6
+ * 08:49:37 1994") forms; exactly one of them, nothing before or after.  A
+ * two-digit year more than 50 years in the future is taken from the past
+ * century.  Returns 0 and *out (seconds since the epoch, UTC) or -1 when s is
+ * not such a date (the caller then ignores the header, RFC 9110 §13.1.3). */
+int http_parse_http_date(const char *s, size_t len, time_t *out);
+
+/* True when h's name is name, ignoring ASCII case.  name is NUL-terminated. */
+bool http_header_eq(const struct http_header *h, const char *name);
+
+/* The first header of r named name (ignoring case), or NULL.  The result
+ * points into r. */
+const struct http_header *http_find_header(const struct http_request *r, const char *name);
+
+/* True when the comma-separated list v[0..len) has an element equal to token
+ * ignoring ASCII case and the optional whitespace around elements (as in
+ * "Connection: keep-alive, Upgrade").  token is NUL-terminated. */
+bool http_token_list_has(const char *v, size_t len, const char *token);
+
+#endif /* CERTMAP_SERVER_HTTP_H */
