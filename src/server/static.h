@@ -1,0 +1,115 @@
+/*
+ * static.h - the static file handler: files under a virtual directory's
+ * physicalPath, as IIS's StaticFileModule and DefaultDocumentModule serve
+ * them.
+ *
+ * The server opens the physical path once per configuration snapshot with
+ * static_open_root() and keeps the descriptor; for each request it calls
+ * static_resolve() with the URL path below the virtual directory and the raw
+ * conditional headers, and gets back everything it needs to answer: status,
+ * sub-status, an open file with the byte range to send, and the header
+ * values.  No struct of the server is needed; nothing here allocates.
+ *
+ * Confinement: no request can open anything outside the root.  Paths are
+ * percent-decoded strictly and checked (no NUL, no encoded '/' or '\', no
+ * '.' or '..' segment, valid shortest-form UTF-8), then opened with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative to the root
+ * descriptor, so symbolic links inside the root work and links leading out
+ * of it are refused by the kernel.  Where openat2 is missing (ENOSYS) the
+ * same walk is done component by component with O_NOFOLLOW and readlinkat,
+ * never lexically only.  The status of each refusal is documented at
+ * static_resolve() below.
+ */
+#ifndef CERTMAP_STATIC_H
+#define CERTMAP_STATIC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "certmap/error.h"
+
+/* Longest raw (still percent-encoded) path static_resolve() accepts; longer -> 414. */
+#define STATIC_PATH_MAX 4096
+
+/*
+ * The request as the handler needs it.  Every header is its raw value
+ * (ptr + length, no NUL needed, surrounding blanks allowed); ptr NULL means
+ * the header was absent.  Zero-initialise, then fill what the request has.
+ */
+struct static_cond {
+    const char *method; /* request method, e.g. "GET"; NULL counts as "GET" */
+    size_t method_len;
+    const char *if_none_match; /* If-None-Match */
+    size_t if_none_match_len;
+    const char *if_modified_since; /* If-Modified-Since */
+    size_t if_modified_since_len;
+    const char *range; /* Range */
+    size_t range_len;
+    const char *if_range; /* If-Range */
+    size_t if_range_len;
+};
+
+/*
+ * What to answer.  Filled completely by static_resolve(), whatever the
+ * outcome.
+ */
+struct static_result {
+    int status;    /* 200, 206, 301, 304, or an error status (400, 403, 404, 405, 414, 416, 500) */
+    int substatus; /* IIS sub-status: 404.3 unknown MIME type, 403.14 no default document, ... */
+    int fd;        /* file to send, O_RDONLY|O_CLOEXEC, owned by the caller (close it); -1 when
+                      no body comes from a file: HEAD, 301, 304 and errors */
+    off_t offset;  /* first byte to send (200: 0; 206: start of the range) */
+    off_t length;  /* Content-Length of a 200/206 (also for HEAD, where fd is -1) */
+    off_t size;    /* total size of the file (200, 206, 304, 416) */
+    time_t mtime;  /* modification time of the file, seconds */
+    int redirect_slash;       /* 301: answer "Location: <request path>/" (query kept), as IIS
+                                 does for a directory requested without its trailing slash */
+    const char *content_type; /* static string from mime_lookup(); NULL when no body */
+    const char *allow;        /* 405: value of the Allow header ("GET, HEAD"); else NULL */
+    char etag[64];            /* strong ETag with its quotes, "" when none */
+    char last_modified[32];   /* IMF-fixdate, "" when none */
+    char content_range[80];   /* 206 "bytes a-b/size"; 416 the unsatisfied form with "*" as the
+                                 range and the size after the slash; "" otherwise */
+};
+
+/*
+ * Opens physical_path (a directory) as the root of a virtual directory.
+ * Returns a descriptor (O_PATH|O_DIRECTORY|O_CLOEXEC) the caller closes when
+ * the snapshot goes away, or -1 and err filled (missing, not a directory,
+ * permission).  A relative path is relative to the current directory, so
+ * the server passes an absolute one.  Thread-safe.
+ */
+int static_open_root(const char *physical_path, struct certmap_error *err);
+
+/*
+ * Resolves one request for the file at raw_path (raw_len bytes, the URL path
+ * below the virtual directory, still percent-encoded, starting with '/' or
+ * empty for the virtual directory itself; anything from a '?' on is
+ * ignored) under root_fd, and evaluates the conditional and range headers of
+ * cond.  Always fills res and returns res->status.  On 200/206 with GET,
+ * res->fd is open and the caller sends res->length bytes from res->offset
+ * (with sendfile or pread), then closes it.  Headers to send: Content-Type,
+ * ETag, Last-Modified and "Accept-Ranges: bytes" for 200/206/304, plus
+ * Content-Range for 206 and 416, Allow for 405.  Error statuses get
+ * errpage_render() bodies.  Thread-safe; one openat2 and one fstat for a
+ * file, a few more for a directory's default documents.
+ *
+ * Refusals: a malformed escape, %00 or a NUL, an encoded '/' (%2F) or ''
+ * (%5C), a raw '', a control character, invalid or overlong UTF-8, and a
+ * '.' or '..' segment -> 400.0; a decoded path that still contains an
+ * escape ("%252e" -> "%2e") -> 404.11 as IIS's allowDoubleEscaping=false;
+ * raw_len > STATIC_PATH_MAX -> 414; a path leaving the root through a
+ * symbolic link, a missing file, or something that is not a regular file
+ * or directory -> 404.0 (the same answer, so that nothing outside the root
+ * can be probed); permission denied -> 403.0 (IIS: 401.3); a directory
+ * without trailing slash -> 301; a directory without default document
+ * (default.htm, index.htm, index.html, iisstart.htm, in this order) ->
+ * 403.14; an extension not in mime.h -> 404.3; a method other than GET or
+ * HEAD -> 405.0.  A Range header is honoured for GET only and only with a
+ * single range; several ranges -> the whole file with 200.
+ */
+int static_resolve(int root_fd, const char *raw_path, size_t raw_len,
+                   const struct static_cond *cond, struct static_result *res);
+
+#endif
