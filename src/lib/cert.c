@@ -1,0 +1,721 @@
+/*
+ * cert.c - certificate decoding to canonical DER, fingerprints, names.
+ *
+ * Admins paste certificates into applicationHost.config in every form: PEM,
+ * single-line base64 (what IIS wants), base64 broken into lines, or they point
+ * the CLI at a DER file.  Whatever the form, the result must be the exact DER
+ * of one certificate, because mappings compare DER bytes: anything that could
+ * make two different inputs look alike (trailing bytes, a second certificate,
+ * non-canonical encodings) is rejected with a message saying what and where.
+ *
+ * The base64 path is hand-written rather than BIO-based: loading 100 000
+ * mappings decodes 100 000 certificates and the BIO machinery costs more than
+ * the decoding itself.
+ */
+#include "certmap/cert.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* A certificate file larger than this is not one certificate. */
+#define CERT_FILE_MAX (1024 * 1024)
+
+static const char pem_begin[] = "-----BEGIN ";
+static const char pem_end_cert[] = "-----END CERTIFICATE-----";
+static const char pem_dashes[] = "-----";
+
+/* Value of each base64 character, B64_WS for skipped whitespace, B64_BAD otherwise. */
+#define B64_BAD 0xff
+#define B64_WS 0xfe
+#define B64_PAD 0xfd
+
+static unsigned char
+b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (unsigned char)(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return (unsigned char)(c - 'a' + 26);
+    if (c >= '0' && c <= '9')
+        return (unsigned char)(c - '0' + 52);
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    if (c == '=')
+        return B64_PAD;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        return B64_WS;
+    return B64_BAD;
+}
+
+static bool
+is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Strict base64: whitespace anywhere is skipped, every other byte must be in
+ * the alphabet, '=' only as the last one or two characters of the final
+ * quantum, the unused bits of the last character zero.  base is the offset of
+ * in within the caller's input, so that errors point at the caller's byte.
+ * out must hold at least len / 4 * 3 + 3 bytes.
+ */
+static int
+b64_decode(const unsigned char *in, size_t len, size_t base, unsigned char *out, size_t *out_len,
+           struct certmap_error *err)
+{
+    static unsigned char table[256];
+    static int table_ready;
+    unsigned char quad[4];
+    size_t q = 0, n = 0, i, pad_at = 0;
+    int pads = 0;
+    unsigned char v;
+
+    /* Benign race: every thread writes the same bytes. */
+    if (!__atomic_load_n(&table_ready, __ATOMIC_ACQUIRE)) {
+        for (i = 0; i < 256; i++)
+            table[i] = b64_value((unsigned char)i);
+        __atomic_store_n(&table_ready, 1, __ATOMIC_RELEASE);
+    }
+    for (i = 0; i < len; i++) {
+        v = table[in[i]];
+        if (v == B64_WS)
+            continue;
+        if (v == B64_BAD)
+            return certmap_error_set(
+                err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                "not a certificate: invalid base64 at offset %zu (byte 0x%02x)", base + i, in[i]);
+        if (v == B64_PAD) {
+            /* "xx==" or "xxx=": padding completes the final quantum only. */
+            if (pads == 0)
+                pad_at = base + i;
+            pads++;
+            if (q < 2 || q + (size_t)pads > 4)
+                return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                         "not a certificate: invalid base64 padding at offset %zu",
+                                         base + i);
+            continue;
+        }
+        if (pads > 0)
+            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                     "not a certificate: base64 continues after padding at "
+                                     "offset %zu",
+                                     base + i);
+        quad[q++] = v;
+        if (q == 4) {
+            out[n++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
+            out[n++] = (unsigned char)(quad[1] << 4 | quad[2] >> 2);
+            out[n++] = (unsigned char)(quad[2] << 6 | quad[3]);
+            q = 0;
+        }
+    }
+    if (pads > 0 && q + (size_t)pads != 4)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: invalid base64 padding at offset %zu", pad_at);
+    if (q > 0 && pads == 0)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: base64 length is not a multiple of 4 "
+                                 "(truncated?)");
+    if (q == 2) {
+        if ((quad[1] & 0x0f) != 0)
+            goto bad_bits;
+        out[n++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
+    } else if (q == 3) {
+        if ((quad[2] & 0x03) != 0)
+            goto bad_bits;
+        out[n++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
+        out[n++] = (unsigned char)(quad[1] << 4 | quad[2] >> 2);
+    }
+    *out_len = n;
+    return 0;
+bad_bits:
+    return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                             "not a certificate: invalid base64 padding at offset %zu "
+                             "(non-zero unused bits)",
+                             pad_at);
+}
+
+/*
+ * Reads the DER header of the outer SEQUENCE: sets *hdr to the header size
+ * and *total to header + content.  0; 1 when the input is too short to say;
+ * -1 when it is not a definite-length SEQUENCE.
+ */
+static int
+der_header(const unsigned char *p, size_t n, size_t *hdr, size_t *total)
+{
+    size_t len = 0, k, i;
+
+    if (n < 2)
+        return 1;
+    if (p[0] != 0x30)
+        return -1;
+    if (p[1] < 0x80) {
+        *hdr = 2;
+        *total = 2 + (size_t)p[1];
+        return 0;
+    }
+    k = p[1] & 0x7f;
+    /* 0x80 is BER's indefinite length; more than 4 length bytes is absurd for a certificate. */
+    if (k == 0 || k > 4)
+        return -1;
+    if (n < 2 + k)
+        return 1;
+    for (i = 0; i < k; i++)
+        len = len << 8 | p[2 + i];
+    *hdr = 2 + k;
+    *total = 2 + k + len;
+    return 0;
+}
+
+/* Number of whole certificates in p[0..n), or 0 when p is anything else. */
+static int
+count_certs(const unsigned char *p, size_t n)
+{
+    size_t hdr, total;
+    const unsigned char *q;
+    X509 *x;
+    int count = 0;
+
+    while (n > 0) {
+        if (der_header(p, n, &hdr, &total) != 0 || total > n || total > LONG_MAX)
+            return 0;
+        q = p;
+        x = d2i_X509(NULL, &q, (long)total);
+        if (x == NULL)
+            return 0;
+        X509_free(x);
+        if (q != p + total)
+            return 0;
+        p += total;
+        n -= total;
+        count++;
+    }
+    return count;
+}
+
+/*
+ * Compares the tbsCertificate inside der (which starts after the outer header
+ * hdr) with OpenSSL's own re-encoding of it.  i2d_X509() alone would not see
+ * a non-DER tbsCertificate: OpenSSL keeps the received bytes and writes them
+ * back verbatim, so the re-encoding must be forced.
+ */
+static bool
+tbs_is_canonical(X509 *x, const unsigned char *der, size_t total, size_t hdr)
+{
+    size_t tbs_hdr, tbs_total;
+    unsigned char *re = NULL;
+    int re_len;
+    bool ok;
+
+    if (der_header(der + hdr, total - hdr, &tbs_hdr, &tbs_total) != 0 || tbs_total > total - hdr)
+        return false;
+    re_len = i2d_re_X509_tbs(x, &re);
+    ok = re_len > 0 && (size_t)re_len == tbs_total && memcmp(re, der + hdr, tbs_total) == 0;
+    OPENSSL_free(re);
+    return ok;
+}
+
+/*
+ * Checks that der[0..n) is exactly one canonical DER certificate.  what says
+ * where the bytes came from for the messages ("DER", "decoded base64", ...).
+ */
+static int
+check_der(const unsigned char *der, size_t n, const char *what, struct certmap_error *err)
+{
+    size_t hdr = 0, total = 0;
+    const unsigned char *p = der;
+    unsigned char *re = NULL;
+    X509 *x = NULL;
+    int rc, re_len, extra, ret = -1;
+
+    rc = der_header(der, n, &hdr, &total);
+    if (rc < 0) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "not a certificate: %s does not start with a DER SEQUENCE", what);
+        goto out;
+    }
+    if (rc > 0) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "truncated certificate: %s has only %zu bytes", what, n);
+        goto out;
+    }
+    if (total > n) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "truncated certificate: %s has %zu bytes, its DER header announces %zu",
+                          what, n, total);
+        goto out;
+    }
+    if (total < n) {
+        extra = count_certs(der + total, n - total);
+        if (extra > 0)
+            certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                              "%d certificates found; expected one", extra + 1);
+        else
+            certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                              "trailing data after the certificate (%zu bytes)", n - total);
+        goto out;
+    }
+    if (total > LONG_MAX) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "not a certificate: %s is too large", what);
+        goto out;
+    }
+    x = d2i_X509(NULL, &p, (long)total);
+    if (x == NULL || p != der + total) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "not a certificate: %s does not parse as X.509", what);
+        certmap_error_add_openssl(err);
+        goto out;
+    }
+    re_len = i2d_X509(x, &re);
+    if (re_len < 0 || (size_t)re_len != n || memcmp(re, der, n) != 0 ||
+        !tbs_is_canonical(x, der, total, hdr)) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "not a certificate: %s is not in canonical DER form", what);
+        goto out;
+    }
+    ret = 0;
+out:
+    /* Parse failures of count_certs() and friends must not leak into the caller's queue. */
+    ERR_clear_error();
+    OPENSSL_free(re);
+    X509_free(x);
+    return ret;
+}
+
+static void *
+find_bytes(const unsigned char *hay, size_t n, const char *needle)
+{
+    return memmem(hay, n, needle, strlen(needle));
+}
+
+/* Counts "-----BEGIN CERTIFICATE-----" lines in p[0..n). */
+static int
+count_pem_certs(const unsigned char *p, size_t n)
+{
+    static const char begin_cert[] = "-----BEGIN CERTIFICATE-----";
+    const unsigned char *hit;
+    int count = 0;
+
+    while ((hit = find_bytes(p, n, begin_cert)) != NULL) {
+        count++;
+        n -= (size_t)(hit - p) + strlen(begin_cert);
+        p = hit + strlen(begin_cert);
+    }
+    return count;
+}
+
+/*
+ * PEM: one "CERTIFICATE" block.  Explanatory text before the BEGIN line is
+ * tolerated (RFC 7468 §2; `openssl x509 -text` and pkcs12 exports write it),
+ * but after the END line only whitespace may follow.
+ */
+static int
+decode_pem(const unsigned char *in, size_t len, const unsigned char *begin, unsigned char **der,
+           size_t *der_len, struct certmap_error *err)
+{
+    const unsigned char *label, *label_end, *body, *end, *rest;
+    size_t label_len, rest_len, i, n = 0;
+    unsigned char *buf = NULL;
+    int more;
+
+    label = begin + strlen(pem_begin);
+    label_end = find_bytes(label, len - (size_t)(label - in), pem_dashes);
+    if (label_end == NULL || memchr(label, '\n', (size_t)(label_end - label)) != NULL)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: malformed PEM BEGIN line at offset %zu",
+                                 (size_t)(begin - in));
+    label_len = (size_t)(label_end - label);
+    if (label_len != strlen("CERTIFICATE") || memcmp(label, "CERTIFICATE", label_len) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: PEM block \"%.*s\" at offset %zu; expected "
+                                 "\"CERTIFICATE\"",
+                                 (int)(label_len > 64 ? 64 : label_len), (const char *)label,
+                                 (size_t)(begin - in));
+    body = label_end + strlen(pem_dashes);
+    end = find_bytes(body, len - (size_t)(body - in), pem_end_cert);
+    if (end == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "truncated certificate: PEM block has no \"%s\" line",
+                                 pem_end_cert);
+    rest = end + strlen(pem_end_cert);
+    rest_len = len - (size_t)(rest - in);
+    for (i = 0; i < rest_len && is_space(rest[i]); i++)
+        ;
+    if (i < rest_len) {
+        more = count_pem_certs(rest, rest_len);
+        if (more > 0)
+            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                     "%d certificates found; expected one", more + 1);
+        if (find_bytes(rest, rest_len, pem_begin) != NULL)
+            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                     "trailing PEM block after the certificate at offset %zu; "
+                                     "expected one certificate only",
+                                     (size_t)(rest - in) + i);
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "trailing data after the certificate (%zu bytes)", rest_len - i);
+    }
+    buf = malloc((size_t)(end - body) / 4 * 3 + 3);
+    if (buf == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    if (b64_decode(body, (size_t)(end - body), (size_t)(body - in), buf, &n, err) != 0 ||
+        check_der(buf, n, "the PEM block", err) != 0) {
+        free(buf);
+        return -1;
+    }
+    *der = buf;
+    *der_len = n;
+    return 0;
+}
+
+static int
+decode_base64(const unsigned char *in, size_t len, unsigned char **der, size_t *der_len,
+              struct certmap_error *err)
+{
+    unsigned char *buf;
+    size_t n = 0;
+
+    buf = malloc(len / 4 * 3 + 3);
+    if (buf == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    if (b64_decode(in, len, 0, buf, &n, err) != 0 ||
+        check_der(buf, n, "the decoded base64", err) != 0) {
+        free(buf);
+        return -1;
+    }
+    *der = buf;
+    *der_len = n;
+    return 0;
+}
+
+int
+certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der_len,
+                    struct certmap_error *err)
+{
+    const unsigned char *p = in, *begin;
+    unsigned char *buf;
+    size_t i;
+
+    *der = NULL;
+    *der_len = 0;
+    for (i = 0; i < len && is_space(p[i]); i++)
+        ;
+    if (i == len)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: empty input");
+    /*
+     * DER starts with SEQUENCE and, for anything as large as a certificate
+     * (128 bytes or more), a long-form length byte >= 0x80, which is never a
+     * base64 character: the test cannot mistake base64 for DER.
+     */
+    if (len >= 2 && p[0] == 0x30 && p[1] >= 0x80) {
+        if (check_der(p, len, "the DER input", err) != 0)
+            return -1;
+        buf = malloc(len);
+        if (buf == NULL)
+            return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        memcpy(buf, p, len);
+        *der = buf;
+        *der_len = len;
+        return 0;
+    }
+    begin = find_bytes(p, len, pem_begin);
+    if (begin != NULL)
+        return decode_pem(p, len, begin, der, der_len, err);
+    return decode_base64(p, len, der, der_len, err);
+}
+
+static int
+read_file(const char *path, unsigned char **data, size_t *len, struct certmap_error *err)
+{
+    struct stat st;
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    ssize_t r;
+    int fd, ret = -1;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open: %s",
+                                 strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "not a regular file");
+        goto out;
+    }
+    if (st.st_size > CERT_FILE_MAX) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                          "not a certificate: file is larger than %d bytes", CERT_FILE_MAX);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    /* Read until EOF, not st_size: the file may change under us; the bound still holds. */
+    for (;;) {
+        r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot read: %s",
+                              strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > (size_t)st.st_size) {
+            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                              "file grew while being read");
+            goto out;
+        }
+    }
+    *data = buf;
+    *len = n;
+    buf = NULL;
+    ret = 0;
+out:
+    free(buf);
+    close(fd);
+    return ret;
+}
+
+int
+certmap_cert_decode_file(const char *path, unsigned char **der, size_t *der_len,
+                         struct certmap_error *err)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int ret;
+
+    *der = NULL;
+    *der_len = 0;
+    if (read_file(path, &data, &len, err) != 0)
+        return -1;
+    ret = certmap_cert_decode(data, len, der, der_len, err);
+    if (ret != 0 && err != NULL)
+        snprintf(err->file, sizeof(err->file), "%s", path);
+    free(data);
+    return ret;
+}
+
+char *
+certmap_cert_to_iis_string(const unsigned char *der, size_t der_len)
+{
+    char *out;
+
+    if (der_len > INT_MAX / 2)
+        return NULL;
+    out = malloc((der_len + 2) / 3 * 4 + 1);
+    if (out == NULL)
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)out, der, (int)der_len);
+    return out;
+}
+
+void
+certmap_cert_sha256(const unsigned char *der, size_t der_len, unsigned char out[32])
+{
+    unsigned int n = 32;
+
+    if (EVP_Digest(der, der_len, out, &n, EVP_sha256(), NULL) != 1)
+        memset(out, 0, 32);
+}
+
+void
+certmap_cert_sha1(const unsigned char *der, size_t der_len, unsigned char out[20])
+{
+    unsigned int n = 20;
+
+    if (EVP_Digest(der, der_len, out, &n, EVP_sha1(), NULL) != 1)
+        memset(out, 0, 20);
+}
+
+char *
+certmap_hex(const unsigned char *bytes, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 0x0f];
+    }
+    out[2 * len] = '\0';
+    return out;
+}
+
+static int
+hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+certmap_parse_fingerprint(const char *text, unsigned char out[32])
+{
+    unsigned char buf[32];
+    size_t n = 0;
+    const char *p = text;
+    int hi, lo;
+
+    if (text == NULL)
+        return -1;
+    while (is_space((unsigned char)*p))
+        p++;
+    for (;;) {
+        hi = hex_digit(p[0]);
+        lo = hi < 0 ? -1 : hex_digit(p[1]);
+        if (hi < 0 || lo < 0 || n == sizeof(buf))
+            return -1;
+        buf[n++] = (unsigned char)(hi << 4 | lo);
+        p += 2;
+        /* A separator sits between two bytes, never at either end or doubled. */
+        if (*p == ':' && hex_digit(p[1]) >= 0)
+            p++;
+        else if (*p == '\0' || is_space((unsigned char)*p))
+            break;
+        else if (hex_digit(*p) < 0)
+            return -1;
+    }
+    while (is_space((unsigned char)*p))
+        p++;
+    if (*p != '\0' || (n != 20 && n != 32))
+        return -1;
+    memcpy(out, buf, n);
+    return (int)n;
+}
+
+/* RFC 2253 text of name into out (truncated to size, NUL-terminated). */
+static int
+name_text(const X509_NAME *name, char *out, size_t size)
+{
+    BIO *bio;
+    long n;
+    char *p;
+    int ret = -1;
+
+    out[0] = '\0';
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL)
+        return -1;
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
+        goto out;
+    n = BIO_get_mem_data(bio, &p);
+    if (n < 0)
+        goto out;
+    if ((size_t)n >= size)
+        n = (long)size - 1;
+    memcpy(out, p, (size_t)n);
+    out[n] = '\0';
+    ret = 0;
+out:
+    BIO_free(bio);
+    return ret;
+}
+
+static int
+time_text(const ASN1_TIME *t, char *out, size_t size, int64_t *epoch)
+{
+    struct tm tm;
+
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+        return -1;
+    *epoch = (int64_t)timegm(&tm);
+    if (strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return -1;
+    return 0;
+}
+
+static void
+serial_text(const ASN1_INTEGER *serial, char *out, size_t size)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    const unsigned char *d = ASN1_STRING_get0_data(serial);
+    int len = ASN1_STRING_length(serial), i;
+    size_t n = 0;
+
+    if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER && n + 1 < size)
+        out[n++] = '-';
+    if (len <= 0 && n + 2 < size) {
+        out[n++] = '0';
+        out[n++] = '0';
+    }
+    for (i = 0; i < len && n + 2 < size; i++) {
+        out[n++] = digits[d[i] >> 4];
+        out[n++] = digits[d[i] & 0x0f];
+    }
+    out[n] = '\0';
+}
+
+int
+certmap_cert_info(const unsigned char *der, size_t der_len, struct certmap_cert_info *info,
+                  struct certmap_error *err)
+{
+    const unsigned char *p = der;
+    unsigned char md[32];
+    X509 *x = NULL;
+    int ret = -1;
+
+    memset(info, 0, sizeof(*info));
+    if (der_len > LONG_MAX) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "not a certificate: too large");
+        goto out;
+    }
+    x = d2i_X509(NULL, &p, (long)der_len);
+    if (x == NULL || p != der + der_len) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "not a certificate: DER does not parse as one X.509 certificate");
+        certmap_error_add_openssl(err);
+        goto out;
+    }
+    if (name_text(X509_get_subject_name(x), info->subject, sizeof(info->subject)) != 0 ||
+        name_text(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer)) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_CRYPTO, NULL, 0, NULL, NULL,
+                          "cannot format the certificate's names");
+        certmap_error_add_openssl(err);
+        goto out;
+    }
+    serial_text(X509_get0_serialNumber(x), info->serial, sizeof(info->serial));
+    if (time_text(X509_get0_notBefore(x), info->not_before, sizeof(info->not_before),
+                  &info->not_before_t) != 0 ||
+        time_text(X509_get0_notAfter(x), info->not_after, sizeof(info->not_after),
+                  &info->not_after_t) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "certificate has an invalid validity date");
+        goto out;
+    }
+    certmap_cert_sha256(der, der_len, md);
+    certmap_hex(md, 32, info->sha256);
+    certmap_cert_sha1(der, der_len, md);
+    certmap_hex(md, 20, info->sha1);
+    ret = 0;
+out:
+    ERR_clear_error();
+    X509_free(x);
+    return ret;
+}
