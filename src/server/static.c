@@ -1,0 +1,772 @@
+/*
+ * static.c - static files under a virtual directory's physicalPath.
+ *
+ * The request path is decoded and checked first (decode_path), then opened
+ * relative to the root descriptor by the kernel with RESOLVE_BENEATH
+ * (open_beneath), so that the confinement does not depend on our lexical
+ * checks: those only make the answers precise (400 for a '..' segment rather
+ * than a 404 from the kernel).  Then the default documents, the MIME type,
+ * the validators (ETag, Last-Modified), the conditional headers and the
+ * range are evaluated in the order of RFC 9110 §13.2.2.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mime.h"
+#include "static.h"
+
+/* IIS's default documents that are static files, in IIS's order. */
+static const char *const default_docs[] = {"default.htm", "index.htm", "index.html",
+                                           "iisstart.htm"};
+
+/* Flags of every file we open: never block on a FIFO, never become a tty's owner. */
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+
+/* Symbolic links followed in one lookup by the fallback walk (the kernel's limit). */
+#define WALK_MAX_LINKS 40
+/* Directory depth of the fallback walk. */
+#define WALK_MAX_DEPTH 256
+
+/* 1 openat2 works, -1 the kernel lacks it (ENOSYS), 0 not tried yet. */
+static atomic_int openat2_state;
+/* Tests set this to exercise the fallback walk on kernels that have openat2. */
+static int static_force_fallback;
+
+static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+int
+static_open_root(const char *physical_path, struct certmap_error *err)
+{
+    int fd;
+
+    if (physical_path == NULL || physical_path[0] == '\0') {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, "virtualDirectory", "physicalPath",
+                          "empty physical path");
+        return -1;
+    }
+    fd = open(physical_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, physical_path, 0, "virtualDirectory", "physicalPath",
+                          "cannot open the physical path: %s", strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
+/* ---- path decoding ---------------------------------------------------- */
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * True when s[0..len) is well-formed UTF-8 in its shortest form, without
+ * surrogates and not above U+10FFFF (RFC 3629 §4).  Overlong forms such as
+ * C0 AE ('.') are the classic way around path checks, hence the rigour.
+ */
+static int
+utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n, k;
+        uint32_t cp;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return 0; /* continuation byte, C0/C1 (overlong) or F5..FF */
+        }
+        if (len - i <= n)
+            return 0;
+        for (k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+/*
+ * Decodes raw (the path part) into out as a path relative to the root:
+ * no leading '/', "." for the root itself.  *trailing_slash tells whether
+ * the path ends with '/' (or is empty: the virtual directory without its
+ * slash is a directory requested without one).  Returns 0, or the HTTP
+ * status to answer with *substatus.
+ */
+static int
+decode_path(const char *raw, size_t len, char *out, size_t outsize, int *trailing_slash,
+            int *substatus)
+{
+    size_t i, o = 0, seg;
+
+    *substatus = 0;
+    *trailing_slash = len > 0 && raw[len - 1] == '/';
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+
+        if (c == '%') {
+            int hi = i + 2 < len ? hexval(raw[i + 1]) : -1;
+            int lo = i + 2 < len ? hexval(raw[i + 2]) : -1;
+
+            if (hi < 0 || lo < 0)
+                return 400; /* a malformed escape */
+            c = (unsigned char)(hi << 4 | lo);
+            i += 2;
+            /* An encoded separator would name another path than the one the
+             * client's segments show; IIS and most servers refuse it. */
+            if (c == '/' || c == '\\')
+                return 400;
+        } else if (c == '\\') {
+            return 400; /* Windows clients' separator: ambiguous here */
+        }
+        if (c < 0x20 || c == 0x7f)
+            return 400; /* NUL and control characters */
+        if (o + 1 >= outsize)
+            return 414;
+        /* Collapse leading and repeated slashes: "//a///b" is "a/b". */
+        if (c == '/' && (o == 0 || out[o - 1] == '/'))
+            continue;
+        out[o++] = (char)c;
+    }
+    if (o > 0 && out[o - 1] == '/')
+        o--;
+    out[o] = '\0';
+    if (!utf8_valid((const unsigned char *)out, o))
+        return 400;
+    /* IIS's allowDoubleEscaping=false: a second decoding would change the path. */
+    for (i = 0; i + 2 < o; i++) {
+        if (out[i] == '%' && hexval(out[i + 1]) >= 0 && hexval(out[i + 2]) >= 0) {
+            *substatus = 11;
+            return 404;
+        }
+    }
+    /* No "." or ".." segment, encoded or not: the path never climbs, not even lexically. */
+    for (seg = 0; seg <= o;) {
+        size_t end = seg;
+
+        while (end < o && out[end] != '/')
+            end++;
+        if ((end - seg == 1 && out[seg] == '.') ||
+            (end - seg == 2 && out[seg] == '.' && out[seg + 1] == '.'))
+            return 400;
+        seg = end + 1;
+    }
+    if (o == 0) {
+        out[0] = '.';
+        out[1] = '\0';
+    }
+    return 0;
+}
+
+/* ---- confined open ---------------------------------------------------- */
+
+/*
+ * The fallback of open_beneath() for kernels without openat2: walks rel one
+ * component at a time from root_fd, each opened with O_NOFOLLOW so that no
+ * symbolic link is followed by the kernel; links are read and their targets
+ * spliced into the rest of the path, and ".." pops the directory stack, so
+ * a link can move within the root but never above it (EXDEV, like
+ * RESOLVE_BENEATH) and an absolute target is refused.  Returns an OPEN_FLAGS
+ * descriptor, or -1 with errno.
+ */
+static int
+walk_beneath(int root_fd, const char *rel)
+{
+    int stack[WALK_MAX_DEPTH]; /* stack[0] is root_fd (borrowed), the others are owned */
+    int depth = 0, links = 0, fd = -1, saved;
+    char path[2 * STATIC_PATH_MAX], target[STATIC_PATH_MAX];
+    size_t pos = 0, len = strlen(rel);
+
+    if (len >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, rel, len + 1);
+    stack[0] = root_fd;
+    errno = 0;
+    for (;;) {
+        char name[NAME_MAX + 1];
+        size_t end = pos, nlen;
+        int last, cfd;
+        struct stat st;
+        ssize_t tlen;
+
+        while (path[pos] == '/')
+            pos++;
+        end = pos;
+        while (path[end] != '\0' && path[end] != '/')
+            end++;
+        nlen = end - pos;
+        last = path[end] == '\0' || path[end + strspn(path + end, "/")] == '\0';
+        if (nlen == 0) {
+            /* The path ended on a directory: open it for reading. */
+            fd = openat(stack[depth], ".", OPEN_FLAGS | O_DIRECTORY);
+            break;
+        }
+        if (nlen > NAME_MAX) {
+            errno = ENAMETOOLONG;
+            break;
+        }
+        memcpy(name, path + pos, nlen);
+        name[nlen] = '\0';
+        pos = end;
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            if (depth == 0) {
+                errno = EXDEV;
+                break;
+            }
+            close(stack[depth--]);
+            continue;
+        }
+        cfd = openat(stack[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (cfd < 0)
+            break;
+        if (fstat(cfd, &st) != 0) {
+            close(cfd);
+            break;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            tlen = readlinkat(cfd, "", target, sizeof(target));
+            close(cfd);
+            if (tlen < 0)
+                break;
+            if (++links > WALK_MAX_LINKS) {
+                errno = ELOOP;
+                break;
+            }
+            if ((size_t)tlen >= sizeof(target) ||
+                (size_t)tlen + 1 + strlen(path + pos) >= sizeof(path)) {
+                errno = ENAMETOOLONG;
+                break;
+            }
+            if (tlen == 0 || target[0] == '/') {
+                errno = EXDEV; /* an absolute link always leaves the root's view */
+                break;
+            }
+            /* path = target + rest, rest starting with '/' or empty. */
+            memmove(path + tlen, path + pos, strlen(path + pos) + 1);
+            memcpy(path, target, (size_t)tlen);
+            pos = 0;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode) && !last) {
+            if (depth + 1 >= WALK_MAX_DEPTH) {
+                close(cfd);
+                errno = ENAMETOOLONG;
+                break;
+            }
+            stack[++depth] = cfd;
+            continue;
+        }
+        close(cfd);
+        if (!last) {
+            errno = ENOTDIR;
+            break;
+        }
+        /* O_NOFOLLOW: if the name became a link since the fstat, fail rather than follow it. */
+        fd = openat(stack[depth], name, OPEN_FLAGS | O_NOFOLLOW);
+        break;
+    }
+    saved = errno;
+    while (depth > 0)
+        close(stack[depth--]);
+    errno = saved;
+    return fd;
+}
+
+/*
+ * Opens rel under root_fd without ever resolving outside it: openat2 with
+ * RESOLVE_BENEATH, which lets symbolic links move inside the root and fails
+ * with EXDEV when one points out of it.  Returns a descriptor or -1 with
+ * errno.
+ */
+static int
+open_beneath(int root_fd, const char *rel)
+{
+    struct open_how how;
+    int fd, tries, state = atomic_load_explicit(&openat2_state, memory_order_relaxed);
+
+    if (state < 0 || static_force_fallback)
+        return walk_beneath(root_fd, rel);
+    memset(&how, 0, sizeof(how));
+    how.flags = OPEN_FLAGS;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    /* EAGAIN: a concurrent rename made the kernel unsure about a ".."; retry a little. */
+    for (tries = 0; tries < 3; tries++) {
+        fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN)
+            break;
+    }
+    if (fd < 0 && errno == ENOSYS) {
+        atomic_store_explicit(&openat2_state, -1, memory_order_relaxed);
+        return walk_beneath(root_fd, rel);
+    }
+    if (state == 0)
+        atomic_store_explicit(&openat2_state, 1, memory_order_relaxed);
+    return fd;
+}
+
+/* HTTP answer for an open failure. */
+static int
+open_error_status(int e, int *substatus)
+{
+    *substatus = 0;
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case EXDEV:  /* a link out of the root: same answer as a missing file */
+    case ELOOP:  /* too many links, or a magic link */
+    case ENXIO:  /* a socket or a FIFO without writer */
+    case ENODEV: /* a device without driver */
+        return 404;
+    case EACCES:
+    case EPERM:
+        return 403;
+    case ENAMETOOLONG:
+        return 414;
+    default:
+        return 500;
+    }
+}
+
+/* ---- validators and conditions ---------------------------------------- */
+
+/* Writes t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); "" when not representable. */
+static void
+format_http_date(time_t t, char out[32])
+{
+    struct tm tm;
+
+    out[0] = '\0';
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
+        return;
+    snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[tm.tm_wday], tm.tm_mday,
+             month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Parses n digits of s; -1 when one is not a digit. */
+static int
+parse_digits(const char *s, int n)
+{
+    int v = 0, i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/*
+ * Parses an IMF-fixdate, the form every current client sends.  The obsolete
+ * rfc850 and asctime forms are not understood: the condition is then
+ * ignored (RFC 9110 §13.1.3), which costs a full response, never a wrong
+ * one.  0 and *out, or -1.
+ */
+static int
+parse_http_date(const char *s, size_t len, time_t *out)
+{
+    struct tm tm;
+    int i, mon = -1, day = -1;
+    time_t t;
+
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+        s[19] != ':' || s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3) != 0)
+        return -1;
+    for (i = 0; i < 7; i++)
+        if (memcmp(s, day_names[i], 3) == 0)
+            day = i;
+    for (i = 0; i < 12; i++)
+        if (memcmp(s + 8, month_names[i], 3) == 0)
+            mon = i;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_mday = parse_digits(s + 5, 2);
+    tm.tm_year = parse_digits(s + 12, 4);
+    tm.tm_hour = parse_digits(s + 17, 2);
+    tm.tm_min = parse_digits(s + 20, 2);
+    tm.tm_sec = parse_digits(s + 23, 2);
+    if (day < 0 || mon < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_year < 0 ||
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+        tm.tm_sec > 60)
+        return -1;
+    tm.tm_mon = mon;
+    tm.tm_year -= 1900;
+    t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *out = t;
+    return 0;
+}
+
+/* Strong ETag from what changes when the file does: inode, size, mtime in ns. */
+static void
+make_etag(const struct stat *st, char out[64])
+{
+    snprintf(out, 64, "\"%llx-%llx-%llx\"", (unsigned long long)st->st_ino,
+             (unsigned long long)st->st_size,
+             (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
+                 (unsigned long long)st->st_mtim.tv_nsec);
+}
+
+static void
+trim(const char **s, size_t *len)
+{
+    while (*len > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+/*
+ * If-None-Match: "*" or a list of entity tags, compared weakly (the W/
+ * prefix ignored, RFC 9110 §13.1.2) with etag.  True when one matches; a
+ * malformed list matches nothing, which only costs a full response.
+ */
+static int
+if_none_match_hits(const char *s, size_t len, const char *etag)
+{
+    size_t i = 0, elen = strlen(etag);
+
+    trim(&s, &len);
+    if (len == 1 && s[0] == '*')
+        return 1;
+    while (i < len) {
+        size_t start;
+
+        while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
+            i++;
+        if (i == len)
+            break;
+        if (i + 1 < len && s[i] == 'W' && s[i + 1] == '/')
+            i += 2;
+        if (i >= len || s[i] != '"')
+            return 0;
+        start = i++;
+        while (i < len && s[i] != '"')
+            i++;
+        if (i == len)
+            return 0;
+        i++;
+        if (i - start == elen && memcmp(s + start, etag, elen) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * If-Range: an entity tag must match strongly (a weak one never does), a
+ * date must equal Last-Modified exactly.  True when the range may be used.
+ */
+static int
+if_range_holds(const char *s, size_t len, const char *etag, time_t mtime)
+{
+    time_t t;
+
+    trim(&s, &len);
+    if (len >= 2 && s[0] == 'W' && s[1] == '/')
+        return 0;
+    if (len > 0 && s[0] == '"')
+        return len == strlen(etag) && memcmp(s, etag, len) == 0;
+    return parse_http_date(s, len, &t) == 0 && t == mtime;
+}
+
+/* Parses a decimal byte position; -1 when empty, not digits, or too large. */
+static long long
+parse_pos(const char *s, size_t len)
+{
+    long long v = 0;
+    size_t i;
+
+    if (len == 0 || len > 18)
+        return -1;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/*
+ * Range: "bytes=a-b", "bytes=a-" or "bytes=-n" (RFC 9110 §14.1.2).  Returns
+ * 206 with the first and last byte set, 416 when the single range lies outside the
+ * file, or 200 to ignore the header: a syntax error, another unit, or more
+ * than one range (we send the whole file rather than multipart/byteranges).
+ */
+static int
+parse_range(const char *s, size_t len, off_t size, off_t *first, off_t *last)
+{
+    const char *dash;
+    long long a, b;
+    size_t i;
+
+    trim(&s, &len);
+    if (len < 6 || strncasecmp(s, "bytes", 5) != 0)
+        return 200;
+    s += 5;
+    len -= 5;
+    trim(&s, &len);
+    if (len == 0 || s[0] != '=')
+        return 200;
+    s++;
+    len--;
+    trim(&s, &len);
+    /* Empty list elements are allowed ("bytes=,0-1,"), more than one range is not served. */
+    while (len > 0 && (s[0] == ',' || s[0] == ' ' || s[0] == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ',' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    for (i = 0; i < len; i++)
+        if (s[i] == ',')
+            return 200;
+    dash = memchr(s, '-', len);
+    if (dash == NULL)
+        return 200;
+    if (dash == s) {
+        b = parse_pos(s + 1, len - 1);
+        if (b < 0)
+            return 200;
+        if (b == 0 || size == 0)
+            return 416;
+        *first = b >= size ? 0 : size - b;
+        *last = size - 1;
+        return 206;
+    }
+    a = parse_pos(s, (size_t)(dash - s));
+    if (a < 0)
+        return 200;
+    if (dash + 1 == s + len) {
+        b = -1;
+    } else {
+        b = parse_pos(dash + 1, (size_t)(s + len - dash - 1));
+        if (b < 0 || b < a)
+            return 200; /* invalid: ignored as RFC 9110 §14.2 says */
+    }
+    if (a >= size)
+        return 416;
+    *first = a;
+    *last = (b < 0 || b >= size) ? size - 1 : b;
+    return 206;
+}
+
+/* ---- the handler ------------------------------------------------------ */
+
+static int
+set_status(struct static_result *res, int status, int substatus)
+{
+    if (res->fd >= 0) {
+        close(res->fd);
+        res->fd = -1;
+    }
+    res->status = status;
+    res->substatus = substatus;
+    res->content_type = NULL;
+    res->length = 0;
+    return status;
+}
+
+/*
+ * Opens the first default document of the directory rel.  Returns its
+ * descriptor and the name's content type, -1 with *status 403.14 when there
+ * is none, or -1 with the status of another failure.
+ */
+static int
+open_default_doc(int root_fd, const char *rel, struct stat *st, const char **type, int *status,
+                 int *substatus)
+{
+    char path[STATIC_PATH_MAX + 32];
+    size_t i;
+    int fd;
+
+    for (i = 0; i < sizeof(default_docs) / sizeof(default_docs[0]); i++) {
+        if (strcmp(rel, ".") == 0)
+            snprintf(path, sizeof(path), "%s", default_docs[i]);
+        else
+            snprintf(path, sizeof(path), "%s/%s", rel, default_docs[i]);
+        fd = open_beneath(root_fd, path);
+        if (fd < 0) {
+            if (errno == ENOENT || errno == EXDEV || errno == ELOOP)
+                continue;
+            *status = open_error_status(errno, substatus);
+            return -1;
+        }
+        if (fstat(fd, st) == 0 && S_ISREG(st->st_mode)) {
+            *type = mime_lookup(default_docs[i]);
+            return fd;
+        }
+        close(fd);
+    }
+    *status = 403;
+    *substatus = 14; /* IIS: directory listing denied */
+    return -1;
+}
+
+static int
+method_is(const struct static_cond *cond, const char *m)
+{
+    size_t n = strlen(m);
+
+    if (cond == NULL || cond->method == NULL)
+        return strcmp(m, "GET") == 0;
+    return cond->method_len == n && memcmp(cond->method, m, n) == 0;
+}
+
+/* Evaluates If-None-Match / If-Modified-Since / If-Range / Range on an open file. */
+static int
+apply_conditions(const struct static_cond *cond, int is_get, struct static_result *res)
+{
+    time_t ims;
+    off_t first, last;
+    int r;
+
+    if (cond == NULL)
+        return res->status;
+    /* RFC 9110 §13.2.2: If-Modified-Since only counts without If-None-Match. */
+    if (cond->if_none_match != NULL) {
+        if (if_none_match_hits(cond->if_none_match, cond->if_none_match_len, res->etag))
+            return set_status(res, 304, 0);
+    } else if (cond->if_modified_since != NULL &&
+               parse_http_date(cond->if_modified_since, cond->if_modified_since_len, &ims) == 0 &&
+               res->mtime <= ims) {
+        return set_status(res, 304, 0);
+    }
+    if (!is_get || cond->range == NULL)
+        return res->status;
+    if (cond->if_range != NULL &&
+        !if_range_holds(cond->if_range, cond->if_range_len, res->etag, res->mtime))
+        return res->status;
+    r = parse_range(cond->range, cond->range_len, res->size, &first, &last);
+    if (r == 416) {
+        set_status(res, 416, 0);
+        snprintf(res->content_range, sizeof(res->content_range), "bytes */%lld",
+                 (long long)res->size);
+        return 416;
+    }
+    if (r == 206) {
+        res->status = 206;
+        res->offset = first;
+        res->length = last - first + 1;
+        snprintf(res->content_range, sizeof(res->content_range), "bytes %lld-%lld/%lld",
+                 (long long)first, (long long)last, (long long)res->size);
+    }
+    return res->status;
+}
+
+int
+static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct static_cond *cond,
+               struct static_result *res)
+{
+    char rel[STATIC_PATH_MAX + 1];
+    const char *q;
+    struct stat st;
+    int status, substatus = 0, trailing_slash, is_get, is_head;
+
+    memset(res, 0, sizeof(*res));
+    res->fd = -1;
+    if (raw_path == NULL)
+        raw_len = 0;
+    q = raw_len > 0 ? memchr(raw_path, '?', raw_len) : NULL;
+    if (q != NULL)
+        raw_len = (size_t)(q - raw_path);
+    if (raw_len > STATIC_PATH_MAX)
+        return set_status(res, 414, 0);
+    status = decode_path(raw_path, raw_len, rel, sizeof(rel), &trailing_slash, &substatus);
+    if (status != 0)
+        return set_status(res, status, substatus);
+    res->fd = open_beneath(root_fd, rel);
+    if (res->fd < 0) {
+        status = open_error_status(errno, &substatus);
+        return set_status(res, status, substatus);
+    }
+    if (fstat(res->fd, &st) != 0)
+        return set_status(res, 500, 0);
+    if (S_ISDIR(st.st_mode)) {
+        close(res->fd);
+        res->fd = -1;
+        if (!trailing_slash) {
+            set_status(res, 301, 0);
+            res->redirect_slash = 1;
+            return 301;
+        }
+        res->fd = open_default_doc(root_fd, rel, &st, &res->content_type, &status, &substatus);
+        if (res->fd < 0)
+            return set_status(res, status, substatus);
+    } else if (S_ISREG(st.st_mode)) {
+        res->content_type = mime_lookup(rel);
+    } else {
+        return set_status(res, 404, 0); /* FIFO, socket, device: not content */
+    }
+    if (res->content_type == NULL)
+        return set_status(res, 404, 3); /* IIS: no MIME map for the extension */
+    is_get = method_is(cond, "GET");
+    is_head = method_is(cond, "HEAD");
+    if (!is_get && !is_head) {
+        set_status(res, 405, 0);
+        res->allow = "GET, HEAD";
+        return 405;
+    }
+    res->status = 200;
+    res->size = st.st_size;
+    res->length = st.st_size;
+    res->mtime = st.st_mtim.tv_sec;
+    make_etag(&st, res->etag);
+    format_http_date(res->mtime, res->last_modified);
+    apply_conditions(cond, is_get, res);
+    if (is_head && res->fd >= 0) {
+        close(res->fd);
+        res->fd = -1;
+    }
+    return res->status;
+}
