@@ -38,7 +38,7 @@
 /*
  * One request.  Text fields are (pointer, length) pairs so that the server
  * can pass slices of its request buffer; a NULL pointer or a zero length
- * logs '-'.  Each field is cut at 2048 bytes.  Borrowed for the call only.
+ * logs '-'.  Each field is cut at 1900 bytes.  Borrowed for the call only.
  */
 struct w3clog_entry {
     time_t time;        /* when the request completed, UTC seconds; 0 = now */

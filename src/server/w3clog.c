@@ -1,0 +1,548 @@
+/*
+ * w3clog.c - W3C extended logs, one file per site and UTC day.
+ *
+ * Locking: `lock` guards the in-memory buffer and is held only to copy a
+ * formatted line into it (the line is formatted on the caller's stack
+ * before); `io_lock` serialises the file: swapping the full buffer with the
+ * spare one under `lock`, then writing the spare with only `io_lock` held,
+ * lets workers keep appending while the disk write runs.  Order: io_lock
+ * before lock; set->lock before either.
+ *
+ * Day roll: the buffer holds the lines of one day (buf_day).  A line of a
+ * later day first sends the buffer to its file; the flush opens the file of
+ * the buffer's day, writing the header when the file is new.  A line stamped
+ * slightly before the current day (a worker finishing a request across
+ * midnight) goes to the current file rather than reopening yesterday's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errlog.h"
+#include "w3clog.h"
+
+#define W3CLOG_BUF_SIZE (64 * 1024) /* per log; a full buffer is written at once */
+#define W3CLOG_FIELD_MAX 1900  /* bytes of one field after escaping: 8 fit in W3CLOG_LINE_MAX */
+#define W3CLOG_REPORT_EVERY 60 /* seconds between two error-log reports of one log */
+
+struct w3clog {
+    pthread_mutex_t lock;    /* guards buf, len, lines, buf_day, buf_first */
+    pthread_mutex_t io_lock; /* guards fd, fd_day, spare, dropped, last_report */
+    char *dir;               /* owned: "<dir>/W3SVC<id>" */
+    char *buf;               /* owned: pending lines, W3CLOG_BUF_SIZE bytes */
+    size_t len;              /* bytes pending in buf */
+    unsigned long lines;     /* lines pending in buf */
+    long buf_day;            /* UTC day (days since 1970) of the lines in buf, -1 none yet */
+    time_t buf_first;        /* time of the first line of buf_day, for #Date */
+    char *spare;             /* owned: the buffer being written by a flush */
+    int fd;                  /* file of fd_day, -1 when none open */
+    long fd_day;             /* day of fd */
+    unsigned long dropped;   /* lines lost to write errors */
+    time_t last_report;      /* last error-log report of a write error */
+    /* w3clog_set bookkeeping (unused for a log from w3clog_open) */
+    char *set_dir; /* owned: the dir argument, part of the key */
+    unsigned site_id;
+    int refs;
+    struct w3clog *next;
+};
+
+struct w3clog_set {
+    pthread_mutex_t lock; /* guards logs, refs, stop */
+    pthread_cond_t wake;  /* signalled to stop the flusher */
+    struct w3clog *logs;  /* owned list */
+    int stop;
+    pthread_t flusher;
+};
+
+/* ---- formatting ------------------------------------------------------- */
+
+/*
+ * Appends ' ' and s escaped, or '-' when s is empty: spaces as '+', control
+ * characters as %XX, other bytes (UTF-8 included) as they are.  At most
+ * W3CLOG_FIELD_MAX bytes.
+ */
+static size_t
+put_field(char *out, size_t o, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t start = o, i;
+
+    out[o++] = ' ';
+    if (s == NULL || len == 0) {
+        out[o++] = '-';
+        return o;
+    }
+    for (i = 0; i < len && o - start < W3CLOG_FIELD_MAX - 3; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == ' ') {
+            out[o++] = '+'; /* IIS's convention; keeps one field one token */
+        } else if (c < 0x20 || c == 0x7f) {
+            out[o++] = '%'; /* a CR/LF would forge a log line */
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    return o;
+}
+
+static size_t
+put_cstr(char *out, size_t o, const char *s)
+{
+    return put_field(out, o, s, s != NULL ? strlen(s) : 0);
+}
+
+/* Thread-local cache of "YYYY-MM-DD HH:MM:SS" for the last second formatted. */
+static _Thread_local time_t tls_time = -1;
+static _Thread_local char tls_date[20];
+
+/* Writes v as n decimal digits (zero-padded, high digits dropped). */
+static void
+put_digits(char *p, unsigned v, int n)
+{
+    while (n-- > 0) {
+        p[n] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+static const char *
+format_datetime(time_t t)
+{
+    struct tm tm;
+
+    if (t != tls_time) {
+        if (gmtime_r(&t, &tm) == NULL)
+            memset(&tm, 0, sizeof(tm));
+        put_digits(tls_date, (unsigned)(tm.tm_year + 1900), 4);
+        tls_date[4] = '-';
+        put_digits(tls_date + 5, (unsigned)tm.tm_mon + 1, 2);
+        tls_date[7] = '-';
+        put_digits(tls_date + 8, (unsigned)tm.tm_mday, 2);
+        tls_date[10] = ' ';
+        put_digits(tls_date + 11, (unsigned)tm.tm_hour, 2);
+        tls_date[13] = ':';
+        put_digits(tls_date + 14, (unsigned)tm.tm_min, 2);
+        tls_date[16] = ':';
+        put_digits(tls_date + 17, (unsigned)tm.tm_sec, 2);
+        tls_date[19] = '\0';
+        tls_time = t;
+    }
+    return tls_date;
+}
+
+size_t
+w3clog_format(char *buf, size_t size, const struct w3clog_entry *e)
+{
+    char tail[96];
+    size_t o;
+    int n;
+
+    /* 7 escaped fields, the numbers and the date always fit in W3CLOG_LINE_MAX. */
+    if (size < W3CLOG_LINE_MAX)
+        return 0;
+    memcpy(buf, format_datetime(e->time != 0 ? e->time : time(NULL)), 19);
+    o = 19;
+    o = put_cstr(buf, o, e->s_ip);
+    o = put_field(buf, o, e->method, e->method_len);
+    o = put_field(buf, o, e->uri_stem, e->uri_stem_len);
+    o = put_field(buf, o, e->uri_query, e->uri_query_len);
+    n = snprintf(tail, sizeof(tail), " %u", e->s_port);
+    memcpy(buf + o, tail, (size_t)n);
+    o += (size_t)n;
+    o = put_field(buf, o, e->username, e->username_len);
+    o = put_cstr(buf, o, e->c_ip);
+    o = put_field(buf, o, e->user_agent, e->user_agent_len);
+    o = put_field(buf, o, e->referer, e->referer_len);
+    n = snprintf(tail, sizeof(tail), " %d %d %lu %lu\n", e->status,
+                 e->substatus < 0 ? 0 : e->substatus, e->win32_status, e->time_taken);
+    memcpy(buf + o, tail, (size_t)n + 1);
+    return o + (size_t)n;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+/* mkdir -p with mode 0755 for every missing component. 0, or -1 and errno. */
+static int
+make_dirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    size_t i, len = strlen(path);
+
+    if (len == 0 || len >= sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(tmp, path, len + 1);
+    for (i = 1; i <= len; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return -1;
+        tmp[i] = path[i];
+    }
+    return 0;
+}
+
+/* Reports a write problem of l to the error log, at most once a minute. Under io_lock. */
+static void
+report(struct w3clog *l, const char *what, int e)
+{
+    time_t now = time(NULL);
+
+    if (now - l->last_report < W3CLOG_REPORT_EVERY && l->last_report != 0)
+        return;
+    l->last_report = now;
+    errlog_printf(ERRLOG_ERROR, "w3c log %s: %s: %s (%lu lines lost so far)", l->dir, what,
+                  strerror(e), l->dropped);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Opens the file of day for appending, with the header when it is new. Under io_lock. */
+static int
+open_day(struct w3clog *l, long day, time_t first)
+{
+    char path[PATH_MAX], head[256];
+    time_t t = (time_t)day * 86400;
+    struct tm tm;
+    struct stat st;
+    int fd, n;
+
+    gmtime_r(&t, &tm);
+    snprintf(path, sizeof(path), "%s/u_ex%02d%02d%02d.log", l->dir, tm.tm_year % 100, tm.tm_mon + 1,
+             tm.tm_mday);
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0 && errno == ENOENT && make_dirs(l->dir) == 0)
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) == 0 && st.st_size == 0) {
+        if (first / 86400 != day)
+            first = t;
+        n = snprintf(head, sizeof(head),
+                     "#Software: certmap %s\n#Version: 1.0\n#Date: %s\n#Fields: %s\n",
+                     CERTMAP_VERSION, format_datetime(first), W3CLOG_FIELDS);
+        if (write_all(fd, head, (size_t)n) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/*
+ * Sends the buffer to its file: swaps it with the spare under the short
+ * lock, writes outside it.
+ */
+void
+w3clog_flush(struct w3clog *l)
+{
+    size_t len;
+    unsigned long lines;
+    long day;
+    time_t first;
+    char *tmp;
+
+    if (l == NULL)
+        return;
+    pthread_mutex_lock(&l->io_lock);
+    pthread_mutex_lock(&l->lock);
+    len = l->len;
+    lines = l->lines;
+    day = l->buf_day;
+    first = l->buf_first;
+    tmp = l->buf;
+    l->buf = l->spare;
+    l->spare = tmp;
+    l->len = 0;
+    l->lines = 0;
+    pthread_mutex_unlock(&l->lock);
+    if (len == 0)
+        goto out;
+    if (l->fd < 0 || l->fd_day < day) {
+        if (l->fd >= 0)
+            close(l->fd);
+        l->fd = open_day(l, day, first);
+        l->fd_day = day;
+        if (l->fd < 0) {
+            l->dropped += lines;
+            report(l, "cannot open the day's file", errno);
+            goto out;
+        }
+    }
+    if (write_all(l->fd, l->spare, len) != 0) {
+        l->dropped += lines;
+        report(l, "write failed", errno);
+        /* Reopen next time: the file may have been removed or the disk freed. */
+        close(l->fd);
+        l->fd = -1;
+    }
+out:
+    pthread_mutex_unlock(&l->io_lock);
+}
+
+struct w3clog *
+w3clog_open(const char *dir, unsigned site_id, struct certmap_error *err)
+{
+    struct w3clog *l = NULL;
+    size_t n;
+
+    if (dir == NULL || dir[0] == '\0') {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, "logFile", "directory",
+                          "empty log directory");
+        return NULL;
+    }
+    l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        goto nomem;
+    n = strlen(dir) + 32;
+    l->dir = malloc(n);
+    l->buf = malloc(W3CLOG_BUF_SIZE);
+    l->spare = malloc(W3CLOG_BUF_SIZE);
+    if (l->dir == NULL || l->buf == NULL || l->spare == NULL)
+        goto nomem;
+    snprintf(l->dir, n, "%s/W3SVC%u", dir, site_id);
+    if (make_dirs(l->dir) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, l->dir, 0, "logFile", "directory",
+                          "cannot create the log directory: %s", strerror(errno));
+        goto fail;
+    }
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_mutex_init(&l->io_lock, NULL);
+    l->fd = -1;
+    l->fd_day = -1;
+    l->buf_day = -1;
+    l->site_id = site_id;
+    return l;
+nomem:
+    certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+fail:
+    if (l != NULL) {
+        free(l->dir);
+        free(l->buf);
+        free(l->spare);
+        free(l);
+    }
+    return NULL;
+}
+
+void
+w3clog_write(struct w3clog *l, const struct w3clog_entry *e)
+{
+    char line[W3CLOG_LINE_MAX];
+    time_t t = e->time != 0 ? e->time : time(NULL);
+    struct w3clog_entry copy;
+    long day = (long)(t / 86400);
+    size_t n;
+
+    if (l == NULL)
+        return;
+    copy = *e;
+    copy.time = t;
+    n = w3clog_format(line, sizeof(line), &copy);
+    if (n == 0)
+        return;
+    pthread_mutex_lock(&l->lock);
+    /* A full buffer, or a new day while lines of the old one wait: flush first. */
+    while (l->len > 0 && (l->len + n > W3CLOG_BUF_SIZE || day > l->buf_day)) {
+        pthread_mutex_unlock(&l->lock);
+        w3clog_flush(l);
+        pthread_mutex_lock(&l->lock);
+    }
+    if (l->len == 0 && day > l->buf_day) {
+        l->buf_day = day;
+        l->buf_first = t;
+    }
+    memcpy(l->buf + l->len, line, n);
+    l->len += n;
+    l->lines++;
+    pthread_mutex_unlock(&l->lock);
+}
+
+unsigned long
+w3clog_dropped(struct w3clog *l)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&l->io_lock);
+    n = l->dropped;
+    pthread_mutex_unlock(&l->io_lock);
+    return n;
+}
+
+void
+w3clog_close(struct w3clog *l)
+{
+    if (l == NULL)
+        return;
+    w3clog_flush(l);
+    if (l->fd >= 0)
+        close(l->fd);
+    pthread_mutex_destroy(&l->lock);
+    pthread_mutex_destroy(&l->io_lock);
+    free(l->dir);
+    free(l->buf);
+    free(l->spare);
+    free(l->set_dir);
+    free(l);
+}
+
+/* ---- the set of all sites' logs --------------------------------------- */
+
+static void *
+flusher_main(void *arg)
+{
+    struct w3clog_set *s = arg;
+    struct timespec ts;
+    struct w3clog *l;
+
+    pthread_mutex_lock(&s->lock);
+    while (!s->stop) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+        /* Flushing under the set lock only delays get/put; workers append
+         * under each log's own lock meanwhile. */
+        for (l = s->logs; l != NULL; l = l->next)
+            w3clog_flush(l);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+struct w3clog_set *
+w3clog_set_new(struct certmap_error *err)
+{
+    struct w3clog_set *s = calloc(1, sizeof(*s));
+    int r;
+
+    if (s == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    r = pthread_create(&s->flusher, NULL, flusher_main, s);
+    if (r != 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL,
+                          "cannot start the log flusher thread: %s", strerror(r));
+        pthread_cond_destroy(&s->wake);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+struct w3clog *
+w3clog_set_get(struct w3clog_set *s, const char *dir, unsigned site_id, struct certmap_error *err)
+{
+    struct w3clog *l;
+
+    pthread_mutex_lock(&s->lock);
+    for (l = s->logs; l != NULL; l = l->next) {
+        if (l->site_id == site_id && strcmp(l->set_dir, dir) == 0) {
+            l->refs++;
+            goto out;
+        }
+    }
+    l = w3clog_open(dir, site_id, err);
+    if (l == NULL)
+        goto out;
+    l->set_dir = strdup(dir);
+    if (l->set_dir == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        w3clog_close(l);
+        l = NULL;
+        goto out;
+    }
+    l->refs = 1;
+    l->next = s->logs;
+    s->logs = l;
+out:
+    pthread_mutex_unlock(&s->lock);
+    return l;
+}
+
+void
+w3clog_set_put(struct w3clog_set *s, struct w3clog *l)
+{
+    struct w3clog **pp;
+
+    if (l == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (--l->refs > 0) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    for (pp = &s->logs; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == l) {
+            *pp = l->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    w3clog_close(l);
+}
+
+void
+w3clog_set_flush(struct w3clog_set *s)
+{
+    struct w3clog *l;
+
+    pthread_mutex_lock(&s->lock);
+    for (l = s->logs; l != NULL; l = l->next)
+        w3clog_flush(l);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void
+w3clog_set_free(struct w3clog_set *s)
+{
+    struct w3clog *l, *next;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stop = 1;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->flusher, NULL);
+    for (l = s->logs; l != NULL; l = next) {
+        next = l->next;
+        w3clog_close(l);
+    }
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
