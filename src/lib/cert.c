@@ -14,6 +14,8 @@
  */
 #include "certmap/cert.h"
 
+#include "cert/der.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -188,19 +190,11 @@ static int
 count_certs(const unsigned char *p, size_t n)
 {
     size_t hdr, total;
-    const unsigned char *q;
-    X509 *x;
     int count = 0;
 
     while (n > 0) {
-        if (der_header(p, n, &hdr, &total) != 0 || total > n || total > LONG_MAX)
-            return 0;
-        q = p;
-        x = d2i_X509(NULL, &q, (long)total);
-        if (x == NULL)
-            return 0;
-        X509_free(x);
-        if (q != p + total)
+        if (der_header(p, n, &hdr, &total) != 0 || total > n ||
+            cert_der_check(p, total, NULL, NULL) != 0)
             return 0;
         p += total;
         n -= total;
@@ -210,93 +204,38 @@ count_certs(const unsigned char *p, size_t n)
 }
 
 /*
- * Compares the tbsCertificate inside der (which starts after the outer header
- * hdr) with OpenSSL's own re-encoding of it.  i2d_X509() alone would not see
- * a non-DER tbsCertificate: OpenSSL keeps the received bytes and writes them
- * back verbatim, so the re-encoding must be forced.
- */
-static bool
-tbs_is_canonical(X509 *x, const unsigned char *der, size_t total, size_t hdr)
-{
-    size_t tbs_hdr, tbs_total;
-    unsigned char *re = NULL;
-    int re_len;
-    bool ok;
-
-    if (der_header(der + hdr, total - hdr, &tbs_hdr, &tbs_total) != 0 || tbs_total > total - hdr)
-        return false;
-    re_len = i2d_re_X509_tbs(x, &re);
-    ok = re_len > 0 && (size_t)re_len == tbs_total && memcmp(re, der + hdr, tbs_total) == 0;
-    OPENSSL_free(re);
-    return ok;
-}
-
-/*
- * Checks that der[0..n) is exactly one canonical DER certificate.  what says
- * where the bytes came from for the messages ("DER", "decoded base64", ...).
+ * Checks that der[0..n) is exactly one certificate in strict DER.  The outer
+ * header is read here so that the common mistakes (truncation, a second
+ * certificate, trailing bytes) get their own message; cert_der_check() does
+ * the rest.  what says where the bytes came from ("the DER input", ...).
  */
 static int
 check_der(const unsigned char *der, size_t n, const char *what, struct certmap_error *err)
 {
     size_t hdr = 0, total = 0;
-    const unsigned char *p = der;
-    unsigned char *re = NULL;
-    X509 *x = NULL;
-    int rc, re_len, extra, ret = -1;
+    int rc, extra;
 
     rc = der_header(der, n, &hdr, &total);
-    if (rc < 0) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "not a certificate: %s does not start with a DER SEQUENCE", what);
-        goto out;
-    }
-    if (rc > 0) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "truncated certificate: %s has only %zu bytes", what, n);
-        goto out;
-    }
-    if (total > n) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "truncated certificate: %s has %zu bytes, its DER header announces %zu",
-                          what, n, total);
-        goto out;
-    }
+    if (rc < 0)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: %s does not start with a DER SEQUENCE", what);
+    if (rc > 0)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "truncated certificate: %s has only %zu bytes", what, n);
+    if (total > n)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "truncated certificate: %s has %zu bytes, its DER header "
+                                 "announces %zu",
+                                 what, n, total);
     if (total < n) {
         extra = count_certs(der + total, n - total);
         if (extra > 0)
-            certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                              "%d certificates found; expected one", extra + 1);
-        else
-            certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                              "trailing data after the certificate (%zu bytes)", n - total);
-        goto out;
+            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                     "%d certificates found; expected one", extra + 1);
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "trailing data after the certificate (%zu bytes)", n - total);
     }
-    if (total > LONG_MAX) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "not a certificate: %s is too large", what);
-        goto out;
-    }
-    x = d2i_X509(NULL, &p, (long)total);
-    if (x == NULL || p != der + total) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "not a certificate: %s does not parse as X.509", what);
-        certmap_error_add_openssl(err);
-        goto out;
-    }
-    re_len = i2d_X509(x, &re);
-    if (re_len < 0 || (size_t)re_len != n || memcmp(re, der, n) != 0 ||
-        !tbs_is_canonical(x, der, total, hdr)) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "not a certificate: %s is not in canonical DER form", what);
-        goto out;
-    }
-    ret = 0;
-out:
-    /* Parse failures of count_certs() and friends must not leak into the caller's queue. */
-    ERR_clear_error();
-    OPENSSL_free(re);
-    X509_free(x);
-    return ret;
+    return cert_der_check(der, n, NULL, err);
 }
 
 static void *
@@ -609,104 +548,120 @@ certmap_parse_fingerprint(const char *text, unsigned char out[32])
     return (int)n;
 }
 
-/* RFC 2253 text of name into out (truncated to size, NUL-terminated). */
+/* RFC 2253 text of the Name TLV der[0..len) into out (truncated to size, NUL-terminated). */
 static int
-name_text(const X509_NAME *name, char *out, size_t size)
+name_text(const unsigned char *der, size_t len, char *out, size_t size)
 {
-    BIO *bio;
+    const unsigned char *p = der;
+    X509_NAME *name;
+    BIO *bio = NULL;
     long n;
-    char *p;
+    char *text;
     int ret = -1;
 
     out[0] = '\0';
-    bio = BIO_new(BIO_s_mem());
-    if (bio == NULL)
-        return -1;
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
+    name = d2i_X509_NAME(NULL, &p, (long)len);
+    if (name == NULL)
         goto out;
-    n = BIO_get_mem_data(bio, &p);
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
+        goto out;
+    n = BIO_get_mem_data(bio, &text);
     if (n < 0)
         goto out;
     if ((size_t)n >= size)
         n = (long)size - 1;
-    memcpy(out, p, (size_t)n);
+    memcpy(out, text, (size_t)n);
     out[n] = '\0';
     ret = 0;
 out:
     BIO_free(bio);
+    X509_NAME_free(name);
     return ret;
 }
 
+/* ISO 8601 text and epoch seconds of the Time TLV der[0..len). */
 static int
-time_text(const ASN1_TIME *t, char *out, size_t size, int64_t *epoch)
+time_text(const unsigned char *der, size_t len, char *out, size_t size, int64_t *epoch)
 {
+    const unsigned char *p = der;
+    ASN1_TIME *t;
     struct tm tm;
+    int ret = -1;
 
+    t = d2i_ASN1_TIME(NULL, &p, (long)len);
     if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-        return -1;
+        goto out;
     *epoch = (int64_t)timegm(&tm);
     if (strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return -1;
-    return 0;
+        goto out;
+    ret = 0;
+out:
+    ASN1_TIME_free(t);
+    return ret;
 }
 
-static void
-serial_text(const ASN1_INTEGER *serial, char *out, size_t size)
+/* Upper-case hex of the INTEGER TLV der[0..len), "-" first when negative (RFC 5280 forbids it). */
+static int
+serial_text(const unsigned char *der, size_t len, char *out, size_t size)
 {
     static const char digits[] = "0123456789ABCDEF";
-    const unsigned char *d = ASN1_STRING_get0_data(serial);
-    int len = ASN1_STRING_length(serial), i;
+    const unsigned char *p = der, *d;
+    ASN1_INTEGER *serial;
     size_t n = 0;
+    int i, dlen;
 
+    serial = d2i_ASN1_INTEGER(NULL, &p, (long)len);
+    if (serial == NULL)
+        return -1;
+    d = ASN1_STRING_get0_data(serial);
+    dlen = ASN1_STRING_length(serial);
     if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER && n + 1 < size)
         out[n++] = '-';
-    if (len <= 0 && n + 2 < size) {
+    if (dlen <= 0 && n + 2 < size) {
         out[n++] = '0';
         out[n++] = '0';
     }
-    for (i = 0; i < len && n + 2 < size; i++) {
+    for (i = 0; i < dlen && n + 2 < size; i++) {
         out[n++] = digits[d[i] >> 4];
         out[n++] = digits[d[i] & 0x0f];
     }
     out[n] = '\0';
+    ASN1_INTEGER_free(serial);
+    return 0;
 }
 
 int
 certmap_cert_info(const unsigned char *der, size_t der_len, struct certmap_cert_info *info,
                   struct certmap_error *err)
 {
-    const unsigned char *p = der;
+    struct cert_der_fields f;
     unsigned char md[32];
-    X509 *x = NULL;
     int ret = -1;
 
     memset(info, 0, sizeof(*info));
-    if (der_len > LONG_MAX) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "not a certificate: too large");
+    if (cert_der_check(der, der_len, &f, err) != 0)
         goto out;
-    }
-    x = d2i_X509(NULL, &p, (long)der_len);
-    if (x == NULL || p != der + der_len) {
+    if (name_text(der + f.subject_off, f.subject_len, info->subject, sizeof(info->subject)) != 0 ||
+        name_text(der + f.issuer_off, f.issuer_len, info->issuer, sizeof(info->issuer)) != 0) {
         certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "not a certificate: DER does not parse as one X.509 certificate");
+                          "cannot read the certificate's subject or issuer name");
         certmap_error_add_openssl(err);
         goto out;
     }
-    if (name_text(X509_get_subject_name(x), info->subject, sizeof(info->subject)) != 0 ||
-        name_text(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer)) != 0) {
-        certmap_error_set(err, CERTMAP_ERR_CRYPTO, NULL, 0, NULL, NULL,
-                          "cannot format the certificate's names");
+    if (serial_text(der + f.serial_off, f.serial_len, info->serial, sizeof(info->serial)) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "cannot read the certificate's serial number");
         certmap_error_add_openssl(err);
         goto out;
     }
-    serial_text(X509_get0_serialNumber(x), info->serial, sizeof(info->serial));
-    if (time_text(X509_get0_notBefore(x), info->not_before, sizeof(info->not_before),
-                  &info->not_before_t) != 0 ||
-        time_text(X509_get0_notAfter(x), info->not_after, sizeof(info->not_after),
+    if (time_text(der + f.not_before_off, f.not_before_len, info->not_before,
+                  sizeof(info->not_before), &info->not_before_t) != 0 ||
+        time_text(der + f.not_after_off, f.not_after_len, info->not_after, sizeof(info->not_after),
                   &info->not_after_t) != 0) {
         certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
                           "certificate has an invalid validity date");
+        certmap_error_add_openssl(err);
         goto out;
     }
     certmap_cert_sha256(der, der_len, md);
@@ -715,7 +670,7 @@ certmap_cert_info(const unsigned char *der, size_t der_len, struct certmap_cert_
     certmap_hex(md, 20, info->sha1);
     ret = 0;
 out:
+    /* Leave no OpenSSL errors behind for unrelated callers. */
     ERR_clear_error();
-    X509_free(x);
     return ret;
 }

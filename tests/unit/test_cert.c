@@ -74,12 +74,63 @@ assert_rejected(const void *in, size_t len, const char *want)
     unsigned char *der = (unsigned char *)"x";
     size_t der_len = 99;
 
-    assert_int_equal(certmap_cert_decode(in, len, &der, &der_len, &err), -1);
+    if (certmap_cert_decode(in, len, &der, &der_len, &err) != -1)
+        fail_msg("accepted; expected \"%s\"", want);
     assert_null(der);
     assert_int_equal(der_len, 0);
     assert_int_equal(err.kind, CERTMAP_ERR_INVALID);
     if (strstr(err.message, want) == NULL)
         fail_msg("message \"%s\" does not contain \"%s\"", err.message, want);
+}
+
+/*
+ * What certmap_cert_decode() accepts, OpenSSL parses, and re-encodes to the
+ * same bytes, including a forced re-encoding of the tbsCertificate.
+ */
+static void
+assert_openssl_agrees(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    unsigned char *re = NULL, *tbs = NULL;
+    int re_len, tbs_len;
+
+    assert_non_null(x);
+    assert_ptr_equal(p, der + len);
+    re_len = i2d_X509(x, &re);
+    assert_int_equal(re_len, len);
+    assert_memory_equal(re, der, len);
+    tbs_len = i2d_re_X509_tbs(x, &tbs);
+    assert_true(tbs_len > 0 && (size_t)tbs_len < len);
+    assert_non_null(memmem(der, len, tbs, (size_t)tbs_len));
+    OPENSSL_free(re);
+    OPENSSL_free(tbs);
+    X509_free(x);
+}
+
+static void
+test_accepts_what_openssl_parses(void **state)
+{
+    struct ctx *c = *state;
+    struct certmap_error err = {0};
+    unsigned char *der, *out;
+    size_t len, out_len, i;
+    char cn[65];
+
+    /* Names of every allowed length move the length forms of each enclosing element. */
+    for (i = 1; i <= 64; i++) {
+        memset(cn, 'a' + (int)(i % 26), i);
+        cn[i] = '\0';
+        der = testcert_der(c->key, cn, i * 0x1234567, &len);
+        assert_non_null(der);
+        if (certmap_cert_decode(der, len, &out, &out_len, &err) != 0)
+            fail_msg("CN of %zu bytes: %s", i, err.message);
+        assert_int_equal(out_len, len);
+        assert_memory_equal(out, der, len);
+        assert_openssl_agrees(der, len);
+        free(out);
+        free(der);
+    }
 }
 
 static void
@@ -120,6 +171,7 @@ static void
 test_rejects_empty_and_garbage(void **state)
 {
     const unsigned char bin[] = {0x00, 0x01, 0xff, 0x30};
+    unsigned char seq[131];
 
     (void)state;
     assert_rejected("", 0, "empty input");
@@ -130,8 +182,10 @@ test_rejects_empty_and_garbage(void **state)
     assert_rejected("aGVsbG8gd29ybGQh", 16, "does not start with a DER SEQUENCE");
     assert_rejected("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 59,
                     "the PEM block does not start with a DER SEQUENCE");
-    /* A bare SEQUENCE header that is not X.509. */
-    assert_rejected("\x30\x81\x03\x02\x01\x01", 6, "does not parse as X.509");
+    /* A DER SEQUENCE that is not X.509. */
+    memset(seq, 0, sizeof(seq));
+    memcpy(seq, "\x30\x81\x80\x04\x7e", 5);
+    assert_rejected(seq, sizeof(seq), "expected tbsCertificate, found tag 0x04 at DER offset 3");
 }
 
 static void
@@ -279,6 +333,7 @@ test_byte_flip_never_yields_original(void **state)
             assert_int_equal(der_len, c->der_len);
             assert_memory_equal(der, buf, der_len);
             assert_memory_not_equal(der, c->der, der_len);
+            assert_openssl_agrees(der, der_len);
             accepted++;
         }
         free(der);
@@ -305,7 +360,7 @@ test_rejects_non_canonical_der(void **state)
     buf[2] = 0x00;
     memcpy(buf + 3, c->der + 2, c->der_len - 2);
     len = c->der_len + 1;
-    assert_rejected(buf, len, "canonical");
+    assert_rejected(buf, len, "non-minimal length at DER offset 0");
     /* The same inside the tbsCertificate (which OpenSSL would otherwise echo verbatim). */
     assert_int_equal(c->der[4], 0x30);
     k = c->der[5] & 0x7f;
@@ -319,9 +374,70 @@ test_rejects_non_canonical_der(void **state)
     buf[5] = (unsigned char)(0x80 | (k + 1));
     buf[6] = 0x00;
     memcpy(buf + 7, c->der + 6, c->der_len - 6);
-    assert_rejected(buf, c->der_len + 1, "canonical");
+    assert_rejected(buf, c->der_len + 1, "non-minimal length at DER offset 4");
     /* BER indefinite length. */
     assert_rejected("\x30\x80\x00\x00", 4, "does not start with a DER SEQUENCE");
+    free(buf);
+}
+
+/* Replaces the byte at index in the first occurrence of pattern and expects rejection with want. */
+static void
+assert_patch_rejected(const struct ctx *c, const char *pattern, size_t plen, size_t index,
+                      unsigned char byte, const char *want)
+{
+    unsigned char *buf = malloc(c->der_len);
+    unsigned char *hit;
+
+    assert_non_null(buf);
+    memcpy(buf, c->der, c->der_len);
+    hit = memmem(buf, c->der_len, pattern, plen);
+    if (hit == NULL)
+        fail_msg("pattern for \"%s\" not found in the test certificate", want);
+    hit[index] = byte;
+    assert_rejected(buf, c->der_len, want);
+    free(buf);
+}
+
+static void
+test_rejects_der_rule_violations(void **state)
+{
+    static const char ecdsa_sha256[] = "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02";
+    struct ctx *c = *state;
+    unsigned char *buf = malloc(c->der_len), *sig = NULL, *hit;
+    size_t off = 0;
+
+    assert_patch_rejected(c, "\x02\x03\x0a\x1b\x2c", 5, 2, 0x00,
+                          "INTEGER with a redundant leading byte");
+    assert_patch_rejected(c, "\xa0\x03\x02\x01\x02", 5, 4, 0x03, "unknown certificate version");
+    assert_patch_rejected(c, "\x06\x03\x55\x1d\x13\x01\x01\xff", 8, 7, 0x01,
+                          "BOOLEAN not encoded as 00 or FF");
+    assert_patch_rejected(c, "\x06\x03\x55\x1d\x13\x01\x01\xff", 8, 7, 0x00,
+                          "explicit critical FALSE");
+    assert_patch_rejected(c, "260131120000Z", 13, 12, '+', "malformed UTCTime \"260131120000+\"");
+    assert_patch_rejected(c, "260131120000Z", 13, 2, '2', "malformed UTCTime \"262131120000Z\"");
+    assert_patch_rejected(c, "\x06\x03\x55\x04\x0a", 5, 2, 0x80,
+                          "OBJECT IDENTIFIER with a non-minimal subidentifier");
+    assert_patch_rejected(c, "\x30\x1e\x17\x0d", 4, 1, 0x80, "indefinite length (BER, not DER)");
+    assert_patch_rejected(c,
+                          "\x0c\x05"
+                          "alice",
+                          7, 0, 0x2c, "constructed encoding of a primitive type");
+    assert_patch_rejected(c,
+                          "\x0c\x05"
+                          "alice",
+                          7, 0, 0x00, "end-of-contents octets");
+    /* The signatureValue BIT STRING follows the second ecdsa-with-SHA256 AlgorithmIdentifier. */
+    assert_non_null(buf);
+    memcpy(buf, c->der, c->der_len);
+    while ((hit = memmem(buf + off, c->der_len - off, ecdsa_sha256, 12)) != NULL) {
+        sig = hit + 12;
+        off = (size_t)(sig - buf);
+    }
+    assert_non_null(sig);
+    assert_int_equal(sig[0], 0x03);
+    assert_int_equal(sig[2], 0x00);
+    sig[2] = 0x08;
+    assert_rejected(buf, c->der_len, "BIT STRING with 8 unused bits");
     free(buf);
 }
 
@@ -461,6 +577,8 @@ main(void)
         cmocka_unit_test(test_rejects_other_pem_labels),
         cmocka_unit_test(test_byte_flip_never_yields_original),
         cmocka_unit_test(test_rejects_non_canonical_der),
+        cmocka_unit_test(test_rejects_der_rule_violations),
+        cmocka_unit_test(test_accepts_what_openssl_parses),
         cmocka_unit_test(test_info_fields),
         cmocka_unit_test(test_fingerprints_and_hex),
         cmocka_unit_test(test_iis_string),

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 /* Validity of every test certificate: 2026-01-31T12:00:00Z .. 2036-01-31T12:00:00Z. */
 #define TESTCERT_NOT_BEFORE 1769860800
@@ -26,9 +27,20 @@ testcert_key(void)
     return EVP_EC_gen("P-256");
 }
 
+static inline int
+add_ext(X509 *x, int nid, const char *value)
+{
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+    int ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
+
+    X509_EXTENSION_free(ext);
+    return ok ? 0 : -1;
+}
+
 /*
  * A self-signed certificate "CN=<cn>,O=Example" with the given serial, signed
- * by key, as malloc'd DER (*len); NULL on failure.
+ * by key, with critical basicConstraints and keyUsage and an extendedKeyUsage
+ * of clientAuth, as malloc'd DER (*len); NULL on failure.
  */
 static inline unsigned char *
 testcert_der(EVP_PKEY *key, const char *cn, uint64_t serial, size_t *len)
@@ -53,7 +65,9 @@ testcert_der(EVP_PKEY *key, const char *cn, uint64_t serial, size_t *len)
         !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
         ASN1_TIME_set(X509_getm_notBefore(x), TESTCERT_NOT_BEFORE) == NULL ||
         ASN1_TIME_set(X509_getm_notAfter(x), TESTCERT_NOT_AFTER) == NULL ||
-        !X509_set_pubkey(x, key) || X509_sign(x, key, EVP_sha256()) == 0)
+        !X509_set_pubkey(x, key) || add_ext(x, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
+        add_ext(x, NID_key_usage, "critical,digitalSignature") != 0 ||
+        add_ext(x, NID_ext_key_usage, "clientAuth") != 0 || X509_sign(x, key, EVP_sha256()) == 0)
         goto out;
     n = i2d_X509(x, NULL);
     if (n <= 0)
