@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "mime.h"
 #include "static.h"
 
@@ -41,10 +42,6 @@ static const char *const default_docs[] = {"default.htm", "index.htm", "index.ht
 static atomic_int openat2_state;
 /* Tests set this to exercise the fallback walk on kernels that have openat2. */
 static int static_force_fallback;
-
-static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 int
 static_open_root(const char *physical_path, struct certmap_error *err)
@@ -372,80 +369,6 @@ open_error_status(int e, int *substatus)
 
 /* ---- validators and conditions ---------------------------------------- */
 
-/* Writes t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); "" when not representable. */
-static void
-format_http_date(time_t t, char out[32])
-{
-    struct tm tm;
-
-    out[0] = '\0';
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
-        return;
-    snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[tm.tm_wday], tm.tm_mday,
-             month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* Parses n digits of s; -1 when one is not a digit. */
-static int
-parse_digits(const char *s, int n)
-{
-    int v = 0, i;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/*
- * Parses an IMF-fixdate, the form every current client sends.  The obsolete
- * rfc850 and asctime forms are not understood: the condition is then
- * ignored (RFC 9110 §13.1.3), which costs a full response, never a wrong
- * one.  0 and *out, or -1.
- */
-static int
-parse_http_date(const char *s, size_t len, time_t *out)
-{
-    struct tm tm;
-    int i, mon = -1, day = -1;
-    time_t t;
-
-    while (len > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-        s[19] != ':' || s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3) != 0)
-        return -1;
-    for (i = 0; i < 7; i++)
-        if (memcmp(s, day_names[i], 3) == 0)
-            day = i;
-    for (i = 0; i < 12; i++)
-        if (memcmp(s + 8, month_names[i], 3) == 0)
-            mon = i;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_mday = parse_digits(s + 5, 2);
-    tm.tm_year = parse_digits(s + 12, 4);
-    tm.tm_hour = parse_digits(s + 17, 2);
-    tm.tm_min = parse_digits(s + 20, 2);
-    tm.tm_sec = parse_digits(s + 23, 2);
-    if (day < 0 || mon < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_year < 0 ||
-        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
-        tm.tm_sec > 60)
-        return -1;
-    tm.tm_mon = mon;
-    tm.tm_year -= 1900;
-    t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *out = t;
-    return 0;
-}
-
 /* Strong ETag from what changes when the file does: inode, size, mtime in ns. */
 static void
 make_etag(const struct stat *st, char out[64])
@@ -517,7 +440,16 @@ if_range_holds(const char *s, size_t len, const char *etag, time_t mtime)
         return 0;
     if (len > 0 && s[0] == '"')
         return len == strlen(etag) && memcmp(s, etag, len) == 0;
-    return parse_http_date(s, len, &t) == 0 && t == mtime;
+    return http_parse_http_date(s, len, &t) == 0 && t == mtime;
+}
+
+/* If-Modified-Since as a time; false when it is not an HTTP-date (then ignored, RFC 9110 §13.1.3).
+ */
+static int
+if_modified_since(const char *s, size_t len, time_t *t)
+{
+    trim(&s, &len);
+    return http_parse_http_date(s, len, t) == 0;
 }
 
 /* Parses a decimal byte position; -1 when empty, not digits, or too large. */
@@ -678,7 +610,7 @@ apply_conditions(const struct static_cond *cond, int is_get, struct static_resul
         if (if_none_match_hits(cond->if_none_match, cond->if_none_match_len, res->etag))
             return set_status(res, 304, 0);
     } else if (cond->if_modified_since != NULL &&
-               parse_http_date(cond->if_modified_since, cond->if_modified_since_len, &ims) == 0 &&
+               if_modified_since(cond->if_modified_since, cond->if_modified_since_len, &ims) &&
                res->mtime <= ims) {
         return set_status(res, 304, 0);
     }
@@ -762,7 +694,7 @@ static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct s
     res->length = st.st_size;
     res->mtime = st.st_mtim.tv_sec;
     make_etag(&st, res->etag);
-    format_http_date(res->mtime, res->last_modified);
+    http_date(res->mtime, res->last_modified);
     apply_conditions(cond, is_get, res);
     if (is_head && res->fd >= 0) {
         close(res->fd);

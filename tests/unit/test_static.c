@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "http.c"
 #include "mime.c"
 #include "static.c"
 #include "fixture.h"
@@ -358,6 +359,11 @@ test_validators_and_304(void **state)
     assert_int_equal(cond_get(t, &c, &res), 304);
     set(&c.if_modified_since, &c.if_modified_since_len, "yesterday");
     assert_int_equal(cond_get(t, &c, &res), 200);
+    /* The obsolete date forms count too (RFC 9110 §5.6.7). */
+    set(&c.if_modified_since, &c.if_modified_since_len, "Friday, 31-Dec-99 23:59:59 GMT");
+    assert_int_equal(cond_get(t, &c, &res), first.mtime <= 946684799 ? 304 : 200);
+    set(&c.if_modified_since, &c.if_modified_since_len, "Fri Dec 31 23:59:59 9999");
+    assert_int_equal(cond_get(t, &c, &res), 304);
     /* HEAD gets 304 too. */
     set(&c.if_modified_since, &c.if_modified_since_len, lm);
     set(&c.method, &c.method_len, "HEAD");
