@@ -1,10 +1,18 @@
 /*
  * secret.h - password envelopes "[enc:AesProvider:<base64>:enc]".
  *
- * The base64 holds version byte 1, a random 12-byte nonce, the AES-256-GCM
- * ciphertext and its 16-byte tag.  The 32-byte key lives in a key file (mode
- * 0600) beside the configuration, created on first need.  Failure never
- * yields an empty password: every error path returns -1.
+ * The base64 (standard alphabet, padded, one line) holds version byte 1, a
+ * random 12-byte nonce, the AES-256-GCM ciphertext and its 16-byte tag; the
+ * version byte and the string "AesProvider" are authenticated as additional
+ * data.  The 32-byte key lives in a key file (mode 0600) beside the
+ * configuration, created on first need.  Key file format: 64 hex digits (any
+ * case) and an optional newline; certmap writes lower case with a newline
+ * (65 bytes).  Failure never yields an empty password: every error path
+ * returns -1.
+ *
+ * Empty passwords: an envelope of "" is valid and decrypts to "" (return 0,
+ * *plain[0] == '\0').  Callers that must not accept one (logon) test
+ * (*plain)[0] == '\0' after a successful secret_decrypt().
  */
 #ifndef CERTMAP_SECRET_H
 #define CERTMAP_SECRET_H
@@ -21,20 +29,28 @@ bool secret_is_envelope(const char *s);
 
 /*
  * Loads the key from path.  With create, a missing file is created atomically
- * with a fresh random key and mode 0600.  A file of the wrong size or with
- * group/other permissions is an error.  0, or -1 and err filled.
+ * with a fresh random key and mode 0600; an existing file is never replaced
+ * (of two processes creating it at once, both end up with the winner's key).
+ * A file of the wrong size, not hex, or with any group/other permission bit is
+ * an error.  0, or -1 and err filled (err->file is the key file).  The caller
+ * wipes key with OPENSSL_cleanse() when done.
  */
 int secret_key_load(const char *path, bool create, unsigned char key[SECRET_KEY_LEN],
                     struct certmap_error *err);
 
-/* Encrypts plain into a malloc'd envelope (*out). 0, or -1 and err filled. */
+/*
+ * Encrypts the C string plain (at most 32 KiB) with a fresh random nonce into
+ * a malloc'd envelope (*out, caller frees; it holds no secret).  0, or -1 and
+ * err filled.
+ */
 int secret_encrypt(const unsigned char key[SECRET_KEY_LEN], const char *plain, char **out,
                    struct certmap_error *err);
 
 /*
- * Decrypts an envelope into a malloc'd NUL-terminated *plain (caller wipes
- * with OPENSSL_cleanse() and frees).  -1 and err filled for a malformed,
- * truncated or altered envelope or a wrong key.
+ * Decrypts an envelope into a malloc'd NUL-terminated *plain (caller frees it
+ * with secret_free(), which wipes it).  -1, *plain NULL and err filled for a
+ * malformed, truncated or altered envelope, an unknown version or provider, or
+ * a wrong key; err carries no file/line, the caller adds the attribute's.
  */
 int secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, char **plain,
                    struct certmap_error *err);

@@ -1,0 +1,434 @@
+/*
+ * secret.c - password envelopes "[enc:AesProvider:<base64>:enc]" and their
+ * key file.
+ *
+ * AES-256-GCM with a fresh random nonce per value; the version byte and the
+ * provider name are authenticated as additional data, so that neither can be
+ * changed without the tag failing.  Every failure returns -1: a caller that
+ * ignores the text of the error still never gets an empty password.
+ */
+#include "secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "fileio.h"
+
+#define ENV_PREFIX "[enc:"
+#define ENV_PROVIDER "AesProvider"
+#define ENV_SUFFIX ":enc]"
+#define ENV_VERSION 1
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define HEADER_LEN (1 + NONCE_LEN)
+
+/* Longest envelope accepted; far above any password, well below anything that could hurt. */
+#define ENV_MAX_TEXT 65536
+
+/* Key file: 64 hex digits and an optional newline. */
+#define KEY_HEX_LEN (2 * SECRET_KEY_LEN)
+
+static const unsigned char aad_provider[] = ENV_PROVIDER;
+
+bool
+secret_is_envelope(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return false;
+    n = strlen(s);
+    return n >= strlen(ENV_PREFIX) + strlen(ENV_SUFFIX) &&
+           strncmp(s, ENV_PREFIX, strlen(ENV_PREFIX)) == 0 &&
+           strcmp(s + n - strlen(ENV_SUFFIX), ENV_SUFFIX) == 0;
+}
+
+void
+secret_free(char *s)
+{
+    if (s == NULL)
+        return;
+    OPENSSL_cleanse(s, strlen(s));
+    free(s);
+}
+
+static int
+hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses a key file's content (64 hex digits, optional "\n" or "\r\n") into key. */
+static int
+parse_key(const unsigned char *buf, size_t n, const char *path, unsigned char key[SECRET_KEY_LEN],
+          struct certmap_error *err)
+{
+    size_t i;
+    int hi, lo;
+
+    if (n == KEY_HEX_LEN + 2 && buf[KEY_HEX_LEN] == '\r' && buf[KEY_HEX_LEN + 1] == '\n')
+        n = KEY_HEX_LEN;
+    else if (n == KEY_HEX_LEN + 1 && buf[KEY_HEX_LEN] == '\n')
+        n = KEY_HEX_LEN;
+    if (n != KEY_HEX_LEN)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                                 "key file has %zu bytes; expected %d hex digits (a %d-byte key)",
+                                 n, KEY_HEX_LEN, SECRET_KEY_LEN);
+    for (i = 0; i < SECRET_KEY_LEN; i++) {
+        hi = hex_value(buf[2 * i]);
+        lo = hex_value(buf[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            OPENSSL_cleanse(key, SECRET_KEY_LEN);
+            return certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                                     "key file is not hex: bad character at offset %zu",
+                                     hi < 0 ? 2 * i : 2 * i + 1);
+        }
+        key[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+/* Reads an existing key file, refusing one that others can read. 0, 1 when missing, -1. */
+static int
+read_key(const char *path, unsigned char key[SECRET_KEY_LEN], struct certmap_error *err)
+{
+    unsigned char buf[KEY_HEX_LEN + 3];
+    struct stat st;
+    size_t n = 0;
+    ssize_t r;
+    int fd, ret = -1;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && errno == ENOENT)
+        return 1;
+    if (fd < 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                                 "cannot open key file: %s", strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                          "key file is not a regular file");
+        goto out;
+    }
+    /* Like ssh with private keys: a key others could have read is no longer secret. */
+    if ((st.st_mode & 077) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                          "key file is accessible by group or others (mode %04o); it must be "
+                          "0600 (chmod 600 '%s')",
+                          (unsigned)(st.st_mode & 07777), path);
+        goto out;
+    }
+    while (n < sizeof(buf)) {
+        r = read(fd, buf + n, sizeof(buf) - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot read key file: %s",
+                              strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    ret = parse_key(buf, n, path, key, err);
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    close(fd);
+    return ret;
+}
+
+/*
+ * Creates the key file without ever replacing one: the key is written durably
+ * under a private name with fileio_write_atomic(), then link()ed to path,
+ * which fails when another process created the key first.  A replaced key
+ * would make every password encrypted with the first one unreadable.
+ */
+static int
+create_key(const char *path, struct certmap_error *err)
+{
+    unsigned char key[SECRET_KEY_LEN];
+    char hex[KEY_HEX_LEN + 1], tmp[4096];
+    size_t i;
+    int ret = -1;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "path too long");
+    if (RAND_priv_bytes(key, sizeof(key)) != 1) {
+        certmap_error_set(err, CERTMAP_ERR_CRYPTO, path, 0, NULL, NULL, "cannot generate a key");
+        certmap_error_add_openssl(err);
+        goto out;
+    }
+    for (i = 0; i < SECRET_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    hex[KEY_HEX_LEN] = '\n';
+    if (fileio_write_atomic(tmp, hex, sizeof(hex), 0600, err) != 0)
+        goto out;
+    if (link(tmp, path) != 0 && errno != EEXIST) {
+        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot create key file: %s",
+                          strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    unlink(tmp);
+    ret = 0;
+out:
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(hex, sizeof(hex));
+    return ret;
+}
+
+int
+secret_key_load(const char *path, bool create, unsigned char key[SECRET_KEY_LEN],
+                struct certmap_error *err)
+{
+    int rc;
+
+    rc = read_key(path, key, err);
+    if (rc <= 0)
+        return rc;
+    if (!create)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                                 "key file does not exist (it is created when a password is "
+                                 "first encrypted)");
+    if (create_key(path, err) != 0)
+        return -1;
+    /* Read back whatever won a creation race, with the same checks as any key file. */
+    rc = read_key(path, key, err);
+    if (rc > 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                                 "key file disappeared right after its creation");
+    return rc;
+}
+
+/* AAD: the version byte then the provider name, so neither can be swapped. */
+static int
+set_aad(EVP_CIPHER_CTX *ctx, unsigned char version)
+{
+    int n;
+
+    return EVP_CipherUpdate(ctx, NULL, &n, &version, 1) == 1 &&
+                   EVP_CipherUpdate(ctx, NULL, &n, aad_provider, (int)strlen(ENV_PROVIDER)) == 1
+               ? 0
+               : -1;
+}
+
+int
+secret_encrypt(const unsigned char key[SECRET_KEY_LEN], const char *plain, char **out,
+               struct certmap_error *err)
+{
+    EVP_CIPHER_CTX *ctx = NULL;
+    unsigned char *raw = NULL;
+    char *text = NULL;
+    size_t plain_len = strlen(plain), raw_len, b64_len, pre = strlen(ENV_PREFIX ENV_PROVIDER ":");
+    int n, ret = -1;
+
+    *out = NULL;
+    if (plain_len > ENV_MAX_TEXT / 2)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "password too long (%zu bytes, limit %d)", plain_len,
+                                 ENV_MAX_TEXT / 2);
+    raw_len = HEADER_LEN + plain_len + TAG_LEN;
+    b64_len = (raw_len + 2) / 3 * 4;
+    raw = malloc(raw_len);
+    text = malloc(pre + b64_len + strlen(ENV_SUFFIX) + 1);
+    ctx = EVP_CIPHER_CTX_new();
+    if (raw == NULL || text == NULL || ctx == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    raw[0] = ENV_VERSION;
+    if (RAND_bytes(raw + 1, NONCE_LEN) != 1 ||
+        EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw + 1) != 1 ||
+        set_aad(ctx, ENV_VERSION) != 0 ||
+        EVP_EncryptUpdate(ctx, raw + HEADER_LEN, &n, (const unsigned char *)plain,
+                          (int)plain_len) != 1 ||
+        EVP_EncryptFinal_ex(ctx, raw + HEADER_LEN + n, &n) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, raw + HEADER_LEN + plain_len) !=
+            1) {
+        certmap_error_set(err, CERTMAP_ERR_CRYPTO, NULL, 0, NULL, NULL,
+                          "cannot encrypt the password");
+        certmap_error_add_openssl(err);
+        goto out;
+    }
+    memcpy(text, ENV_PREFIX ENV_PROVIDER ":", pre);
+    EVP_EncodeBlock((unsigned char *)text + pre, raw, (int)raw_len);
+    memcpy(text + pre + b64_len, ENV_SUFFIX, strlen(ENV_SUFFIX) + 1);
+    *out = text;
+    text = NULL;
+    ret = 0;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    free(raw);
+    free(text);
+    return ret;
+}
+
+static bool
+is_b64_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+/*
+ * Strict single-line base64 of s[0..n) into a malloc'd *raw: alphabet only,
+ * padding only at the end, and the text must be the canonical encoding of the
+ * bytes (re-encoding gives it back), so one envelope has one spelling.
+ */
+static int
+b64_decode_strict(const char *s, size_t n, unsigned char **raw, size_t *raw_len,
+                  struct certmap_error *err)
+{
+    unsigned char *buf = NULL;
+    char *check = NULL;
+    size_t i, pads = 0;
+    int len, ret = -1;
+
+    while (pads < 2 && pads < n && s[n - 1 - pads] == '=')
+        pads++;
+    for (i = 0; i < n - pads; i++)
+        if (!is_b64_char((unsigned char)s[i]))
+            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                     "invalid envelope: bad base64 character 0x%02x at offset %zu",
+                                     (unsigned char)s[i], i);
+    if (n == 0 || n % 4 != 0)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "invalid envelope: base64 length %zu is not a multiple of 4", n);
+    buf = malloc(n / 4 * 3);
+    check = malloc(n + 1);
+    if (buf == NULL || check == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    len = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
+    if (len < 0 || (size_t)len < pads) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: bad base64");
+        goto out;
+    }
+    /* EVP_DecodeBlock() counts the padding as zero bytes. */
+    len -= (int)pads;
+    EVP_EncodeBlock((unsigned char *)check, buf, len);
+    if (strlen(check) != n || memcmp(check, s, n) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: non-canonical base64 padding");
+        goto out;
+    }
+    *raw = buf;
+    *raw_len = (size_t)len;
+    buf = NULL;
+    ret = 0;
+out:
+    free(buf);
+    free(check);
+    return ret;
+}
+
+/* Splits "[enc:AesProvider:<b64>:enc]" into the base64 part. */
+static int
+split_envelope(const char *env, const char **b64, size_t *b64_len, struct certmap_error *err)
+{
+    size_t n, pre = strlen(ENV_PREFIX), prov;
+    const char *colon;
+
+    if (!secret_is_envelope(env))
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not an encrypted password: expected \"" ENV_PREFIX ENV_PROVIDER
+                                 ":...:enc]\"");
+    n = strlen(env);
+    if (n > ENV_MAX_TEXT)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "invalid envelope: %zu characters, limit %d", n, ENV_MAX_TEXT);
+    colon = memchr(env + pre, ':', n - pre - strlen(ENV_SUFFIX));
+    prov = colon == NULL ? 0 : (size_t)(colon - env) - pre;
+    if (colon == NULL || prov != strlen(ENV_PROVIDER) || memcmp(env + pre, ENV_PROVIDER, prov) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "unsupported envelope provider \"%.*s\" (certmap reads "
+                                 "only " ENV_PROVIDER ")",
+                                 colon == NULL ? 0 : (int)(prov > 64 ? 64 : prov), env + pre);
+    *b64 = colon + 1;
+    *b64_len = n - pre - prov - 1 - strlen(ENV_SUFFIX);
+    return 0;
+}
+
+int
+secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, char **plain,
+               struct certmap_error *err)
+{
+    EVP_CIPHER_CTX *ctx = NULL;
+    unsigned char *raw = NULL, *text = NULL;
+    const char *b64;
+    size_t b64_len, raw_len = 0, ct_len = 0;
+    int n, ret = -1;
+
+    *plain = NULL;
+    if (split_envelope(envelope, &b64, &b64_len, err) != 0 ||
+        b64_decode_strict(b64, b64_len, &raw, &raw_len, err) != 0)
+        goto out;
+    if (raw_len < HEADER_LEN + TAG_LEN) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: truncated (%zu bytes, at least %d expected)", raw_len,
+                          HEADER_LEN + TAG_LEN);
+        goto out;
+    }
+    if (raw[0] != ENV_VERSION) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: unknown version %u (an envelope written by IIS "
+                          "cannot be read; set the password again)",
+                          raw[0]);
+        goto out;
+    }
+    ct_len = raw_len - HEADER_LEN - TAG_LEN;
+    text = malloc(ct_len + 1);
+    ctx = EVP_CIPHER_CTX_new();
+    if (text == NULL || ctx == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw + 1) != 1 ||
+        set_aad(ctx, raw[0]) != 0 ||
+        EVP_DecryptUpdate(ctx, text, &n, raw + HEADER_LEN, (int)ct_len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, raw + HEADER_LEN + ct_len) != 1 ||
+        EVP_DecryptFinal_ex(ctx, text + n, &n) != 1) {
+        certmap_error_set(err, CERTMAP_ERR_CRYPTO, NULL, 0, NULL, NULL,
+                          "cannot decrypt the password: wrong key, or the envelope was altered");
+        goto out;
+    }
+    /* secret_encrypt() takes a C string: a NUL inside means this is not one of ours. */
+    if (memchr(text, '\0', ct_len) != NULL) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: the password contains a NUL byte");
+        goto out;
+    }
+    text[ct_len] = '\0';
+    *plain = (char *)text;
+    text = NULL;
+    ret = 0;
+out:
+    /* Drop OpenSSL's queue: a failed tag check leaves nothing useful there. */
+    ERR_clear_error();
+    if (text != NULL) {
+        OPENSSL_cleanse(text, ct_len + 1);
+        free(text);
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    free(raw);
+    return ret;
+}
