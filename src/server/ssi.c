@@ -149,8 +149,10 @@ ssi_render(const char *src, size_t len, const struct identity *id, char **out, s
         }
         p = close + 3;
     }
-    if (buf_add(&b, "", 0) != 0)
+    /* NUL-terminate without counting it. */
+    if (buf_add(&b, "", 1) != 0)
         goto out;
+    b.len--;
     *out = b.p != NULL ? b.p : strdup("");
     if (*out == NULL)
         goto out;
