@@ -18,6 +18,8 @@ buf_add(struct buf *b, const char *s, size_t n)
     char *np;
     size_t cap;
 
+    if (n == 0)
+        return 0;
     if (b->len + n > b->cap) {
         cap = b->cap ? b->cap : 1024;
         while (cap < b->len + n)
