@@ -675,6 +675,8 @@ static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct s
         res->fd = open_default_doc(root_fd, rel, &st, &res->content_type, &status, &substatus);
         if (res->fd < 0)
             return set_status(res, status, substatus);
+    } else if (S_ISREG(st.st_mode) && trailing_slash) {
+        return set_status(res, 404, 0); /* "file.txt/" names a directory that is not there */
     } else if (S_ISREG(st.st_mode)) {
         res->content_type = mime_lookup(rel);
     } else {

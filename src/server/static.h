@@ -95,15 +95,16 @@ int static_open_root(const char *physical_path, struct certmap_error *err);
  * errpage_render() bodies.  Thread-safe; one openat2 and one fstat for a
  * file, a few more for a directory's default documents.
  *
- * Refusals: a malformed escape, %00 or a NUL, an encoded '/' (%2F) or ''
- * (%5C), a raw '', a control character, invalid or overlong UTF-8, and a
- * '.' or '..' segment -> 400.0; a decoded path that still contains an
- * escape ("%252e" -> "%2e") -> 404.11 as IIS's allowDoubleEscaping=false;
- * raw_len > STATIC_PATH_MAX -> 414; a path leaving the root through a
- * symbolic link, a missing file, or something that is not a regular file
- * or directory -> 404.0 (the same answer, so that nothing outside the root
- * can be probed); permission denied -> 403.0 (IIS: 401.3); a directory
- * without trailing slash -> 301; a directory without default document
+ * Refusals: a malformed escape, %00 or a NUL, an encoded '/' (%2F) or
+ * backslash (%5C), a raw backslash, a control character, invalid or
+ * overlong UTF-8, and a '.' or '..' segment -> 400.0; a decoded path that
+ * still contains an escape ("%252e" -> "%2e") -> 404.11 as IIS's
+ * allowDoubleEscaping=false; raw_len > STATIC_PATH_MAX -> 414; a path
+ * leaving the root through a symbolic link, a missing file, something that
+ * is not a regular file or directory, a file requested with a trailing
+ * slash -> 404.0 (one answer for all, so that nothing outside the root can
+ * be probed); permission denied -> 403.0 (IIS: 401.3); a directory without
+ * trailing slash -> 301; a directory without default document
  * (default.htm, index.htm, index.html, iisstart.htm, in this order) ->
  * 403.14; an extension not in mime.h -> 404.3; a method other than GET or
  * HEAD -> 405.0.  A Range header is honoured for GET only and only with a

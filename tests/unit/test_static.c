@@ -209,6 +209,8 @@ check_traversal(struct tree *t)
     expect(t, "/fifo.txt", 404, 0); /* and no hang on open */
     expect(t, "/missing.txt", 404, 0);
     expect(t, "/a.txt/x.txt", 404, 0);
+    expect(t, "/a.txt/", 404, 0);
+    expect(t, "/inlink.txt/", 404, 0);
 }
 
 static void
