@@ -33,10 +33,14 @@ struct mapping_index;
 struct mapping_index *mapping_index_new(size_t hint);
 
 /*
- * Copies m (der, user, password, file) into the index.  A second entry with
- * the same DER is an error naming both lines.  0, or -1 and err filled.
+ * Copies m (der, user, password, file) into the index; m->sha256 is ignored
+ * and recomputed from der.  A second entry with the same DER (enabled or not)
+ * is an error at m's file:line (element "add", attribute "certificate") whose
+ * message names the first one's file:line.  0, or -1 and err filled.
+ * Pointers returned by the lookups stay valid until the next add or the free.
  */
-int mapping_index_add(struct mapping_index *idx, const struct mapping *m, struct certmap_error *err);
+int mapping_index_add(struct mapping_index *idx, const struct mapping *m,
+                      struct certmap_error *err);
 
 /* Number of entries (enabled or not). */
 size_t mapping_index_count(const struct mapping_index *idx);
@@ -45,9 +49,20 @@ size_t mapping_index_count(const struct mapping_index *idx);
 const struct mapping *mapping_index_lookup(const struct mapping_index *idx,
                                            const unsigned char *der, size_t der_len);
 
+/*
+ * Same as mapping_index_lookup() when the caller already has the SHA-256 of
+ * der (e.g. cached per connection); sha256 must be that of der.
+ */
+const struct mapping *mapping_index_lookup_hashed(const struct mapping_index *idx,
+                                                  const unsigned char *der, size_t der_len,
+                                                  const unsigned char sha256[32]);
+
 /* The mapping (enabled or not) whose DER hashes to this SHA-256, or NULL. */
 const struct mapping *mapping_index_find_sha256(const struct mapping_index *idx,
                                                 const unsigned char sha256[32]);
+
+/* Entry i (0 <= i < count) in insertion order, enabled or not; NULL past the end. */
+const struct mapping *mapping_index_entry(const struct mapping_index *idx, size_t i);
 
 /* Frees the index, wiping passwords. NULL is ignored. */
 void mapping_index_free(struct mapping_index *idx);
