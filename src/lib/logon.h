@@ -12,8 +12,19 @@
 #define CERTMAP_LOGON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "certmap/error.h"
+
+/*
+ * Most logons that may wait in the pool's queue at once (queued provider
+ * calls plus queued deliveries of cached results).  Beyond it logon_submit()
+ * fails, so that the server answers 503 instead of queueing without bound.
+ */
+#define LOGON_QUEUE_MAX 1024
+
+/* Most results kept in the cache; the oldest is evicted beyond it. */
+#define LOGON_CACHE_MAX 65536
 
 enum logon_provider_kind {
     LOGON_FILE, /* accounts file of "name:crypt-hash" lines */
@@ -43,7 +54,12 @@ struct logon *logon_new(const struct logon_settings *s, struct certmap_error *er
 /* Stops the pool (waiting for running logons) and frees. NULL is ignored. */
 void logon_free(struct logon *l);
 
-/* Blocking logon, through the cache.  err says why on LOGON_REFUSED/LOGON_ERROR. */
+/*
+ * Blocking logon, through the cache, run on the calling thread (never call it
+ * from an event loop or from on_done).  A logon of the same user and password
+ * already in flight is waited for instead of being repeated.  err says why on
+ * LOGON_REFUSED/LOGON_ERROR (kind CERTMAP_ERR_AUTH for a refusal).
+ */
 enum logon_result logon_check(struct logon *l, const char *user, const char *password,
                               struct certmap_error *err);
 
@@ -59,13 +75,40 @@ typedef void (*logon_done_fn)(void *arg, enum logon_result result);
 /*
  * Queues a logon on the pool; on_done(arg, result) is called on a pool thread
  * (the caller hands the result back to its own thread).  user and password
- * are copied.  0, or -1 when the pool is stopping or memory runs out.
+ * are copied.  0, or -1 when the pool is stopping, the queue holds
+ * LOGON_QUEUE_MAX items already, or memory runs out.  After 0, on_done is
+ * called exactly once, also when logon_free() runs first (LOGON_ERROR then).
+ * A cached result is delivered through the queue too, so try logon_cached()
+ * first on the request path; a submit while the same user and password are
+ * in flight joins that logon rather than calling the provider again.
  */
 int logon_submit(struct logon *l, const char *user, const char *password, logon_done_fn on_done,
                  void *arg);
 
 /* Drops every cached result (called at reload). */
 void logon_cache_clear(struct logon *l);
+
+/* Counters since logon_new(), for logs and benchmarks. */
+struct logon_stats {
+    unsigned long long hits;           /* answered from the cache */
+    unsigned long long misses;         /* not cached and not in flight: provider called */
+    unsigned long long coalesced;      /* joined a logon already in flight */
+    unsigned long long provider_calls; /* calls made to the provider */
+    unsigned long long queue_full;     /* logon_submit() refused because the queue was full */
+    unsigned long long evictions;      /* cached results dropped to respect LOGON_CACHE_MAX */
+    size_t cached;                     /* results in the cache now */
+};
+
+/* Copies the counters into *st. */
+void logon_stats_get(struct logon *l, struct logon_stats *st);
+
+/*
+ * Applies IIS's defaultLogonDomain: "user@DOMAIN" when domain is non-empty and
+ * user names no domain; a "DOMAIN\\user" name always becomes "user@DOMAIN"
+ * (the form PAM, sssd and the accounts file use); otherwise a copy of user.
+ * Returns a malloc'd string the caller frees, NULL on allocation failure.
+ */
+char *logon_qualify_user(const char *user, const char *domain);
 
 /*
  * Accounts file management for `certmap account add|passwd|remove`:
