@@ -414,6 +414,8 @@ test_rejects_der_rule_violations(void **state)
     assert_patch_rejected(c, "\x06\x03\x55\x1d\x13\x01\x01\xff", 8, 7, 0x00,
                           "explicit critical FALSE");
     assert_patch_rejected(c, "260131120000Z", 13, 12, '+', "malformed UTCTime \"260131120000+\"");
+    /* 31 February: rejected here, as ASN1_TIME_to_tm() would. */
+    assert_patch_rejected(c, "260131120000Z", 13, 3, '2', "malformed UTCTime \"260231120000Z\"");
     assert_patch_rejected(c, "260131120000Z", 13, 2, '2', "malformed UTCTime \"262131120000Z\"");
     assert_patch_rejected(c, "\x06\x03\x55\x04\x0a", 5, 2, 0x80,
                           "OBJECT IDENTIFIER with a non-minimal subidentifier");

@@ -149,18 +149,33 @@ two_digits(const unsigned char *s)
     return (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
 }
 
-/* UTCTime "YYMMDDHHMMSSZ" or GeneralizedTime "YYYYMMDDHHMMSSZ" (RFC 5280 4.1.2.5). */
+/*
+ * UTCTime "YYMMDDHHMMSSZ" or GeneralizedTime "YYYYMMDDHHMMSSZ" (RFC 5280
+ * 4.1.2.5), a real calendar date: whatever passes here, ASN1_TIME_to_tm()
+ * accepts too, so that certmap_cert_info() cannot fail on a decoded certificate.
+ */
 static bool
 time_ok(const unsigned char *s, size_t n, bool generalized)
 {
+    static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     size_t y = generalized ? 4 : 2;
+    unsigned year, month, day;
+    bool leap;
 
     if (n != y + 11 || s[n - 1] != 'Z' || !all_digits(s, n - 1))
         return false;
+    /* UTCTime years 50..99 are 1950..1999 (RFC 5280). */
+    year = generalized ? two_digits(s) * 100 + two_digits(s + 2)
+                       : two_digits(s) + (two_digits(s) >= 50 ? 1900 : 2000);
     s += y;
-    return two_digits(s) >= 1 && two_digits(s) <= 12 && two_digits(s + 2) >= 1 &&
-           two_digits(s + 2) <= 31 && two_digits(s + 4) <= 23 && two_digits(s + 6) <= 59 &&
-           two_digits(s + 8) <= 59;
+    month = two_digits(s);
+    day = two_digits(s + 2);
+    if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1])
+        return false;
+    leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month == 2 && day == 29 && !leap)
+        return false;
+    return two_digits(s + 4) <= 23 && two_digits(s + 6) <= 59 && two_digits(s + 8) <= 59;
 }
 
 /* Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
