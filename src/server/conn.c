@@ -1,0 +1,682 @@
+/*
+ * conn.c - the connection state machine: TLS handshake, reading and parsing
+ * request heads in order, discarding bodies, writing queued responses and
+ * streaming files, keep-alive, timeouts, closing.
+ *
+ * The socket is registered once, edge-triggered, for input and output.
+ * conn_run() therefore goes on until every step it can take would block:
+ * each step either makes progress (and the loop continues) or reports that
+ * it waits for the socket, and the next edge brings us back.  Reads and
+ * writes are attempted whenever the state needs them, so an edge consumed
+ * while the connection was busy elsewhere is never lost.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "errlog.h"
+#include "request.h"
+#include "tls.h"
+
+/* Results of I/O helpers. */
+#define IO_AGAIN (-1) /* would block */
+#define IO_EOF (-2)   /* the peer closed */
+#define IO_ERR (-3)   /* connection failed */
+
+/* Results of the state steps. */
+enum step {
+    STEP_CONTINUE, /* progress: run the state machine again */
+    STEP_WAIT,     /* blocked on the socket (or on a logon) */
+    STEP_CLOSED,   /* c was freed */
+};
+
+/* Free room a response needs before a request is taken from the input. */
+#define RESPONSE_ROOM (REQUEST_HEAD_MAX + ERRPAGE_MAX + 64)
+
+/* Largest piece of a file sent with one sendfile() call. */
+#define SENDFILE_CHUNK (1 << 20)
+
+uint64_t
+conn_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+out_pending(const struct conn *c)
+{
+    return c->wbuf != NULL && c->wpos < c->wlen;
+}
+
+static void
+release_buffers(struct conn *c)
+{
+    if (c->rbuf != NULL && c->rlen == 0) {
+        worker_buf_put(c->w, c->rbuf, c->rcap);
+        c->rbuf = NULL;
+        c->rcap = 0;
+    }
+    if (c->wbuf != NULL && c->wpos >= c->wlen) {
+        worker_buf_put(c->w, c->wbuf, c->wcap);
+        c->wbuf = NULL;
+        c->wcap = 0;
+        c->wlen = c->wpos = 0;
+    }
+}
+
+static int
+ensure_rbuf(struct conn *c)
+{
+    if (c->rbuf == NULL) {
+        c->rbuf = worker_buf_get(c->w, &c->rcap);
+        if (c->rbuf == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+ensure_wbuf(struct conn *c)
+{
+    if (c->wbuf == NULL) {
+        c->wbuf = worker_buf_get(c->w, &c->wcap);
+        if (c->wbuf == NULL)
+            return -1;
+        c->wlen = c->wpos = 0;
+    }
+    return 0;
+}
+
+/* Maps an SSL_* I/O failure; clears OpenSSL's error queue. */
+static int
+tls_failure(struct conn *c, int ret)
+{
+    int e = SSL_get_error(c->ssl, ret);
+
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        return IO_AGAIN;
+    case SSL_ERROR_ZERO_RETURN:
+        c->eof = true;
+        return IO_EOF;
+    default:
+        /* A broken or abrupt connection: no close_notify back. */
+        c->tls_failed = true;
+        ERR_clear_error();
+        return IO_ERR;
+    }
+}
+
+static ssize_t
+conn_read(struct conn *c, char *buf, size_t len)
+{
+    ssize_t n;
+    size_t got;
+    int r;
+
+    if (c->ssl != NULL) {
+        r = SSL_read_ex(c->ssl, buf, len, &got);
+        if (r == 1)
+            return (ssize_t)got;
+        return tls_failure(c, r);
+    }
+    for (;;) {
+        n = recv(c->fd, buf, len, 0);
+        if (n > 0)
+            return n;
+        if (n == 0) {
+            c->eof = true;
+            return IO_EOF;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return IO_AGAIN;
+        return IO_ERR;
+    }
+}
+
+static ssize_t
+conn_write(struct conn *c, const char *buf, size_t len)
+{
+    ssize_t n;
+    size_t put;
+    int r;
+
+    if (c->ssl != NULL) {
+        r = SSL_write_ex(c->ssl, buf, len, &put);
+        if (r == 1)
+            return (ssize_t)put;
+        return tls_failure(c, r);
+    }
+    for (;;) {
+        n = send(c->fd, buf, len, MSG_NOSIGNAL);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return IO_AGAIN;
+        return IO_ERR;
+    }
+}
+
+/* Sends the queued bytes.  0 when all are out, IO_AGAIN or IO_ERR. */
+static int
+flush(struct conn *c)
+{
+    bool progress = false;
+    ssize_t n;
+
+    while (c->wbuf != NULL && c->wpos < c->wlen) {
+        n = conn_write(c, c->wbuf + c->wpos, c->wlen - c->wpos);
+        if (n > 0) {
+            c->wpos += (uint32_t)n;
+            progress = true;
+            continue;
+        }
+        if (n == IO_AGAIN || n == 0) {
+            /* A client that reads nothing is dropped after the idle timeout. */
+            if (progress || c->tkind != TL_SEND)
+                worker_timer_set(c->w, c, TL_SEND);
+            return IO_AGAIN;
+        }
+        return IO_ERR;
+    }
+    if (c->wbuf != NULL)
+        c->wlen = c->wpos = 0;
+    return 0;
+}
+
+static void
+start_shutdown(struct conn *c)
+{
+    c->state = CS_SHUTDOWN;
+    worker_timer_set(c->w, c, TL_CLOSE);
+}
+
+static enum step
+step_handshake(struct conn *c)
+{
+    int r;
+
+    ERR_clear_error();
+    r = SSL_do_handshake(c->ssl);
+    if (r == 1) {
+        c->tls_binding = tls_ssl_binding(c->ssl);
+        c->state = CS_HEAD;
+        worker_timer_set(c->w, c, TL_IDLE);
+        return STEP_CONTINUE;
+    }
+    if (tls_failure(c, r) == IO_AGAIN)
+        return STEP_WAIT;
+    conn_close(c);
+    return STEP_CLOSED;
+}
+
+static void
+parse_limits(const struct conn *c, struct http_limits *lim)
+{
+    const struct snap_limits *l = &c->snap->limits;
+
+    lim->max_request_line = l->max_request_line;
+    lim->max_header_bytes = l->max_header_bytes;
+    lim->max_headers = l->max_header_count;
+    lim->max_body = l->max_body;
+}
+
+/* Reads more input into rbuf.  STEP_CONTINUE with new bytes, else WAIT or CLOSED. */
+static enum step
+read_more(struct conn *c, enum timer_kind waiting)
+{
+    ssize_t n;
+
+    if (ensure_rbuf(c) != 0) {
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+    if (c->rlen >= c->rcap) {
+        /* Cannot happen while the buffer holds the largest head the limits allow. */
+        request_fail(c, 431);
+        return STEP_CONTINUE;
+    }
+    n = conn_read(c, c->rbuf + c->rlen, c->rcap - c->rlen);
+    if (n > 0) {
+        c->rlen += (uint32_t)n;
+        return STEP_CONTINUE;
+    }
+    if (n == IO_AGAIN) {
+        if (c->tkind != waiting)
+            worker_timer_set(c->w, c, waiting);
+        release_buffers(c);
+        return STEP_WAIT;
+    }
+    conn_close(c);
+    return STEP_CLOSED;
+}
+
+static enum step
+step_head(struct conn *c)
+{
+    struct http_limits lim;
+    int r, status = 0;
+
+    if (out_pending(c) && c->wcap - c->wlen < RESPONSE_ROOM) {
+        r = flush(c);
+        if (r == IO_AGAIN)
+            return STEP_WAIT;
+        if (r != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+    }
+    if (c->close_after) {
+        r = flush(c);
+        if (r == IO_AGAIN)
+            return STEP_WAIT;
+        if (r != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        start_shutdown(c);
+        return STEP_CONTINUE;
+    }
+    if (c->rlen > 0) {
+        if (ensure_wbuf(c) != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        parse_limits(c, &lim);
+        r = http_parse_head(c->rbuf, c->rlen, &lim, &c->w->req, &status);
+        if (r == HTTP_PARSE_DONE) {
+            request_begin(c);
+            return STEP_CONTINUE;
+        }
+        if (r == HTTP_PARSE_ERROR) {
+            request_fail(c, status);
+            return STEP_CONTINUE;
+        }
+    }
+    if (c->retired && c->rlen == 0) {
+        c->close_after = true;
+        return STEP_CONTINUE;
+    }
+    /* Nothing complete to answer: send what earlier requests produced, then read. */
+    if (out_pending(c)) {
+        r = flush(c);
+        if (r == IO_AGAIN)
+            return STEP_WAIT;
+        if (r != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+    }
+    return read_more(c, c->rlen == 0 ? TL_IDLE : TL_HEADER);
+}
+
+static enum step
+step_logon(struct conn *c)
+{
+    int r = flush(c);
+
+    if (r == IO_ERR) {
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+    return STEP_WAIT;
+}
+
+/* Drops body bytes at the front of rbuf. */
+static void
+consume(struct conn *c, size_t n)
+{
+    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    c->rlen -= (uint32_t)n;
+}
+
+static enum step
+step_body(struct conn *c)
+{
+    size_t len, used;
+    int r;
+
+    /* The client may wait for our 100 Continue before it sends the body. */
+    if (out_pending(c)) {
+        r = flush(c);
+        if (r == IO_AGAIN)
+            return STEP_WAIT;
+        if (r != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+    }
+    if (c->rlen > 0) {
+        if (!c->body_chunked) {
+            used = c->rlen < c->body_left ? c->rlen : (size_t)c->body_left;
+            consume(c, used);
+            c->body_left -= used;
+            if (c->body_left == 0) {
+                c->state = CS_HEAD;
+                worker_timer_clear(c->w, c);
+            }
+            return STEP_CONTINUE;
+        }
+        len = c->rlen;
+        r = http_chunked_decode(&c->chunk, c->rbuf, &len, &used);
+        consume(c, used);
+        if (r == HTTP_CHUNK_DONE) {
+            c->body_chunked = false;
+            c->state = CS_HEAD;
+            worker_timer_clear(c->w, c);
+            return STEP_CONTINUE;
+        }
+        if (r == HTTP_CHUNK_ERROR) {
+            /* The answer is already out; the framing is lost, so is the connection. */
+            c->body_chunked = false;
+            c->close_after = true;
+            c->state = CS_HEAD;
+            return STEP_CONTINUE;
+        }
+    }
+    return read_more(c, TL_BODY);
+}
+
+static enum step
+step_send(struct conn *c)
+{
+    ssize_t n;
+    size_t want;
+    int r;
+
+    r = flush(c);
+    if (r == IO_AGAIN)
+        return STEP_WAIT;
+    if (r != 0) {
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+    if (c->file_left == 0) {
+        close(c->file_fd);
+        c->file_fd = -1;
+        worker_timer_clear(c->w, c);
+        request_finish(c);
+        return STEP_CONTINUE;
+    }
+    if (c->ssl != NULL) {
+        if (ensure_wbuf(c) != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        want = c->wcap;
+        if ((off_t)want > c->file_left)
+            want = (size_t)c->file_left;
+        n = pread(c->file_fd, c->wbuf, want, c->file_off);
+        if (n <= 0) {
+            errlog_printf(ERRLOG_WARN, "file read failed while sending: %s",
+                          n < 0 ? strerror(errno) : "file shrank");
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        c->wlen = (uint32_t)n;
+        c->wpos = 0;
+        c->file_off += n;
+        c->file_left -= n;
+        return STEP_CONTINUE;
+    }
+    want = c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK : (size_t)c->file_left;
+    n = sendfile(c->fd, c->file_fd, &c->file_off, want);
+    if (n > 0) {
+        c->file_left -= n;
+        if (c->tkind == TL_SEND)
+            worker_timer_set(c->w, c, TL_SEND);
+        return STEP_CONTINUE;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        worker_timer_set(c->w, c, TL_SEND);
+        return STEP_WAIT;
+    }
+    conn_close(c);
+    return STEP_CLOSED;
+}
+
+/*
+ * Closing: TLS close_notify, then half-close and read until the peer closes
+ * (bounded by TL_CLOSE), so that unread request bytes do not turn into a RST
+ * that would destroy the response still in flight.
+ */
+static enum step
+step_shutdown(struct conn *c)
+{
+    char sink[4096];
+    ssize_t n;
+    int r;
+
+    if (c->ssl != NULL && !c->tls_failed && !c->shut_sent) {
+        ERR_clear_error();
+        r = SSL_shutdown(c->ssl);
+        if (r < 0 && tls_failure(c, r) == IO_AGAIN)
+            return STEP_WAIT;
+        c->shut_sent = true;
+    }
+    if (!c->half_closed) {
+        shutdown(c->fd, SHUT_WR);
+        c->half_closed = true;
+    }
+    if (c->eof) {
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+    for (;;) {
+        n = recv(c->fd, sink, sizeof(sink), 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return STEP_WAIT;
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+}
+
+static void
+conn_run(struct conn *c)
+{
+    enum step s;
+
+    for (;;) {
+        switch (c->state) {
+        case CS_HANDSHAKE:
+            s = step_handshake(c);
+            break;
+        case CS_HEAD:
+            s = step_head(c);
+            break;
+        case CS_LOGON:
+            s = step_logon(c);
+            break;
+        case CS_BODY:
+            s = step_body(c);
+            break;
+        case CS_SEND:
+            s = step_send(c);
+            break;
+        case CS_SHUTDOWN:
+        default:
+            s = step_shutdown(c);
+            break;
+        }
+        if (s != STEP_CONTINUE)
+            return;
+    }
+}
+
+void
+conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr *peer)
+{
+    struct epoll_event ev;
+    struct conn *c;
+    socklen_t len;
+    int one = 1;
+
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        close(fd);
+        atomic_fetch_sub(&w->srv->nconns, 1);
+        return;
+    }
+    c->kind = EV_CONN;
+    c->w = w;
+    c->snap = snapshot_ref(w->snap);
+    c->ep = l->ep;
+    c->fd = fd;
+    c->file_fd = -1;
+    c->tkind = TL_NONE;
+    c->mc_logon = PIPELINE_LOGON_UNKNOWN;
+    c->pending_result = PIPELINE_LOGON_UNKNOWN;
+    c->peer = *peer;
+    len = sizeof(c->local);
+    if (getsockname(fd, &c->local.sa, &len) != 0)
+        memset(&c->local, 0, sizeof(c->local));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+    if (c->ep->proto == SNAP_HTTPS) {
+        c->ssl = tls_ssl_new(c->ep, fd, c);
+        if (c->ssl == NULL) {
+            conn_close(c);
+            return;
+        }
+        c->state = CS_HANDSHAKE;
+        worker_timer_set(w, c, TL_HEADER);
+    } else {
+        c->state = CS_HEAD;
+        worker_timer_set(w, c, TL_IDLE);
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = c;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        conn_close(c);
+        return;
+    }
+    conn_run(c);
+}
+
+void
+conn_on_event(struct conn *c, uint32_t events)
+{
+    (void)events;
+    conn_run(c);
+}
+
+void
+conn_on_timeout(struct conn *c, enum timer_kind kind)
+{
+    switch (kind) {
+    case TL_HEADER:
+        if (c->state == CS_HEAD && c->rlen > 0 && ensure_wbuf(c) == 0) {
+            /* A request head that never completed: 408, then close. */
+            request_fail(c, 408);
+            conn_run(c);
+            return;
+        }
+        break;
+    case TL_BODY:
+        if (c->state == CS_LOGON && ensure_wbuf(c) == 0) {
+            if (c->job != NULL)
+                c->job->c = NULL;
+            c->job = NULL;
+            errlog_printf(ERRLOG_WARN, "logon did not answer within the request timeout");
+            request_fail(c, 503);
+            conn_run(c);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    conn_close(c);
+}
+
+void
+conn_on_logon(struct conn *c, int kind, int result)
+{
+    struct http_limits lim;
+    int status;
+
+    c->job = NULL;
+    if (c->state != CS_LOGON)
+        return;
+    worker_timer_clear(c->w, c);
+    c->pending_kind = kind;
+    c->pending_result = result;
+    parse_limits(c, &lim);
+    /* The head is still at the front of rbuf; the parser keeps no state, so parse it again. */
+    if (ensure_wbuf(c) != 0 ||
+        http_parse_head(c->rbuf, c->rlen, &lim, &c->w->req, &status) != HTTP_PARSE_DONE) {
+        conn_close(c);
+        return;
+    }
+    request_begin(c);
+    conn_run(c);
+}
+
+void
+conn_retire(struct conn *c)
+{
+    c->retired = true;
+    if (c->state == CS_HEAD && c->rlen == 0 && !out_pending(c) && c->job == NULL) {
+        c->close_after = true;
+        conn_run(c);
+    } else if (c->state != CS_HANDSHAKE) {
+        c->close_after = true;
+    }
+}
+
+void
+conn_close(struct conn *c)
+{
+    struct worker *w = c->w;
+
+    worker_timer_clear(w, c);
+    if (c->job != NULL)
+        c->job->c = NULL;
+    if (c->ssl != NULL)
+        SSL_free(c->ssl);
+    ERR_clear_error();
+    close(c->fd);
+    if (c->file_fd >= 0)
+        close(c->file_fd);
+    if (c->rbuf != NULL)
+        worker_buf_put(w, c->rbuf, c->rcap);
+    if (c->wbuf != NULL)
+        worker_buf_put(w, c->wbuf, c->wcap);
+    free(c->log.user_owned);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->nconns--;
+    atomic_fetch_sub(&w->srv->nconns, 1);
+    snapshot_unref(c->snap);
+    free(c);
+}

@@ -1,0 +1,143 @@
+/*
+ * conn.h - one client connection: TLS handshake, request heads read and
+ * parsed in order (pipelining), request bodies discarded, responses queued
+ * and written with one write (TLS: one SSL_write) where they fit, files
+ * streamed, keep-alive, timeouts.
+ *
+ * An idle connection holds only this struct, its socket and its SSL (whose
+ * buffers OpenSSL releases, SSL_MODE_RELEASE_BUFFERS): the read and write
+ * buffers come from the worker's pool while a request is in progress.
+ */
+#ifndef CERTMAP_SERVER_CONN_H
+#define CERTMAP_SERVER_CONN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+#include "http.h"
+#include "logon.h"
+#include "worker.h"
+
+enum conn_state {
+    CS_HANDSHAKE, /* TLS handshake in progress */
+    CS_HEAD,      /* waiting for / parsing the next request head (idle when nothing buffered) */
+    CS_LOGON,     /* the request waits for a logon result */
+    CS_BODY,      /* discarding the body of the request just answered */
+    CS_SEND,      /* a response is streaming from a file */
+    CS_SHUTDOWN,  /* closing: TLS close_notify, then close */
+};
+
+union conn_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+};
+
+/* Where the W3C fields of the current request are in rbuf (the head stays there until logged). */
+struct conn_logrec {
+    uint32_t method_off, method_len;
+    uint32_t stem_off, stem_len;
+    uint32_t query_off, query_len; /* query_off 0 and len 0: none */
+    uint32_t ua_off, ua_len;
+    uint32_t ref_off, ref_len;
+    const char *user;   /* mapped user (snapshot-owned) or NULL */
+    const char *domain; /* defaultLogonDomain applied to user (snapshot-owned) or NULL */
+    char *user_owned;   /* Basic: logon name (malloc'd), else NULL */
+    int status;
+    int substatus;
+    uint64_t start_ms;
+};
+
+struct logon_job {
+    struct worker *w;                      /* worker to hand the result to */
+    struct conn *c;                        /* waiting connection; NULL once it went away */
+    struct logon_job *next;                /* in w->m_done */
+    struct logon_job *all_prev, *all_next; /* in w->jobs */
+    int kind;                              /* enum pipeline_auth_kind of the logon */
+    int result;                            /* enum logon_result */
+};
+
+struct conn {
+    enum ev_kind kind; /* EV_CONN */
+    struct worker *w;
+    struct snapshot *snap;          /* reference taken at accept */
+    const struct snap_endpoint *ep; /* listening endpoint (in snap) */
+    int fd;
+    SSL *ssl; /* NULL for plain HTTP */
+    enum conn_state state;
+    bool close_after; /* close once the responses queued so far are written */
+    bool eof;         /* the peer closed its side */
+    bool retired;     /* the snapshot changed or the server stops: no new request */
+    bool tls_failed;  /* TLS error: no close_notify */
+    bool shut_sent;   /* close_notify sent (or not to be sent) */
+    bool half_closed; /* shutdown(SHUT_WR) done */
+
+    union conn_addr local;
+    union conn_addr peer;
+
+    char *rbuf; /* pool buffer or NULL: bytes received, not yet consumed */
+    uint32_t rlen;
+    uint32_t rcap;
+    char *wbuf; /* pool buffer or NULL: response bytes to send */
+    uint32_t wlen;
+    uint32_t wpos; /* bytes of wbuf already sent */
+    uint32_t wcap;
+    uint32_t head_len; /* bytes of rbuf taken by the head of the current request */
+
+    int file_fd;     /* file being streamed, -1 */
+    off_t file_off;  /* next byte of the file to send */
+    off_t file_left; /* bytes still to send */
+
+    uint64_t body_left;        /* Content-Length body bytes still to discard */
+    struct http_chunked chunk; /* chunked body being discarded */
+    bool body_chunked;
+
+    const struct snap_binding *tls_binding; /* binding of the TLS context after SNI */
+
+    /* Per-connection caches: the certificate never changes on a connection. */
+    const struct mapping_index *mc_index; /* index the cached lookup was made in */
+    const struct mapping *mc_mapping;     /* its result (NULL: no enabled mapping) */
+    bool mc_valid;
+    int mc_logon;          /* logon result of mc_mapping, PIPELINE_LOGON_UNKNOWN when none */
+    uint64_t mc_logon_exp; /* ms: when mc_logon expires */
+    int pending_kind;      /* enum pipeline_auth_kind of a logon result just delivered */
+    int pending_result;    /* its enum logon_result, PIPELINE_LOGON_UNKNOWN when none */
+    struct logon_job *job; /* logon in progress */
+
+    struct conn_logrec log;
+    const struct snap_site *log_site; /* site of the current request once routed, else NULL */
+
+    /* timers and lists */
+    enum timer_kind tkind;
+    uint64_t deadline;
+    struct conn *tprev, *tnext;
+    struct conn *prev, *next;
+};
+
+/* Takes over an accepted socket fd on listener l; closes it when out of memory. */
+void conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr *peer);
+
+/* epoll told us something happened on c. */
+void conn_on_event(struct conn *c, uint32_t events);
+
+/* c's timer of list kind expired (c is already out of the list). */
+void conn_on_timeout(struct conn *c, enum timer_kind kind);
+
+/* A logon job finished (on the worker thread); job->c is still open. */
+void conn_on_logon(struct conn *c, int kind, int result);
+
+/* The snapshot changed or the server stops: close c if idle, else after its response. */
+void conn_retire(struct conn *c);
+
+/* Closes and frees c now. */
+void conn_close(struct conn *c);
+
+/* Milliseconds of the monotonic clock. */
+uint64_t conn_now_ms(void);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * pipeline.c - pure decisions of the request pipeline.
+ */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "certmap/config.h"
+#include "tls.h"
+
+static int
+hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A "." or ".." segment ending at out[n) (the segment starts after the last '/'). */
+static bool
+dot_segment(const char *out, size_t start, size_t n)
+{
+    size_t len = n - start;
+    return (len == 1 && out[start] == '.') ||
+           (len == 2 && out[start] == '.' && out[start + 1] == '.');
+}
+
+int
+pipeline_normalize_path(const char *raw, size_t len, char *out, size_t size, size_t *out_len)
+{
+    size_t i = 0, n = 0, seg = 0;
+
+    if (size > PIPELINE_PATH_MAX + 1)
+        size = PIPELINE_PATH_MAX + 1;
+    if (size < 2)
+        return 414;
+    if (len == 0 || raw[0] != '/')
+        return 400;
+    while (i < len) {
+        unsigned char c = (unsigned char)raw[i];
+        int hi, lo;
+
+        if (c == '%') {
+            if (len - i < 3)
+                return 400;
+            hi = hexval((unsigned char)raw[i + 1]);
+            lo = hexval((unsigned char)raw[i + 2]);
+            if (hi < 0 || lo < 0)
+                return 400;
+            c = (unsigned char)(hi * 16 + lo);
+            /* An encoded separator would name another path than the one matched here. */
+            if (c == '/' || c == '\\' || c == 0)
+                return 400;
+            i += 3;
+        } else {
+            i++;
+            if (c == '\\')
+                return 400;
+        }
+        if (c < 0x20 || c == 0x7f)
+            return 400;
+        if (c == '/') {
+            if (n > 0 && dot_segment(out, seg, n))
+                return 400;
+            if (n > 0 && out[n - 1] == '/')
+                continue; /* "//" is "/" for the file system */
+            if (n + 1 >= size)
+                return 414;
+            out[n++] = '/';
+            seg = n;
+            continue;
+        }
+        if (n + 1 >= size)
+            return 414;
+        out[n++] = (char)c;
+    }
+    if (dot_segment(out, seg, n))
+        return 400;
+    out[n] = '\0';
+    *out_len = n;
+    return 0;
+}
+
+void
+pipeline_host_name(const char *host, size_t host_len, const char **name, size_t *name_len)
+{
+    size_t n = host_len;
+    const char *p;
+
+    if (host_len > 0 && host[0] == '[') {
+        p = memchr(host, ']', host_len);
+        n = p != NULL ? (size_t)(p - host) + 1 : host_len;
+    } else {
+        p = memchr(host, ':', host_len);
+        if (p != NULL)
+            n = (size_t)(p - host);
+    }
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    *name = host;
+    *name_len = n;
+}
+
+int
+pipeline_route(const struct snap_endpoint *ep, const struct snap_binding *tls_binding,
+               const char *host, size_t host_len, const struct snap_binding **out)
+{
+    const struct snap_binding *b;
+
+    if (host != NULL)
+        b = snapshot_find_binding(ep, host, host_len);
+    else
+        b = tls_binding != NULL ? tls_binding : snapshot_find_binding(ep, "", 0);
+    if (b == NULL)
+        return 400;
+    /* The handshake (certificate, trust store, client certificate) was made for another site. */
+    if (tls_binding != NULL && b->site != tls_binding->site)
+        return 421;
+    *out = b;
+    return 0;
+}
+
+bool
+pipeline_uses_cert(const struct snap_location *loc)
+{
+    return (loc->ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)) != 0;
+}
+
+int
+pipeline_access(const struct snap_location *loc, const struct pipeline_conn_info *ci,
+                int *substatus)
+{
+    unsigned f = loc->ssl_flags;
+
+    if ((f & CERTMAP_SSL) && !ci->tls) {
+        *substatus = 4;
+        return 403;
+    }
+    if ((f & CERTMAP_SSL_128) && ci->tls && ci->cipher_bits < 128) {
+        *substatus = 5;
+        return 403;
+    }
+    if ((f & CERTMAP_SSL_REQUIRE_CERT) && !ci->has_cert) {
+        *substatus = 7;
+        return 403;
+    }
+    if (pipeline_uses_cert(loc) && ci->has_cert && ci->cert_verify != X509_V_OK) {
+        *substatus = tls_verify_substatus(ci->cert_verify);
+        return 403;
+    }
+    *substatus = 0;
+    return 0;
+}
+
+void
+pipeline_logon_name(const char *user, const char *domain, char *out, size_t size)
+{
+    if (domain != NULL && domain[0] != '\0' && strchr(user, '@') == NULL &&
+        strchr(user, '\\') == NULL)
+        snprintf(out, size, "%s@%s", user, domain);
+    else
+        snprintf(out, size, "%s", user);
+}
+
+static bool
+basic_available(const struct pipeline_auth_in *in)
+{
+    return in->loc->basic_enabled && (in->tls || in->basic_without_ssl);
+}
+
+enum pipeline_auth_result
+pipeline_auth(const struct pipeline_auth_in *in, struct pipeline_auth_out *out)
+{
+    const struct snap_location *loc = in->loc;
+
+    memset(out, 0, sizeof(*out));
+    if (loc->cm_enabled && loc->cm_one_to_one && in->mapping != NULL && in->mapping->enabled) {
+        out->kind = PIPELINE_AUTH_CERTIFICATE;
+        pipeline_logon_name(in->mapping->user, loc->cm_domain, out->user, sizeof(out->user));
+        if (in->cert_logon == PIPELINE_LOGON_UNKNOWN) {
+            out->password = in->mapping->password;
+            return PIPELINE_AUTH_NEED_LOGON;
+        }
+        if (in->cert_logon == LOGON_OK)
+            return PIPELINE_AUTH_OK;
+        /* The certificate was mapped but its account could not log on: IIS 401.1. */
+        out->status = 401;
+        out->substatus = 1;
+        return PIPELINE_AUTH_DENY;
+    }
+    if (basic_available(in) && (in->basic_user != NULL || in->basic_malformed)) {
+        out->kind = PIPELINE_AUTH_BASIC;
+        if (in->basic_malformed) {
+            out->status = 401;
+            out->substatus = 1;
+            out->challenge = true;
+            return PIPELINE_AUTH_DENY;
+        }
+        pipeline_logon_name(in->basic_user, loc->basic_domain, out->user, sizeof(out->user));
+        if (in->basic_logon == PIPELINE_LOGON_UNKNOWN) {
+            out->password = in->basic_password;
+            return PIPELINE_AUTH_NEED_LOGON;
+        }
+        if (in->basic_logon == LOGON_OK)
+            return PIPELINE_AUTH_OK;
+        out->status = 401;
+        out->substatus = 1;
+        out->challenge = true;
+        return PIPELINE_AUTH_DENY;
+    }
+    if (loc->anon_enabled) {
+        out->kind = PIPELINE_AUTH_ANONYMOUS;
+        return PIPELINE_AUTH_OK;
+    }
+    out->kind = PIPELINE_AUTH_NONE;
+    out->status = 401;
+    out->substatus = 2;
+    out->challenge = basic_available(in);
+    return PIPELINE_AUTH_DENY;
+}
+
+static int
+b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* Strict base64 with padding into out; returns the length or -1. */
+static long
+b64decode(const char *in, size_t len, unsigned char *out, size_t size)
+{
+    size_t i, n = 0;
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+
+    if (len % 4 != 0)
+        return -1;
+    for (i = 0; i < len; i++) {
+        int v;
+        if (in[i] == '=') {
+            if (i < len - 2)
+                return -1;
+            pad++;
+            continue;
+        }
+        if (pad > 0)
+            return -1;
+        v = b64val((unsigned char)in[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= size)
+                return -1;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    return (long)n;
+}
+
+int
+pipeline_parse_basic(const char *value, size_t len, char *user, size_t usize, char *password,
+                     size_t psize)
+{
+    unsigned char buf[2 * PIPELINE_CRED_MAX + 2];
+    const char *p = value, *end = value + len;
+    const unsigned char *colon;
+    long n;
+    size_t ulen, plen;
+    int ret = -1;
+
+    if (len < 6 || strncasecmp(value, "Basic", 5) != 0 || (value[5] != ' ' && value[5] != '\t'))
+        return 1;
+    p += 6;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    n = b64decode(p, (size_t)(end - p), buf, sizeof(buf));
+    if (n < 0)
+        goto out;
+    if (memchr(buf, 0, (size_t)n) != NULL)
+        goto out;
+    colon = memchr(buf, ':', (size_t)n);
+    if (colon == NULL)
+        goto out;
+    ulen = (size_t)(colon - buf);
+    plen = (size_t)n - ulen - 1;
+    if (ulen == 0 || ulen >= usize || plen >= psize)
+        goto out;
+    memcpy(user, buf, ulen);
+    user[ulen] = '\0';
+    memcpy(password, colon + 1, plen);
+    password[plen] = '\0';
+    ret = 0;
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return ret;
+}
+
+const char *
+pipeline_realm(const struct snap_location *loc, const char *host, size_t host_len,
+               const struct snap_site *site, char *buf, size_t size)
+{
+    size_t i, n = 0;
+
+    if (loc->basic_realm[0] != '\0')
+        return loc->basic_realm;
+    if (host == NULL || host_len == 0)
+        return site->name;
+    /* Only token-safe characters: the realm goes into a quoted-string. */
+    for (i = 0; i < host_len && n + 1 < size; i++) {
+        char c = host[i];
+        if (c == '"' || c == '\\' || (unsigned char)c < 0x20)
+            continue;
+        buf[n++] = c;
+    }
+    buf[n] = '\0';
+    return buf;
+}

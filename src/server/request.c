@@ -1,0 +1,771 @@
+/*
+ * request.c - routes, checks, authenticates and answers one request.
+ */
+#include "request.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "errlog.h"
+#include "identity.h"
+#include "static.h"
+#include "tls.h"
+#include "w3clog.h"
+
+#define SERVER_HEADER "Server: certmap/" CERTMAP_VERSION "\r\n"
+
+/* What a response is made of; every pointer is borrowed for the call. */
+struct response {
+    int status;
+    int substatus;
+    const char *content_type;
+    off_t content_length; /* -1: no Content-Length header (304) */
+    const char *body;     /* memory body of body_len bytes, or NULL */
+    size_t body_len;
+    int file_fd; /* file body (content_length bytes from file_off), or -1; taken */
+    off_t file_off;
+    const char *etag, *last_modified, *content_range, *allow;
+    bool accept_ranges;
+    const char *location; /* Location path (already safe), NULL when none */
+    size_t location_len;
+    const char *location_query;
+    size_t location_query_len;
+    const char *realm; /* WWW-Authenticate: Basic realm, NULL when none */
+};
+
+static struct http_request *
+cur(struct conn *c)
+{
+    return &c->w->req;
+}
+
+static uint32_t
+off_in(const struct conn *c, const char *p)
+{
+    return p != NULL ? (uint32_t)(p - c->rbuf) : 0;
+}
+
+/* Remembers where the W3C fields are (the head stays in rbuf until logged). */
+static void
+record_log_fields(struct conn *c, const struct http_request *req)
+{
+    const struct http_header *h;
+    struct conn_logrec *l = &c->log;
+
+    l->method_off = off_in(c, req->method_str);
+    l->method_len = (uint32_t)req->method_len;
+    if (req->path >= c->rbuf && req->path < c->rbuf + c->rlen) {
+        l->stem_off = off_in(c, req->path);
+        l->stem_len = (uint32_t)req->path_len;
+    } else {
+        l->stem_off = l->stem_len = 0; /* the parser's static "/" */
+    }
+    l->query_off = req->query != NULL ? off_in(c, req->query) : 0;
+    l->query_len = req->query != NULL ? (uint32_t)req->query_len : 0;
+    h = http_find_header(req, "User-Agent");
+    l->ua_off = h != NULL ? off_in(c, h->value) : 0;
+    l->ua_len = h != NULL ? (uint32_t)h->value_len : 0;
+    h = http_find_header(req, "Referer");
+    l->ref_off = h != NULL ? off_in(c, h->value) : 0;
+    l->ref_len = h != NULL ? (uint32_t)h->value_len : 0;
+}
+
+static void
+addr_text(const union conn_addr *a, char *out, size_t size, unsigned *port)
+{
+    if (a->sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &a->in6.sin6_addr, out, (socklen_t)size);
+        *port = ntohs(a->in6.sin6_port);
+        /* IPv4-mapped addresses are logged as IPv4, as IIS does. */
+        if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL)
+            memmove(out, out + 7, strlen(out + 7) + 1);
+    } else if (a->sa.sa_family == AF_INET) {
+        inet_ntop(AF_INET, &a->in4.sin_addr, out, (socklen_t)size);
+        *port = ntohs(a->in4.sin_port);
+    } else {
+        snprintf(out, size, "-");
+        *port = 0;
+    }
+}
+
+static void
+write_log(struct conn *c, const struct snap_site *site)
+{
+    struct conn_logrec *l = &c->log;
+    struct w3clog_entry e;
+    char sip[INET6_ADDRSTRLEN], cip[INET6_ADDRSTRLEN], user[PIPELINE_LOGON_NAME_MAX];
+    unsigned sport, cport;
+
+    if (site == NULL || site->log == NULL)
+        return;
+    memset(&e, 0, sizeof(e));
+    addr_text(&c->local, sip, sizeof(sip), &sport);
+    addr_text(&c->peer, cip, sizeof(cip), &cport);
+    e.time = c->w->now_s;
+    e.s_ip = sip;
+    e.c_ip = cip;
+    e.s_port = sport;
+    e.method = c->rbuf + l->method_off;
+    e.method_len = l->method_len;
+    if (l->stem_len > 0) {
+        e.uri_stem = c->rbuf + l->stem_off;
+        e.uri_stem_len = l->stem_len;
+    } else {
+        e.uri_stem = "/";
+        e.uri_stem_len = 1;
+    }
+    if (l->query_len > 0) {
+        e.uri_query = c->rbuf + l->query_off;
+        e.uri_query_len = l->query_len;
+    }
+    if (l->user_owned != NULL) {
+        e.username = l->user_owned;
+        e.username_len = strlen(l->user_owned);
+    } else if (l->user != NULL) {
+        pipeline_logon_name(l->user, l->domain, user, sizeof(user));
+        e.username = user;
+        e.username_len = strlen(user);
+    }
+    if (l->ua_len > 0) {
+        e.user_agent = c->rbuf + l->ua_off;
+        e.user_agent_len = l->ua_len;
+    }
+    if (l->ref_len > 0) {
+        e.referer = c->rbuf + l->ref_off;
+        e.referer_len = l->ref_len;
+    }
+    e.status = l->status;
+    e.substatus = l->substatus;
+    e.time_taken = (unsigned long)(c->w->now_ms - l->start_ms);
+    w3clog_write(site->log, &e);
+}
+
+static int put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= cap)
+        return -1;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len) {
+        *len = cap;
+        return -1;
+    }
+    *len += (size_t)n;
+    return 0;
+}
+
+static void
+update_date(struct worker *w)
+{
+    if (w->date_s != w->now_s || w->date[0] == '\0') {
+        http_date(w->now_s, w->date);
+        w->date_s = w->now_s;
+    }
+}
+
+static bool
+is_head(const struct conn *c)
+{
+    return c->w->req.method == HTTP_M_HEAD;
+}
+
+/* Writes the response head (and a memory body) at the end of c->wbuf. 0, or -1 when it does not
+ * fit. */
+static int
+queue_response(struct conn *c, const struct response *r, bool head_only)
+{
+    struct worker *w = c->w;
+    size_t cap = c->wcap, len = c->wlen;
+    char *b = c->wbuf;
+    bool keep = !c->close_after;
+
+    update_date(w);
+    put(b, cap, &len, "HTTP/1.1 %d %s\r\n" SERVER_HEADER "Date: %s\r\n", r->status,
+        errpage_reason(r->status), w->date);
+    if (r->content_type != NULL)
+        put(b, cap, &len, "Content-Type: %s\r\n", r->content_type);
+    if (r->content_length >= 0)
+        put(b, cap, &len, "Content-Length: %lld\r\n", (long long)r->content_length);
+    if (r->etag != NULL && r->etag[0] != '\0')
+        put(b, cap, &len, "ETag: %s\r\n", r->etag);
+    if (r->last_modified != NULL && r->last_modified[0] != '\0')
+        put(b, cap, &len, "Last-Modified: %s\r\n", r->last_modified);
+    if (r->accept_ranges)
+        put(b, cap, &len, "Accept-Ranges: bytes\r\n");
+    if (r->content_range != NULL && r->content_range[0] != '\0')
+        put(b, cap, &len, "Content-Range: %s\r\n", r->content_range);
+    if (r->allow != NULL)
+        put(b, cap, &len, "Allow: %s\r\n", r->allow);
+    if (r->location != NULL)
+        put(b, cap, &len, "Location: %.*s/%s%.*s\r\n", (int)r->location_len, r->location,
+            r->location_query != NULL ? "?" : "", (int)r->location_query_len,
+            r->location_query != NULL ? r->location_query : "");
+    if (r->realm != NULL)
+        put(b, cap, &len, "WWW-Authenticate: Basic realm=\"%s\"\r\n", r->realm);
+    if (!keep)
+        put(b, cap, &len, "Connection: close\r\n");
+    else if (w->req.minor_version == 0)
+        put(b, cap, &len, "Connection: keep-alive\r\n");
+    if (put(b, cap, &len, "\r\n") != 0)
+        return -1;
+    if (!head_only && r->body != NULL) {
+        if (r->body_len > cap - len)
+            return -1;
+        memcpy(b + len, r->body, r->body_len);
+        len += r->body_len;
+    }
+    c->wlen = (uint32_t)len;
+    return 0;
+}
+
+/* An IIS error page for status.substatus. */
+static void
+respond_error(struct conn *c, int status, int substatus, const char *realm)
+{
+    struct response r;
+    size_t n;
+
+    memset(&r, 0, sizeof(r));
+    n = errpage_render(c->w->page, sizeof(c->w->page), status, substatus);
+    if (n >= sizeof(c->w->page))
+        n = sizeof(c->w->page) - 1;
+    r.status = status;
+    r.substatus = substatus;
+    r.content_type = "text/html; charset=utf-8";
+    r.content_length = (off_t)n;
+    r.body = c->w->page;
+    r.body_len = n;
+    r.file_fd = -1;
+    r.realm = realm;
+    c->log.status = status;
+    c->log.substatus = substatus;
+    if (queue_response(c, &r, is_head(c)) != 0) {
+        /* Cannot happen with REQUEST_HEAD_MAX free; close rather than send half a head. */
+        c->close_after = true;
+        c->wlen = c->wpos;
+    }
+}
+
+/* Percent-encodes a decoded path for the static handler, which decodes it exactly once. */
+static int
+reencode(const char *in, size_t len, char *out, size_t size, size_t *out_len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        bool safe = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
+        if (safe) {
+            if (n + 1 >= size)
+                return -1;
+            out[n++] = (char)ch;
+        } else {
+            if (n + 3 >= size)
+                return -1;
+            out[n++] = '%';
+            out[n++] = hex[ch >> 4];
+            out[n++] = hex[ch & 15];
+        }
+    }
+    out[n] = '\0';
+    *out_len = n;
+    return 0;
+}
+
+static void
+header_value(const struct http_request *req, const char *name, const char **v, size_t *len)
+{
+    const struct http_header *h = http_find_header(req, name);
+
+    *v = h != NULL ? h->value : NULL;
+    *len = h != NULL ? h->value_len : 0;
+}
+
+/* Answers from a static_resolve() result; takes res->fd. */
+static void
+respond_static(struct conn *c, struct static_result *res)
+{
+    struct http_request *req = cur(c);
+    struct response r;
+    size_t room;
+    bool head = is_head(c);
+
+    if (res->status >= 400 && res->status != 416) {
+        if (res->fd >= 0)
+            close(res->fd);
+        respond_error(c, res->status, res->substatus, NULL);
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    r.status = res->status;
+    r.substatus = res->substatus;
+    r.file_fd = -1;
+    r.etag = res->etag;
+    r.last_modified = res->last_modified;
+    r.content_range = res->content_range;
+    r.accept_ranges = res->status == 200 || res->status == 206 || res->status == 304;
+    c->log.status = res->status;
+    c->log.substatus = res->substatus;
+    if (res->status == 301) {
+        r.location = req->path;
+        r.location_len = req->path_len;
+        r.location_query = req->query;
+        r.location_query_len = req->query_len;
+        r.content_length = 0;
+    } else if (res->status == 304) {
+        r.content_length = -1;
+    } else if (res->status == 416) {
+        r.content_length = 0;
+    } else {
+        r.content_type = res->content_type;
+        r.content_length = res->length;
+    }
+    if (queue_response(c, &r, true) != 0) {
+        if (res->fd >= 0)
+            close(res->fd);
+        c->close_after = true;
+        return;
+    }
+    if (head || res->fd < 0 || res->length == 0) {
+        if (res->fd >= 0)
+            close(res->fd);
+        return;
+    }
+    /* The file: what fits goes with the head (one write), the rest streams. */
+    room = c->wcap - c->wlen;
+    if ((off_t)room >= res->length) {
+        ssize_t n = pread(res->fd, c->wbuf + c->wlen, (size_t)res->length, res->offset);
+        if (n == (ssize_t)res->length) {
+            c->wlen += (uint32_t)n;
+            close(res->fd);
+            return;
+        }
+    }
+    c->file_fd = res->fd;
+    c->file_off = res->offset;
+    c->file_left = res->length;
+}
+
+/* The enabled mapping of the connection's certificate in idx, computed once per connection. */
+static const struct mapping *
+lookup_mapping(struct conn *c, X509 *cert, const struct mapping_index *idx)
+{
+    unsigned char *p = c->w->der;
+    int len;
+
+    if (c->mc_valid && c->mc_index == idx)
+        return c->mc_mapping;
+    len = i2d_X509(cert, NULL);
+    c->mc_mapping = NULL;
+    if (len > 0 && (size_t)len <= sizeof(c->w->der) && i2d_X509(cert, &p) == len)
+        c->mc_mapping = mapping_index_lookup(idx, c->w->der, (size_t)len);
+    c->mc_index = idx;
+    c->mc_valid = true;
+    c->mc_logon = PIPELINE_LOGON_UNKNOWN;
+    return c->mc_mapping;
+}
+
+static void
+cache_cert_logon(struct conn *c, int result)
+{
+    const struct snap_logon *ls = &c->snap->logon_settings;
+    unsigned secs = result == LOGON_OK ? ls->cache_seconds : ls->negative_cache_seconds;
+
+    if (secs == 0)
+        return;
+    c->mc_logon = result;
+    c->mc_logon_exp = c->w->now_ms + (uint64_t)secs * 1000;
+}
+
+/* The logon result of the mapping for this request: pending, per-connection cache, shared cache. */
+static int
+cert_logon_result(struct conn *c, const struct mapping *m, const struct snap_location *loc)
+{
+    char name[PIPELINE_LOGON_NAME_MAX];
+    enum logon_result r;
+
+    if (c->pending_kind == PIPELINE_AUTH_CERTIFICATE && c->pending_result != PIPELINE_LOGON_UNKNOWN)
+        return c->pending_result;
+    if (c->mc_logon != PIPELINE_LOGON_UNKNOWN && c->w->now_ms < c->mc_logon_exp)
+        return c->mc_logon;
+    if (c->snap->logon == NULL)
+        return LOGON_ERROR;
+    pipeline_logon_name(m->user, loc->cm_domain, name, sizeof(name));
+    if (logon_cached(c->snap->logon, name, m->password, &r)) {
+        cache_cert_logon(c, (int)r);
+        return (int)r;
+    }
+    return PIPELINE_LOGON_UNKNOWN;
+}
+
+static int
+basic_logon_result(struct conn *c, const char *user, const char *password)
+{
+    enum logon_result r;
+
+    if (c->pending_kind == PIPELINE_AUTH_BASIC && c->pending_result != PIPELINE_LOGON_UNKNOWN)
+        return c->pending_result;
+    if (c->snap->logon == NULL)
+        return LOGON_ERROR;
+    if (logon_cached(c->snap->logon, user, password, &r))
+        return (int)r;
+    return PIPELINE_LOGON_UNKNOWN;
+}
+
+/* Queues a logon on the pool; the request resumes in conn_on_logon(). 0 or -1. */
+static int
+start_logon(struct conn *c, int kind, const char *user, const char *password)
+{
+    struct worker *w = c->w;
+    struct logon_job *job;
+
+    if (c->snap->logon == NULL)
+        return -1;
+    job = calloc(1, sizeof(*job));
+    if (job == NULL)
+        return -1;
+    job->w = w;
+    job->c = c;
+    job->kind = kind;
+    job->result = LOGON_ERROR;
+    job->all_next = w->jobs;
+    if (w->jobs != NULL)
+        w->jobs->all_prev = job;
+    w->jobs = job;
+    if (logon_submit(c->snap->logon, user, password, worker_logon_done, job) != 0) {
+        w->jobs = job->all_next;
+        if (w->jobs != NULL)
+            w->jobs->all_prev = NULL;
+        free(job);
+        return -1;
+    }
+    c->job = job;
+    return 0;
+}
+
+struct auth_ctx {
+    X509 *cert;
+    long verify;
+    char basic_user[PIPELINE_CRED_MAX];
+    char basic_pass[PIPELINE_CRED_MAX];
+};
+
+/*
+ * Authentication.  Returns 1 when authenticated, 0 when a response or a
+ * logon was queued (stop here).
+ */
+static int
+authenticate(struct conn *c, const struct snap_location *loc, const char *host, size_t host_len,
+             const struct snap_site *site, struct auth_ctx *a)
+{
+    struct http_request *req = cur(c);
+    struct pipeline_auth_in in;
+    struct pipeline_auth_out out;
+    enum pipeline_auth_result r;
+    const struct http_header *h;
+    char realm_buf[256];
+    int rc;
+
+    memset(&in, 0, sizeof(in));
+    in.loc = loc;
+    in.tls = c->ssl != NULL;
+    in.basic_without_ssl = c->snap->server.basic_without_ssl;
+    in.cert_logon = PIPELINE_LOGON_UNKNOWN;
+    in.basic_logon = PIPELINE_LOGON_UNKNOWN;
+    if (loc->cm_enabled && loc->cm_one_to_one && loc->mappings != NULL && a->cert != NULL &&
+        a->verify == X509_V_OK) {
+        in.mapping = lookup_mapping(c, a->cert, loc->mappings);
+        if (in.mapping != NULL)
+            in.cert_logon = cert_logon_result(c, in.mapping, loc);
+    }
+    if (in.mapping == NULL && loc->basic_enabled) {
+        h = http_find_header(req, "Authorization");
+        if (h != NULL) {
+            rc = pipeline_parse_basic(h->value, h->value_len, a->basic_user, sizeof(a->basic_user),
+                                      a->basic_pass, sizeof(a->basic_pass));
+            if (rc == 0) {
+                in.basic_user = a->basic_user;
+                in.basic_password = a->basic_pass;
+            } else if (rc < 0) {
+                in.basic_malformed = true;
+            }
+        }
+    }
+    r = pipeline_auth(&in, &out);
+    if (r == PIPELINE_AUTH_NEED_LOGON && out.kind == PIPELINE_AUTH_BASIC) {
+        in.basic_logon = basic_logon_result(c, out.user, out.password);
+        if (in.basic_logon != PIPELINE_LOGON_UNKNOWN)
+            r = pipeline_auth(&in, &out);
+    }
+    if (r == PIPELINE_AUTH_NEED_LOGON) {
+        if (start_logon(c, (int)out.kind, out.user, out.password) == 0) {
+            c->state = CS_LOGON;
+            worker_timer_set(c->w, c, TL_BODY);
+            return 0;
+        }
+        errlog_printf(ERRLOG_ERROR, "logon of %s could not be queued", out.user);
+        respond_error(c, 500, 0, NULL);
+        return 0;
+    }
+    if (out.kind == PIPELINE_AUTH_CERTIFICATE && c->pending_kind == PIPELINE_AUTH_CERTIFICATE)
+        cache_cert_logon(c, c->pending_result);
+    if (r == PIPELINE_AUTH_DENY) {
+        if (out.kind == PIPELINE_AUTH_CERTIFICATE) {
+            c->log.user = in.mapping->user;
+            c->log.domain = loc->cm_domain;
+        }
+        respond_error(c, out.status, out.substatus,
+                      out.challenge
+                          ? pipeline_realm(loc, host, host_len, site, realm_buf, sizeof(realm_buf))
+                          : NULL);
+        return 0;
+    }
+    if (out.kind == PIPELINE_AUTH_CERTIFICATE) {
+        c->log.user = in.mapping->user;
+        c->log.domain = loc->cm_domain;
+    } else if (out.kind == PIPELINE_AUTH_BASIC) {
+        c->log.user_owned = strdup(out.user);
+    }
+    return 1;
+}
+
+/* The handler: static files of the virtual directory. */
+static void
+serve(struct conn *c, const struct snap_site *site, const char *path, size_t path_len)
+{
+    struct http_request *req = cur(c);
+    const struct snap_vdir *vd = snapshot_find_vdir(site, path, path_len);
+    struct static_cond cond;
+    struct static_result res;
+    size_t raw_len;
+
+    if (vd == NULL) {
+        respond_error(c, 404, 0, NULL);
+        return;
+    }
+    if (vd->root_fd < 0) {
+        respond_error(c, 500, 0, NULL);
+        return;
+    }
+    if (reencode(path + vd->url_len, path_len - vd->url_len, c->w->raw, sizeof(c->w->raw),
+                 &raw_len) != 0) {
+        respond_error(c, 414, 0, NULL);
+        return;
+    }
+    memset(&cond, 0, sizeof(cond));
+    cond.method = req->method_str;
+    cond.method_len = req->method_len;
+    header_value(req, "If-None-Match", &cond.if_none_match, &cond.if_none_match_len);
+    header_value(req, "If-Modified-Since", &cond.if_modified_since, &cond.if_modified_since_len);
+    header_value(req, "Range", &cond.range, &cond.range_len);
+    header_value(req, "If-Range", &cond.if_range, &cond.if_range_len);
+    static_resolve(vd->root_fd, c->w->raw, raw_len, &cond, &res);
+    if (res.status == 405) {
+        /* 405 needs its Allow header: an error page plus the header. */
+        struct response r;
+        size_t n = errpage_render(c->w->page, sizeof(c->w->page), 405, res.substatus);
+        if (res.fd >= 0)
+            close(res.fd);
+        if (n >= sizeof(c->w->page))
+            n = sizeof(c->w->page) - 1;
+        memset(&r, 0, sizeof(r));
+        r.status = 405;
+        r.substatus = res.substatus;
+        r.content_type = "text/html; charset=utf-8";
+        r.content_length = (off_t)n;
+        r.body = c->w->page;
+        r.body_len = n;
+        r.file_fd = -1;
+        r.allow = res.allow != NULL ? res.allow : "GET, HEAD";
+        c->log.status = 405;
+        c->log.substatus = res.substatus;
+        if (queue_response(c, &r, is_head(c)) != 0)
+            c->close_after = true;
+        return;
+    }
+    respond_static(c, &res);
+}
+
+/* Routing, access and authentication; 1 when the handler may run. */
+static int
+admit(struct conn *c, const struct snap_site **site_out, const char **path, size_t *path_len)
+{
+    struct http_request *req = cur(c);
+    const struct snap_binding *b = NULL;
+    const struct snap_location *loc;
+    struct pipeline_conn_info ci;
+    struct auth_ctx a;
+    const char *host = NULL;
+    size_t host_len = 0;
+    int status, sub, ret;
+
+    if (req->host != NULL)
+        pipeline_host_name(req->host, req->host_len, &host, &host_len);
+    status = pipeline_route(c->ep, c->tls_binding, host, host_len, &b);
+    if (status != 0) {
+        c->close_after = true;
+        respond_error(c, status, 0, NULL);
+        return 0;
+    }
+    *site_out = b->site;
+    c->log_site = b->site;
+    if (req->method == HTTP_M_OTHER || req->method == HTTP_M_CONNECT) {
+        respond_error(c, 501, 0, NULL);
+        return 0;
+    }
+    if (req->form != HTTP_T_ORIGIN && req->form != HTTP_T_ABSOLUTE) {
+        respond_error(c, 400, 0, NULL);
+        return 0;
+    }
+    status =
+        pipeline_normalize_path(req->path, req->path_len, c->w->path, sizeof(c->w->path), path_len);
+    if (status != 0) {
+        respond_error(c, status, 0, NULL);
+        return 0;
+    }
+    *path = c->w->path;
+    loc = snapshot_find_location(b->site, *path, *path_len);
+
+    memset(&ci, 0, sizeof(ci));
+    a.cert = NULL;
+    a.verify = X509_V_OK;
+    ci.tls = c->ssl != NULL;
+    if (c->ssl != NULL) {
+        ci.cipher_bits = SSL_get_cipher_bits(c->ssl, NULL);
+        if (pipeline_uses_cert(loc)) {
+            a.cert = SSL_get0_peer_certificate(c->ssl);
+            a.verify = a.cert != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+        }
+    }
+    ci.has_cert = a.cert != NULL;
+    ci.cert_verify = a.verify;
+    status = pipeline_access(loc, &ci, &sub);
+    if (status != 0) {
+        respond_error(c, status, sub, NULL);
+        return 0;
+    }
+    ret = authenticate(c, loc, host, host_len, b->site, &a);
+    OPENSSL_cleanse(a.basic_pass, sizeof(a.basic_pass));
+    return ret;
+}
+
+/* After the response is queued: what happens to the request body. */
+static void
+plan_body(struct conn *c)
+{
+    struct http_request *req = cur(c);
+    bool has_body = req->chunked || req->content_length > 0;
+
+    if (!has_body)
+        return;
+    if (c->log.status >= 400 || c->file_fd >= 0) {
+        /* Do not read a body we refused: the framing of what follows is unknown to the client. */
+        c->close_after = true;
+        return;
+    }
+    c->body_chunked = req->chunked;
+    c->body_left = req->chunked ? 0 : (uint64_t)req->content_length;
+    if (req->chunked)
+        http_chunked_init(&c->chunk, c->snap->limits.max_body);
+}
+
+void
+request_begin(struct conn *c)
+{
+    struct http_request *req = cur(c);
+    const struct snap_site *site = NULL;
+    const char *path = NULL;
+    size_t path_len = 0, mark;
+    bool resumed = c->pending_result != PIPELINE_LOGON_UNKNOWN;
+
+    if (!resumed) {
+        memset(&c->log, 0, sizeof(c->log));
+        c->log.start_ms = c->w->now_ms;
+        c->log_site = NULL;
+        if (!req->keep_alive || c->retired)
+            c->close_after = true;
+    }
+    free(c->log.user_owned);
+    c->log.user_owned = NULL;
+    c->log.user = NULL;
+    c->log.domain = NULL;
+    record_log_fields(c, req);
+    c->head_len = (uint32_t)req->head_len;
+    c->state = CS_HEAD;
+    /* 100 Continue goes before the final response, which is queued right after it. */
+    mark = c->wlen;
+    if (req->expect_continue && (req->chunked || req->content_length > 0)) {
+        memcpy(c->wbuf + c->wlen, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+        c->wlen += 25;
+    }
+    if (admit(c, &site, &path, &path_len))
+        serve(c, site, path, path_len);
+    c->pending_kind = PIPELINE_AUTH_NONE;
+    c->pending_result = PIPELINE_LOGON_UNKNOWN;
+    if (c->state == CS_LOGON) {
+        c->wlen = (uint32_t)mark; /* the 100 Continue waits for the decision */
+        return;
+    }
+    if (c->log.status >= 400 && mark != c->wlen && req->expect_continue) {
+        /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
+        memmove(c->wbuf + mark, c->wbuf + mark + 25, c->wlen - mark - 25);
+        c->wlen -= 25;
+    }
+    plan_body(c);
+    if (c->file_fd >= 0) {
+        c->state = CS_SEND;
+        return;
+    }
+    request_finish(c);
+}
+
+void
+request_fail(struct conn *c, int status)
+{
+    memset(&c->log, 0, sizeof(c->log));
+    c->log_site = NULL;
+    c->close_after = true;
+    c->w->req.method = HTTP_M_GET;
+    c->w->req.minor_version = 1;
+    respond_error(c, status, 0, NULL);
+    c->state = CS_HEAD;
+}
+
+void
+request_finish(struct conn *c)
+{
+    size_t head = c->head_len;
+
+    if (c->log_site != NULL && c->log.status != 0)
+        write_log(c, c->log_site);
+    c->w->requests++;
+    free(c->log.user_owned);
+    c->log.user_owned = NULL;
+    if (head > c->rlen)
+        head = c->rlen;
+    memmove(c->rbuf, c->rbuf + head, c->rlen - head);
+    c->rlen -= (uint32_t)head;
+    c->log_site = NULL;
+    if (!c->close_after && (c->body_left > 0 || c->body_chunked))
+        c->state = CS_BODY;
+    else
+        c->state = CS_HEAD;
+}

@@ -1,0 +1,213 @@
+/*
+ * snapshot.h - the immutable runtime view of one configuration.
+ *
+ * A snapshot is built from a certmap_config (on the main thread at startup,
+ * on the reload thread later) and then only read, by every worker at once,
+ * without locks.  It holds the sites with their bindings, virtual
+ * directories and effective <location> settings, one mapping index per
+ * location scope, the TLS contexts of the https bindings, the limits and the
+ * logon settings.  Workers and connections hold references; the last
+ * snapshot_unref() frees it.  Requests in flight keep the snapshot they
+ * started with, so a reload never changes a request halfway.
+ */
+#ifndef CERTMAP_SERVER_SNAPSHOT_H
+#define CERTMAP_SERVER_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+#include "certmap/config.h"
+#include "certmap/error.h"
+#include "logon.h"
+#include "mapping.h"
+
+struct w3clog;
+struct w3clog_set;
+
+enum snap_proto {
+    SNAP_HTTP,
+    SNAP_HTTPS,
+};
+
+/* binding/@clientCertificate (extension). */
+enum snap_client_cert {
+    SNAP_CC_AUTO, /* request one when the site has a location that negotiates or requires one */
+    SNAP_CC_ON,
+    SNAP_CC_OFF,
+};
+
+/* Effective settings of one <location> (or of the site root). */
+struct snap_location {
+    char *path;      /* URL path below the site, no trailing '/': "" is the site root, "/public" */
+    size_t path_len; /* strlen(path) */
+    unsigned ssl_flags; /* access/@sslFlags, CERTMAP_SSL_* bits */
+    bool anon_enabled;  /* anonymousAuthentication/@enabled */
+    char *anon_user;    /* anonymousAuthentication/@userName ("IUSR" by default) */
+    bool basic_enabled; /* basicAuthentication/@enabled */
+    char *basic_realm;  /* basicAuthentication/@realm, "" when unset */
+    char *basic_domain; /* basicAuthentication/@defaultLogonDomain, "" when unset */
+    bool cm_enabled;    /* iisClientCertificateMappingAuthentication/@enabled */
+    bool cm_one_to_one; /* ...@oneToOneCertificateMappingsEnabled */
+    char *cm_domain;    /* ...@defaultLogonDomain, "" when unset */
+    const struct mapping_index *mappings; /* effective oneToOneMappings; NULL when not used */
+    struct mapping_index *owned_mappings; /* the index this location built, NULL when shared */
+};
+
+/* A virtual directory: URL prefix -> physical directory. */
+struct snap_vdir {
+    char *url;      /* application path + vdir path, no trailing '/': "" for the site root */
+    size_t url_len; /* strlen(url) */
+    char *physical; /* expanded absolute physicalPath */
+    int root_fd;    /* static_open_root() of physical, -1 when it could not be opened */
+};
+
+struct snap_site {
+    unsigned long id;           /* site/@id */
+    char *name;                 /* site/@name */
+    struct snap_location *locs; /* sorted by path length, longest first; the last is the root */
+    size_t nlocs;
+    struct snap_vdir *vdirs; /* sorted by url length, longest first */
+    size_t nvdirs;
+    char *log_dir;      /* directory holding W3SVC<id>/ */
+    struct w3clog *log; /* W3C log of the site (reference from the w3clog_set), NULL if none */
+    bool wants_cert;    /* some location negotiates or requires a client certificate */
+    unsigned char ticket_name[16]; /* session ticket key of this site (random per snapshot) */
+    unsigned char ticket_aes[32];
+    unsigned char ticket_hmac[32];
+};
+
+struct snap_endpoint;
+
+struct snap_binding {
+    enum snap_proto proto;
+    struct snap_site *site;
+    struct snap_endpoint *ep; /* where it listens */
+    char *host;               /* host name of bindingInformation, "" for any */
+    bool wildcard_ip;         /* bindingInformation ip was "*" */
+    enum snap_client_cert client_cert;
+    bool request_cert; /* ask for a client certificate in the handshake */
+    SSL_CTX *ssl_ctx;  /* https: owned (one reference) */
+    char *file;        /* source of the <binding>, for messages */
+    unsigned line;
+};
+
+/* One listening address: every binding that accepts connections on it. */
+struct snap_endpoint {
+    enum snap_proto proto;
+    struct sockaddr_storage addr; /* address to bind */
+    socklen_t addrlen;
+    char key[80];  /* "https/[::]:443": identity of the listener across reloads */
+    char ip[48];   /* address as text, for the W3C log's s-ip when bound to one address */
+    unsigned port; /* port number */
+    struct snap_binding **bindings; /* bindings on exactly this address first, then those on
+                                       '*' with the same port and protocol */
+    size_t nbindings;
+    SSL_CTX *default_ctx; /* https: context of the first binding, used until SNI picks one */
+};
+
+struct snap_limits {
+    unsigned long max_connections;
+    unsigned header_timeout;  /* seconds */
+    unsigned request_timeout; /* seconds */
+    unsigned idle_timeout;    /* seconds */
+    unsigned long max_request_line;
+    unsigned long max_header_bytes;
+    unsigned max_header_count;
+    unsigned long long max_body;
+    unsigned shutdown_grace; /* seconds */
+};
+
+struct snap_server {
+    unsigned workers; /* 0: one per core */
+    char *error_log;  /* absolute path of the error log */
+    char *log_dir;    /* default W3C log directory (absolute) */
+    bool basic_without_ssl;
+    unsigned ticket_seconds;
+};
+
+struct snap_logon {
+    enum logon_provider_kind provider;
+    char *accounts_file; /* absolute */
+    char *pam_service;
+    unsigned cache_seconds;
+    unsigned negative_cache_seconds;
+    unsigned threads;
+};
+
+struct snapshot {
+    atomic_long refs;         /* the server's current pointer + workers + connections */
+    unsigned long generation; /* increases with each build; part of the TLS session context */
+    char *config_path;        /* absolute path of the configuration file */
+    struct snap_site *sites;
+    size_t nsites;
+    struct snap_binding *bindings;
+    size_t nbindings;
+    struct snap_endpoint *endpoints;
+    size_t nendpoints;
+    struct snap_limits limits;
+    struct snap_server server;
+    struct snap_logon logon_settings;
+    struct logon *logon;     /* the logon service requests use (borrowed from the server) */
+    struct w3clog_set *logs; /* borrowed */
+    size_t mapping_count;    /* mappings over all indexes built (shared ones once) */
+};
+
+/* How snapshot_build() is told about its surroundings. */
+struct snapshot_params {
+    unsigned long generation; /* generation number of the new snapshot */
+    struct w3clog_set *logs;  /* where site logs are taken from; NULL: no W3C logs (tests) */
+    bool open_roots;          /* open each physicalPath (false in tests) */
+    bool tls;                 /* create SSL contexts (false in pure unit tests) */
+};
+
+/*
+ * Builds a snapshot from an opened configuration.  Every problem found is
+ * appended to diags (errors and warnings, each with file:line when known);
+ * building goes on after an error so that all of them are reported.
+ * Returns a snapshot with one reference, or NULL when diags holds at least
+ * one error (err then holds the first one).  The logon service is not
+ * created here: the caller sets snap->logon.
+ */
+struct snapshot *snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
+                                struct certmap_diags *diags, struct certmap_error *err);
+
+/* Takes one more reference; returns snap. */
+struct snapshot *snapshot_ref(struct snapshot *snap);
+
+/* Drops one reference; the last frees everything (closing roots, SSL contexts, indexes). NULL ok.
+ */
+void snapshot_unref(struct snapshot *snap);
+
+/*
+ * The location of site that applies to path (decoded, '/'-separated, starting
+ * with '/'): the longest location path that equals path or is followed in it
+ * by '/', compared case-insensitively, as IIS matches <location path>.  Never
+ * NULL (the site root matches everything).
+ */
+const struct snap_location *snapshot_find_location(const struct snap_site *site, const char *path,
+                                                   size_t len);
+
+/*
+ * The virtual directory serving path (same matching as locations), or NULL
+ * when no virtual directory covers it.
+ */
+const struct snap_vdir *snapshot_find_vdir(const struct snap_site *site, const char *path,
+                                           size_t len);
+
+/*
+ * The binding of ep for host name host (len bytes, no port, may be empty):
+ * an exact host match (case-insensitive) first, then a binding without a host
+ * name.  NULL when no binding accepts this host.
+ */
+const struct snap_binding *snapshot_find_binding(const struct snap_endpoint *ep, const char *host,
+                                                 size_t len);
+
+/* true when the two endpoints have the same address, port and protocol. */
+bool snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b);
+
+#endif

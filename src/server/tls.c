@@ -1,0 +1,587 @@
+/*
+ * tls.c - SSL contexts per https binding, SNI selection, client certificate
+ * verification that never fails the handshake, per-site session tickets.
+ */
+#include "tls.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/tls1.h>
+#include <openssl/x509v3.h>
+
+#include "certmap/cert.h"
+#include "snapshot.h"
+
+/* TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD only. */
+#define TLS12_CIPHERS                                                                              \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                                   \
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
+static int ctx_binding_idx = -1;  /* SSL_CTX ex_data: struct snap_binding * */
+static int ssl_endpoint_idx = -1; /* SSL ex_data: const struct snap_endpoint * */
+static int xs_worst_idx = -1;     /* X509_STORE_CTX ex_data: long * (worst error so far) */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void
+init_indexes(void)
+{
+    ctx_binding_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    ssl_endpoint_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    xs_worst_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+int
+tls_init(void)
+{
+    pthread_once(&init_once, init_indexes);
+    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || xs_worst_idx < 0)
+        return -1;
+    return 0;
+}
+
+int
+tls_verify_substatus(long verify_result)
+{
+    switch (verify_result) {
+    case X509_V_OK:
+        return 0;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return 17;
+    case X509_V_ERR_CERT_REVOKED:
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+        return 13;
+    default:
+        return 16;
+    }
+}
+
+/* Rank of an error for the single status a request gets: untrust first, as IIS checks the chain. */
+static int
+error_rank(long e)
+{
+    switch (tls_verify_substatus(e)) {
+    case 16:
+        return 3;
+    case 13:
+        return 2;
+    case 17:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Every verification error lands here; remember the most significant and go on. */
+static int
+on_verify(int ok, X509_STORE_CTX *xs)
+{
+    long *worst;
+    long e;
+
+    if (ok)
+        return 1;
+    worst = X509_STORE_CTX_get_ex_data(xs, xs_worst_idx);
+    e = X509_STORE_CTX_get_error(xs);
+    if (worst != NULL && error_rank(e) > error_rank(*worst))
+        *worst = e;
+    return 1;
+}
+
+/*
+ * Replaces OpenSSL's chain check for the handshake: runs it with on_verify,
+ * then leaves the most significant error in the store context, which
+ * OpenSSL copies into the SSL and its session (so that a resumed session
+ * reports it again).  Returning 1 keeps the handshake going.
+ */
+static int
+on_cert_verify(X509_STORE_CTX *xs, void *arg)
+{
+    long worst = X509_V_OK;
+    int r;
+
+    (void)arg;
+    X509_STORE_CTX_set_ex_data(xs, xs_worst_idx, &worst);
+    X509_STORE_CTX_set_verify_cb(xs, on_verify);
+    r = X509_verify_cert(xs);
+    if (r <= 0 && worst == X509_V_OK) {
+        worst = X509_STORE_CTX_get_error(xs);
+        if (worst == X509_V_OK)
+            worst = X509_V_ERR_UNSPECIFIED;
+    }
+    X509_STORE_CTX_set_ex_data(xs, xs_worst_idx, NULL);
+    X509_STORE_CTX_set_error(xs, (int)worst);
+    ERR_clear_error();
+    return 1;
+}
+
+/* Session tickets with the keys of the site whose context the SSL uses now. */
+static int
+on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_LENGTH],
+              EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+    const struct snap_binding *b = tls_ssl_binding(ssl);
+    OSSL_PARAM params[3];
+    const struct snap_site *site;
+
+    if (b == NULL)
+        return -1;
+    site = b->site;
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)site->ticket_hmac,
+                                                  sizeof(site->ticket_hmac));
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[2] = OSSL_PARAM_construct_end();
+    if (enc) {
+        memcpy(key_name, site->ticket_name, 16);
+        if (RAND_bytes(iv, 16) != 1)
+            return -1;
+        if (EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, site->ticket_aes, iv) != 1)
+            return -1;
+        if (EVP_MAC_CTX_set_params(hctx, params) != 1)
+            return -1;
+        return 1;
+    }
+    /* Another site's (or an older snapshot's) ticket: full handshake. */
+    if (memcmp(key_name, site->ticket_name, 16) != 0)
+        return 0;
+    if (EVP_MAC_CTX_set_params(hctx, params) != 1)
+        return -1;
+    if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, site->ticket_aes, iv) != 1)
+        return -1;
+    return 1;
+}
+
+/* The host_name of a server_name extension (RFC 6066 §3); 0 and out/len, or -1. */
+static int
+parse_sni(const unsigned char *p, size_t len, const char **out, size_t *out_len)
+{
+    size_t list_len, name_len;
+
+    if (len < 2)
+        return -1;
+    list_len = ((size_t)p[0] << 8) | p[1];
+    p += 2;
+    len -= 2;
+    if (list_len != len || len < 3)
+        return -1;
+    if (p[0] != TLSEXT_NAMETYPE_host_name)
+        return -1;
+    name_len = ((size_t)p[1] << 8) | p[2];
+    if (name_len == 0 || name_len > len - 3)
+        return -1;
+    *out = (const char *)p + 3;
+    *out_len = name_len;
+    return 0;
+}
+
+/*
+ * Picks the binding from the SNI name before OpenSSL looks at the session, so
+ * that session ID context, ticket keys, verification mode and trust store
+ * are those of the selected site.  An unknown name stays on the endpoint's
+ * default context; the HTTP layer then judges the Host header.
+ */
+static int
+on_client_hello(SSL *ssl, int *alert, void *arg)
+{
+    const struct snap_endpoint *ep = SSL_get_ex_data(ssl, ssl_endpoint_idx);
+    const unsigned char *ext;
+    size_t ext_len, name_len;
+    const char *name;
+    const struct snap_binding *b;
+    SSL_CTX *ctx;
+
+    (void)alert;
+    (void)arg;
+    if (ep == NULL)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len) != 1)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    if (parse_sni(ext, ext_len, &name, &name_len) != 0)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    b = snapshot_find_binding(ep, name, name_len);
+    if (b == NULL || b->ssl_ctx == NULL || b->ssl_ctx == SSL_get_SSL_CTX(ssl))
+        return SSL_CLIENT_HELLO_SUCCESS;
+    ctx = b->ssl_ctx;
+    if (SSL_set_SSL_CTX(ssl, ctx) != ctx) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+    /* SSL_set_SSL_CTX() keeps the verification settings of the first context. */
+    SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
+    X509_VERIFY_PARAM_set1(SSL_get0_param(ssl), SSL_CTX_get0_param(ctx));
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* Never prompt for a key passphrase on the terminal: an encrypted key is an error. */
+static int
+on_passwd(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return 0;
+}
+
+static int
+fail(struct certmap_error *err, const struct tls_binding_conf *conf, const char *attr,
+     const char *fmt, const char *what)
+{
+    certmap_error_set(err, CERTMAP_ERR_INVALID, conf->src_file, conf->src_line, "binding", attr,
+                      fmt, what);
+    certmap_error_add_openssl(err);
+    return -1;
+}
+
+static int
+load_cert_files(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
+{
+    const char *key = conf->key_file != NULL ? conf->key_file : conf->cert_file;
+
+    if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert_file) != 1)
+        return fail(err, conf, "certificateFile", "cannot load the server certificate chain %s",
+                    conf->cert_file);
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+        return fail(err, conf, "certificateKeyFile", "cannot load the private key %s", key);
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        return fail(err, conf, "certificateKeyFile",
+                    "the private key %s does not match the certificate", key);
+    return 0;
+}
+
+/* Normalises a thumbprint as IIS writes it (any case, spaces, stray invisible characters). */
+static int
+parse_hash(const char *text, unsigned char out[20])
+{
+    unsigned char buf[32];
+    char clean[64];
+    size_t n = 0;
+
+    for (; *text != '\0'; text++) {
+        char c = *text;
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+            if (n + 1 >= sizeof(clean))
+                return -1;
+            clean[n++] = c;
+        }
+    }
+    clean[n] = '\0';
+    if (certmap_parse_fingerprint(clean, buf) != 20)
+        return -1;
+    memcpy(out, buf, 20);
+    return 0;
+}
+
+/* Reads every certificate of a PEM file; NULL when none. */
+static STACK_OF(X509) * read_certs(const char *path)
+{
+    STACK_OF(X509) *certs = NULL;
+    FILE *f;
+    X509 *x;
+
+    f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    certs = sk_X509_new_null();
+    while (certs != NULL && (x = PEM_read_X509(f, NULL, on_passwd, NULL)) != NULL) {
+        if (sk_X509_push(certs, x) == 0) {
+            X509_free(x);
+            break;
+        }
+    }
+    fclose(f);
+    ERR_clear_error();
+    if (certs != NULL && sk_X509_num(certs) == 0) {
+        sk_X509_free(certs);
+        certs = NULL;
+    }
+    return certs;
+}
+
+static EVP_PKEY *
+read_key(const char *path)
+{
+    EVP_PKEY *key;
+    FILE *f;
+
+    f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    key = PEM_read_PrivateKey(f, NULL, on_passwd, NULL);
+    fclose(f);
+    ERR_clear_error();
+    return key;
+}
+
+/* "dir/name.crt" -> "dir/name.key" into out. */
+static void
+key_path_of(const char *path, char *out, size_t size)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    size_t base =
+        (dot != NULL && (slash == NULL || dot > slash)) ? (size_t)(dot - path) : strlen(path);
+
+    snprintf(out, size, "%.*s.key", (int)base, path);
+}
+
+/* Uses the certificate of conf->store_dir whose SHA-1 is conf->cert_hash. */
+static int
+load_cert_store(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
+{
+    unsigned char want[20], got[20];
+    unsigned char *der = NULL;
+    STACK_OF(X509) *certs = NULL;
+    EVP_PKEY *key = NULL;
+    char path[4096], keypath[4096];
+    struct dirent *de;
+    DIR *dir = NULL;
+    int ret = -1, len, i;
+
+    if (parse_hash(conf->cert_hash, want) != 0)
+        return fail(err, conf, "certificateHash", "%s is not a SHA-1 thumbprint (40 hex digits)",
+                    conf->cert_hash);
+    dir = opendir(conf->store_dir);
+    if (dir == NULL)
+        return fail(err, conf, "certificateStoreName", "cannot open the certificate store %s",
+                    conf->store_dir);
+    while ((de = readdir(dir)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", conf->store_dir, de->d_name);
+        certs = read_certs(path);
+        if (certs == NULL)
+            continue;
+        der = NULL;
+        len = i2d_X509(sk_X509_value(certs, 0), &der);
+        if (len > 0) {
+            certmap_cert_sha1(der, (size_t)len, got);
+            OPENSSL_free(der);
+            if (memcmp(got, want, 20) == 0)
+                break;
+        }
+        sk_X509_pop_free(certs, X509_free);
+        certs = NULL;
+    }
+    if (certs == NULL) {
+        fail(err, conf, "certificateHash", "no certificate with thumbprint %s in the store",
+             conf->cert_hash);
+        goto out;
+    }
+    key = read_key(path);
+    if (key == NULL) {
+        key_path_of(path, keypath, sizeof(keypath));
+        key = read_key(keypath);
+    }
+    if (key == NULL) {
+        fail(err, conf, "certificateHash", "no private key for the certificate %s", path);
+        goto out;
+    }
+    if (SSL_CTX_use_certificate(ctx, sk_X509_value(certs, 0)) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        fail(err, conf, "certificateHash", "the certificate and key in %s do not match", path);
+        goto out;
+    }
+    for (i = 1; i < sk_X509_num(certs); i++) {
+        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(certs, i)) != 1) {
+            fail(err, conf, "certificateHash", "cannot use the chain of %s", path);
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    if (dir != NULL)
+        closedir(dir);
+    sk_X509_pop_free(certs, X509_free);
+    EVP_PKEY_free(key);
+    return ret;
+}
+
+/* Adds every CRL of a PEM file to the store and turns CRL checking on. */
+static int
+load_crls(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    X509_CRL *crl;
+    FILE *f;
+    int n = 0;
+
+    f = fopen(conf->crl_file, "r");
+    if (f == NULL)
+        return fail(err, conf, "crlFile", "cannot open %s", conf->crl_file);
+    while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL) {
+        if (X509_STORE_add_crl(store, crl) != 1) {
+            X509_CRL_free(crl);
+            fclose(f);
+            return fail(err, conf, "crlFile", "cannot use the CRLs of %s", conf->crl_file);
+        }
+        X509_CRL_free(crl);
+        n++;
+    }
+    fclose(f);
+    ERR_clear_error();
+    if (n == 0)
+        return fail(err, conf, "crlFile", "no CRL in %s", conf->crl_file);
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    return 0;
+}
+
+static int
+setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
+{
+    STACK_OF(X509_NAME) * names;
+
+    if (conf->client_ca_file != NULL) {
+        if (SSL_CTX_load_verify_locations(ctx, conf->client_ca_file, NULL) != 1)
+            return fail(err, conf, "clientCaFile", "cannot load the client CA file %s",
+                        conf->client_ca_file);
+        /* Tell clients which CAs we accept, so that they pick the right certificate. */
+        names = SSL_load_client_CA_file(conf->client_ca_file);
+        if (names != NULL)
+            SSL_CTX_set_client_CA_list(ctx, names);
+    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        return fail(err, conf, "clientCaFile", "cannot load the system CA store%s", "");
+    }
+    if (conf->crl_file != NULL && load_crls(ctx, conf, err) != 0)
+        return -1;
+    SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+    SSL_CTX_set_verify_depth(ctx, 10);
+    /* Ask, never require: IIS answers 403.7 at the HTTP level instead. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_cert_verify_callback(ctx, on_cert_verify, NULL);
+    return 0;
+}
+
+/*
+ * Session ID context: a hash of the site and of what verification depends
+ * on, plus the snapshot generation, so that sessions neither cross sites nor
+ * survive a reload that may have removed a CA or a mapping.
+ */
+static void
+set_session_context(SSL_CTX *ctx, const struct snap_binding *b, const struct tls_binding_conf *conf)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char buf[256];
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    unsigned int len = 0;
+
+    snprintf(buf, sizeof(buf), "certmap|%lu|%lu|%d|", b->site->id, conf->generation,
+             (int)b->request_cert);
+    if (h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1) {
+        EVP_DigestUpdate(h, buf, strlen(buf));
+        EVP_DigestUpdate(h, b->site->name, strlen(b->site->name) + 1);
+        if (conf->client_ca_file != NULL)
+            EVP_DigestUpdate(h, conf->client_ca_file, strlen(conf->client_ca_file) + 1);
+        if (conf->crl_file != NULL)
+            EVP_DigestUpdate(h, conf->crl_file, strlen(conf->crl_file) + 1);
+        EVP_DigestFinal_ex(h, md, &len);
+    }
+    EVP_MD_CTX_free(h);
+    if (len > SSL_MAX_SID_CTX_LENGTH)
+        len = SSL_MAX_SID_CTX_LENGTH;
+    SSL_CTX_set_session_id_context(ctx, md, len);
+}
+
+SSL_CTX *
+tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct certmap_error *err)
+{
+    SSL_CTX *ctx = NULL;
+    int ok = 0;
+
+    if (tls_init() != 0) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "TLS initialisation failed");
+        return NULL;
+    }
+    ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL) {
+        fail(err, conf, NULL, "cannot create a TLS context%s", "");
+        goto out;
+    }
+    SSL_CTX_set_ex_data(ctx, ctx_binding_idx, b);
+    SSL_CTX_set_default_passwd_cb(ctx, on_passwd);
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1) {
+        fail(err, conf, NULL, "cannot set the TLS versions and ciphers%s", "");
+        goto out;
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_ECDH_USE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (conf->cert_file != NULL) {
+        if (load_cert_files(ctx, conf, err) != 0)
+            goto out;
+    } else if (conf->cert_hash != NULL && conf->cert_hash[0] != '\0') {
+        if (load_cert_store(ctx, conf, err) != 0)
+            goto out;
+    } else {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, conf->src_file, conf->src_line, "binding",
+                          "certificateFile",
+                          "an https binding needs certificateFile (and certificateKeyFile) or "
+                          "certificateHash and certificateStoreName");
+        goto out;
+    }
+    if (b->request_cert && setup_client_auth(ctx, conf, err) != 0)
+        goto out;
+    set_session_context(ctx, b, conf);
+    /* Stateless tickets only: the internal cache would be one more lock shared by all workers. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds : 7200);
+    SSL_CTX_set_num_tickets(ctx, 1);
+    if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key) != 1) {
+        fail(err, conf, NULL, "cannot set the session ticket keys%s", "");
+        goto out;
+    }
+    SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
+    ok = 1;
+out:
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        ctx = NULL;
+    }
+    ERR_clear_error();
+    return ctx;
+}
+
+SSL *
+tls_ssl_new(const struct snap_endpoint *ep, int fd, void *arg)
+{
+    SSL *ssl;
+
+    ssl = SSL_new(ep->default_ctx);
+    if (ssl == NULL)
+        return NULL;
+    if (SSL_set_fd(ssl, fd) != 1) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    SSL_set_ex_data(ssl, ssl_endpoint_idx, (void *)ep);
+    SSL_set_app_data(ssl, arg);
+    SSL_set_accept_state(ssl);
+    return ssl;
+}
+
+const struct snap_binding *
+tls_ssl_binding(const SSL *ssl)
+{
+    return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_binding_idx);
+}

@@ -1,0 +1,74 @@
+/*
+ * tls.h - TLS contexts of certmapd (OpenSSL 3).
+ *
+ * One SSL_CTX per https binding: TLS 1.2 and 1.3 only, forward-secret AEAD
+ * ciphers, the binding's server certificate, and, when the binding asks for
+ * client certificates, its own trust store and CRLs.  A connection starts on
+ * the endpoint's default context; the ClientHello callback reads the SNI
+ * name and switches to the context of the matching binding before session
+ * resumption is considered, so each site's session ID context and ticket
+ * keys apply and a session of site A never resumes on site B.
+ *
+ * Client certificate verification never fails the handshake: the verify
+ * callback records the most significant error and the handshake goes on, so
+ * that the HTTP layer answers 403.16 / 403.17 / 403.13 as IIS does.  The
+ * recorded error becomes the session's verify result, which a resumed
+ * session carries with its certificate (SSL_get_verify_result()).
+ */
+#ifndef CERTMAP_SERVER_TLS_H
+#define CERTMAP_SERVER_TLS_H
+
+#include <stdbool.h>
+
+#include <openssl/ssl.h>
+
+#include "certmap/error.h"
+
+struct snap_binding;
+struct snap_endpoint;
+
+/* Where the server certificate and the client trust settings of a binding come from. */
+struct tls_binding_conf {
+    const char *cert_file;      /* certificateFile (absolute), or NULL */
+    const char *key_file;       /* certificateKeyFile (absolute); NULL: the key is in cert_file */
+    const char *cert_hash;      /* certificateHash (SHA-1 hex), used when cert_file is NULL */
+    const char *store_dir;      /* certificateStoreName as an absolute directory */
+    const char *client_ca_file; /* clientCaFile (absolute), NULL: the system store */
+    const char *crl_file;       /* crlFile (absolute), or NULL */
+    const char *src_file;       /* where the binding is written, for messages */
+    unsigned src_line;
+    unsigned ticket_seconds;  /* session lifetime */
+    unsigned long generation; /* snapshot generation, part of the session ID context */
+};
+
+/* Registers the ex_data indexes; call once before any other tls_ function. 0 or -1. */
+int tls_init(void);
+
+/*
+ * Creates the context of https binding b (b->site, b->request_cert must be
+ * set; b is stored in the context and must outlive it).  NULL and err filled
+ * (naming the binding's file:line and attribute) when a file is missing or
+ * unreadable, the key does not match the certificate, or no certificate of
+ * the store has the hash.
+ */
+SSL_CTX *tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf,
+                     struct certmap_error *err);
+
+/*
+ * A new server-side SSL on fd for endpoint ep (which must outlive it), in
+ * accept state.  NULL when out of memory.  arg is stored as the SSL's app
+ * data (the connection).
+ */
+SSL *tls_ssl_new(const struct snap_endpoint *ep, int fd, void *arg);
+
+/* The binding whose context the SSL uses now (after SNI: the selected one). */
+const struct snap_binding *tls_ssl_binding(const SSL *ssl);
+
+/*
+ * Maps a certificate verification result to the IIS status: 0 for X509_V_OK,
+ * else 16 (untrusted or invalid: 403.16), 17 (expired or not yet valid:
+ * 403.17) or 13 (revoked, or revocation could not be checked: 403.13).
+ */
+int tls_verify_substatus(long verify_result);
+
+#endif
