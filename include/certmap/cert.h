@@ -48,7 +48,7 @@ char *certmap_hex(const unsigned char *bytes, size_t len, char *out);
 int certmap_parse_fingerprint(const char *text, unsigned char out[32]);
 
 struct certmap_cert_info {
-    char subject[1024];   /* RFC 2253 text, e.g. "CN=alice,O=Example" */
+    char subject[1024];   /* RFC 2253 text in UTF-8, e.g. "CN=alice,O=Example" */
     char issuer[1024];    /* RFC 2253 text */
     char serial[256];     /* upper-case hex, no separators */
     char not_before[32];  /* ISO 8601 UTC, "2026-01-31T12:00:00Z" */

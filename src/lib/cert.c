@@ -233,7 +233,8 @@ check_der(const unsigned char *der, size_t n, const char *what, struct certmap_e
             return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
                                      "%d certificates found; expected one", extra + 1);
         return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                 "trailing data after the certificate (%zu bytes)", n - total);
+                                 "trailing data after the certificate (%zu byte%s)", n - total,
+                                 n - total == 1 ? "" : "s");
     }
     return cert_der_check(der, n, NULL, err);
 }
@@ -308,7 +309,8 @@ decode_pem(const unsigned char *in, size_t len, const unsigned char *begin, unsi
                                      "expected one certificate only",
                                      (size_t)(rest - in) + i);
         return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                 "trailing data after the certificate (%zu bytes)", rest_len - i);
+                                 "trailing data after the certificate (%zu byte%s)", rest_len - i,
+                                 rest_len - i == 1 ? "" : "s");
     }
     buf = malloc((size_t)(end - body) / 4 * 3 + 3);
     if (buf == NULL)
@@ -343,6 +345,27 @@ decode_base64(const unsigned char *in, size_t len, unsigned char **der, size_t *
     return 0;
 }
 
+/*
+ * DER starts with SEQUENCE (0x30, also the base64 digit '0') and, for anything
+ * as large as a certificate, a long-form length byte >= 0x80, which no text
+ * has.  A short form is taken as DER too when the input is not all printable
+ * ASCII, so that binary input is reported as DER, not as bad base64.
+ */
+static bool
+looks_like_der(const unsigned char *p, size_t len)
+{
+    size_t i;
+
+    if (len < 2 || p[0] != 0x30)
+        return false;
+    if (p[1] >= 0x80)
+        return true;
+    for (i = 0; i < len; i++)
+        if ((p[i] < 0x20 || p[i] >= 0x7f) && !is_space(p[i]))
+            return true;
+    return false;
+}
+
 int
 certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der_len,
                     struct certmap_error *err)
@@ -358,12 +381,7 @@ certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der
     if (i == len)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
                                  "not a certificate: empty input");
-    /*
-     * DER starts with SEQUENCE and, for anything as large as a certificate
-     * (128 bytes or more), a long-form length byte >= 0x80, which is never a
-     * base64 character: the test cannot mistake base64 for DER.
-     */
-    if (len >= 2 && p[0] == 0x30 && p[1] >= 0x80) {
+    if (looks_like_der(p, len)) {
         if (check_der(p, len, "the DER input", err) != 0)
             return -1;
         buf = malloc(len);
@@ -548,7 +566,11 @@ certmap_parse_fingerprint(const char *text, unsigned char out[32])
     return (int)n;
 }
 
-/* RFC 2253 text of the Name TLV der[0..len) into out (truncated to size, NUL-terminated). */
+/*
+ * RFC 2253 text of the Name TLV der[0..len) into out (truncated to size,
+ * NUL-terminated), non-ASCII characters as UTF-8 rather than \XX escapes: the
+ * CLI shows "CN=Jörg" as IIS does, and JSON carries UTF-8 anyway.
+ */
 static int
 name_text(const unsigned char *der, size_t len, char *out, size_t size)
 {
@@ -564,7 +586,8 @@ name_text(const unsigned char *der, size_t len, char *out, size_t size)
     if (name == NULL)
         goto out;
     bio = BIO_new(BIO_s_mem());
-    if (bio == NULL || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
+    if (bio == NULL ||
+        X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
         goto out;
     n = BIO_get_mem_data(bio, &text);
     if (n < 0)

@@ -178,6 +178,11 @@ test_rejects_empty_and_garbage(void **state)
     assert_rejected(" \r\n\t ", 5, "empty input");
     assert_rejected("hello world!", 12, "invalid base64 at offset 11 (byte 0x21)");
     assert_rejected(bin, sizeof(bin), "invalid base64 at offset 0 (byte 0x00)");
+    /* Binary DER with a short length (here a bare public key) is reported as DER, not base64. */
+    assert_rejected("\x30\x59\x30\x13\x06\x07", 6,
+                    "the DER input has 6 bytes, its DER header "
+                    "announces 91");
+    assert_rejected("\x30\x03\x02\x01\x01\x00", 6, "trailing data after the certificate (1 byte)");
     /* Valid base64 that is not a certificate. */
     assert_rejected("aGVsbG8gd29ybGQh", 16, "does not start with a DER SEQUENCE");
     assert_rejected("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 59,
@@ -280,7 +285,7 @@ test_rejects_trailing_data(void **state)
     assert_rejected(buf, c->der_len + 12, "trailing data after the certificate (12 bytes)");
     /* One extra zero byte, e.g. a padded buffer. */
     buf[c->der_len] = 0;
-    assert_rejected(buf, c->der_len + 1, "trailing data after the certificate (1 bytes)");
+    assert_rejected(buf, c->der_len + 1, "trailing data after the certificate (1 byte)");
     /* The same inside base64: garbage after the DER is not hidden by the encoding. */
     b64 = testcert_b64(buf, c->der_len + 3, 0, "");
     assert_rejected(b64, strlen(b64), "trailing data after the certificate (3 bytes)");
@@ -452,6 +457,8 @@ test_info_fields(void **state)
     unsigned char md[32];
     char hex[65];
     unsigned int n;
+    unsigned char *der;
+    size_t len;
 
     assert_int_equal(certmap_cert_info(c->der, c->der_len, &info, &err), 0);
     assert_string_equal(info.subject, "CN=alice,O=Example");
@@ -467,6 +474,12 @@ test_info_fields(void **state)
     assert_string_equal(info.sha1, certmap_hex(md, 20, hex));
     assert_int_equal(certmap_cert_info(c->der2, c->der2_len, &info, &err), 0);
     assert_string_equal(info.serial, "07");
+    /* Non-ASCII names come out as UTF-8, not as \\XX escapes. */
+    der = testcert_der(c->key, "J\xc3\xb6rg", 1, &len);
+    assert_non_null(der);
+    assert_int_equal(certmap_cert_info(der, len, &info, &err), 0);
+    assert_string_equal(info.subject, "CN=J\xc3\xb6rg,O=Example");
+    free(der);
     assert_int_equal(certmap_cert_info(c->der, c->der_len - 1, &info, &err), -1);
     assert_int_equal(err.kind, CERTMAP_ERR_INVALID);
 }

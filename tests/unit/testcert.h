@@ -60,7 +60,7 @@ testcert_der(EVP_PKEY *key, const char *cn, uint64_t serial, size_t *len)
         !X509_set_version(x, X509_VERSION_3) ||
         !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Example", -1,
                                     -1, 0) ||
-        !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+        !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
                                     0) ||
         !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
         ASN1_TIME_set(X509_getm_notBefore(x), TESTCERT_NOT_BEFORE) == NULL ||
