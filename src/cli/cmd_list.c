@@ -1,0 +1,276 @@
+/*
+ * cmd_list.c - `certmap list mappings [--site SITE] [--json]`: one row per
+ * <add> written in the file, with what the certificate says about itself.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certmap/cert.h"
+
+static const char help_list[] =
+    "Usage: certmap list mappings [--site SITE] [--json]\n"
+    "\n"
+    "Lists the one-to-one mappings written in the configuration: one row per <add>\n"
+    "at every location of SITE (with the server-level mappings, which apply to it\n"
+    "too), or of every site.  Inherited copies are not repeated.\n"
+    "\n"
+    "Options:\n"
+    "  --site SITE  only the locations of this site (and the server level)\n"
+    "  --json       a JSON array of objects with the fields site, location, user,\n"
+    "               enabled, sha256, sha1, subject, issuer, serial, notBefore,\n"
+    "               notAfter, file, line (dates ISO 8601 UTC, fingerprints hex)\n";
+
+/* A table row: what is printed, copied so the column widths can be measured first. */
+struct row {
+    char *location; /* owned */
+    char *user;     /* owned */
+    bool enabled;
+    char not_after[32];
+    char sha256[65];
+    char *subject; /* owned */
+};
+
+struct table {
+    struct row *rows; /* owned array */
+    size_t count;
+    size_t cap;
+};
+
+/* One mapping as the command reports it. */
+struct entry {
+    const char *site;     /* first segment of the location, "" at the server level */
+    const char *location; /* <location path>, "" at the server level */
+    const char *user;
+    bool enabled;
+    bool decoded; /* false when the certificate attribute does not decode */
+    struct certmap_cert_info info;
+    const char *file;
+    unsigned line;
+};
+
+static void
+table_free(struct table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->count; i++) {
+        free(t->rows[i].location);
+        free(t->rows[i].user);
+        free(t->rows[i].subject);
+    }
+    free(t->rows);
+}
+
+static int
+table_add(struct table *t, const struct entry *e)
+{
+    struct row *r, *n;
+
+    if (t->count == t->cap) {
+        size_t cap = t->cap == 0 ? 64 : t->cap * 2;
+
+        n = realloc(t->rows, cap * sizeof(*n));
+        if (n == NULL)
+            return -1;
+        t->rows = n;
+        t->cap = cap;
+    }
+    r = &t->rows[t->count];
+    memset(r, 0, sizeof(*r));
+    r->location = strdup(e->location[0] != '\0' ? e->location : "(server)");
+    r->user = strdup(e->user);
+    r->subject = strdup(e->decoded ? e->info.subject : "(certificate does not decode)");
+    r->enabled = e->enabled;
+    snprintf(r->not_after, sizeof(r->not_after), "%.10s", e->decoded ? e->info.not_after : "-");
+    snprintf(r->sha256, sizeof(r->sha256), "%s", e->decoded ? e->info.sha256 : "-");
+    t->count++;
+    if (r->location == NULL || r->user == NULL || r->subject == NULL)
+        return -1;
+    return 0;
+}
+
+static void
+table_print(const struct table *t)
+{
+    size_t wl = strlen("LOCATION"), wu = strlen("USER"), i, n;
+
+    for (i = 0; i < t->count; i++) {
+        n = strlen(t->rows[i].location);
+        wl = n > wl ? n : wl;
+        n = strlen(t->rows[i].user);
+        wu = n > wu ? n : wu;
+    }
+    printf("%-*s  %-*s  %-7s  %-10s  %-64s  %s\n", (int)wl, "LOCATION", (int)wu, "USER", "ENABLED",
+           "NOT AFTER", "SHA256", "SUBJECT");
+    for (i = 0; i < t->count; i++) {
+        const struct row *r = &t->rows[i];
+
+        printf("%-*s  %-*s  %-7s  %-10s  %-64s  %s\n", (int)wl, r->location, (int)wu, r->user,
+               r->enabled ? "yes" : "no", r->not_after, r->sha256, r->subject);
+    }
+}
+
+static void
+json_field(const char *name, const char *value, bool comma)
+{
+    printf("\"%s\":", name);
+    cli_json_string(stdout, value);
+    if (comma)
+        putchar(',');
+}
+
+static void
+json_print(const struct entry *e, bool first)
+{
+    const struct certmap_cert_info *i = &e->info;
+
+    printf("%s\n  {", first ? "" : ",");
+    json_field("site", e->site, true);
+    json_field("location", e->location, true);
+    json_field("user", e->user, true);
+    printf("\"enabled\":%s,", e->enabled ? "true" : "false");
+    json_field("sha256", e->decoded ? i->sha256 : "", true);
+    json_field("sha1", e->decoded ? i->sha1 : "", true);
+    json_field("subject", e->decoded ? i->subject : "", true);
+    json_field("issuer", e->decoded ? i->issuer : "", true);
+    json_field("serial", e->decoded ? i->serial : "", true);
+    json_field("notBefore", e->decoded ? i->not_before : "", true);
+    json_field("notAfter", e->decoded ? i->not_after : "", true);
+    json_field("file", e->file != NULL ? e->file : "", true);
+    printf("\"line\":%u}", e->line);
+}
+
+/* Fills e from one <add> item; false when the certificate does not decode (warned). */
+static void
+entry_fill(const struct cli_ctx *ctx, struct entry *e, const struct certmap_element *item)
+{
+    const char *cert = certmap_element_get(item, "certificate");
+    unsigned char *der = NULL;
+    size_t len = 0;
+    bool enabled = true;
+
+    e->user = certmap_element_get(item, "userName");
+    if (e->user == NULL)
+        e->user = "";
+    certmap_element_get_bool(item, "enabled", &enabled, NULL);
+    e->enabled = enabled;
+    e->file = NULL;
+    e->line = 0;
+    certmap_element_source(item, NULL, &e->file, &e->line);
+    e->decoded = cert != NULL && certmap_cert_decode(cert, strlen(cert), &der, &len, NULL) == 0 &&
+                 certmap_cert_info(der, len, &e->info, NULL) == 0;
+    if (!e->decoded)
+        cli_warn(ctx, "%s:%u: certificate of the mapping for '%s' does not decode",
+                 e->file != NULL ? e->file : "?", e->line, e->user);
+    free(der);
+}
+
+/* The site a location belongs to: its first segment, copied into buf. */
+static const char *
+site_of(const char *loc, char *buf, size_t size)
+{
+    const char *slash = strchr(loc, '/');
+    size_t n = slash != NULL ? (size_t)(slash - loc) : strlen(loc);
+
+    snprintf(buf, size, "%.*s", (int)n, loc);
+    return buf;
+}
+
+/* Reports the mappings written at loc; an exit code. */
+static int
+list_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *loc, bool json,
+              struct table *t, bool *first)
+{
+    struct certmap_error err = {0};
+    struct certmap_element *sec, *item;
+    struct certmap_collection *c;
+    struct entry e;
+    char site[512];
+    size_t i, n;
+
+    sec = certmap_config_get_section(cfg, CERTMAP_SECTION_CERTMAPPING, loc, &err);
+    if (sec == NULL)
+        return cli_fail(ctx, &err);
+    c = certmap_element_collection(sec, "oneToOneMappings", &err);
+    if (c == NULL)
+        return cli_fail(ctx, &err);
+    n = certmap_collection_count(c);
+    for (i = 0; i < n; i++) {
+        item = certmap_collection_item(c, i);
+        if (certmap_element_is_inherited(item))
+            continue;
+        memset(&e, 0, sizeof(e));
+        e.location = loc;
+        e.site = site_of(loc, site, sizeof(site));
+        entry_fill(ctx, &e, item);
+        if (json) {
+            json_print(&e, *first);
+            *first = false;
+        } else if (table_add(t, &e) != 0) {
+            cli_err(ctx, "out of memory");
+            return CLI_IO;
+        }
+    }
+    return CLI_OK;
+}
+
+int
+cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv)
+{
+    const char *site = NULL, *pos[1], *loc;
+    bool json = false, first = true;
+    const struct cli_opt opts[] = {
+        {.name = "site", .value = &site},
+        {.name = "json", .flag = &json},
+        {.name = NULL},
+    };
+    struct certmap_config *cfg = NULL;
+    struct table t = {0};
+    const char *canon = "";
+    size_t npos, i, n;
+    int rc;
+
+    rc = cli_parse(ctx, argc, argv, opts, pos, 0, &npos);
+    if (rc == CLI_HELP) {
+        fputs(help_list, stdout);
+        return CLI_OK;
+    }
+    if (rc != CLI_OK)
+        return rc;
+    cfg = cli_open_config(ctx, false, &rc);
+    if (cfg == NULL)
+        goto out;
+    if (site != NULL) {
+        canon = cli_find_site(ctx, cfg, site, &rc);
+        if (canon == NULL)
+            goto out;
+    }
+    if (json)
+        putchar('[');
+    /* The server level first: its mappings apply to every site. */
+    rc = list_location(ctx, cfg, "", json, &t, &first);
+    n = certmap_config_location_count(cfg);
+    for (i = 0; i < n && rc == CLI_OK; i++) {
+        loc = certmap_config_location_path(cfg, i);
+        if (loc == NULL || loc[0] == '\0' || !cli_location_within(loc, canon))
+            continue;
+        rc = list_location(ctx, cfg, loc, json, &t, &first);
+    }
+    if (rc != CLI_OK)
+        goto out;
+    if (json)
+        printf("%s]\n", first ? "" : "\n");
+    else
+        table_print(&t);
+    if (fflush(stdout) != 0) {
+        cli_err(ctx, "standard output: write failed");
+        rc = CLI_IO;
+    }
+out:
+    table_free(&t);
+    certmap_config_close(cfg);
+    return rc;
+}
