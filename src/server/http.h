@@ -127,7 +127,11 @@ void http_limits_default(struct http_limits *lim);
  *
  * The parser keeps no state between calls: call it again on the whole
  * buffer (the old bytes and the new ones) when more data arrives.  Its cost
- * is linear in len.  lim NULL means the defaults.
+ * is linear in len (about 1 ns a byte), so a client trickling a large head
+ * byte by byte costs quadratic time if every read triggers a call; a caller
+ * may skip the call while the new bytes hold no '\n' and len is at most
+ * max_request_line + max_header_bytes: the verdict is then only delayed,
+ * never different.  lim NULL means the defaults.
  *
  * Returns:
  *  HTTP_PARSE_DONE   *req is filled (pointers into buf), *status is 0.  The
