@@ -1,0 +1,792 @@
+/*
+ * config.c - open, close, validate and commit a configuration; the arena and
+ * the tree primitives the other files share.
+ */
+#include "config/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "fileio.h"
+
+/* A configuration larger than this is refused before parsing. */
+#define CONFIG_MAX_BYTES ((size_t)512 << 20)
+
+static const char empty_config[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                   "<configuration>\n"
+                                   "</configuration>\n";
+
+/* ---- arena ---- */
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    max_align_t data[];
+};
+
+#define ARENA_BLOCK ((size_t)1 << 20)
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+    struct arena_block *b = a->head;
+    size_t al = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+
+    if (b == NULL || b->size - b->used < al) {
+        size_t bs = al > ARENA_BLOCK / 4 ? al : ARENA_BLOCK;
+        struct arena_block *nb = malloc(sizeof(*nb) + bs);
+        if (nb == NULL)
+            return NULL;
+        nb->used = 0;
+        nb->size = bs;
+        if (bs != ARENA_BLOCK && b != NULL) {
+            /* a big one-off block goes behind the current one, which keeps filling */
+            nb->next = b->next;
+            b->next = nb;
+            nb->used = al;
+            return nb->data;
+        }
+        nb->next = b;
+        a->head = nb;
+        b = nb;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += al;
+    return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t len)
+{
+    char *p = arena_alloc(a, len + 1);
+
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+    return s != NULL ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+void
+arena_free(struct arena *a)
+{
+    struct arena_block *b = a->head, *n;
+
+    for (; b != NULL; b = n) {
+        n = b->next;
+        /* blocks may hold decrypted-then-encrypted copies of nothing secret; values set through
+         * the API are envelopes, but wipe anyway: it is cheap next to the parse */
+        OPENSSL_cleanse(b->data, b->used);
+        free(b);
+    }
+    a->head = NULL;
+}
+
+/* ---- tree primitives ---- */
+
+struct cnode *
+node_new(struct certmap_config *cfg, const char *name, const struct schema_elem *schema)
+{
+    struct cnode *n = arena_alloc(&cfg->arena, sizeof(*n));
+
+    if (n == NULL)
+        return NULL;
+    memset(n, 0, sizeof(*n));
+    n->name = name;
+    n->schema = schema;
+    return n;
+}
+
+void
+node_append(struct cnode *parent, struct cnode *child)
+{
+    child->parent = parent;
+    child->next = NULL;
+    child->prev = parent->last;
+    if (parent->last != NULL)
+        parent->last->next = child;
+    else
+        parent->first = child;
+    parent->last = child;
+}
+
+void
+node_prepend(struct cnode *parent, struct cnode *child)
+{
+    child->parent = parent;
+    child->prev = NULL;
+    child->next = parent->first;
+    if (parent->first != NULL)
+        parent->first->prev = child;
+    else
+        parent->last = child;
+    parent->first = child;
+}
+
+struct cattr *
+node_attr(const struct cnode *n, const char *name)
+{
+    for (uint32_t i = 0; i < n->nattrs; i++)
+        if (strcmp(n->attrs[i].name, name) == 0)
+            return &n->attrs[i];
+    return NULL;
+}
+
+const char *
+attr_value(struct certmap_config *cfg, struct cattr *a)
+{
+    if (a->value == NULL && a->ref != NULL)
+        a->value = arena_strndup(&cfg->arena, a->ref, a->len);
+    return a->value;
+}
+
+int
+node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name, const char *value,
+              size_t len)
+{
+    struct cattr *a = node_attr(n, name);
+    char *v = arena_strndup(&cfg->arena, value, len);
+
+    if (v == NULL)
+        return -1;
+    if (a == NULL) {
+        if (n->nattrs == n->cap) {
+            uint32_t ncap = n->cap ? n->cap * 2 : 4;
+            struct cattr *p = arena_alloc(&cfg->arena, ncap * sizeof(*p));
+            if (p == NULL)
+                return -1;
+            if (n->nattrs > 0)
+                memcpy(p, n->attrs, n->nattrs * sizeof(*p));
+            n->attrs = p;
+            n->cap = ncap;
+        }
+        a = &n->attrs[n->nattrs++];
+        a->name = name;
+        a->line = 0;
+    } else if (a->len == len && a->value != NULL && memcmp(a->value, value, len) == 0) {
+        return 0; /* unchanged: keep the original bytes */
+    } else if (a->len == len && a->ref != NULL && memcmp(a->ref, value, len) == 0) {
+        return 0;
+    }
+    a->value = v;
+    a->ref = NULL;
+    a->len = (uint32_t)len;
+    n->flags |= CN_DIRTY;
+    return 0;
+}
+
+void
+node_unset_attr(struct cnode *n, const char *name)
+{
+    for (uint32_t i = 0; i < n->nattrs; i++)
+        if (strcmp(n->attrs[i].name, name) == 0) {
+            memmove(&n->attrs[i], &n->attrs[i + 1], (n->nattrs - i - 1) * sizeof(*n->attrs));
+            n->nattrs--;
+            n->flags |= CN_DIRTY;
+            return;
+        }
+}
+
+void
+node_delete(struct certmap_config *cfg, struct cnode *n)
+{
+    (void)cfg;
+    if (n->flags & CN_ORIG) {
+        n->flags |= CN_DELETED;
+        return;
+    }
+    if (n->prev != NULL)
+        n->prev->next = n->next;
+    else if (n->parent != NULL)
+        n->parent->first = n->next;
+    if (n->next != NULL)
+        n->next->prev = n->prev;
+    else if (n->parent != NULL)
+        n->parent->last = n->prev;
+    n->parent = n->next = n->prev = NULL;
+    n->flags |= CN_DELETED;
+}
+
+/* ---- key ---- */
+
+int
+config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err)
+{
+    if (cfg->key_loaded)
+        return 0;
+    if (secret_key_load(cfg->key_file, create, cfg->key, err) != 0)
+        return -1;
+    cfg->key_loaded = true;
+    return 0;
+}
+
+/* ---- open / parse / close ---- */
+
+static char *
+join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+
+    if (p != NULL)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static struct certmap_config *
+config_new(const char *path, const char *name, const struct certmap_open_options *opts)
+{
+    struct certmap_config *cfg = calloc(1, sizeof(*cfg));
+
+    if (cfg == NULL)
+        return NULL;
+    cfg->lock_fd = -1;
+    cfg->path = path != NULL ? strdup(path) : NULL;
+    cfg->name = strdup(name);
+    cfg->dir = fileio_dirname(name);
+    if (opts != NULL && opts->key_file != NULL)
+        cfg->key_file = strdup(opts->key_file);
+    else if (cfg->dir != NULL)
+        cfg->key_file = join(cfg->dir, "certmap.key");
+    if (opts != NULL && opts->history_dir != NULL)
+        cfg->history_dir = strdup(opts->history_dir);
+    else if (cfg->dir != NULL)
+        cfg->history_dir = join(cfg->dir, ".history");
+    cfg->history_keep = opts != NULL && opts->history_keep != 0 ? opts->history_keep : 20;
+    cfg->skip_secrets = opts != NULL && opts->skip_secrets;
+    if ((path != NULL && cfg->path == NULL) || cfg->name == NULL || cfg->dir == NULL ||
+        cfg->key_file == NULL || cfg->history_dir == NULL) {
+        certmap_config_close(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Loads cfg->text; moves the findings to diags; NULL-safe err. 0 when usable. */
+static int
+config_load(struct certmap_config *cfg, struct certmap_diags *diags, struct certmap_error *err)
+{
+    struct certmap_diags local = {0};
+    int n;
+
+    n = load_document(cfg, &local);
+    for (size_t i = 0; i < local.count && diags != NULL; i++)
+        certmap_diags_add(diags, local.items[i].severity, &local.items[i].err);
+    if (diags != NULL && local.errors > 0) {
+        /* findings beyond the list's cap still count */
+        size_t listed = 0;
+        for (size_t i = 0; i < local.count; i++)
+            listed += local.items[i].severity == CERTMAP_SEV_ERROR;
+        diags->errors += local.errors - listed;
+    }
+    if (n != 0) {
+        int found = 0;
+        for (size_t i = 0; i < local.count; i++)
+            if (local.items[i].severity == CERTMAP_SEV_ERROR) {
+                if (err != NULL)
+                    *err = local.items[i].err;
+                found = 1;
+                break;
+            }
+        if (!found)
+            certmap_error_set(err, n < 0 ? CERTMAP_ERR_NOMEM : CERTMAP_ERR_INVALID, cfg->name, 0,
+                              NULL, NULL, n < 0 ? "out of memory" : "invalid configuration");
+        if (err != NULL && err->kind == CERTMAP_ERR_NONE)
+            err->kind = CERTMAP_ERR_INVALID;
+        if (n > 1 && err != NULL) {
+            size_t l = strlen(err->message);
+            snprintf(err->message + l, sizeof(err->message) - l, " (and %d more errors)", n - 1);
+        }
+    }
+    certmap_diags_free(&local);
+    return n == 0 ? 0 : -1;
+}
+
+static char *
+lock_path(const char *path)
+{
+    size_t n = strlen(path) + 6;
+    char *p = malloc(n);
+
+    if (p != NULL)
+        snprintf(p, n, "%s.lock", path);
+    return p;
+}
+
+struct certmap_config *
+certmap_config_open(const char *path, const struct certmap_open_options *opts,
+                    struct certmap_diags *diags, struct certmap_error *err)
+{
+    struct certmap_config *cfg = NULL;
+    struct stat st;
+    char *lp = NULL;
+
+    if (path == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no configuration path");
+        return NULL;
+    }
+    cfg = config_new(path, path, opts);
+    if (cfg == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    cfg->can_commit = true;
+    if (opts != NULL && opts->lock) {
+        lp = lock_path(path);
+        if (lp == NULL)
+            goto nomem;
+        cfg->lock_fd = fileio_lock(lp, err);
+        if (cfg->lock_fd < 0)
+            goto fail;
+    }
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT || opts == NULL || !opts->create) {
+            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open: %s",
+                              strerror(errno));
+            goto fail;
+        }
+        cfg->existed = false;
+        cfg->st_mode = 0640;
+        cfg->text = strdup(empty_config);
+        if (cfg->text == NULL)
+            goto nomem;
+        cfg->text_len = strlen(empty_config);
+    } else {
+        if (fileio_read(path, &cfg->text, &cfg->text_len, CONFIG_MAX_BYTES, err) != 0)
+            goto fail;
+        /* identity for the commit's "changed since open" check: from the descriptor we read */
+        cfg->existed = true;
+        cfg->st_dev = st.st_dev;
+        cfg->st_ino = st.st_ino;
+        cfg->st_size = st.st_size;
+        cfg->st_mtim = st.st_mtim;
+        cfg->st_mode = st.st_mode & 07777;
+        if ((size_t)st.st_size != cfg->text_len) {
+            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                              "file changed while being read");
+            goto fail;
+        }
+    }
+    if (config_load(cfg, diags, err) != 0)
+        goto fail;
+    free(lp);
+    return cfg;
+nomem:
+    certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+fail:
+    free(lp);
+    certmap_config_close(cfg);
+    return NULL;
+}
+
+struct certmap_config *
+certmap_config_parse(const char *name, const char *data, size_t len,
+                     const struct certmap_open_options *opts, struct certmap_diags *diags,
+                     struct certmap_error *err)
+{
+    struct certmap_config *cfg;
+
+    if (name == NULL || data == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no name or data");
+        return NULL;
+    }
+    if (len > CONFIG_MAX_BYTES) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, name, 0, NULL, NULL,
+                          "configuration too large (%zu bytes, limit %zu)", len, CONFIG_MAX_BYTES);
+        return NULL;
+    }
+    cfg = config_new(NULL, name, opts);
+    if (cfg == NULL || (cfg->text = malloc(len + 1)) == NULL) {
+        certmap_config_close(cfg);
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, name, 0, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    memcpy(cfg->text, data, len);
+    cfg->text[len] = '\0';
+    cfg->text_len = len;
+    if (config_load(cfg, diags, err) != 0) {
+        certmap_config_close(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+void
+certmap_config_close(struct certmap_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    handles_free(cfg);
+    arena_free(&cfg->arena);
+    free(cfg->locs);
+    free(cfg->text);
+    for (size_t i = 0; i < cfg->nold; i++)
+        free(cfg->old_texts[i]);
+    free(cfg->old_texts);
+    fileio_unlock(cfg->lock_fd);
+    OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
+    free(cfg->path);
+    free(cfg->name);
+    free(cfg->dir);
+    free(cfg->key_file);
+    free(cfg->history_dir);
+    free(cfg);
+}
+
+const char *
+certmap_config_path(const struct certmap_config *cfg)
+{
+    return cfg != NULL ? (cfg->path != NULL ? cfg->path : cfg->name) : NULL;
+}
+
+const char *
+certmap_config_dir(const struct certmap_config *cfg)
+{
+    return cfg != NULL ? cfg->dir : NULL;
+}
+
+size_t
+certmap_config_location_count(const struct certmap_config *cfg)
+{
+    size_t n = 0;
+
+    if (cfg == NULL)
+        return 0;
+    for (size_t i = 0; i < cfg->nlocs; i++) {
+        size_t j;
+        if (!node_live(cfg->locs[i].node))
+            continue;
+        for (j = 0; j < i; j++)
+            if (node_live(cfg->locs[j].node) &&
+                strcasecmp(cfg->locs[j].path, cfg->locs[i].path) == 0)
+                break;
+        if (j == i)
+            n++;
+    }
+    return n;
+}
+
+const char *
+certmap_config_location_path(const struct certmap_config *cfg, size_t i)
+{
+    /* distinct paths in document order: the server level, then each <location> */
+    const struct cloc *seen[4096];
+    size_t nseen = 0;
+    const struct cloc *order[4096];
+    size_t n = 0;
+
+    if (cfg == NULL)
+        return NULL;
+    for (size_t k = 0; k < cfg->nlocs && n < 4096; k++)
+        if (node_live(cfg->locs[k].node))
+            order[n++] = &cfg->locs[k];
+    /* cfg->locs is sorted by depth; document order is the order field */
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && order[b - 1]->order > order[b]->order; b--) {
+            const struct cloc *t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    for (size_t k = 0; k < n; k++) {
+        size_t j;
+        for (j = 0; j < nseen; j++)
+            if (strcasecmp(seen[j]->path, order[k]->path) == 0)
+                break;
+        if (j < nseen)
+            continue;
+        if (nseen == i)
+            return order[k]->path;
+        seen[nseen++] = order[k];
+    }
+    return NULL;
+}
+
+char *
+certmap_config_expand_path(const struct certmap_config *cfg, const char *value,
+                           struct certmap_error *err)
+{
+    size_t cap = 256, n = 0;
+    char *out = NULL, *res = NULL;
+
+    if (cfg == NULL || value == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no value");
+        return NULL;
+    }
+    out = malloc(cap);
+    if (out == NULL)
+        goto nomem;
+    for (const char *p = value; *p != '\0';) {
+        const char *add = p;
+        size_t alen = 1;
+        if (*p == '%') {
+            const char *end = strchr(p + 1, '%');
+            char name[256];
+            if (end == NULL || end == p + 1 || (size_t)(end - p - 1) >= sizeof(name)) {
+                certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, NULL, NULL,
+                                  "malformed %%VARIABLE%% reference in \"%s\"", value);
+                goto out;
+            }
+            snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+            add = getenv(name);
+            if (add == NULL) {
+                certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, NULL, NULL,
+                                  "environment variable %s is not set (in \"%s\")", name, value);
+                goto out;
+            }
+            alen = strlen(add);
+            p = end + 1;
+        } else {
+            p++;
+        }
+        while (n + alen + 1 > cap) {
+            char *q = realloc(out, cap * 2);
+            if (q == NULL)
+                goto nomem;
+            out = q;
+            cap *= 2;
+        }
+        memcpy(out + n, add, alen);
+        n += alen;
+    }
+    out[n] = '\0';
+    if (out[0] == '/' || out[0] == '\0') {
+        res = out;
+        out = NULL;
+    } else {
+        res = join(cfg->dir, out);
+        if (res == NULL)
+            goto nomem;
+    }
+    goto out;
+nomem:
+    certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+out:
+    free(out);
+    return res;
+}
+
+/* ---- validate and commit ---- */
+
+/* Re-parses the serialized document; returns it in *text when it has no error. */
+static int
+check_document(struct certmap_config *cfg, struct certmap_diags *diags, char **text, size_t *len,
+               struct certmap_error *err)
+{
+    struct certmap_open_options o = {.key_file = cfg->key_file, .skip_secrets = cfg->skip_secrets};
+    struct certmap_config *check;
+
+    *text = NULL;
+    if (save_document(cfg, text, len) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
+    check = certmap_config_parse(cfg->name, *text, *len, &o, diags, err);
+    if (check == NULL) {
+        free(*text);
+        *text = NULL;
+        return -1;
+    }
+    certmap_config_close(check);
+    return 0;
+}
+
+int
+certmap_config_validate(struct certmap_config *cfg, struct certmap_diags *diags)
+{
+    char *text = NULL;
+    size_t len;
+    struct certmap_error e;
+    int ret;
+
+    if (cfg == NULL)
+        return -1;
+    ret = check_document(cfg, diags, &text, &len, &e);
+    free(text);
+    return ret;
+}
+
+static bool
+same_file(const struct certmap_config *cfg, const struct stat *st)
+{
+    return st->st_dev == cfg->st_dev && st->st_ino == cfg->st_ino && st->st_size == cfg->st_size &&
+           st->st_mtim.tv_sec == cfg->st_mtim.tv_sec && st->st_mtim.tv_nsec == cfg->st_mtim.tv_nsec;
+}
+
+/* Fails when the file is not what was opened (another writer got there first). */
+static int
+check_unchanged(struct certmap_config *cfg, struct certmap_error *err)
+{
+    struct stat st;
+    char *now = NULL;
+    size_t len = 0;
+    int ret = -1;
+
+    if (stat(cfg->path, &st) != 0) {
+        if (errno == ENOENT && !cfg->existed)
+            return 0;
+        return certmap_error_set(err, CERTMAP_ERR_IO, cfg->path, 0, NULL, NULL,
+                                 errno == ENOENT ? "file was removed since it was opened"
+                                                 : "cannot stat: %s",
+                                 strerror(errno));
+    }
+    if (!cfg->existed)
+        return certmap_error_set(err, CERTMAP_ERR_IO, cfg->path, 0, NULL, NULL,
+                                 "file was created by someone else since it was opened");
+    if (same_file(cfg, &st))
+        return 0;
+    /* touched but maybe not changed: compare the bytes */
+    if (fileio_read(cfg->path, &now, &len, CONFIG_MAX_BYTES, err) != 0)
+        return -1;
+    if (len == cfg->text_len && memcmp(now, cfg->text, len) == 0)
+        ret = 0;
+    else
+        certmap_error_set(err, CERTMAP_ERR_IO, cfg->path, 0, NULL, NULL,
+                          "file changed on disk since it was opened; reopen and retry");
+    free(now);
+    return ret;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keeps the previous file as <history>/<name>.<UTC time>.<ns>, at most history_keep of them. */
+static int
+save_history(struct certmap_config *cfg, struct certmap_error *err)
+{
+    const char *base = strrchr(cfg->path, '/');
+    char name[1024], *full = NULL, **names = NULL;
+    struct timespec ts;
+    struct tm tm;
+    size_t n = 0, cap = 0, blen;
+    DIR *d = NULL;
+    struct dirent *de;
+    int ret = -1;
+
+    base = base != NULL ? base + 1 : cfg->path;
+    blen = strlen(base);
+    if (mkdir(cfg->history_dir, 0700) != 0 && errno != EEXIST)
+        return certmap_error_set(err, CERTMAP_ERR_IO, cfg->history_dir, 0, NULL, NULL,
+                                 "cannot create history directory: %s", strerror(errno));
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(name, sizeof(name), "%s.%04d%02d%02dT%02d%02d%02d.%09ldZ", base, tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+    full = join(cfg->history_dir, name);
+    if (full == NULL)
+        goto nomem;
+    if (fileio_write_atomic(full, cfg->text, cfg->text_len, 0600, err) != 0)
+        goto out;
+    d = opendir(cfg->history_dir);
+    if (d == NULL) {
+        ret = 0; /* the copy is there; pruning can wait for the next commit */
+        goto out;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, base, blen) != 0 || de->d_name[blen] != '.' ||
+            strstr(de->d_name, ".tmp.") != NULL)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            char **p = realloc(names, ncap * sizeof(*p));
+            if (p == NULL)
+                goto nomem;
+            names = p;
+            cap = ncap;
+        }
+        names[n] = strdup(de->d_name);
+        if (names[n] == NULL)
+            goto nomem;
+        n++;
+    }
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i + cfg->history_keep < n; i++) {
+        char *old = join(cfg->history_dir, names[i]);
+        if (old != NULL)
+            unlink(old);
+        free(old);
+    }
+    ret = 0;
+    goto out;
+nomem:
+    certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+out:
+    if (d != NULL)
+        closedir(d);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(full);
+    return ret;
+}
+
+int
+certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
+{
+    char *text = NULL, *lp = NULL;
+    size_t len = 0;
+    int lock_fd = -1, ret = -1;
+    struct stat st;
+    char **olds;
+
+    if (cfg == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no configuration");
+    if (!cfg->can_commit)
+        return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
+                                 "a configuration parsed from memory cannot be committed");
+    /* never write a file that would not load */
+    if (check_document(cfg, NULL, &text, &len, err) != 0)
+        return -1;
+    if (cfg->lock_fd < 0) {
+        lp = lock_path(cfg->path);
+        if (lp == NULL)
+            goto nomem;
+        lock_fd = fileio_lock(lp, err);
+        if (lock_fd < 0)
+            goto out;
+    }
+    if (check_unchanged(cfg, err) != 0)
+        goto out;
+    /* attributes may still point into the old text: it is kept until close */
+    olds = realloc(cfg->old_texts, (cfg->nold + 1) * sizeof(*olds));
+    if (olds == NULL)
+        goto nomem;
+    cfg->old_texts = olds;
+    if (cfg->existed && save_history(cfg, err) != 0)
+        goto out;
+    if (fileio_write_atomic(cfg->path, text, len, cfg->st_mode, err) != 0)
+        goto out;
+    if (stat(cfg->path, &st) == 0) {
+        cfg->st_dev = st.st_dev;
+        cfg->st_ino = st.st_ino;
+        cfg->st_size = st.st_size;
+        cfg->st_mtim = st.st_mtim;
+    }
+    cfg->existed = true;
+    cfg->old_texts[cfg->nold++] = cfg->text;
+    save_rebase(cfg, text, len);
+    text = NULL;
+    ret = 0;
+    goto out;
+nomem:
+    certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+out:
+    fileio_unlock(lock_fd);
+    free(lp);
+    free(text);
+    return ret;
+}

@@ -1,0 +1,278 @@
+/*
+ * lexer.c - byte ranges of every element's tags in an XML text.
+ *
+ * libxml2 decides whether a document is well-formed and decodes attribute
+ * values; it cannot say where in the bytes a tag starts and ends, which the
+ * byte-preserving save needs.  This scanner walks the same text and records,
+ * for each element in document order, its start tag, end tag and attribute
+ * ranges, with the line of each '<'.  It only has to understand well-formed
+ * UTF-8 documents; anything else is reported and libxml2's message preferred.
+ */
+#include "config/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t
+count_nl(const char *p, size_t n)
+{
+    uint32_t c = 0;
+    const char *end = p + n;
+
+    while (p < end) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        if (p == NULL)
+            break;
+        c++;
+        p++;
+    }
+    return c;
+}
+
+static bool
+is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool
+is_name_end(char c)
+{
+    return is_ws(c) || c == '/' || c == '>' || c == '=' || c == '<';
+}
+
+/* Position just past the terminator found from i, or (size_t)-1. */
+static size_t
+find_end(const char *t, size_t len, size_t i, const char *term)
+{
+    size_t tl = strlen(term);
+
+    while (i + tl <= len) {
+        const char *p = memchr(t + i, term[0], len - i);
+        if (p == NULL)
+            return (size_t)-1;
+        i = (size_t)(p - t);
+        if (i + tl <= len && memcmp(t + i, term, tl) == 0)
+            return i + tl;
+        i++;
+    }
+    return (size_t)-1;
+}
+
+static int
+grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    size_t ncap;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    ncap = *cap == 0 ? 256 : *cap * 2;
+    while (ncap < need)
+        ncap *= 2;
+    p = realloc(*arr, ncap * size);
+    if (p == NULL)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+struct lexstate {
+    const char *t;
+    size_t len, i;
+    uint32_t line;
+    size_t *stack;
+    size_t depth, capstack;
+    struct lex *lx;
+    char *msg;
+    size_t msgsize;
+};
+
+static int
+fail(struct lexstate *s, const char *what)
+{
+    snprintf(s->msg, s->msgsize, "%s", what);
+    return -1;
+}
+
+static int
+skip_ws(struct lexstate *s)
+{
+    while (s->i < s->len && is_ws(s->t[s->i])) {
+        if (s->t[s->i] == '\n')
+            s->line++;
+        s->i++;
+    }
+    return s->i < s->len ? 0 : -1;
+}
+
+static int
+lex_attr(struct lexstate *s)
+{
+    struct lex *lx = s->lx;
+    struct lex_attr *a;
+    size_t b = s->i;
+    const char *q;
+
+    while (s->i < s->len && !is_name_end(s->t[s->i]))
+        s->i++;
+    if (s->i == b)
+        return fail(s, "malformed start tag");
+    if (grow((void **)&lx->attrs, &lx->capattrs, lx->nattrs + 1, sizeof(*lx->attrs)) != 0)
+        return fail(s, "out of memory");
+    a = &lx->attrs[lx->nattrs++];
+    a->name_beg = b;
+    a->name_len = s->i - b;
+    a->line = s->line;
+    if (skip_ws(s) != 0 || s->t[s->i] != '=')
+        return fail(s, "attribute without value");
+    s->i++;
+    if (skip_ws(s) != 0 || (s->t[s->i] != '"' && s->t[s->i] != '\''))
+        return fail(s, "attribute value not quoted");
+    q = memchr(s->t + s->i + 1, s->t[s->i], s->len - s->i - 1);
+    if (q == NULL)
+        return fail(s, "unterminated attribute value");
+    a->val_beg = s->i + 1;
+    a->val_len = (size_t)(q - s->t) - a->val_beg;
+    s->line += count_nl(s->t + a->val_beg, a->val_len);
+    s->i = (size_t)(q - s->t) + 1;
+    return 0;
+}
+
+static int
+lex_start_tag(struct lexstate *s)
+{
+    struct lex *lx = s->lx;
+    size_t idx, b;
+
+    if (grow((void **)&lx->elems, &lx->cap, lx->n + 1, sizeof(*lx->elems)) != 0)
+        return fail(s, "out of memory");
+    idx = lx->n++;
+    memset(&lx->elems[idx], 0, sizeof(lx->elems[idx]));
+    lx->elems[idx].st_beg = s->i;
+    lx->elems[idx].line = s->line;
+    b = ++s->i;
+    while (s->i < s->len && !is_name_end(s->t[s->i]))
+        s->i++;
+    if (s->i == b)
+        return fail(s, "malformed start tag");
+    lx->elems[idx].name_beg = b;
+    lx->elems[idx].name_len = s->i - b;
+    lx->elems[idx].attr_first = (uint32_t)lx->nattrs;
+    for (;;) {
+        if (skip_ws(s) != 0)
+            return fail(s, "unterminated start tag");
+        if (s->t[s->i] == '/' && s->i + 1 < s->len && s->t[s->i + 1] == '>') {
+            s->i += 2;
+            lx->elems[idx].self_closing = true;
+            lx->elems[idx].st_end = s->i;
+            lx->elems[idx].et_beg = lx->elems[idx].et_end = s->i;
+            break;
+        }
+        if (s->t[s->i] == '>') {
+            s->i++;
+            lx->elems[idx].st_end = s->i;
+            if (grow((void **)&s->stack, &s->capstack, s->depth + 1, sizeof(*s->stack)) != 0)
+                return fail(s, "out of memory");
+            s->stack[s->depth++] = idx;
+            break;
+        }
+        if (lex_attr(s) != 0)
+            return -1;
+    }
+    lx->elems[idx].nattrs = (uint32_t)(lx->nattrs - lx->elems[idx].attr_first);
+    return 0;
+}
+
+static int
+lex_end_tag(struct lexstate *s)
+{
+    struct lex_elem *e;
+    size_t b, beg = s->i;
+
+    s->i += 2;
+    b = s->i;
+    while (s->i < s->len && !is_name_end(s->t[s->i]))
+        s->i++;
+    if (s->depth == 0)
+        return fail(s, "end tag without start tag");
+    e = &s->lx->elems[s->stack[--s->depth]];
+    if (s->i - b != e->name_len || memcmp(s->t + b, s->t + e->name_beg, e->name_len) != 0)
+        return fail(s, "end tag does not match start tag");
+    if (skip_ws(s) != 0 || s->t[s->i] != '>')
+        return fail(s, "malformed end tag");
+    s->i++;
+    e->et_beg = beg;
+    e->et_end = s->i;
+    return 0;
+}
+
+int
+lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize, unsigned *line)
+{
+    struct lexstate s = {
+        .t = text, .len = len, .line = 1, .lx = lx, .msg = msg, .msgsize = msgsize};
+    int ret = -1;
+
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        s.i = 3;
+    while (s.i < len) {
+        const char *lt = memchr(text + s.i, '<', len - s.i);
+        size_t p, end;
+
+        if (lt == NULL)
+            break;
+        p = (size_t)(lt - text);
+        s.line += count_nl(text + s.i, p - s.i);
+        s.i = p;
+        if (p + 1 >= len) {
+            fail(&s, "truncated markup");
+            goto out;
+        }
+        if (text[p + 1] == '?' || (p + 3 < len && memcmp(text + p, "<!--", 4) == 0) ||
+            (p + 8 < len && memcmp(text + p, "<![CDATA[", 9) == 0)) {
+            const char *term = text[p + 1] == '?' ? "?>" : text[p + 2] == '-' ? "-->" : "]]>";
+            end = find_end(text, len, p + 2, term);
+            if (end == (size_t)-1) {
+                fail(&s, "unterminated comment or processing instruction");
+                goto out;
+            }
+            s.line += count_nl(text + p, end - p);
+            s.i = end;
+        } else if (text[p + 1] == '!') {
+            fail(&s, "document type declarations are not allowed");
+            goto out;
+        } else if (text[p + 1] == '/') {
+            if (lex_end_tag(&s) != 0)
+                goto out;
+        } else if (lex_start_tag(&s) != 0) {
+            goto out;
+        }
+    }
+    if (s.depth != 0) {
+        fail(&s, "unclosed element");
+        goto out;
+    }
+    if (lx->n == 0) {
+        fail(&s, "no root element");
+        goto out;
+    }
+    ret = 0;
+out:
+    if (ret != 0 && line != NULL)
+        *line = s.line;
+    free(s.stack);
+    return ret;
+}
+
+void
+lex_free(struct lex *lx)
+{
+    if (lx == NULL)
+        return;
+    free(lx->elems);
+    free(lx->attrs);
+    memset(lx, 0, sizeof(*lx));
+}

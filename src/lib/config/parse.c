@@ -1,0 +1,307 @@
+/*
+ * parse.c - text -> element tree.
+ *
+ * libxml2's SAX2 parser checks well-formedness and decodes attribute values;
+ * the lexer gives the byte ranges.  Both see the elements in document order,
+ * so the k-th startElement callback is the lexer's k-th element.  No DOM is
+ * built: a configuration with 100 000 mappings would cost several times its
+ * size in libxml2 nodes.  Attribute values equal to their raw text (no
+ * entity, no normalised whitespace) are not copied.
+ *
+ * A configuration is untrusted input: no DTD (the lexer refuses <!DOCTYPE
+ * and the internalSubset callback stops the parser), no entity substitution,
+ * no network.
+ */
+#include "config/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+struct sax_state {
+    struct certmap_config *cfg;
+    struct lex *lx;
+    size_t next;          /* index of the next lexer element */
+    struct cnode **stack; /* open elements */
+    size_t depth, cap;
+    bool failed; /* tree building failed (message below) */
+    char msg[512];
+    unsigned line;
+    bool xml_error; /* libxml2 reported an error */
+    char xml_msg[512];
+    unsigned xml_line;
+    xmlParserCtxtPtr ctxt;
+};
+
+static void
+sax_fail(struct sax_state *st, unsigned line, const char *msg)
+{
+    if (!st->failed) {
+        st->failed = true;
+        st->line = line;
+        snprintf(st->msg, sizeof(st->msg), "%s", msg);
+    }
+    xmlStopParser(st->ctxt);
+}
+
+/* Matches a lexer attribute with libxml2's decoded attribute of the same name. */
+static void
+fill_attr(struct sax_state *st, struct cattr *ca, const struct lex_attr *la, int nb_attributes,
+          const xmlChar **attributes)
+{
+    const char *text = st->cfg->text;
+    const char *raw = text + la->val_beg;
+
+    ca->ref = raw;
+    ca->len = (uint32_t)la->val_len;
+    ca->value = NULL;
+    ca->line = la->line;
+    for (int i = 0; i < nb_attributes; i++) {
+        const char *local = (const char *)attributes[i * 5];
+        const char *prefix = (const char *)attributes[i * 5 + 1];
+        const char *v = (const char *)attributes[i * 5 + 3];
+        const char *vend = (const char *)attributes[i * 5 + 4];
+        size_t ll = strlen(local), vlen = (size_t)(vend - v);
+        const char *nm = text + la->name_beg;
+
+        if (prefix != NULL) {
+            size_t pl = strlen(prefix);
+            if (la->name_len != pl + 1 + ll || memcmp(nm, prefix, pl) != 0 || nm[pl] != ':' ||
+                memcmp(nm + pl + 1, local, ll) != 0)
+                continue;
+        } else if (la->name_len != ll || memcmp(nm, local, ll) != 0) {
+            continue;
+        }
+        if (vlen == la->val_len && memcmp(v, raw, vlen) == 0)
+            return;
+        ca->value = arena_strndup(&st->cfg->arena, v, vlen);
+        ca->ref = NULL;
+        ca->len = (uint32_t)vlen;
+        if (ca->value == NULL)
+            sax_fail(st, la->line, "out of memory");
+        return;
+    }
+    /* namespace declarations are not attributes for libxml2: keep the raw text */
+}
+
+static void
+on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI,
+         int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+         const xmlChar **attributes)
+{
+    struct sax_state *st = ctx;
+    struct certmap_config *cfg = st->cfg;
+    const struct lex_elem *le;
+    struct cnode *n;
+    size_t ll = strlen((const char *)localname), pl = prefix ? strlen((const char *)prefix) : 0;
+    const char *nm;
+
+    (void)URI;
+    (void)nb_namespaces;
+    (void)namespaces;
+    (void)nb_defaulted;
+    if (st->failed)
+        return;
+    if (st->next >= st->lx->n) {
+        sax_fail(st, 0, "internal error: element count mismatch");
+        return;
+    }
+    le = &st->lx->elems[st->next++];
+    nm = cfg->text + le->name_beg;
+    if (le->name_len != (prefix ? pl + 1 + ll : ll) ||
+        memcmp(nm + (prefix ? pl + 1 : 0), localname, ll) != 0) {
+        sax_fail(st, le->line, "internal error: element name mismatch");
+        return;
+    }
+    n = node_new(cfg, NULL, NULL);
+    if (n == NULL) {
+        sax_fail(st, le->line, "out of memory");
+        return;
+    }
+    n->name = arena_strndup(&cfg->arena, nm, le->name_len);
+    n->attrs = le->nattrs ? arena_alloc(&cfg->arena, le->nattrs * sizeof(*n->attrs)) : NULL;
+    if (n->name == NULL || (le->nattrs && n->attrs == NULL)) {
+        sax_fail(st, le->line, "out of memory");
+        return;
+    }
+    n->nattrs = n->cap = le->nattrs;
+    n->line = le->line;
+    n->flags = CN_ORIG | (le->self_closing ? CN_SELF_CLOSING : 0);
+    n->st_beg = le->st_beg;
+    n->st_end = le->st_end;
+    n->et_beg = le->et_beg;
+    n->et_end = le->et_end;
+    for (uint32_t i = 0; i < le->nattrs; i++) {
+        const struct lex_attr *la = &st->lx->attrs[le->attr_first + i];
+        n->attrs[i].name = arena_strndup(&cfg->arena, cfg->text + la->name_beg, la->name_len);
+        if (n->attrs[i].name == NULL) {
+            sax_fail(st, la->line, "out of memory");
+            return;
+        }
+        fill_attr(st, &n->attrs[i], la, nb_attributes, attributes);
+    }
+    if (st->depth == 0) {
+        cfg->root = n;
+    } else {
+        node_append(st->stack[st->depth - 1], n);
+    }
+    if (st->depth == st->cap) {
+        size_t ncap = st->cap ? st->cap * 2 : 64;
+        struct cnode **p = realloc(st->stack, ncap * sizeof(*p));
+        if (p == NULL) {
+            sax_fail(st, le->line, "out of memory");
+            return;
+        }
+        st->stack = p;
+        st->cap = ncap;
+    }
+    st->stack[st->depth++] = n;
+}
+
+static void
+on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI)
+{
+    struct sax_state *st = ctx;
+
+    (void)localname;
+    (void)prefix;
+    (void)URI;
+    if (!st->failed && st->depth > 0)
+        st->depth--;
+}
+
+static void
+on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+    struct sax_state *st = ctx;
+
+    (void)name;
+    (void)ext_id;
+    (void)sys_id;
+    sax_fail(st, (unsigned)xmlSAX2GetLineNumber(st->ctxt),
+             "document type declarations are not allowed");
+}
+
+static void
+on_error(void *ctx, xmlErrorPtr e)
+{
+    struct sax_state *st = ctx;
+    size_t n;
+
+    if (e == NULL || st->xml_error || e->level < XML_ERR_ERROR)
+        return;
+    st->xml_error = true;
+    st->xml_line = e->line > 0 ? (unsigned)e->line : 0;
+    snprintf(st->xml_msg, sizeof(st->xml_msg), "%s",
+             e->message != NULL ? e->message : "malformed XML");
+    n = strlen(st->xml_msg);
+    while (n > 0 && (st->xml_msg[n - 1] == '\n' || st->xml_msg[n - 1] == ' '))
+        st->xml_msg[--n] = '\0';
+}
+
+/* Only UTF-8 (or its ASCII subset): the byte-preserving save writes UTF-8 into the text. */
+static int
+check_encoding(const char *t, size_t len, char *msg, size_t msgsize)
+{
+    const char *end, *enc;
+
+    if (len >= 2 &&
+        (((unsigned char)t[0] == 0xFF && (unsigned char)t[1] == 0xFE) ||
+         ((unsigned char)t[0] == 0xFE && (unsigned char)t[1] == 0xFF) || t[0] == 0 || t[1] == 0)) {
+        snprintf(msg, msgsize, "only UTF-8 files are supported (this looks like UTF-16)");
+        return -1;
+    }
+    if (len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
+        t += 3;
+        len -= 3;
+    }
+    if (len < 5 || memcmp(t, "<?xml", 5) != 0)
+        return 0;
+    end = memmem(t, len, "?>", 2);
+    if (end == NULL)
+        return 0;
+    enc = memmem(t, (size_t)(end - t), "encoding", 8);
+    if (enc == NULL)
+        return 0;
+    enc += 8;
+    while (enc < end && (*enc == ' ' || *enc == '=' || *enc == '"' || *enc == '\''))
+        enc++;
+    static const char *const ok[] = {"utf-8", "utf8", "us-ascii", "ascii"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        size_t l = strlen(ok[i]);
+        if ((size_t)(end - enc) > l && strncasecmp(enc, ok[i], l) == 0 &&
+            (enc[l] == '"' || enc[l] == '\''))
+            return 0;
+    }
+    snprintf(msg, msgsize, "only UTF-8 files are supported (encoding declared as \"%.*s\")",
+             (int)strcspn(enc, "\"'?"), enc);
+    return -1;
+}
+
+int
+parse_document(struct certmap_config *cfg, struct certmap_diags *d)
+{
+    struct lex lx = {0};
+    struct sax_state st = {.cfg = cfg, .lx = &lx};
+    xmlSAXHandler sax;
+    char lexmsg[256];
+    unsigned lexline = 0;
+    int lexret, ret = -1;
+    const size_t chunk = (size_t)4 << 20;
+
+    if (check_encoding(cfg->text, cfg->text_len, lexmsg, sizeof(lexmsg)) != 0) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, 1, NULL, NULL, "%s", lexmsg);
+        return 1;
+    }
+    lexret = lex_run(cfg->text, cfg->text_len, &lx, lexmsg, sizeof(lexmsg), &lexline);
+
+    memset(&sax, 0, sizeof(sax));
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = on_start;
+    sax.endElementNs = on_end;
+    sax.internalSubset = on_internal_subset;
+    sax.serror = on_error;
+    if (lexret != 0)
+        st.failed = true; /* parse only for libxml2's verdict */
+    st.ctxt = xmlCreatePushParserCtxt(&sax, &st, NULL, 0, cfg->name);
+    if (st.ctxt == NULL) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+    for (size_t off = 0;;) {
+        size_t n = cfg->text_len - off < chunk ? cfg->text_len - off : chunk;
+        bool last = off + n == cfg->text_len;
+        if (xmlParseChunk(st.ctxt, cfg->text + off, (int)n, last) != 0 || last ||
+            st.ctxt->disableSAX)
+            break;
+        off += n;
+    }
+    if (st.xml_error) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, st.xml_line, NULL, NULL, "malformed XML: %s", st.xml_msg);
+        ret = 1;
+    } else if (lexret != 0) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, lexline, NULL, NULL, "%s", lexmsg);
+        ret = 1;
+    } else if (st.failed) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, st.line, NULL, NULL, "%s", st.msg);
+        ret = 1;
+    } else if (!st.ctxt->wellFormed || cfg->root == NULL || st.next != lx.n) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "malformed XML");
+        ret = 1;
+    } else {
+        ret = 0;
+    }
+out:
+    if (st.ctxt != NULL)
+        xmlFreeParserCtxt(st.ctxt);
+    free(st.stack);
+    lex_free(&lx);
+    if (ret != 0)
+        cfg->root = NULL;
+    return ret;
+}

@@ -1,0 +1,563 @@
+/*
+ * schema.c - the sections, elements and attributes certmap implements, with
+ * IIS's types and defaults (IIS_schema.xml and the IIS configuration
+ * reference), and the names of the IIS sections it knows but ignores.
+ */
+#include "config/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- enumerations ---- */
+
+static const struct schema_enum e_logon_method[] = {
+    {"Interactive", 0}, {"Batch", 1}, {"Network", 2}, {"ClearText", 3}, {NULL, 0}};
+
+static const struct schema_enum e_access_ssl[] = {{"None", CERTMAP_SSL_NONE},
+                                                  {"Ssl", CERTMAP_SSL},
+                                                  {"SslNegotiateCert", CERTMAP_SSL_NEGOTIATE_CERT},
+                                                  {"SslRequireCert", CERTMAP_SSL_REQUIRE_CERT},
+                                                  {"SslMapCert", CERTMAP_SSL_MAP_CERT},
+                                                  {"Ssl128", CERTMAP_SSL_128},
+                                                  {NULL, 0}};
+
+static const struct schema_enum e_log_format[] = {
+    {"IIS", 0}, {"NCSA", 1}, {"W3C", 2}, {"Custom", 3}, {NULL, 0}};
+
+static const struct schema_enum e_log_period[] = {{"MaxSize", 0}, {"Daily", 1},  {"Weekly", 2},
+                                                  {"Monthly", 3}, {"Hourly", 4}, {NULL, 0}};
+
+static const struct schema_enum e_log_target[] = {{"File", 1}, {"ETW", 2}, {NULL, 0}};
+
+static const struct schema_enum e_log_fields[] = {{"Date", 1},
+                                                  {"Time", 2},
+                                                  {"ClientIP", 4},
+                                                  {"UserName", 8},
+                                                  {"SiteName", 16},
+                                                  {"ComputerName", 32},
+                                                  {"ServerIP", 64},
+                                                  {"Method", 128},
+                                                  {"UriStem", 256},
+                                                  {"UriQuery", 512},
+                                                  {"HttpStatus", 1024},
+                                                  {"Win32Status", 2048},
+                                                  {"BytesSent", 4096},
+                                                  {"BytesRecv", 8192},
+                                                  {"TimeTaken", 16384},
+                                                  {"ServerPort", 32768},
+                                                  {"UserAgent", 65536},
+                                                  {"Cookie", 131072},
+                                                  {"Referer", 262144},
+                                                  {"ProtocolVersion", 524288},
+                                                  {"Host", 1048576},
+                                                  {"HttpSubStatus", 2097152},
+                                                  {NULL, 0}};
+
+static const struct schema_enum e_override[] = {
+    {"Inherit", 0}, {"Allow", 1}, {"Deny", 2}, {NULL, 0}};
+
+static const struct schema_enum e_provider[] = {{"file", 0}, {"pam", 1}, {NULL, 0}};
+
+static const struct schema_enum e_client_cert[] = {{"auto", 0}, {"on", 1}, {"off", 2}, {NULL, 0}};
+
+#define U32MAX 4294967295ULL
+
+/* ---- system.applicationHost/sites ---- */
+
+#define LOGFILE_FIELDS_DEFAULT                                                                     \
+    "Date, Time, ClientIP, UserName, ServerIP, Method, UriStem, UriQuery, HttpStatus, "            \
+    "Win32Status, TimeTaken, ServerPort, UserAgent, Referer, HttpSubStatus"
+
+static const struct schema_attr a_logfile[] = {
+    {"logExtFileFlags", ST_FLAGS, LOGFILE_FIELDS_DEFAULT, e_log_fields, 0, 0, 0},
+    {"customLogPluginClsid", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {"logFormat", ST_ENUM, "W3C", e_log_format, 0, 0, 0},
+    {"logTargetW3C", ST_FLAGS, "File", e_log_target, 0, 0, 0},
+    {"directory", ST_STRING, "%SystemDrive%\\inetpub\\logs\\LogFiles", NULL, 0, 0, 0},
+    {"period", ST_ENUM, "Daily", e_log_period, 0, 0, 0},
+    {"truncateSize", ST_INT64, "20971520", NULL, 0, 4294967295ULL, 1048576},
+    {"localTimeRollover", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"enabled", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"logSiteId", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {"flushByEntryCountW3CLog", ST_UINT, "0", NULL, SA_NOEFFECT, 0, 0},
+    {"maxLogLineLength", ST_UINT, "65536", NULL, 0, 65536, 2},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+
+static const char *const k_logfile[] = {"customFields", NULL};
+static const struct schema_elem el_logfile = {"logFile", a_logfile, NULL, NULL, k_logfile};
+
+static const struct schema_attr a_binding[] = {
+    {"protocol", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"bindingInformation", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY, 0, 0},
+    /* 1 SNI (always on here), 2 central certificate store, then IIS 10's Disable* bits */
+    {"sslFlags", ST_UINT, "0", NULL, 0, 127, 0},
+    {"certificateHash", ST_STRING, "", NULL, 0, 0, 0},
+    {"certificateStoreName", ST_STRING, "", NULL, 0, 0, 0},
+    /* Linux extensions */
+    {"certificateFile", ST_STRING, "", NULL, SA_HTTPS, 0, 0},
+    {"certificateKeyFile", ST_STRING, "", NULL, SA_HTTPS, 0, 0},
+    {"clientCaFile", ST_STRING, "", NULL, SA_HTTPS, 0, 0},
+    {"crlFile", ST_STRING, "", NULL, SA_HTTPS, 0, 0},
+    {"clientCertificate", ST_ENUM, "auto", e_client_cert, SA_HTTPS, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_binding = {"binding", a_binding, NULL, NULL, NULL};
+static const struct schema_coll c_bindings = {"binding", NULL, "clear", &el_binding, NULL};
+static const struct schema_elem el_bindings = {"bindings", NULL, NULL, &c_bindings, NULL};
+
+#define VDIR_ATTRS(pathflags)                                                                      \
+    {"path", ST_STRING, NULL, NULL, pathflags, 0, 0},                                              \
+        {"physicalPath", ST_STRING, "", NULL, 0, 0, 0},                                            \
+        {"userName", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},                                      \
+        {"password", ST_STRING, "", NULL, SA_ENCRYPTED | SA_NOEFFECT, 0, 0},                       \
+        {"logonMethod", ST_ENUM, "ClearText", e_logon_method, SA_NOEFFECT, 0, 0},                  \
+        {"allowSubDirConfig", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},                           \
+    {                                                                                              \
+        NULL, 0, NULL, NULL, 0, 0, 0                                                               \
+    }
+
+static const struct schema_attr a_vdir[] = {VDIR_ATTRS(SA_REQUIRED | SA_KEY | SA_NONEMPTY)};
+static const struct schema_attr a_vdir_defaults[] = {VDIR_ATTRS(0)};
+static const struct schema_elem el_vdir = {"virtualDirectory", a_vdir, NULL, NULL, NULL};
+static const struct schema_elem el_vdir_defaults = {"virtualDirectoryDefaults", a_vdir_defaults,
+                                                    NULL, NULL, NULL};
+static const struct schema_coll c_vdirs = {"virtualDirectory", NULL, "clear", &el_vdir,
+                                           "virtualDirectoryDefaults"};
+
+#define APP_ATTRS(pathflags)                                                                       \
+    {"path", ST_STRING, NULL, NULL, pathflags, 0, 0},                                              \
+        {"applicationPool", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},                               \
+        {"enabledProtocols", ST_STRING, "http", NULL, 0, 0, 0},                                    \
+        {"serviceAutoStartEnabled", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},                    \
+        {"serviceAutoStartProvider", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},                      \
+        {"preloadEnabled", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},                             \
+    {                                                                                              \
+        NULL, 0, NULL, NULL, 0, 0, 0                                                               \
+    }
+
+static const struct schema_attr a_app[] = {APP_ATTRS(SA_REQUIRED | SA_KEY | SA_NONEMPTY)};
+static const struct schema_attr a_app_defaults[] = {APP_ATTRS(0)};
+static const struct schema_child ch_app[] = {{"virtualDirectoryDefaults", &el_vdir_defaults},
+                                             {NULL, NULL}};
+static const struct schema_elem el_app = {"application", a_app, ch_app, &c_vdirs, NULL};
+static const struct schema_elem el_app_defaults = {"applicationDefaults", a_app_defaults, NULL,
+                                                   NULL, NULL};
+static const struct schema_coll c_apps = {"application", NULL, "clear", &el_app,
+                                          "applicationDefaults"};
+
+static const char *const k_site[] = {"limits", "traceFailedRequestsLogging", "ftpServer", "hsts",
+                                     NULL};
+
+static const struct schema_attr a_site[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"id", ST_UINT, NULL, NULL, SA_REQUIRED, U32MAX, 1},
+    {"serverAutoStart", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_child ch_site[] = {{"bindings", &el_bindings},
+                                              {"logFile", &el_logfile},
+                                              {"applicationDefaults", &el_app_defaults},
+                                              {"virtualDirectoryDefaults", &el_vdir_defaults},
+                                              {NULL, NULL}};
+static const struct schema_elem el_site = {"site", a_site, ch_site, &c_apps, k_site};
+
+static const struct schema_attr a_site_defaults[] = {
+    {"serverAutoStart", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0}, {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_child ch_site_defaults[] = {{"logFile", &el_logfile}, {NULL, NULL}};
+static const struct schema_elem el_site_defaults = {"siteDefaults", a_site_defaults,
+                                                    ch_site_defaults, NULL, k_site};
+
+static const struct schema_coll c_sites = {"site", NULL, "clear", &el_site, "siteDefaults"};
+static const struct schema_child ch_sites[] = {{"siteDefaults", &el_site_defaults},
+                                               {"applicationDefaults", &el_app_defaults},
+                                               {"virtualDirectoryDefaults", &el_vdir_defaults},
+                                               {NULL, NULL}};
+static const struct schema_attr a_none[] = {{NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_sites = {"sites", a_none, ch_sites, &c_sites, NULL};
+
+/* ---- system.webServer/security ---- */
+
+static const struct schema_attr a_access[] = {{"sslFlags", ST_FLAGS, "None", e_access_ssl, 0, 0, 0},
+                                              {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_access = {"access", a_access, NULL, NULL, NULL};
+
+static const struct schema_attr a_anonymous[] = {
+    {"enabled", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"userName", ST_STRING, "IUSR", NULL, 0, 0, 0},
+    {"password", ST_STRING, "", NULL, SA_ENCRYPTED, 0, 0},
+    {"logonMethod", ST_ENUM, "ClearText", e_logon_method, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_anonymous = {"anonymousAuthentication", a_anonymous, NULL, NULL,
+                                                NULL};
+
+static const struct schema_attr a_basic[] = {
+    {"enabled", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"realm", ST_STRING, "", NULL, 0, 0, 0},
+    {"defaultLogonDomain", ST_STRING, "", NULL, 0, 0, 0},
+    {"logonMethod", ST_ENUM, "ClearText", e_logon_method, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_basic = {"basicAuthentication", a_basic, NULL, NULL, NULL};
+
+static const struct schema_attr a_mapping[] = {
+    {"enabled", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"userName", ST_STRING, "", NULL, 0, 0, 0},
+    {"password", ST_STRING, "", NULL, SA_ENCRYPTED, 0, 0},
+    {"certificate", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_CERT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_mapping = {"add", a_mapping, NULL, NULL, NULL};
+static const struct schema_coll c_mappings = {"add", "remove", "clear", &el_mapping, NULL};
+static const struct schema_elem el_mappings = {"oneToOneMappings", a_none, NULL, &c_mappings, NULL};
+
+static const struct schema_attr a_certmapping[] = {
+    {"enabled", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"oneToOneCertificateMappingsEnabled", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"manyToOneCertificateMappingsEnabled", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"defaultLogonDomain", ST_STRING, "", NULL, 0, 0, 0},
+    {"logonMethod", ST_ENUM, "ClearText", e_logon_method, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_child ch_certmapping[] = {{"oneToOneMappings", &el_mappings},
+                                                     {NULL, NULL}};
+static const char *const k_certmapping[] = {"manyToOneMappings", NULL};
+static const struct schema_elem el_certmapping = {"iisClientCertificateMappingAuthentication",
+                                                  a_certmapping, ch_certmapping, NULL,
+                                                  k_certmapping};
+
+static const struct schema_attr a_windows[] = {
+    {"enabled", ST_BOOL, "false", NULL, SA_WARN_TRUE, 0, 0},
+    {"authPersistNonNTLM", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {"authPersistSingleRequest", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},
+    {"useKernelMode", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {"useAppPoolCredentials", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const char *const k_windows[] = {"providers", "extendedProtection", NULL};
+static const struct schema_elem el_windows = {"windowsAuthentication", a_windows, NULL, NULL,
+                                              k_windows};
+
+static const struct schema_attr a_digest[] = {
+    {"enabled", ST_BOOL, "false", NULL, SA_WARN_TRUE, 0, 0},
+    {"realm", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_digest = {"digestAuthentication", a_digest, NULL, NULL, NULL};
+
+/* ---- <certmap> extensions ---- */
+
+static const struct schema_attr a_logon[] = {
+    {"provider", ST_ENUM, "file", e_provider, 0, 0, 0},
+    {"accountsFile", ST_STRING, "accounts", NULL, 0, 0, 0},
+    {"pamService", ST_STRING, "certmap", NULL, SA_NONEMPTY, 0, 0},
+    {"cacheSeconds", ST_UINT, "300", NULL, 0, 0, 0},
+    {"negativeCacheSeconds", ST_UINT, "5", NULL, 0, 0, 0},
+    {"threads", ST_UINT, "4", NULL, 0, 256, 1},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_logon = {"logon", a_logon, NULL, NULL, NULL};
+
+static const struct schema_attr a_limits[] = {
+    {"maxConnections", ST_UINT, "10000", NULL, 0, 0, 1},
+    {"headerTimeoutSeconds", ST_UINT, "10", NULL, 0, 0, 1},
+    {"requestTimeoutSeconds", ST_UINT, "60", NULL, 0, 0, 1},
+    {"idleTimeoutSeconds", ST_UINT, "120", NULL, 0, 0, 1},
+    {"maxRequestLineBytes", ST_UINT, "8192", NULL, 0, 0, 64},
+    {"maxHeaderBytes", ST_UINT, "16384", NULL, 0, 0, 256},
+    {"maxHeaderCount", ST_UINT, "100", NULL, 0, 0, 1},
+    {"maxBodyBytes", ST_INT64, "30000000", NULL, 0, 0, 0},
+    {"shutdownGraceSeconds", ST_UINT, "30", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_limits = {"limits", a_limits, NULL, NULL, NULL};
+
+static const struct schema_attr a_server[] = {
+    {"workers", ST_UINT, "0", NULL, 0, 1024, 0},
+    {"errorLog", ST_STRING, "certmapd.log", NULL, 0, 0, 0},
+    {"logDirectory", ST_STRING, "logs", NULL, 0, 0, 0},
+    {"allowBasicWithoutSsl", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"sessionTicketSeconds", ST_UINT, "7200", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};
+
+/* ---- <location> ---- */
+
+static const struct schema_attr a_location[] = {
+    {"path", ST_STRING, "", NULL, 0, 0, 0},
+    {"overrideMode", ST_ENUM, "Inherit", e_override, 0, 0, 0},
+    {"allowOverride", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"inheritInChildApplications", ST_BOOL, "true", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+const struct schema_elem schema_location = {"location", a_location, NULL, NULL, NULL};
+
+/* ---- sections ---- */
+
+const struct schema_section schema_sections[] = {
+    {CERTMAP_SECTION_SITES, &el_sites, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_ACCESS, &el_access, 0},
+    {CERTMAP_SECTION_ANONYMOUS, &el_anonymous, 0},
+    {CERTMAP_SECTION_BASIC, &el_basic, 0},
+    {CERTMAP_SECTION_CERTMAPPING, &el_certmapping, 0},
+    {"system.webServer/security/authentication/windowsAuthentication", &el_windows, 0},
+    {"system.webServer/security/authentication/digestAuthentication", &el_digest, 0},
+    {CERTMAP_SECTION_LOGON, &el_logon, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_LIMITS, &el_limits, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_SERVER, &el_server, SS_SERVER_ONLY},
+    {NULL, NULL, 0}};
+
+static const char *const implemented_groups[] = {"system.applicationHost",
+                                                 "system.webServer",
+                                                 "system.webServer/security",
+                                                 "system.webServer/security/authentication",
+                                                 "certmap",
+                                                 NULL};
+
+/*
+ * Sections and groups IIS defines (IIS_schema.xml and the optional modules
+ * that ship with IIS 10).  Inside a group certmap descends into, a name not
+ * listed here is an error unless the file's <configSections> declares it.
+ */
+static const char *const iis_known[] = {
+    "configSections",
+    "configProtectedData",
+    "configPaths",
+    "system.applicationHost/applicationPools",
+    "system.applicationHost/configHistory",
+    "system.applicationHost/customMetadata",
+    "system.applicationHost/listenerAdapters",
+    "system.applicationHost/log",
+    "system.applicationHost/serviceAutoStartProviders",
+    "system.applicationHost/webLimits",
+    "system.webServer/asp",
+    "system.webServer/caching",
+    "system.webServer/cgi",
+    "system.webServer/defaultDocument",
+    "system.webServer/directoryBrowse",
+    "system.webServer/fastCgi",
+    "system.webServer/globalModules",
+    "system.webServer/handlers",
+    "system.webServer/httpCompression",
+    "system.webServer/httpErrors",
+    "system.webServer/httpLogging",
+    "system.webServer/httpProtocol",
+    "system.webServer/httpRedirect",
+    "system.webServer/httpTracing",
+    "system.webServer/isapiFilters",
+    "system.webServer/modules",
+    "system.webServer/odbcLogging",
+    "system.webServer/serverRuntime",
+    "system.webServer/serverSideInclude",
+    "system.webServer/staticContent",
+    "system.webServer/urlCompression",
+    "system.webServer/validation",
+    "system.webServer/management",
+    "system.webServer/webSocket",
+    "system.webServer/applicationInitialization",
+    "system.webServer/tracing",
+    "system.webServer/webdav",
+    "system.webServer/rewrite",
+    "system.webServer/aspNetCore",
+    "system.webServer/httpPlatform",
+    "system.webServer/iisnode",
+    "system.webServer/security/applicationDependencies",
+    "system.webServer/security/authorization",
+    "system.webServer/security/dynamicIpSecurity",
+    "system.webServer/security/ipSecurity",
+    "system.webServer/security/isapiCgiRestriction",
+    "system.webServer/security/requestFiltering",
+    "system.webServer/security/authentication/clientCertificateMappingAuthentication",
+    "system.ftpServer",
+    "system.net",
+    "system.web",
+    "system.webServer/security/access",
+    "system.webServer/security/authentication/anonymousAuthentication",
+    "system.webServer/security/authentication/basicAuthentication",
+    "system.webServer/security/authentication/digestAuthentication",
+    "system.webServer/security/authentication/iisClientCertificateMappingAuthentication",
+    "system.webServer/security/authentication/windowsAuthentication",
+    "system.applicationHost/sites",
+    NULL};
+
+const struct schema_section *
+schema_section_find(const char *path)
+{
+    for (const struct schema_section *s = schema_sections; s->path != NULL; s++)
+        if (strcmp(s->path, path) == 0)
+            return s;
+    return NULL;
+}
+
+bool
+schema_group_implemented(const char *path)
+{
+    for (const char *const *g = implemented_groups; *g != NULL; g++)
+        if (strcmp(*g, path) == 0)
+            return true;
+    return false;
+}
+
+bool
+schema_iis_known(const char *path)
+{
+    for (const char *const *k = iis_known; *k != NULL; k++)
+        if (strcmp(*k, path) == 0)
+            return true;
+    return false;
+}
+
+/* Levenshtein distance, case-insensitive, bounded to short names. */
+static size_t
+distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
+
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (tolower_ascii(a[i - 1]) != tolower_ascii(b[j - 1]));
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(prev));
+    }
+    return prev[lb];
+}
+
+const char *
+schema_suggest(const char *name, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, limit;
+
+    limit = strlen(name) / 3;
+    if (limit < 1)
+        limit = 1;
+    if (limit > 4)
+        limit = 4;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = distance(name, names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}
+
+const char *
+schema_suggest_section(const char *prefix, const char *name)
+{
+    const char *cands[64], *best;
+    size_t n = 0, plen = strlen(prefix);
+    static const char *const roots[] = {
+        "system.applicationHost", "system.webServer",   "location", "certmap",
+        "configSections",         "configProtectedData"};
+
+    if (plen == 0) {
+        best = schema_suggest(name, roots, sizeof(roots) / sizeof(roots[0]));
+        return best;
+    }
+    for (const char *const *k = iis_known; *k != NULL && n < 64; k++) {
+        const char *p = *k;
+        if (strncmp(p, prefix, plen) == 0 && p[plen] == '/' && strchr(p + plen + 1, '/') == NULL)
+            cands[n++] = p + plen + 1;
+    }
+    for (const char *const *g = implemented_groups; *g != NULL && n < 64; g++) {
+        const char *p = *g;
+        if (strncmp(p, prefix, plen) == 0 && p[plen] == '/' && strchr(p + plen + 1, '/') == NULL)
+            cands[n++] = p + plen + 1;
+    }
+    for (const struct schema_section *s = schema_sections; s->path != NULL && n < 64; s++) {
+        const char *p = s->path;
+        if (strncmp(p, prefix, plen) == 0 && p[plen] == '/' && strchr(p + plen + 1, '/') == NULL)
+            cands[n++] = p + plen + 1;
+    }
+    return schema_suggest(name, cands, n);
+}
+
+const struct schema_attr *
+schema_attr_findn(const struct schema_elem *e, const char *name, size_t len)
+{
+    if (e == NULL || e->attrs == NULL)
+        return NULL;
+    for (const struct schema_attr *a = e->attrs; a->name != NULL; a++)
+        if (strncmp(a->name, name, len) == 0 && a->name[len] == '\0')
+            return a;
+    return NULL;
+}
+
+const struct schema_attr *
+schema_attr_find(const struct schema_elem *e, const char *name)
+{
+    return schema_attr_findn(e, name, strlen(name));
+}
+
+const struct schema_elem *
+schema_child_find(const struct schema_elem *e, const char *name)
+{
+    if (e == NULL || e->children == NULL)
+        return NULL;
+    for (const struct schema_child *c = e->children; c->name != NULL; c++)
+        if (strcmp(c->name, name) == 0)
+            return c->elem;
+    return NULL;
+}
+
+bool
+schema_known_child(const struct schema_elem *e, const char *name)
+{
+    if (e == NULL || e->known == NULL)
+        return false;
+    for (const char *const *k = e->known; *k != NULL; k++)
+        if (strcmp(*k, name) == 0)
+            return true;
+    return false;
+}
+
+const char *
+schema_suggest_attr(const struct schema_elem *e, const char *name)
+{
+    const char *names[32];
+    size_t n = 0;
+
+    if (e->attrs != NULL)
+        for (const struct schema_attr *a = e->attrs; a->name != NULL && n < 32; a++)
+            names[n++] = a->name;
+    return schema_suggest(name, names, n);
+}
+
+const char *
+schema_suggest_child(const struct schema_elem *e, const char *name)
+{
+    const char *names[32];
+    size_t n = 0;
+
+    if (e->children != NULL)
+        for (const struct schema_child *c = e->children; c->name != NULL && n < 28; c++)
+            names[n++] = c->name;
+    if (e->known != NULL)
+        for (const char *const *k = e->known; *k != NULL && n < 28; k++)
+            names[n++] = *k;
+    if (e->coll != NULL) {
+        names[n++] = e->coll->add;
+        if (e->coll->remove != NULL)
+            names[n++] = e->coll->remove;
+        if (e->coll->clear != NULL)
+            names[n++] = e->coll->clear;
+    }
+    return schema_suggest(name, names, n);
+}
+
+const char *
+schema_allowed(const struct schema_attr *a, char *buf, size_t size)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    if (a->values == NULL)
+        return buf;
+    for (const struct schema_enum *v = a->values; v->name != NULL && n < size; v++) {
+        int w = snprintf(buf + n, size - n, "%s%s", n > 0 ? ", " : "", v->name);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return buf;
+}

@@ -1,0 +1,533 @@
+/*
+ * validate.c - checks the element tree against the schema and reports every
+ * finding, as relayd's parser does: errors (the file is not usable), warnings
+ * (usable, probably not meant) and notes (IIS features kept but ignored).
+ *
+ * Within what certmap implements, everything is strict: unknown elements and
+ * attributes, bad values, missing keys, duplicates.  IIS sections certmap does
+ * not implement are kept byte for byte and listed once each as notes.
+ */
+#include "config/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "certmap/cert.h"
+
+/* Beyond this many findings only the count is kept: a broken file of 100 000 mappings must not
+ * cost gigabytes of diagnostics. */
+#define DIAG_MAX 2000
+
+struct vsec {
+    const struct schema_section *s;
+    struct cnode *node;
+    const char *locpath; /* normalised (arena) */
+};
+
+struct vctx {
+    struct certmap_config *cfg;
+    struct certmap_diags *d;
+    char **noted; /* keys of notes already given */
+    size_t nnoted, capnoted;
+    struct vsec *secs;
+    size_t nsecs, capsecs;
+    bool key_tried, key_ok;
+};
+
+void
+diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, unsigned line,
+     const char *element, const char *attr, const char *fmt, ...)
+{
+    struct certmap_error e;
+    va_list ap;
+
+    if (d == NULL)
+        return;
+    if (d->count >= DIAG_MAX) {
+        if (sev == CERTMAP_SEV_ERROR)
+            d->errors++;
+        return;
+    }
+    memset(&e, 0, sizeof(e));
+    e.kind = sev == CERTMAP_SEV_ERROR ? CERTMAP_ERR_INVALID : CERTMAP_ERR_NONE;
+    snprintf(e.file, sizeof(e.file), "%s", cfg->name);
+    e.line = line;
+    snprintf(e.element, sizeof(e.element), "%s", element != NULL ? element : "");
+    snprintf(e.attribute, sizeof(e.attribute), "%s", attr != NULL ? attr : "");
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof(e.message), fmt, ap);
+    va_end(ap);
+    if (certmap_diags_add(d, sev, &e) != 0 && sev == CERTMAP_SEV_ERROR)
+        d->errors++;
+}
+
+/* A note given once per key (a section path, "element attribute"), at its first occurrence. */
+static void
+note_once(struct vctx *v, const char *key, unsigned line, const char *elem, const char *attr,
+          const char *msg)
+{
+    for (size_t i = 0; i < v->nnoted; i++)
+        if (strcmp(v->noted[i], key) == 0)
+            return;
+    if (v->nnoted == v->capnoted) {
+        size_t ncap = v->capnoted ? v->capnoted * 2 : 16;
+        char **p = realloc(v->noted, ncap * sizeof(*p));
+        if (p == NULL)
+            return;
+        v->noted = p;
+        v->capnoted = ncap;
+    }
+    v->noted[v->nnoted] = strdup(key);
+    if (v->noted[v->nnoted] == NULL)
+        return;
+    v->nnoted++;
+    diag(v->cfg, v->d, CERTMAP_SEV_NOTE, line, elem, attr, "%s", msg);
+}
+
+static const char *
+raw_value(const struct cattr *a)
+{
+    return a->value != NULL ? a->value : a->ref;
+}
+
+static void
+check_cert(struct vctx *v, struct cnode *n, struct cattr *ca)
+{
+    struct certmap_error e = {0};
+    unsigned char *der = NULL, *key;
+    size_t der_len = 0;
+
+    if (certmap_cert_decode(raw_value(ca), ca->len, &der, &der_len, &e) != 0) {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "not a certificate: %s",
+             e.message);
+        return;
+    }
+    /* The mapping key is the certificate compared as DER: keep its digest, not the DER. */
+    key = arena_alloc(&v->cfg->arena, 32);
+    if (key != NULL) {
+        certmap_cert_sha256(der, der_len, key);
+        n->key = key;
+        n->klen = 32;
+        n->flags |= CN_KEYED;
+    }
+    free(der);
+}
+
+static void
+check_secret(struct vctx *v, struct cnode *n, struct cattr *ca)
+{
+    struct certmap_config *cfg = v->cfg;
+    struct certmap_error e = {0};
+    char *val, *plain = NULL;
+
+    val = strndup(raw_value(ca), ca->len);
+    if (val == NULL)
+        return;
+    if (!secret_is_envelope(val)) {
+        diag(cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
+             "plain-text password; run certmap encrypt-passwords");
+        goto out;
+    }
+    if (cfg->skip_secrets)
+        goto out;
+    if (!v->key_tried) {
+        v->key_tried = true;
+        v->key_ok = config_load_key(cfg, false, &e) == 0;
+        if (!v->key_ok)
+            diag(cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                 "cannot decrypt: %s%s%s", e.file, e.file[0] ? ": " : "", e.message);
+    }
+    if (!v->key_ok)
+        goto out;
+    if (secret_decrypt(cfg->key, val, &plain, &e) != 0)
+        diag(cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+             "cannot decrypt (wrong key file or damaged value): %s", e.message);
+    secret_free(plain);
+out:
+    OPENSSL_cleanse(val, strlen(val));
+    free(val);
+}
+
+/* "ip:port:host" with ip "*", an IPv4 address or "[v6]". */
+static bool
+binding_info_ok(const char *s, size_t len)
+{
+    size_t i = 0, p;
+    unsigned long port = 0;
+
+    if (len > 0 && s[0] == '[') {
+        while (i < len && s[i] != ']')
+            i++;
+        if (i == len)
+            return false;
+        i++;
+    } else {
+        while (i < len && s[i] != ':')
+            i++;
+    }
+    if (i >= len || s[i] != ':')
+        return false;
+    p = ++i;
+    while (i < len && s[i] >= '0' && s[i] <= '9' && i - p < 6)
+        port = port * 10 + (unsigned long)(s[i++] - '0');
+    if (i == p || i >= len || s[i] != ':' || port == 0 || port > 65535)
+        return false;
+    return true;
+}
+
+static void
+check_binding(struct vctx *v, struct cnode *n)
+{
+    struct cattr *proto = node_attr(n, "protocol"), *info = node_attr(n, "bindingInformation");
+    bool http = false, https = false;
+
+    if (proto != NULL) {
+        https = proto->len == 5 && strncasecmp(raw_value(proto), "https", 5) == 0;
+        http = proto->len == 4 && strncasecmp(raw_value(proto), "http", 4) == 0;
+    }
+    if (proto != NULL && !http && !https) {
+        char key[160];
+        snprintf(key, sizeof(key), "binding protocol %.*s",
+                 (int)(proto->len > 60 ? 60 : proto->len), raw_value(proto));
+        note_once(v, key, proto->line, n->name, "protocol",
+                  "bindings of this protocol are not served by certmap: kept, ignored");
+    }
+    if ((http || https) && info != NULL && !binding_info_ok(raw_value(info), info->len))
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, info->line, n->name, info->name,
+             "malformed binding \"%.*s\" (expected ip:port:host, e.g. \"*:443:\")",
+             (int)(info->len > 200 ? 200 : info->len), raw_value(info));
+    for (uint32_t i = 0; i < n->nattrs; i++) {
+        const struct schema_attr *a = schema_attr_find(n->schema, n->attrs[i].name);
+        if (a != NULL && (a->flags & SA_HTTPS) && !https)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->attrs[i].line, n->name, n->attrs[i].name,
+                 "only valid on a binding with protocol=\"https\"");
+    }
+}
+
+static void
+check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct cattr *ca)
+{
+    char msg[768], key[300];
+    unsigned long long num = 0;
+
+    if (value_parse(a, raw_value(ca), ca->len, NULL, 0, &num, msg, sizeof(msg)) != 0) {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
+        return;
+    }
+    if ((a->flags & SA_WARN_TRUE) && num == 1)
+        diag(v->cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
+             "<%s> is not supported on Linux: enabled=\"true\" is ignored", n->name);
+    if (a->flags & SA_NOEFFECT) {
+        snprintf(key, sizeof(key), "%s %s", n->name, ca->name);
+        note_once(v, key, ca->line, n->name, ca->name,
+                  "IIS setting without effect on Linux: kept, ignored");
+    }
+    if (a->flags & SA_CERT)
+        check_cert(v, n, ca);
+    if ((a->flags & SA_ENCRYPTED) && ca->len > 0)
+        check_secret(v, n, ca);
+}
+
+static void
+check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool keys_only)
+{
+    for (uint32_t i = 0; i < n->nattrs; i++) {
+        struct cattr *ca = &n->attrs[i];
+        const struct schema_attr *a = schema_attr_find(se, ca->name);
+        const char *sugg;
+
+        if (a == NULL || (keys_only && !(a->flags & SA_KEY))) {
+            sugg = a == NULL ? schema_suggest_attr(se, ca->name) : NULL;
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                 "unknown attribute%s%s%s", sugg ? " (did you mean \"" : "", sugg ? sugg : "",
+                 sugg ? "\"?)" : "");
+            continue;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(n->attrs[j].name, ca->name) == 0)
+                diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                     "attribute given twice");
+        check_attr(v, n, a, ca);
+    }
+}
+
+static void
+check_required(struct vctx *v, struct cnode *n, const struct schema_elem *se, unsigned mask)
+{
+    for (const struct schema_attr *a = se->attrs; a->name != NULL; a++)
+        if ((a->flags & mask) && node_attr(n, a->name) == NULL)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, a->name,
+                 "required attribute missing");
+}
+
+static void validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool item);
+
+static void
+validate_child(struct vctx *v, struct cnode *n, const struct schema_elem *se, struct cnode *c)
+{
+    const struct schema_coll *sc = se->coll;
+    const struct schema_elem *ce;
+    const char *sugg;
+    char key[300];
+
+    if (sc != NULL && strcmp(c->name, sc->add) == 0) {
+        validate_elem(v, c, sc->item, true);
+        return;
+    }
+    if (sc != NULL && sc->remove != NULL && strcmp(c->name, sc->remove) == 0) {
+        check_attrs(v, c, sc->item, true);
+        check_required(v, c, sc->item, SA_KEY);
+        return;
+    }
+    if (sc != NULL && sc->clear != NULL && strcmp(c->name, sc->clear) == 0) {
+        if (c->nattrs > 0)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->attrs[0].line, c->name, c->attrs[0].name,
+                 "unknown attribute");
+        return;
+    }
+    ce = schema_child_find(se, c->name);
+    if (ce != NULL) {
+        for (struct cnode *p = n->first; p != c; p = p->next)
+            if (strcmp(p->name, c->name) == 0) {
+                diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, NULL,
+                     "element given twice in <%s> (also at line %u)", n->name, p->line);
+                break;
+            }
+        validate_elem(v, c, ce, false);
+        return;
+    }
+    if (schema_known_child(se, c->name)) {
+        snprintf(key, sizeof(key), "%s/%s", se->name, c->name);
+        note_once(v, key, c->line, c->name, NULL,
+                  "IIS setting certmap does not implement: kept on save, ignored");
+        return;
+    }
+    sugg = schema_suggest_child(se, c->name);
+    diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, NULL, "unknown element in <%s>%s%s%s",
+         n->name, sugg ? " (did you mean <" : "", sugg ? sugg : "", sugg ? ">?)" : "");
+}
+
+static void
+validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool item)
+{
+    n->schema = se;
+    check_attrs(v, n, se, false);
+    if (item)
+        check_required(v, n, se, SA_REQUIRED | SA_KEY);
+    if (strcmp(se->name, "binding") == 0)
+        check_binding(v, n);
+    for (struct cnode *c = n->first; c != NULL; c = c->next)
+        validate_child(v, n, se, c);
+    if (se->coll != NULL) {
+        size_t count = 0;
+        bool oom = false;
+        free(coll_effective(v->cfg, se->coll, &n, 1, v->d, REPORT_SAME, &count, &oom));
+    }
+}
+
+static void
+validate_section(struct vctx *v, struct cnode *n, const struct schema_section *s,
+                 const char *locpath)
+{
+    if ((s->flags & SS_SERVER_ONLY) && locpath[0] != '\0') {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+             "%s can only be set at the server level, not in <location path=\"%s\">", s->path,
+             locpath);
+        return;
+    }
+    for (size_t i = 0; i < v->nsecs; i++)
+        if (v->secs[i].s == s && strcasecmp(v->secs[i].locpath, locpath) == 0) {
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+                 "section %s defined twice for %s%s%s (also at line %u)", s->path,
+                 locpath[0] ? "location \"" : "the server level", locpath, locpath[0] ? "\"" : "",
+                 v->secs[i].node->line);
+            return;
+        }
+    if (v->nsecs == v->capsecs) {
+        size_t ncap = v->capsecs ? v->capsecs * 2 : 16;
+        struct vsec *p = realloc(v->secs, ncap * sizeof(*p));
+        if (p == NULL)
+            return;
+        v->secs = p;
+        v->capsecs = ncap;
+    }
+    v->secs[v->nsecs++] = (struct vsec){s, n, locpath};
+    validate_elem(v, n, s->elem, false);
+}
+
+static bool
+declared(const struct certmap_config *cfg, const char *path)
+{
+    for (size_t i = 0; i < cfg->ndeclared; i++)
+        if (strcmp(cfg->declared[i], path) == 0)
+            return true;
+    return false;
+}
+
+static void
+walk_group(struct vctx *v, struct cnode *n, const char *prefix, const char *locpath)
+{
+    char path[512], msg[600];
+    const struct schema_section *s;
+    const char *sugg;
+
+    snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "", n->name);
+    s = schema_section_find(path);
+    if (s != NULL) {
+        validate_section(v, n, s, locpath);
+        return;
+    }
+    if (schema_group_implemented(path)) {
+        for (struct cnode *c = n->first; c != NULL; c = c->next)
+            walk_group(v, c, path, locpath);
+        return;
+    }
+    if (schema_iis_known(path) || declared(v->cfg, path)) {
+        snprintf(msg, sizeof(msg),
+                 "%s: IIS section certmap does not implement: kept on save, ignored", path);
+        note_once(v, path, n->line, n->name, NULL, msg);
+        return;
+    }
+    sugg = schema_suggest_section(prefix, n->name);
+    if (prefix[0] == '\0')
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+             "unknown section group (not declared in <configSections>)%s%s%s",
+             sugg ? "; did you mean <" : "", sugg ? sugg : "", sugg ? ">?" : "");
+    else
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+             "unknown section %s (not declared in <configSections>)%s%s%s", path,
+             sugg ? "; did you mean <" : "", sugg ? sugg : "", sugg ? ">?" : "");
+}
+
+static void
+collect_declared(struct certmap_config *cfg, struct cnode *n, const char *prefix)
+{
+    for (struct cnode *c = n->first; c != NULL; c = c->next) {
+        struct cattr *name = node_attr(c, "name");
+        char path[512];
+        char **p;
+
+        if (name == NULL)
+            continue;
+        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "",
+                 attr_value(cfg, name) ? attr_value(cfg, name) : "");
+        if (strcmp(c->name, "sectionGroup") == 0) {
+            collect_declared(cfg, c, path);
+        } else if (strcmp(c->name, "section") == 0) {
+            p = arena_alloc(&cfg->arena, (cfg->ndeclared + 1) * sizeof(*p));
+            if (p == NULL)
+                return;
+            if (cfg->ndeclared > 0)
+                memcpy(p, cfg->declared, cfg->ndeclared * sizeof(*p));
+            p[cfg->ndeclared] = arena_strdup(&cfg->arena, path);
+            if (p[cfg->ndeclared] == NULL)
+                return;
+            cfg->declared = p;
+            cfg->ndeclared++;
+        }
+    }
+}
+
+static void
+walk_location(struct vctx *v, struct cnode *n)
+{
+    struct cattr *pa = node_attr(n, "path"), *inh = node_attr(n, "inheritInChildApplications");
+    char norm[1024];
+    bool no_inherit = false;
+    int idx;
+
+    n->schema = &schema_location;
+    check_attrs(v, n, &schema_location, false);
+    loc_normalize(pa != NULL ? attr_value(v->cfg, pa) : "", norm, sizeof(norm));
+    if (inh != NULL && inh->len == 5 && strncasecmp(raw_value(inh), "false", 5) == 0)
+        no_inherit = true;
+    idx = loc_add(v->cfg, n, norm, no_inherit);
+    if (idx < 0)
+        return;
+    for (struct cnode *c = n->first; c != NULL; c = c->next)
+        walk_group(v, c, "", v->cfg->locs[idx].path);
+}
+
+/* Duplicates between a location's collection items and the items it inherits. */
+static void
+check_inherited(struct vctx *v)
+{
+    struct certmap_config *cfg = v->cfg;
+    struct cnode **chain = calloc(cfg->nlocs + 1, sizeof(*chain));
+    struct cnode **conts = calloc(cfg->nlocs + 1, sizeof(*conts));
+
+    if (chain == NULL || conts == NULL)
+        goto out;
+    for (size_t i = 0; i < v->nsecs; i++) {
+        const struct vsec *r = &v->secs[i];
+        size_t n = loc_chain(cfg, r->s->path, r->locpath, chain, cfg->nlocs + 1), upto = n;
+
+        for (size_t k = 0; k < n; k++)
+            if (chain[k] == r->node)
+                upto = k + 1;
+        if (upto < 2 || chain[upto - 1] != r->node || r->s->elem->children == NULL)
+            continue;
+        for (const struct schema_child *ch = r->s->elem->children; ch->name != NULL; ch++) {
+            size_t nc = 0, count = 0;
+            bool oom = false;
+            if (ch->elem->coll == NULL || node_child(r->node, ch->name) == NULL)
+                continue;
+            for (size_t k = 0; k < upto; k++) {
+                struct cnode *c = node_child(chain[k], ch->name);
+                if (c != NULL)
+                    conts[nc++] = c;
+            }
+            if (nc >= 2)
+                free(coll_effective(cfg, ch->elem->coll, conts, nc, v->d, REPORT_INHERITED, &count,
+                                    &oom));
+        }
+    }
+out:
+    free(chain);
+    free(conts);
+}
+
+int
+load_document(struct certmap_config *cfg, struct certmap_diags *d)
+{
+    struct vctx v = {.cfg = cfg, .d = d};
+    size_t errors0 = d->errors;
+    struct cnode *root;
+
+    if (parse_document(cfg, d) != 0)
+        return (int)(d->errors - errors0 > 0 ? d->errors - errors0 : 1);
+    root = cfg->root;
+    if (strcmp(root->name, "configuration") != 0) {
+        diag(cfg, d, CERTMAP_SEV_ERROR, root->line, root->name, NULL,
+             "the root element must be <configuration>");
+        return 1;
+    }
+    if (loc_add(cfg, root, "", false) < 0)
+        return -1;
+    for (struct cnode *c = root->first; c != NULL; c = c->next)
+        if (strcmp(c->name, "configSections") == 0)
+            collect_declared(cfg, c, "");
+    for (struct cnode *c = root->first; c != NULL; c = c->next) {
+        if (strcmp(c->name, "location") == 0)
+            walk_location(&v, c);
+        else if (strcmp(c->name, "configSections") != 0)
+            walk_group(&v, c, "", "");
+    }
+    check_inherited(&v);
+    if (d->count >= DIAG_MAX) {
+        struct certmap_error e = {.kind = CERTMAP_ERR_NONE};
+        snprintf(e.file, sizeof(e.file), "%s", cfg->name);
+        snprintf(e.message, sizeof(e.message), "further findings not listed");
+        certmap_diags_add(d, CERTMAP_SEV_NOTE, &e);
+    }
+    for (size_t i = 0; i < v.nnoted; i++)
+        free(v.noted[i]);
+    free(v.noted);
+    free(v.secs);
+    return (int)(d->errors - errors0);
+}
