@@ -287,6 +287,75 @@ out:
     return item;
 }
 
+/* A location below loc that maps the certificate itself, before the add. */
+struct below {
+    const char *loc; /* borrowed from cfg */
+    size_t count;    /* effective items there before the add */
+    char where[600]; /* file:line of its own mapping */
+};
+
+/*
+ * The locations below loc that map the selected certificate themselves.
+ * Returns the number found (at most max), filling out.
+ */
+static size_t
+find_below(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *loc,
+           const struct selector *s, struct below *out, size_t max)
+{
+    size_t i, n = certmap_config_location_count(cfg), found = 0;
+    struct certmap_collection *c;
+    struct certmap_element *item;
+    const char *other;
+
+    for (i = 0; i < n && found < max; i++) {
+        other = certmap_config_location_path(cfg, i);
+        if (other == NULL || other[0] == '\0' || strcmp(other, loc) == 0 ||
+            !cli_location_within(other, loc))
+            continue;
+        c = mappings_at(ctx, cfg, other, NULL);
+        item = c != NULL ? find_item(s, c) : NULL;
+        if (item == NULL || certmap_element_is_inherited(item))
+            continue;
+        out[found].loc = other;
+        out[found].count = certmap_collection_count(c);
+        describe_source(item, out[found].where, sizeof(out[found].where));
+        found++;
+    }
+    return found;
+}
+
+/*
+ * After the add: a location below that maps the certificate itself and now
+ * also inherits the new mapping would hold it twice, which IIS refuses.  The
+ * commit would refuse it too, but with a line of the document not yet
+ * written; this names the existing mapping instead.  true when one does.
+ */
+static bool
+conflicts_below(const struct cli_ctx *ctx, struct certmap_config *cfg, const struct selector *s,
+                const struct below *b, size_t nb)
+{
+    struct certmap_collection *c;
+    struct certmap_element *item;
+    size_t i;
+
+    for (i = 0; i < nb; i++) {
+        c = mappings_at(ctx, cfg, b[i].loc, NULL);
+        if (c == NULL)
+            continue;
+        item = find_item(s, c);
+        /* A <clear/> there keeps the new mapping out: the count and the found item stay. */
+        if (certmap_collection_count(c) <= b[i].count &&
+            (item == NULL || !certmap_element_is_inherited(item)))
+            continue;
+        cli_err(ctx,
+                "%s: certificate already mapped below, at '%s' by %s; it would inherit a "
+                "second mapping (remove that one first)",
+                s->cert_file, b[i].loc, b[i].where);
+        return true;
+    }
+    return false;
+}
+
 /* Warns about what would keep a new mapping from ever being used. */
 static void
 warn_unused(const struct cli_ctx *ctx, struct certmap_element *sec, const char *loc,
@@ -337,8 +406,9 @@ cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv)
     struct certmap_element *sec = NULL, *item, *existing;
     struct certmap_collection *coll;
     char *password = NULL, *loc = NULL, where[600], hex[65];
+    struct below below[16];
     const char *pos[1];
-    size_t npos;
+    size_t npos, nbelow;
     int rc;
 
     rc = cli_parse(ctx, argc, argv, opts, pos, 0, &npos);
@@ -380,6 +450,7 @@ cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv)
                                                        : "");
         goto out;
     }
+    nbelow = find_below(ctx, cfg, loc, &s, below, sizeof(below) / sizeof(below[0]));
     item = certmap_collection_create_element(coll, NULL, &err);
     if (item == NULL || certmap_element_set(item, "certificate", s.iis, &err) != 0 ||
         certmap_element_set(item, "userName", user, &err) != 0 ||
@@ -389,6 +460,8 @@ cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv)
         rc = cli_fail(ctx, &err);
         goto out;
     }
+    if (conflicts_below(ctx, cfg, &s, below, nbelow))
+        goto out;
     rc = cli_commit(ctx, cfg);
     if (rc != CLI_OK)
         goto out;

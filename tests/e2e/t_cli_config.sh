@@ -78,13 +78,22 @@ write_config "  <location path=\"Shop\">
           <add userName=\"bob\" password=\"plain-bob-pw\" certificate=\"$b64\" />
         </oneToOneMappings>
       </iisClientCertificateMappingAuthentication>
+      <anonymousAuthentication userName=\"guest\" password=\"plain-anon-pw\" />
     </authentication></security></system.webServer>
+  </location>
+  <location path=\"Shop/sub\">
+    <system.webServer><security><access sslFlags=\"Ssl\" /></security></system.webServer>
   </location>"
+# A virtual directory password too (IIS's, without effect on Linux, still a secret).
+sed -i '0,/<virtualDirectory path="\/" physicalPath="[^"]*"/s//& userName="u" password="plain-vdir-pw"/' "$CFG"
+grep -q plain-vdir-pw "$CFG" || cli_fail "test setup: vdir password not written"
 run_ok validate
 expect_out 'warning: .*password'
 run_ok encrypt-passwords
-expect_out 'encrypted 1 password'
-expect_no_cfg 'plain-bob-pw'
+# Three, not four: "Shop/sub" inherits the anonymous password, it does not get a copy.
+expect_out 'encrypted 3 passwords'
+expect_no_cfg 'plain-(bob|anon|vdir)-pw'
+[ "$(grep -c 'password="\[enc:AesProvider:' "$CFG")" = 3 ] || cli_fail "expected 3 envelopes"
 expect_cfg 'password="\[enc:AesProvider:'
 run_ok validate
 expect_no_out 'warning: .*plain'
@@ -93,7 +102,7 @@ expect_out 'no plain-text password'
 # With the wrong key file, validate fails and names the attribute's line.
 head -c 32 /dev/urandom >"$T/other.key"
 chmod 600 "$T/other.key"
-line=$(grep -n 'enc:AesProvider' "$CFG" | cut -d: -f1)
+line=$(grep -n 'enc:AesProvider' "$CFG" | head -n 1 | cut -d: -f1)
 run_rc 2 -k "$T/other.key" validate
 expect_out "applicationHost.config:$line: error: .*password"
 cli_pass

@@ -19,6 +19,18 @@ run_fails 2 "already mapped .*applicationHost.config:$line" add mapping --site "
     --cert "$T/alice.der" --user other --password-file "$T/pw"
 run_fails 2 "already mapped .*inherited" add mapping --site "$SITE" --path /app \
     --cert "$T/alice.pem" --user other --password-file "$T/pw"
+# Mapped below the location: adding it above would give that location two.
+new_cert carol
+add_map carol --path /deep
+line=$(grep -n 'certificate=' "$CFG" | tail -n 1 | cut -d: -f1)
+run_fails 2 "already mapped below, at 'Default Web Site/deep' by .*applicationHost.config:$line" \
+    add mapping --site "$SITE" --cert "$T/carol.pem" --user carol --password-file "$T/pw"
+# ...unless that location starts with <clear/>, which keeps the new one out (IIS semantics).
+new_cert dave
+run_ok clear mappings --site "$SITE" --path /isolated
+add_map dave --path /isolated
+add_map dave
+expect_valid
 # Unknown site.
 run_fails 2 "unknown site 'Nope'" add mapping --site Nope --cert "$T/alice.pem" --user x \
     --password-file "$T/pw"
