@@ -48,6 +48,33 @@ sax_fail(struct sax_state *st, unsigned line, const char *msg)
     xmlStopParser(st->ctxt);
 }
 
+/*
+ * Without entity substitution (XML_PARSE_NOENT stays off: a configuration is
+ * untrusted), libxml2 hands "&amp;" and "&#38;" over as the text "&#38;", to
+ * be resolved by a tree builder; every other reference is already decoded and
+ * no other '&' can remain (undeclared entities are errors).
+ */
+static char *
+decode_amp(struct arena *a, const char *v, size_t len, size_t *out_len)
+{
+    char *out = arena_alloc(a, len + 1);
+    size_t o = 0;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        if (v[i] == '&' && len - i >= 5 && memcmp(v + i, "&#38;", 5) == 0) {
+            out[o++] = '&';
+            i += 5;
+        } else {
+            out[o++] = v[i++];
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
 /* Matches a lexer attribute with libxml2's decoded attribute of the same name. */
 static void
 fill_attr(struct sax_state *st, struct cattr *ca, const struct lex_attr *la, int nb_attributes,
@@ -78,7 +105,7 @@ fill_attr(struct sax_state *st, struct cattr *ca, const struct lex_attr *la, int
         }
         if (vlen == la->val_len && memcmp(v, raw, vlen) == 0)
             return;
-        ca->value = arena_strndup(&st->cfg->arena, v, vlen);
+        ca->value = decode_amp(&st->cfg->arena, v, vlen, &vlen);
         ca->ref = NULL;
         ca->len = (uint32_t)vlen;
         if (ca->value == NULL)
