@@ -408,6 +408,27 @@ step_send(struct conn *c)
         conn_close(c);
         return STEP_CLOSED;
     }
+    if (c->mbody != NULL) {
+        if (c->mbody_off < c->mbody_len) {
+            if (ensure_wbuf(c) != 0) {
+                conn_close(c);
+                return STEP_CLOSED;
+            }
+            want = c->mbody_len - c->mbody_off;
+            if (want > c->wcap)
+                want = c->wcap;
+            memcpy(c->wbuf, c->mbody + c->mbody_off, want);
+            c->wlen = (uint32_t)want;
+            c->wpos = 0;
+            c->mbody_off += want;
+            return STEP_CONTINUE;
+        }
+        free(c->mbody);
+        c->mbody = NULL;
+        worker_timer_clear(c->w, c);
+        request_finish(c);
+        return STEP_CONTINUE;
+    }
     if (c->file_left == 0) {
         close(c->file_fd);
         c->file_fd = -1;
@@ -664,6 +685,7 @@ conn_close(struct conn *c)
     close(c->fd);
     if (c->file_fd >= 0)
         close(c->file_fd);
+    free(c->mbody);
     if (c->rbuf != NULL)
         worker_buf_put(w, c->rbuf, c->rcap);
     if (c->wbuf != NULL)

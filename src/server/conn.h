@@ -28,7 +28,7 @@ enum conn_state {
     CS_HEAD,      /* waiting for / parsing the next request head (idle when nothing buffered) */
     CS_LOGON,     /* the request waits for a logon result */
     CS_BODY,      /* discarding the body of the request just answered */
-    CS_SEND,      /* a response is streaming from a file */
+    CS_SEND,      /* a response is streaming from a file or a large memory body */
     CS_SHUTDOWN,  /* closing: TLS close_notify, then close */
 };
 
@@ -89,9 +89,12 @@ struct conn {
     uint32_t wcap;
     uint32_t head_len; /* bytes of rbuf taken by the head of the current request */
 
-    int file_fd;     /* file being streamed, -1 */
-    off_t file_off;  /* next byte of the file to send */
-    off_t file_left; /* bytes still to send */
+    int file_fd;      /* file being streamed, -1 */
+    off_t file_off;   /* next byte of the file to send */
+    off_t file_left;  /* bytes still to send */
+    char *mbody;      /* memory body being streamed (owned), or NULL */
+    size_t mbody_off; /* next byte of mbody to send */
+    size_t mbody_len;
 
     uint64_t body_left;        /* Content-Length body bytes still to discard */
     struct http_chunked chunk; /* chunked body being discarded */

@@ -32,6 +32,7 @@
 #include <openssl/ssl.h>
 
 #include "certmap/config.h"
+#include "conn.h"
 #include "errlog.h"
 #include "logon.h"
 #include "snapshot.h"
@@ -630,6 +631,7 @@ main_loop(void)
     struct pollfd pfd[3];
     const char *base = NULL;
     bool again = false, pending = false;
+    uint64_t due = 0, now;
     int sfd, ifd, dfd, timeout;
     sigset_t set;
     uint64_t v;
@@ -653,15 +655,17 @@ main_loop(void)
         pfd[1].events = POLLIN;
         pfd[2].fd = ifd;
         pfd[2].events = POLLIN;
-        timeout = pending ? RELOAD_DELAY_MS : -1;
+        now = conn_now_ms();
+        timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
         if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
-        if (pfd[2].revents & POLLIN) {
-            if (config_changed(ifd, base))
-                pending = true; /* wait for the writes to settle */
-            continue;
+        now = conn_now_ms();
+        /* Only events naming the file postpone the reload: the directory may be busy. */
+        if ((pfd[2].revents & POLLIN) && config_changed(ifd, base)) {
+            pending = true;
+            due = now + RELOAD_DELAY_MS;
         }
-        if (pending && !(pfd[0].revents & POLLIN) && !(pfd[1].revents & POLLIN)) {
+        if (pending && now >= due) {
             pending = false;
             errlog_printf(ERRLOG_NOTICE, "%s changed: reloading", g_config_path);
             again = true;

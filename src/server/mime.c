@@ -76,6 +76,9 @@ static const struct mime_type mime_types[] = {
     {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
     {"rss", "application/rss+xml"},
     {"rtf", "application/rtf"},
+    {"shtm", "text/html"}, /* server-side include pages, rendered by ssi.c */
+    {"shtml", "text/html"},
+    {"stm", "text/html"},
     {"svg", "image/svg+xml"},
     {"svgz", "image/svg+xml"},
     {"tar", "application/x-tar"},

@@ -16,6 +16,7 @@
 
 #include "errlog.h"
 #include "identity.h"
+#include "ssi.h"
 #include "static.h"
 #include "tls.h"
 #include "w3clog.h"
@@ -468,21 +469,38 @@ struct auth_ctx {
     char basic_pass[PIPELINE_CRED_MAX];
 };
 
+/* What admission found out, for the handler. */
+struct req_ctx {
+    const struct snap_site *site;
+    const struct snap_location *loc;
+    const char *path; /* decoded, normalised */
+    size_t path_len;
+    const char *host; /* Host name without port, NULL when none */
+    size_t host_len;
+    enum pipeline_auth_kind auth;
+    char user[PIPELINE_LOGON_NAME_MAX]; /* logon name when authenticated */
+    X509 *cert;                         /* certificate the location uses, NULL if none */
+    long verify;
+};
+
 /*
  * Authentication.  Returns 1 when authenticated, 0 when a response or a
  * logon was queued (stop here).
  */
 static int
-authenticate(struct conn *c, const struct snap_location *loc, const char *host, size_t host_len,
-             const struct snap_site *site, struct auth_ctx *a)
+authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
 {
+    const struct snap_location *loc = rc->loc;
+    const char *host = rc->host;
+    size_t host_len = rc->host_len;
+    const struct snap_site *site = rc->site;
     struct http_request *req = cur(c);
     struct pipeline_auth_in in;
     struct pipeline_auth_out out;
     enum pipeline_auth_result r;
     const struct http_header *h;
     char realm_buf[256];
-    int rc;
+    int prc;
 
     memset(&in, 0, sizeof(in));
     in.loc = loc;
@@ -499,12 +517,12 @@ authenticate(struct conn *c, const struct snap_location *loc, const char *host, 
     if (in.mapping == NULL && loc->basic_enabled) {
         h = http_find_header(req, "Authorization");
         if (h != NULL) {
-            rc = pipeline_parse_basic(h->value, h->value_len, a->basic_user, sizeof(a->basic_user),
-                                      a->basic_pass, sizeof(a->basic_pass));
-            if (rc == 0) {
+            prc = pipeline_parse_basic(h->value, h->value_len, a->basic_user, sizeof(a->basic_user),
+                                       a->basic_pass, sizeof(a->basic_pass));
+            if (prc == 0) {
                 in.basic_user = a->basic_user;
                 in.basic_password = a->basic_pass;
-            } else if (rc < 0) {
+            } else if (prc < 0) {
                 in.basic_malformed = true;
             }
         }
@@ -528,10 +546,7 @@ authenticate(struct conn *c, const struct snap_location *loc, const char *host, 
     if (out.kind == PIPELINE_AUTH_CERTIFICATE && c->pending_kind == PIPELINE_AUTH_CERTIFICATE)
         cache_cert_logon(c, c->pending_result);
     if (r == PIPELINE_AUTH_DENY) {
-        if (out.kind == PIPELINE_AUTH_CERTIFICATE) {
-            c->log.user = in.mapping->user;
-            c->log.domain = loc->cm_domain;
-        }
+        /* Not authenticated: cs-username stays "-", as IIS logs a failed logon. */
         respond_error(c, out.status, out.substatus,
                       out.challenge
                           ? pipeline_realm(loc, host, host_len, site, realm_buf, sizeof(realm_buf))
@@ -544,15 +559,113 @@ authenticate(struct conn *c, const struct snap_location *loc, const char *host, 
     } else if (out.kind == PIPELINE_AUTH_BASIC) {
         c->log.user_owned = strdup(out.user);
     }
+    rc->auth = out.kind;
+    memcpy(rc->user, out.user, sizeof(rc->user));
     return 1;
 }
 
-/* The handler: static files of the virtual directory. */
+/* Reads a whole (small) file; malloc'd, or NULL. */
+static char *
+read_all(int fd, off_t size)
+{
+    char *buf = malloc((size_t)size + 1);
+    off_t got = 0;
+    ssize_t n;
+
+    if (buf == NULL)
+        return NULL;
+    while (got < size) {
+        n = pread(fd, buf + got, (size_t)(size - got), got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            return NULL;
+        }
+        got += n;
+    }
+    return buf;
+}
+
+/* Renders a server-side include page for the request's identity; takes res->fd. */
 static void
-serve(struct conn *c, const struct snap_site *site, const char *path, size_t path_len)
+respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
+{
+    char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], server_name[256];
+    struct identity id;
+    struct response r;
+    char *src = NULL, *out = NULL;
+    size_t out_len = 0, room;
+
+    if (res->size > SSI_MAX_FILE) {
+        close(res->fd);
+        respond_error(c, 500, 0, NULL);
+        return;
+    }
+    src = read_all(res->fd, res->size);
+    close(res->fd);
+    memset(&id, 0, sizeof(id));
+    id.auth = rc->auth == PIPELINE_AUTH_CERTIFICATE ? IDENTITY_CERTIFICATE
+              : rc->auth == PIPELINE_AUTH_BASIC     ? IDENTITY_BASIC
+              : rc->auth == PIPELINE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
+                                                    : IDENTITY_NONE;
+    id.user = id.auth == IDENTITY_CERTIFICATE || id.auth == IDENTITY_BASIC ? rc->user : "";
+    id.auth_type = id.auth == IDENTITY_CERTIFICATE ? "SSL/PCT"
+                   : id.auth == IDENTITY_BASIC     ? "Basic"
+                                                   : "";
+    id.anon_user = id.auth == IDENTITY_ANONYMOUS ? rc->loc->anon_user : "";
+    id.https = c->ssl != NULL;
+    addr_text(&c->peer, remote, sizeof(remote), &id.remote_port);
+    addr_text(&c->local, local, sizeof(local), &id.local_port);
+    id.remote_addr = remote;
+    id.local_addr = local;
+    snprintf(server_name, sizeof(server_name), "%.*s", (int)rc->host_len,
+             rc->host != NULL ? rc->host : "");
+    id.server_name = server_name;
+    id.cert = rc->cert;
+    id.cert_verify = rc->verify;
+    if (src == NULL || ssi_render(src, (size_t)res->size, &id, &out, &out_len) != 0) {
+        free(src);
+        respond_error(c, 500, 0, NULL);
+        return;
+    }
+    free(src);
+    memset(&r, 0, sizeof(r));
+    r.status = 200;
+    r.content_type = res->content_type;
+    r.content_length = (off_t)out_len;
+    r.file_fd = -1;
+    c->log.status = 200;
+    c->log.substatus = 0;
+    if (queue_response(c, &r, true) != 0) {
+        free(out);
+        c->close_after = true;
+        return;
+    }
+    room = c->wcap - c->wlen;
+    if (is_head(c) || out_len == 0) {
+        free(out);
+    } else if (out_len <= room) {
+        memcpy(c->wbuf + c->wlen, out, out_len);
+        c->wlen += (uint32_t)out_len;
+        free(out);
+    } else {
+        /* A page larger than the buffer streams from memory like a file. */
+        c->mbody = out;
+        c->mbody_off = 0;
+        c->mbody_len = out_len;
+    }
+}
+
+/* The handler: static files of the virtual directory, server-side include pages. */
+static void
+serve(struct conn *c, const struct req_ctx *rc)
 {
     struct http_request *req = cur(c);
-    const struct snap_vdir *vd = snapshot_find_vdir(site, path, path_len);
+    const char *path = rc->path;
+    size_t path_len = rc->path_len;
+    const struct snap_vdir *vd = snapshot_find_vdir(rc->site, path, path_len);
+    bool ssi = ssi_is_ssi_path(path, path_len);
     struct static_cond cond;
     struct static_result res;
     size_t raw_len;
@@ -573,11 +686,24 @@ serve(struct conn *c, const struct snap_site *site, const char *path, size_t pat
     memset(&cond, 0, sizeof(cond));
     cond.method = req->method_str;
     cond.method_len = req->method_len;
-    header_value(req, "If-None-Match", &cond.if_none_match, &cond.if_none_match_len);
-    header_value(req, "If-Modified-Since", &cond.if_modified_since, &cond.if_modified_since_len);
-    header_value(req, "Range", &cond.range, &cond.range_len);
-    header_value(req, "If-Range", &cond.if_range, &cond.if_range_len);
+    if (ssi) {
+        /* Rendered per request: no validators, no ranges; HEAD renders to know the length. */
+        if (req->method == HTTP_M_HEAD) {
+            cond.method = "GET";
+            cond.method_len = 3;
+        }
+    } else {
+        header_value(req, "If-None-Match", &cond.if_none_match, &cond.if_none_match_len);
+        header_value(req, "If-Modified-Since", &cond.if_modified_since,
+                     &cond.if_modified_since_len);
+        header_value(req, "Range", &cond.range, &cond.range_len);
+        header_value(req, "If-Range", &cond.if_range, &cond.if_range_len);
+    }
     static_resolve(vd->root_fd, c->w->raw, raw_len, &cond, &res);
+    if (ssi && res.status == 200 && res.fd >= 0) {
+        respond_ssi(c, rc, &res);
+        return;
+    }
     if (res.status == 405) {
         /* 405 needs its Allow header: an error page plus the header. */
         struct response r;
@@ -606,26 +732,24 @@ serve(struct conn *c, const struct snap_site *site, const char *path, size_t pat
 
 /* Routing, access and authentication; 1 when the handler may run. */
 static int
-admit(struct conn *c, const struct snap_site **site_out, const char **path, size_t *path_len)
+admit(struct conn *c, struct req_ctx *rc)
 {
     struct http_request *req = cur(c);
     const struct snap_binding *b = NULL;
     const struct snap_location *loc;
     struct pipeline_conn_info ci;
     struct auth_ctx a;
-    const char *host = NULL;
-    size_t host_len = 0;
     int status, sub, ret;
 
     if (req->host != NULL)
-        pipeline_host_name(req->host, req->host_len, &host, &host_len);
-    status = pipeline_route(c->ep, c->tls_binding, host, host_len, &b);
+        pipeline_host_name(req->host, req->host_len, &rc->host, &rc->host_len);
+    status = pipeline_route(c->ep, c->tls_binding, rc->host, rc->host_len, &b);
     if (status != 0) {
         c->close_after = true;
         respond_error(c, status, 0, NULL);
         return 0;
     }
-    *site_out = b->site;
+    rc->site = b->site;
     c->log_site = b->site;
     if (req->method == HTTP_M_OTHER || req->method == HTTP_M_CONNECT) {
         respond_error(c, 501, 0, NULL);
@@ -635,14 +759,15 @@ admit(struct conn *c, const struct snap_site **site_out, const char **path, size
         respond_error(c, 400, 0, NULL);
         return 0;
     }
-    status =
-        pipeline_normalize_path(req->path, req->path_len, c->w->path, sizeof(c->w->path), path_len);
+    status = pipeline_normalize_path(req->path, req->path_len, c->w->path, sizeof(c->w->path),
+                                     &rc->path_len);
     if (status != 0) {
         respond_error(c, status, 0, NULL);
         return 0;
     }
-    *path = c->w->path;
-    loc = snapshot_find_location(b->site, *path, *path_len);
+    rc->path = c->w->path;
+    loc = snapshot_find_location(b->site, rc->path, rc->path_len);
+    rc->loc = loc;
 
     memset(&ci, 0, sizeof(ci));
     a.cert = NULL;
@@ -662,7 +787,9 @@ admit(struct conn *c, const struct snap_site **site_out, const char **path, size
         respond_error(c, status, sub, NULL);
         return 0;
     }
-    ret = authenticate(c, loc, host, host_len, b->site, &a);
+    rc->cert = a.cert;
+    rc->verify = a.verify;
+    ret = authenticate(c, rc, &a);
     OPENSSL_cleanse(a.basic_pass, sizeof(a.basic_pass));
     return ret;
 }
@@ -676,7 +803,7 @@ plan_body(struct conn *c)
 
     if (!has_body)
         return;
-    if (c->log.status >= 400 || c->file_fd >= 0) {
+    if (c->log.status >= 400 || c->file_fd >= 0 || c->mbody != NULL) {
         /* Do not read a body we refused: the framing of what follows is unknown to the client. */
         c->close_after = true;
         return;
@@ -691,9 +818,8 @@ void
 request_begin(struct conn *c)
 {
     struct http_request *req = cur(c);
-    const struct snap_site *site = NULL;
-    const char *path = NULL;
-    size_t path_len = 0, mark;
+    struct req_ctx rc;
+    size_t mark;
     bool resumed = c->pending_result != PIPELINE_LOGON_UNKNOWN;
 
     if (!resumed) {
@@ -716,8 +842,9 @@ request_begin(struct conn *c)
         memcpy(c->wbuf + c->wlen, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         c->wlen += 25;
     }
-    if (admit(c, &site, &path, &path_len))
-        serve(c, site, path, path_len);
+    memset(&rc, 0, sizeof(rc));
+    if (admit(c, &rc))
+        serve(c, &rc);
     c->pending_kind = PIPELINE_AUTH_NONE;
     c->pending_result = PIPELINE_LOGON_UNKNOWN;
     if (c->state == CS_LOGON) {
@@ -730,7 +857,7 @@ request_begin(struct conn *c)
         c->wlen -= 25;
     }
     plan_body(c);
-    if (c->file_fd >= 0) {
+    if (c->file_fd >= 0 || c->mbody != NULL) {
         c->state = CS_SEND;
         return;
     }
