@@ -32,9 +32,12 @@ make_cert ec ec '/O=Example/CN=alice' -pkeyopt ec_paramgen_curve:P-256 \
 make_cert rsa rsa:2048 $'/C=DE/O=Beispiel GmbH/CN=J\xc3\xb6rg/emailAddress=j@example.de' -utf8 \
     -addext "subjectKeyIdentifier=hash"
 make_cert ed ed25519 '/CN=device-0001' -set_serial 0x0a1b2c3d4e5f
+# A multi-valued RDN (a SET of two) and a notAfter past 2049 (GeneralizedTime).
+make_cert multi ec '/O=Example/CN=bob+UID=1042' -multivalue-rdn -days 40000 \
+    -pkeyopt ec_paramgen_curve:P-384 -addext "subjectAltName=DNS:bob.example,IP:192.0.2.1"
 
 c=$out/cert
-for k in ec rsa ed; do
+for k in ec rsa ed multi; do
     cp "$tmp/$k.der" "$c/$k.der"
     cp "$tmp/$k.pem" "$c/$k.pem"
     base64 -w 0 "$tmp/$k.der" >"$c/$k.b64"

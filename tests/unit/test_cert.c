@@ -433,6 +433,15 @@ test_rejects_der_rule_violations(void **state)
                           "\x0c\x05"
                           "alice",
                           7, 0, 0x00, "end-of-contents octets");
+    /* Found by fuzz_cert: OpenSSL reads no VisibleString in a Name, so such a certificate is
+     * refused. */
+    assert_patch_rejected(c,
+                          "\x0c\x05"
+                          "alice",
+                          7, 0, 0x1a, "attribute value of type 0x1a in issuer at DER offset");
+    /* Found by fuzz_cert: a constructed EXTERNAL as algorithm parameters, which OpenSSL re-encodes
+     * as primitive. */
+    assert_patch_rejected(c, ecdsa_sha256, 12, 2, 0x28, "constructed encoding of a primitive type");
     /* The signatureValue BIT STRING follows the second ecdsa-with-SHA256 AlgorithmIdentifier. */
     assert_non_null(buf);
     memcpy(buf, c->der, c->der_len);

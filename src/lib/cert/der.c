@@ -214,6 +214,40 @@ utf8_ok(const unsigned char *s, size_t n)
     return true;
 }
 
+/* BMPString (width 2) or UniversalString (width 4): whole code points, no surrogates. */
+static bool
+ucs_ok(const unsigned char *s, size_t n, size_t width)
+{
+    unsigned long cp;
+    size_t i, j;
+
+    if (n % width != 0)
+        return false;
+    for (i = 0; i < n; i += width) {
+        for (cp = 0, j = 0; j < width; j++)
+            cp = cp << 8 | s[i + j];
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The types OpenSSL takes as an attribute value in a Name (its ASN1_PRINTABLE
+ * set): a certificate whose names OpenSSL cannot read could never be
+ * presented by a client, so it is refused here rather than mapped.
+ */
+static bool
+name_value_ok(const struct tlv *t)
+{
+    static const unsigned char allowed[] = {3,  7,  8,  9,  11, 12, 13, 14, 15,
+                                            16, 18, 19, 20, 22, 28, 29, 30};
+
+    if (!is_universal(t) || is_constructed(t) != (t->tag == 16))
+        return false;
+    return memchr(allowed, (int)t->tag, sizeof(allowed)) != NULL;
+}
+
 static int
 check_bits(struct der *d, const struct tlv *t)
 {
@@ -274,12 +308,12 @@ check_primitive(struct der *d, const struct tlv *t)
                         (const char *)c);
         break;
     case 28:
-        if (n % 4 != 0)
-            return fail(d, t->off, "UniversalString of %zu bytes", n);
+        if (!ucs_ok(c, n, 4))
+            return fail(d, t->off, "invalid UniversalString");
         break;
     case 30:
-        if (n % 2 != 0)
-            return fail(d, t->off, "BMPString of %zu bytes", n);
+        if (!ucs_ok(c, n, 2))
+            return fail(d, t->off, "invalid BMPString");
         break;
     default:
         break;
@@ -295,9 +329,12 @@ check_form(struct der *d, const struct tlv *t)
         return fail(d, t->off, "end-of-contents octets (BER, not DER)");
     if ((t->tag == 16 || t->tag == 17) && !is_constructed(t))
         return fail(d, t->off, "primitive SEQUENCE or SET");
-    /* EXTERNAL, EMBEDDED PDV and CHARACTER STRING are constructed types of their own. */
-    if (t->tag != 16 && t->tag != 17 && t->tag != 8 && t->tag != 11 && t->tag != 29 &&
-        is_constructed(t))
+    /*
+     * EXTERNAL, EMBEDDED PDV and CHARACTER STRING would be constructed too, but
+     * OpenSSL re-encodes them as primitive (found by fuzz_cert): no certificate
+     * needs them, so they are refused like BER's constructed strings.
+     */
+    if (t->tag != 16 && t->tag != 17 && is_constructed(t))
         return fail(d, t->off, "constructed encoding of a primitive type (BER, not DER)");
     return 0;
 }
@@ -316,7 +353,7 @@ sorted(const unsigned char *base, const struct tlv *prev, const struct tlv *t)
 static int
 check_tree(struct der *d, size_t off, size_t end, bool in_set, unsigned depth)
 {
-    struct tlv t, prev;
+    struct tlv t, prev = {0};
     bool have_prev = false;
 
     while (off < end) {
@@ -416,6 +453,8 @@ check_name(struct der *d, size_t *off, size_t end, const char *what, size_t *nam
                 return fail(d, atv.off, "attribute without a value in %s", what);
             if (tlv_read(d, r, atv.end, &t) != 0)
                 return -1;
+            if (!name_value_ok(&t))
+                return fail(d, t.off, "attribute value of type 0x%02x in %s", t.id, what);
             if (expect_end(d, t.end, atv.end, "attribute value") != 0)
                 return -1;
         }
