@@ -374,8 +374,8 @@ secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, ch
 {
     EVP_CIPHER_CTX *ctx = NULL;
     unsigned char *raw = NULL, *text = NULL;
-    const char *b64;
-    size_t b64_len, raw_len = 0, ct_len = 0;
+    const char *b64 = NULL;
+    size_t b64_len = 0, raw_len = 0, ct_len = 0;
     int n, ret = -1;
 
     *plain = NULL;
