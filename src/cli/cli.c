@@ -445,10 +445,17 @@ cli_open_config(const struct cli_ctx *ctx, bool lock, int *rc)
 void
 cli_json_string(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""), *run = p;
 
     fputc('"', f);
-    for (; *p != '\0'; p++) {
+    for (;; p++) {
+        /* Plain bytes are written in runs; UTF-8 passes through unchanged. */
+        if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+            continue;
+        fwrite(run, 1, (size_t)(p - run), f);
+        run = p + 1;
+        if (*p == '\0')
+            break;
         switch (*p) {
         case '"':
             fputs("\\\"", f);
@@ -466,10 +473,7 @@ cli_json_string(FILE *f, const char *s)
             fputs("\\t", f);
             break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
+            fprintf(f, "\\u%04x", *p);
         }
     }
     fputc('"', f);

@@ -67,7 +67,7 @@ cli_cleanup() {
 # $2: subject (default "/CN=NAME/O=certmap tests"); $3: days (default 30).
 new_cert() {
     local name=$1 subj=${2:-/CN=$1/O=certmap tests} days=${3:-30}
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    openssl req -x509 -utf8 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
         -keyout "$T/$name.key" -out "$T/$name.pem" -subj "$subj" -days "$days" \
         >/dev/null 2>&1 || cli_fail "openssl req for $name failed"
     openssl x509 -in "$T/$name.pem" -outform DER -out "$T/$name.der" ||

@@ -71,6 +71,18 @@ run_fails 2 "at location 'Default Web Site/api'" remove mapping --site "$SITE" -
 run_ok remove mapping --site "$SITE" --path /api --cert "$T/bob.der"
 expect_valid
 
+# Names with quotes, backslashes and UTF-8 stay valid JSON (checked with jq when installed).
+new_cert odd '/CN=Q "quoted" \\ name/O=Zürich'
+add_map odd
+run_ok list mappings --json
+json_row "$(cert_sha256 odd)" | grep -qF '"subject":"O=Zürich,CN=Q \\\"quoted\\\" \\\\ name"' ||
+    cli_fail "subject mangled or badly escaped"
+if command -v jq >/dev/null; then
+    jq -e 'length == 2 and (map(.subject) | any(test("quoted")))' "$OUT" >/dev/null ||
+        cli_fail "list mappings --json is not valid JSON"
+fi
+run_ok remove mapping --site "$SITE" --cert "$T/odd.pem"
+
 # The other site has no mappings.
 run_ok list mappings --site Shop --json
 [ "$(json_count)" = 0 ] || cli_fail "Shop lists mappings"
