@@ -174,7 +174,9 @@ test_round_trip(void **state)
         env = encrypt_ok(c, passwords[i]);
         assert_true(secret_is_envelope(env));
         assert_int_equal(strncmp(env, "[enc:AesProvider:", 17), 0);
-        assert_null(strstr(env, passwords[i][0] != '\0' ? passwords[i] : "\n"));
+        /* Long enough that base64 cannot spell it by chance. */
+        if (strlen(passwords[i]) >= 8)
+            assert_null(strstr(env, passwords[i]));
         assert_int_equal(secret_decrypt(c->key, env, &plain, &err), 0);
         assert_string_equal(plain, passwords[i]);
         secret_free(plain);
