@@ -57,6 +57,12 @@ new=$(grep -o 'password="[^"]*"' "$CFG")
 run_ok list mappings --json
 json_row "$FP" | grep -qF '"user":"EXAMPLE\\alice2"' || cli_fail "user not changed: $(cat "$OUT")"
 
+run_ok set mapping --site "$SITE" --cert "$T/alice.der" --disable
+run_ok list mappings --json
+json_row "$FP" | grep -q '"enabled":false' || cli_fail "set mapping --disable did not disable"
+run_ok set mapping --site "$SITE" --cert "$T/alice.der" --enable
+expect_valid
+
 # A mapping below the site (--path), listed with its location.
 new_cert bob
 add_map bob --path /api --disabled
