@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -299,6 +300,17 @@ read_tty_line(char *buf, size_t max)
     return n;
 }
 
+/* A password file others can read leaks the password as surely as argv would. */
+static void
+warn_if_shared(const struct cli_ctx *ctx, int fd, const char *file)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0)
+        cli_warn(ctx, "%s: password file is accessible to other users (mode %04o); chmod 600 it",
+                 file, (unsigned)(st.st_mode & 07777));
+}
+
 int
 cli_read_password(const struct cli_ctx *ctx, bool from_stdin, const char *file, char **out)
 {
@@ -318,6 +330,7 @@ cli_read_password(const struct cli_ctx *ctx, bool from_stdin, const char *file, 
             rc = CLI_IO;
             goto out;
         }
+        warn_if_shared(ctx, fd, file);
         n = read_fd(fd, buf, CLI_PASSWORD_MAX);
     }
     if (n < 0) {

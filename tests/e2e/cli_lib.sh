@@ -137,6 +137,7 @@ cli_init() {
     mkdir -p "$T/www"
     new_cert server "/CN=localhost" 30
     printf 's3cret-pw\n' >"$T/pw"
+    chmod 600 "$T/pw"
     write_config
 }
 

@@ -14,11 +14,16 @@ A=$T/accounts
 grep -qE '^alice:\$(y|gy|7|2b|6)\$' "$A" || cli_fail "no strong crypt hash: $(cat "$A")"
 grep -q 'first-pw' "$A" && cli_fail "plain password in the accounts file"
 h1=$(grep '^alice:' "$A")
+chmod 644 "$T/pw1"
 run_ok account add bob --password-file "$T/pw1"
+expect_err 'warning: .*pw1: password file is accessible to other users'
+chmod 600 "$T/pw1"
 h2=$(grep '^bob:' "$A")
 [ "${h1#alice:}" != "${h2#bob:}" ] || cli_fail "same password, same hash: salts missing"
 
+chmod 600 "$T/pw2"
 run_ok account passwd alice --password-file "$T/pw2"
+expect_no_err 'warning'
 [ "$(grep '^alice:' "$A")" != "$h1" ] || cli_fail "passwd did not change the hash"
 [ "$(stat -c %a "$A")" = 600 ] || cli_fail "mode changed by passwd"
 grep -q '^bob:' "$A" || cli_fail "passwd lost bob"
