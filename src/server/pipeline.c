@@ -14,7 +14,7 @@
 #include "tls.h"
 
 static int
-hexval(unsigned char c)
+hex_digit(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -52,8 +52,8 @@ pipeline_normalize_path(const char *raw, size_t len, char *out, size_t size, siz
         if (c == '%') {
             if (len - i < 3)
                 return 400;
-            hi = hexval((unsigned char)raw[i + 1]);
-            lo = hexval((unsigned char)raw[i + 2]);
+            hi = hex_digit((unsigned char)raw[i + 1]);
+            lo = hex_digit((unsigned char)raw[i + 2]);
             if (hi < 0 || lo < 0)
                 return 400;
             c = (unsigned char)(hi * 16 + lo);

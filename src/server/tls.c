@@ -243,8 +243,8 @@ on_passwd(char *buf, int size, int rwflag, void *u)
 }
 
 static int
-fail(struct certmap_error *err, const struct tls_binding_conf *conf, const char *attr,
-     const char *fmt, const char *what)
+binding_error(struct certmap_error *err, const struct tls_binding_conf *conf, const char *attr,
+              const char *fmt, const char *what)
 {
     certmap_error_set(err, CERTMAP_ERR_INVALID, conf->src_file, conf->src_line, "binding", attr,
                       fmt, what);
@@ -258,13 +258,14 @@ load_cert_files(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certma
     const char *key = conf->key_file != NULL ? conf->key_file : conf->cert_file;
 
     if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert_file) != 1)
-        return fail(err, conf, "certificateFile", "cannot load the server certificate chain %s",
-                    conf->cert_file);
+        return binding_error(err, conf, "certificateFile",
+                             "cannot load the server certificate chain %s", conf->cert_file);
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-        return fail(err, conf, "certificateKeyFile", "cannot load the private key %s", key);
+        return binding_error(err, conf, "certificateKeyFile", "cannot load the private key %s",
+                             key);
     if (SSL_CTX_check_private_key(ctx) != 1)
-        return fail(err, conf, "certificateKeyFile",
-                    "the private key %s does not match the certificate", key);
+        return binding_error(err, conf, "certificateKeyFile",
+                             "the private key %s does not match the certificate", key);
     return 0;
 }
 
@@ -358,12 +359,12 @@ load_cert_store(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certma
     int ret = -1, len, i;
 
     if (parse_hash(conf->cert_hash, want) != 0)
-        return fail(err, conf, "certificateHash", "%s is not a SHA-1 thumbprint (40 hex digits)",
-                    conf->cert_hash);
+        return binding_error(err, conf, "certificateHash",
+                             "%s is not a SHA-1 thumbprint (40 hex digits)", conf->cert_hash);
     dir = opendir(conf->store_dir);
     if (dir == NULL)
-        return fail(err, conf, "certificateStoreName", "cannot open the certificate store %s",
-                    conf->store_dir);
+        return binding_error(err, conf, "certificateStoreName",
+                             "cannot open the certificate store %s", conf->store_dir);
     while ((de = readdir(dir)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
@@ -383,8 +384,8 @@ load_cert_store(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certma
         certs = NULL;
     }
     if (certs == NULL) {
-        fail(err, conf, "certificateHash", "no certificate with thumbprint %s in the store",
-             conf->cert_hash);
+        binding_error(err, conf, "certificateHash",
+                      "no certificate with thumbprint %s in the store", conf->cert_hash);
         goto out;
     }
     key = read_key(path);
@@ -393,17 +394,18 @@ load_cert_store(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certma
         key = read_key(keypath);
     }
     if (key == NULL) {
-        fail(err, conf, "certificateHash", "no private key for the certificate %s", path);
+        binding_error(err, conf, "certificateHash", "no private key for the certificate %s", path);
         goto out;
     }
     if (SSL_CTX_use_certificate(ctx, sk_X509_value(certs, 0)) != 1 ||
         SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-        fail(err, conf, "certificateHash", "the certificate and key in %s do not match", path);
+        binding_error(err, conf, "certificateHash", "the certificate and key in %s do not match",
+                      path);
         goto out;
     }
     for (i = 1; i < sk_X509_num(certs); i++) {
         if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(certs, i)) != 1) {
-            fail(err, conf, "certificateHash", "cannot use the chain of %s", path);
+            binding_error(err, conf, "certificateHash", "cannot use the chain of %s", path);
             goto out;
         }
     }
@@ -427,12 +429,12 @@ load_crls(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_erro
 
     f = fopen(conf->crl_file, "r");
     if (f == NULL)
-        return fail(err, conf, "crlFile", "cannot open %s", conf->crl_file);
+        return binding_error(err, conf, "crlFile", "cannot open %s", conf->crl_file);
     while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL) {
         if (X509_STORE_add_crl(store, crl) != 1) {
             X509_CRL_free(crl);
             fclose(f);
-            return fail(err, conf, "crlFile", "cannot use the CRLs of %s", conf->crl_file);
+            return binding_error(err, conf, "crlFile", "cannot use the CRLs of %s", conf->crl_file);
         }
         X509_CRL_free(crl);
         n++;
@@ -440,7 +442,7 @@ load_crls(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_erro
     fclose(f);
     ERR_clear_error();
     if (n == 0)
-        return fail(err, conf, "crlFile", "no CRL in %s", conf->crl_file);
+        return binding_error(err, conf, "crlFile", "no CRL in %s", conf->crl_file);
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
     return 0;
 }
@@ -452,14 +454,14 @@ setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct cert
 
     if (conf->client_ca_file != NULL) {
         if (SSL_CTX_load_verify_locations(ctx, conf->client_ca_file, NULL) != 1)
-            return fail(err, conf, "clientCaFile", "cannot load the client CA file %s",
-                        conf->client_ca_file);
+            return binding_error(err, conf, "clientCaFile", "cannot load the client CA file %s",
+                                 conf->client_ca_file);
         /* Tell clients which CAs we accept, so that they pick the right certificate. */
         names = SSL_load_client_CA_file(conf->client_ca_file);
         if (names != NULL)
             SSL_CTX_set_client_CA_list(ctx, names);
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-        return fail(err, conf, "clientCaFile", "cannot load the system CA store%s", "");
+        return binding_error(err, conf, "clientCaFile", "cannot load the system CA store%s", "");
     }
     if (conf->crl_file != NULL && load_crls(ctx, conf, err) != 0)
         return -1;
@@ -513,14 +515,14 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
     }
     ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL) {
-        fail(err, conf, NULL, "cannot create a TLS context%s", "");
+        binding_error(err, conf, NULL, "cannot create a TLS context%s", "");
         goto out;
     }
     SSL_CTX_set_ex_data(ctx, ctx_binding_idx, b);
     SSL_CTX_set_default_passwd_cb(ctx, on_passwd);
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1) {
-        fail(err, conf, NULL, "cannot set the TLS versions and ciphers%s", "");
+        binding_error(err, conf, NULL, "cannot set the TLS versions and ciphers%s", "");
         goto out;
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
@@ -548,7 +550,7 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
     SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds : 7200);
     SSL_CTX_set_num_tickets(ctx, 1);
     if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key) != 1) {
-        fail(err, conf, NULL, "cannot set the session ticket keys%s", "");
+        binding_error(err, conf, NULL, "cannot set the session ticket keys%s", "");
         goto out;
     }
     SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);

@@ -1,0 +1,18 @@
+/*
+ * server_modules.h - the certmapd modules a server unit test needs, included
+ * as source so that tests reach their static functions (STYLE §3), with the
+ * handler modules they call.  Include it once, in one test file.
+ */
+#ifndef CERTMAP_TEST_SERVER_MODULES_H
+#define CERTMAP_TEST_SERVER_MODULES_H
+
+#include "../../src/server/errlog.c"
+#include "../../src/server/http.c"
+#include "../../src/server/mime.c"
+#include "../../src/server/pipeline.c"
+#include "../../src/server/snapshot.c"
+#include "../../src/server/static.c"
+#include "../../src/server/tls.c"
+#include "../../src/server/w3clog.c"
+
+#endif

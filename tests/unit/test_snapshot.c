@@ -1,0 +1,448 @@
+/*
+ * Unit tests for snapshot.c: a configuration parsed from memory becomes the
+ * runtime view (sites, bindings, endpoints, locations, virtual directories,
+ * mapping indexes, limits), and configuration errors are reported with
+ * file:line instead of a snapshot.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certmap/cert.h"
+#include "server_modules.h"
+#include "testcert.h"
+
+#define HEAD                                                                                       \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration>\n"                                \
+    "<system.applicationHost><sites>\n"
+#define SITE_A                                                                                     \
+    "<site name=\"Default Web Site\" id=\"1\">\n"                                                  \
+    " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/srv/www\" />\n"         \
+    "  <virtualDirectory path=\"/docs\" physicalPath=\"/srv/docs\" /></application>\n"             \
+    " <application path=\"/app\"><virtualDirectory path=\"/\" physicalPath=\"/srv/app\" "          \
+    "/></application>\n"                                                                           \
+    " <bindings><binding protocol=\"https\" bindingInformation=\"*:8443:\" />\n"                   \
+    "  <binding protocol=\"http\" bindingInformation=\"127.0.0.1:8080:\" /></bindings>\n"          \
+    "</site>\n"
+
+/* Builds a snapshot (no TLS, no files opened) from text; diags kept in *d. */
+static struct snapshot *
+build(const char *text, struct certmap_diags *d)
+{
+    struct certmap_open_options oo;
+    struct snapshot_params sp;
+    struct certmap_config *cfg;
+    struct certmap_error err;
+    struct snapshot *snap;
+
+    memset(&oo, 0, sizeof(oo));
+    memset(&sp, 0, sizeof(sp));
+    memset(d, 0, sizeof(*d));
+    sp.generation = 7;
+    cfg = certmap_config_parse("/etc/certmap/applicationHost.config", text, strlen(text), &oo, d,
+                               &err);
+    if (cfg == NULL)
+        return NULL;
+    snap = snapshot_build(cfg, &sp, d, &err);
+    certmap_config_close(cfg);
+    return snap;
+}
+
+static bool
+diags_have(const struct certmap_diags *d, const char *needle, unsigned line)
+{
+    size_t i;
+
+    for (i = 0; i < d->count; i++)
+        if (d->items[i].severity == CERTMAP_SEV_ERROR &&
+            strstr(d->items[i].err.message, needle) != NULL &&
+            (line == 0 || d->items[i].err.line == line))
+            return true;
+    return false;
+}
+
+static void
+print_diags(const struct certmap_diags *d)
+{
+    char buf[2048];
+    size_t i;
+
+    for (i = 0; i < d->count; i++)
+        fprintf(stderr, "diag: %s\n", certmap_error_format(&d->items[i].err, buf, sizeof(buf)));
+}
+
+static void
+test_sites_bindings_endpoints(void **state)
+{
+    static const char text[] = HEAD SITE_A "</sites></system.applicationHost>\n</configuration>\n";
+    struct certmap_diags d;
+    struct snapshot *snap;
+    const struct snap_site *s;
+    size_t i, https = 0;
+
+    (void)state;
+    snap = build(text, &d);
+    if (snap == NULL)
+        print_diags(&d);
+    assert_non_null(snap);
+    assert_int_equal(snap->generation, 7);
+    assert_int_equal(snap->nsites, 1);
+    s = &snap->sites[0];
+    assert_string_equal(s->name, "Default Web Site");
+    assert_int_equal(s->id, 1);
+    /* "*" listens on IPv4 and IPv6; the http binding on its one address. */
+    assert_int_equal(snap->nendpoints, 3);
+    for (i = 0; i < snap->nendpoints; i++) {
+        const struct snap_endpoint *ep = &snap->endpoints[i];
+        assert_int_equal(ep->nbindings, 1);
+        assert_ptr_equal(ep->bindings[0]->site, s);
+        if (ep->proto == SNAP_HTTPS) {
+            https++;
+            assert_int_equal(ep->port, 8443);
+            assert_true(strcmp(ep->key, "https/0.0.0.0:8443") == 0 ||
+                        strcmp(ep->key, "https/[::]:8443") == 0);
+        } else {
+            assert_string_equal(ep->key, "http/127.0.0.1:8080");
+        }
+    }
+    assert_int_equal(https, 2);
+    /* Site defaults: no location, so the root only, with IIS defaults. */
+    assert_int_equal(s->nlocs, 1);
+    assert_int_equal(s->locs[0].path_len, 0);
+    assert_int_equal(s->locs[0].ssl_flags, 0);
+    assert_false(s->locs[0].anon_enabled); /* IIS schema default; IIS's own file sets it true */
+    assert_false(s->locs[0].cm_enabled);
+    assert_false(s->wants_cert);
+    assert_false(snap->bindings[0].request_cert);
+    /* Limits and settings defaults (docs/configuration.md). */
+    assert_int_equal(snap->limits.max_connections, 10000);
+    assert_int_equal(snap->limits.header_timeout, 10);
+    assert_int_equal(snap->limits.idle_timeout, 120);
+    assert_int_equal(snap->limits.max_body, 30000000ULL);
+    assert_int_equal(snap->server.ticket_seconds, 7200);
+    assert_string_equal(snap->server.log_dir, "/etc/certmap/logs");
+    assert_string_equal(snap->server.error_log, "/etc/certmap/logs/certmapd.log");
+    assert_string_equal(s->log_dir, "/etc/certmap/logs");
+    assert_int_equal(snap->logon_settings.provider, LOGON_FILE);
+    assert_string_equal(snap->logon_settings.accounts_file, "/etc/certmap/accounts");
+    snapshot_unref(snap);
+    certmap_diags_free(&d);
+}
+
+static void
+test_vdirs(void **state)
+{
+    static const char text[] = HEAD SITE_A "</sites></system.applicationHost>\n</configuration>\n";
+    struct certmap_diags d;
+    struct snapshot *snap;
+    const struct snap_site *s;
+    const struct snap_vdir *v;
+
+    (void)state;
+    snap = build(text, &d);
+    assert_non_null(snap);
+    s = &snap->sites[0];
+    assert_int_equal(s->nvdirs, 3);
+    v = snapshot_find_vdir(s, "/docs/a.html", 12);
+    assert_non_null(v);
+    assert_string_equal(v->physical, "/srv/docs");
+    v = snapshot_find_vdir(s, "/DOCS", 5);
+    assert_string_equal(v->physical, "/srv/docs");
+    v = snapshot_find_vdir(s, "/docsx/a", 8); /* segment boundary */
+    assert_string_equal(v->physical, "/srv/www");
+    v = snapshot_find_vdir(s, "/app/x", 6);
+    assert_string_equal(v->physical, "/srv/app");
+    assert_string_equal(v->url, "/app");
+    v = snapshot_find_vdir(s, "/", 1);
+    assert_string_equal(v->url, "");
+    assert_int_equal(v->root_fd, -1); /* not opened in this test */
+    snapshot_unref(snap);
+    certmap_diags_free(&d);
+}
+
+/* A configuration with locations and mappings of two run-time certificates. */
+static char *
+mapping_config(const char *b64a, const char *b64b)
+{
+    char *text = NULL;
+    int n;
+
+    n = asprintf(
+        &text,
+        HEAD SITE_A
+        "</sites></system.applicationHost>\n"
+        "<location path=\"Default Web Site\"><system.webServer><security>\n"
+        " <access sslFlags=\"Ssl, SslNegotiateCert, SslRequireCert\" />\n"
+        " <authentication><anonymousAuthentication enabled=\"false\" />\n"
+        "  <iisClientCertificateMappingAuthentication enabled=\"true\" "
+        "defaultLogonDomain=\"CORP\">\n"
+        "   <oneToOneMappings>\n"
+        "    <add userName=\"alice\" password=\"pa\" certificate=\"%s\" />\n"
+        "    <add userName=\"bob\" password=\"pb\" enabled=\"false\" certificate=\"%s\" />\n"
+        "   </oneToOneMappings></iisClientCertificateMappingAuthentication>\n"
+        " </authentication></security></system.webServer></location>\n"
+        "<location path=\"Default Web Site/public\"><system.webServer><security>\n"
+        " <access sslFlags=\"Ssl, SslNegotiateCert\" />\n"
+        " <authentication><anonymousAuthentication enabled=\"true\" /></authentication>\n"
+        "</security></system.webServer></location>\n"
+        "<location path=\"Default Web Site/team\"><system.webServer><security><authentication>\n"
+        "  <iisClientCertificateMappingAuthentication enabled=\"true\">\n"
+        "   <oneToOneMappings><clear />\n"
+        "    <add userName=\"bob2\" password=\"pc\" certificate=\"%s\" />\n"
+        "   </oneToOneMappings></iisClientCertificateMappingAuthentication>\n"
+        "</authentication></security></system.webServer></location>\n"
+        "</configuration>\n",
+        b64a, b64b, b64b);
+    return n < 0 ? NULL : text;
+}
+
+static void
+test_locations_and_mappings(void **state)
+{
+    EVP_PKEY *key = testcert_key();
+    unsigned char *dera, *derb;
+    size_t la, lb;
+    char *b64a, *b64b, *text;
+    struct certmap_diags d;
+    struct snapshot *snap;
+    const struct snap_site *s;
+    const struct snap_location *root, *pub, *team, *l;
+    const struct mapping *m;
+
+    (void)state;
+    assert_non_null(key);
+    dera = testcert_der(key, "alice", 1, &la);
+    derb = testcert_der(key, "bob", 2, &lb);
+    assert_non_null(dera);
+    assert_non_null(derb);
+    b64a = certmap_cert_to_iis_string(dera, la);
+    b64b = certmap_cert_to_iis_string(derb, lb);
+    text = mapping_config(b64a, b64b);
+    assert_non_null(text);
+    snap = build(text, &d);
+    if (snap == NULL)
+        print_diags(&d);
+    assert_non_null(snap);
+    s = &snap->sites[0];
+    assert_int_equal(s->nlocs, 3);
+    assert_true(s->wants_cert);
+    assert_true(snap->bindings[0].request_cert || snap->bindings[1].request_cert);
+
+    root = snapshot_find_location(s, "/", 1);
+    assert_int_equal(root->path_len, 0);
+    assert_int_equal(root->ssl_flags,
+                     CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT);
+    assert_false(root->anon_enabled);
+    assert_true(root->cm_enabled);
+    assert_string_equal(root->cm_domain, "CORP");
+    pub = snapshot_find_location(s, "/public/a.html", 14);
+    assert_string_equal(pub->path, "/public");
+    assert_int_equal(pub->ssl_flags, CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT);
+    assert_true(pub->anon_enabled);
+    /* Case-insensitive, at a segment boundary only. */
+    assert_ptr_equal(snapshot_find_location(s, "/PUBLIC", 7), pub);
+    assert_ptr_equal(snapshot_find_location(s, "/publicity", 10), root);
+
+    /* The root's index: alice enabled, bob disabled (stored, never matched). */
+    assert_non_null(root->mappings);
+    assert_int_equal(mapping_index_count(root->mappings), 2);
+    m = mapping_index_lookup(root->mappings, dera, la);
+    assert_non_null(m);
+    assert_string_equal(m->user, "alice");
+    assert_string_equal(m->password, "pa");
+    assert_null(mapping_index_lookup(root->mappings, derb, lb));
+    /* /public inherits the collection unchanged: it shares the index. */
+    assert_ptr_equal(pub->mappings, root->mappings);
+    assert_null(pub->owned_mappings);
+    /* /team clears it and maps bob's certificate to bob2: its own index. */
+    team = snapshot_find_location(s, "/team/x", 7);
+    assert_string_equal(team->path, "/team");
+    assert_non_null(team->owned_mappings);
+    assert_int_equal(mapping_index_count(team->mappings), 1);
+    m = mapping_index_lookup(team->mappings, derb, lb);
+    assert_non_null(m);
+    assert_string_equal(m->user, "bob2");
+    assert_null(mapping_index_lookup(team->mappings, dera, la));
+    assert_int_equal(snap->mapping_count, 3);
+
+    /* The snapshot outlives nothing it borrowed: refs drop it cleanly. */
+    snapshot_ref(snap);
+    snapshot_unref(snap);
+    l = snapshot_find_location(s, "/", 1);
+    assert_ptr_equal(l, root);
+    snapshot_unref(snap);
+    certmap_diags_free(&d);
+    free(text);
+    free(b64a);
+    free(b64b);
+    free(dera);
+    free(derb);
+    EVP_PKEY_free(key);
+}
+
+static bool
+diags_at(const struct certmap_diags *d, unsigned line, const char *attr)
+{
+    size_t i;
+
+    for (i = 0; i < d->count; i++)
+        if (d->items[i].severity == CERTMAP_SEV_ERROR && d->items[i].err.line == line &&
+            strcmp(d->items[i].err.attribute, attr) == 0)
+            return true;
+    return false;
+}
+
+#define ONE_SITE(bindings)                                                                         \
+    HEAD "<site name=\"S\" id=\"3\">\n"                                                            \
+         " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/srv\" "            \
+         "/></application>\n"                                                                      \
+         " <bindings>\n" bindings " </bindings>\n"                                                 \
+         "</site></sites></system.applicationHost>\n</configuration>\n"
+
+static void
+test_binding_errors(void **state)
+{
+    static const char bad_info[] =
+        ONE_SITE("  <binding protocol=\"http\" bindingInformation=\"*:99999:\" />\n"
+                 "  <binding protocol=\"http\" bindingInformation=\"nonsense\" />\n");
+    static const char bad_ip[] =
+        ONE_SITE("  <binding protocol=\"http\" bindingInformation=\"10.0.0.300:80:\" />\n");
+    static const char mixed[] =
+        ONE_SITE("  <binding protocol=\"http\" bindingInformation=\"*:8000:\" />\n"
+                 "  <binding protocol=\"https\" bindingInformation=\"127.0.0.1:8000:\" />\n");
+    struct certmap_diags d;
+    struct snapshot *snap;
+
+    (void)state;
+    /* Every bad binding is reported, each at its own line. */
+    snap = build(bad_info, &d);
+    assert_null(snap);
+    if (!diags_at(&d, 7, "bindingInformation") || !diags_at(&d, 8, "bindingInformation"))
+        print_diags(&d);
+    assert_true(diags_at(&d, 7, "bindingInformation"));
+    assert_true(diags_at(&d, 8, "bindingInformation"));
+    certmap_diags_free(&d);
+
+    snap = build(bad_ip, &d);
+    assert_null(snap);
+    assert_true(diags_have(&d, "is not an IP address", 7));
+    certmap_diags_free(&d);
+
+    snap = build(mixed, &d);
+    assert_null(snap);
+    assert_true(diags_have(&d, "both as http and as https", 0));
+    certmap_diags_free(&d);
+}
+
+/* 1-based line of the first occurrence of needle in text. */
+static unsigned
+line_of(const char *text, const char *needle)
+{
+    const char *p = strstr(text, needle), *q;
+    unsigned line = 1;
+
+    assert_non_null(p);
+    for (q = text; q < p; q++)
+        if (*q == '\n')
+            line++;
+    return line;
+}
+
+static void
+test_bad_mapping_certificate(void **state)
+{
+    char *text = mapping_config("bm90IGEgY2VydGlmaWNhdGU=", "AAAA");
+    struct certmap_diags d;
+    struct snapshot *snap;
+    size_t i;
+    bool located = false;
+    unsigned alice_line;
+
+    (void)state;
+    assert_non_null(text);
+    alice_line = line_of(text, "userName=\"alice\"");
+    snap = build(text, &d);
+    /* The configuration loader or the snapshot refuses it, naming the <add> line. */
+    assert_null(snap);
+    assert_true(d.errors > 0);
+    for (i = 0; i < d.count; i++)
+        if (d.items[i].severity == CERTMAP_SEV_ERROR && d.items[i].err.line == alice_line &&
+            strstr(d.items[i].err.message, "certificate") != NULL)
+            located = true;
+    if (!located)
+        print_diags(&d);
+    assert_true(located);
+    certmap_diags_free(&d);
+    free(text);
+}
+
+static void
+test_hosts_and_client_cert_modes(void **state)
+{
+    static const char text[] =
+        HEAD "<site name=\"A\" id=\"1\">\n"
+             " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/a\" "
+             "/></application>\n"
+             " <bindings><binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:a.test\" "
+             "clientCertificate=\"off\" />\n"
+             "  <binding protocol=\"https\" bindingInformation=\"*:9443:\" /></bindings>\n"
+             "</site>\n"
+             "<site name=\"B\" id=\"2\">\n"
+             " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/b\" "
+             "/></application>\n"
+             " <bindings><binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:b.test\" "
+             "clientCertificate=\"on\" /></bindings>\n"
+             "</site></sites></system.applicationHost>\n</configuration>\n";
+    struct certmap_diags d;
+    struct snapshot *snap;
+    const struct snap_endpoint *ep = NULL;
+    const struct snap_binding *b;
+    size_t i;
+
+    (void)state;
+    snap = build(text, &d);
+    if (snap == NULL)
+        print_diags(&d);
+    assert_non_null(snap);
+    for (i = 0; i < snap->nendpoints; i++)
+        if (strcmp(snap->endpoints[i].key, "https/127.0.0.1:9443") == 0)
+            ep = &snap->endpoints[i];
+    assert_non_null(ep);
+    /* Exact address first, then the wildcard binding of the same port. */
+    assert_int_equal(ep->nbindings, 3);
+    assert_true(ep->bindings[2]->wildcard_ip);
+    b = snapshot_find_binding(ep, "B.TEST", 6);
+    assert_non_null(b);
+    assert_string_equal(b->site->name, "B");
+    assert_int_equal(b->client_cert, SNAP_CC_ON);
+    assert_true(b->request_cert);
+    b = snapshot_find_binding(ep, "a.test", 6);
+    assert_int_equal(b->client_cert, SNAP_CC_OFF);
+    assert_false(b->request_cert);
+    b = snapshot_find_binding(ep, "c.test", 6);
+    assert_true(b->wildcard_ip);
+    assert_string_equal(b->site->name, "A");
+    assert_false(b->request_cert); /* auto, and site A negotiates nothing */
+    snapshot_unref(snap);
+    certmap_diags_free(&d);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sites_bindings_endpoints),
+        cmocka_unit_test(test_vdirs),
+        cmocka_unit_test(test_locations_and_mappings),
+        cmocka_unit_test(test_binding_errors),
+        cmocka_unit_test(test_bad_mapping_certificate),
+        cmocka_unit_test(test_hosts_and_client_cert_modes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
