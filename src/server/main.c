@@ -280,6 +280,13 @@ open_new_listeners(const struct snapshot *snap, int **fds_out, struct certmap_er
         const struct snap_endpoint *ep = &snap->endpoints[i];
         if (listening_on(ep->key))
             continue;
+        if (worker_listen_probe(ep, err) != 0) {
+            if (ipv6_unavailable(ep, errno)) {
+                errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
+                continue;
+            }
+            goto fail;
+        }
         for (k = 0; k < nw; k++) {
             fds[i * nw + k] = worker_listen(ep, err);
             if (fds[i * nw + k] < 0) {
@@ -530,6 +537,13 @@ start_workers(struct snapshot *snap)
             die("%s", err.message);
     for (i = 0; i < snap->nendpoints; i++) {
         const struct snap_endpoint *ep = &snap->endpoints[i];
+        if (worker_listen_probe(ep, &err) != 0) {
+            if (ipv6_unavailable(ep, errno)) {
+                errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
+                continue;
+            }
+            die("%s", err.message);
+        }
         for (k = 0; k < g_srv.nworkers; k++) {
             fd = worker_listen(ep, &err);
             if (fd < 0) {

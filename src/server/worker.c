@@ -194,6 +194,43 @@ fail:
     return -1;
 }
 
+int
+worker_listen_probe(const struct snap_endpoint *ep, struct certmap_error *err)
+{
+    int fd, one = 1, e, ret = 0;
+
+    /*
+     * SO_REUSEPORT lets any process of the same user join our port, so a
+     * second server would silently share it.  A plain bind (SO_REUSEADDR
+     * only, so that TIME_WAIT sockets do not count) fails if anything
+     * listens there already.
+     */
+    fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        e = errno;
+        certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL, "%s: socket: %s", ep->key,
+                          strerror(e));
+        errno = e;
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ep->addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) != 0) {
+        e = errno;
+        if (e == EADDRINUSE)
+            certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL,
+                              "cannot listen on %s: the address is already in use", ep->key);
+        else
+            certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL, "cannot listen on %s: %s",
+                              ep->key, strerror(e));
+        errno = e;
+        ret = -1;
+    }
+    close(fd);
+    return ret;
+}
+
 static const struct snap_endpoint *
 find_endpoint(const struct snapshot *snap, const char *key)
 {

@@ -126,6 +126,12 @@ int worker_init(struct worker *w, struct server *srv, unsigned id, struct snapsh
  */
 int worker_listen(const struct snap_endpoint *ep, struct certmap_error *err);
 
+/*
+ * Checks that nothing listens on ep yet (another server would otherwise
+ * share the port through SO_REUSEPORT).  0, or -1 and err ("already in use").
+ */
+int worker_listen_probe(const struct snap_endpoint *ep, struct certmap_error *err);
+
 /* Hands a listening socket for ep to w (before start, from the main thread). 0 or -1. */
 int worker_add_listener(struct worker *w, int fd, const struct snap_endpoint *ep);
 
