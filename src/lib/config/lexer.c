@@ -80,6 +80,7 @@ grow(void **arr, size_t *cap, size_t need, size_t size)
 }
 
 struct lexstate {
+    bool keep_attrs; /* store attributes in lx->attrs (lex_attrs) or only check them */
     const char *t;
     size_t len, i;
     uint32_t line;
@@ -112,7 +113,7 @@ static int
 lex_attr(struct lexstate *s)
 {
     struct lex *lx = s->lx;
-    struct lex_attr *a;
+    struct lex_attr scratch, *a = &scratch;
     size_t b = s->i;
     const char *q;
 
@@ -120,11 +121,13 @@ lex_attr(struct lexstate *s)
         s->i++;
     if (s->i == b)
         return fail(s, "malformed start tag");
-    if (grow((void **)&lx->attrs, &lx->capattrs, lx->nattrs + 1, sizeof(*lx->attrs)) != 0)
-        return fail(s, "out of memory");
-    a = &lx->attrs[lx->nattrs++];
-    a->name_beg = b;
-    a->name_len = s->i - b;
+    if (s->keep_attrs) {
+        if (grow((void **)&lx->attrs, &lx->capattrs, lx->nattrs + 1, sizeof(*lx->attrs)) != 0)
+            return fail(s, "out of memory");
+        a = &lx->attrs[lx->nattrs++];
+    }
+    a->name_beg = (uint32_t)b;
+    a->name_len = (uint32_t)(s->i - b);
     a->line = s->line;
     if (skip_ws(s) != 0 || s->t[s->i] != '=')
         return fail(s, "attribute without value");
@@ -134,56 +137,87 @@ lex_attr(struct lexstate *s)
     q = memchr(s->t + s->i + 1, s->t[s->i], s->len - s->i - 1);
     if (q == NULL)
         return fail(s, "unterminated attribute value");
-    a->val_beg = s->i + 1;
-    a->val_len = (size_t)(q - s->t) - a->val_beg;
+    a->val_beg = (uint32_t)(s->i + 1);
+    a->val_len = (uint32_t)((size_t)(q - s->t) - a->val_beg);
     s->line += count_nl(s->t + a->val_beg, a->val_len);
     s->i = (size_t)(q - s->t) + 1;
     return 0;
+}
+
+/* Attributes from s->i up to the end of the start tag; sets *self_closing. */
+static int
+lex_tag_rest(struct lexstate *s, bool *self_closing)
+{
+    for (;;) {
+        if (skip_ws(s) != 0)
+            return fail(s, "unterminated start tag");
+        if (s->t[s->i] == '/' && s->i + 1 < s->len && s->t[s->i + 1] == '>') {
+            s->i += 2;
+            *self_closing = true;
+            return 0;
+        }
+        if (s->t[s->i] == '>') {
+            s->i++;
+            *self_closing = false;
+            return 0;
+        }
+        if (lex_attr(s) != 0)
+            return -1;
+    }
 }
 
 static int
 lex_start_tag(struct lexstate *s)
 {
     struct lex *lx = s->lx;
+    struct lex_elem *e;
     size_t idx, b;
+    bool sc = false;
 
     if (grow((void **)&lx->elems, &lx->cap, lx->n + 1, sizeof(*lx->elems)) != 0)
         return fail(s, "out of memory");
     idx = lx->n++;
-    memset(&lx->elems[idx], 0, sizeof(lx->elems[idx]));
-    lx->elems[idx].st_beg = s->i;
-    lx->elems[idx].line = s->line;
+    e = &lx->elems[idx];
+    memset(e, 0, sizeof(*e));
+    e->st_beg = (uint32_t)s->i;
+    e->line = s->line;
     b = ++s->i;
     while (s->i < s->len && !is_name_end(s->t[s->i]))
         s->i++;
     if (s->i == b)
         return fail(s, "malformed start tag");
-    lx->elems[idx].name_beg = b;
-    lx->elems[idx].name_len = s->i - b;
-    lx->elems[idx].attr_first = (uint32_t)lx->nattrs;
-    for (;;) {
-        if (skip_ws(s) != 0)
-            return fail(s, "unterminated start tag");
-        if (s->t[s->i] == '/' && s->i + 1 < s->len && s->t[s->i + 1] == '>') {
-            s->i += 2;
-            lx->elems[idx].self_closing = true;
-            lx->elems[idx].st_end = s->i;
-            lx->elems[idx].et_beg = lx->elems[idx].et_end = s->i;
-            break;
-        }
-        if (s->t[s->i] == '>') {
-            s->i++;
-            lx->elems[idx].st_end = s->i;
-            if (grow((void **)&s->stack, &s->capstack, s->depth + 1, sizeof(*s->stack)) != 0)
-                return fail(s, "out of memory");
-            s->stack[s->depth++] = idx;
-            break;
-        }
-        if (lex_attr(s) != 0)
-            return -1;
+    e->name_beg = (uint32_t)b;
+    e->name_len = (uint32_t)(s->i - b);
+    if (lex_tag_rest(s, &sc) != 0)
+        return -1;
+    e->self_closing = sc;
+    e->st_end = (uint32_t)s->i;
+    if (sc) {
+        e->et_beg = e->et_end = e->st_end;
+        return 0;
     }
-    lx->elems[idx].nattrs = (uint32_t)(lx->nattrs - lx->elems[idx].attr_first);
+    if (grow((void **)&s->stack, &s->capstack, s->depth + 1, sizeof(*s->stack)) != 0)
+        return fail(s, "out of memory");
+    s->stack[s->depth++] = idx;
     return 0;
+}
+
+int
+lex_attrs(const char *text, size_t len, const struct lex_elem *e, struct lex *lx)
+{
+    char msg[64];
+    struct lexstate s = {.keep_attrs = true,
+                         .t = text,
+                         .len = len,
+                         .line = e->line,
+                         .lx = lx,
+                         .msg = msg,
+                         .msgsize = sizeof(msg)};
+    bool sc;
+
+    lx->nattrs = 0;
+    s.i = (size_t)e->name_beg + e->name_len;
+    return lex_tag_rest(&s, &sc);
 }
 
 static int
@@ -204,8 +238,8 @@ lex_end_tag(struct lexstate *s)
     if (skip_ws(s) != 0 || s->t[s->i] != '>')
         return fail(s, "malformed end tag");
     s->i++;
-    e->et_beg = beg;
-    e->et_end = s->i;
+    e->et_beg = (uint32_t)beg;
+    e->et_end = (uint32_t)s->i;
     return 0;
 }
 
@@ -216,6 +250,10 @@ lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize,
         .t = text, .len = len, .line = 1, .lx = lx, .msg = msg, .msgsize = msgsize};
     int ret = -1;
 
+    if (len >= UINT32_MAX) {
+        fail(&s, "file too large");
+        goto out;
+    }
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         s.i = 3;
     while (s.i < len) {

@@ -35,7 +35,11 @@ struct sax_state {
     char xml_msg[512];
     unsigned xml_line;
     xmlParserCtxtPtr ctxt;
+    const char **names; /* interned element and attribute names (INTERN_SLOTS) */
+    size_t nnames;
 };
+
+#define INTERN_SLOTS 1024
 
 static void
 sax_fail(struct sax_state *st, unsigned line, const char *msg)
@@ -46,6 +50,33 @@ sax_fail(struct sax_state *st, unsigned line, const char *msg)
         snprintf(st->msg, sizeof(st->msg), "%s", msg);
     }
     xmlStopParser(st->ctxt);
+}
+
+/*
+ * Element and attribute names repeat (100 000 times "add", "userName",
+ * "certificate"): one arena copy each.  The table stops taking new names when
+ * half full, so a file of unique names costs what it would without it.
+ */
+static const char *
+intern(struct sax_state *st, const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    char *p;
+
+    if (len > 64 || st->names == NULL)
+        return arena_strndup(&st->cfg->arena, s, len);
+    for (size_t k = 0; k < len; k++)
+        h = (h ^ (unsigned char)s[k]) * 16777619u;
+    for (i = h & (INTERN_SLOTS - 1); st->names[i] != NULL; i = (i + 1) & (INTERN_SLOTS - 1))
+        if (strncmp(st->names[i], s, len) == 0 && st->names[i][len] == '\0')
+            return st->names[i];
+    p = arena_strndup(&st->cfg->arena, s, len);
+    if (p != NULL && st->nnames < INTERN_SLOTS / 2) {
+        st->names[i] = p;
+        st->nnames++;
+    }
+    return p;
 }
 
 /*
@@ -126,6 +157,7 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
     struct cnode *n;
     size_t ll = strlen((const char *)localname), pl = prefix ? strlen((const char *)prefix) : 0;
     const char *nm;
+    uint32_t nattrs;
 
     (void)URI;
     (void)nb_namespaces;
@@ -149,22 +181,27 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
         sax_fail(st, le->line, "out of memory");
         return;
     }
-    n->name = arena_strndup(&cfg->arena, nm, le->name_len);
-    n->attrs = le->nattrs ? arena_alloc(&cfg->arena, le->nattrs * sizeof(*n->attrs)) : NULL;
-    if (n->name == NULL || (le->nattrs && n->attrs == NULL)) {
+    if (lex_attrs(cfg->text, cfg->text_len, le, st->lx) != 0) {
+        sax_fail(st, le->line, "internal error: attribute mismatch");
+        return;
+    }
+    nattrs = (uint32_t)st->lx->nattrs;
+    n->name = intern(st, nm, le->name_len);
+    n->attrs = nattrs ? arena_alloc(&cfg->arena, nattrs * sizeof(*n->attrs)) : NULL;
+    if (n->name == NULL || (nattrs && n->attrs == NULL)) {
         sax_fail(st, le->line, "out of memory");
         return;
     }
-    n->nattrs = n->cap = le->nattrs;
+    n->nattrs = n->cap = nattrs;
     n->line = le->line;
     n->flags = CN_ORIG | (le->self_closing ? CN_SELF_CLOSING : 0);
     n->st_beg = le->st_beg;
     n->st_end = le->st_end;
     n->et_beg = le->et_beg;
     n->et_end = le->et_end;
-    for (uint32_t i = 0; i < le->nattrs; i++) {
-        const struct lex_attr *la = &st->lx->attrs[le->attr_first + i];
-        n->attrs[i].name = arena_strndup(&cfg->arena, cfg->text + la->name_beg, la->name_len);
+    for (uint32_t i = 0; i < nattrs; i++) {
+        const struct lex_attr *la = &st->lx->attrs[i];
+        n->attrs[i].name = intern(st, cfg->text + la->name_beg, la->name_len);
         if (n->attrs[i].name == NULL) {
             sax_fail(st, la->line, "out of memory");
             return;
@@ -293,7 +330,8 @@ parse_document(struct certmap_config *cfg, struct certmap_diags *d)
     sax.internalSubset = on_internal_subset;
     sax.serror = on_error;
     if (lexret != 0)
-        st.failed = true; /* parse only for libxml2's verdict */
+        st.failed = true;                               /* parse only for libxml2's verdict */
+    st.names = calloc(INTERN_SLOTS, sizeof(*st.names)); /* NULL: no interning, still correct */
     st.ctxt = xmlCreatePushParserCtxt(&sax, &st, NULL, 0, cfg->name);
     if (st.ctxt == NULL) {
         diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "out of memory");
@@ -327,6 +365,7 @@ out:
     if (st.ctxt != NULL)
         xmlFreeParserCtxt(st.ctxt);
     free(st.stack);
+    free(st.names);
     lex_free(&lx);
     if (ret != 0)
         cfg->root = NULL;

@@ -330,6 +330,7 @@ struct rebase {
     struct lex *lx;
     size_t k;
     const char *text;
+    size_t len;
     bool bad;
 };
 
@@ -350,9 +351,11 @@ rebase_node(struct rebase *r, struct cnode *n)
     n->line = le->line;
     n->flags = (n->flags & ~(CN_DIRTY | CN_SELF_CLOSING)) | CN_ORIG |
                (le->self_closing ? CN_SELF_CLOSING : 0);
-    for (uint32_t i = 0; i < n->nattrs; i++)
-        for (uint32_t j = 0; j < le->nattrs; j++) {
-            const struct lex_attr *la = &r->lx->attrs[le->attr_first + j];
+    if (lex_attrs(r->text, r->len, le, r->lx) != 0)
+        r->bad = true;
+    for (uint32_t i = 0; i < n->nattrs && !r->bad; i++)
+        for (size_t j = 0; j < r->lx->nattrs; j++) {
+            const struct lex_attr *la = &r->lx->attrs[j];
             if (la->name_len == strlen(n->attrs[i].name) &&
                 memcmp(r->text + la->name_beg, n->attrs[i].name, la->name_len) == 0)
                 n->attrs[i].line = la->line;
@@ -372,7 +375,7 @@ void
 save_rebase(struct certmap_config *cfg, char *text, size_t len)
 {
     struct lex lx = {0};
-    struct rebase r = {.lx = &lx, .text = text};
+    struct rebase r = {.lx = &lx, .text = text, .len = len};
     char msg[128];
     unsigned line;
 
