@@ -739,6 +739,52 @@ test_expand_path(void **state)
     certmap_config_close(cfg);
 }
 
+/* Truncated and corrupted files: an error or a usable config, never a crash (ASan watches). */
+static void
+test_mutations_never_crash(void **state)
+{
+    char *xml = tc_fixture("odd_spacing.config");
+    size_t len = xml != NULL ? strlen(xml) : 0;
+    static const char junk[] = "<>\"'&/=! \n\r\t]?-";
+    unsigned seed = 12345;
+    size_t closed;
+
+    (void)state;
+    assert_non_null(xml);
+    closed = (size_t)(strstr(xml, "</configuration>") - xml) + 16;
+
+    for (size_t cut = 0; cut < closed; cut += 7) {
+        struct certmap_diags d = {0};
+        struct certmap_config *cfg =
+            certmap_config_parse("t.config", xml, cut, NULL, &d, &(struct certmap_error){0});
+        /* a strict prefix never holds the closing </configuration> */
+        assert_null(cfg);
+        assert_true(d.errors > 0);
+        certmap_diags_free(&d);
+    }
+    for (int round = 0; round < 400; round++) {
+        char *m = strdup(xml);
+        struct certmap_diags d = {0};
+        struct certmap_config *cfg;
+        assert_non_null(m);
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            m[(seed >> 8) % len] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+        }
+        cfg = certmap_config_parse("t.config", m, len, NULL, &d, &(struct certmap_error){0});
+        if (cfg != NULL) {
+            /* whatever loads also re-validates after a save */
+            assert_int_equal(certmap_config_validate(cfg, NULL), 0);
+            certmap_config_close(cfg);
+        } else {
+            assert_true(d.errors > 0);
+        }
+        certmap_diags_free(&d);
+        free(m);
+    }
+    free(xml);
+}
+
 static int
 setup(void **state)
 {
@@ -770,6 +816,7 @@ main(void)
         cmocka_unit_test(test_full_iis_file),
         cmocka_unit_test(test_declared_sections_are_notes),
         cmocka_unit_test(test_expand_path),
+        cmocka_unit_test(test_mutations_never_crash),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
