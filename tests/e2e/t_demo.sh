@@ -1,0 +1,16 @@
+# The `make run` demo: scripts/demo --check builds the demo (PKI, account,
+# config through the certmap CLI), starts certmapd and runs every curl line
+# it prints, checking the stated status and body.  Here in a temporary
+# directory and on a free port instead of demo/ and 8443.
+. "$(dirname "$0")/harness.sh"
+h_init
+[ -x "$CERTMAP" ] || h_fail "$CERTMAP is not built"
+CERTMAP_DEMO_DIR=$T/demo CERTMAP_DEMO_PORT=$PORT CERTMAP_BINDIR=$H_BINDIR \
+    timeout $((60 * H_SLOW)) "$H_SRCDIR/scripts/demo" --check >"$T/demo.out" 2>&1
+rc=$?
+cat "$T/demo.out"
+[ $rc = 0 ] || h_fail "scripts/demo --check exit code $rc"
+[ "$(grep -c '^ok ' "$T/demo.out")" = 5 ] || h_fail "not every demo line checked"
+# The W3C log names alice for her request.
+grep -q ' alice ' "$T/demo/logs/W3SVC1"/u_ex*.log || h_fail "no W3C log line with cs-username alice"
+h_pass
