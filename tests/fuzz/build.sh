@@ -6,7 +6,7 @@
 # Each target is compiled together with the library sources it needs, not
 # linked against the CMake build, so that every line under test carries the
 # fuzzer's coverage instrumentation.  The sources are either listed in the
-# target's own comment, on a line "fuzz-sources: src/lib/a.c src/lib/b.c", or
+# target's own comment, on lines "fuzz-sources: src/lib/a.c src/lib/b.c", or
 # found by following its #include "..." lines: "certmap/x.h" and "x.h" map to
 # src/lib/x.c, src/lib/x/*.c, src/server/x.c or src/cli/x.c, transitively.
 #
@@ -54,7 +54,7 @@ header_sources() {
 # The sources target $1 needs, one per line.
 target_sources() {
     local target=$1 listed f inc c
-    listed=$(sed -n 's/^.*fuzz-sources:[[:space:]]*//p' "$target" | head -n 1)
+    listed=$(sed -n 's/^.*fuzz-sources:[[:space:]]*//p' "$target" | tr '\n' ' ')
     if [ -n "$listed" ]; then
         for f in $listed; do
             [ -f "$root/$f" ] || { echo "build.sh: $target lists missing $f" >&2; return 1; }
