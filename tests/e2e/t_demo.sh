@@ -10,7 +10,7 @@ CERTMAP_DEMO_DIR=$T/demo CERTMAP_DEMO_PORT=$PORT CERTMAP_BINDIR=$H_BINDIR \
 rc=$?
 cat "$T/demo.out"
 [ $rc = 0 ] || h_fail "scripts/demo --check exit code $rc"
-[ "$(grep -c '^ok ' "$T/demo.out")" = 5 ] || h_fail "not every demo line checked"
+[ "$(grep -c '^ok ' "$T/demo.out")" = 6 ] || h_fail "not every demo line checked"
 # The W3C log names alice for her request.
 grep -q ' alice ' "$T/demo/logs/W3SVC1"/u_ex*.log || h_fail "no W3C log line with cs-username alice"
 h_pass

@@ -29,12 +29,12 @@ expect_log 1 alice 200 0 /
 req bob /
 expect_status 401 1
 expect_body_lacks "certmap e2e pam"
-expect_log 1 alice 401 1 /
+expect_log 1 - 401 1 /
 
 # pam_matrix's account stage allows carol only for "other-service".
 req carol /
 expect_status 401 1
-expect_log 1 carol 401 1 /
+expect_log 1 - 401 1 /
 
 # Change alice's password in the PAM database: the cached success still
 # serves (cacheSeconds=300), proving logons are not per request.
