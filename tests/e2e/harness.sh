@@ -275,7 +275,8 @@ h_render_location() {
         clear) clear=$v ;;
         esac
     done
-    local x="  <location path=\"$(xml_escape "$H_LOC_OPEN")\">
+    local x
+    x="  <location path=\"$(xml_escape "$H_LOC_OPEN")\">
     <system.webServer>
       <security>
 "
@@ -413,6 +414,9 @@ h_start() {
     env "${H_ENV[@]}" "$CERTMAPD" -c "$CFG" --foreground "$@" >"$T/certmapd.out" 2>&1 &
     SERVER_PID=$!
     SERVER_RC=""
+    # Should this shell be killed outright (a CTest timeout), the guard
+    # still stops the server instead of leaving it listening.
+    h_bg h_guard $$ "$SERVER_PID" </dev/null >/dev/null 2>&1
     local deadline=$((SECONDS + 10 * H_SLOW)) p ok
     while :; do
         h_alive "$SERVER_PID" || {
@@ -428,6 +432,14 @@ h_start() {
         [ $SECONDS -lt $deadline ] || h_fail "certmapd does not listen on ${H_WAIT_PORTS[*]} after $((10 * H_SLOW)) s"
         sleep 0.05
     done
+}
+
+# Kills pid $2 once pid $1 is gone (run in the background by h_start).
+h_guard() {
+    while kill -0 "$1" 2>/dev/null; do
+        sleep 1
+    done
+    kill -KILL "$2" 2>/dev/null
 }
 
 # Waits (bounded) for certmapd to exit; sets SERVER_RC (124 when it had to be
