@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 all:
 	@./scripts/install-deps build >/dev/null 2>&1 || ./scripts/install-deps build
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTMAP_TESTS=OFF
 	cmake --build build -j $(JOBS)
 
 run:
