@@ -530,6 +530,51 @@ test_commit_writes_history_and_mode(void **state)
     env_free(&e);
 }
 
+/* Another file's copies in a shared history directory are neither pruned nor counted. */
+static void
+test_commit_history_prunes_only_own_copies(void **state)
+{
+    static const char *const others[] = {
+        "applicationHost.config.bak.20200101T000000.000000001Z",
+        "applicationHost.config.bak.20200101T000000.000000002Z",
+        "applicationHost.config.bak.20200101T000000.000000003Z",
+    };
+    char *xml = tc_fixture("seed_sample.config"), *hist, *f;
+    struct env e;
+    struct certmap_open_options o = {.skip_secrets = true, .history_keep = 2};
+    struct certmap_config *cfg;
+    struct certmap_error err = {0};
+    struct certmap_element *access;
+    struct stat st;
+
+    (void)state;
+    env_make(&e, xml);
+    hist = tc_fmt("%s/.history", e.dir);
+    assert_int_equal(mkdir(hist, 0700), 0);
+    for (size_t i = 0; i < 3; i++)
+        free(fixture_write(hist, others[i], "x", 1));
+    cfg = open_cfg(e.path, &o);
+    assert_non_null(cfg);
+    access = section(cfg, CERTMAP_SECTION_ACCESS, "Default Web Site");
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(
+            certmap_element_set(access, "sslFlags", i % 2 ? "Ssl" : "Ssl, SslRequireCert", &err),
+            0);
+        assert_int_equal(certmap_config_commit(cfg, &err), 0);
+    }
+    certmap_config_close(cfg);
+    /* three copies of the other file, and the newest two of ours */
+    assert_int_equal(count_history(e.dir), 3 + 2);
+    for (size_t i = 0; i < 3; i++) {
+        f = tc_fmt("%s/%s", hist, others[i]);
+        assert_int_equal(stat(f, &st), 0);
+        free(f);
+    }
+    free(hist);
+    free(xml);
+    env_free(&e);
+}
+
 static void
 test_commit_failure_leaves_file(void **state)
 {
@@ -803,6 +848,7 @@ main(void)
         cmocka_unit_test(test_remove_and_clear),
         cmocka_unit_test(test_new_location_block),
         cmocka_unit_test(test_commit_writes_history_and_mode),
+        cmocka_unit_test(test_commit_history_prunes_only_own_copies),
         cmocka_unit_test(test_commit_failure_leaves_file),
         cmocka_unit_test(test_create_and_lock),
         cmocka_unit_test(test_passwords),

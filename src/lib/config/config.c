@@ -658,6 +658,28 @@ check_unchanged(struct certmap_config *cfg, struct certmap_error *err)
     return ret;
 }
 
+/* Length of the "YYYYMMDDTHHMMSS.NNNNNNNNNZ" suffix save_history() puts after "<name>.". */
+#define HISTORY_STAMP_LEN 26
+
+/*
+ * true when name is one of save_history()'s copies of base: "<base>.<stamp>".
+ * Another file's copies may share the directory ("<base>.bak.<stamp>" starts
+ * the same way) and must not be pruned or counted as ours.
+ */
+static bool
+is_history_copy(const char *name, const char *base, size_t blen)
+{
+    const char *stamp = name + blen + 1;
+
+    if (strncmp(name, base, blen) != 0 || name[blen] != '.' || strlen(stamp) != HISTORY_STAMP_LEN ||
+        stamp[8] != 'T' || stamp[15] != '.' || stamp[HISTORY_STAMP_LEN - 1] != 'Z')
+        return false;
+    for (size_t i = 0; i < HISTORY_STAMP_LEN - 1; i++)
+        if (i != 8 && i != 15 && (stamp[i] < '0' || stamp[i] > '9'))
+            return false;
+    return true;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -697,8 +719,7 @@ save_history(struct certmap_config *cfg, struct certmap_error *err)
         goto out;
     }
     while ((de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, base, blen) != 0 || de->d_name[blen] != '.' ||
-            strstr(de->d_name, ".tmp.") != NULL)
+        if (!is_history_copy(de->d_name, base, blen))
             continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 32;
