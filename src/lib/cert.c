@@ -15,17 +15,14 @@
 #include "certmap/cert.h"
 
 #include "cert/der.h"
+#include "fileio.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -394,73 +391,17 @@ certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der
     return decode_base64(p, len, der, der_len, err);
 }
 
-static int
-read_file(const char *path, unsigned char **data, size_t *len, struct certmap_error *err)
-{
-    struct stat st;
-    unsigned char *buf = NULL;
-    size_t n = 0;
-    ssize_t r;
-    int fd, ret = -1;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open: %s",
-                                 strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "not a regular file");
-        goto out;
-    }
-    if (st.st_size > CERT_FILE_MAX) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
-                          "not a certificate: file is larger than %d bytes", CERT_FILE_MAX);
-        goto out;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
-        goto out;
-    }
-    /* Read until EOF, not st_size: the file may change under us; the bound still holds. */
-    for (;;) {
-        r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot read: %s",
-                              strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > (size_t)st.st_size) {
-            certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
-                              "file grew while being read");
-            goto out;
-        }
-    }
-    *data = buf;
-    *len = n;
-    buf = NULL;
-    ret = 0;
-out:
-    free(buf);
-    close(fd);
-    return ret;
-}
-
 int
 certmap_cert_decode_file(const char *path, unsigned char **der, size_t *der_len,
                          struct certmap_error *err)
 {
-    unsigned char *data = NULL;
+    char *data = NULL;
     size_t len = 0;
     int ret;
 
     *der = NULL;
     *der_len = 0;
-    if (read_file(path, &data, &len, err) != 0)
+    if (fileio_read(path, &data, &len, CERT_FILE_MAX, err) != 0)
         return -1;
     ret = certmap_cert_decode(data, len, der, der_len, err);
     if (ret != 0 && err != NULL)

@@ -14,7 +14,7 @@
  * The input is handed over as an exact-size heap copy, so ASan catches any
  * read past its end.
  *
- * fuzz-sources: src/lib/cert.c src/lib/cert/der.c src/lib/error.c
+ * fuzz-sources: src/lib/cert.c src/lib/cert/der.c src/lib/error.c src/lib/fileio.c
  */
 #include <stdint.h>
 #include <stdio.h>

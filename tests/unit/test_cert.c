@@ -114,7 +114,7 @@ test_accepts_what_openssl_parses(void **state)
     struct ctx *c = *state;
     struct certmap_error err = {0};
     unsigned char *der, *out;
-    size_t len, out_len, i;
+    size_t len = 0, out_len = 0, i;
     char cn[65];
 
     /* Names of every allowed length move the length forms of each enclosing element. */
@@ -467,7 +467,7 @@ test_info_fields(void **state)
     char hex[65];
     unsigned int n;
     unsigned char *der;
-    size_t len;
+    size_t len = 0;
 
     assert_int_equal(certmap_cert_info(c->der, c->der_len, &info, &err), 0);
     assert_string_equal(info.subject, "CN=alice,O=Example");
@@ -560,7 +560,7 @@ test_decode_file_names_file(void **state)
 {
     struct ctx *c = *state;
     char *dir = fixture_tmpdir(), *pem = testcert_pem(c->der, c->der_len);
-    char *good, *bad, missing[1024];
+    char *good, *bad, *big, *huge, missing[1024];
     struct certmap_error err = {0};
     unsigned char *der = NULL;
     size_t der_len = 0;
@@ -582,6 +582,19 @@ test_decode_file_names_file(void **state)
     assert_int_equal(err.kind, CERTMAP_ERR_IO);
     assert_int_equal(certmap_cert_decode_file(dir, &der, &der_len, &err), -1);
     assert_string_equal(err.file, dir);
+    /* a file far larger than any certificate is refused before it is read */
+    big = calloc(1, 2 << 20);
+    assert_non_null(big);
+    memset(big, 'A', 2 << 20);
+    huge = fixture_write(dir, "huge.pem", big, 2 << 20);
+    assert_non_null(huge);
+    assert_int_equal(certmap_cert_decode_file(huge, &der, &der_len, &err), -1);
+    assert_string_equal(err.file, huge);
+    assert_int_equal(err.kind, CERTMAP_ERR_INVALID);
+    assert_non_null(strstr(err.message, "too large"));
+    assert_null(der);
+    free(huge);
+    free(big);
     free(good);
     free(bad);
     free(pem);
