@@ -55,11 +55,23 @@ fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
         certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
         goto out;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /*
+     * A file already at the temp name is a leftover of a writer killed with
+     * -9 (whose pid came round again) or something planted: remove it and
+     * create afresh, never following a link, or the rename below would put
+     * the link in place of path and the write would land where it points.
+     */
+    if (unlink(tmp) != 0 && errno != ENOENT) {
+        certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot remove: %s",
+                          strerror(errno));
+        goto out_done;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
+        /* not ours to remove: someone else created it since the unlink */
         certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot create: %s",
                           strerror(errno));
-        goto out;
+        goto out_done;
     }
     /* open() applies the umask; the mode asked for is the mode wanted. */
     if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {

@@ -11,9 +11,10 @@
 #include "certmap/error.h"
 
 /*
- * Replaces path with data atomically: writes "<path>.tmp.<pid>" with the given
- * mode, fsyncs it, renames it over path and fsyncs the directory.  On any
- * failure the temp file is removed and path is untouched.  0, or -1 and err.
+ * Replaces path with data atomically: writes "<path>.tmp.<pid>" (created
+ * afresh, never through a link) with the given mode, fsyncs it, renames it
+ * over path and fsyncs the directory.  On any failure the temp file is removed
+ * and path is untouched.  0, or -1 and err.
  */
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                         struct certmap_error *err);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "certmap/error.h"
 #include "fileio.h"
@@ -21,10 +22,11 @@ test_format_full_location(void **state)
     char buf[2048];
 
     (void)state;
-    certmap_error_set(&err, CERTMAP_ERR_INVALID, "applicationHost.config", 42, "access",
-                      "sslFlags", "unknown flag \"%s\"", "SslReqCert");
-    assert_string_equal(certmap_error_format(&err, buf, sizeof(buf)),
-                        "applicationHost.config:42: <access> sslFlags: unknown flag \"SslReqCert\"");
+    certmap_error_set(&err, CERTMAP_ERR_INVALID, "applicationHost.config", 42, "access", "sslFlags",
+                      "unknown flag \"%s\"", "SslReqCert");
+    assert_string_equal(
+        certmap_error_format(&err, buf, sizeof(buf)),
+        "applicationHost.config:42: <access> sslFlags: unknown flag \"SslReqCert\"");
     certmap_error_set(&err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL, "plain");
     assert_string_equal(certmap_error_format(&err, buf, sizeof(buf)), "plain");
 }
@@ -39,7 +41,8 @@ test_diags_count_errors(void **state)
     (void)state;
     certmap_error_set(&err, CERTMAP_ERR_INVALID, "f", 1, NULL, NULL, "x");
     for (i = 0; i < 20; i++)
-        assert_int_equal(certmap_diags_add(&d, i % 2 ? CERTMAP_SEV_NOTE : CERTMAP_SEV_ERROR, &err), 0);
+        assert_int_equal(certmap_diags_add(&d, i % 2 ? CERTMAP_SEV_NOTE : CERTMAP_SEV_ERROR, &err),
+                         0);
     assert_int_equal(d.count, 20);
     assert_int_equal(d.errors, 10);
     certmap_diags_free(&d);
@@ -74,6 +77,42 @@ test_atomic_write_replaces_and_sets_mode(void **state)
     fixture_rmtree(dir);
 }
 
+/*
+ * A leftover "<path>.tmp.<pid>" (a writer killed with -9 whose pid came round
+ * again, or a link planted in a shared directory) is neither followed nor
+ * renamed into place: the new file is a fresh regular file and what the link
+ * pointed to is untouched.
+ */
+static void
+test_atomic_write_ignores_planted_temp(void **state)
+{
+    char *dir = fixture_tmpdir(), *victim, *data = NULL;
+    char path[1024], tmp[1100];
+    size_t len = 0;
+    struct certmap_error err = {0};
+    struct stat st;
+
+    (void)state;
+    assert_non_null(dir);
+    victim = fixture_write(dir, "victim", "keep", 4);
+    assert_non_null(victim);
+    snprintf(path, sizeof(path), "%s/f", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(fileio_write_atomic(path, "new", 3, 0600, &err), 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(fileio_read(path, &data, &len, 0, &err), 0);
+    assert_string_equal(data, "new");
+    free(data);
+    assert_int_equal(fileio_read(victim, &data, &len, 0, &err), 0);
+    assert_string_equal(data, "keep");
+    free(data);
+    assert_int_equal(lstat(tmp, &st), -1);
+    free(victim);
+    fixture_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -81,6 +120,7 @@ main(void)
         cmocka_unit_test(test_format_full_location),
         cmocka_unit_test(test_diags_count_errors),
         cmocka_unit_test(test_atomic_write_replaces_and_sets_mode),
+        cmocka_unit_test(test_atomic_write_ignores_planted_temp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
