@@ -537,6 +537,11 @@ test_errors(void **state)
                      "<oneToOneMappings><add certificate=\"AAAA\" /></oneToOneMappings>"
                      "</iisClientCertificateMappingAuthentication></authentication></security>",
                      ":5: <add> certificate: not a certificate");
+    /* the decoder's own message, said once */
+    expect_error_web("<security><authentication><iisClientCertificateMappingAuthentication>\n"
+                     "<oneToOneMappings><add certificate=\"A!AA\" /></oneToOneMappings>"
+                     "</iisClientCertificateMappingAuthentication></authentication></security>",
+                     ":5: <add> certificate: not a certificate: invalid base64 at offset 1");
     expect_error_web("<security><authentication><iisClientCertificateMappingAuthentication>\n"
                      "<oneToOneMapping />"
                      "</iisClientCertificateMappingAuthentication></authentication></security>",

@@ -54,7 +54,7 @@ item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode 
                 ca = node_attr(n, a->name);
         if (ca == NULL || certmap_cert_decode(ca->value ? ca->value : ca->ref, ca->len, &der,
                                               &der_len, &e) != 0) {
-            snprintf(msg, msgsize, "not a certificate: %s", e.message);
+            snprintf(msg, msgsize, "%s%s", cert_msg_prefix(e.message), e.message);
             return -1;
         }
         key = arena_alloc(&cfg->arena, 32);

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "certmap/config.h"
@@ -32,6 +33,17 @@ static inline int
 tolower_ascii(int c)
 {
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/*
+ * What to put before a certmap_cert_decode() message in a diagnostic: its
+ * messages mostly say "not a certificate: ..." or name the certificate
+ * already, and saying it twice reads as a bug.
+ */
+static inline const char *
+cert_msg_prefix(const char *msg)
+{
+    return strstr(msg, "certificate") != NULL ? "" : "not a certificate: ";
 }
 
 /* ---- schema.c ---- */

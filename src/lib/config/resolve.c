@@ -726,7 +726,7 @@ store_form(struct certmap_element *e, const struct schema_attr *sa, const char *
         struct certmap_error ce = {0};
         if (certmap_cert_decode(value, strlen(value), &der, &der_len, &ce) != 0) {
             certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, e->schema->name, sa->name,
-                              "not a certificate: %s", ce.message);
+                              "%s%s", cert_msg_prefix(ce.message), ce.message);
             return -1;
         }
         *stored = certmap_cert_to_iis_string(der, der_len);

@@ -103,8 +103,8 @@ check_cert(struct vctx *v, struct cnode *n, struct cattr *ca)
     size_t der_len = 0;
 
     if (certmap_cert_decode(raw_value(ca), ca->len, &der, &der_len, &e) != 0) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "not a certificate: %s",
-             e.message);
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s%s",
+             cert_msg_prefix(e.message), e.message);
         return;
     }
     /* The mapping key is the certificate compared as DER: keep its digest, not the DER. */
