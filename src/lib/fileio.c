@@ -41,20 +41,36 @@ write_all(int fd, const char *p, size_t len)
 }
 
 int
+fileio_sync_dir(const char *path, struct certmap_error *err)
+{
+    char *dir = fileio_dirname(path);
+    int dfd = -1, ret = -1;
+
+    if (dir == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, dir, 0, NULL, NULL, "cannot sync directory: %s",
+                          strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (dfd >= 0)
+        close(dfd);
+    free(dir);
+    return ret;
+}
+
+int
 fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                     struct certmap_error *err)
 {
     char tmp[4096];
-    char *dir = NULL;
-    int fd = -1, dfd = -1, ret = -1;
+    int fd = -1, ret = -1;
 
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
         return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "path too long");
-    dir = fileio_dirname(path);
-    if (dir == NULL) {
-        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
-        goto out;
-    }
     /*
      * A file already at the temp name is a leftover of a writer killed with
      * -9 (whose pid came round again) or something planted: remove it and
@@ -91,24 +107,16 @@ fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                           strerror(errno));
         goto out;
     }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        /* The rename happened; only its durability is in doubt. */
-        certmap_error_set(err, CERTMAP_ERR_IO, dir, 0, NULL, NULL, "cannot sync directory: %s",
-                          strerror(errno));
+    /* The rename happened; on failure only its durability is in doubt. */
+    if (fileio_sync_dir(path, err) != 0)
         goto out_done;
-    }
     ret = 0;
 out_done:
-    if (dfd >= 0)
-        close(dfd);
-    free(dir);
     return ret;
 out:
     if (fd >= 0)
         close(fd);
     unlink(tmp);
-    free(dir);
     return ret;
 }
 

@@ -20,6 +20,12 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
                         struct certmap_error *err);
 
 /*
+ * Makes the directory entry of path durable (fsync of its directory), after a
+ * rename() or link() into it.  0, or -1 and err naming the directory.
+ */
+int fileio_sync_dir(const char *path, struct certmap_error *err);
+
+/*
  * Reads a whole file into a malloc'd NUL-terminated buffer (*len excludes the
  * NUL).  max bounds the size (0: 256 MiB).  0, or -1 and err.
  */

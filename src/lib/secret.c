@@ -187,6 +187,9 @@ create_key(const char *path, struct certmap_error *err)
         goto out;
     }
     unlink(tmp);
+    /* Passwords are about to be encrypted with this key: its name must survive a crash. */
+    if (fileio_sync_dir(path, err) != 0)
+        goto out;
     ret = 0;
 out:
     OPENSSL_cleanse(key, sizeof(key));
