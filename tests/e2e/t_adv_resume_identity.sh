@@ -33,6 +33,10 @@ for mode in "-tls1_3" "-tls1_2" "-tls1_2 -no_ticket"; do
     [ "$TLS_REUSED" = 1 ] || h_fail "$mode: alice's session was not resumed"
     adv_expect_tls "$mode resumed alice offering carol" 200
     expect_log 1 alice 200 0 /
+    adv_tls_get localhost - localhost / "${P[@]}" -sess_in "$s.alice"
+    [ "$TLS_REUSED" = 1 ] || h_fail "$mode: alice's session was not resumed (no certificate offered)"
+    adv_expect_tls "$mode resumed alice without a certificate" 200
+    expect_log 1 alice 200 0 /
 
     # The reverse.
     adv_tls_get localhost carol localhost / "${P[@]}" -sess_out "$s.carol"
