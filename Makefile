@@ -24,6 +24,14 @@ test:
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+test-valgrind:
+	./scripts/install-deps test
+	JOBS=$(JOBS) ./scripts/test-valgrind
+
+fuzz:
+	./scripts/install-deps fuzz
+	./tests/fuzz/build.sh
+
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind
 
