@@ -1,9 +1,13 @@
 # Top-level wrapper around CMake.
 #   make            release build into build/ (binaries in build/bin/)
 #   make run        install missing packages, build, start the demo
-#   make test       install test packages, build with ASan+UBSan into build-asan/, run CTest
+#   make test       install test packages, build with ASan+UBSan into build-asan/, run CTest,
+#                   then make test-valgrind and each fuzz target for FUZZ_SECONDS
+#   make test-valgrind  unit tests and an e2e subset under valgrind memcheck
 #   make fuzz       build the libFuzzer targets into build-fuzz/
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Seconds each libFuzzer target runs in make test (CI); long runs: tests/fuzz/run 900
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps run test test-valgrind fuzz bench clean format
 
@@ -23,6 +27,8 @@ test:
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
+	$(MAKE) test-valgrind
+	./tests/fuzz/run $(FUZZ_SECONDS)
 
 test-valgrind:
 	./scripts/install-deps test
