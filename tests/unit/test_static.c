@@ -218,7 +218,9 @@ test_traversal_openat2(void **state)
 {
     static_force_fallback = 0;
     check_traversal(*state);
-    assert_int_equal(atomic_load(&openat2_state), 1); /* this kernel has openat2 */
+    if (atomic_load(&openat2_state) == -1)
+        skip(); /* no openat2 here (kernel < 5.6, or valgrind): the fallback test covers it */
+    assert_int_equal(atomic_load(&openat2_state), 1);
 }
 
 static void
