@@ -13,6 +13,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <strings.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,9 @@ release_buffers(struct conn *c)
         c->wcap = 0;
         c->wlen = c->wpos = 0;
     }
+    /* Idle: let OpenSSL drop record buffers it still holds (it refuses when data is pending). */
+    if (c->ssl != NULL && c->rbuf == NULL && c->wbuf == NULL && c->state == CS_HEAD)
+        SSL_free_buffers(c->ssl);
 }
 
 static int
@@ -128,6 +132,18 @@ conn_read(struct conn *c, char *buf, size_t len)
     int r;
 
     if (c->ssl != NULL) {
+        /*
+         * An SSL_read() that finds nothing still allocates OpenSSL's 16 KiB
+         * record buffer, defeating SSL_MODE_RELEASE_BUFFERS: between
+         * requests, look at the socket first so that an idle connection
+         * keeps no buffer.
+         */
+        if (c->rlen == 0 && !SSL_has_pending(c->ssl)) {
+            char b;
+            n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return IO_AGAIN;
+        }
         r = SSL_read_ex(c->ssl, buf, len, &got);
         if (r == 1)
             return (ssize_t)got;
@@ -217,8 +233,10 @@ step_handshake(struct conn *c)
     r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->tls_binding = tls_ssl_binding(c->ssl);
+        c->cert_verify = SSL_get_verify_result(c->ssl);
+        c->cert_ignored = c->tls_binding == NULL || !c->tls_binding->request_cert;
+        /* The first request is due within the header timeout that started at accept. */
         c->state = CS_HEAD;
-        worker_timer_set(c->w, c, TL_IDLE);
         return STEP_CONTINUE;
     }
     if (tls_failure(c, r) == IO_AGAIN)
@@ -268,6 +286,47 @@ read_more(struct conn *c, enum timer_kind waiting)
     return STEP_CLOSED;
 }
 
+/*
+ * The configuration changed since this connection's last request: serve the
+ * next one with the new snapshot (as IIS applies a change to the next
+ * request), finding the same binding there and checking the client
+ * certificate against its trust store.  -1 when the binding is gone.
+ */
+static int
+adopt_snapshot(struct conn *c)
+{
+    struct snapshot *snap = c->w->snap;
+    const struct snap_binding *old = c->tls_binding, *nb = NULL;
+    const struct snap_endpoint *ep;
+    size_t i;
+
+    ep = snapshot_find_endpoint(snap, c->ep->key);
+    if (ep == NULL)
+        return -1;
+    if (c->ssl != NULL) {
+        if (old == NULL)
+            return -1;
+        for (i = 0; i < ep->nbindings && nb == NULL; i++) {
+            const struct snap_binding *b = ep->bindings[i];
+            if (b->site->id == old->site->id && strcmp(b->site->name, old->site->name) == 0 &&
+                strcasecmp(b->host, old->host) == 0)
+                nb = b;
+        }
+        if (nb == NULL || nb->ssl_ctx == NULL)
+            return -1;
+        c->cert_ignored = !nb->request_cert;
+        if (!c->cert_ignored)
+            c->cert_verify = tls_reverify(c->ssl, nb->ssl_ctx);
+        c->tls_binding = nb;
+    }
+    snapshot_unref(c->snap);
+    c->snap = snapshot_ref(snap);
+    c->ep = ep;
+    c->mc_valid = false;
+    c->mc_logon = PIPELINE_LOGON_UNKNOWN;
+    return 0;
+}
+
 static enum step
 step_head(struct conn *c)
 {
@@ -302,6 +361,10 @@ step_head(struct conn *c)
         parse_limits(c, &lim);
         r = http_parse_head(c->rbuf, c->rlen, &lim, &c->w->req, &status);
         if (r == HTTP_PARSE_DONE) {
+            if (c->snap != c->w->snap && !c->retired && adopt_snapshot(c) != 0) {
+                conn_close(c);
+                return STEP_CLOSED;
+            }
             request_begin(c);
             return STEP_CONTINUE;
         }
@@ -324,7 +387,49 @@ step_head(struct conn *c)
             return STEP_CLOSED;
         }
     }
-    return read_more(c, c->rlen == 0 ? TL_IDLE : TL_HEADER);
+    /* Keep-alive waits get the idle timeout; a first request or a partial head, the header one. */
+    return read_more(c, c->rlen == 0 && c->served ? TL_IDLE : TL_HEADER);
+}
+
+/* The head is still at the front of rbuf and the parser keeps no state: parse it again. */
+static int
+reparse_head(struct conn *c)
+{
+    struct http_limits lim;
+    int status;
+
+    parse_limits(c, &lim);
+    if (ensure_wbuf(c) != 0 ||
+        http_parse_head(c->rbuf, c->rlen, &lim, &c->w->req, &status) != HTTP_PARSE_DONE)
+        return -1;
+    return 0;
+}
+
+static enum step
+step_prebody(struct conn *c)
+{
+    int r = request_body_more(c);
+
+    if (r == 0) {
+        worker_timer_clear(c->w, c);
+        if (reparse_head(c) != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        request_begin(c);
+        return STEP_CONTINUE;
+    }
+    if (r > 1) {
+        /* Broken framing: the request is answered with the error, and the connection ends. */
+        worker_timer_clear(c->w, c);
+        if (reparse_head(c) != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+        request_fail(c, r);
+        return STEP_CONTINUE;
+    }
+    return read_more(c, TL_BODY);
 }
 
 static enum step
@@ -526,6 +631,9 @@ conn_run(struct conn *c)
         case CS_HEAD:
             s = step_head(c);
             break;
+        case CS_PREBODY:
+            s = step_prebody(c);
+            break;
         case CS_LOGON:
             s = step_logon(c);
             break;
@@ -562,6 +670,7 @@ conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr 
     c->kind = EV_CONN;
     c->w = w;
     c->snap = snapshot_ref(w->snap);
+    c->tls_snap = snapshot_ref(w->snap);
     c->ep = l->ep;
     c->fd = fd;
     c->file_fd = -1;
@@ -588,7 +697,7 @@ conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr 
         worker_timer_set(w, c, TL_HEADER);
     } else {
         c->state = CS_HEAD;
-        worker_timer_set(w, c, TL_IDLE);
+        worker_timer_set(w, c, TL_HEADER);
     }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -620,6 +729,12 @@ conn_on_timeout(struct conn *c, enum timer_kind kind)
         }
         break;
     case TL_BODY:
+        if (c->state == CS_PREBODY && ensure_wbuf(c) == 0) {
+            /* The body did not arrive in time: 408, then close. */
+            request_fail(c, 408);
+            conn_run(c);
+            return;
+        }
         if (c->state == CS_LOGON && ensure_wbuf(c) == 0) {
             if (c->job != NULL)
                 c->job->c = NULL;
@@ -639,19 +754,13 @@ conn_on_timeout(struct conn *c, enum timer_kind kind)
 void
 conn_on_logon(struct conn *c, int kind, int result)
 {
-    struct http_limits lim;
-    int status;
-
     c->job = NULL;
     if (c->state != CS_LOGON)
         return;
     worker_timer_clear(c->w, c);
     c->pending_kind = kind;
     c->pending_result = result;
-    parse_limits(c, &lim);
-    /* The head is still at the front of rbuf; the parser keeps no state, so parse it again. */
-    if (ensure_wbuf(c) != 0 ||
-        http_parse_head(c->rbuf, c->rlen, &lim, &c->w->req, &status) != HTTP_PARSE_DONE) {
+    if (reparse_head(c) != 0) {
         conn_close(c);
         return;
     }
@@ -700,5 +809,6 @@ conn_close(struct conn *c)
     w->nconns--;
     atomic_fetch_sub(&w->srv->nconns, 1);
     snapshot_unref(c->snap);
+    snapshot_unref(c->tls_snap);
     free(c);
 }

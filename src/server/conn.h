@@ -26,6 +26,7 @@
 enum conn_state {
     CS_HANDSHAKE, /* TLS handshake in progress */
     CS_HEAD,      /* waiting for / parsing the next request head (idle when nothing buffered) */
+    CS_PREBODY,   /* reading and dropping the body before the request is processed */
     CS_LOGON,     /* the request waits for a logon result */
     CS_BODY,      /* discarding the body of the request just answered */
     CS_SEND,      /* a response is streaming from a file or a large memory body */
@@ -65,17 +66,23 @@ struct logon_job {
 struct conn {
     enum ev_kind kind; /* EV_CONN */
     struct worker *w;
-    struct snapshot *snap;          /* reference taken at accept */
+    struct snapshot *snap;          /* snapshot of the requests (reference); the newest one the
+                                       connection saw when a request started */
+    struct snapshot *tls_snap;      /* snapshot of the handshake (reference): owns the SSL_CTX
+                                       and binding the SSL points to */
     const struct snap_endpoint *ep; /* listening endpoint (in snap) */
     int fd;
     SSL *ssl; /* NULL for plain HTTP */
     enum conn_state state;
-    bool close_after; /* close once the responses queued so far are written */
-    bool eof;         /* the peer closed its side */
-    bool retired;     /* the snapshot changed or the server stops: no new request */
-    bool tls_failed;  /* TLS error: no close_notify */
-    bool shut_sent;   /* close_notify sent (or not to be sent) */
-    bool half_closed; /* shutdown(SHUT_WR) done */
+    bool close_after;  /* close once the responses queued so far are written */
+    bool eof;          /* the peer closed its side */
+    bool retired;      /* the server stops: no new request */
+    bool served;       /* at least one request answered (idle timeout applies, not header) */
+    bool body_scanned; /* this head was seen: log started, received body bytes checked */
+    bool cert_ignored; /* the binding of the current snapshot does not use client certificates */
+    bool tls_failed;   /* TLS error: no close_notify */
+    bool shut_sent;    /* close_notify sent (or not to be sent) */
+    bool half_closed;  /* shutdown(SHUT_WR) done */
 
     union conn_addr local;
     union conn_addr peer;
@@ -100,7 +107,8 @@ struct conn {
     struct http_chunked chunk; /* chunked body being discarded */
     bool body_chunked;
 
-    const struct snap_binding *tls_binding; /* binding of the TLS context after SNI */
+    const struct snap_binding *tls_binding; /* binding of the TLS context after SNI (in snap) */
+    long cert_verify; /* verification result of the client certificate, against snap's store */
 
     /* Per-connection caches: the certificate never changes on a connection. */
     const struct mapping_index *mc_index; /* index the cached lookup was made in */

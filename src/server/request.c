@@ -194,7 +194,12 @@ queue_response(struct conn *c, const struct response *r, bool head_only)
     struct worker *w = c->w;
     size_t cap = c->wcap, len = c->wlen;
     char *b = c->wbuf;
-    bool keep = !c->close_after;
+    bool keep;
+
+    /* A refused request's body is not read: the connection cannot go on after it. */
+    if (r->status >= 400 && (c->body_left > 0 || c->body_chunked))
+        c->close_after = true;
+    keep = !c->close_after;
 
     update_date(w);
     put(b, cap, &len, "HTTP/1.1 %d %s\r\n" SERVER_HEADER "Date: %s\r\n", r->status,
@@ -775,9 +780,9 @@ admit(struct conn *c, struct req_ctx *rc)
     ci.tls = c->ssl != NULL;
     if (c->ssl != NULL) {
         ci.cipher_bits = SSL_get_cipher_bits(c->ssl, NULL);
-        if (pipeline_uses_cert(loc)) {
+        if (pipeline_uses_cert(loc) && !c->cert_ignored) {
             a.cert = SSL_get0_peer_certificate(c->ssl);
-            a.verify = a.cert != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+            a.verify = a.cert != NULL ? c->cert_verify : X509_V_OK;
         }
     }
     ci.has_cert = a.cert != NULL;
@@ -794,24 +799,53 @@ admit(struct conn *c, struct req_ctx *rc)
     return ret;
 }
 
-/* After the response is queued: what happens to the request body. */
+/* Drops n body bytes that follow the head in rbuf. */
+static void
+drop_after_head(struct conn *c, size_t n)
+{
+    size_t at = c->head_len;
+
+    memmove(c->rbuf + at, c->rbuf + at + n, c->rlen - at - n);
+    c->rlen -= (uint32_t)n;
+}
+
+/*
+ * Checks and drops the body bytes received with the head, so that a broken
+ * chunked framing is answered 400/413 before anything else, and a body that
+ * is already complete does not cost the connection.  Returns 0, or the
+ * status of a framing error.
+ */
+static int
+scan_body(struct conn *c)
+{
+    struct http_request *req = cur(c);
+    size_t avail = c->rlen - c->head_len, len, used = 0;
+    int r;
+
+    c->body_chunked = false;
+    c->body_left = 0;
+    if (req->chunked) {
+        http_chunked_init(&c->chunk, c->snap->limits.max_body);
+        len = avail;
+        r = http_chunked_decode(&c->chunk, c->rbuf + c->head_len, &len, &used);
+        drop_after_head(c, used);
+        if (r == HTTP_CHUNK_ERROR)
+            return c->chunk.status;
+        c->body_chunked = r != HTTP_CHUNK_DONE;
+    } else if (req->content_length > 0) {
+        used = (uint64_t)req->content_length < avail ? (size_t)req->content_length : avail;
+        drop_after_head(c, used);
+        c->body_left = (uint64_t)req->content_length - used;
+    }
+    return 0;
+}
+
+/* After the response is queued: a refused request's unread body ends the connection. */
 static void
 plan_body(struct conn *c)
 {
-    struct http_request *req = cur(c);
-    bool has_body = req->chunked || req->content_length > 0;
-
-    if (!has_body)
-        return;
-    if (c->log.status >= 400 || c->file_fd >= 0 || c->mbody != NULL) {
-        /* Do not read a body we refused: the framing of what follows is unknown to the client. */
+    if ((c->body_left > 0 || c->body_chunked) && c->log.status >= 400)
         c->close_after = true;
-        return;
-    }
-    c->body_chunked = req->chunked;
-    c->body_left = req->chunked ? 0 : (uint64_t)req->content_length;
-    if (req->chunked)
-        http_chunked_init(&c->chunk, c->snap->limits.max_body);
 }
 
 void
@@ -820,25 +854,44 @@ request_begin(struct conn *c)
     struct http_request *req = cur(c);
     struct req_ctx rc;
     size_t mark;
-    bool resumed = c->pending_result != PIPELINE_LOGON_UNKNOWN;
 
-    if (!resumed) {
+    c->head_len = (uint32_t)req->head_len;
+    if (!c->body_scanned) {
+        /* First time for this head (not a return after a logon or the body). */
+        int st;
         memset(&c->log, 0, sizeof(c->log));
         c->log.start_ms = c->w->now_ms;
         c->log_site = NULL;
         if (!req->keep_alive || c->retired)
             c->close_after = true;
+        c->body_scanned = true;
+        st = scan_body(c);
+        if (st != 0) {
+            c->close_after = true;
+            respond_error(c, st, 0, NULL);
+            request_finish(c);
+            return;
+        }
+        /*
+         * Without Expect: 100-continue the client sends the body anyway:
+         * read (and drop) it first, so that its framing is known to be
+         * sound whatever the answer, and the connection can go on.
+         */
+        if ((c->body_left > 0 || c->body_chunked) && !req->expect_continue) {
+            c->state = CS_PREBODY;
+            worker_timer_set(c->w, c, TL_BODY);
+            return;
+        }
     }
     free(c->log.user_owned);
     c->log.user_owned = NULL;
     c->log.user = NULL;
     c->log.domain = NULL;
     record_log_fields(c, req);
-    c->head_len = (uint32_t)req->head_len;
     c->state = CS_HEAD;
     /* 100 Continue goes before the final response, which is queued right after it. */
     mark = c->wlen;
-    if (req->expect_continue && (req->chunked || req->content_length > 0)) {
+    if (req->expect_continue && (c->body_chunked || c->body_left > 0)) {
         memcpy(c->wbuf + c->wlen, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         c->wlen += 25;
     }
@@ -862,6 +915,29 @@ request_begin(struct conn *c)
         return;
     }
     request_finish(c);
+}
+
+int
+request_body_more(struct conn *c)
+{
+    size_t avail = c->rlen - c->head_len, len = avail, used = 0;
+    int r;
+
+    if (c->body_chunked) {
+        r = http_chunked_decode(&c->chunk, c->rbuf + c->head_len, &len, &used);
+        drop_after_head(c, used);
+        if (r == HTTP_CHUNK_ERROR)
+            return c->chunk.status;
+        if (r == HTTP_CHUNK_DONE) {
+            c->body_chunked = false;
+            return 0;
+        }
+        return 1;
+    }
+    used = c->body_left < avail ? (size_t)c->body_left : avail;
+    drop_after_head(c, used);
+    c->body_left -= used;
+    return c->body_left > 0 ? 1 : 0;
 }
 
 void
@@ -891,6 +967,10 @@ request_finish(struct conn *c)
     memmove(c->rbuf, c->rbuf + head, c->rlen - head);
     c->rlen -= (uint32_t)head;
     c->log_site = NULL;
+    c->served = true;
+    c->body_scanned = false;
+    /* The next wait starts its own timer (idle, header or body). */
+    worker_timer_clear(c->w, c);
     if (!c->close_after && (c->body_left > 0 || c->body_chunked))
         c->state = CS_BODY;
     else

@@ -21,6 +21,14 @@
 void request_begin(struct conn *c);
 
 /*
+ * CS_PREBODY: checks and drops the body bytes that arrived after the head.
+ * Returns 0 when the body is complete (run request_begin() again with the
+ * head re-parsed), 1 when more is needed, or the status (400, 413) of a
+ * framing error.
+ */
+int request_body_more(struct conn *c);
+
+/*
  * Queues the answer to a head the parser refused (status 400, 413, 414,
  * 431, 501, 505) or to a timeout (408), always with "Connection: close".
  */

@@ -157,6 +157,17 @@ snapshot_find_binding(const struct snap_endpoint *ep, const char *host, size_t l
     return any;
 }
 
+const struct snap_endpoint *
+snapshot_find_endpoint(const struct snapshot *snap, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < snap->nendpoints; i++)
+        if (strcmp(snap->endpoints[i].key, key) == 0)
+            return &snap->endpoints[i];
+    return NULL;
+}
+
 bool
 snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b)
 {

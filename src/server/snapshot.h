@@ -207,6 +207,9 @@ const struct snap_vdir *snapshot_find_vdir(const struct snap_site *site, const c
 const struct snap_binding *snapshot_find_binding(const struct snap_endpoint *ep, const char *host,
                                                  size_t len);
 
+/* The endpoint of snap with this key (snap_endpoint.key), or NULL. */
+const struct snap_endpoint *snapshot_find_endpoint(const struct snapshot *snap, const char *key);
+
 /* true when the two endpoints have the same address, port and protocol. */
 bool snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b);
 

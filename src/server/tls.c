@@ -31,6 +31,7 @@
 static int ctx_binding_idx = -1;  /* SSL_CTX ex_data: struct snap_binding * */
 static int ssl_endpoint_idx = -1; /* SSL ex_data: const struct snap_endpoint * */
 static int xs_worst_idx = -1;     /* X509_STORE_CTX ex_data: long * (worst error so far) */
+static EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once rather than per ticket */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -39,13 +40,14 @@ init_indexes(void)
     ctx_binding_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     ssl_endpoint_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     xs_worst_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    ticket_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
 }
 
 int
 tls_init(void)
 {
     pthread_once(&init_once, init_indexes);
-    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || xs_worst_idx < 0)
+    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || xs_worst_idx < 0 || ticket_cipher == NULL)
         return -1;
     return 0;
 }
@@ -154,7 +156,7 @@ on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_
         memcpy(key_name, site->ticket_name, 16);
         if (RAND_bytes(iv, 16) != 1)
             return -1;
-        if (EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, site->ticket_aes, iv) != 1)
+        if (EVP_EncryptInit_ex(cctx, ticket_cipher, NULL, site->ticket_aes, iv) != 1)
             return -1;
         if (EVP_MAC_CTX_set_params(hctx, params) != 1)
             return -1;
@@ -165,7 +167,7 @@ on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_
         return 0;
     if (EVP_MAC_CTX_set_params(hctx, params) != 1)
         return -1;
-    if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, site->ticket_aes, iv) != 1)
+    if (EVP_DecryptInit_ex(cctx, ticket_cipher, NULL, site->ticket_aes, iv) != 1)
         return -1;
     return 1;
 }
@@ -562,6 +564,30 @@ out:
     }
     ERR_clear_error();
     return ctx;
+}
+
+long
+tls_reverify(SSL *ssl, SSL_CTX *ctx)
+{
+    X509 *cert = SSL_get0_peer_certificate(ssl);
+    X509_STORE_CTX *xs = NULL;
+    long r = X509_V_ERR_UNSPECIFIED;
+
+    if (cert == NULL)
+        return X509_V_OK;
+    xs = X509_STORE_CTX_new();
+    /* The intermediates the client sent (not kept in a resumed session). */
+    if (xs == NULL || X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx), cert,
+                                          SSL_get_peer_cert_chain(ssl)) != 1)
+        goto out;
+    X509_STORE_CTX_set_default(xs, "ssl_client");
+    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), SSL_CTX_get0_param(ctx));
+    on_cert_verify(xs, NULL);
+    r = X509_STORE_CTX_get_error(xs);
+out:
+    X509_STORE_CTX_free(xs);
+    ERR_clear_error();
+    return r;
 }
 
 SSL *

@@ -65,6 +65,14 @@ SSL *tls_ssl_new(const struct snap_endpoint *ep, int fd, void *arg);
 const struct snap_binding *tls_ssl_binding(const SSL *ssl);
 
 /*
+ * Verifies the connection's client certificate again, against the trust
+ * store and parameters of ctx (the context of the same binding in a newer
+ * snapshot), the way the handshake did.  Returns X509_V_OK or the most
+ * significant error.  For a connection that outlives a reload.
+ */
+long tls_reverify(SSL *ssl, SSL_CTX *ctx);
+
+/*
  * Maps a certificate verification result to the IIS status: 0 for X509_V_OK,
  * else 16 (untrusted or invalid: 403.16), 17 (expired or not yet valid:
  * 403.17) or 13 (revoked, or revocation could not be checked: 403.13).

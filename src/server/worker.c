@@ -311,15 +311,14 @@ accept_burst(struct listener *l)
 }
 
 static void
-retire_all(struct worker *w, bool all)
+retire_all(struct worker *w)
 {
     struct conn *c = w->conns, *next;
 
     while (c != NULL) {
         next = c->next;
         /* conn_retire() may close c, never another connection. */
-        if (all || c->snap != w->snap)
-            conn_retire(c);
+        conn_retire(c);
         c = next;
     }
 }
@@ -362,7 +361,7 @@ switch_snapshot(struct worker *w, struct snapshot *snap, struct listener **adds,
         w->listeners[w->nlisteners++] = l;
     }
     free(adds);
-    retire_all(w, false);
+    /* Connections keep serving: each adopts the new snapshot at its next request. */
     snapshot_unref(old);
 }
 
@@ -378,7 +377,7 @@ begin_stop(struct worker *w)
     for (i = 0; i < w->nlisteners; i++)
         close_listener(w, w->listeners[i]);
     w->nlisteners = 0;
-    retire_all(w, true);
+    retire_all(w);
 }
 
 static void
