@@ -557,10 +557,11 @@ worker_post_snapshot(struct worker *w, struct snapshot *snap, const int *fds,
             memcpy(v + w->m_nadd, adds, m * sizeof(*v));
             w->m_add = v;
             w->m_nadd += m;
+            free(adds);
+            adds = NULL;
             m = 0;
         }
-        free(adds);
-        adds = NULL;
+        /* else: adds is closed below; the endpoints stay unserved until the next reload. */
     } else if (m > 0) {
         free(w->m_add);
         w->m_add = adds;
