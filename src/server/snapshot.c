@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "certmap/cert.h"
+#include "snapshot_build.h"
 #include "static.h"
 #include "tls.h"
 #include "w3clog.h"
@@ -23,9 +24,9 @@
 #define SSL_CERT_FLAGS (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)
 
 /* Appends one diagnostic; file/element/attr may be NULL. */
-static void __attribute__((format(printf, 7, 8)))
-diag(struct certmap_diags *diags, enum certmap_severity sev, const char *file, unsigned line,
-     const char *element, const char *attr, const char *fmt, ...)
+void
+snap_diag(struct certmap_diags *diags, enum certmap_severity sev, const char *file, unsigned line,
+          const char *element, const char *attr, const char *fmt, ...)
 {
     struct certmap_error e;
     char msg[sizeof(e.message)];
@@ -40,15 +41,15 @@ diag(struct certmap_diags *diags, enum certmap_severity sev, const char *file, u
 }
 
 /* Appends a library error as is. */
-static void
-diag_err(struct certmap_diags *diags, enum certmap_severity sev, const struct certmap_error *e)
+void
+snap_diag_err(struct certmap_diags *diags, enum certmap_severity sev, const struct certmap_error *e)
 {
     if (diags != NULL)
         certmap_diags_add(diags, sev, e);
 }
 
-static void
-source_of(const struct certmap_element *e, const char *attr, const char **file, unsigned *line)
+void
+snap_source_of(const struct certmap_element *e, const char *attr, const char **file, unsigned *line)
 {
     *file = NULL;
     *line = 0;
@@ -56,21 +57,21 @@ source_of(const struct certmap_element *e, const char *attr, const char **file, 
         certmap_element_source(e, NULL, file, line);
 }
 
-static char *
-xstrdup(const char *s)
+char *
+snap_strdup(const char *s)
 {
     return strdup(s != NULL ? s : "");
 }
 
-static const char *
-get_str(const struct certmap_element *e, const char *attr)
+const char *
+snap_get_str(const struct certmap_element *e, const char *attr)
 {
     const char *v = e != NULL ? certmap_element_get(e, attr) : NULL;
     return v != NULL ? v : "";
 }
 
-static bool
-get_bool(const struct certmap_element *e, const char *attr, bool dflt)
+bool
+snap_get_bool(const struct certmap_element *e, const char *attr, bool dflt)
 {
     bool v;
     if (e == NULL || certmap_element_get_bool(e, attr, &v, NULL) != 0)
@@ -78,8 +79,8 @@ get_bool(const struct certmap_element *e, const char *attr, bool dflt)
     return v;
 }
 
-static unsigned long long
-get_uint(const struct certmap_element *e, const char *attr, unsigned long long dflt)
+unsigned long long
+snap_get_uint(const struct certmap_element *e, const char *attr, unsigned long long dflt)
 {
     unsigned long long v;
     if (e == NULL || certmap_element_get_uint(e, attr, &v, NULL) != 0)
@@ -94,8 +95,8 @@ clamp_u(unsigned long long v)
 }
 
 /* A path written for Windows (drive letter, backslash) cannot be used here. */
-static bool
-windows_path(const char *p)
+bool
+snap_windows_path(const char *p)
 {
     return strchr(p, '\\') != NULL || (p[0] != '\0' && p[1] == ':');
 }
@@ -176,171 +177,7 @@ snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint
 
 /* ---- building ---- */
 
-struct build {
-    struct certmap_config *cfg;
-    const struct snapshot_params *params;
-    struct certmap_diags *diags;
-    struct snapshot *snap;
-};
-
-/* "ip:port:host"; IPv6 in brackets.  0, or -1 with a message in why. */
-static int
-parse_binding_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
-                   size_t hostsize, const char **why)
-{
-    const char *p = s, *colon, *end;
-    unsigned long v;
-    char *num_end;
-
-    if (*p == '[') {
-        end = strchr(p, ']');
-        if (end == NULL || end[1] != ':') {
-            *why = "an IPv6 address must be written [addr]:port:host";
-            return -1;
-        }
-        if ((size_t)(end - p - 1) >= ipsize) {
-            *why = "address too long";
-            return -1;
-        }
-        memcpy(ip, p + 1, (size_t)(end - p - 1));
-        ip[end - p - 1] = '\0';
-        p = end + 2;
-    } else {
-        colon = strchr(p, ':');
-        if (colon == NULL) {
-            *why = "expected \"ip:port:host\"";
-            return -1;
-        }
-        if ((size_t)(colon - p) >= ipsize) {
-            *why = "address too long";
-            return -1;
-        }
-        memcpy(ip, p, (size_t)(colon - p));
-        ip[colon - p] = '\0';
-        p = colon + 1;
-    }
-    colon = strchr(p, ':');
-    if (colon == NULL) {
-        *why = "expected \"ip:port:host\"";
-        return -1;
-    }
-    v = strtoul(p, &num_end, 10);
-    if (num_end != colon || p == colon || v == 0 || v > 65535) {
-        *why = "the port must be a number from 1 to 65535";
-        return -1;
-    }
-    *port = (unsigned)v;
-    if (strlen(colon + 1) >= hostsize) {
-        *why = "host name too long";
-        return -1;
-    }
-    strcpy(host, colon + 1);
-    return 0;
-}
-
-static int
-make_addr(const char *ip, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
-{
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-    memset(ss, 0, sizeof(*ss));
-    if (inet_pton(AF_INET, ip, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)port);
-        *len = sizeof(*in4);
-        return 0;
-    }
-    if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *len = sizeof(*in6);
-        return 0;
-    }
-    return -1;
-}
-
-static void
-endpoint_key(struct snap_endpoint *ep)
-{
-    const char *proto = ep->proto == SNAP_HTTPS ? "https" : "http";
-
-    if (ep->addr.ss_family == AF_INET6)
-        snprintf(ep->key, sizeof(ep->key), "%s/[%s]:%u", proto, ep->ip, ep->port);
-    else
-        snprintf(ep->key, sizeof(ep->key), "%s/%s:%u", proto, ep->ip, ep->port);
-}
-
-/* Finds or adds the endpoint (proto, ip, port). NULL on allocation failure. */
-static struct snap_endpoint *
-endpoint_get(struct snapshot *snap, enum snap_proto proto, const char *ip, unsigned port,
-             size_t *cap)
-{
-    struct snap_endpoint tmp, *ep;
-    size_t i;
-
-    memset(&tmp, 0, sizeof(tmp));
-    tmp.proto = proto;
-    tmp.port = port;
-    if (make_addr(ip, port, &tmp.addr, &tmp.addrlen) != 0)
-        return NULL;
-    /* Canonical text of the address, so that "::1" and "0::1" are one endpoint. */
-    if (tmp.addr.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&tmp.addr)->sin6_addr, tmp.ip, sizeof(tmp.ip));
-    else
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&tmp.addr)->sin_addr, tmp.ip, sizeof(tmp.ip));
-    endpoint_key(&tmp);
-    for (i = 0; i < snap->nendpoints; i++)
-        if (strcmp(snap->endpoints[i].key, tmp.key) == 0)
-            return &snap->endpoints[i];
-    if (snap->nendpoints == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        ep = realloc(snap->endpoints, ncap * sizeof(*ep));
-        if (ep == NULL)
-            return NULL;
-        snap->endpoints = ep;
-        *cap = ncap;
-    }
-    snap->endpoints[snap->nendpoints] = tmp;
-    return &snap->endpoints[snap->nendpoints++];
-}
-
-static bool
-is_wildcard_ip(const char *ip)
-{
-    return ip[0] == '\0' || strcmp(ip, "*") == 0;
-}
-
-/* Appends b to ep's bindings. 0 or -1. */
-static int
-endpoint_add(struct snap_endpoint *ep, struct snap_binding *b)
-{
-    struct snap_binding **v;
-
-    v = realloc(ep->bindings, (ep->nbindings + 1) * sizeof(*v));
-    if (v == NULL)
-        return -1;
-    ep->bindings = v;
-    ep->bindings[ep->nbindings++] = b;
-    return 0;
-}
-
-static bool
-same_port_proto(const struct snap_endpoint *ep, const struct snap_binding *b, unsigned port)
-{
-    return ep->proto == b->proto && ep->port == port;
-}
-
 /* ---- sites ---- */
-
-struct raw_binding {
-    enum snap_proto proto;
-    char ip[48];
-    unsigned port;
-    char host[256];
-    struct certmap_element *e;
-    size_t site;
-};
 
 static int
 cmp_loc(const void *a, const void *b)
@@ -393,12 +230,12 @@ build_index(struct build *bd, struct certmap_collection *coll)
 
     idx = mapping_index_new(n);
     if (idx == NULL) {
-        diag(bd->diags, CERTMAP_SEV_ERROR, NULL, 0, NULL, NULL, "out of memory");
+        snap_diag(bd->diags, CERTMAP_SEV_ERROR, NULL, 0, NULL, NULL, "out of memory");
         return NULL;
     }
     for (i = 0; i < n; i++) {
         struct certmap_element *item = certmap_collection_item(coll, i);
-        const char *cert = get_str(item, "certificate");
+        const char *cert = snap_get_str(item, "certificate");
         unsigned char *der = NULL;
         size_t der_len = 0;
         char *pw = NULL;
@@ -406,18 +243,18 @@ build_index(struct build *bd, struct certmap_collection *coll)
         const char *file;
         unsigned line;
 
-        source_of(item, NULL, &file, &line);
+        snap_source_of(item, NULL, &file, &line);
         certmap_error_clear(&e);
         if (certmap_cert_decode(cert, strlen(cert), &der, &der_len, &e) != 0) {
             if (e.file[0] == '\0' && file != NULL)
                 certmap_error_set(&e, CERTMAP_ERR_INVALID, file, line, "add", "certificate",
                                   "the certificate does not decode: %s", e.message);
-            diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+            snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
             errors++;
             continue;
         }
         if (certmap_element_get_secret(item, "password", &pw, &e) != 0) {
-            diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+            snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
             free(der);
             errors++;
             continue;
@@ -426,13 +263,13 @@ build_index(struct build *bd, struct certmap_collection *coll)
         m.der = der;
         m.der_len = der_len;
         certmap_cert_sha256(der, der_len, m.sha256);
-        m.user = get_str(item, "userName");
+        m.user = snap_get_str(item, "userName");
         m.password = pw;
-        m.enabled = get_bool(item, "enabled", true);
+        m.enabled = snap_get_bool(item, "enabled", true);
         m.file = file != NULL ? file : "";
         m.line = line;
         if (mapping_index_add(idx, &m, &e) != 0) {
-            diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+            snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
             errors++;
         }
         OPENSSL_cleanse(pw, strlen(pw));
@@ -457,7 +294,7 @@ section(struct build *bd, const char *path, const char *location)
     certmap_error_clear(&e);
     s = certmap_config_get_section(bd->cfg, path, location, &e);
     if (s == NULL)
-        diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+        snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
     return s;
 }
 
@@ -492,17 +329,17 @@ build_location(struct build *bd, struct snap_location *l, const char *cfgloc,
     if (access == NULL || anon == NULL || basic == NULL || cm == NULL)
         return -1;
     if (certmap_element_get_flags(access, "sslFlags", &l->ssl_flags, &e) != 0) {
-        diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+        snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
         return -1;
     }
-    l->anon_enabled = get_bool(anon, "enabled", true);
-    l->anon_user = xstrdup(get_str(anon, "userName"));
-    l->basic_enabled = get_bool(basic, "enabled", false);
-    l->basic_realm = xstrdup(get_str(basic, "realm"));
-    l->basic_domain = xstrdup(get_str(basic, "defaultLogonDomain"));
-    l->cm_enabled = get_bool(cm, "enabled", false);
-    l->cm_one_to_one = get_bool(cm, "oneToOneCertificateMappingsEnabled", true);
-    l->cm_domain = xstrdup(get_str(cm, "defaultLogonDomain"));
+    l->anon_enabled = snap_get_bool(anon, "enabled", true);
+    l->anon_user = snap_strdup(snap_get_str(anon, "userName"));
+    l->basic_enabled = snap_get_bool(basic, "enabled", false);
+    l->basic_realm = snap_strdup(snap_get_str(basic, "realm"));
+    l->basic_domain = snap_strdup(snap_get_str(basic, "defaultLogonDomain"));
+    l->cm_enabled = snap_get_bool(cm, "enabled", false);
+    l->cm_one_to_one = snap_get_bool(cm, "oneToOneCertificateMappingsEnabled", true);
+    l->cm_domain = snap_strdup(snap_get_str(cm, "defaultLogonDomain"));
     if (l->anon_user == NULL || l->basic_realm == NULL || l->basic_domain == NULL ||
         l->cm_domain == NULL)
         return -1;
@@ -511,7 +348,7 @@ build_location(struct build *bd, struct snap_location *l, const char *cfgloc,
     certmap_error_clear(&e);
     coll = certmap_element_collection(cm, "oneToOneMappings", &e);
     if (coll == NULL) {
-        diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+        snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
         return -1;
     }
     /* An unchanged inherited collection shares the parent's index (100 000 mappings once). */
@@ -618,28 +455,28 @@ build_vdirs(struct build *bd, struct snap_site *site, struct certmap_element *se
     certmap_error_clear(&e);
     apps = certmap_element_collection(se, NULL, &e);
     if (apps == NULL) {
-        diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+        snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
         return -1;
     }
     na = certmap_collection_count(apps);
     for (i = 0; i < na; i++) {
         struct certmap_element *app = certmap_collection_item(apps, i);
-        const char *apath = get_str(app, "path");
+        const char *apath = snap_get_str(app, "path");
         vds = certmap_element_collection(app, NULL, &e);
         if (vds == NULL) {
-            diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
+            snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &e);
             ret = -1;
             continue;
         }
         nv = certmap_collection_count(vds);
         for (j = 0; j < nv; j++) {
             struct certmap_element *vd = certmap_collection_item(vds, j);
-            const char *phys = get_str(vd, "physicalPath");
+            const char *phys = snap_get_str(vd, "physicalPath");
             struct snap_vdir *d;
             const char *file;
             unsigned line;
 
-            source_of(vd, "physicalPath", &file, &line);
+            snap_source_of(vd, "physicalPath", &file, &line);
             if (count == cap) {
                 size_t ncap = cap ? cap * 2 : 4;
                 d = realloc(v, ncap * sizeof(*v));
@@ -653,30 +490,31 @@ build_vdirs(struct build *bd, struct snap_site *site, struct certmap_element *se
             d = &v[count];
             memset(d, 0, sizeof(*d));
             d->root_fd = -1;
-            d->url = join_url(apath, get_str(vd, "path"));
+            d->url = join_url(apath, snap_get_str(vd, "path"));
             if (d->url == NULL) {
                 ret = -1;
                 goto out;
             }
             d->url_len = strlen(d->url);
             count++;
-            if (windows_path(phys)) {
-                diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "virtualDirectory", "physicalPath",
-                     "\"%s\" is a Windows path; requests under %s/ get 500", phys, d->url);
+            if (snap_windows_path(phys)) {
+                snap_diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "virtualDirectory",
+                          "physicalPath", "\"%s\" is a Windows path; requests under %s/ get 500",
+                          phys, d->url);
                 continue;
             }
             d->physical = certmap_config_expand_path(bd->cfg, phys, &e);
             if (d->physical == NULL) {
-                diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "virtualDirectory", "physicalPath",
-                     "%s; requests under %s/ get 500", e.message, d->url);
+                snap_diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "virtualDirectory",
+                          "physicalPath", "%s; requests under %s/ get 500", e.message, d->url);
                 continue;
             }
             if (bd->params->open_roots) {
                 d->root_fd = static_open_root(d->physical, &e);
                 if (d->root_fd < 0)
-                    diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "virtualDirectory",
-                         "physicalPath", "%s: %s; requests under %s/ get 500", d->physical,
-                         e.message, d->url);
+                    snap_diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "virtualDirectory",
+                              "physicalPath", "%s: %s; requests under %s/ get 500", d->physical,
+                              e.message, d->url);
             }
         }
     }
@@ -697,8 +535,8 @@ log_dir_of(struct build *bd, struct certmap_element *logfile)
 
     if (logfile == NULL || !certmap_element_is_set(logfile, "directory"))
         return NULL;
-    dir = get_str(logfile, "directory");
-    if (dir[0] == '\0' || windows_path(dir))
+    dir = snap_get_str(logfile, "directory");
+    if (dir[0] == '\0' || snap_windows_path(dir))
         return NULL;
     return certmap_config_expand_path(bd->cfg, dir, &e);
 }
@@ -713,15 +551,15 @@ build_site(struct build *bd, struct snap_site *site, struct certmap_element *se,
     unsigned line;
     int ret = 0;
 
-    source_of(se, NULL, &file, &line);
-    site->name = xstrdup(get_str(se, "name"));
-    site->id = (unsigned long)get_uint(se, "id", 0);
+    snap_source_of(se, NULL, &file, &line);
+    site->name = snap_strdup(snap_get_str(se, "name"));
+    site->id = (unsigned long)snap_get_uint(se, "id", 0);
     if (site->name == NULL)
         return -1;
     if (RAND_bytes(site->ticket_name, sizeof(site->ticket_name)) != 1 ||
         RAND_bytes(site->ticket_aes, sizeof(site->ticket_aes)) != 1 ||
         RAND_bytes(site->ticket_hmac, sizeof(site->ticket_hmac)) != 1) {
-        diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "site", NULL, "no random bytes");
+        snap_diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "site", NULL, "no random bytes");
         return -1;
     }
     if (build_locations(bd, site) != 0)
@@ -736,282 +574,19 @@ build_site(struct build *bd, struct snap_site *site, struct certmap_element *se,
         site->log_dir = log_dir_of(bd, lf);
     }
     if (site->log_dir == NULL)
-        site->log_dir = xstrdup(bd->snap->server.log_dir);
+        site->log_dir = snap_strdup(bd->snap->server.log_dir);
     if (site->log_dir == NULL)
         return -1;
     if (bd->params->logs != NULL) {
         certmap_error_clear(&e);
         site->log = w3clog_set_get(bd->params->logs, site->log_dir, (unsigned)site->id, &e);
         if (site->log == NULL) {
-            diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "logFile", "directory",
-                 "site \"%s\": cannot open its W3C log under %s: %s", site->name, site->log_dir,
-                 e.message);
+            snap_diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "logFile", "directory",
+                      "site \"%s\": cannot open its W3C log under %s: %s", site->name,
+                      site->log_dir, e.message);
             ret = -1;
         }
     }
-    return ret;
-}
-
-static char *
-expand_attr(struct build *bd, struct certmap_element *e, const char *attr)
-{
-    const char *v = get_str(e, attr);
-    struct certmap_error err;
-    const char *file;
-    unsigned line;
-    char *out;
-
-    if (v[0] == '\0')
-        return NULL;
-    certmap_error_clear(&err);
-    out = certmap_config_expand_path(bd->cfg, v, &err);
-    if (out == NULL) {
-        source_of(e, attr, &file, &line);
-        diag(bd->diags, CERTMAP_SEV_ERROR, file, line, certmap_element_name(e), attr, "%s",
-             err.message);
-    }
-    return out;
-}
-
-/* Creates the SSL context of an https binding. 0 or -1 (reported). */
-static int
-build_tls(struct build *bd, struct snap_binding *b, struct certmap_element *e)
-{
-    struct tls_binding_conf conf;
-    struct certmap_error err;
-    char *cert = expand_attr(bd, e, "certificateFile");
-    char *key = expand_attr(bd, e, "certificateKeyFile");
-    char *ca = expand_attr(bd, e, "clientCaFile");
-    char *crl = expand_attr(bd, e, "crlFile");
-    char *store = NULL;
-    const char *store_name = get_str(e, "certificateStoreName");
-    int ret = -1;
-
-    if (store_name[0] == '\0')
-        store_name = "MY";
-    if (cert == NULL)
-        store = certmap_config_expand_path(bd->cfg, store_name, &err);
-    memset(&conf, 0, sizeof(conf));
-    conf.cert_file = cert;
-    conf.key_file = key;
-    conf.cert_hash = get_str(e, "certificateHash");
-    conf.store_dir = store;
-    conf.client_ca_file = ca;
-    conf.crl_file = crl;
-    conf.src_file = b->file;
-    conf.src_line = b->line;
-    conf.ticket_seconds = bd->snap->server.ticket_seconds;
-    conf.generation = bd->snap->generation;
-    certmap_error_clear(&err);
-    if (cert == NULL && conf.cert_hash[0] != '\0' && store == NULL) {
-        diag(bd->diags, CERTMAP_SEV_ERROR, b->file, b->line, "binding", "certificateStoreName",
-             "cannot resolve the certificate store \"%s\"", store_name);
-        goto out;
-    }
-    b->ssl_ctx = tls_ctx_new(b, &conf, &err);
-    if (b->ssl_ctx == NULL) {
-        diag_err(bd->diags, CERTMAP_SEV_ERROR, &err);
-        goto out;
-    }
-    ret = 0;
-out:
-    free(cert);
-    free(key);
-    free(ca);
-    free(crl);
-    free(store);
-    return ret;
-}
-
-/* Parses the bindings of every site into raw (owned array). -1 on allocation failure. */
-static int
-collect_bindings(struct build *bd, struct certmap_collection *sites, struct raw_binding **out,
-                 size_t *nout)
-{
-    struct raw_binding *raw = NULL, *r;
-    size_t n = 0, cap = 0, i, j;
-
-    for (i = 0; i < certmap_collection_count(sites); i++) {
-        struct certmap_element *se = certmap_collection_item(sites, i);
-        struct certmap_collection *bc;
-        struct certmap_error e;
-
-        if (!get_bool(se, "serverAutoStart", true))
-            continue;
-        bc = certmap_element_collection(se, "bindings", &e);
-        if (bc == NULL)
-            continue;
-        for (j = 0; j < certmap_collection_count(bc); j++) {
-            struct certmap_element *be = certmap_collection_item(bc, j);
-            const char *proto = get_str(be, "protocol");
-            const char *info = get_str(be, "bindingInformation");
-            const char *why = NULL, *file;
-            unsigned line;
-
-            source_of(be, NULL, &file, &line);
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 8;
-                r = realloc(raw, ncap * sizeof(*raw));
-                if (r == NULL) {
-                    free(raw);
-                    return -1;
-                }
-                raw = r;
-                cap = ncap;
-            }
-            r = &raw[n];
-            memset(r, 0, sizeof(*r));
-            if (strcasecmp(proto, "https") == 0) {
-                r->proto = SNAP_HTTPS;
-            } else if (strcasecmp(proto, "http") == 0) {
-                r->proto = SNAP_HTTP;
-            } else {
-                diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "binding", "protocol",
-                     "protocol \"%s\" is not served by certmapd; binding ignored", proto);
-                continue;
-            }
-            if (parse_binding_info(info, r->ip, sizeof(r->ip), &r->port, r->host, sizeof(r->host),
-                                   &why) != 0) {
-                diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "binding", "bindingInformation",
-                     "\"%s\": %s", info, why);
-                continue;
-            }
-            if (!is_wildcard_ip(r->ip)) {
-                struct sockaddr_storage ss;
-                socklen_t sl;
-                if (make_addr(r->ip, r->port, &ss, &sl) != 0) {
-                    diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "binding", "bindingInformation",
-                         "\"%s\": \"%s\" is not an IP address or *", info, r->ip);
-                    continue;
-                }
-            }
-            r->e = be;
-            r->site = i;
-            n++;
-        }
-    }
-    *out = raw;
-    *nout = n;
-    return 0;
-}
-
-static const char *
-client_cert_name(struct certmap_element *be, enum snap_client_cert *out, struct build *bd,
-                 const char *file, unsigned line)
-{
-    const char *v = get_str(be, "clientCertificate");
-
-    *out = SNAP_CC_AUTO;
-    if (v[0] == '\0' || strcasecmp(v, "auto") == 0)
-        return v;
-    if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0)
-        *out = SNAP_CC_ON;
-    else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0)
-        *out = SNAP_CC_OFF;
-    else
-        diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "binding", "clientCertificate",
-             "\"%s\" is not one of auto, on, off", v);
-    return v;
-}
-
-/* Bindings and endpoints; needs the sites built. */
-static int
-build_bindings(struct build *bd, struct certmap_collection *sites, size_t *site_of_item)
-{
-    struct snapshot *snap = bd->snap;
-    struct raw_binding *raw = NULL;
-    size_t nraw = 0, i, j, cap = 0;
-    int ret = 0;
-
-    if (collect_bindings(bd, sites, &raw, &nraw) != 0)
-        return -1;
-    snap->bindings = calloc(nraw ? nraw : 1, sizeof(*snap->bindings));
-    if (snap->bindings == NULL) {
-        free(raw);
-        return -1;
-    }
-    /* Endpoints first (so that their array no longer moves), then the bindings. */
-    for (i = 0; i < nraw; i++) {
-        if (is_wildcard_ip(raw[i].ip)) {
-            if (endpoint_get(snap, raw[i].proto, "0.0.0.0", raw[i].port, &cap) == NULL ||
-                endpoint_get(snap, raw[i].proto, "::", raw[i].port, &cap) == NULL)
-                ret = -1;
-        } else if (endpoint_get(snap, raw[i].proto, raw[i].ip, raw[i].port, &cap) == NULL) {
-            ret = -1;
-        }
-    }
-    for (i = 0; i < nraw && ret == 0; i++) {
-        struct snap_binding *b = &snap->bindings[snap->nbindings++];
-        const char *file;
-        unsigned line;
-
-        source_of(raw[i].e, NULL, &file, &line);
-        b->proto = raw[i].proto;
-        b->site = &snap->sites[site_of_item[raw[i].site]];
-        b->host = xstrdup(raw[i].host);
-        b->file = xstrdup(file);
-        b->line = line;
-        b->wildcard_ip = is_wildcard_ip(raw[i].ip);
-        if (b->host == NULL || b->file == NULL) {
-            ret = -1;
-            break;
-        }
-        client_cert_name(raw[i].e, &b->client_cert, bd, file, line);
-        b->request_cert =
-            b->client_cert == SNAP_CC_ON || (b->client_cert == SNAP_CC_AUTO && b->site->wants_cert);
-        if (b->proto == SNAP_HTTPS && bd->params->tls && build_tls(bd, b, raw[i].e) != 0)
-            ret = -1;
-    }
-    /* Attach: exact address first, then the wildcard bindings of the same port. */
-    for (j = 0; j < snap->nendpoints && ret == 0; j++) {
-        struct snap_endpoint *ep = &snap->endpoints[j];
-        int pass;
-        for (pass = 0; pass < 2; pass++) {
-            for (i = 0; i < snap->nbindings; i++) {
-                struct snap_binding *b = &snap->bindings[i];
-                bool match;
-                if (!same_port_proto(ep, b, raw[i].port))
-                    continue;
-                if (pass == 0) {
-                    struct sockaddr_storage ss;
-                    socklen_t sl;
-                    char canon[48];
-                    if (b->wildcard_ip || make_addr(raw[i].ip, raw[i].port, &ss, &sl) != 0)
-                        continue;
-                    if (ss.ss_family == AF_INET6)
-                        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, canon,
-                                  sizeof(canon));
-                    else
-                        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, canon,
-                                  sizeof(canon));
-                    match = strcmp(canon, ep->ip) == 0;
-                } else {
-                    match = b->wildcard_ip;
-                }
-                if (match) {
-                    if (endpoint_add(ep, b) != 0)
-                        ret = -1;
-                    if (b->ep == NULL)
-                        b->ep = ep;
-                }
-            }
-        }
-        if (ep->nbindings > 0 && ep->bindings[0]->ssl_ctx != NULL)
-            ep->default_ctx = ep->bindings[0]->ssl_ctx;
-    }
-    /* One port cannot speak both http and https. */
-    for (i = 0; i < snap->nendpoints; i++)
-        for (j = i + 1; j < snap->nendpoints; j++)
-            if (snap->endpoints[i].port == snap->endpoints[j].port &&
-                snap->endpoints[i].proto != snap->endpoints[j].proto) {
-                diag(bd->diags, CERTMAP_SEV_ERROR, bd->snap->config_path, 0, "binding",
-                     "bindingInformation", "port %u is bound both as http and as https",
-                     snap->endpoints[i].port);
-                ret = -1;
-                i = snap->nendpoints;
-                break;
-            }
-    free(raw);
     return ret;
 }
 
@@ -1026,15 +601,15 @@ build_settings(struct build *bd)
     const char *v;
     char *p;
 
-    l->max_connections = (unsigned long)get_uint(lim, "maxConnections", 10000);
-    l->header_timeout = clamp_u(get_uint(lim, "headerTimeoutSeconds", 10));
-    l->request_timeout = clamp_u(get_uint(lim, "requestTimeoutSeconds", 60));
-    l->idle_timeout = clamp_u(get_uint(lim, "idleTimeoutSeconds", 120));
-    l->max_request_line = (unsigned long)get_uint(lim, "maxRequestLineBytes", 8192);
-    l->max_header_bytes = (unsigned long)get_uint(lim, "maxHeaderBytes", 16384);
-    l->max_header_count = clamp_u(get_uint(lim, "maxHeaderCount", 100));
-    l->max_body = get_uint(lim, "maxBodyBytes", 30000000);
-    l->shutdown_grace = clamp_u(get_uint(lim, "shutdownGraceSeconds", 30));
+    l->max_connections = (unsigned long)snap_get_uint(lim, "maxConnections", 10000);
+    l->header_timeout = clamp_u(snap_get_uint(lim, "headerTimeoutSeconds", 10));
+    l->request_timeout = clamp_u(snap_get_uint(lim, "requestTimeoutSeconds", 60));
+    l->idle_timeout = clamp_u(snap_get_uint(lim, "idleTimeoutSeconds", 120));
+    l->max_request_line = (unsigned long)snap_get_uint(lim, "maxRequestLineBytes", 8192);
+    l->max_header_bytes = (unsigned long)snap_get_uint(lim, "maxHeaderBytes", 16384);
+    l->max_header_count = clamp_u(snap_get_uint(lim, "maxHeaderCount", 100));
+    l->max_body = snap_get_uint(lim, "maxBodyBytes", 30000000);
+    l->shutdown_grace = clamp_u(snap_get_uint(lim, "shutdownGraceSeconds", 30));
     if (l->header_timeout == 0)
         l->header_timeout = 1;
     if (l->request_timeout == 0)
@@ -1042,15 +617,15 @@ build_settings(struct build *bd)
     if (l->idle_timeout == 0)
         l->idle_timeout = 1;
 
-    snap->server.workers = clamp_u(get_uint(srv, "workers", 0));
-    snap->server.basic_without_ssl = get_bool(srv, "allowBasicWithoutSsl", false);
-    snap->server.ticket_seconds = clamp_u(get_uint(srv, "sessionTicketSeconds", 7200));
-    v = get_str(srv, "logDirectory");
+    snap->server.workers = clamp_u(snap_get_uint(srv, "workers", 0));
+    snap->server.basic_without_ssl = snap_get_bool(srv, "allowBasicWithoutSsl", false);
+    snap->server.ticket_seconds = clamp_u(snap_get_uint(srv, "sessionTicketSeconds", 7200));
+    v = snap_get_str(srv, "logDirectory");
     snap->server.log_dir = certmap_config_expand_path(bd->cfg, v[0] ? v : "logs", NULL);
     if (snap->server.log_dir == NULL)
-        diag(bd->diags, CERTMAP_SEV_ERROR, snap->config_path, 0, "server", "logDirectory",
-             "cannot resolve \"%s\"", v);
-    v = get_str(srv, "errorLog");
+        snap_diag(bd->diags, CERTMAP_SEV_ERROR, snap->config_path, 0, "server", "logDirectory",
+                  "cannot resolve \"%s\"", v);
+    v = snap_get_str(srv, "errorLog");
     if (v[0] == '\0')
         v = "certmapd.log";
     if (v[0] == '/' || snap->server.log_dir == NULL) {
@@ -1059,16 +634,17 @@ build_settings(struct build *bd)
         snap->server.error_log = p;
     }
 
-    v = get_str(lg, "provider");
+    v = snap_get_str(lg, "provider");
     snap->logon_settings.provider = strcasecmp(v, "pam") == 0 ? LOGON_PAM : LOGON_FILE;
-    v = get_str(lg, "accountsFile");
+    v = snap_get_str(lg, "accountsFile");
     snap->logon_settings.accounts_file =
         certmap_config_expand_path(bd->cfg, v[0] ? v : "accounts", NULL);
-    v = get_str(lg, "pamService");
-    snap->logon_settings.pam_service = xstrdup(v[0] ? v : "certmap");
-    snap->logon_settings.cache_seconds = clamp_u(get_uint(lg, "cacheSeconds", 300));
-    snap->logon_settings.negative_cache_seconds = clamp_u(get_uint(lg, "negativeCacheSeconds", 5));
-    snap->logon_settings.threads = clamp_u(get_uint(lg, "threads", 4));
+    v = snap_get_str(lg, "pamService");
+    snap->logon_settings.pam_service = snap_strdup(v[0] ? v : "certmap");
+    snap->logon_settings.cache_seconds = clamp_u(snap_get_uint(lg, "cacheSeconds", 300));
+    snap->logon_settings.negative_cache_seconds =
+        clamp_u(snap_get_uint(lg, "negativeCacheSeconds", 5));
+    snap->logon_settings.threads = clamp_u(snap_get_uint(lg, "threads", 4));
 }
 
 struct snapshot *
@@ -1092,7 +668,7 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
     atomic_init(&snap->refs, 1);
     snap->generation = params->generation;
     snap->logs = params->logs;
-    snap->config_path = xstrdup(certmap_config_path(cfg));
+    snap->config_path = snap_strdup(certmap_config_path(cfg));
     memset(&bd, 0, sizeof(bd));
     bd.cfg = cfg;
     bd.params = params;
@@ -1106,7 +682,7 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
     sites = sites_section != NULL ? certmap_element_collection(sites_section, NULL, &e) : NULL;
     if (sites == NULL) {
         if (sites_section != NULL)
-            diag_err(diags, CERTMAP_SEV_ERROR, &e);
+            snap_diag_err(diags, CERTMAP_SEV_ERROR, &e);
         ret = -1;
         goto out;
     }
@@ -1123,11 +699,11 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
         if (build_site(&bd, &snap->sites[snap->nsites++], se, sites_section) != 0)
             ret = -1;
     }
-    if (ret == 0 && build_bindings(&bd, sites, site_of_item) != 0)
+    if (ret == 0 && snap_build_bindings(&bd, sites, site_of_item) != 0)
         ret = -1;
     if (ret == 0 && snap->nendpoints == 0)
-        diag(diags, CERTMAP_SEV_WARNING, snap->config_path, 0, "sites", NULL,
-             "no site has an http or https binding: nothing to serve");
+        snap_diag(diags, CERTMAP_SEV_WARNING, snap->config_path, 0, "sites", NULL,
+                  "no site has an http or https binding: nothing to serve");
 out:
     free(site_of_item);
     if (diags != NULL && diags->errors > errors_before)

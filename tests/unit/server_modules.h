@@ -11,6 +11,7 @@
 #include "../../src/server/mime.c"
 #include "../../src/server/pipeline.c"
 #include "../../src/server/snapshot.c"
+#include "../../src/server/snapshot_bind.c"
 #include "../../src/server/static.c"
 #include "../../src/server/tls.c"
 #include "../../src/server/w3clog.c"

@@ -1,0 +1,235 @@
+/*
+ * respond.c - writing response heads and error pages into a connection's
+ * buffer, and the W3C log line of a request.
+ */
+#include "respond.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "errpage.h"
+#include "w3clog.h"
+
+#define SERVER_HEADER "Server: certmap/" CERTMAP_VERSION "\r\n"
+
+static uint32_t
+off_in(const struct conn *c, const char *p)
+{
+    return p != NULL ? (uint32_t)(p - c->rbuf) : 0;
+}
+
+/* Remembers where the W3C fields are (the head stays in rbuf until logged). */
+void
+respond_log_fields(struct conn *c, const struct http_request *req)
+{
+    const struct http_header *h;
+    struct conn_logrec *l = &c->log;
+
+    l->method_off = off_in(c, req->method_str);
+    l->method_len = (uint32_t)req->method_len;
+    if (req->path >= c->rbuf && req->path < c->rbuf + c->rlen) {
+        l->stem_off = off_in(c, req->path);
+        l->stem_len = (uint32_t)req->path_len;
+    } else {
+        l->stem_off = l->stem_len = 0; /* the parser's static "/" */
+    }
+    l->query_off = req->query != NULL ? off_in(c, req->query) : 0;
+    l->query_len = req->query != NULL ? (uint32_t)req->query_len : 0;
+    h = http_find_header(req, "User-Agent");
+    l->ua_off = h != NULL ? off_in(c, h->value) : 0;
+    l->ua_len = h != NULL ? (uint32_t)h->value_len : 0;
+    h = http_find_header(req, "Referer");
+    l->ref_off = h != NULL ? off_in(c, h->value) : 0;
+    l->ref_len = h != NULL ? (uint32_t)h->value_len : 0;
+}
+
+void
+respond_addr_text(const union conn_addr *a, char *out, size_t size, unsigned *port)
+{
+    if (a->sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &a->in6.sin6_addr, out, (socklen_t)size);
+        *port = ntohs(a->in6.sin6_port);
+        /* IPv4-mapped addresses are logged as IPv4, as IIS does. */
+        if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL)
+            memmove(out, out + 7, strlen(out + 7) + 1);
+    } else if (a->sa.sa_family == AF_INET) {
+        inet_ntop(AF_INET, &a->in4.sin_addr, out, (socklen_t)size);
+        *port = ntohs(a->in4.sin_port);
+    } else {
+        snprintf(out, size, "-");
+        *port = 0;
+    }
+}
+
+void
+respond_log(struct conn *c, const struct snap_site *site)
+{
+    struct conn_logrec *l = &c->log;
+    struct w3clog_entry e;
+    char sip[INET6_ADDRSTRLEN], cip[INET6_ADDRSTRLEN], user[PIPELINE_LOGON_NAME_MAX];
+    unsigned sport, cport;
+
+    if (site == NULL || site->log == NULL)
+        return;
+    memset(&e, 0, sizeof(e));
+    respond_addr_text(&c->local, sip, sizeof(sip), &sport);
+    respond_addr_text(&c->peer, cip, sizeof(cip), &cport);
+    e.time = c->w->now_s;
+    e.s_ip = sip;
+    e.c_ip = cip;
+    e.s_port = sport;
+    e.method = c->rbuf + l->method_off;
+    e.method_len = l->method_len;
+    if (l->stem_len > 0) {
+        e.uri_stem = c->rbuf + l->stem_off;
+        e.uri_stem_len = l->stem_len;
+    } else {
+        e.uri_stem = "/";
+        e.uri_stem_len = 1;
+    }
+    if (l->query_len > 0) {
+        e.uri_query = c->rbuf + l->query_off;
+        e.uri_query_len = l->query_len;
+    }
+    if (l->user_owned != NULL) {
+        e.username = l->user_owned;
+        e.username_len = strlen(l->user_owned);
+    } else if (l->user != NULL) {
+        pipeline_logon_name(l->user, l->domain, user, sizeof(user));
+        e.username = user;
+        e.username_len = strlen(user);
+    }
+    if (l->ua_len > 0) {
+        e.user_agent = c->rbuf + l->ua_off;
+        e.user_agent_len = l->ua_len;
+    }
+    if (l->ref_len > 0) {
+        e.referer = c->rbuf + l->ref_off;
+        e.referer_len = l->ref_len;
+    }
+    e.status = l->status;
+    e.substatus = l->substatus;
+    e.time_taken = (unsigned long)(c->w->now_ms - l->start_ms);
+    w3clog_write(site->log, &e);
+}
+
+static int put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= cap)
+        return -1;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len) {
+        *len = cap;
+        return -1;
+    }
+    *len += (size_t)n;
+    return 0;
+}
+
+static void
+update_date(struct worker *w)
+{
+    if (w->date_s != w->now_s || w->date[0] == '\0') {
+        http_date(w->now_s, w->date);
+        w->date_s = w->now_s;
+    }
+}
+
+bool
+respond_is_head(const struct conn *c)
+{
+    return c->w->req.method == HTTP_M_HEAD;
+}
+
+/* Writes the response head (and a memory body) at the end of c->wbuf. 0, or -1 when it does not
+ * fit. */
+int
+respond_queue(struct conn *c, const struct response *r, bool head_only)
+{
+    struct worker *w = c->w;
+    size_t cap = c->wcap, len = c->wlen;
+    char *b = c->wbuf;
+    bool keep;
+
+    /* A refused request's body is not read: the connection cannot go on after it. */
+    if (r->status >= 400 && (c->body_left > 0 || c->body_chunked))
+        c->close_after = true;
+    keep = !c->close_after;
+
+    update_date(w);
+    put(b, cap, &len, "HTTP/1.1 %d %s\r\n" SERVER_HEADER "Date: %s\r\n", r->status,
+        errpage_reason(r->status), w->date);
+    if (r->content_type != NULL)
+        put(b, cap, &len, "Content-Type: %s\r\n", r->content_type);
+    if (r->content_length >= 0)
+        put(b, cap, &len, "Content-Length: %lld\r\n", (long long)r->content_length);
+    if (r->etag != NULL && r->etag[0] != '\0')
+        put(b, cap, &len, "ETag: %s\r\n", r->etag);
+    if (r->last_modified != NULL && r->last_modified[0] != '\0')
+        put(b, cap, &len, "Last-Modified: %s\r\n", r->last_modified);
+    if (r->accept_ranges)
+        put(b, cap, &len, "Accept-Ranges: bytes\r\n");
+    if (r->content_range != NULL && r->content_range[0] != '\0')
+        put(b, cap, &len, "Content-Range: %s\r\n", r->content_range);
+    if (r->allow != NULL)
+        put(b, cap, &len, "Allow: %s\r\n", r->allow);
+    if (r->location != NULL)
+        put(b, cap, &len, "Location: %.*s/%s%.*s\r\n", (int)r->location_len, r->location,
+            r->location_query != NULL ? "?" : "", (int)r->location_query_len,
+            r->location_query != NULL ? r->location_query : "");
+    if (r->realm != NULL)
+        put(b, cap, &len, "WWW-Authenticate: Basic realm=\"%s\"\r\n", r->realm);
+    if (!keep)
+        put(b, cap, &len, "Connection: close\r\n");
+    else if (w->req.minor_version == 0)
+        put(b, cap, &len, "Connection: keep-alive\r\n");
+    if (put(b, cap, &len, "\r\n") != 0)
+        return -1;
+    if (!head_only && r->body != NULL) {
+        if (r->body_len > cap - len)
+            return -1;
+        memcpy(b + len, r->body, r->body_len);
+        len += r->body_len;
+    }
+    c->wlen = (uint32_t)len;
+    return 0;
+}
+
+/* An IIS error page for status.substatus. */
+void
+respond_error(struct conn *c, int status, int substatus, const char *realm)
+{
+    struct response r;
+    size_t n;
+
+    memset(&r, 0, sizeof(r));
+    n = errpage_render(c->w->page, sizeof(c->w->page), status, substatus);
+    if (n >= sizeof(c->w->page))
+        n = sizeof(c->w->page) - 1;
+    r.status = status;
+    r.substatus = substatus;
+    r.content_type = "text/html; charset=utf-8";
+    r.content_length = (off_t)n;
+    r.body = c->w->page;
+    r.body_len = n;
+    r.file_fd = -1;
+    r.realm = realm;
+    c->log.status = status;
+    c->log.substatus = substatus;
+    if (respond_queue(c, &r, respond_is_head(c)) != 0) {
+        /* Cannot happen with REQUEST_HEAD_MAX free; close rather than send half a head. */
+        c->close_after = true;
+        c->wlen = c->wpos;
+    }
+}
