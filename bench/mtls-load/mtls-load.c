@@ -74,7 +74,7 @@ struct cert_pair {
     EVP_PKEY *key;
 };
 
-enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_SEND, C_RECV, C_PARKED };
+enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_SEND, C_RECV, C_PARKED, C_DONE };
 
 struct conn {
     int fd; /* -1 when closed */
@@ -383,6 +383,13 @@ want_events(struct worker *w, struct conn *c, uint32_t ev)
     epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &e);
 }
 
+/* true while --requests leaves room for more (without taking any). */
+static bool
+budget_left(void)
+{
+    return opt.max_requests == 0 || atomic_load(&total_requests) < opt.max_requests;
+}
+
 static bool
 may_send_more(void)
 {
@@ -425,8 +432,10 @@ static void
 conn_recycle(struct worker *w, struct conn *c)
 {
     conn_close(w, c);
-    if (!atomic_load(&stop_flag) && now_us() < deadline_us)
+    if (!atomic_load(&stop_flag) && now_us() < deadline_us && budget_left())
         conn_start(w, c);
+    else
+        c->state = C_DONE;
 }
 
 static int
@@ -524,6 +533,7 @@ begin_send(struct worker *w, struct conn *c)
 
     if (!may_send_more()) {
         conn_close(w, c);
+        c->state = C_DONE; /* --requests reached: this connection's work is over */
         return;
     }
     c->state = C_SEND;
@@ -565,6 +575,7 @@ drive(struct worker *w, struct conn *c)
     for (;;) {
         switch (c->state) {
         case C_IDLE:
+        case C_DONE:
             return;
         case C_CONNECTING:
             if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
@@ -655,17 +666,29 @@ check_stalls(struct worker *w, uint64_t t)
 
     for (i = 0; i < w->nconns; i++) {
         c = &w->conns[i];
-        if (c->state == C_IDLE && !atomic_load(&stop_flag) && t < deadline_us) {
+        if (c->state == C_IDLE && !atomic_load(&stop_flag) && t < deadline_us && budget_left()) {
             conn_start(w, c); /* a connect that failed at once is retried here */
             continue;
         }
-        if (c->state == C_PARKED || c->state == C_IDLE)
+        if (c->state == C_PARKED || c->state == C_IDLE || c->state == C_DONE)
             continue;
         if (t > c->last_progress && t - c->last_progress > STALL_US) {
             count_error(w, E_TIMEOUT);
             conn_recycle(w, c);
         }
     }
+}
+
+/* true when every connection of w has finished its share of --requests. */
+static bool
+all_done(const struct worker *w)
+{
+    int i;
+
+    for (i = 0; i < w->nconns; i++)
+        if (w->conns[i].state != C_DONE)
+            return false;
+    return true;
 }
 
 static void *
@@ -683,6 +706,8 @@ worker_main(void *arg)
         if (t >= deadline_us)
             atomic_store(&stop_flag, 1);
         if (atomic_load(&stop_flag))
+            break;
+        if (all_done(w))
             break;
         n = epoll_wait(w->epfd, evs, 256, 50);
         for (i = 0; i < n; i++)
