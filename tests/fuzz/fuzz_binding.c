@@ -39,6 +39,7 @@
 /* snapshot.c's static diag() would clash with the configuration engine's. */
 #define diag snapshot_diag
 #include "snapshot.c"
+#include "snapshot_bind.c"
 #undef diag
 
 #include <stdint.h>
