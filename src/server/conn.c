@@ -132,22 +132,19 @@ conn_read(struct conn *c, char *buf, size_t len)
     int r;
 
     if (c->ssl != NULL) {
-        /*
-         * An SSL_read() that finds nothing still allocates OpenSSL's 16 KiB
-         * record buffer, defeating SSL_MODE_RELEASE_BUFFERS: between
-         * requests, look at the socket first so that an idle connection
-         * keeps no buffer.
-         */
-        if (c->rlen == 0 && !SSL_has_pending(c->ssl)) {
-            char b;
-            n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                return IO_AGAIN;
-        }
         r = SSL_read_ex(c->ssl, buf, len, &got);
         if (r == 1)
             return (ssize_t)got;
-        return tls_failure(c, r);
+        /*
+         * An SSL_read() that finds nothing keeps OpenSSL's 16 KiB record
+         * buffer, defeating SSL_MODE_RELEASE_BUFFERS: free it here (it
+         * refuses while a partial record is buffered), rather than peeking
+         * at the socket with a system call before every read.
+         */
+        n = tls_failure(c, r);
+        if (n == IO_AGAIN && SSL_want_read(c->ssl))
+            SSL_free_buffers(c->ssl);
+        return n;
     }
     for (;;) {
         n = recv(c->fd, buf, len, 0);

@@ -28,6 +28,9 @@ cur(struct conn *c)
     return &c->w->req;
 }
 
+/* Room kept for the head of a 200/206 whose body comes from the file cache (heads are < 600 B). */
+#define RESPONSE_HEAD_ROOM 1024
+
 /* Percent-encodes a decoded path for the static handler, which decodes it exactly once. */
 static int
 reencode(const char *in, size_t len, char *out, size_t size, size_t *out_len)
@@ -73,6 +76,7 @@ respond_static(struct conn *c, struct static_result *res)
     struct response r;
     size_t room;
     bool head = respond_is_head(c);
+    uint32_t start = c->wlen;
 
     if (res->status >= 400 && res->status != 416) {
         if (res->fd >= 0)
@@ -108,6 +112,17 @@ respond_static(struct conn *c, struct static_result *res)
         if (res->fd >= 0)
             close(res->fd);
         c->close_after = true;
+        return;
+    }
+    if (res->body != NULL && !head && res->length > 0) {
+        /* From the cache: sized to fit after the head, checked again. */
+        if ((off_t)(c->wcap - c->wlen) < res->length) {
+            c->close_after = true;
+            c->wlen = start;
+            return;
+        }
+        memcpy(c->wbuf + c->wlen, res->body + res->offset, (size_t)res->length);
+        c->wlen += (uint32_t)res->length;
         return;
     }
     if (head || res->fd < 0 || res->length == 0) {
@@ -464,7 +479,15 @@ serve(struct conn *c, const struct req_ctx *rc)
         header_value(req, "Range", &cond.range, &cond.range_len);
         header_value(req, "If-Range", &cond.if_range, &cond.if_range_len);
     }
-    static_resolve(vd->root_fd, c->w->raw, raw_len, &cond, &res);
+    /* SSI pages are rendered from their descriptor; other files may come from the cache, when
+       they fit in the buffer after the head (RESPONSE_HEAD_ROOM). */
+    if (ssi)
+        static_resolve(vd->root_fd, c->w->raw, raw_len, &cond, &res);
+    else
+        static_resolve_cached(
+            c->w->fcache, c->w->now_s, vd->root_fd, c->w->raw, raw_len,
+            c->wcap - c->wlen > RESPONSE_HEAD_ROOM ? c->wcap - c->wlen - RESPONSE_HEAD_ROOM : 0,
+            &cond, &res);
     if (ssi && res.status == 200 && res.fd >= 0) {
         respond_ssi(c, rc, &res);
         return;

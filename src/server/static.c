@@ -15,7 +15,9 @@
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -636,14 +638,13 @@ apply_conditions(const struct static_cond *cond, int is_get, struct static_resul
     return res->status;
 }
 
-int
-static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct static_cond *cond,
-               struct static_result *res)
+/* The prefix of every lookup: '?' cut, length checked, path decoded. 0, or the status refused. */
+static int
+decode_request_path(const char *raw_path, size_t raw_len, char rel[STATIC_PATH_MAX + 1],
+                    int *trailing_slash, struct static_result *res)
 {
-    char rel[STATIC_PATH_MAX + 1];
     const char *q;
-    struct stat st;
-    int status, substatus = 0, trailing_slash, is_get, is_head;
+    int status, substatus = 0;
 
     memset(res, 0, sizeof(*res));
     res->fd = -1;
@@ -654,48 +655,30 @@ static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct s
         raw_len = (size_t)(q - raw_path);
     if (raw_len > STATIC_PATH_MAX)
         return set_status(res, 414, 0);
-    status = decode_path(raw_path, raw_len, rel, sizeof(rel), &trailing_slash, &substatus);
+    status = decode_path(raw_path, raw_len, rel, STATIC_PATH_MAX + 1, trailing_slash, &substatus);
     if (status != 0)
         return set_status(res, status, substatus);
-    res->fd = open_beneath(root_fd, rel);
-    if (res->fd < 0) {
-        status = open_error_status(errno, &substatus);
-        return set_status(res, status, substatus);
-    }
-    if (fstat(res->fd, &st) != 0)
-        return set_status(res, 500, 0);
-    if (S_ISDIR(st.st_mode)) {
-        close(res->fd);
-        res->fd = -1;
-        if (!trailing_slash) {
-            set_status(res, 301, 0);
-            res->redirect_slash = 1;
-            return 301;
-        }
-        res->fd = open_default_doc(root_fd, rel, &st, &res->content_type, &status, &substatus);
-        if (res->fd < 0)
-            return set_status(res, status, substatus);
-    } else if (S_ISREG(st.st_mode) && trailing_slash) {
-        return set_status(res, 404, 0); /* "file.txt/" names a directory that is not there */
-    } else if (S_ISREG(st.st_mode)) {
-        res->content_type = mime_lookup(rel);
-    } else {
-        return set_status(res, 404, 0); /* FIFO, socket, device: not content */
-    }
+    return 0;
+}
+
+/* Method check, validators and conditions of a regular file whose type is res->content_type. */
+static int
+finish_file(const struct stat *st, const struct static_cond *cond, struct static_result *res)
+{
+    int is_get = method_is(cond, "GET"), is_head = method_is(cond, "HEAD");
+
     if (res->content_type == NULL)
         return set_status(res, 404, 3); /* IIS: no MIME map for the extension */
-    is_get = method_is(cond, "GET");
-    is_head = method_is(cond, "HEAD");
     if (!is_get && !is_head) {
         set_status(res, 405, 0);
         res->allow = "GET, HEAD";
         return 405;
     }
     res->status = 200;
-    res->size = st.st_size;
-    res->length = st.st_size;
-    res->mtime = st.st_mtim.tv_sec;
-    make_etag(&st, res->etag);
+    res->size = st->st_size;
+    res->length = st->st_size;
+    res->mtime = st->st_mtim.tv_sec;
+    make_etag(st, res->etag);
     http_date(res->mtime, res->last_modified);
     apply_conditions(cond, is_get, res);
     if (is_head && res->fd >= 0) {
@@ -703,4 +686,284 @@ static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct s
         res->fd = -1;
     }
     return res->status;
+}
+
+/* Everything after the open: res->fd is the opened rel, st its fstat. */
+static int
+resolve_opened(int root_fd, const char *rel, int trailing_slash, struct stat *st,
+               const struct static_cond *cond, struct static_result *res)
+{
+    int status, substatus = 0;
+
+    if (S_ISDIR(st->st_mode)) {
+        close(res->fd);
+        res->fd = -1;
+        if (!trailing_slash) {
+            set_status(res, 301, 0);
+            res->redirect_slash = 1;
+            return 301;
+        }
+        res->fd = open_default_doc(root_fd, rel, st, &res->content_type, &status, &substatus);
+        if (res->fd < 0)
+            return set_status(res, status, substatus);
+    } else if (S_ISREG(st->st_mode) && trailing_slash) {
+        return set_status(res, 404, 0); /* "file.txt/" names a directory that is not there */
+    } else if (S_ISREG(st->st_mode)) {
+        res->content_type = mime_lookup(rel);
+    } else {
+        return set_status(res, 404, 0); /* FIFO, socket, device: not content */
+    }
+    return finish_file(st, cond, res);
+}
+
+/* Opens the decoded rel beneath root_fd: 0 with res->fd and st, or the status of the failure. */
+static int
+open_decoded(int root_fd, const char *rel, struct stat *st, struct static_result *res)
+{
+    int status, substatus = 0;
+
+    res->fd = open_beneath(root_fd, rel);
+    if (res->fd < 0) {
+        status = open_error_status(errno, &substatus);
+        return set_status(res, status, substatus);
+    }
+    if (fstat(res->fd, st) != 0)
+        return set_status(res, 500, 0);
+    return 0;
+}
+
+int
+static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct static_cond *cond,
+               struct static_result *res)
+{
+    char rel[STATIC_PATH_MAX + 1];
+    struct stat st;
+    int status, trailing_slash;
+
+    status = decode_request_path(raw_path, raw_len, rel, &trailing_slash, res);
+    if (status != 0)
+        return status;
+    status = open_decoded(root_fd, rel, &st, res);
+    if (status != 0)
+        return status;
+    return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
+}
+
+/* ---- per-worker cache of small files ---------------------------------- */
+
+/* One cached file: the key (root descriptor, decoded path), what identifies its version, the bytes.
+ */
+struct cache_entry {
+    int root_fd;
+    uint32_t hash;
+    time_t checked_s; /* last time the file was seen unchanged */
+    dev_t dev;        /* identity of the version cached: changes on any write, rename, chmod */
+    ino_t ino;
+    off_t size;
+    struct timespec mtim, ctim;
+    struct stat st;           /* as fstat returned it when read (validators) */
+    const char *content_type; /* static string of mime_lookup() */
+    size_t rel_len;
+    char *rel;   /* points into the same allocation, after data */
+    char data[]; /* size bytes, then rel with its NUL */
+};
+
+struct static_cache {
+    struct cache_entry **slots; /* STATIC_CACHE_SLOTS, direct-mapped by hash */
+    size_t nslots;
+    size_t bytes;     /* file bytes held */
+    size_t max_bytes; /* bound of bytes */
+};
+
+#define STATIC_CACHE_SLOTS 1024
+
+static uint32_t
+cache_hash(int root_fd, const char *rel, size_t len)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)root_fd;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)rel[i]) * 16777619u;
+    return h;
+}
+
+struct static_cache *
+static_cache_new(size_t max_bytes)
+{
+    struct static_cache *sc = calloc(1, sizeof(*sc));
+
+    if (sc == NULL)
+        return NULL;
+    sc->slots = calloc(STATIC_CACHE_SLOTS, sizeof(*sc->slots));
+    if (sc->slots == NULL) {
+        free(sc);
+        return NULL;
+    }
+    sc->nslots = STATIC_CACHE_SLOTS;
+    sc->max_bytes = max_bytes;
+    return sc;
+}
+
+static void
+cache_drop(struct static_cache *sc, size_t slot)
+{
+    struct cache_entry *e = sc->slots[slot];
+
+    if (e == NULL)
+        return;
+    sc->bytes -= (size_t)e->size;
+    free(e);
+    sc->slots[slot] = NULL;
+}
+
+void
+static_cache_clear(struct static_cache *sc)
+{
+    size_t i;
+
+    if (sc == NULL)
+        return;
+    for (i = 0; i < sc->nslots; i++)
+        cache_drop(sc, i);
+}
+
+void
+static_cache_free(struct static_cache *sc)
+{
+    if (sc == NULL)
+        return;
+    static_cache_clear(sc);
+    free(sc->slots);
+    free(sc);
+}
+
+static bool
+same_version(const struct cache_entry *e, const struct stat *st)
+{
+    return S_ISREG(st->st_mode) && st->st_dev == e->dev && st->st_ino == e->ino &&
+           st->st_size == e->size && st->st_mtim.tv_sec == e->mtim.tv_sec &&
+           st->st_mtim.tv_nsec == e->mtim.tv_nsec && st->st_ctim.tv_sec == e->ctim.tv_sec &&
+           st->st_ctim.tv_nsec == e->ctim.tv_nsec;
+}
+
+/*
+ * Reads the open regular file res->fd (stat st) into a new entry of slot; the entry is only
+ * made when the whole file is read and still matches st afterwards.  NULL when not cached.
+ */
+static struct cache_entry *
+cache_fill(struct static_cache *sc, size_t slot, uint32_t hash, int root_fd, const char *rel,
+           size_t rel_len, const struct stat *st, const char *type, int fd, time_t now_s)
+{
+    struct cache_entry *e;
+    struct stat after;
+    size_t size = (size_t)st->st_size, got = 0;
+    ssize_t n;
+
+    if (sc->bytes + size > sc->max_bytes && sc->slots[slot] == NULL)
+        return NULL;
+    e = malloc(sizeof(*e) + size + rel_len + 1);
+    if (e == NULL)
+        return NULL;
+    while (got < size) {
+        n = pread(fd, e->data + got, size - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got != size || fstat(fd, &after) != 0 || after.st_size != st->st_size ||
+        after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+        after.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
+        free(e); /* changed while read: serve it uncached this time */
+        return NULL;
+    }
+    cache_drop(sc, slot);
+    if (sc->bytes + size > sc->max_bytes) {
+        free(e);
+        return NULL;
+    }
+    e->root_fd = root_fd;
+    e->hash = hash;
+    e->checked_s = now_s;
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    e->size = st->st_size;
+    e->mtim = st->st_mtim;
+    e->ctim = st->st_ctim;
+    e->st = *st;
+    e->content_type = type;
+    e->rel_len = rel_len;
+    e->rel = e->data + size;
+    memcpy(e->rel, rel, rel_len + 1);
+    sc->slots[slot] = e;
+    sc->bytes += size;
+    return e;
+}
+
+int
+static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *raw_path,
+                      size_t raw_len, size_t max_body, const struct static_cond *cond,
+                      struct static_result *res)
+{
+    char rel[STATIC_PATH_MAX + 1];
+    struct cache_entry *e = NULL;
+    struct stat st;
+    size_t rel_len, slot;
+    uint32_t hash;
+    int status, trailing_slash, fd;
+
+    /* The path is decoded and checked on every request, hit or not. */
+    status = decode_request_path(raw_path, raw_len, rel, &trailing_slash, res);
+    if (status != 0)
+        return status;
+    if (sc == NULL || trailing_slash) {
+        status = open_decoded(root_fd, rel, &st, res);
+        if (status != 0)
+            return status;
+        return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
+    }
+    rel_len = strlen(rel);
+    hash = cache_hash(root_fd, rel, rel_len);
+    slot = hash % sc->nslots;
+    e = sc->slots[slot];
+    if (e != NULL && (e->hash != hash || e->root_fd != root_fd || e->rel_len != rel_len ||
+                      memcmp(e->rel, rel, rel_len) != 0))
+        e = NULL;
+    if (e != NULL && e->checked_s != now_s) {
+        /* Revalidated at most once a second: any change of the file gives a new version. */
+        if (fstatat(root_fd, rel, &st, 0) == 0 && same_version(e, &st)) {
+            e->checked_s = now_s;
+        } else {
+            cache_drop(sc, slot);
+            e = NULL;
+        }
+    }
+    if (e == NULL) {
+        /* Miss: the confined open decides, as uncached. */
+        status = open_decoded(root_fd, rel, &st, res);
+        if (status != 0)
+            return status;
+        fd = res->fd;
+        if (!S_ISREG(st.st_mode) || st.st_size > STATIC_CACHE_FILE_MAX ||
+            (size_t)st.st_size > max_body || mime_lookup(rel) == NULL)
+            return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
+        e = cache_fill(sc, slot, hash, root_fd, rel, rel_len, &st, mime_lookup(rel), fd, now_s);
+        if (e == NULL)
+            return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
+        close(fd);
+        res->fd = -1;
+    } else if ((size_t)e->size > max_body) {
+        /* No room to send it from memory with the head: the ordinary way. */
+        status = open_decoded(root_fd, rel, &st, res);
+        if (status != 0)
+            return status;
+        return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
+    }
+    res->content_type = e->content_type;
+    status = finish_file(&e->st, cond, res);
+    if (status == 200 || status == 206)
+        res->body = e->data;
+    return status;
 }

@@ -69,6 +69,9 @@ struct static_result {
     const char *allow;        /* 405: value of the Allow header ("GET, HEAD"); else NULL */
     char etag[64];            /* strong ETag with its quotes, "" when none */
     char last_modified[32];   /* IMF-fixdate, "" when none */
+    const char *body;         /* static_resolve_cached() 200/206 from memory: the whole file
+                                 (send length bytes from body + offset; fd is -1), valid until
+                                 the next call on the cache; NULL otherwise */
     char content_range[80];   /* 206 "bytes a-b/size"; 416 the unsatisfied form with "*" as the
                                  range and the size after the slash; "" otherwise */
 };
@@ -112,5 +115,38 @@ int static_open_root(const char *physical_path, struct certmap_error *err);
  */
 int static_resolve(int root_fd, const char *raw_path, size_t raw_len,
                    const struct static_cond *cond, struct static_result *res);
+
+/* Largest file static_resolve_cached() keeps in memory. */
+#define STATIC_CACHE_FILE_MAX (64 * 1024)
+
+/*
+ * A cache of small files for one thread (a worker): no locks, so never shared.
+ * Entries are keyed by the root descriptor and the decoded, checked path;
+ * bounded by 1024 entries and max_bytes of content.  static_cache_new()
+ * returns NULL when out of memory (callers then resolve uncached).
+ * static_cache_clear() drops every entry: call it whenever root descriptors
+ * may change meaning (a new configuration snapshot).  static_cache_free()
+ * accepts NULL.
+ */
+struct static_cache;
+struct static_cache *static_cache_new(size_t max_bytes);
+void static_cache_clear(struct static_cache *sc);
+void static_cache_free(struct static_cache *sc);
+
+/*
+ * static_resolve() with a cache (sc may be NULL: uncached).  The path is
+ * decoded and checked exactly as static_resolve() does on every call; a
+ * regular file of at most STATIC_CACHE_FILE_MAX and max_body bytes reached
+ * through the confined open is kept in memory, and later requests for the
+ * same decoded path under the same root are answered from memory after a
+ * fstatat() check (at most once per second of now_s) that the file's
+ * device, inode, size, mtime and ctime are unchanged; any change drops the
+ * entry and the next request opens it again.  On a 200/206 from memory
+ * res->body is set and res->fd is -1; otherwise as static_resolve().
+ * Default documents (paths ending in '/') are not cached.
+ */
+int static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *raw_path,
+                          size_t raw_len, size_t max_body, const struct static_cond *cond,
+                          struct static_result *res);
 
 #endif

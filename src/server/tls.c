@@ -6,9 +6,12 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -31,8 +34,48 @@
 static int ctx_binding_idx = -1;  /* SSL_CTX ex_data: struct snap_binding * */
 static int ssl_endpoint_idx = -1; /* SSL ex_data: const struct snap_endpoint * */
 static int xs_worst_idx = -1;     /* X509_STORE_CTX ex_data: long * (worst error so far) */
+static int ctx_vcache_idx = -1;   /* SSL_CTX ex_data: struct vcache * (freed with the context) */
 static EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once rather than per ticket */
+static EVP_MD *vcache_md;         /* SHA-256, fetched once rather than per handshake */
+
+/*
+ * Verification results of one SSL_CTX (so of one trust store and CRL set:
+ * a reload builds new contexts, and so new caches).  Only successes are
+ * kept, keyed by the SHA-256 of the client's certificate and of every
+ * certificate it sent with it, together with the window [not_before,
+ * not_after) in which the result holds: the latest notBefore and
+ * lastUpdate, the earliest notAfter and nextUpdate of the verified chain
+ * and of the store's CRLs.  A hit skips the chain building and the CA's
+ * signature check; the client's proof of possession of the key
+ * (CertificateVerify) is checked by OpenSSL outside this cache.
+ */
+#define VCACHE_SLOTS 512
+struct vcache_entry {
+    unsigned char key[32];
+    time_t not_before, not_after;
+    bool used;
+};
+struct vcache {
+    pthread_mutex_t lock; /* workers share the contexts */
+    struct vcache_entry e[VCACHE_SLOTS];
+};
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void
+vcache_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    struct vcache *vc = ptr;
+
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    if (vc == NULL)
+        return;
+    pthread_mutex_destroy(&vc->lock);
+    free(vc);
+}
 
 static void
 init_indexes(void)
@@ -41,13 +84,16 @@ init_indexes(void)
     ssl_endpoint_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     xs_worst_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     ticket_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    vcache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    ctx_vcache_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, vcache_free_ex);
 }
 
 int
 tls_init(void)
 {
     pthread_once(&init_once, init_indexes);
-    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || xs_worst_idx < 0 || ticket_cipher == NULL)
+    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || xs_worst_idx < 0 || ticket_cipher == NULL ||
+        vcache_md == NULL || ctx_vcache_idx < 0)
         return -1;
     return 0;
 }
@@ -115,13 +161,142 @@ on_verify(int ok, X509_STORE_CTX *xs)
  * OpenSSL copies into the SSL and its session (so that a resumed session
  * reports it again).  Returning 1 keeps the handshake going.
  */
+/* The cache key of a verification: the certificate and the untrusted ones sent with it. */
+static int
+vcache_key(X509_STORE_CTX *xs, unsigned char key[32])
+{
+    X509 *leaf = X509_STORE_CTX_get0_cert(xs);
+    STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xs);
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    unsigned char one[EVP_MAX_MD_SIZE];
+    unsigned int n;
+    int i, ok = 0;
+
+    if (h == NULL || leaf == NULL || EVP_DigestInit_ex(h, vcache_md, NULL) != 1)
+        goto out;
+    if (X509_digest(leaf, vcache_md, one, &n) != 1 || EVP_DigestUpdate(h, one, n) != 1)
+        goto out;
+    for (i = 0; sent != NULL && i < sk_X509_num(sent); i++)
+        if (X509_digest(sk_X509_value(sent, i), vcache_md, one, &n) != 1 ||
+            EVP_DigestUpdate(h, one, n) != 1)
+            goto out;
+    ok = EVP_DigestFinal_ex(h, key, &n) == 1 && n == 32;
+out:
+    EVP_MD_CTX_free(h);
+    return ok;
+}
+
+/* Narrows [*from, *until) to [t0, t1); a time OpenSSL cannot convert empties the window. */
+static void
+narrow(const ASN1_TIME *t0, const ASN1_TIME *t1, time_t *from, time_t *until)
+{
+    struct tm tm;
+    time_t t;
+
+    if (t0 != NULL) {
+        if (ASN1_TIME_to_tm(t0, &tm) != 1 || (t = timegm(&tm)) == (time_t)-1)
+            *until = 0;
+        else if (t > *from)
+            *from = t;
+    }
+    if (t1 != NULL) {
+        if (ASN1_TIME_to_tm(t1, &tm) != 1 || (t = timegm(&tm)) == (time_t)-1)
+            *until = 0;
+        else if (t < *until)
+            *until = t;
+    }
+}
+
+/* The window of a successful verification: chain validity and CRL update times. */
+static void
+vcache_window(X509_STORE_CTX *xs, time_t *from, time_t *until)
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(xs);
+    X509_STORE *store = X509_STORE_CTX_get0_store(xs);
+    STACK_OF(X509_OBJECT) * objs;
+    int i;
+
+    *from = 0;
+    *until = (time_t)INT64_MAX;
+    if (chain == NULL || sk_X509_num(chain) == 0) {
+        *until = 0;
+        return;
+    }
+    for (i = 0; i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+        narrow(X509_get0_notBefore(x), X509_get0_notAfter(x), from, until);
+    }
+    if (store == NULL || !(X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(xs)) &
+                           (X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)))
+        return;
+    if (X509_STORE_lock(store) != 1) {
+        *until = 0;
+        return;
+    }
+    objs = X509_STORE_get0_objects(store);
+    for (i = 0; objs != NULL && i < sk_X509_OBJECT_num(objs); i++) {
+        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+        if (crl == NULL)
+            continue;
+        narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), from, until);
+    }
+    X509_STORE_unlock(store);
+}
+
+/* 1 when key is cached and now is inside its window. */
+static int
+vcache_hit(struct vcache *vc, const unsigned char key[32], time_t now)
+{
+    struct vcache_entry *e;
+    int hit;
+
+    e = &vc->e[(key[0] | (unsigned)key[1] << 8) % VCACHE_SLOTS];
+    pthread_mutex_lock(&vc->lock);
+    hit = e->used && memcmp(e->key, key, 32) == 0 && now >= e->not_before && now < e->not_after;
+    pthread_mutex_unlock(&vc->lock);
+    return hit;
+}
+
+static void
+vcache_put(struct vcache *vc, const unsigned char key[32], time_t from, time_t until)
+{
+    struct vcache_entry *e = &vc->e[(key[0] | (unsigned)key[1] << 8) % VCACHE_SLOTS];
+
+    pthread_mutex_lock(&vc->lock);
+    memcpy(e->key, key, 32);
+    e->not_before = from;
+    e->not_after = until;
+    e->used = true;
+    pthread_mutex_unlock(&vc->lock);
+}
+
+/*
+ * Replaces OpenSSL's chain check for the handshake: runs it with on_verify,
+ * then leaves the most significant error in the store context, which
+ * OpenSSL copies into the SSL and its session (so that a resumed session
+ * reports it again).  Returning 1 keeps the handshake going.  arg is the
+ * context's struct vcache (NULL: no cache): a certificate verified
+ * successfully before with the same store is accepted again while the
+ * validity window of that verification holds.
+ */
 static int
 on_cert_verify(X509_STORE_CTX *xs, void *arg)
 {
+    struct vcache *vc = arg;
+    unsigned char key[32];
     long worst = X509_V_OK;
-    int r;
+    time_t now = time(NULL), from, until;
+    int r, keyed = 0;
 
-    (void)arg;
+    if (vc != NULL && (X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(xs)) &
+                       X509_V_FLAG_USE_CHECK_TIME) == 0) {
+        keyed = vcache_key(xs, key);
+        if (keyed && vcache_hit(vc, key, now)) {
+            X509_STORE_CTX_set_error(xs, X509_V_OK);
+            ERR_clear_error();
+            return 1;
+        }
+    }
     X509_STORE_CTX_set_ex_data(xs, xs_worst_idx, &worst);
     X509_STORE_CTX_set_verify_cb(xs, on_verify);
     r = X509_verify_cert(xs);
@@ -129,6 +304,11 @@ on_cert_verify(X509_STORE_CTX *xs, void *arg)
         worst = X509_STORE_CTX_get_error(xs);
         if (worst == X509_V_OK)
             worst = X509_V_ERR_UNSPECIFIED;
+    }
+    if (keyed && r > 0 && worst == X509_V_OK) {
+        vcache_window(xs, &from, &until);
+        if (now >= from && now < until)
+            vcache_put(vc, key, from, until);
     }
     X509_STORE_CTX_set_ex_data(xs, xs_worst_idx, NULL);
     X509_STORE_CTX_set_error(xs, (int)worst);
@@ -453,6 +633,7 @@ static int
 setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
 {
     STACK_OF(X509_NAME) * names;
+    struct vcache *vc;
 
     if (conf->client_ca_file != NULL) {
         if (SSL_CTX_load_verify_locations(ctx, conf->client_ca_file, NULL) != 1)
@@ -471,7 +652,16 @@ setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct cert
     SSL_CTX_set_verify_depth(ctx, 10);
     /* Ask, never require: IIS answers 403.7 at the HTTP level instead. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    SSL_CTX_set_cert_verify_callback(ctx, on_cert_verify, NULL);
+    vc = calloc(1, sizeof(*vc));
+    if (vc != NULL) {
+        pthread_mutex_init(&vc->lock, NULL);
+        if (SSL_CTX_set_ex_data(ctx, ctx_vcache_idx, vc) != 1) {
+            vcache_free_ex(NULL, vc, NULL, 0, 0, NULL);
+            vc = NULL;
+        }
+    }
+    /* Without a cache (out of memory) every handshake verifies the chain: slower, not wrong. */
+    SSL_CTX_set_cert_verify_callback(ctx, on_cert_verify, vc);
     return 0;
 }
 
@@ -604,6 +794,8 @@ tls_ssl_new(const struct snap_endpoint *ep, int fd, void *arg)
     }
     SSL_set_ex_data(ssl, ssl_endpoint_idx, (void *)ep);
     SSL_set_app_data(ssl, arg);
+    /* One read() per burst of records rather than two (header, body) per record. */
+    SSL_set_read_ahead(ssl, 1);
     SSL_set_accept_state(ssl);
     return ssl;
 }

@@ -27,6 +27,7 @@
 struct conn;
 struct worker;
 struct logon_job;
+struct static_cache;
 
 /* What main and the workers share.  One instance, owned by main.c. */
 struct server {
@@ -90,6 +91,7 @@ struct worker {
     char **free_bufs; /* pool of I/O buffers of buf_size bytes */
     size_t nfree_bufs;
     size_t buf_size;
+    struct static_cache *fcache; /* small static files of this worker (NULL: uncached) */
 
     pthread_mutex_t mlock;   /* guards the m_ fields */
     struct snapshot *m_snap; /* new snapshot to switch to (reference), or NULL */
