@@ -5,7 +5,6 @@
 #include "respond.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,27 +114,53 @@ respond_log(struct conn *c, const struct snap_site *site)
     w3clog_write(site->log, &e);
 }
 
-static int put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
+/* Appends n bytes; on overflow marks the buffer full (*len = cap) and returns -1. */
 static int
-put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+add(char *buf, size_t cap, size_t *len, const char *s, size_t n)
 {
-    va_list ap;
-    int n;
-
-    if (*len >= cap)
-        return -1;
-    va_start(ap, fmt);
-    n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= cap - *len) {
+    if (*len >= cap || n > cap - *len) {
         *len = cap;
         return -1;
     }
-    *len += (size_t)n;
+    memcpy(buf + *len, s, n);
+    *len += n;
     return 0;
 }
+
+static int
+adds(char *buf, size_t cap, size_t *len, const char *s)
+{
+    return add(buf, cap, len, s, strlen(s));
+}
+
+/* Appends v in decimal (heads are assembled with memcpy: no printf on the request path). */
+static int
+addnum(char *buf, size_t cap, size_t *len, long long v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        tmp[--i] = '-';
+    return add(buf, cap, len, tmp + i, sizeof(tmp) - i);
+}
+
+/* "Name: value\r\n" */
+static int
+addhdr(char *buf, size_t cap, size_t *len, const char *name, size_t name_len, const char *value)
+{
+    add(buf, cap, len, name, name_len);
+    adds(buf, cap, len, value);
+    return add(buf, cap, len, "\r\n", 2);
+}
+
+#define ADDHDR(name, value) addhdr(b, cap, &len, name, sizeof(name) - 1, value)
+#define ADDLIT(lit) add(b, cap, &len, lit, sizeof(lit) - 1)
 
 static void
 update_date(struct worker *w)
@@ -168,33 +193,49 @@ respond_queue(struct conn *c, const struct response *r, bool head_only)
     keep = !c->close_after;
 
     update_date(w);
-    put(b, cap, &len, "HTTP/1.1 %d %s\r\n" SERVER_HEADER "Date: %s\r\n", r->status,
-        errpage_reason(r->status), w->date);
+    ADDLIT("HTTP/1.1 ");
+    addnum(b, cap, &len, r->status);
+    ADDLIT(" ");
+    adds(b, cap, &len, errpage_reason(r->status));
+    ADDLIT("\r\n" SERVER_HEADER);
+    ADDHDR("Date: ", w->date);
     if (r->content_type != NULL)
-        put(b, cap, &len, "Content-Type: %s\r\n", r->content_type);
-    if (r->content_length >= 0)
-        put(b, cap, &len, "Content-Length: %lld\r\n", (long long)r->content_length);
+        ADDHDR("Content-Type: ", r->content_type);
+    if (r->content_length >= 0) {
+        ADDLIT("Content-Length: ");
+        addnum(b, cap, &len, (long long)r->content_length);
+        ADDLIT("\r\n");
+    }
     if (r->etag != NULL && r->etag[0] != '\0')
-        put(b, cap, &len, "ETag: %s\r\n", r->etag);
+        ADDHDR("ETag: ", r->etag);
     if (r->last_modified != NULL && r->last_modified[0] != '\0')
-        put(b, cap, &len, "Last-Modified: %s\r\n", r->last_modified);
+        ADDHDR("Last-Modified: ", r->last_modified);
     if (r->accept_ranges)
-        put(b, cap, &len, "Accept-Ranges: bytes\r\n");
+        ADDLIT("Accept-Ranges: bytes\r\n");
     if (r->content_range != NULL && r->content_range[0] != '\0')
-        put(b, cap, &len, "Content-Range: %s\r\n", r->content_range);
+        ADDHDR("Content-Range: ", r->content_range);
     if (r->allow != NULL)
-        put(b, cap, &len, "Allow: %s\r\n", r->allow);
-    if (r->location != NULL)
-        put(b, cap, &len, "Location: %.*s/%s%.*s\r\n", (int)r->location_len, r->location,
-            r->location_query != NULL ? "?" : "", (int)r->location_query_len,
-            r->location_query != NULL ? r->location_query : "");
-    if (r->realm != NULL)
-        put(b, cap, &len, "WWW-Authenticate: Basic realm=\"%s\"\r\n", r->realm);
+        ADDHDR("Allow: ", r->allow);
+    if (r->location != NULL) {
+        ADDLIT("Location: ");
+        add(b, cap, &len, r->location, r->location_len);
+        ADDLIT("/");
+        if (r->location_query != NULL) {
+            ADDLIT("?");
+            add(b, cap, &len, r->location_query, r->location_query_len);
+        }
+        ADDLIT("\r\n");
+    }
+    if (r->realm != NULL) {
+        ADDLIT("WWW-Authenticate: Basic realm=\"");
+        adds(b, cap, &len, r->realm);
+        ADDLIT("\"\r\n");
+    }
     if (!keep)
-        put(b, cap, &len, "Connection: close\r\n");
+        ADDLIT("Connection: close\r\n");
     else if (w->req.minor_version == 0)
-        put(b, cap, &len, "Connection: keep-alive\r\n");
-    if (put(b, cap, &len, "\r\n") != 0)
+        ADDLIT("Connection: keep-alive\r\n");
+    if (ADDLIT("\r\n") != 0)
         return -1;
     if (!head_only && r->body != NULL) {
         if (r->body_len > cap - len)

@@ -4,6 +4,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #define POOL_MAX 64          /* free buffers kept per worker */
 #define CLOSE_LINGER_MS 2000 /* TL_CLOSE */
 #define LISTEN_BACKLOG 4096
+#define TRIM_QUIET_MS 1000             /* quiet time after which a worker trims the heap */
 #define WORKER_FCACHE_BYTES (8u << 20) /* small static files cached per worker */
 
 static void
@@ -480,17 +482,32 @@ worker_main(void *arg)
 {
     struct worker *w = arg;
     struct epoll_event evs[MAX_EVENTS];
-    bool mailbox;
-    int n, i;
+    bool mailbox, busy = false;
+    int n, i, timeout;
 
     for (;;) {
-        n = epoll_wait(w->epfd, evs, MAX_EVENTS, next_timeout(w));
+        timeout = next_timeout(w);
+        /* After activity, wake once the worker has been quiet for a while to trim the heap. */
+        if (busy && (timeout < 0 || timeout > TRIM_QUIET_MS))
+            timeout = TRIM_QUIET_MS;
+        n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
         if (n < 0 && errno != EINTR) {
             errlog_printf(ERRLOG_ERROR, "worker %u: epoll_wait: %s", w->id, strerror(errno));
             break;
         }
         w->now_ms = conn_now_ms();
         w->now_s = time(NULL);
+        if (n > 0) {
+            busy = true;
+        } else if (n == 0 && busy) {
+            /*
+             * Quiet: hand the pages that handshakes and responses used and
+             * freed back to the system, so that idle connections cost only
+             * what they hold (glibc keeps freed memory in its arenas).
+             */
+            malloc_trim(0);
+            busy = false;
+        }
         mailbox = false;
         for (i = 0; i < n; i++) {
             enum ev_kind kind = *(enum ev_kind *)evs[i].data.ptr;
