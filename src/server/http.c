@@ -990,13 +990,15 @@ http_parse_http_date(const char *s, size_t len, time_t *out)
 bool
 http_header_eq(const struct http_header *h, const char *name)
 {
-    size_t i;
+    size_t i, n = strlen(name);
 
-    for (i = 0; i < h->name_len; i++) {
-        if (name[i] == '\0' || lower((unsigned char)h->name[i]) != lower((unsigned char)name[i]))
+    if (n != h->name_len)
+        return false;
+    for (i = 0; i < n; i++) {
+        if (lower((unsigned char)h->name[i]) != lower((unsigned char)name[i]))
             return false;
     }
-    return name[i] == '\0';
+    return true;
 }
 
 const struct http_header *

@@ -207,7 +207,7 @@ test_locations_and_mappings(void **state)
 {
     EVP_PKEY *key = testcert_key();
     unsigned char *dera, *derb;
-    size_t la, lb;
+    size_t la = 0, lb = 0;
     char *b64a, *b64b, *text;
     struct certmap_diags d;
     struct snapshot *snap;
