@@ -29,6 +29,31 @@
 #define TRIM_QUIET_MS 1000             /* quiet time after which a worker trims the heap */
 #define WORKER_FCACHE_BYTES (8u << 20) /* small static files cached per worker */
 
+/*
+ * Under AddressSanitizer malloc is ASan's own: glibc's malloc_trim() would
+ * initialise glibc's unused arenas behind the running threads, and glibc then
+ * aborts when those threads exit ("a->attached_threads > 0").
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_HEAP_IS_GLIBC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_HEAP_IS_GLIBC 0
+#endif
+#endif
+#ifndef WORKER_HEAP_IS_GLIBC
+#define WORKER_HEAP_IS_GLIBC 1
+#endif
+
+/* Returns the pages glibc keeps in its arenas after a busy spell to the system. */
+static void
+heap_trim(void)
+{
+#if WORKER_HEAP_IS_GLIBC
+    malloc_trim(0);
+#endif
+}
+
 static void
 set_timeouts(struct worker *w)
 {
@@ -505,7 +530,7 @@ worker_main(void *arg)
              * freed back to the system, so that idle connections cost only
              * what they hold (glibc keeps freed memory in its arenas).
              */
-            malloc_trim(0);
+            heap_trim();
             busy = false;
         }
         mailbox = false;
