@@ -130,13 +130,13 @@ pipeline_route(const struct snap_endpoint *ep, const struct snap_binding *tls_bi
 }
 
 bool
-pipeline_uses_cert(const struct snap_location *loc)
+pipeline_uses_cert(const struct certmap_settings *loc)
 {
     return (loc->ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)) != 0;
 }
 
 int
-pipeline_access(const struct snap_location *loc, const struct pipeline_conn_info *ci,
+pipeline_access(const struct certmap_settings *loc, const struct pipeline_conn_info *ci,
                 int *substatus)
 {
     unsigned f = loc->ssl_flags;
@@ -180,7 +180,7 @@ basic_available(const struct pipeline_auth_in *in)
 enum pipeline_auth_result
 pipeline_auth(const struct pipeline_auth_in *in, struct pipeline_auth_out *out)
 {
-    const struct snap_location *loc = in->loc;
+    const struct certmap_settings *loc = in->loc;
 
     memset(out, 0, sizeof(*out));
     if (loc->cm_enabled && loc->cm_one_to_one && in->mapping != NULL && in->mapping->enabled) {
@@ -321,7 +321,7 @@ out:
 }
 
 const char *
-pipeline_realm(const struct snap_location *loc, const char *host, size_t host_len,
+pipeline_realm(const struct certmap_settings *loc, const char *host, size_t host_len,
                const struct snap_site *site, char *buf, size_t size)
 {
     size_t i, n = 0;

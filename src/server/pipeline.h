@@ -71,17 +71,17 @@ struct pipeline_conn_info {
  * 403.16 (untrusted), 403.17 (expired or not yet valid), 403.13 (revoked).
  * Returns 0 when the request may go on, else 403 with *substatus set.
  */
-int pipeline_access(const struct snap_location *loc, const struct pipeline_conn_info *ci,
+int pipeline_access(const struct certmap_settings *loc, const struct pipeline_conn_info *ci,
                     int *substatus);
 
 /* true when loc uses the client certificate (negotiates or requires one). */
-bool pipeline_uses_cert(const struct snap_location *loc);
+bool pipeline_uses_cert(const struct certmap_settings *loc);
 
 /* Logon result not known yet (the caller must run the logon and call again). */
 #define PIPELINE_LOGON_UNKNOWN (-1)
 
 struct pipeline_auth_in {
-    const struct snap_location *loc;
+    const struct certmap_settings *loc;
     bool tls;
     bool basic_without_ssl;        /* certmap/server/@allowBasicWithoutSsl */
     const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL */
@@ -139,7 +139,7 @@ int pipeline_parse_basic(const char *value, size_t len, char *user, size_t usize
                          size_t psize);
 
 /* The realm of a Basic challenge: basicAuthentication/@realm, else the host name, else the site. */
-const char *pipeline_realm(const struct snap_location *loc, const char *host, size_t host_len,
+const char *pipeline_realm(const struct certmap_settings *loc, const char *host, size_t host_len,
                            const struct snap_site *site, char *buf, size_t size);
 
 #endif

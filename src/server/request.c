@@ -178,7 +178,7 @@ cache_cert_logon(struct conn *c, int result)
 
 /* The logon result of the mapping for this request: pending, per-connection cache, shared cache. */
 static int
-cert_logon_result(struct conn *c, const struct mapping *m, const struct snap_location *loc)
+cert_logon_result(struct conn *c, const struct mapping *m, const struct certmap_settings *loc)
 {
     char name[PIPELINE_LOGON_NAME_MAX];
     enum logon_result r;
@@ -252,8 +252,9 @@ struct auth_ctx {
 /* What admission found out, for the handler. */
 struct req_ctx {
     const struct snap_site *site;
-    const struct snap_location *loc;
-    const char *path; /* decoded, normalised */
+    const struct certmap_scope *scope;  /* the scope of the path (view) */
+    const struct certmap_settings *loc; /* scope->settings */
+    const char *path;                   /* decoded, normalised */
     size_t path_len;
     const char *host; /* Host name without port, NULL when none */
     size_t host_len;
@@ -270,7 +271,7 @@ struct req_ctx {
 static int
 authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
 {
-    const struct snap_location *loc = rc->loc;
+    const struct certmap_settings *loc = rc->loc;
     const char *host = rc->host;
     size_t host_len = rc->host_len;
     const struct snap_site *site = rc->site;
@@ -444,7 +445,7 @@ serve(struct conn *c, const struct req_ctx *rc)
     struct http_request *req = cur(c);
     const char *path = rc->path;
     size_t path_len = rc->path_len;
-    const struct snap_vdir *vd = snapshot_find_vdir(rc->site, path, path_len);
+    const struct snap_vdir *vd = snapshot_scope_vdir(rc->site, rc->scope);
     bool ssi = ssi_is_ssi_path(path, path_len);
     struct static_cond cond;
     struct static_result res;
@@ -458,7 +459,7 @@ serve(struct conn *c, const struct req_ctx *rc)
         respond_error(c, 500, 0, NULL);
         return;
     }
-    if (reencode(path + vd->url_len, path_len - vd->url_len, c->w->raw, sizeof(c->w->raw),
+    if (reencode(path + vd->v->url_len, path_len - vd->v->url_len, c->w->raw, sizeof(c->w->raw),
                  &raw_len) != 0) {
         respond_error(c, 414, 0, NULL);
         return;
@@ -524,7 +525,8 @@ admit(struct conn *c, struct req_ctx *rc)
 {
     struct http_request *req = cur(c);
     const struct snap_binding *b = NULL;
-    const struct snap_location *loc;
+    const struct certmap_settings *loc;
+    const struct certmap_scope *scope;
     struct pipeline_conn_info ci;
     struct auth_ctx a;
     int status, sub, ret;
@@ -554,8 +556,17 @@ admit(struct conn *c, struct req_ctx *rc)
         return 0;
     }
     rc->path = c->w->path;
-    loc = snapshot_find_location(b->site, rc->path, rc->path_len);
+    scope = snapshot_find_scope(b->site, rc->path, rc->path_len);
+    /* files are read under the scope's own spelling: /PUBLIC/x is /public/x, never /PUBLIC */
+    certmap_view_respell(scope, c->w->path);
+    rc->scope = scope;
+    loc = &scope->settings;
     rc->loc = loc;
+    if (scope->error_status != 0) {
+        /* a locked or broken web.config at or above this path: IIS answers 500.19 here */
+        respond_error(c, scope->error_status, scope->error_substatus, NULL);
+        return 0;
+    }
 
     memset(&ci, 0, sizeof(ci));
     a.cert = NULL;

@@ -23,6 +23,7 @@
 
 #include "certmap/config.h"
 #include "certmap/error.h"
+#include "certmap/view.h"
 #include "logon.h"
 #include "mapping.h"
 
@@ -41,41 +42,21 @@ enum snap_client_cert {
     SNAP_CC_OFF,
 };
 
-/* Effective settings of one <location> (or of the site root). */
-struct snap_location {
-    char *path;      /* URL path below the site, no trailing '/': "" is the site root, "/public" */
-    size_t path_len; /* strlen(path) */
-    unsigned ssl_flags; /* access/@sslFlags, CERTMAP_SSL_* bits */
-    bool anon_enabled;  /* anonymousAuthentication/@enabled */
-    char *anon_user;    /* anonymousAuthentication/@userName ("IUSR" by default) */
-    bool basic_enabled; /* basicAuthentication/@enabled */
-    char *basic_realm;  /* basicAuthentication/@realm, "" when unset */
-    char *basic_domain; /* basicAuthentication/@defaultLogonDomain, "" when unset */
-    bool cm_enabled;    /* iisClientCertificateMappingAuthentication/@enabled */
-    bool cm_one_to_one; /* ...@oneToOneCertificateMappingsEnabled */
-    char *cm_domain;    /* ...@defaultLogonDomain, "" when unset */
-    const struct mapping_index *mappings; /* effective oneToOneMappings; NULL when not used */
-    struct mapping_index *owned_mappings; /* the index this location built, NULL when shared */
-};
-
-/* A virtual directory: URL prefix -> physical directory. */
+/* Runtime resources of one virtual directory of the view (same index as certmap_site.vdirs). */
 struct snap_vdir {
-    char *url;      /* application path + vdir path, no trailing '/': "" for the site root */
-    size_t url_len; /* strlen(url) */
-    char *physical; /* expanded absolute physicalPath */
-    int root_fd;    /* static_open_root() of physical, -1 when it could not be opened */
+    const struct certmap_vdir *v; /* the view's virtual directory */
+    int root_fd; /* static_open_root() of v->physical, -1 when it could not be opened */
 };
 
 struct snap_site {
-    unsigned long id;           /* site/@id */
-    char *name;                 /* site/@name */
-    struct snap_location *locs; /* sorted by path length, longest first; the last is the root */
-    size_t nlocs;
-    struct snap_vdir *vdirs; /* sorted by url length, longest first */
+    const struct certmap_site *vs; /* the view's site: scopes, settings, vdirs */
+    unsigned long id;              /* site/@id */
+    const char *name;              /* site/@name (borrowed from the view) */
+    struct snap_vdir *vdirs;       /* parallel to vs->vdirs (owned array) */
     size_t nvdirs;
-    char *log_dir;      /* directory holding W3SVC<id>/ */
-    struct w3clog *log; /* W3C log of the site (reference from the w3clog_set), NULL if none */
-    bool wants_cert;    /* some location negotiates or requires a client certificate */
+    const char *log_dir; /* directory holding W3SVC<id>/ (borrowed from the view) */
+    struct w3clog *log;  /* W3C log of the site (reference from the w3clog_set), NULL if none */
+    bool wants_cert;     /* some scope negotiates or requires a client certificate */
     unsigned char ticket_name[16]; /* session ticket key of this site (random per snapshot) */
     unsigned char ticket_aes[32];
     unsigned char ticket_hmac[32];
@@ -140,9 +121,10 @@ struct snap_logon {
 };
 
 struct snapshot {
-    atomic_long refs;         /* the server's current pointer + workers + connections */
-    unsigned long generation; /* increases with each build; part of the TLS session context */
-    char *config_path;        /* absolute path of the configuration file */
+    atomic_long refs;          /* the server's current pointer + workers + connections */
+    struct certmap_view *view; /* the resolved configuration (one reference) */
+    unsigned long generation;  /* increases with each build; part of the TLS session context */
+    char *config_path;         /* absolute path of the configuration file */
     struct snap_site *sites;
     size_t nsites;
     struct snap_binding *bindings;
@@ -184,20 +166,15 @@ struct snapshot *snapshot_ref(struct snapshot *snap);
 void snapshot_unref(struct snapshot *snap);
 
 /*
- * The location of site that applies to path (decoded, '/'-separated, starting
- * with '/'): the longest location path that equals path or is followed in it
- * by '/', compared case-insensitively, as IIS matches <location path>.  Never
- * NULL (the site root matches everything).
+ * The scope of site that applies to path (decoded and normalised, starting
+ * with '/'), see certmap_view_match(); never NULL.
  */
-const struct snap_location *snapshot_find_location(const struct snap_site *site, const char *path,
-                                                   size_t len);
+const struct certmap_scope *snapshot_find_scope(const struct snap_site *site, const char *path,
+                                                size_t len);
 
-/*
- * The virtual directory serving path (same matching as locations), or NULL
- * when no virtual directory covers it.
- */
-const struct snap_vdir *snapshot_find_vdir(const struct snap_site *site, const char *path,
-                                           size_t len);
+/* The runtime virtual directory of scope (its view vdir), or NULL when no vdir serves it. */
+const struct snap_vdir *snapshot_scope_vdir(const struct snap_site *site,
+                                            const struct certmap_scope *scope);
 
 /*
  * The binding of ep for host name host (len bytes, no port, may be empty):

@@ -14,61 +14,6 @@
 #include "snapshot_build.h"
 #include "tls.h"
 
-/* "ip:port:host"; IPv6 in brackets.  0, or -1 with a message in why. */
-static int
-parse_binding_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
-                   size_t hostsize, const char **why)
-{
-    const char *p = s, *colon, *end;
-    unsigned long v;
-    char *num_end;
-
-    if (*p == '[') {
-        end = strchr(p, ']');
-        if (end == NULL || end[1] != ':') {
-            *why = "an IPv6 address must be written [addr]:port:host";
-            return -1;
-        }
-        if ((size_t)(end - p - 1) >= ipsize) {
-            *why = "address too long";
-            return -1;
-        }
-        memcpy(ip, p + 1, (size_t)(end - p - 1));
-        ip[end - p - 1] = '\0';
-        p = end + 2;
-    } else {
-        colon = strchr(p, ':');
-        if (colon == NULL) {
-            *why = "expected \"ip:port:host\"";
-            return -1;
-        }
-        if ((size_t)(colon - p) >= ipsize) {
-            *why = "address too long";
-            return -1;
-        }
-        memcpy(ip, p, (size_t)(colon - p));
-        ip[colon - p] = '\0';
-        p = colon + 1;
-    }
-    colon = strchr(p, ':');
-    if (colon == NULL) {
-        *why = "expected \"ip:port:host\"";
-        return -1;
-    }
-    v = strtoul(p, &num_end, 10);
-    if (num_end != colon || p == colon || v == 0 || v > 65535) {
-        *why = "the port must be a number from 1 to 65535";
-        return -1;
-    }
-    *port = (unsigned)v;
-    if (strlen(colon + 1) >= hostsize) {
-        *why = "host name too long";
-        return -1;
-    }
-    strcpy(host, colon + 1);
-    return 0;
-}
-
 static int
 make_addr(const char *ip, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -162,151 +107,66 @@ same_port_proto(const struct snap_endpoint *ep, const struct snap_binding *b, un
     return ep->proto == b->proto && ep->port == port;
 }
 
+/* A binding of the view and the snapshot site it belongs to. */
 struct raw_binding {
     enum snap_proto proto;
-    char ip[48];
+    const char *ip; /* "*" for any */
     unsigned port;
-    char host[256];
-    struct certmap_element *e;
-    size_t site;
+    const struct certmap_binding *vb;
+    struct snap_site *site;
 };
-
-static char *
-expand_attr(struct build *bd, struct certmap_element *e, const char *attr)
-{
-    const char *v = snap_get_str(e, attr);
-    struct certmap_error err;
-    const char *file;
-    unsigned line;
-    char *out;
-
-    if (v[0] == '\0')
-        return NULL;
-    certmap_error_clear(&err);
-    out = certmap_config_expand_path(bd->cfg, v, &err);
-    if (out == NULL) {
-        snap_source_of(e, attr, &file, &line);
-        snap_diag(bd->diags, CERTMAP_SEV_ERROR, file, line, certmap_element_name(e), attr, "%s",
-                  err.message);
-    }
-    return out;
-}
 
 /* Creates the SSL context of an https binding. 0 or -1 (reported). */
 static int
-build_tls(struct build *bd, struct snap_binding *b, struct certmap_element *e)
+build_tls(struct build *bd, struct snap_binding *b, const struct certmap_binding *vb)
 {
     struct tls_binding_conf conf;
     struct certmap_error err;
-    char *cert = expand_attr(bd, e, "certificateFile");
-    char *key = expand_attr(bd, e, "certificateKeyFile");
-    char *ca = expand_attr(bd, e, "clientCaFile");
-    char *crl = expand_attr(bd, e, "crlFile");
-    char *store = NULL;
-    const char *store_name = snap_get_str(e, "certificateStoreName");
-    int ret = -1;
 
-    if (store_name[0] == '\0')
-        store_name = "MY";
-    if (cert == NULL)
-        store = certmap_config_expand_path(bd->cfg, store_name, &err);
     memset(&conf, 0, sizeof(conf));
-    conf.cert_file = cert;
-    conf.key_file = key;
-    conf.cert_hash = snap_get_str(e, "certificateHash");
-    conf.store_dir = store;
-    conf.client_ca_file = ca;
-    conf.crl_file = crl;
+    conf.cert_file = vb->cert_file;
+    conf.key_file = vb->key_file;
+    conf.cert_hash = vb->cert_hash != NULL ? vb->cert_hash : "";
+    conf.store_dir = vb->store_dir;
+    conf.client_ca_file = vb->client_ca_file;
+    conf.crl_file = vb->crl_file;
     conf.src_file = b->file;
     conf.src_line = b->line;
     conf.ticket_seconds = bd->snap->server.ticket_seconds;
     conf.generation = bd->snap->generation;
     certmap_error_clear(&err);
-    if (cert == NULL && conf.cert_hash[0] != '\0' && store == NULL) {
-        snap_diag(bd->diags, CERTMAP_SEV_ERROR, b->file, b->line, "binding", "certificateStoreName",
-                  "cannot resolve the certificate store \"%s\"", store_name);
-        goto out;
-    }
     b->ssl_ctx = tls_ctx_new(b, &conf, &err);
     if (b->ssl_ctx == NULL) {
         snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &err);
-        goto out;
+        return -1;
     }
-    ret = 0;
-out:
-    free(cert);
-    free(key);
-    free(ca);
-    free(crl);
-    free(store);
-    return ret;
+    return 0;
 }
 
-/* Parses the bindings of every site into raw (owned array). -1 on allocation failure. */
+/* The bindings of every started site, in order. -1 on allocation failure. */
 static int
-collect_bindings(struct build *bd, struct certmap_collection *sites, struct raw_binding **out,
-                 size_t *nout)
+collect_bindings(struct build *bd, struct raw_binding **out, size_t *nout)
 {
-    struct raw_binding *raw = NULL, *r;
-    size_t n = 0, cap = 0, i, j;
+    struct snapshot *snap = bd->snap;
+    struct raw_binding *raw;
+    size_t n = 0, total = 0;
 
-    for (i = 0; i < certmap_collection_count(sites); i++) {
-        struct certmap_element *se = certmap_collection_item(sites, i);
-        struct certmap_collection *bc;
-        struct certmap_error e;
-
-        if (!snap_get_bool(se, "serverAutoStart", true))
+    for (size_t i = 0; i < snap->nsites; i++)
+        total += snap->sites[i].vs->nbindings;
+    raw = calloc(total ? total : 1, sizeof(*raw));
+    if (raw == NULL)
+        return -1;
+    for (size_t i = 0; i < snap->nsites; i++) {
+        const struct certmap_site *vs = snap->sites[i].vs;
+        if (!vs->auto_start)
             continue;
-        bc = certmap_element_collection(se, "bindings", &e);
-        if (bc == NULL)
-            continue;
-        for (j = 0; j < certmap_collection_count(bc); j++) {
-            struct certmap_element *be = certmap_collection_item(bc, j);
-            const char *proto = snap_get_str(be, "protocol");
-            const char *info = snap_get_str(be, "bindingInformation");
-            const char *why = NULL, *file;
-            unsigned line;
-
-            snap_source_of(be, NULL, &file, &line);
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 8;
-                r = realloc(raw, ncap * sizeof(*raw));
-                if (r == NULL) {
-                    free(raw);
-                    return -1;
-                }
-                raw = r;
-                cap = ncap;
-            }
-            r = &raw[n];
-            memset(r, 0, sizeof(*r));
-            if (strcasecmp(proto, "https") == 0) {
-                r->proto = SNAP_HTTPS;
-            } else if (strcasecmp(proto, "http") == 0) {
-                r->proto = SNAP_HTTP;
-            } else {
-                snap_diag(bd->diags, CERTMAP_SEV_WARNING, file, line, "binding", "protocol",
-                          "protocol \"%s\" is not served by certmapd; binding ignored", proto);
-                continue;
-            }
-            if (parse_binding_info(info, r->ip, sizeof(r->ip), &r->port, r->host, sizeof(r->host),
-                                   &why) != 0) {
-                snap_diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "binding", "bindingInformation",
-                          "\"%s\": %s", info, why);
-                continue;
-            }
-            if (!is_wildcard_ip(r->ip)) {
-                struct sockaddr_storage ss;
-                socklen_t sl;
-                if (make_addr(r->ip, r->port, &ss, &sl) != 0) {
-                    snap_diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "binding",
-                              "bindingInformation", "\"%s\": \"%s\" is not an IP address or *",
-                              info, r->ip);
-                    continue;
-                }
-            }
-            r->e = be;
-            r->site = i;
+        for (size_t j = 0; j < vs->nbindings; j++) {
+            const struct certmap_binding *vb = &vs->bindings[j];
+            raw[n].proto = vb->proto == CERTMAP_BINDING_HTTPS ? SNAP_HTTPS : SNAP_HTTP;
+            raw[n].ip = vb->ip;
+            raw[n].port = vb->port;
+            raw[n].vb = vb;
+            raw[n].site = &snap->sites[i];
             n++;
         }
     }
@@ -315,35 +175,16 @@ collect_bindings(struct build *bd, struct certmap_collection *sites, struct raw_
     return 0;
 }
 
-static const char *
-client_cert_name(struct certmap_element *be, enum snap_client_cert *out, struct build *bd,
-                 const char *file, unsigned line)
-{
-    const char *v = snap_get_str(be, "clientCertificate");
-
-    *out = SNAP_CC_AUTO;
-    if (v[0] == '\0' || strcasecmp(v, "auto") == 0)
-        return v;
-    if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0)
-        *out = SNAP_CC_ON;
-    else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0)
-        *out = SNAP_CC_OFF;
-    else
-        snap_diag(bd->diags, CERTMAP_SEV_ERROR, file, line, "binding", "clientCertificate",
-                  "\"%s\" is not one of auto, on, off", v);
-    return v;
-}
-
 /* Bindings and endpoints; needs the sites built. */
 int
-snap_build_bindings(struct build *bd, struct certmap_collection *sites, size_t *site_of_item)
+snap_build_bindings(struct build *bd)
 {
     struct snapshot *snap = bd->snap;
     struct raw_binding *raw = NULL;
     size_t nraw = 0, i, j, cap = 0;
     int ret = 0;
 
-    if (collect_bindings(bd, sites, &raw, &nraw) != 0)
+    if (collect_bindings(bd, &raw, &nraw) != 0)
         return -1;
     snap->bindings = calloc(nraw ? nraw : 1, sizeof(*snap->bindings));
     if (snap->bindings == NULL) {
@@ -362,24 +203,24 @@ snap_build_bindings(struct build *bd, struct certmap_collection *sites, size_t *
     }
     for (i = 0; i < nraw && ret == 0; i++) {
         struct snap_binding *b = &snap->bindings[snap->nbindings++];
-        const char *file;
-        unsigned line;
+        const struct certmap_binding *vb = raw[i].vb;
 
-        snap_source_of(raw[i].e, NULL, &file, &line);
         b->proto = raw[i].proto;
-        b->site = &snap->sites[site_of_item[raw[i].site]];
-        b->host = snap_strdup(raw[i].host);
-        b->file = snap_strdup(file);
-        b->line = line;
+        b->site = raw[i].site;
+        b->host = snap_strdup(vb->host);
+        b->file = snap_strdup(vb->src.file);
+        b->line = vb->src.line;
         b->wildcard_ip = is_wildcard_ip(raw[i].ip);
         if (b->host == NULL || b->file == NULL) {
             ret = -1;
             break;
         }
-        client_cert_name(raw[i].e, &b->client_cert, bd, file, line);
+        b->client_cert = vb->client_cert == CERTMAP_CC_ON    ? SNAP_CC_ON
+                         : vb->client_cert == CERTMAP_CC_OFF ? SNAP_CC_OFF
+                                                             : SNAP_CC_AUTO;
         b->request_cert =
             b->client_cert == SNAP_CC_ON || (b->client_cert == SNAP_CC_AUTO && b->site->wants_cert);
-        if (b->proto == SNAP_HTTPS && bd->params->tls && build_tls(bd, b, raw[i].e) != 0)
+        if (b->proto == SNAP_HTTPS && bd->params->tls && build_tls(bd, b, vb) != 0)
             ret = -1;
     }
     /* Attach: exact address first, then the wildcard bindings of the same port. */

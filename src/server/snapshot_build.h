@@ -29,27 +29,14 @@ void snap_diag(struct certmap_diags *diags, enum certmap_severity sev, const cha
 void snap_diag_err(struct certmap_diags *diags, enum certmap_severity sev,
                    const struct certmap_error *e);
 
-/* Where attr of e (else e itself) is written; *file NULL and *line 0 when unknown. */
-void snap_source_of(const struct certmap_element *e, const char *attr, const char **file,
-                    unsigned *line);
-
 /* strdup() of s, "" for NULL; NULL when out of memory. */
 char *snap_strdup(const char *s);
 
-/* Effective attribute values of e (NULL e: the default). */
-const char *snap_get_str(const struct certmap_element *e, const char *attr);
-bool snap_get_bool(const struct certmap_element *e, const char *attr, bool dflt);
-unsigned long long snap_get_uint(const struct certmap_element *e, const char *attr,
-                                 unsigned long long dflt);
-
-/* true for a path written for Windows (drive letter, backslash). */
-bool snap_windows_path(const char *p);
-
 /*
  * Builds bd->snap's bindings and endpoints (and the TLS contexts of the https
- * bindings) from the sites collection; site_of_item maps a collection index
- * to its snap->sites index.  0, or -1 with the problems in bd->diags.
+ * bindings) from the view's sites (bd->snap->sites built).  0, or -1 with the
+ * problems in bd->diags.
  */
-int snap_build_bindings(struct build *bd, struct certmap_collection *sites, size_t *site_of_item);
+int snap_build_bindings(struct build *bd);
 
 #endif

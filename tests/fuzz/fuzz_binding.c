@@ -26,7 +26,7 @@
  *  - the Host name is a prefix of the Host value; routing never picks a
  *    binding of another endpoint.
  *
- * snapshot.c is included (its parsers are static), so it is not listed here:
+ * snapshot.c is included (its helpers are static), so it is not listed here:
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
  * fuzz-sources: src/lib/mapping.c
@@ -34,7 +34,7 @@
  * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
  * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
  * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
- * fuzz-sources: src/lib/config/value.c
+ * fuzz-sources: src/lib/config/value.c src/lib/view.c src/lib/view/scope.c src/lib/view/site.c
  */
 /* snapshot.c's static diag() would clash with the configuration engine's. */
 #define diag snapshot_diag
@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "config/internal.h"
+#include "view/internal.h"
 #include "pipeline.h"
 
 #define CHECK(cond)                                                                                \
@@ -71,7 +72,7 @@ check_binding_info(const char *s)
     struct sockaddr_storage ss;
     socklen_t sl;
 
-    if (parse_binding_info(s, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0) {
+    if (view_parse_binding_info(s, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0) {
         CHECK(why != NULL && why[0] != '\0');
         return;
     }
@@ -80,7 +81,8 @@ check_binding_info(const char *s)
     if (s[0] != '[')
         CHECK(strchr(ip, ':') == NULL);
     snprintf(again, sizeof(again), s[0] == '[' ? "[%s]:%u:%s" : "%s:%u:%s", ip, port, host);
-    CHECK(parse_binding_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) == 0);
+    CHECK(view_parse_binding_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) ==
+          0);
     CHECK(strcmp(ip, ip2) == 0 && port == port2 && strcmp(host, host2) == 0);
     if (!is_wildcard_ip(ip) && make_addr(ip, port, &ss, &sl) == 0) {
         CHECK(ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
@@ -115,7 +117,7 @@ check_ssl_flags(const char *s)
                            CERTMAP_SSL_MAP_CERT | CERTMAP_SSL_128;
     unsigned long long v, v2;
     char canon[512], msg[512], fmt[512];
-    struct snap_location loc;
+    struct certmap_settings loc;
     struct pipeline_conn_info ci;
     int sub, st;
 
@@ -260,14 +262,25 @@ put(char *buf, size_t size, size_t *n, const char *s)
     buf[*n] = '\0';
 }
 
-/* The site's location for path by brute force: the longest segment-prefix location. */
-static const struct snap_location *
-expected_location(const struct snap_site *site, const char *path, size_t len)
+/* true when prefix[0..plen) is a case-insensitive prefix of path ending at a segment boundary. */
+static bool
+segment_prefix(const char *prefix, size_t plen, const char *path, size_t len)
 {
-    const struct snap_location *best = NULL;
+    if (plen == 0)
+        return true;
+    if (plen > len || strncasecmp(prefix, path, plen) != 0)
+        return false;
+    return plen == len || path[plen] == '/';
+}
 
-    for (size_t i = 0; i < site->nlocs; i++) {
-        const struct snap_location *l = &site->locs[i];
+/* The site's scope for path by brute force: the longest segment-prefix scope. */
+static const struct certmap_scope *
+expected_scope(const struct snap_site *site, const char *path, size_t len)
+{
+    const struct certmap_scope *best = NULL;
+
+    for (size_t i = 0; i < site->vs->nscopes; i++) {
+        const struct certmap_scope *l = site->vs->scopes[i];
         if (segment_prefix(l->path, l->path_len, path, len) &&
             (best == NULL || l->path_len > best->path_len))
             best = l;
@@ -280,15 +293,15 @@ check_snapshot(struct certmap_config *cfg, struct snapshot *snap, const char *re
                const char *host)
 {
     const struct snap_site *site;
-    const struct snap_location *loc, *want;
+    const struct certmap_scope *loc, *want;
     const char *name;
     size_t name_len;
 
     CHECK(snap->nsites == 1);
     site = &snap->sites[0];
-    CHECK(site->nlocs >= 1 && site->locs[site->nlocs - 1].path_len == 0);
-    for (size_t i = 0; i + 1 < site->nlocs; i++)
-        CHECK(site->locs[i].path_len >= site->locs[i + 1].path_len);
+    CHECK(site->vs->nscopes >= 1 && site->vs->scopes[0]->path_len == 0);
+    for (size_t i = 0; i + 1 < site->vs->nscopes; i++)
+        CHECK(strcasecmp(site->vs->scopes[i]->path, site->vs->scopes[i + 1]->path) < 0);
     for (size_t i = 0; i < snap->nbindings; i++) {
         const struct snap_binding *b = &snap->bindings[i];
         CHECK(b->site == site && b->host != NULL && strlen(b->host) < 256);
@@ -300,8 +313,8 @@ check_snapshot(struct certmap_config *cfg, struct snapshot *snap, const char *re
         char target[FIELD_MAX + 8];
         unsigned flags;
 
-        loc = snapshot_find_location(site, req, (size_t)req_len);
-        want = expected_location(site, req, (size_t)req_len);
+        loc = snapshot_find_scope(site, req, (size_t)req_len);
+        want = expected_scope(site, req, (size_t)req_len);
         CHECK(loc == want);
         /* the engine's own matcher agrees on the effective sslFlags there */
         snprintf(target, sizeof(target), "S%s", req);
@@ -309,7 +322,7 @@ check_snapshot(struct certmap_config *cfg, struct snapshot *snap, const char *re
         access = certmap_config_get_section(cfg, CERTMAP_SECTION_ACCESS, target, &err);
         CHECK(access != NULL);
         CHECK(certmap_element_get_flags(access, "sslFlags", &flags, &err) == 0);
-        CHECK(flags == loc->ssl_flags);
+        CHECK(flags == loc->settings.ssl_flags);
     }
     pipeline_host_name(host, strlen(host), &name, &name_len);
     for (size_t i = 0; i < snap->nendpoints; i++) {
@@ -387,7 +400,7 @@ check_config(char *const *f, long req_len, const char *req)
     info = binding_value(cfg);
     CHECK(info != NULL);
     why = NULL;
-    if (parse_binding_info(info, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
+    if (view_parse_binding_info(info, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
         CHECK(why != NULL && strstr(why, "too long") != NULL);
     certmap_diags_free(&diags);
     snap = snapshot_build(cfg, &params, &diags, &err);

@@ -170,7 +170,7 @@ test_route(void **state)
 static int
 access_check(unsigned flags, bool tls, int bits, bool cert, long verify, int *sub)
 {
-    struct snap_location loc;
+    struct certmap_settings loc;
     struct pipeline_conn_info ci;
 
     memset(&loc, 0, sizeof(loc));
@@ -237,7 +237,7 @@ test_verify_substatus(void **state)
 /* ---- authentication ---- */
 
 struct auth_fixture {
-    struct snap_location loc;
+    struct certmap_settings loc;
     struct mapping map;
     struct pipeline_auth_in in;
     struct pipeline_auth_out out;
@@ -416,7 +416,7 @@ test_parse_basic(void **state)
 static void
 test_realm(void **state)
 {
-    struct snap_location loc;
+    struct certmap_settings loc;
     struct snap_site site;
     char buf[64];
 

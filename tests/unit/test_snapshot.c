@@ -113,11 +113,13 @@ test_sites_bindings_endpoints(void **state)
     }
     assert_int_equal(https, 2);
     /* Site defaults: no location, so the root only, with IIS defaults. */
-    assert_int_equal(s->nlocs, 1);
-    assert_int_equal(s->locs[0].path_len, 0);
-    assert_int_equal(s->locs[0].ssl_flags, 0);
-    assert_false(s->locs[0].anon_enabled); /* IIS schema default; IIS's own file sets it true */
-    assert_false(s->locs[0].cm_enabled);
+    /* no location: the root and the roots of the virtual directories */
+    assert_int_equal(s->vs->nscopes, 3);
+    assert_int_equal(s->vs->scopes[0]->path_len, 0);
+    assert_int_equal(s->vs->scopes[0]->settings.ssl_flags, 0);
+    /* IIS schema default; IIS's own file sets it true */
+    assert_false(s->vs->scopes[0]->settings.anon_enabled);
+    assert_false(s->vs->scopes[0]->settings.cm_enabled);
     assert_false(s->wants_cert);
     assert_false(snap->bindings[0].request_cert);
     /* Limits and settings defaults (docs/configuration.md). */
@@ -135,6 +137,18 @@ test_sites_bindings_endpoints(void **state)
     certmap_diags_free(&d);
 }
 
+static const struct snap_vdir *
+vdir_of(const struct snap_site *s, const char *path)
+{
+    return snapshot_scope_vdir(s, snapshot_find_scope(s, path, strlen(path)));
+}
+
+static const struct certmap_settings *
+loc_of(const struct snap_site *s, const char *path)
+{
+    return &snapshot_find_scope(s, path, strlen(path))->settings;
+}
+
 static void
 test_vdirs(void **state)
 {
@@ -149,18 +163,18 @@ test_vdirs(void **state)
     assert_non_null(snap);
     s = &snap->sites[0];
     assert_int_equal(s->nvdirs, 3);
-    v = snapshot_find_vdir(s, "/docs/a.html", 12);
+    v = vdir_of(s, "/docs/a.html");
     assert_non_null(v);
-    assert_string_equal(v->physical, "/srv/docs");
-    v = snapshot_find_vdir(s, "/DOCS", 5);
-    assert_string_equal(v->physical, "/srv/docs");
-    v = snapshot_find_vdir(s, "/docsx/a", 8); /* segment boundary */
-    assert_string_equal(v->physical, "/srv/www");
-    v = snapshot_find_vdir(s, "/app/x", 6);
-    assert_string_equal(v->physical, "/srv/app");
-    assert_string_equal(v->url, "/app");
-    v = snapshot_find_vdir(s, "/", 1);
-    assert_string_equal(v->url, "");
+    assert_string_equal(v->v->physical, "/srv/docs");
+    v = vdir_of(s, "/DOCS");
+    assert_string_equal(v->v->physical, "/srv/docs");
+    v = vdir_of(s, "/docsx/a"); /* segment boundary */
+    assert_string_equal(v->v->physical, "/srv/www");
+    v = vdir_of(s, "/app/x");
+    assert_string_equal(v->v->physical, "/srv/app");
+    assert_string_equal(v->v->url, "/app");
+    v = vdir_of(s, "/");
+    assert_string_equal(v->v->url, "");
     assert_int_equal(v->root_fd, -1); /* not opened in this test */
     snapshot_unref(snap);
     certmap_diags_free(&d);
@@ -212,7 +226,7 @@ test_locations_and_mappings(void **state)
     struct certmap_diags d;
     struct snapshot *snap;
     const struct snap_site *s;
-    const struct snap_location *root, *pub, *team, *l;
+    const struct certmap_settings *root, *pub, *team, *l;
     const struct mapping *m;
 
     (void)state;
@@ -230,26 +244,26 @@ test_locations_and_mappings(void **state)
         print_diags(&d);
     assert_non_null(snap);
     s = &snap->sites[0];
-    assert_int_equal(s->nlocs, 3);
+    /* the root, /app and /docs (virtual directories), /public and /team (locations) */
+    assert_int_equal(s->vs->nscopes, 5);
     assert_true(s->wants_cert);
     assert_true(snap->bindings[0].request_cert || snap->bindings[1].request_cert);
 
-    root = snapshot_find_location(s, "/", 1);
-    assert_int_equal(root->path_len, 0);
+    root = loc_of(s, "/");
     assert_int_equal(root->ssl_flags,
                      CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT);
     assert_false(root->anon_enabled);
     assert_true(root->cm_enabled);
     assert_string_equal(root->cm_domain, "CORP");
-    pub = snapshot_find_location(s, "/public/a.html", 14);
-    assert_string_equal(pub->path, "/public");
+    pub = loc_of(s, "/public/a.html");
+    assert_string_equal(snapshot_find_scope(s, "/public/a.html", 14)->path, "/public");
     assert_int_equal(pub->ssl_flags, CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT);
     assert_true(pub->anon_enabled);
     /* Case-insensitive, at a segment boundary only. */
-    assert_ptr_equal(snapshot_find_location(s, "/PUBLIC", 7), pub);
-    assert_ptr_equal(snapshot_find_location(s, "/publicity", 10), root);
+    assert_ptr_equal(loc_of(s, "/PUBLIC"), pub);
+    assert_ptr_equal(loc_of(s, "/publicity"), root);
 
-    /* The root's index: alice enabled, bob disabled (stored, never matched). */
+    /* The site's index: alice enabled, bob disabled (stored, never matched). */
     assert_non_null(root->mappings);
     assert_int_equal(mapping_index_count(root->mappings), 2);
     m = mapping_index_lookup(root->mappings, dera, la);
@@ -259,22 +273,16 @@ test_locations_and_mappings(void **state)
     assert_null(mapping_index_lookup(root->mappings, derb, lb));
     /* /public inherits the collection unchanged: it shares the index. */
     assert_ptr_equal(pub->mappings, root->mappings);
-    assert_null(pub->owned_mappings);
-    /* /team clears it and maps bob's certificate to bob2: its own index. */
-    team = snapshot_find_location(s, "/team/x", 7);
-    assert_string_equal(team->path, "/team");
-    assert_non_null(team->owned_mappings);
-    assert_int_equal(mapping_index_count(team->mappings), 1);
-    m = mapping_index_lookup(team->mappings, derb, lb);
-    assert_non_null(m);
-    assert_string_equal(m->user, "bob2");
-    assert_null(mapping_index_lookup(team->mappings, dera, la));
-    assert_int_equal(snap->mapping_count, 3);
+    /* /team's own mappings are below the site level: IIS ignores them, so does certmap. */
+    team = loc_of(s, "/team/x");
+    assert_ptr_equal(team->mappings, root->mappings);
+    assert_null(mapping_index_lookup(team->mappings, derb, lb));
+    assert_int_equal(snap->mapping_count, 2);
 
     /* The snapshot outlives nothing it borrowed: refs drop it cleanly. */
     snapshot_ref(snap);
     snapshot_unref(snap);
-    l = snapshot_find_location(s, "/", 1);
+    l = loc_of(s, "/");
     assert_ptr_equal(l, root);
     snapshot_unref(snap);
     certmap_diags_free(&d);

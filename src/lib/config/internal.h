@@ -312,7 +312,10 @@ void diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_seve
 
 void loc_normalize(const char *in, char *out, size_t size);
 bool loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target);
+/* Appends a location; returns its index, valid until loc_sort().  -1 on allocation failure. */
 int loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool no_inherit);
+/* Sorts cfg->locs by depth, then document order (what loc_chain() and the view expect). */
+void loc_sort(struct certmap_config *cfg);
 /* The location entry a node belongs to (its <location> or the root). */
 const struct cloc *loc_of(const struct certmap_config *cfg, const struct cnode *n);
 /* The section element at a <location> (or root) for a section path, or NULL. */

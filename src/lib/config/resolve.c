@@ -58,11 +58,28 @@ loc_normalize(const char *in, char *out, size_t size)
     out[o] = '\0';
 }
 
+static int
+cmp_loc(const void *a, const void *b)
+{
+    const struct cloc *x = a, *y = b;
+
+    if (x->nseg != y->nseg)
+        return x->nseg < y->nseg ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+void
+loc_sort(struct certmap_config *cfg)
+{
+    /* by depth, document order within a depth: once, n log n */
+    if (cfg->nlocs > 1)
+        qsort(cfg->locs, cfg->nlocs, sizeof(*cfg->locs), cmp_loc);
+}
+
 int
 loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool no_inherit)
 {
     struct cloc l = {.node = node, .no_inherit = no_inherit, .order = cfg->loc_order++};
-    size_t pos;
 
     l.path = arena_strdup(&cfg->arena, path);
     if (l.path == NULL)
@@ -80,14 +97,9 @@ loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool n
         cfg->locs = p;
         cfg->caplocs = ncap;
     }
-    /* sorted by depth, document order within a depth */
-    pos = cfg->nlocs;
-    while (pos > 0 && cfg->locs[pos - 1].nseg > l.nseg)
-        pos--;
-    memmove(&cfg->locs[pos + 1], &cfg->locs[pos], (cfg->nlocs - pos) * sizeof(l));
-    cfg->locs[pos] = l;
-    cfg->nlocs++;
-    return (int)pos;
+    /* appended: the caller sorts (loc_sort) before the order is used */
+    cfg->locs[cfg->nlocs] = l;
+    return (int)cfg->nlocs++;
 }
 
 const struct cloc *
@@ -412,6 +424,7 @@ element_ensure_local(struct certmap_element *e, struct certmap_error *err)
             node_append(cfg->root, container);
             if (loc_add(cfg, container, e->location, false) < 0)
                 goto nomem;
+            loc_sort(cfg);
         }
     }
     for (const char *p = e->section->path;;) {

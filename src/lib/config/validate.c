@@ -36,6 +36,8 @@ struct vctx {
     size_t nnoted, capnoted;
     struct vsec *secs;
     size_t nsecs, capsecs;
+    size_t *sec_slot; /* hash of (section, location path) -> index in secs + 1; 0: empty */
+    size_t sec_mask;
     bool key_tried, key_ok;
 };
 
@@ -330,24 +332,72 @@ validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, boo
     }
 }
 
+static size_t
+sec_hash(const struct schema_section *s, const char *locpath)
+{
+    size_t h = (size_t)(uintptr_t)s * 31u;
+
+    for (const char *p = locpath; *p != '\0'; p++)
+        h = (h ^ (unsigned char)tolower_ascii((unsigned char)*p)) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot of (s, locpath) in v->sec_slot: its entry, or the empty slot where it goes. */
+static size_t *
+sec_find(struct vctx *v, const struct schema_section *s, const char *locpath)
+{
+    size_t i = sec_hash(s, locpath) & v->sec_mask;
+
+    for (;; i = (i + 1) & v->sec_mask) {
+        size_t k = v->sec_slot[i];
+        if (k == 0 || (v->secs[k - 1].s == s && strcasecmp(v->secs[k - 1].locpath, locpath) == 0))
+            return &v->sec_slot[i];
+    }
+}
+
+/* Keeps the table at most half full. -1 on allocation failure. */
+static int
+sec_grow(struct vctx *v)
+{
+    size_t n = v->sec_slot == NULL ? 64 : (v->sec_mask + 1) * 2;
+    size_t *old = v->sec_slot;
+
+    if (v->sec_slot != NULL && (v->nsecs + 1) * 2 <= v->sec_mask + 1)
+        return 0;
+    v->sec_slot = calloc(n, sizeof(*v->sec_slot));
+    if (v->sec_slot == NULL) {
+        v->sec_slot = old;
+        return -1;
+    }
+    v->sec_mask = n - 1;
+    for (size_t i = 0; i < v->nsecs; i++)
+        *sec_find(v, v->secs[i].s, v->secs[i].locpath) = i + 1;
+    free(old);
+    return 0;
+}
+
 static void
 validate_section(struct vctx *v, struct cnode *n, const struct schema_section *s,
                  const char *locpath)
 {
+    size_t *slot;
+
     if ((s->flags & SS_SERVER_ONLY) && locpath[0] != '\0') {
         diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
              "%s can only be set at the server level, not in <location path=\"%s\">", s->path,
              locpath);
         return;
     }
-    for (size_t i = 0; i < v->nsecs; i++)
-        if (v->secs[i].s == s && strcasecmp(v->secs[i].locpath, locpath) == 0) {
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-                 "section %s defined twice for %s%s%s (also at line %u)", s->path,
-                 locpath[0] ? "location \"" : "the server level", locpath, locpath[0] ? "\"" : "",
-                 v->secs[i].node->line);
-            return;
-        }
+    if (sec_grow(v) != 0)
+        return;
+    slot = sec_find(v, s, locpath);
+    if (*slot != 0) {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+             "section %s defined twice for %s%s%s (also at line %u)", s->path,
+             locpath[0] ? "location \"" : "the server level", locpath, locpath[0] ? "\"" : "",
+             v->secs[*slot - 1].node->line);
+        return;
+    }
     if (v->nsecs == v->capsecs) {
         size_t ncap = v->capsecs ? v->capsecs * 2 : 16;
         struct vsec *p = realloc(v->secs, ncap * sizeof(*p));
@@ -357,6 +407,7 @@ validate_section(struct vctx *v, struct cnode *n, const struct schema_section *s
         v->capsecs = ncap;
     }
     v->secs[v->nsecs++] = (struct vsec){s, n, locpath};
+    *slot = v->nsecs;
     validate_elem(v, n, s->elem, false);
 }
 
@@ -465,7 +516,17 @@ check_inherited(struct vctx *v)
         goto out;
     for (size_t i = 0; i < v->nsecs; i++) {
         const struct vsec *r = &v->secs[i];
-        size_t n = loc_chain(cfg, r->s->path, r->locpath, chain, cfg->nlocs + 1), upto = n;
+        size_t n, upto;
+        bool has_coll = false;
+
+        /* only a section that writes a collection here can duplicate an inherited item */
+        for (const struct schema_child *ch = r->s->elem->children; ch != NULL && ch->name != NULL;
+             ch++)
+            has_coll |= ch->elem->coll != NULL && node_child(r->node, ch->name) != NULL;
+        if (!has_coll)
+            continue;
+        n = loc_chain(cfg, r->s->path, r->locpath, chain, cfg->nlocs + 1);
+        upto = n;
 
         for (size_t k = 0; k < n; k++)
             if (chain[k] == r->node)
@@ -518,6 +579,7 @@ load_document(struct certmap_config *cfg, struct certmap_diags *d)
         else if (strcmp(c->name, "configSections") != 0)
             walk_group(&v, c, "", "");
     }
+    loc_sort(cfg);
     check_inherited(&v);
     if (d->count >= DIAG_MAX) {
         struct certmap_error e = {.kind = CERTMAP_ERR_NONE};
@@ -529,5 +591,6 @@ load_document(struct certmap_config *cfg, struct certmap_diags *d)
         free(v.noted[i]);
     free(v.noted);
     free(v.secs);
+    free(v.sec_slot);
     return (int)(d->errors - errors0);
 }

@@ -1,0 +1,255 @@
+/*
+ * certmap/view.h - the resolved view: every effective setting, decided once.
+ *
+ * A view is built from an opened configuration (applicationHost.config and,
+ * when asked, the web.config files under the sites' physical paths).  It
+ * holds the sites with their bindings (parsed once, here), applications and
+ * virtual directories, and per site the sorted list of scopes: the site
+ * root, every <location path>, every application root, every virtual
+ * directory root and every directory holding a web.config.  Each scope
+ * carries the typed effective settings of the sections certmap implements,
+ * each value with the file:line it came from.  certmapd, `certmap get
+ * config`, `validate` and `list mappings` all read the same view: inheritance
+ * (<location>, inheritInChildApplications, web.config layers and locks) is
+ * decided here and nowhere else.
+ *
+ * Ownership: a view is immutable and reference counted.  certmap_view_build()
+ * returns one reference; certmap_view_ref()/certmap_view_unref() add and drop
+ * references, the last unref frees everything.  Every pointer read from a
+ * view (sites, scopes, strings, mapping indexes) is borrowed and valid while
+ * the caller holds a reference.  A view does not refer to the configuration
+ * it was built from: the configuration may be closed right after the build.
+ * Views are safe to read from many threads at once.
+ */
+#ifndef CERTMAP_VIEW_H
+#define CERTMAP_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "certmap/config.h"
+#include "certmap/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct certmap_view;
+struct mapping_index; /* the one-to-one index (libcertmap internal: src/lib/mapping.h) */
+
+/* Where a value was written: file NULL (and line 0) when it is the schema default. */
+struct certmap_source {
+    const char *file;
+    unsigned line;
+};
+
+/* The effective settings of a scope that the request pipeline reads. */
+enum certmap_setting {
+    CERTMAP_SET_SSL_FLAGS,       /* access/@sslFlags */
+    CERTMAP_SET_ANON_ENABLED,    /* anonymousAuthentication/@enabled */
+    CERTMAP_SET_ANON_USER,       /* anonymousAuthentication/@userName */
+    CERTMAP_SET_BASIC_ENABLED,   /* basicAuthentication/@enabled */
+    CERTMAP_SET_BASIC_REALM,     /* basicAuthentication/@realm */
+    CERTMAP_SET_BASIC_DOMAIN,    /* basicAuthentication/@defaultLogonDomain */
+    CERTMAP_SET_CM_ENABLED,      /* iisClientCertificateMappingAuthentication/@enabled */
+    CERTMAP_SET_CM_ONE_TO_ONE,   /* ...@oneToOneCertificateMappingsEnabled */
+    CERTMAP_SET_CM_MANY_TO_ONE,  /* ...@manyToOneCertificateMappingsEnabled */
+    CERTMAP_SET_CM_DOMAIN,       /* ...@defaultLogonDomain */
+    CERTMAP_SET_CM_LOGON_METHOD, /* ...@logonMethod */
+    CERTMAP_SET_COUNT
+};
+
+struct certmap_settings {
+    unsigned ssl_flags;       /* CERTMAP_SSL_* bits */
+    bool anon_enabled;        /* anonymous requests admitted */
+    const char *anon_user;    /* anonymous user name ("IUSR" by default) */
+    bool basic_enabled;       /* Basic authentication offered */
+    const char *basic_realm;  /* "" when unset */
+    const char *basic_domain; /* "" when unset */
+    bool cm_enabled;          /* client certificate mapping authentication */
+    bool cm_one_to_one;       /* one-to-one mappings consulted */
+    bool cm_many_to_one;      /* many-to-one mappings consulted (not implemented yet) */
+    const char *cm_domain;    /* defaultLogonDomain of mapped users, "" when unset */
+    unsigned cm_logon_method; /* logonMethod enum value */
+    /*
+     * The site's effective one-to-one mappings (IIS reads them at server and
+     * site level only); NULL when cm_enabled or cm_one_to_one is false.
+     * Scopes with the same effective collection share one index.
+     */
+    const struct mapping_index *mappings;
+    struct certmap_source src[CERTMAP_SET_COUNT]; /* where each value above was written */
+};
+
+/* certmap_scope.kind bits: why the scope exists (several may hold). */
+#define CERTMAP_SCOPE_SITE 0x01      /* the site root */
+#define CERTMAP_SCOPE_LOCATION 0x02  /* a <location path> names it */
+#define CERTMAP_SCOPE_APP 0x04       /* an application root */
+#define CERTMAP_SCOPE_VDIR 0x08      /* a virtual directory root */
+#define CERTMAP_SCOPE_WEBCONFIG 0x10 /* its directory holds a web.config */
+
+struct certmap_vdir {
+    const char *url;      /* application path + vdir path, "" for the site root, no trailing '/' */
+    size_t url_len;       /* strlen(url) */
+    const char *physical; /* expanded absolute physicalPath; NULL when unusable (see problem) */
+    const char *problem;  /* why physical is NULL (Windows path, bad variable), else NULL */
+    bool sub_dir_config;  /* allowSubDirConfig: web.config files below the root are read */
+    struct certmap_source src; /* the <virtualDirectory> */
+};
+
+struct certmap_scope {
+    const char *path; /* URL path below the site, spelled as the configuration or the disk spells
+                         it ("/public"); "" for the site root; never a trailing '/' */
+    size_t path_len;  /* strlen(path) */
+    unsigned kind;    /* CERTMAP_SCOPE_* bits */
+    const struct certmap_scope *parent; /* the nearest enclosing scope; NULL for the site root */
+    const struct certmap_vdir *vdir;    /* the virtual directory serving this path, or NULL */
+    struct certmap_settings settings;   /* effective settings */
+    int error_status;    /* 0, or the status every request here gets (500 for a locked or broken
+                            web.config at or above this scope) */
+    int error_substatus; /* e.g. 19 */
+    const char *error;   /* why, with file:line (for the error log), when error_status != 0 */
+};
+
+enum certmap_binding_proto {
+    CERTMAP_BINDING_HTTP,
+    CERTMAP_BINDING_HTTPS,
+};
+
+/* binding/@clientCertificate (extension). */
+enum certmap_client_cert {
+    CERTMAP_CC_AUTO, /* request one when some scope of the site negotiates or requires one */
+    CERTMAP_CC_ON,
+    CERTMAP_CC_OFF,
+};
+
+struct certmap_binding {
+    enum certmap_binding_proto proto;
+    const char *ip;   /* address of bindingInformation ("*" for any) */
+    unsigned port;    /* 1..65535 */
+    const char *host; /* host name, "" for any */
+    enum certmap_client_cert client_cert;
+    /* https only, expanded to absolute paths; NULL when unset */
+    const char *cert_file;  /* certificateFile */
+    const char *key_file;   /* certificateKeyFile */
+    const char *cert_hash;  /* certificateHash, "" when unset */
+    const char *store_dir;  /* certificateStoreName as a directory (NULL when cert_file is set) */
+    const char *store_name; /* certificateStoreName as written ("MY" by default) */
+    const char *client_ca_file; /* clientCaFile */
+    const char *crl_file;       /* crlFile */
+    struct certmap_source src;  /* the <binding> */
+};
+
+struct certmap_site {
+    const char *name;    /* site/@name */
+    unsigned long id;    /* site/@id */
+    bool auto_start;     /* serverAutoStart */
+    const char *log_dir; /* directory holding W3SVC<id>/ (absolute) */
+    const struct certmap_binding
+        *bindings; /* usable bindings (problems are in the build's diags) */
+    size_t nbindings;
+    const struct certmap_vdir *vdirs; /* every virtual directory of every application */
+    size_t nvdirs;
+    const struct certmap_scope *const *scopes; /* sorted by path, case-insensitively */
+    size_t nscopes;
+    bool wants_cert;           /* some scope negotiates or requires a client certificate */
+    size_t mapping_count;      /* one-to-one mappings of the site's index */
+    struct certmap_source src; /* the <site> */
+};
+
+/* Server-level settings (sections certmap/limits, certmap/server, certmap/logon). */
+struct certmap_server_settings {
+    unsigned long max_connections;
+    unsigned header_timeout;  /* seconds, at least 1 */
+    unsigned request_timeout; /* seconds, at least 1 */
+    unsigned idle_timeout;    /* seconds, at least 1 */
+    unsigned long max_request_line;
+    unsigned long max_header_bytes;
+    unsigned max_header_count;
+    unsigned long long max_body;
+    unsigned shutdown_grace; /* seconds */
+    unsigned workers;        /* 0: one per core */
+    const char *error_log;   /* absolute path of the error log */
+    const char *log_dir;     /* default W3C log directory (absolute) */
+    bool basic_without_ssl;
+    unsigned ticket_seconds;
+    const char *logon_provider; /* "file" or "pam" */
+    const char *accounts_file;  /* absolute */
+    const char *pam_service;
+    unsigned logon_cache_seconds;
+    unsigned logon_negative_cache_seconds;
+    unsigned logon_threads;
+};
+
+struct certmap_view_options {
+    bool web_config; /* read web.config files under the virtual directories' physical paths */
+};
+
+/*
+ * Builds the view of cfg.  Every finding is appended to diags (may be NULL):
+ * errors that make the configuration unusable, errors that disable one item
+ * (a mapping whose password does not decrypt is left out and named with its
+ * file:line), warnings and notes.  Returns a view with one reference, or NULL
+ * and err filled when the configuration cannot be served at all.
+ */
+struct certmap_view *certmap_view_build(struct certmap_config *cfg,
+                                        const struct certmap_view_options *opts,
+                                        struct certmap_diags *diags, struct certmap_error *err);
+
+/* Takes one more reference; returns v. */
+struct certmap_view *certmap_view_ref(struct certmap_view *v);
+
+/* Drops one reference; the last frees the view (wiping passwords). NULL is ignored. */
+void certmap_view_unref(struct certmap_view *v);
+
+/* Path of the configuration file the view was built from. */
+const char *certmap_view_config_path(const struct certmap_view *v);
+
+/* Server-level settings. */
+const struct certmap_server_settings *certmap_view_server(const struct certmap_view *v);
+
+/* The sites, in configuration order. */
+size_t certmap_view_site_count(const struct certmap_view *v);
+const struct certmap_site *certmap_view_site(const struct certmap_view *v, size_t i);
+
+/* The site named name (case-insensitive), or NULL. */
+const struct certmap_site *certmap_view_find_site(const struct certmap_view *v, const char *name);
+
+/*
+ * The scope of site that applies to path (decoded and normalised, starting
+ * with '/'; len bytes): the deepest scope whose path equals path or is
+ * followed in it by '/', compared case-insensitively as IIS does.  Never NULL
+ * (the site root matches everything).  The caller serves files under the
+ * scope's own spelling of the prefix (certmap_view_respell()), so that a
+ * request never reaches another directory than the one its scope names.
+ */
+const struct certmap_scope *certmap_view_match(const struct certmap_site *site, const char *path,
+                                               size_t len);
+
+/*
+ * Rewrites the first scope->path_len bytes of path (which matched scope) to
+ * the scope's spelling: "/PUBLIC/x.txt" under scope "/public" becomes
+ * "/public/x.txt".  The length does not change.
+ */
+void certmap_view_respell(const struct certmap_scope *scope, char *path);
+
+/*
+ * The effective value of attribute attr of section (an IIS section path such
+ * as CERTMAP_SECTION_ACCESS) at scope (NULL: the server level), as text in
+ * IIS's canonical spelling (schema default when unset); *src (may be NULL)
+ * says where it was written.  NULL when the section or attribute is unknown
+ * or not implemented at that level.
+ */
+const char *certmap_view_get(const struct certmap_view *v, const struct certmap_scope *scope,
+                             const char *section, const char *attr, struct certmap_source *src);
+
+/*
+ * The one-to-one mappings of site (its index, also when disabled by the
+ * section's settings at every scope), or NULL when the site has none.
+ */
+const struct mapping_index *certmap_view_site_mappings(const struct certmap_site *site);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * view/internal.h - what the parts of the resolved view share.
+ *
+ *   view.c        lifecycle, lookups (certmap_view_match), certmap_view_get()
+ *   view/scope.c  scopes of a site and their effective sections (inheritance, decided once)
+ *   view/site.c   sites, applications, virtual directories, bindings, server settings
+ *
+ * The view reads the configuration's tree directly (config/internal.h): each
+ * scope's own layers are the section elements written for exactly its path,
+ * applied in document order on top of the parent scope's effective values.
+ * Effective sections are shared between scopes until one of them writes
+ * something (copy on write), so 10 000 <location> elements that each set one
+ * attribute cost 10 000 small copies, not 10 000 x sections.
+ */
+#ifndef CERTMAP_VIEW_INTERNAL_H
+#define CERTMAP_VIEW_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "certmap/view.h"
+#include "config/internal.h"
+#include "mapping.h"
+
+/* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */
+#define VIEW_MAX_SECTIONS 16
+
+/* One effective attribute value. */
+struct vval {
+    const char *text;          /* canonical text (view arena); NULL: schema default */
+    unsigned long long num;    /* parsed value of text (bool, enum, flags, numbers) */
+    struct certmap_source src; /* where text was written */
+};
+
+/* Effective attributes of one section at one scope; shared by scopes that change nothing. */
+struct vsec {
+    const struct schema_section *sec;
+    struct vval *vals; /* one per schema attribute, in schema order */
+    size_t nvals;
+};
+
+/* One element written for a scope: a section container (<location> or root) and its flags. */
+struct vlayer {
+    struct cnode *container;    /* <location> element, or a web.config's root */
+    struct certmap_config *cfg; /* the file it comes from */
+    bool no_inherit;            /* inheritInChildApplications="false" */
+};
+
+struct vscope {
+    struct certmap_scope pub; /* what the view's users read; first member */
+    char *key;                /* path folded to lower case (arena) */
+    unsigned nseg;            /* number of path segments */
+    int spell_rank;        /* priority of pub.path's spelling: vdir > web.config > app > location */
+    struct vlayer *layers; /* own layers in order (malloc) */
+    size_t nlayers, caplayers;
+    struct vsec *eff[VIEW_MAX_SECTIONS]; /* effective here and in directories below */
+    struct vsec *inh[VIEW_MAX_SECTIONS]; /* what child applications inherit */
+    const struct certmap_vdir *vdir_own; /* the vdir rooted here, or NULL */
+    struct vscope *next_hash;            /* bucket chain of the site's table */
+};
+
+struct vsite {
+    struct certmap_site pub;
+    struct vscope **scopes; /* malloc, nscopes */
+    size_t nscopes, capscopes;
+    struct vscope **table; /* hash of key -> scope (malloc), mask + 1 buckets */
+    size_t mask;
+    struct mapping_index *index; /* owned; NULL when the site has no mapping */
+    const char **apps;           /* application paths ("/app"; "" for the root), build only */
+    size_t napps;
+    struct certmap_vdir *vdirs; /* arena array behind pub.vdirs */
+};
+
+struct certmap_view {
+    atomic_long refs;
+    struct arena arena; /* strings, sections and scopes */
+    char *config_path;
+    struct certmap_server_settings server;
+    struct vsec *server_secs[VIEW_MAX_SECTIONS * 2]; /* server-level value of every section */
+    struct vsite *sites;                             /* malloc, nsites */
+    size_t nsites;
+};
+
+/* State of one build. */
+struct vbuild {
+    struct certmap_view *v;
+    struct certmap_config *cfg;
+    const struct certmap_view_options *opts;
+    struct certmap_diags *diags;
+    bool failed;                     /* an error that makes the configuration unusable */
+    struct vscope server;            /* the server level: parent of every site root */
+    struct certmap_config *name_cfg; /* name_copy is the arena copy of name_cfg->name */
+    const char *name_copy;
+};
+
+/* ---- view.c ---- */
+
+/* Appends a finding; file/element/attr may be NULL.  An ERROR marks the build failed. */
+void view_diag(struct vbuild *b, enum certmap_severity sev, const char *file, unsigned line,
+               const char *element, const char *attr, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* An error that disables one item (a mapping) only: reported, the build goes on. */
+void view_item_error(struct vbuild *b, const char *file, unsigned line, const char *element,
+                     const char *attr, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Index of section path among the view's sections (schema order), or -1. */
+int view_section_index(const char *path);
+const struct schema_section *view_section_at(int i);
+size_t view_section_count(void);
+/* Case-folded hash of s[0..len). */
+size_t view_hash(const char *s, size_t len);
+
+/* ---- view/scope.c ---- */
+
+/* Builds site's scopes (locations, apps, vdirs), their settings and its mapping index. */
+int scope_build_site(struct vbuild *b, struct vsite *site, struct certmap_element *site_elem);
+/* Computes the server level's sections (b->server, v->server_secs). -1 on allocation failure. */
+int scope_build_server(struct vbuild *b);
+/* A new vsec for sec copied from base (NULL: all defaults); NULL on allocation failure. */
+struct vsec *vsec_new(struct vbuild *b, const struct schema_section *sec, const struct vsec *base);
+/* The arena copy of cfg's file name (for sources). */
+const char *view_file_name(struct vbuild *b, struct certmap_config *cfg);
+/* Applies the attributes of node n (from cfg) onto s. -1 on allocation failure. */
+int vsec_apply(struct vbuild *b, struct vsec *s, struct certmap_config *cfg, struct cnode *n);
+/* Effective number / text of attribute attr of s (schema default when unset). */
+unsigned long long vsec_num(const struct vsec *s, const char *attr, struct certmap_source *src);
+const char *vsec_text(const struct vsec *s, const char *attr, struct certmap_source *src);
+
+/* ---- view/site.c ---- */
+
+/* Server-level settings and the sites. */
+int site_build_all(struct vbuild *b);
+/*
+ * "ip:port:host" of a binding (IPv6 in brackets).  0, or -1 with a message in
+ * *why.  ip and host are NUL-terminated into the given buffers.
+ */
+int view_parse_binding_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
+                            size_t hostsize, const char **why);
+
+#endif

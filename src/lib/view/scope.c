@@ -1,0 +1,694 @@
+/*
+ * scope.c - the scopes of a site and their effective settings.
+ *
+ * A scope is a URL path below a site where settings may change: the site
+ * root, each <location path>, each application root, each virtual directory
+ * root, each directory holding a web.config.  Scopes are processed parents
+ * first (by depth); each scope's effective section is its parent's, with the
+ * scope's own layers applied in document order.  Two values travel down:
+ *
+ *   eff  what applies at this scope and in plain directories below it;
+ *   inh  what a child application below inherits: eff without the layers of
+ *        <location inheritInChildApplications="false">, as IIS does.
+ *
+ * An application root starts from its parent's inh, every other scope from
+ * its parent's eff.  Sections are shared until a layer writes to them.
+ */
+#include "view/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "certmap/cert.h"
+
+/* Spelling priority of a scope's path: the disk's names win over the configuration's. */
+enum {
+    RANK_LOCATION = 1,
+    RANK_APP = 2,
+    RANK_WEBCONFIG = 3,
+    RANK_VDIR = 4,
+    RANK_SITE = 5,
+};
+
+const char *
+view_file_name(struct vbuild *b, struct certmap_config *cfg)
+{
+    if (b->name_cfg != cfg) {
+        b->name_copy = arena_strdup(&b->v->arena, cfg->name);
+        b->name_cfg = cfg;
+    }
+    return b->name_copy;
+}
+
+struct vsec *
+vsec_new(struct vbuild *b, const struct schema_section *sec, const struct vsec *base)
+{
+    struct vsec *s = arena_alloc(&b->v->arena, sizeof(*s));
+    size_t n = 0;
+
+    if (s == NULL)
+        return NULL;
+    for (const struct schema_attr *a = sec->elem->attrs; a != NULL && a->name != NULL; a++)
+        n++;
+    s->sec = sec;
+    s->nvals = n;
+    s->vals = arena_alloc(&b->v->arena, (n ? n : 1) * sizeof(*s->vals));
+    if (s->vals == NULL)
+        return NULL;
+    if (base != NULL)
+        memcpy(s->vals, base->vals, n * sizeof(*s->vals));
+    else
+        memset(s->vals, 0, n * sizeof(*s->vals));
+    return s;
+}
+
+static size_t
+attr_index(const struct schema_elem *e, const char *name)
+{
+    size_t i = 0;
+
+    for (const struct schema_attr *a = e->attrs; a != NULL && a->name != NULL; a++, i++)
+        if (strcmp(a->name, name) == 0)
+            return i;
+    return (size_t)-1;
+}
+
+int
+vsec_apply(struct vbuild *b, struct vsec *s, struct certmap_config *cfg, struct cnode *n)
+{
+    const struct schema_elem *e = s->sec->elem;
+
+    for (uint32_t k = 0; k < n->nattrs; k++) {
+        struct cattr *ca = &n->attrs[k];
+        size_t i = attr_index(e, ca->name);
+        const struct schema_attr *sa;
+        const char *text;
+        char canon[1024], msg[768];
+        unsigned long long num = 0;
+        struct vval *val;
+
+        if (i == (size_t)-1)
+            continue; /* lockAttributes & co.: not a value */
+        sa = &e->attrs[i];
+        text = attr_value(cfg, ca);
+        if (text == NULL)
+            return -1;
+        if (value_parse(sa, text, strlen(text), sa->type == ST_STRING ? NULL : canon,
+                        sa->type == ST_STRING ? 0 : sizeof(canon), &num, msg, sizeof(msg)) != 0) {
+            /* validation reported it already; the value must not be used */
+            view_diag(b, CERTMAP_SEV_ERROR, cfg->name, ca->line, n->name, ca->name, "%s", msg);
+            continue;
+        }
+        val = &s->vals[i];
+        val->text = arena_strdup(&b->v->arena, sa->type == ST_STRING ? text : canon);
+        val->num = num;
+        val->src.file = view_file_name(b, cfg);
+        val->src.line = ca->line != 0 ? ca->line : n->line;
+        if (val->text == NULL || val->src.file == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+unsigned long long
+vsec_num(const struct vsec *s, const char *attr, struct certmap_source *src)
+{
+    size_t i = attr_index(s->sec->elem, attr);
+    const struct schema_attr *sa;
+    unsigned long long num = 0;
+    char msg[256];
+
+    if (src != NULL)
+        *src = (struct certmap_source){NULL, 0};
+    if (i == (size_t)-1)
+        return 0;
+    if (s->vals[i].text != NULL) {
+        if (src != NULL)
+            *src = s->vals[i].src;
+        return s->vals[i].num;
+    }
+    /* the default lives in the schema only */
+    sa = &s->sec->elem->attrs[i];
+    if (sa->def != NULL)
+        value_parse(sa, sa->def, strlen(sa->def), NULL, 0, &num, msg, sizeof(msg));
+    return num;
+}
+
+const char *
+vsec_text(const struct vsec *s, const char *attr, struct certmap_source *src)
+{
+    size_t i = attr_index(s->sec->elem, attr);
+    const struct schema_attr *sa;
+
+    if (src != NULL)
+        *src = (struct certmap_source){NULL, 0};
+    if (i == (size_t)-1)
+        return NULL;
+    if (s->vals[i].text != NULL) {
+        if (src != NULL)
+            *src = s->vals[i].src;
+        return s->vals[i].text;
+    }
+    sa = &s->sec->elem->attrs[i];
+    return sa->def != NULL ? sa->def : "";
+}
+
+/* ---- the scope table ---- */
+
+static int
+table_grow(struct vsite *s)
+{
+    size_t n = (s->mask + 1) * 2, i;
+    struct vscope **t;
+
+    if (s->table == NULL)
+        n = 64;
+    t = calloc(n, sizeof(*t));
+    if (t == NULL)
+        return -1;
+    for (i = 0; i < s->nscopes; i++) {
+        struct vscope *sc = s->scopes[i];
+        size_t h = view_hash(sc->key, sc->pub.path_len) & (n - 1);
+        sc->next_hash = t[h];
+        t[h] = sc;
+    }
+    free(s->table);
+    s->table = t;
+    s->mask = n - 1;
+    return 0;
+}
+
+static struct vscope *
+table_find(const struct vsite *s, const char *path, size_t len)
+{
+    struct vscope *sc;
+
+    if (s->table == NULL)
+        return NULL;
+    for (sc = s->table[view_hash(path, len) & s->mask]; sc != NULL; sc = sc->next_hash)
+        if (sc->pub.path_len == len && strncasecmp(sc->key, path, len) == 0)
+            return sc;
+    return NULL;
+}
+
+/*
+ * The scope of path (normalised: "" or "/a/b", len bytes), created when
+ * missing; kind is added and the spelling of the highest rank kept.
+ */
+static struct vscope *
+scope_get(struct vbuild *b, struct vsite *s, const char *path, size_t len, unsigned kind, int rank)
+{
+    struct vscope *sc = table_find(s, path, len);
+    char *p;
+    size_t h;
+
+    if (sc != NULL) {
+        sc->pub.kind |= kind;
+        if (rank > sc->spell_rank) {
+            p = arena_strndup(&b->v->arena, path, len);
+            if (p == NULL)
+                return NULL;
+            sc->pub.path = p;
+            sc->spell_rank = rank;
+        }
+        return sc;
+    }
+    if (s->nscopes == s->capscopes) {
+        size_t ncap = s->capscopes ? s->capscopes * 2 : 16;
+        struct vscope **a = realloc(s->scopes, ncap * sizeof(*a));
+        if (a == NULL)
+            return NULL;
+        s->scopes = a;
+        s->capscopes = ncap;
+    }
+    if ((s->nscopes + 1) > s->mask + 1 && table_grow(s) != 0)
+        return NULL;
+    if (s->table == NULL && table_grow(s) != 0)
+        return NULL;
+    sc = arena_alloc(&b->v->arena, sizeof(*sc));
+    if (sc == NULL)
+        return NULL;
+    memset(sc, 0, sizeof(*sc));
+    sc->pub.path = arena_strndup(&b->v->arena, path, len);
+    sc->key = arena_strndup(&b->v->arena, path, len);
+    if (sc->pub.path == NULL || sc->key == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        sc->key[i] = (char)tolower_ascii((unsigned char)sc->key[i]);
+        sc->nseg += path[i] == '/';
+    }
+    sc->pub.path_len = len;
+    sc->pub.kind = kind;
+    sc->spell_rank = rank;
+    h = view_hash(sc->key, len) & s->mask;
+    sc->next_hash = s->table[h];
+    s->table[h] = sc;
+    s->scopes[s->nscopes++] = sc;
+    return sc;
+}
+
+static int
+scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_config *cfg,
+                bool no_inherit)
+{
+    if (sc->nlayers == sc->caplayers) {
+        size_t ncap = sc->caplayers ? sc->caplayers * 2 : 2;
+        struct vlayer *l = realloc(sc->layers, ncap * sizeof(*l));
+        if (l == NULL)
+            return -1;
+        sc->layers = l;
+        sc->caplayers = ncap;
+    }
+    sc->layers[sc->nlayers++] = (struct vlayer){container, cfg, no_inherit};
+    return 0;
+}
+
+/*
+ * Normalises a URL path below a site into out: "" for the root, else
+ * "/a/b" (leading '/', no empty segments, no trailing '/').  Returns the
+ * length, or (size_t)-1 when out is too small.
+ */
+static size_t
+norm_path(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+
+    for (const char *p = in; *p != '\0'; p++) {
+        if (*p == '/' || *p == '\\') {
+            continue;
+        }
+        if (p == in || p[-1] == '/' || p[-1] == '\\') {
+            if (o + 1 >= size)
+                return (size_t)-1;
+            out[o++] = '/';
+        }
+        if (o + 1 >= size)
+            return (size_t)-1;
+        out[o++] = *p;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Adds path (any spelling) as a scope of kind. NULL on allocation failure or overlong path. */
+static struct vscope *
+scope_add_path(struct vbuild *b, struct vsite *s, const char *path, unsigned kind, int rank)
+{
+    size_t cap = strlen(path) + 2, len;
+    char *buf = malloc(cap);
+    struct vscope *sc = NULL;
+
+    if (buf == NULL)
+        return NULL;
+    len = norm_path(path, buf, cap);
+    if (len != (size_t)-1)
+        sc = scope_get(b, s, buf, len, kind, rank);
+    free(buf);
+    return sc;
+}
+
+/* ---- building ---- */
+
+static int
+cmp_depth(const void *a, const void *b)
+{
+    const struct vscope *x = *(struct vscope *const *)a, *y = *(struct vscope *const *)b;
+
+    if (x->nseg != y->nseg)
+        return x->nseg < y->nseg ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+    const struct certmap_scope *x = *(const struct certmap_scope *const *)a;
+    const struct certmap_scope *y = *(const struct certmap_scope *const *)b;
+
+    return strcasecmp(x->path, y->path);
+}
+
+/* The nearest enclosing scope of sc (its key's prefixes at '/' boundaries). */
+static struct vscope *
+find_parent(const struct vsite *s, const struct vscope *sc)
+{
+    size_t len = sc->pub.path_len;
+    struct vscope *p;
+
+    if (len == 0)
+        return NULL;
+    do {
+        while (len > 0 && sc->key[len - 1] != '/')
+            len--;
+        if (len > 0)
+            len--; /* drop the '/' */
+        p = table_find(s, sc->key, len);
+        if (p != NULL)
+            return p;
+    } while (len > 0);
+    return table_find(s, "", 0);
+}
+
+/* The site's <location> elements (path "Site" or "Site/..."), as layers of their scopes. */
+static int
+add_locations(struct vbuild *b, struct vsite *s)
+{
+    struct certmap_config *cfg = b->cfg;
+    size_t nlen = strlen(s->pub.name);
+
+    for (size_t i = 0; i < cfg->nlocs; i++) {
+        const struct cloc *l = &cfg->locs[i];
+        struct vscope *sc;
+
+        if (l->nseg == 0 || !node_live(l->node) || strcspn(l->path, "/") != nlen ||
+            strncasecmp(l->path, s->pub.name, nlen) != 0)
+            continue;
+        sc = scope_add_path(b, s, l->path + nlen, CERTMAP_SCOPE_LOCATION, RANK_LOCATION);
+        if (sc == NULL || scope_add_layer(sc, l->node, cfg, l->no_inherit) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Computes sc's eff/inh sections from its parent's and its own layers. */
+static int
+scope_settle_sections(struct vbuild *b, struct vscope *sc, const struct vscope *parent)
+{
+    bool app = (sc->pub.kind & CERTMAP_SCOPE_APP) && !(sc->pub.kind & CERTMAP_SCOPE_SITE);
+    size_t nsec = view_section_count();
+
+    for (size_t i = 0; i < nsec; i++) {
+        const struct schema_section *sec = view_section_at((int)i);
+        struct vsec *base_eff = app ? parent->inh[i] : parent->eff[i];
+        struct vsec *base_inh = parent->inh[i];
+        bool any = false, cut = false;
+
+        for (size_t k = 0; k < sc->nlayers; k++)
+            if (loc_find_section(sc->layers[k].container, sec->path) != NULL) {
+                any = true;
+                cut |= sc->layers[k].no_inherit;
+            }
+        sc->eff[i] = base_eff;
+        sc->inh[i] = base_inh;
+        if (!any)
+            continue;
+        sc->eff[i] = vsec_new(b, sec, base_eff);
+        if (sc->eff[i] == NULL)
+            return -1;
+        for (size_t k = 0; k < sc->nlayers; k++) {
+            struct cnode *n = loc_find_section(sc->layers[k].container, sec->path);
+            if (n != NULL && vsec_apply(b, sc->eff[i], sc->layers[k].cfg, n) != 0)
+                return -1;
+        }
+        if (!cut && base_eff == base_inh) {
+            sc->inh[i] = sc->eff[i];
+            continue;
+        }
+        /* child applications get only the inheritable layers */
+        sc->inh[i] = vsec_new(b, sec, base_inh);
+        if (sc->inh[i] == NULL)
+            return -1;
+        for (size_t k = 0; k < sc->nlayers; k++) {
+            struct cnode *n = loc_find_section(sc->layers[k].container, sec->path);
+            if (n != NULL && !sc->layers[k].no_inherit &&
+                vsec_apply(b, sc->inh[i], sc->layers[k].cfg, n) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The typed settings of sc from its effective sections. */
+static void
+scope_settle_settings(struct vscope *sc, const struct vsite *s)
+{
+    struct certmap_settings *st = &sc->pub.settings;
+    const struct vsec *acc = sc->eff[view_section_index(CERTMAP_SECTION_ACCESS)];
+    const struct vsec *an = sc->eff[view_section_index(CERTMAP_SECTION_ANONYMOUS)];
+    const struct vsec *ba = sc->eff[view_section_index(CERTMAP_SECTION_BASIC)];
+    const struct vsec *cm = sc->eff[view_section_index(CERTMAP_SECTION_CERTMAPPING)];
+
+    st->ssl_flags = (unsigned)vsec_num(acc, "sslFlags", &st->src[CERTMAP_SET_SSL_FLAGS]);
+    st->anon_enabled = vsec_num(an, "enabled", &st->src[CERTMAP_SET_ANON_ENABLED]) != 0;
+    st->anon_user = vsec_text(an, "userName", &st->src[CERTMAP_SET_ANON_USER]);
+    st->basic_enabled = vsec_num(ba, "enabled", &st->src[CERTMAP_SET_BASIC_ENABLED]) != 0;
+    st->basic_realm = vsec_text(ba, "realm", &st->src[CERTMAP_SET_BASIC_REALM]);
+    st->basic_domain = vsec_text(ba, "defaultLogonDomain", &st->src[CERTMAP_SET_BASIC_DOMAIN]);
+    st->cm_enabled = vsec_num(cm, "enabled", &st->src[CERTMAP_SET_CM_ENABLED]) != 0;
+    st->cm_one_to_one = vsec_num(cm, "oneToOneCertificateMappingsEnabled",
+                                 &st->src[CERTMAP_SET_CM_ONE_TO_ONE]) != 0;
+    st->cm_many_to_one = vsec_num(cm, "manyToOneCertificateMappingsEnabled",
+                                  &st->src[CERTMAP_SET_CM_MANY_TO_ONE]) != 0;
+    st->cm_domain = vsec_text(cm, "defaultLogonDomain", &st->src[CERTMAP_SET_CM_DOMAIN]);
+    st->cm_logon_method =
+        (unsigned)vsec_num(cm, "logonMethod", &st->src[CERTMAP_SET_CM_LOGON_METHOD]);
+    st->mappings = st->cm_enabled && st->cm_one_to_one ? s->index : NULL;
+}
+
+int
+scope_build_server(struct vbuild *b)
+{
+    struct certmap_config *cfg = b->cfg;
+    struct vscope *sv = &b->server;
+    size_t nsec = view_section_count(), k = 0;
+
+    for (size_t i = 0; i < cfg->nlocs; i++)
+        if (cfg->locs[i].nseg == 0 && node_live(cfg->locs[i].node) &&
+            scope_add_layer(sv, cfg->locs[i].node, cfg, false) != 0)
+            return -1;
+    for (size_t i = 0; i < nsec; i++) {
+        sv->eff[i] = vsec_new(b, view_section_at((int)i), NULL);
+        if (sv->eff[i] == NULL)
+            return -1;
+        sv->inh[i] = sv->eff[i];
+    }
+    /* every section (server-only ones too) at the server level */
+    for (const struct schema_section *sec = schema_sections; sec->path != NULL; sec++) {
+        int i = view_section_index(sec->path);
+        struct vsec *s = i >= 0 ? sv->eff[i] : vsec_new(b, sec, NULL);
+        if (s == NULL)
+            return -1;
+        for (size_t l = 0; l < sv->nlayers; l++) {
+            struct cnode *n = loc_find_section(sv->layers[l].container, sec->path);
+            if (n != NULL && vsec_apply(b, s, cfg, n) != 0)
+                return -1;
+        }
+        b->v->server_secs[k++] = s;
+    }
+    return 0;
+}
+
+/* The mapping collection's schema (oneToOneMappings of the certificate mapping section). */
+static const struct schema_coll *
+mappings_schema(void)
+{
+    const struct schema_section *sec = schema_section_find(CERTMAP_SECTION_CERTMAPPING);
+    const struct schema_elem *e = schema_child_find(sec->elem, "oneToOneMappings");
+
+    return e != NULL ? e->coll : NULL;
+}
+
+/* The oneToOneMappings container of a layer, or NULL. */
+static struct cnode *
+mappings_node(const struct vlayer *l)
+{
+    struct cnode *cm = loc_find_section(l->container, CERTMAP_SECTION_CERTMAPPING);
+
+    return cm != NULL ? node_child(cm, "oneToOneMappings") : NULL;
+}
+
+/* Text of attribute name of item n, or the schema default; NULL on allocation failure. */
+static const char *
+item_text(struct certmap_config *cfg, const struct schema_elem *e, struct cnode *n,
+          const char *name)
+{
+    struct cattr *ca = node_attr(n, name);
+    const struct schema_attr *sa;
+
+    if (ca != NULL)
+        return attr_value(cfg, ca);
+    sa = schema_attr_find(e, name);
+    return sa != NULL && sa->def != NULL ? sa->def : "";
+}
+
+/* Adds item n to idx; a mapping that cannot be used is left out with an item error. */
+static int
+index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
+           const struct schema_coll *sc, struct cnode *n)
+{
+    struct certmap_config *cfg = b->cfg;
+    const char *cert = item_text(cfg, sc->item, n, "certificate");
+    const char *user = item_text(cfg, sc->item, n, "userName");
+    const char *pass = item_text(cfg, sc->item, n, "password");
+    const char *enabled = item_text(cfg, sc->item, n, "enabled");
+    struct certmap_error e = {0};
+    unsigned char *der = NULL;
+    size_t der_len = 0;
+    char *plain = NULL, msg[256];
+    unsigned long long on = 1;
+    struct mapping m;
+    int ret = 0;
+
+    if (cert == NULL || user == NULL || pass == NULL || enabled == NULL)
+        return -1;
+    if (certmap_cert_decode(cert, strlen(cert), &der, &der_len, &e) != 0) {
+        view_item_error(b, cfg->name, n->line, "add", "certificate",
+                        "%s%s; this mapping of \"%s\" is inactive", cert_msg_prefix(e.message),
+                        e.message, user);
+        return 0;
+    }
+    if (secret_is_envelope(pass)) {
+        if (config_load_key(cfg, false, &e) != 0 ||
+            secret_decrypt(cfg->key, pass, &plain, &e) != 0) {
+            view_item_error(b, cfg->name, n->line, "add", "password",
+                            "the password of \"%s\" cannot be decrypted (%s); this mapping is "
+                            "inactive: enter it again with `certmap set mapping --site \"%s\" "
+                            "--cert FILE --password-stdin`",
+                            user, e.message, s->pub.name);
+            free(der);
+            return 0;
+        }
+    }
+    value_parse(schema_attr_find(sc->item, "enabled"), enabled, strlen(enabled), NULL, 0, &on, msg,
+                sizeof(msg));
+    memset(&m, 0, sizeof(m));
+    m.der = der;
+    m.der_len = der_len;
+    m.user = user;
+    m.password = plain != NULL ? plain : pass;
+    m.enabled = on != 0;
+    m.file = view_file_name(b, cfg);
+    m.line = n->line;
+    if (m.file == NULL)
+        ret = -1;
+    else if (mapping_index_add(idx, &m, &e) != 0)
+        view_diag(b, CERTMAP_SEV_ERROR, e.file, e.line, e.element, e.attribute, "%s", e.message);
+    if (plain != NULL) {
+        OPENSSL_cleanse(plain, strlen(plain));
+        free(plain);
+    }
+    free(der);
+    return ret;
+}
+
+/*
+ * The site's one-to-one index: the effective oneToOneMappings of the server
+ * level and the site's root, the only levels where IIS reads them.
+ */
+static int
+build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
+{
+    const struct schema_coll *sc = mappings_schema();
+    struct cnode **cont = NULL, **items = NULL;
+    size_t ncont = 0, nitems = 0;
+    bool oom = false;
+    int ret = -1;
+
+    cont = malloc((b->server.nlayers + root->nlayers + 1) * sizeof(*cont));
+    if (cont == NULL || sc == NULL)
+        goto out;
+    for (size_t i = 0; i < b->server.nlayers; i++)
+        if ((cont[ncont] = mappings_node(&b->server.layers[i])) != NULL)
+            ncont++;
+    for (size_t i = 0; i < root->nlayers; i++)
+        if (root->layers[i].cfg == b->cfg &&
+            (cont[ncont] = mappings_node(&root->layers[i])) != NULL)
+            ncont++;
+    items = coll_effective(b->cfg, sc, cont, ncont, NULL, REPORT_NONE, &nitems, &oom);
+    if (oom)
+        goto out;
+    if (nitems > 0) {
+        s->index = mapping_index_new(nitems);
+        if (s->index == NULL)
+            goto out;
+        for (size_t i = 0; i < nitems; i++)
+            if (index_item(b, s, s->index, sc, items[i]) != 0)
+                goto out;
+        s->pub.mapping_count = mapping_index_count(s->index);
+    }
+    ret = 0;
+out:
+    free(cont);
+    free(items);
+    return ret;
+}
+
+/* Mappings written below the site level: kept, never used (IIS ignores them too). */
+static void
+note_ignored_mappings(struct vbuild *b, const struct vsite *s, const struct vscope *sc)
+{
+    for (size_t i = 0; i < sc->nlayers; i++) {
+        struct cnode *m = mappings_node(&sc->layers[i]);
+        if (m == NULL || m->first == NULL)
+            continue;
+        view_diag(b, CERTMAP_SEV_NOTE, sc->layers[i].cfg->name, m->line, "oneToOneMappings", NULL,
+                  "one-to-one mappings of \"%s%s\" are ignored: IIS reads them only at the server "
+                  "and site level; move them to <location path=\"%s\">",
+                  s->pub.name, sc->pub.path, s->pub.name);
+    }
+}
+
+int
+scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site_elem)
+{
+    struct vscope *root;
+    const struct certmap_scope **pub;
+
+    (void)site_elem;
+    root = scope_get(b, s, "", 0, CERTMAP_SCOPE_SITE | CERTMAP_SCOPE_APP, RANK_SITE);
+    if (root == NULL)
+        return -1;
+    for (size_t i = 0; i < s->napps; i++)
+        if (scope_add_path(b, s, s->apps[i], CERTMAP_SCOPE_APP, RANK_APP) == NULL)
+            return -1;
+    for (size_t i = 0; i < s->pub.nvdirs; i++) {
+        struct vscope *sc = scope_add_path(b, s, s->vdirs[i].url, CERTMAP_SCOPE_VDIR, RANK_VDIR);
+        if (sc == NULL)
+            return -1;
+        sc->vdir_own = &s->vdirs[i];
+    }
+    if (add_locations(b, s) != 0)
+        return -1;
+    /* parents first: by depth */
+    qsort(s->scopes, s->nscopes, sizeof(*s->scopes), cmp_depth);
+    if (build_index(b, s, root) != 0)
+        return -1;
+    for (size_t i = 0; i < s->nscopes; i++) {
+        struct vscope *sc = s->scopes[i];
+        struct vscope *parent = find_parent(s, sc);
+        const struct vscope *from = parent != NULL ? parent : &b->server;
+
+        sc->pub.parent = parent != NULL ? &parent->pub : NULL;
+        if (parent != NULL && parent->pub.path_len > 0) {
+            /* one spelling for the whole prefix: the parent's, then this scope's own tail */
+            memcpy((char *)sc->pub.path, parent->pub.path, parent->pub.path_len);
+        }
+        sc->pub.vdir = sc->vdir_own != NULL ? sc->vdir_own : (parent ? parent->pub.vdir : NULL);
+        if (parent != NULL && parent->pub.error_status != 0 && sc->pub.error_status == 0) {
+            sc->pub.error_status = parent->pub.error_status;
+            sc->pub.error_substatus = parent->pub.error_substatus;
+            sc->pub.error = parent->pub.error;
+        }
+        if (scope_settle_sections(b, sc, from) != 0)
+            return -1;
+        scope_settle_settings(sc, s);
+        if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
+            s->pub.wants_cert = true;
+        if (sc != root)
+            note_ignored_mappings(b, s, sc);
+    }
+    /* the public list: sorted by path, the root first */
+    pub = malloc(s->nscopes * sizeof(*pub));
+    if (pub == NULL)
+        return -1;
+    for (size_t i = 0; i < s->nscopes; i++)
+        pub[i] = &s->scopes[i]->pub;
+    qsort(pub, s->nscopes, sizeof(*pub), cmp_key);
+    s->pub.scopes = pub;
+    s->pub.nscopes = s->nscopes;
+    return 0;
+}

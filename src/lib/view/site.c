@@ -1,0 +1,519 @@
+/*
+ * site.c - the server-level settings, sites, applications, virtual
+ * directories and bindings of a view.
+ *
+ * Sites are read through the element API (it applies siteDefaults,
+ * applicationDefaults and virtualDirectoryDefaults); bindings are parsed
+ * here once for the server, the CLI and validation.
+ */
+#include "view/internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int
+view_parse_binding_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
+                        size_t hostsize, const char **why)
+{
+    const char *p = s, *colon, *end;
+    unsigned long v;
+    char *num_end;
+
+    if (*p == '[') {
+        end = strchr(p, ']');
+        if (end == NULL || end[1] != ':') {
+            *why = "an IPv6 address must be written [addr]:port:host";
+            return -1;
+        }
+        if ((size_t)(end - p - 1) >= ipsize) {
+            *why = "address too long";
+            return -1;
+        }
+        memcpy(ip, p + 1, (size_t)(end - p - 1));
+        ip[end - p - 1] = '\0';
+        p = end + 2;
+    } else {
+        colon = strchr(p, ':');
+        if (colon == NULL) {
+            *why = "expected \"ip:port:host\"";
+            return -1;
+        }
+        if ((size_t)(colon - p) >= ipsize) {
+            *why = "address too long";
+            return -1;
+        }
+        memcpy(ip, p, (size_t)(colon - p));
+        ip[colon - p] = '\0';
+        p = colon + 1;
+    }
+    colon = strchr(p, ':');
+    if (colon == NULL) {
+        *why = "expected \"ip:port:host\"";
+        return -1;
+    }
+    v = strtoul(p, &num_end, 10);
+    if (num_end != colon || p == colon || v == 0 || v > 65535) {
+        *why = "the port must be a number from 1 to 65535";
+        return -1;
+    }
+    *port = (unsigned)v;
+    if (strlen(colon + 1) >= hostsize) {
+        *why = "host name too long";
+        return -1;
+    }
+    strcpy(host, colon + 1);
+    return 0;
+}
+
+/* A path written for Windows (drive letter, backslash) cannot be used here. */
+static bool
+windows_path(const char *p)
+{
+    return strchr(p, '\\') != NULL || (p[0] != '\0' && p[1] == ':');
+}
+
+static struct certmap_source
+source_of(struct vbuild *b, const struct certmap_element *e, const char *attr)
+{
+    struct certmap_source src = {NULL, 0};
+    const char *file = NULL;
+    unsigned line = 0;
+
+    if (certmap_element_source(e, attr, &file, &line) != 0 && attr != NULL)
+        certmap_element_source(e, NULL, &file, &line);
+    if (file != NULL) {
+        src.file = view_file_name(b, b->cfg);
+        src.line = line;
+    }
+    return src;
+}
+
+/* Effective text of attr (schema default when unset); NULL after reporting. */
+static const char *
+get_text(struct vbuild *b, const struct certmap_element *e, const char *attr)
+{
+    const char *v = certmap_element_get(e, attr);
+
+    if (v == NULL) {
+        struct certmap_source src = source_of(b, e, NULL);
+        view_diag(b, CERTMAP_SEV_ERROR, src.file, src.line, certmap_element_name(e), attr,
+                  "cannot read the attribute");
+    }
+    return v;
+}
+
+static char *
+arena_copy(struct vbuild *b, const char *s)
+{
+    char *c = arena_strdup(&b->v->arena, s != NULL ? s : "");
+
+    if (c == NULL)
+        b->failed = true;
+    return c;
+}
+
+/* Expands a path attribute (%VAR%, relative to the config's directory); NULL when unset or bad. */
+static const char *
+expand_attr(struct vbuild *b, const struct certmap_element *e, const char *attr)
+{
+    const char *v = get_text(b, e, attr);
+    struct certmap_error err = {0};
+    char *x;
+    const char *out;
+
+    if (v == NULL || v[0] == '\0')
+        return NULL;
+    x = certmap_config_expand_path(b->cfg, v, &err);
+    if (x == NULL) {
+        struct certmap_source src = source_of(b, e, attr);
+        view_diag(b, CERTMAP_SEV_ERROR, src.file, src.line, certmap_element_name(e), attr, "%s",
+                  err.message);
+        return NULL;
+    }
+    out = arena_copy(b, x);
+    free(x);
+    return out;
+}
+
+/* ---- server level ---- */
+
+static const struct vsec *
+server_sec(struct vbuild *b, const char *path)
+{
+    for (size_t i = 0; i < sizeof(b->v->server_secs) / sizeof(b->v->server_secs[0]); i++)
+        if (b->v->server_secs[i] != NULL && strcmp(b->v->server_secs[i]->sec->path, path) == 0)
+            return b->v->server_secs[i];
+    return NULL;
+}
+
+static unsigned
+clamp_u(unsigned long long v)
+{
+    return v > 0xffffffffULL ? 0xffffffffU : (unsigned)v;
+}
+
+static const char *
+expand_text(struct vbuild *b, const struct vsec *s, const char *attr)
+{
+    struct certmap_source src;
+    const char *v = vsec_text(s, attr, &src);
+    struct certmap_error err = {0};
+    char *x = certmap_config_expand_path(b->cfg, v, &err);
+    const char *out;
+
+    if (x == NULL) {
+        view_diag(b, CERTMAP_SEV_ERROR, src.file ? src.file : b->cfg->name, src.line,
+                  s->sec->elem->name, attr, "cannot resolve \"%s\": %s", v, err.message);
+        return NULL;
+    }
+    out = arena_copy(b, x);
+    free(x);
+    return out;
+}
+
+static void
+build_server(struct vbuild *b)
+{
+    struct certmap_server_settings *sv = &b->v->server;
+    const struct vsec *lim = server_sec(b, CERTMAP_SECTION_LIMITS);
+    const struct vsec *srv = server_sec(b, CERTMAP_SECTION_SERVER);
+    const struct vsec *lg = server_sec(b, CERTMAP_SECTION_LOGON);
+    const char *v;
+
+    sv->max_connections = (unsigned long)vsec_num(lim, "maxConnections", NULL);
+    sv->header_timeout = clamp_u(vsec_num(lim, "headerTimeoutSeconds", NULL));
+    sv->request_timeout = clamp_u(vsec_num(lim, "requestTimeoutSeconds", NULL));
+    sv->idle_timeout = clamp_u(vsec_num(lim, "idleTimeoutSeconds", NULL));
+    sv->max_request_line = (unsigned long)vsec_num(lim, "maxRequestLineBytes", NULL);
+    sv->max_header_bytes = (unsigned long)vsec_num(lim, "maxHeaderBytes", NULL);
+    sv->max_header_count = clamp_u(vsec_num(lim, "maxHeaderCount", NULL));
+    sv->max_body = vsec_num(lim, "maxBodyBytes", NULL);
+    sv->shutdown_grace = clamp_u(vsec_num(lim, "shutdownGraceSeconds", NULL));
+
+    sv->workers = clamp_u(vsec_num(srv, "workers", NULL));
+    sv->basic_without_ssl = vsec_num(srv, "allowBasicWithoutSsl", NULL) != 0;
+    sv->ticket_seconds = clamp_u(vsec_num(srv, "sessionTicketSeconds", NULL));
+    sv->log_dir = expand_text(b, srv, "logDirectory");
+    v = vsec_text(srv, "errorLog", NULL);
+    if (v[0] == '/' || sv->log_dir == NULL) {
+        sv->error_log = expand_text(b, srv, "errorLog");
+    } else {
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", sv->log_dir, v) < 0)
+            b->failed = true;
+        else
+            sv->error_log = arena_copy(b, p);
+        free(p);
+    }
+    sv->logon_provider = vsec_text(lg, "provider", NULL);
+    sv->accounts_file = expand_text(b, lg, "accountsFile");
+    sv->pam_service = vsec_text(lg, "pamService", NULL);
+    sv->logon_cache_seconds = clamp_u(vsec_num(lg, "cacheSeconds", NULL));
+    sv->logon_negative_cache_seconds = clamp_u(vsec_num(lg, "negativeCacheSeconds", NULL));
+    sv->logon_threads = clamp_u(vsec_num(lg, "threads", NULL));
+}
+
+/* ---- sites ---- */
+
+static bool
+get_bool(struct vbuild *b, const struct certmap_element *e, const char *attr)
+{
+    struct certmap_error err = {0};
+    bool v = false;
+
+    if (certmap_element_get_bool(e, attr, &v, &err) != 0)
+        view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
+                  err.message);
+    return v;
+}
+
+static struct certmap_collection *
+collection(struct vbuild *b, struct certmap_element *e, const char *name)
+{
+    struct certmap_error err = {0};
+    struct certmap_collection *c = certmap_element_collection(e, name, &err);
+
+    if (c == NULL)
+        view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
+                  err.message);
+    return c;
+}
+
+/* "/app/" + "/dir" -> "/app/dir" (no empty segments, no trailing '/'); "" for the root. */
+static const char *
+join_url(struct vbuild *b, const char *a, const char *c)
+{
+    size_t la = strlen(a), lc = strlen(c), n = 0;
+    char *s = arena_alloc(&b->v->arena, la + lc + 3);
+    const char *parts[2] = {a, c};
+
+    if (s == NULL)
+        return NULL;
+    for (int k = 0; k < 2; k++) {
+        bool seg_start = true;
+        for (const char *p = parts[k]; *p != '\0'; p++) {
+            if (*p == '/' || *p == '\\') {
+                seg_start = true;
+                continue;
+            }
+            if (seg_start)
+                s[n++] = '/';
+            seg_start = false;
+            s[n++] = *p;
+        }
+    }
+    s[n] = '\0';
+    return s;
+}
+
+/* Applications and virtual directories of site element se. */
+static int
+build_apps(struct vbuild *b, struct vsite *s, struct certmap_element *se)
+{
+    struct certmap_collection *apps = collection(b, se, NULL);
+    size_t na, nv = 0, k = 0;
+
+    if (apps == NULL)
+        return 0;
+    na = certmap_collection_count(apps);
+    s->apps = arena_alloc(&b->v->arena, (na ? na : 1) * sizeof(*s->apps));
+    if (s->apps == NULL)
+        return -1;
+    for (size_t i = 0; i < na; i++) {
+        struct certmap_collection *vds = collection(b, certmap_collection_item(apps, i), NULL);
+        nv += vds != NULL ? certmap_collection_count(vds) : 0;
+    }
+    s->vdirs = arena_alloc(&b->v->arena, (nv ? nv : 1) * sizeof(*s->vdirs));
+    if (s->vdirs == NULL)
+        return -1;
+    for (size_t i = 0; i < na; i++) {
+        struct certmap_element *app = certmap_collection_item(apps, i);
+        struct certmap_collection *vds = collection(b, app, NULL);
+        const char *apath = get_text(b, app, "path");
+
+        if (apath == NULL || vds == NULL)
+            continue;
+        s->apps[s->napps] = join_url(b, apath, "");
+        if (s->apps[s->napps] == NULL)
+            return -1;
+        s->napps++;
+        for (size_t j = 0; j < certmap_collection_count(vds) && k < nv; j++) {
+            struct certmap_element *vd = certmap_collection_item(vds, j);
+            struct certmap_vdir *d = &s->vdirs[k];
+            const char *phys = get_text(b, vd, "physicalPath");
+            const char *vpath = get_text(b, vd, "path");
+            struct certmap_error err = {0};
+            char *x;
+
+            if (phys == NULL || vpath == NULL)
+                continue;
+            memset(d, 0, sizeof(*d));
+            d->src = source_of(b, vd, NULL);
+            d->url = join_url(b, apath, vpath);
+            if (d->url == NULL)
+                return -1;
+            d->url_len = strlen(d->url);
+            d->sub_dir_config = get_bool(b, vd, "allowSubDirConfig");
+            k++;
+            if (windows_path(phys)) {
+                d->problem = arena_copy(b, "a Windows path");
+                view_diag(b, CERTMAP_SEV_WARNING, d->src.file, d->src.line, "virtualDirectory",
+                          "physicalPath", "\"%s\" is a Windows path; requests under %s/ get 500",
+                          phys, d->url);
+                continue;
+            }
+            x = certmap_config_expand_path(b->cfg, phys, &err);
+            if (x == NULL) {
+                d->problem = arena_copy(b, err.message);
+                view_diag(b, CERTMAP_SEV_WARNING, d->src.file, d->src.line, "virtualDirectory",
+                          "physicalPath", "%s; requests under %s/ get 500", err.message, d->url);
+                continue;
+            }
+            d->physical = arena_copy(b, x);
+            free(x);
+        }
+    }
+    s->pub.vdirs = s->vdirs;
+    s->pub.nvdirs = k;
+    return 0;
+}
+
+static enum certmap_client_cert
+client_cert_mode(const char *v)
+{
+    if (strcasecmp(v, "on") == 0)
+        return CERTMAP_CC_ON;
+    if (strcasecmp(v, "off") == 0)
+        return CERTMAP_CC_OFF;
+    return CERTMAP_CC_AUTO;
+}
+
+static bool
+valid_ip(const char *ip)
+{
+    unsigned char buf[16];
+
+    return strcmp(ip, "*") == 0 || strcmp(ip, "") == 0 || inet_pton(AF_INET, ip, buf) == 1 ||
+           inet_pton(AF_INET6, ip, buf) == 1;
+}
+
+/* One <binding>: into *out, or a diagnostic and false. */
+static bool
+build_binding(struct vbuild *b, struct certmap_element *be, struct certmap_binding *out)
+{
+    const char *proto = get_text(b, be, "protocol");
+    const char *info = get_text(b, be, "bindingInformation");
+    const char *why = NULL;
+    char ip[64], host[256];
+
+    if (proto == NULL || info == NULL)
+        return false;
+    memset(out, 0, sizeof(*out));
+    out->src = source_of(b, be, NULL);
+    if (strcasecmp(proto, "https") == 0) {
+        out->proto = CERTMAP_BINDING_HTTPS;
+    } else if (strcasecmp(proto, "http") == 0) {
+        out->proto = CERTMAP_BINDING_HTTP;
+    } else {
+        view_diag(b, CERTMAP_SEV_WARNING, out->src.file, out->src.line, "binding", "protocol",
+                  "protocol \"%s\" is not served by certmapd; binding ignored", proto);
+        return false;
+    }
+    if (view_parse_binding_info(info, ip, sizeof(ip), &out->port, host, sizeof(host), &why) != 0) {
+        view_diag(b, CERTMAP_SEV_ERROR, out->src.file, out->src.line, "binding",
+                  "bindingInformation", "\"%s\": %s", info, why);
+        return false;
+    }
+    if (!valid_ip(ip)) {
+        view_diag(b, CERTMAP_SEV_ERROR, out->src.file, out->src.line, "binding",
+                  "bindingInformation", "\"%s\": \"%s\" is not an IP address or *", info, ip);
+        return false;
+    }
+    out->ip = arena_copy(b, ip[0] != '\0' ? ip : "*");
+    out->host = arena_copy(b, host);
+    if (out->proto == CERTMAP_BINDING_HTTP)
+        return out->ip != NULL && out->host != NULL;
+    out->client_cert = client_cert_mode(certmap_element_get(be, "clientCertificate"));
+    out->cert_file = expand_attr(b, be, "certificateFile");
+    out->key_file = expand_attr(b, be, "certificateKeyFile");
+    out->client_ca_file = expand_attr(b, be, "clientCaFile");
+    out->crl_file = expand_attr(b, be, "crlFile");
+    out->cert_hash = arena_copy(b, certmap_element_get(be, "certificateHash"));
+    out->store_name = certmap_element_get(be, "certificateStoreName");
+    if (out->store_name == NULL || out->store_name[0] == '\0')
+        out->store_name = "MY";
+    out->store_name = arena_copy(b, out->store_name);
+    if (out->cert_file == NULL) {
+        struct certmap_error err = {0};
+        char *x = certmap_config_expand_path(b->cfg, out->store_name, &err);
+        if (x == NULL && out->cert_hash != NULL && out->cert_hash[0] != '\0') {
+            view_diag(b, CERTMAP_SEV_ERROR, out->src.file, out->src.line, "binding",
+                      "certificateStoreName", "cannot resolve the certificate store \"%s\": %s",
+                      out->store_name, err.message);
+            return false;
+        }
+        if (x != NULL)
+            out->store_dir = arena_copy(b, x);
+        free(x);
+    }
+    return out->ip != NULL && out->host != NULL;
+}
+
+static int
+build_bindings(struct vbuild *b, struct vsite *s, struct certmap_element *se)
+{
+    struct certmap_collection *bc = collection(b, se, "bindings");
+    struct certmap_binding *arr;
+    size_t n, k = 0;
+
+    if (bc == NULL)
+        return 0;
+    n = certmap_collection_count(bc);
+    arr = arena_alloc(&b->v->arena, (n ? n : 1) * sizeof(*arr));
+    if (arr == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (build_binding(b, certmap_collection_item(bc, i), &arr[k]))
+            k++;
+    s->pub.bindings = arr;
+    s->pub.nbindings = k;
+    return 0;
+}
+
+/* A logFile directory usable on Linux, expanded; NULL when none is set or usable. */
+static const char *
+log_dir_of(struct vbuild *b, struct certmap_element *logfile)
+{
+    const char *dir;
+
+    if (logfile == NULL || !certmap_element_is_set(logfile, "directory"))
+        return NULL;
+    dir = certmap_element_get(logfile, "directory");
+    if (dir == NULL || dir[0] == '\0' || windows_path(dir))
+        return NULL;
+    return expand_attr(b, logfile, "directory");
+}
+
+static int
+build_site(struct vbuild *b, struct vsite *s, struct certmap_element *se,
+           struct certmap_element *sites_section)
+{
+    struct certmap_error err = {0};
+    struct certmap_element *lf, *defaults;
+    unsigned long long id = 0;
+
+    s->pub.src = source_of(b, se, NULL);
+    s->pub.name = arena_copy(b, certmap_element_get(se, "name"));
+    if (certmap_element_get_uint(se, "id", &id, &err) != 0)
+        view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
+                  err.message);
+    s->pub.id = (unsigned long)id;
+    s->pub.auto_start = get_bool(b, se, "serverAutoStart");
+    if (s->pub.name == NULL)
+        return -1;
+    lf = certmap_element_child(se, "logFile", &err);
+    s->pub.log_dir = log_dir_of(b, lf);
+    if (s->pub.log_dir == NULL) {
+        defaults = certmap_element_child(sites_section, "siteDefaults", &err);
+        lf = defaults != NULL ? certmap_element_child(defaults, "logFile", &err) : NULL;
+        s->pub.log_dir = log_dir_of(b, lf);
+    }
+    if (s->pub.log_dir == NULL)
+        s->pub.log_dir = b->v->server.log_dir;
+    if (build_apps(b, s, se) != 0 || build_bindings(b, s, se) != 0)
+        return -1;
+    return scope_build_site(b, s, se);
+}
+
+int
+site_build_all(struct vbuild *b)
+{
+    struct certmap_error err = {0};
+    struct certmap_element *sites_section;
+    struct certmap_collection *sites;
+    size_t n;
+
+    if (scope_build_server(b) != 0)
+        return -1;
+    build_server(b);
+    sites_section = certmap_config_get_section(b->cfg, CERTMAP_SECTION_SITES, NULL, &err);
+    sites = sites_section != NULL ? certmap_element_collection(sites_section, NULL, &err) : NULL;
+    if (sites == NULL) {
+        view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
+                  err.message);
+        return -1;
+    }
+    n = certmap_collection_count(sites);
+    b->v->sites = calloc(n ? n : 1, sizeof(*b->v->sites));
+    if (b->v->sites == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct vsite *s = &b->v->sites[b->v->nsites++];
+        if (build_site(b, s, certmap_collection_item(sites, i), sites_section) != 0)
+            return -1;
+    }
+    return 0;
+}

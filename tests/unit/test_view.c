@@ -1,0 +1,293 @@
+/*
+ * test_view.c - the resolved view: (configuration, site, URL) -> effective
+ * settings, table driven.  Each case is a configuration and rows of
+ * (URL, expected sslFlags, anonymous enabled, mapping enabled, mappings).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "certmap/view.h"
+#include "mapping.h"
+#include "test_config_util.h"
+
+#define REQ (CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)
+#define NEG (CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT)
+
+#define HEAD                                                                                       \
+    "<configuration><system.applicationHost><sites>\n"                                             \
+    "<site name=\"S\" id=\"1\">\n"                                                                 \
+    " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/srv/www\" />\n"         \
+    "  <virtualDirectory path=\"/docs\" physicalPath=\"/srv/docs\" /></application>\n"             \
+    " <application path=\"/app\"><virtualDirectory path=\"/\" physicalPath=\"/srv/app\" "          \
+    "/></application>\n"                                                                           \
+    " <application path=\"/dir/app2\"><virtualDirectory path=\"/\" physicalPath=\"/srv/app2\" "    \
+    "/></application>\n"                                                                           \
+    " <bindings><binding protocol=\"http\" bindingInformation=\"127.0.0.1:8080:\" /></bindings>\n" \
+    "</site></sites></system.applicationHost>\n"
+
+#define ACCESS(flags) "<system.webServer><security><access sslFlags=\"" flags "\" />"
+#define END "</security></system.webServer>"
+
+struct row {
+    const char *url;
+    int ssl_flags;     /* -1: do not check */
+    int anon;          /* -1: do not check, else 0/1 */
+    int cm;            /* -1: do not check */
+    const char *scope; /* expected scope path (spelling), NULL: do not check */
+};
+
+struct vcase {
+    const char *name;
+    const char *config; /* after HEAD, before </configuration> */
+    struct row rows[8];
+};
+
+static const struct vcase cases[] = {
+    {"site root applies everywhere",
+     "<location path=\"S\">" ACCESS("Ssl, SslNegotiateCert, SslRequireCert") END "</location>",
+     {{"/", REQ, -1, -1, ""},
+      {"/x/y", REQ, -1, -1, ""},
+      {"/app/x", REQ, -1, -1, "/app"},
+      {"/docs/a", REQ, -1, -1, "/docs"},
+      {NULL, 0, 0, 0, NULL}}},
+    {"inheritInChildApplications=false stops at child applications",
+     "<location path=\"S\" inheritInChildApplications=\"false\">" ACCESS(
+         "Ssl, SslNegotiateCert, SslRequireCert") END "</location>",
+     {{"/", REQ, -1, -1, ""},
+      {"/plain/dir", REQ, -1, -1, ""},
+      {"/docs/x", REQ, -1, -1, "/docs"}, /* a virtual directory is not an application */
+      {"/app", 0, -1, -1, "/app"},
+      {"/APP/x", 0, -1, -1, "/app"},
+      {"/dir/app2/x", 0, -1, -1, "/dir/app2"},
+      {NULL, 0, 0, 0, NULL}}},
+    {"Ssl at the site, not inherited: the application serves plain",
+     "<location path=\"S\" inheritInChildApplications=\"false\">" ACCESS("Ssl") END "</location>",
+     {{"/", CERTMAP_SSL, -1, -1, ""}, {"/app/", 0, -1, -1, "/app"}, {NULL, 0, 0, 0, NULL}}},
+    {"a directory location with inheritInChildApplications=false above an application",
+     "<location path=\"S/dir\" inheritInChildApplications=\"false\">" ACCESS(
+         "Ssl, SslNegotiateCert") END "</location>"
+                                      "<location path=\"S\">" ACCESS("Ssl") END "</location>",
+     {{"/dir", NEG, -1, -1, "/dir"},
+      {"/dir/other", NEG, -1, -1, "/dir"},
+      {"/dir/app2/x", CERTMAP_SSL, -1, -1, "/dir/app2"},
+      {NULL, 0, 0, 0, NULL}}},
+    {"deeper locations override, case-insensitive, segment boundary",
+     "<location path=\"S\">" ACCESS("Ssl, SslNegotiateCert, SslRequireCert") END
+     "</location>"
+     "<location path=\"S/Public\"><system.webServer><security><access sslFlags=\"Ssl\" />"
+     "<authentication><anonymousAuthentication enabled=\"true\" /></authentication>" END
+     "</location>"
+     "<location path=\"s/public/deep\"><system.webServer><security><authentication>"
+     "<anonymousAuthentication enabled=\"false\" /></authentication>" END "</location>",
+     {{"/public/x.txt", CERTMAP_SSL, 1, -1, "/Public"},
+      {"/PUBLIC/x.txt", CERTMAP_SSL, 1, -1, "/Public"},
+      {"/publicity", REQ, 0, -1, ""},
+      {"/public/deep/x", CERTMAP_SSL, 0, -1, "/Public/deep"},
+      {NULL, 0, 0, 0, NULL}}},
+    {"server level, then site, then directory; two locations for one path apply in order",
+     "<system.webServer><security><access sslFlags=\"Ssl\" /><authentication>"
+     "<iisClientCertificateMappingAuthentication enabled=\"true\" /></authentication>" END
+     "<location path=\"S/a\">" ACCESS("Ssl, SslNegotiateCert") END
+     "</location>"
+     "<location path=\"S/A\"><system.webServer><security><authentication>"
+     "<iisClientCertificateMappingAuthentication enabled=\"false\" /></authentication>" END
+     "</location>",
+     {{"/", CERTMAP_SSL, -1, 1, ""}, {"/a/b", NEG, -1, 0, "/a"}, {NULL, 0, 0, 0, NULL}}},
+};
+
+static struct certmap_view *
+view_of(const char *body, struct certmap_diags *d)
+{
+    char *text = tc_fmt("%s%s</configuration>\n", HEAD, body);
+    struct certmap_open_options oo = {.skip_secrets = false};
+    struct certmap_error err = {0};
+    struct certmap_config *cfg;
+    struct certmap_view *v;
+
+    memset(d, 0, sizeof(*d));
+    assert_non_null(text);
+    cfg = certmap_config_parse("test.config", text, strlen(text), &oo, d, &err);
+    if (cfg == NULL)
+        tc_dump(d);
+    assert_non_null(cfg);
+    v = certmap_view_build(cfg, NULL, d, &err);
+    if (v == NULL)
+        tc_dump(d);
+    certmap_config_close(cfg);
+    free(text);
+    return v;
+}
+
+static void
+test_table(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct certmap_diags d;
+        struct certmap_view *v = view_of(cases[c].config, &d);
+        const struct certmap_site *s;
+
+        assert_non_null(v);
+        s = certmap_view_find_site(v, "s");
+        assert_non_null(s);
+        for (const struct row *r = cases[c].rows; r->url != NULL; r++) {
+            const struct certmap_scope *sc = certmap_view_match(s, r->url, strlen(r->url));
+            const struct certmap_settings *st = &sc->settings;
+            if (r->ssl_flags >= 0 && (int)st->ssl_flags != r->ssl_flags)
+                fail_msg("%s: %s: sslFlags %u, expected %d", cases[c].name, r->url, st->ssl_flags,
+                         r->ssl_flags);
+            if (r->anon >= 0 && (int)st->anon_enabled != r->anon)
+                fail_msg("%s: %s: anonymous %d, expected %d", cases[c].name, r->url,
+                         st->anon_enabled, r->anon);
+            if (r->cm >= 0 && (int)st->cm_enabled != r->cm)
+                fail_msg("%s: %s: mapping enabled %d, expected %d", cases[c].name, r->url,
+                         st->cm_enabled, r->cm);
+            if (r->scope != NULL && strcmp(sc->path, r->scope) != 0)
+                fail_msg("%s: %s: scope \"%s\", expected \"%s\"", cases[c].name, r->url, sc->path,
+                         r->scope);
+        }
+        certmap_view_unref(v);
+        certmap_diags_free(&d);
+    }
+}
+
+/* The request path is served under the scope's spelling, never another directory. */
+static void
+test_respell(void **state)
+{
+    struct certmap_diags d;
+    struct certmap_view *v =
+        view_of("<location path=\"S/public\">" ACCESS("None") END "</location>", &d);
+    const struct certmap_site *s = certmap_view_find_site(v, "S");
+    char path[] = "/PUBLIC/x.txt";
+    const struct certmap_scope *sc = certmap_view_match(s, path, strlen(path));
+    struct certmap_source src;
+
+    (void)state;
+    assert_string_equal(sc->path, "/public");
+    certmap_view_respell(sc, path);
+    assert_string_equal(path, "/public/x.txt");
+    assert_ptr_equal(sc->vdir, &s->vdirs[0]); /* under the root's virtual directory */
+    /* where the value came from */
+    assert_string_equal(certmap_view_get(v, sc, CERTMAP_SECTION_ACCESS, "sslFlags", &src), "None");
+    assert_string_equal(src.file, "test.config");
+    assert_true(src.line > 0);
+    assert_string_equal(sc->settings.src[CERTMAP_SET_SSL_FLAGS].file, "test.config");
+    /* a default has no source */
+    assert_string_equal(certmap_view_get(v, sc, CERTMAP_SECTION_BASIC, "enabled", &src), "false");
+    assert_null(src.file);
+    assert_null(certmap_view_get(v, sc, CERTMAP_SECTION_ACCESS, "noSuchAttr", NULL));
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+}
+
+static char *
+mapping_body(void)
+{
+    return tc_fmt("<location path=\"S\"><system.webServer><security><authentication>"
+                  "<iisClientCertificateMappingAuthentication enabled=\"true\"><oneToOneMappings>"
+                  "<add userName=\"u1\" password=\"p1\" certificate=\"%s\" />"
+                  "<add userName=\"u2\" password=\"p2\" certificate=\"%s\" />"
+                  "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+                  "</authentication></security></system.webServer></location>"
+                  "<location path=\"S/app\"><system.webServer><security><authentication>"
+                  "<iisClientCertificateMappingAuthentication><oneToOneMappings><clear />"
+                  "<add userName=\"u3\" password=\"p3\" certificate=\"%s\" />"
+                  "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+                  "</authentication></security></system.webServer></location>"
+                  "<location path=\"S/off\"><system.webServer><security><authentication>"
+                  "<iisClientCertificateMappingAuthentication enabled=\"false\" />"
+                  "</authentication></security></system.webServer></location>",
+                  tc_iis[0], tc_iis[1], tc_iis[2]);
+}
+
+/* IIS reads one-to-one mappings at server and site level only. */
+static void
+test_mappings_site_level(void **state)
+{
+    char *body = mapping_body();
+    struct certmap_diags d;
+    struct certmap_view *v = view_of(body, &d);
+    const struct certmap_site *s = certmap_view_find_site(v, "S");
+    const struct certmap_scope *root = certmap_view_match(s, "/", 1);
+    const struct certmap_scope *app = certmap_view_match(s, "/app/x", 6);
+    const struct certmap_scope *off = certmap_view_match(s, "/off", 4);
+
+    (void)state;
+    assert_int_equal(s->mapping_count, 2);
+    assert_non_null(root->settings.mappings);
+    assert_ptr_equal(app->settings.mappings, root->settings.mappings);
+    assert_null(off->settings.mappings);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_NOTE, "ignored: IIS reads them only at the server"));
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    free(body);
+}
+
+/* Any number of scopes, built in about n log n: 20 000 locations. */
+static void
+test_many_locations(void **state)
+{
+    size_t n = 20000, cap = n * 140 + 64, off = 0;
+    char *body = malloc(cap);
+    struct certmap_diags d;
+    struct certmap_view *v;
+    const struct certmap_site *s;
+    struct timespec t0, t1;
+    double secs;
+
+    (void)state;
+    assert_non_null(body);
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)snprintf(body + off, cap - off,
+                                "<location path=\"S/d%zu/e\">" ACCESS("%s") END "</location>\n", i,
+                                i % 2 ? "Ssl" : "Ssl, SslNegotiateCert");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    v = view_of(body, &d);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    print_message("20000 locations: parse + view in %.3f s\n", secs);
+    s = certmap_view_find_site(v, "S");
+    assert_true(s->nscopes >= n);
+    assert_int_equal(certmap_view_match(s, "/d19999/e/f", 11)->settings.ssl_flags, CERTMAP_SSL);
+    assert_int_equal(certmap_view_match(s, "/D19998/E", 9)->settings.ssl_flags, NEG);
+    assert_int_equal(certmap_view_match(s, "/d19998", 7)->settings.ssl_flags, 0);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    free(body);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return tc_make_certs();
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    tc_free_certs();
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_respell),
+        cmocka_unit_test(test_mappings_site_level),
+        cmocka_unit_test(test_many_locations),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
