@@ -676,6 +676,9 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
     bd.snap = snap;
     if (tls_init() != 0)
         ret = -1;
+    /* fail closed: an access rule certmapd would not enforce keeps it from serving */
+    if (certmap_config_check_unenforced(cfg, diags) != 0)
+        ret = -1;
     build_settings(&bd);
 
     sites_section = section(&bd, CERTMAP_SECTION_SITES, NULL);
