@@ -13,6 +13,7 @@
  *   load.c      libxml2 SAX parse + lexer -> tree; validation -> diags
  *   resolve.c   <location> resolution, effective values, the element API
  *   collection.c collections: effective items, add/remove/clear
+ *   unenforced.c access rules of IIS sections certmap does not enforce (fail closed)
  *   save.c      text-patching serializer
  *   config.c    open/parse/close, validate, commit, history, paths
  */
