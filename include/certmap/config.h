@@ -119,6 +119,25 @@ int certmap_config_validate(struct certmap_config *cfg, struct certmap_diags *di
  */
 int certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err);
 
+/*
+ * Fails closed on IIS access rules certmap does not enforce yet.  Walks the
+ * server level and every <location> for the rules of
+ * system.webServer/security/authorization, ipSecurity, dynamicIpSecurity,
+ * requestFiltering and isapiCgiRestriction that restrict access (a Deny
+ * entry, an Allow entry that does not admit everyone, <clear/> or <remove>
+ * of authorization, allowUnlisted="false", requestFiltering rules beyond
+ * IIS's shipped defaults...; docs/configuration.md lists exactly what counts)
+ * and appends one diagnostic per rule to diags (may be NULL), with file:line,
+ * the element, the rule and the location path it restricts.  A rule is an
+ * ERROR, or a WARNING saying it is not enforced when its section is listed in
+ * <certmap><server unenforcedSections>.  An unenforcedSections value that is
+ * not a valid list is an ERROR.  Rules that admit everyone (IIS's default
+ * allow-all) are not reported.  Reads the document only.  Returns the number
+ * of ERRORs (counted even when diags is NULL or full), or -1 when cfg holds
+ * no loaded document.  A server must not run a configuration with errors.
+ */
+int certmap_config_check_unenforced(struct certmap_config *cfg, struct certmap_diags *diags);
+
 /* The distinct <location path> values of the document in document order ("" is the server level). */
 size_t certmap_config_location_count(const struct certmap_config *cfg);
 const char *certmap_config_location_path(const struct certmap_config *cfg, size_t i);

@@ -15,7 +15,10 @@ static const char help_validate[] =
     "Loads the configuration as certmapd would (decrypting every password with the\n"
     "key file) and prints every error, warning and note as\n"
     "'file:line: severity: element: attribute: message', then a summary line.\n"
-    "Notes list IIS settings kept in the file but without effect on Linux.\n"
+    "Notes list IIS settings kept in the file but without effect on Linux.  Access\n"
+    "rules of IIS sections certmap does not enforce (authorization, ipSecurity,\n"
+    "requestFiltering...) are errors, as in certmapd, unless their section is\n"
+    "listed in <certmap><server unenforcedSections>.\n"
     "\n"
     "Options:\n"
     "  -q, --quiet   print errors only, no summary\n"
@@ -46,7 +49,7 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
     struct certmap_config *cfg;
     size_t npos, i, warnings = 0, notes = 0;
     const char *pos[1];
-    int rc;
+    int rc, unenforced = 0;
 
     rc = cli_parse(ctx, argc, argv, opts, pos, 0, &npos);
     if (rc == CLI_HELP) {
@@ -56,6 +59,9 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     cfg = certmap_config_open(ctx->config_path, &o, &diags, &err);
+    /* what certmapd refuses to run: access rules it would not enforce */
+    if (cfg != NULL)
+        unenforced = certmap_config_check_unenforced(cfg, &diags);
     for (i = 0; i < diags.count; i++) {
         const struct certmap_diag *d = &diags.items[i];
 
@@ -75,7 +81,7 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
         printf("%s: %zu error%s, %zu warning%s, %zu note%s\n", ctx->config_path, diags.errors,
                diags.errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s", notes,
                notes == 1 ? "" : "s");
-    rc = cfg != NULL && diags.errors == 0 ? CLI_OK : CLI_INVALID;
+    rc = cfg != NULL && diags.errors == 0 && unenforced == 0 ? CLI_OK : CLI_INVALID;
 out:
     certmap_config_close(cfg);
     certmap_diags_free(&diags);

@@ -253,6 +253,9 @@ certmap_view_build(struct certmap_config *cfg, const struct certmap_view_options
     b.opts = opts != NULL ? opts : &defaults;
     b.diags = diags;
     v->config_path = strdup(cfg->path != NULL ? cfg->path : cfg->name);
+    /* fail closed: an access rule certmap would not enforce keeps the view from serving */
+    if (certmap_config_check_unenforced(cfg, diags) != 0)
+        b.failed = true;
     if (v->config_path == NULL || site_build_all(&b) != 0)
         b.failed = true;
     free(b.server.layers);

@@ -198,6 +198,9 @@ h_init() {
 #                                      domain (defaultLogonDomain), clear=1
 #   cfg_map CERT USER PASSWORD [ENABLED]  a oneToOneMappings <add> in the last
 #                                      location (certificate from $PKI/CERT.crt)
+#   cfg_raw XML                        raw XML put after the locations (a
+#                                      <location> with sections the other
+#                                      calls do not describe)
 #   cfg_write                          writes $CFG (the description stays
 #                                      open: a test may add to it and write
 #                                      again)
@@ -221,6 +224,7 @@ cfg_reset() {
     H_LOC_OPEN=""
     H_LOC_ATTRS=()
     H_MAPS_XML=""
+    H_RAW_XML=""
     H_LOGON="provider=\"file\" accountsFile=\"$T/accounts\""
     H_SERVER="logDirectory=\"$LOGDIR\""
     H_LIMITS=""
@@ -336,6 +340,10 @@ cfg_map() {
 "
 }
 
+cfg_raw() {
+    H_RAW_XML+="$1"$'\n'
+}
+
 cfg_write() {
     {
         echo '<?xml version="1.0" encoding="UTF-8"?>'
@@ -348,6 +356,7 @@ cfg_write() {
         echo '  </system.applicationHost>'
         printf '%s' "$H_LOCS_XML"
         h_render_location
+        printf '%s' "$H_RAW_XML"
         echo
         echo '  <certmap>'
         echo "    <logon $H_LOGON />"
@@ -432,6 +441,16 @@ h_start() {
         [ $SECONDS -lt $deadline ] || h_fail "certmapd does not listen on ${H_WAIT_PORTS[*]} after $((10 * H_SLOW)) s"
         sleep 0.05
     done
+}
+
+# h_start_fails WHAT PATTERN: certmapd -c $CFG must exit non-zero promptly
+# (without listening) and its output match the extended regular expression.
+# The output is kept in $T/start.out.
+h_start_fails() {
+    timeout $((10 * H_SLOW)) "$CERTMAPD" -c "$CFG" --foreground >"$T/start.out" 2>&1
+    local rc=$?
+    [ $rc -ne 0 ] && [ $rc -ne 124 ] || h_fail "$1: certmapd exit code $rc (expected non-zero, prompt)"
+    grep -aqE -- "$2" "$T/start.out" || h_fail "$1: no message matching '$2': $(head -c 500 "$T/start.out")"
 }
 
 # Kills pid $2 once pid $1 is gone (run in the background by h_start).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CLI on a whole applicationHost.config as IIS writes it: validate lists
-# the IIS sections certmap ignores as notes (exit 0), and each change touches
-# only its own lines; everything else stays byte for byte.
+# the IIS sections certmap ignores as notes, refuses the access rules it does
+# not enforce until acknowledged, and each change touches only its own lines;
+# everything else stays byte for byte.
 . "$(dirname "$0")/cli_lib.sh"
 cli_init
 new_cert alice
@@ -11,8 +12,23 @@ sed -e "s|@CERT1@|$(base64 -w0 "$T/alice.der")|" -e "s|@CERT2@|$(base64 -w0 "$T/
     "$CLI_SRCDIR/tests/data/config/applicationHost.config" >"$CFG"
 grep -q '@CERT' "$CFG" && cli_fail "test setup: placeholders left in the IIS file"
 
+# Its <location path="Default Web Site/intranet"> restricts access with
+# <authorization> rules certmap does not enforce: refused (one error per rule,
+# with its line) until the admin acknowledges the section.  IIS's own
+# server-level defaults (allow-all authorization, shipped requestFiltering
+# lists) are not errors.
+line=$(grep -n '<remove users="\*"' "$CFG" | cut -d: -f1)
+run_rc 2 validate
+expect_out "applicationHost.config:$line: error: remove: authorization: .*Default Web Site/intranet"
+expect_out "applicationHost.config:$((line + 1)): error: add: authorization: .*Intranet Users"
+expect_out ': 2 errors, '
+run_fails 2 'unknown section "authorisation"' set config --section certmap/server \
+    --set unenforcedSections=authorisation
+run_ok set config --section certmap/server --set "unenforcedSections=Authorization, ipSecurity"
+line=$(grep -n '<remove users="\*"' "$CFG" | cut -d: -f1)
 run_ok validate
-expect_out ': 0 errors, '
+expect_out ': 0 errors, 2 warnings, '
+expect_out "applicationHost.config:$line: warning: remove: authorization: .*NOT enforced"
 expect_out ': note: .*modules'
 
 run_ok list mappings --json

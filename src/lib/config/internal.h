@@ -13,6 +13,7 @@
  *   load.c      libxml2 SAX parse + lexer -> tree; validation -> diags
  *   resolve.c   <location> resolution, effective values, the element API
  *   collection.c collections: effective items, add/remove/clear
+ *   unenforced.c access rules of IIS sections certmap does not enforce (fail closed)
  *   save.c      text-patching serializer
  *   config.c    open/parse/close, validate, commit, history, paths
  */
@@ -66,6 +67,7 @@ enum schema_type {
 #define SA_NOEFFECT 0x20  /* accepted and kept, no effect on Linux: note */
 #define SA_NONEMPTY 0x40  /* must not be empty */
 #define SA_HTTPS 0x80     /* Linux extension valid only on https bindings */
+#define SA_SECTIONS 0x100 /* a list of sections certmap does not enforce (unenforced.c) */
 
 struct schema_enum {
     const char *name; /* canonical spelling */
@@ -148,6 +150,16 @@ int value_parse(const struct schema_attr *a, const char *text, size_t len, char 
 /* Canonical spelling of a flags value into buf. */
 const char *value_format_flags(const struct schema_attr *a, unsigned long long v, char *buf,
                                size_t size);
+
+/* ---- unenforced.c ---- */
+
+/*
+ * Parses an unenforcedSections value: comma-separated section names, each the
+ * last path segment ("authorization") or the full path, case-insensitive.
+ * 0 and *mask (when not NULL) set, or -1 and a message naming the value and
+ * the allowed names.
+ */
+int unenforced_parse_list(const char *text, size_t len, unsigned *mask, char *msg, size_t msgsize);
 
 /* ---- arena (config.c) ---- */
 

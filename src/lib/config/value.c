@@ -126,6 +126,8 @@ value_parse(const struct schema_attr *a, const char *text, size_t len, char *can
             snprintf(msg, msgsize, "must not be empty");
             return -1;
         }
+        if (a->flags & SA_SECTIONS)
+            return unenforced_parse_list(text, len, NULL, msg, msgsize);
         return 0;
     case ST_BOOL:
         if (eq_nocase("true", text, len))
