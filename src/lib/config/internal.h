@@ -255,6 +255,10 @@ struct certmap_config {
     struct certmap_element *sections; /* section handles (cache) */
     char **declared;                  /* section paths declared in <configSections> */
     size_t ndeclared;
+    /* SHA-256 of (attribute name, value) of each item error's broken value, in document order
+     * (malloc): what a commit may keep but not add */
+    unsigned char (*broken)[32];
+    size_t nbroken, capbroken;
 };
 
 /* ---- lexer.c ---- */
@@ -301,7 +305,8 @@ int parse_document(struct certmap_config *cfg, struct certmap_diags *d);
 
 /*
  * Parses cfg->text into cfg->root and validates it.  Appends every finding to
- * diags; returns the number of errors (0 when usable), -1 on allocation failure.
+ * diags; returns the number of structural errors (0 when usable: item errors
+ * do not count), -1 on allocation failure.  Fills cfg->broken.
  */
 int load_document(struct certmap_config *cfg, struct certmap_diags *diags);
 void diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
@@ -321,6 +326,8 @@ struct cnode *loc_find_section(struct cnode *container, const char *section_path
 size_t loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
                  struct cnode **nodes, size_t max);
 int config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err);
+/* Records a broken item value in cfg->broken; -1 on allocation failure. */
+int broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len);
 
 enum handle_kind { H_SECTION, H_CHILD, H_ITEM };
 
