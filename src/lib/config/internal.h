@@ -13,6 +13,7 @@
  *   load.c      libxml2 SAX parse + lexer -> tree; validation -> diags
  *   resolve.c   <location> resolution, effective values, the element API
  *   collection.c collections: effective items, add/remove/clear
+ *   items.c     broken values of item errors: what a commit may keep, never add
  *   save.c      text-patching serializer
  *   config.c    open/parse/close, validate, commit, history, paths
  */
@@ -326,8 +327,6 @@ struct cnode *loc_find_section(struct cnode *container, const char *section_path
 size_t loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
                  struct cnode **nodes, size_t max);
 int config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err);
-/* Records a broken item value in cfg->broken; -1 on allocation failure. */
-int broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len);
 
 enum handle_kind { H_SECTION, H_CHILD, H_ITEM };
 
@@ -398,6 +397,17 @@ struct cnode **coll_effective(struct certmap_config *cfg, const struct schema_co
                               struct cnode *const *containers, size_t ncont,
                               struct certmap_diags *diags, enum coll_report report, size_t *count,
                               bool *oom);
+
+/* ---- items.c ---- */
+
+/* Records a broken item value (attribute name and stored text) in cfg->broken; -1 on no memory. */
+int broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len);
+/*
+ * Index (in now->broken, document order) of the first broken value that was
+ * not broken in base, counted with multiplicity; (size_t)-1 when every one
+ * was; (size_t)-2 on allocation failure.
+ */
+size_t broken_first_new(const struct certmap_config *base, const struct certmap_config *now);
 
 /* ---- save.c ---- */
 
