@@ -224,7 +224,7 @@ check_secret(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
     }
     if (!v->key_ok) {
         /* every envelope is unreadable: each item says so, so each is listed to repair */
-        snprintf(why, sizeof(why), "cannot decrypt: %s%s%s", v->key_err.file,
+        snprintf(why, sizeof(why), "cannot decrypt: %.500s%s%.900s", v->key_err.file,
                  v->key_err.file[0] ? ": " : "", v->key_err.message);
         secret_error(v, n, ca, item, why);
         goto out;
