@@ -77,8 +77,12 @@ struct certmap_open_options {
 /*
  * Opens and validates the configuration at path.  Every error, warning and
  * note found is appended to diags (may be NULL).  Returns a config the caller
- * frees with certmap_config_close(); NULL and err filled (the first error) when
- * the file cannot be read or holds any error.
+ * frees with certmap_config_close(); NULL and err filled (the first structural
+ * error) when the file cannot be read or holds any structural error.  Item
+ * errors (see error.h: a mapping whose password does not decrypt with the key
+ * file, or whose certificate does not decode) do not refuse the file: they are
+ * in diags with item set, and reading such an item fails on its own
+ * (certmap_element_get_secret() returns -1).  Reading never creates the key file.
  */
 struct certmap_config *certmap_config_open(const char *path, const struct certmap_open_options *opts,
                                            struct certmap_diags *diags, struct certmap_error *err);
@@ -108,14 +112,19 @@ char *certmap_config_expand_path(const struct certmap_config *cfg, const char *v
 
 /*
  * Re-validates the document with its pending changes (what commit does first).
- * Appends every finding to diags.  Returns 0 when there is no error, -1 otherwise.
+ * Appends every finding to diags.  Returns 0 when there is no error at all,
+ * -1 otherwise (item errors included: diags->errors == diags->item_errors
+ * tells a document that still loads).
  */
 int certmap_config_validate(struct certmap_config *cfg, struct certmap_diags *diags);
 
 /*
  * Validates, then writes the document atomically and keeps the previous file in
- * the history directory.  Returns 0, or -1 with err filled and the file on disk
- * unchanged.
+ * the history directory.  Refused when the new document has a structural error,
+ * or an item error on a value that was not already broken when the document was
+ * opened (or last committed): a write may leave broken mappings as they were
+ * and repair some, never break one.  Returns 0, or -1 with err filled (the
+ * first such error) and the file on disk unchanged.
  */
 int certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err);
 
@@ -195,7 +204,9 @@ const char *certmap_element_attr_name(const struct certmap_element *e, size_t i)
 
 /*
  * Sets attr at this element's location from text, checked against the schema
- * (type, enum/flag names case-insensitively, required key).  A certificate is
+ * (type, enum/flag names case-insensitively, required key; no control
+ * characters, bytes below 0x20 or 0x7f, in text other than a certificate or
+ * password).  A certificate is
  * stored as IIS's single-line base64 (PEM, DER-as-base64 with line breaks are
  * accepted); a password is stored encrypted.  0, or -1 and err filled.
  */

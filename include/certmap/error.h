@@ -11,6 +11,7 @@
 #ifndef CERTMAP_ERROR_H
 #define CERTMAP_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -61,13 +62,23 @@ const char *certmap_error_format(const struct certmap_error *err, char *buf, siz
 
 /* Severity of one diagnostic. */
 enum certmap_severity {
-    CERTMAP_SEV_ERROR,   /* the configuration is not usable */
-    CERTMAP_SEV_WARNING, /* usable, but probably not what the admin meant (plain-text password...) */
+    CERTMAP_SEV_ERROR,   /* the configuration is not usable (or, with item, one item is not) */
+    CERTMAP_SEV_WARNING, /* usable, but probably not what the admin meant (plain-text password...)
+                          */
     CERTMAP_SEV_NOTE,    /* informational: IIS feature kept but without effect on Linux */
 };
 
+/*
+ * An item error is a CERTMAP_SEV_ERROR that disables one collection item
+ * (a one-to-one mapping whose password does not decrypt or whose certificate
+ * does not decode, as IIS fails only that mapping) while the rest of the
+ * configuration stays usable: certmap_config_open() succeeds when every
+ * error it found is an item error.  Any other error (malformed XML, unknown
+ * attribute, wrong type, duplicate key...) is structural and refuses the file.
+ */
 struct certmap_diag {
     enum certmap_severity severity;
+    bool item;                /* the error disables one collection item; the rest is usable */
     struct certmap_error err; /* location and message */
 };
 
@@ -76,12 +87,16 @@ struct certmap_diags {
     struct certmap_diag *items; /* owned array of count entries */
     size_t count;
     size_t cap;
-    size_t errors; /* number of CERTMAP_SEV_ERROR entries */
+    size_t errors;      /* number of CERTMAP_SEV_ERROR entries, item errors included */
+    size_t item_errors; /* how many of errors are item errors (errors - item_errors: structural) */
 };
 
 /* Appends a copy of err with the given severity.  Returns 0, or -1 on allocation failure. */
 int certmap_diags_add(struct certmap_diags *d, enum certmap_severity sev,
                       const struct certmap_error *err);
+
+/* Appends a copy of err as an item error (CERTMAP_SEV_ERROR, item true).  0, or -1 (no memory). */
+int certmap_diags_add_item(struct certmap_diags *d, const struct certmap_error *err);
 
 /* Frees the items; the struct itself may be reused after. NULL is ignored. */
 void certmap_diags_free(struct certmap_diags *d);

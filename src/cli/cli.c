@@ -450,6 +450,12 @@ cli_open_config(const struct cli_ctx *ctx, bool lock, int *rc)
             cli_err(ctx, "%s: %zu error%s in the configuration", ctx->config_path, diags.errors,
                     diags.errors == 1 ? "" : "s");
         }
+    } else if (diags.item_errors > 0) {
+        /* The file works without them; the command goes on, but the admin hears of them. */
+        cli_warn(ctx,
+                 "%s: %zu item%s (mapping or virtual directory) cannot be used; "
+                 "'certmap validate' lists them",
+                 ctx->config_path, diags.item_errors, diags.item_errors == 1 ? "" : "s");
     }
     certmap_diags_free(&diags);
     return cfg;

@@ -175,10 +175,15 @@ cli_commit(const struct cli_ctx *ctx, struct certmap_config *cfg)
     if (certmap_config_commit(cfg, &err) == 0)
         return CLI_OK;
     rc = cli_exit_code(&err);
-    /* The commit reports the first error; list them all so one run shows everything to fix. */
-    if (rc == CLI_INVALID && certmap_config_validate(cfg, &diags) != 0 && diags.errors > 0) {
+    /*
+     * The commit reports the first error; list every structural one so one run shows everything
+     * to fix.  Broken items the file already had are not this command's doing: when the refusal
+     * is about an item this change would break, that one item is the message.
+     */
+    if (rc == CLI_INVALID && certmap_config_validate(cfg, &diags) != 0 &&
+        diags.errors > diags.item_errors) {
         for (i = 0; i < diags.count; i++) {
-            if (diags.items[i].severity != CERTMAP_SEV_ERROR)
+            if (diags.items[i].severity != CERTMAP_SEV_ERROR || diags.items[i].item)
                 continue;
             fputs("certmap: ", stderr);
             cli_print_diag(stderr, &diags.items[i]);

@@ -23,6 +23,12 @@ static const char help_validate[] =
     "Options:\n"
     "  -q, --quiet   print errors only, no summary\n"
     "\n"
+    "A mapping whose password cannot be decrypted (an envelope IIS wrote with its\n"
+    "own key, another key file, a damaged value) or whose certificate does not\n"
+    "decode is an error of that mapping only: certmapd serves the rest, and\n"
+    "'certmap set mapping ... --password-stdin' or 'certmap remove mapping'\n"
+    "repairs it.\n"
+    "\n"
     "Exit status 0 when there is no error (warnings and notes allowed), 2 when\n"
     "there is any, 3 when the file cannot be read.\n";
 
@@ -33,7 +39,9 @@ static const char help_encrypt[] =
     "authentication, virtual directories) with an AES-256-GCM envelope\n"
     "[enc:AesProvider:...:enc] under the key file (-k, default certmap.key beside\n"
     "the configuration, created 0600 on first use), and reports how many.\n"
-    "Envelopes of other providers are left alone.\n";
+    "Envelopes are left alone; those the key file does not open (written by IIS,\n"
+    "or under another key) are listed as warnings with their file:line, to be set\n"
+    "again with 'certmap set mapping ... --password-stdin'.\n";
 
 int
 cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
@@ -77,7 +85,12 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
         rc = cli_fail(ctx, &err);
         goto out;
     }
-    if (!quiet)
+    if (!quiet && diags.item_errors > 0 && cfg != NULL)
+        printf("%s: %zu error%s (each disables one item only; the rest is usable), "
+               "%zu warning%s, %zu note%s\n",
+               ctx->config_path, diags.errors, diags.errors == 1 ? "" : "s", warnings,
+               warnings == 1 ? "" : "s", notes, notes == 1 ? "" : "s");
+    else if (!quiet)
         printf("%s: %zu error%s, %zu warning%s, %zu note%s\n", ctx->config_path, diags.errors,
                diags.errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s", notes,
                notes == 1 ? "" : "s");
@@ -98,6 +111,7 @@ struct pending_list {
     struct pending *items; /* owned */
     size_t count;
     size_t cap;
+    size_t undecryptable; /* envelopes the key file does not open (reported, kept) */
 };
 
 /* Our envelopes and those of IIS's own providers alike are not plain text. */
@@ -112,9 +126,27 @@ is_plain(const char *v)
     return !(strncmp(v, "[enc:", 5) == 0 && n > 10 && strcmp(v + n - 5, ":enc]") == 0);
 }
 
-/* Queues e's password when it is plain text; -1 on allocation failure. */
+/* Warns about an envelope the key file does not open: it stays as it is. */
+static void
+check_envelope(const struct cli_ctx *ctx, struct pending_list *l, struct certmap_element *e)
+{
+    struct certmap_error err = {0};
+    char *plain = NULL, buf[2048];
+
+    if (certmap_element_get_secret(e, "password", &plain, &err) == 0) {
+        cli_free_secret(plain);
+        return;
+    }
+    l->undecryptable++;
+    cli_warn(ctx, "%s; left as it is", certmap_error_format(&err, buf, sizeof(buf)));
+}
+
+/*
+ * Queues e's password when it is plain text (an envelope is checked and
+ * reported when it does not decrypt); -1 on allocation failure.
+ */
 static int
-collect(struct pending_list *l, struct certmap_element *e)
+collect(const struct cli_ctx *ctx, struct pending_list *l, struct certmap_element *e)
 {
     const char *v;
     struct pending *n;
@@ -122,6 +154,10 @@ collect(struct pending_list *l, struct certmap_element *e)
     if (e == NULL)
         return 0;
     v = certmap_element_get(e, "password");
+    if (v != NULL && v[0] != '\0' && !is_plain(v)) {
+        check_envelope(ctx, l, e);
+        return 0;
+    }
     if (!is_plain(v))
         return 0;
     if (l->count == l->cap) {
@@ -179,7 +215,8 @@ written_here(struct certmap_element *e, struct certmap_element *parent, const ch
 
 /* Plain passwords of the location-scoped sections at loc. */
 static int
-collect_location(struct certmap_config *cfg, const char *loc, struct pending_list *l)
+collect_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *loc,
+                 struct pending_list *l)
 {
     struct certmap_element *sec, *anon, *parent = NULL;
     struct certmap_collection *c;
@@ -192,7 +229,7 @@ collect_location(struct certmap_config *cfg, const char *loc, struct pending_lis
     for (i = 0; i < n; i++) {
         struct certmap_element *item = certmap_collection_item(c, i);
 
-        if (!certmap_element_is_inherited(item) && collect(l, item) != 0)
+        if (!certmap_element_is_inherited(item) && collect(ctx, l, item) != 0)
             return -1;
     }
     anon = certmap_config_get_section(cfg, CERTMAP_SECTION_ANONYMOUS, loc, NULL);
@@ -204,14 +241,14 @@ collect_location(struct certmap_config *cfg, const char *loc, struct pending_lis
     }
     /* Rewriting an inherited value here would add a copy at this location. */
     if (written_here(anon, parent, "password"))
-        return collect(l, anon);
+        return collect(ctx, l, anon);
     return 0;
 }
 
 /* Plain passwords of virtual directories (and their defaults) under system.applicationHost/sites.
  */
 static int
-collect_sites(struct certmap_config *cfg, struct pending_list *l)
+collect_sites(const struct cli_ctx *ctx, struct certmap_config *cfg, struct pending_list *l)
 {
     struct certmap_element *sites, *site, *app;
     struct certmap_collection *cs, *ca, *cv;
@@ -220,21 +257,21 @@ collect_sites(struct certmap_config *cfg, struct pending_list *l)
     sites = certmap_config_get_section(cfg, CERTMAP_SECTION_SITES, NULL, NULL);
     if (sites == NULL)
         return 0;
-    if (collect(l, certmap_element_child(sites, "virtualDirectoryDefaults", NULL)) != 0)
+    if (collect(ctx, l, certmap_element_child(sites, "virtualDirectoryDefaults", NULL)) != 0)
         return -1;
     cs = certmap_element_collection(sites, NULL, NULL);
     for (i = 0; cs != NULL && i < certmap_collection_count(cs); i++) {
         site = certmap_collection_item(cs, i);
-        if (collect(l, certmap_element_child(site, "virtualDirectoryDefaults", NULL)) != 0)
+        if (collect(ctx, l, certmap_element_child(site, "virtualDirectoryDefaults", NULL)) != 0)
             return -1;
         ca = certmap_element_collection(site, NULL, NULL);
         for (j = 0; ca != NULL && j < certmap_collection_count(ca); j++) {
             app = certmap_collection_item(ca, j);
-            if (collect(l, certmap_element_child(app, "virtualDirectoryDefaults", NULL)) != 0)
+            if (collect(ctx, l, certmap_element_child(app, "virtualDirectoryDefaults", NULL)) != 0)
                 return -1;
             cv = certmap_element_collection(app, NULL, NULL);
             for (k = 0; cv != NULL && k < certmap_collection_count(cv); k++)
-                if (collect(l, certmap_collection_item(cv, k)) != 0)
+                if (collect(ctx, l, certmap_collection_item(cv, k)) != 0)
                     return -1;
         }
     }
@@ -264,14 +301,20 @@ cmd_encrypt_passwords(struct cli_ctx *ctx, int argc, char **argv)
         goto out;
     /* Collect everything first, then write: sets must not change what is read next. */
     rc = CLI_IO;
-    if (collect_location(cfg, "", &l) != 0 || collect_sites(cfg, &l) != 0)
+    if (collect_location(ctx, cfg, "", &l) != 0 || collect_sites(ctx, cfg, &l) != 0)
         goto nomem;
     n = certmap_config_location_count(cfg);
     for (i = 0; i < n; i++) {
         loc = certmap_config_location_path(cfg, i);
-        if (loc != NULL && loc[0] != '\0' && collect_location(cfg, loc, &l) != 0)
+        if (loc != NULL && loc[0] != '\0' && collect_location(ctx, cfg, loc, &l) != 0)
             goto nomem;
     }
+    if (l.undecryptable > 0)
+        cli_warn(ctx,
+                 "%zu encrypted password%s cannot be decrypted with the key file; set %s again "
+                 "with 'certmap set mapping --site SITE --cert FILE --password-stdin'",
+                 l.undecryptable, l.undecryptable == 1 ? "" : "s",
+                 l.undecryptable == 1 ? "it" : "them");
     if (l.count == 0) {
         printf("no plain-text password in %s\n", ctx->config_path);
         rc = CLI_OK;

@@ -48,8 +48,8 @@ certmap_error_add_openssl(struct certmap_error *err)
         ERR_error_string_n(e, buf, sizeof(buf));
         len = strlen(err->message);
         if (len + 3 < sizeof(err->message))
-            snprintf(err->message + len, sizeof(err->message) - len, "%s%s",
-                     len > 0 ? ": " : "", buf);
+            snprintf(err->message + len, sizeof(err->message) - len, "%s%s", len > 0 ? ": " : "",
+                     buf);
     }
 }
 
@@ -91,9 +91,9 @@ certmap_error_format(const struct certmap_error *err, char *buf, size_t size)
     return buf;
 }
 
-int
-certmap_diags_add(struct certmap_diags *d, enum certmap_severity sev,
-                  const struct certmap_error *err)
+static int
+diags_append(struct certmap_diags *d, enum certmap_severity sev, bool item,
+             const struct certmap_error *err)
 {
     struct certmap_diag *items;
     size_t cap;
@@ -109,11 +109,27 @@ certmap_diags_add(struct certmap_diags *d, enum certmap_severity sev,
         d->cap = cap;
     }
     d->items[d->count].severity = sev;
+    d->items[d->count].item = item;
     d->items[d->count].err = *err;
     d->count++;
     if (sev == CERTMAP_SEV_ERROR)
         d->errors++;
+    if (item)
+        d->item_errors++;
     return 0;
+}
+
+int
+certmap_diags_add(struct certmap_diags *d, enum certmap_severity sev,
+                  const struct certmap_error *err)
+{
+    return diags_append(d, sev, false, err);
+}
+
+int
+certmap_diags_add_item(struct certmap_diags *d, const struct certmap_error *err)
+{
+    return diags_append(d, CERTMAP_SEV_ERROR, true, err);
 }
 
 void

@@ -84,6 +84,33 @@ expect_error_web(const char *inner, const char *needle)
     free(xml);
 }
 
+/* Loads a fragment whose only error disables one item: the rest loads. */
+static void
+expect_item_error_web(const char *inner, const char *needle)
+{
+    struct certmap_diags d = {0};
+    struct certmap_config *cfg;
+    struct certmap_open_options o = {.skip_secrets = true};
+    struct certmap_error err = {0};
+    char *xml = web(inner);
+    int i;
+
+    cfg = certmap_config_parse("applicationHost.config", xml, strlen(xml), &o, &d, &err);
+    i = tc_find_diag(&d, CERTMAP_SEV_ERROR, needle);
+    if (cfg == NULL || i < 0) {
+        fprintf(stderr, "expected an item error containing: %s\n", needle);
+        tc_dump(&d);
+    }
+    assert_non_null(cfg);
+    assert_true(i >= 0);
+    assert_true(d.items[i].item);
+    assert_int_equal(d.errors, 1);
+    assert_int_equal(d.item_errors, 1);
+    certmap_config_close(cfg);
+    certmap_diags_free(&d);
+    free(xml);
+}
+
 /* ---- the seed's sample ---- */
 
 static void
@@ -533,15 +560,31 @@ test_errors(void **state)
                      "<oneToOneMappings><add userName=\"x\" /></oneToOneMappings>"
                      "</iisClientCertificateMappingAuthentication></authentication></security>",
                      ":5: <add> certificate: required attribute missing");
-    expect_error_web("<security><authentication><iisClientCertificateMappingAuthentication>\n"
-                     "<oneToOneMappings><add certificate=\"AAAA\" /></oneToOneMappings>"
-                     "</iisClientCertificateMappingAuthentication></authentication></security>",
-                     ":5: <add> certificate: not a certificate");
+    /* a certificate that does not decode disables its mapping only, as in IIS */
+    expect_item_error_web(
+        "<security><authentication><iisClientCertificateMappingAuthentication>\n"
+        "<oneToOneMappings><add certificate=\"AAAA\" /></oneToOneMappings>"
+        "</iisClientCertificateMappingAuthentication></authentication></security>",
+        ":5: <add> certificate: not a certificate");
     /* the decoder's own message, said once */
+    expect_item_error_web(
+        "<security><authentication><iisClientCertificateMappingAuthentication>\n"
+        "<oneToOneMappings><add certificate=\"A!AA\" /></oneToOneMappings>"
+        "</iisClientCertificateMappingAuthentication></authentication></security>",
+        ":5: <add> certificate: not a certificate: invalid base64 at offset 1");
+    /* a <remove> that removes nothing would leave an inherited mapping active: structural */
     expect_error_web("<security><authentication><iisClientCertificateMappingAuthentication>\n"
-                     "<oneToOneMappings><add certificate=\"A!AA\" /></oneToOneMappings>"
+                     "<oneToOneMappings><remove certificate=\"AAAA\" /></oneToOneMappings>"
                      "</iisClientCertificateMappingAuthentication></authentication></security>",
-                     ":5: <add> certificate: not a certificate: invalid base64 at offset 1");
+                     ":5: <remove> certificate: not a certificate");
+    /* control characters in text, encoded or not */
+    expect_error_web(
+        "<security><authentication>\n<anonymousAuthentication userName=\"IU&#10;SR\" />"
+        "</authentication></security>",
+        ":5: <anonymousAuthentication> userName: control character 0x0a at position 3");
+    expect_error_web("<security><authentication>\n<basicAuthentication realm=\"a&#x7f;b\" />"
+                     "</authentication></security>",
+                     ":5: <basicAuthentication> realm: control character 0x7f at position 2");
     expect_error_web("<security><authentication><iisClientCertificateMappingAuthentication>\n"
                      "<oneToOneMapping />"
                      "</iisClientCertificateMappingAuthentication></authentication></security>",
@@ -778,8 +821,13 @@ test_mutations_never_crash(void **state)
         }
         cfg = certmap_config_parse("t.config", m, len, NULL, &d, &(struct certmap_error){0});
         if (cfg != NULL) {
-            /* whatever loads also re-validates after a save */
-            assert_int_equal(certmap_config_validate(cfg, NULL), 0);
+            /* whatever loads also re-validates after a save: at most item errors */
+            struct certmap_diags v = {0};
+            int vr = certmap_config_validate(cfg, &v);
+            assert_int_equal(vr, v.errors == 0 ? 0 : -1);
+            assert_int_equal(v.errors, v.item_errors);
+            assert_int_equal(v.errors, d.errors);
+            certmap_diags_free(&v);
             certmap_config_close(cfg);
         } else {
             assert_true(d.errors > 0);

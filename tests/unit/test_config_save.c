@@ -721,16 +721,25 @@ test_passwords(void **state)
         struct certmap_error ke = {0};
         assert_int_equal(secret_key_load(key, true, k, &ke), 0);
     }
+    /* the mapping is broken, the file is not: it opens with one item error */
     cfg = certmap_config_open(e.path, &o, &d, &err);
-    assert_null(cfg);
-    certmap_error_format(&err, buf, sizeof(buf));
+    assert_non_null(cfg);
+    certmap_config_close(cfg);
+    assert_int_equal(d.errors, 1);
+    assert_int_equal(d.item_errors, 1);
     {
         char want[128];
+        int i = tc_find_diag(&d, CERTMAP_SEV_ERROR, "cannot decrypt");
+        assert_true(i >= 0);
+        assert_true(d.items[i].item);
+        certmap_error_format(&d.items[i].err, buf, sizeof(buf));
         snprintf(want, sizeof(want), "applicationHost.config:%u: <add> password: cannot decrypt",
                  pwline);
         if (strstr(buf, want) == NULL)
             fprintf(stderr, "got: %s\nwant: %s\n", buf, want);
         assert_non_null(strstr(buf, want));
+        assert_non_null(strstr(buf, "certmap set mapping --site \"Default Web Site\" --cert FILE "
+                                    "--password-stdin"));
     }
     certmap_diags_free(&d);
     /* skip_secrets opens it */
@@ -743,12 +752,16 @@ test_passwords(void **state)
     assert_int_equal(err.line, pwline);
     assert_string_equal(err.attribute, "password");
     certmap_config_close(cfg);
-    /* no key file at all */
+    /* no key file at all: an item error, and reading does not create the key */
     unlink(key);
     o.skip_secrets = false;
-    cfg = certmap_config_open(e.path, &o, NULL, &err);
-    assert_null(cfg);
-    assert_non_null(strstr(err.message, "cannot decrypt"));
+    cfg = certmap_config_open(e.path, &o, &d, &err);
+    assert_non_null(cfg);
+    certmap_config_close(cfg);
+    assert_int_equal(d.item_errors, 1);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "cannot decrypt") >= 0);
+    assert_int_not_equal(stat(key, &st), 0);
+    certmap_diags_free(&d);
     /* a tampered envelope */
     {
         char *p = strstr(disk, "[enc:AesProvider:") + 20;
@@ -756,10 +769,13 @@ test_passwords(void **state)
         free(fixture_write(e.dir, "applicationHost.config", disk, strlen(disk)));
     }
     o.key_file = NULL;
-    cfg = certmap_config_open(e.path, &o, NULL, &err);
-    assert_null(cfg);
-    assert_int_equal(err.line, pwline);
-    assert_non_null(strstr(err.message, "cannot decrypt"));
+    cfg = certmap_config_open(e.path, &o, &d, &err);
+    assert_non_null(cfg);
+    certmap_config_close(cfg);
+    assert_int_equal(d.item_errors, 1);
+    assert_int_equal(d.items[tc_find_diag(&d, CERTMAP_SEV_ERROR, "cannot decrypt")].err.line,
+                     pwline);
+    certmap_diags_free(&d);
     free(key);
     free(disk);
     free(xml);

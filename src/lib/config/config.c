@@ -276,7 +276,32 @@ config_new(const char *path, const char *name, const struct certmap_open_options
     return cfg;
 }
 
-/* Loads cfg->text; moves the findings to diags; NULL-safe err. 0 when usable. */
+/* Copies the findings of from into to (may be NULL), counts beyond from's list included. */
+static void
+diags_copy(struct certmap_diags *to, const struct certmap_diags *from)
+{
+    size_t listed = 0, listed_items = 0;
+
+    if (to == NULL)
+        return;
+    for (size_t i = 0; i < from->count; i++) {
+        const struct certmap_diag *d = &from->items[i];
+        if (d->item)
+            certmap_diags_add_item(to, &d->err);
+        else
+            certmap_diags_add(to, d->severity, &d->err);
+        listed += d->severity == CERTMAP_SEV_ERROR;
+        listed_items += d->item;
+    }
+    /* findings beyond the list's cap still count */
+    to->errors += from->errors - listed;
+    to->item_errors += from->item_errors - listed_items;
+}
+
+/*
+ * Loads cfg->text; moves the findings to diags; NULL-safe err.  0 when usable:
+ * no structural error (item errors leave the rest of the file usable).
+ */
 static int
 config_load(struct certmap_config *cfg, struct certmap_diags *diags, struct certmap_error *err)
 {
@@ -284,19 +309,11 @@ config_load(struct certmap_config *cfg, struct certmap_diags *diags, struct cert
     int n;
 
     n = load_document(cfg, &local);
-    for (size_t i = 0; i < local.count && diags != NULL; i++)
-        certmap_diags_add(diags, local.items[i].severity, &local.items[i].err);
-    if (diags != NULL && local.errors > 0) {
-        /* findings beyond the list's cap still count */
-        size_t listed = 0;
-        for (size_t i = 0; i < local.count; i++)
-            listed += local.items[i].severity == CERTMAP_SEV_ERROR;
-        diags->errors += local.errors - listed;
-    }
+    diags_copy(diags, &local);
     if (n != 0) {
         int found = 0;
         for (size_t i = 0; i < local.count; i++)
-            if (local.items[i].severity == CERTMAP_SEV_ERROR) {
+            if (local.items[i].severity == CERTMAP_SEV_ERROR && !local.items[i].item) {
                 if (err != NULL)
                     *err = local.items[i].err;
                 found = 1;
@@ -437,6 +454,7 @@ certmap_config_close(struct certmap_config *cfg)
     for (size_t i = 0; i < cfg->nold; i++)
         free(cfg->old_texts[i]);
     free(cfg->old_texts);
+    free(cfg->broken);
     fileio_unlock(cfg->lock_fd);
     OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
     free(cfg->path);
@@ -581,30 +599,66 @@ out:
 
 /* ---- validate and commit ---- */
 
-/* Re-parses the serialized document; returns it in *text when it has no error. */
+/*
+ * Re-parses the serialized document into *text.  Refused (-1, err) when it has
+ * a structural error, or an item error on a value that was not already broken
+ * in cfg's document: a write may leave a broken mapping as it found it, never
+ * break one.  Every finding goes to diags (may be NULL).  On success and with
+ * broken not NULL, *broken and *nbroken take the new document's broken values.
+ */
 static int
 check_document(struct certmap_config *cfg, struct certmap_diags *diags, char **text, size_t *len,
-               struct certmap_error *err)
+               unsigned char (**broken)[32], size_t *nbroken, struct certmap_error *err)
 {
     struct certmap_open_options o = {.key_file = cfg->key_file, .skip_secrets = cfg->skip_secrets};
-    struct certmap_config *check;
+    struct certmap_diags local = {0};
+    struct certmap_config *check = NULL;
+    size_t first, k = 0;
+    int ret = -1;
 
     *text = NULL;
     if (save_document(cfg, text, len) != 0)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
-    check = certmap_config_parse(cfg->name, *text, *len, &o, diags, err);
-    if (check == NULL) {
+    check = certmap_config_parse(cfg->name, *text, *len, &o, &local, err);
+    if (check == NULL)
+        goto out;
+    first = broken_first_new(cfg, check);
+    if (first == (size_t)-2) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    if (first != (size_t)-1) {
+        /* the first-th item error is the first-th broken value (one each, in document order) */
+        certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, NULL, NULL,
+                          "the change would break an item that was usable");
+        for (size_t i = 0; i < local.count; i++)
+            if (local.items[i].item && k++ == first) {
+                *err = local.items[i].err;
+                break;
+            }
+        goto out;
+    }
+    if (broken != NULL) {
+        *broken = check->broken;
+        *nbroken = check->nbroken;
+        check->broken = NULL;
+    }
+    ret = 0;
+out:
+    diags_copy(diags, &local);
+    certmap_diags_free(&local);
+    certmap_config_close(check);
+    if (ret != 0) {
         free(*text);
         *text = NULL;
-        return -1;
     }
-    certmap_config_close(check);
-    return 0;
+    return ret;
 }
 
 int
 certmap_config_validate(struct certmap_config *cfg, struct certmap_diags *diags)
 {
+    struct certmap_diags local = {0};
     char *text = NULL;
     size_t len;
     struct certmap_error e;
@@ -612,7 +666,11 @@ certmap_config_validate(struct certmap_config *cfg, struct certmap_diags *diags)
 
     if (cfg == NULL)
         return -1;
-    ret = check_document(cfg, diags, &text, &len, &e);
+    ret = check_document(cfg, &local, &text, &len, NULL, NULL, &e);
+    if (local.errors > 0)
+        ret = -1;
+    diags_copy(diags, &local);
+    certmap_diags_free(&local);
     free(text);
     return ret;
 }
@@ -759,7 +817,8 @@ int
 certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
 {
     char *text = NULL, *lp = NULL;
-    size_t len = 0;
+    size_t len = 0, nbroken = 0;
+    unsigned char(*broken)[32] = NULL;
     int lock_fd = -1, ret = -1;
     struct stat st;
     char **olds;
@@ -769,8 +828,8 @@ certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
     if (!cfg->can_commit)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
                                  "a configuration parsed from memory cannot be committed");
-    /* never write a file that would not load */
-    if (check_document(cfg, NULL, &text, &len, err) != 0)
+    /* never write a file that would not load, or that breaks what worked */
+    if (check_document(cfg, NULL, &text, &len, &broken, &nbroken, err) != 0)
         return -1;
     if (cfg->lock_fd < 0) {
         lp = lock_path(cfg->path);
@@ -798,6 +857,11 @@ certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
         cfg->st_mtim = st.st_mtim;
     }
     cfg->existed = true;
+    /* what the file now holds is the base of the next commit */
+    free(cfg->broken);
+    cfg->broken = broken;
+    cfg->nbroken = cfg->capbroken = nbroken;
+    broken = NULL;
     cfg->old_texts[cfg->nold++] = cfg->text;
     save_rebase(cfg, text, len);
     text = NULL;
@@ -809,5 +873,6 @@ out:
     fileio_unlock(lock_fd);
     free(lp);
     free(text);
+    free(broken);
     return ret;
 }

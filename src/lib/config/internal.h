@@ -14,6 +14,7 @@
  *   resolve.c   <location> resolution, effective values, the element API
  *   collection.c collections: effective items, add/remove/clear
  *   unenforced.c access rules of IIS sections certmap does not enforce (fail closed)
+ *   items.c     broken values of item errors: what a commit may keep, never add
  *   save.c      text-patching serializer
  *   config.c    open/parse/close, validate, commit, history, paths
  */
@@ -267,6 +268,10 @@ struct certmap_config {
     struct certmap_element *sections; /* section handles (cache) */
     char **declared;                  /* section paths declared in <configSections> */
     size_t ndeclared;
+    /* SHA-256 of (attribute name, value) of each item error's broken value, in document order
+     * (malloc): what a commit may keep but not add */
+    unsigned char (*broken)[32];
+    size_t nbroken, capbroken;
 };
 
 /* ---- lexer.c ---- */
@@ -313,7 +318,8 @@ int parse_document(struct certmap_config *cfg, struct certmap_diags *d);
 
 /*
  * Parses cfg->text into cfg->root and validates it.  Appends every finding to
- * diags; returns the number of errors (0 when usable), -1 on allocation failure.
+ * diags; returns the number of structural errors (0 when usable: item errors
+ * do not count), -1 on allocation failure.  Fills cfg->broken.
  */
 int load_document(struct certmap_config *cfg, struct certmap_diags *diags);
 void diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
@@ -406,6 +412,17 @@ struct cnode **coll_effective(struct certmap_config *cfg, const struct schema_co
                               struct cnode *const *containers, size_t ncont,
                               struct certmap_diags *diags, enum coll_report report, size_t *count,
                               bool *oom);
+
+/* ---- items.c ---- */
+
+/* Records a broken item value (attribute name and stored text) in cfg->broken; -1 on no memory. */
+int broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len);
+/*
+ * Index (in now->broken, document order) of the first broken value that was
+ * not broken in base, counted with multiplicity; (size_t)-1 when every one
+ * was; (size_t)-2 on allocation failure.
+ */
+size_t broken_first_new(const struct certmap_config *base, const struct certmap_config *now);
 
 /* ---- save.c ---- */
 

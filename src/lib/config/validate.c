@@ -39,20 +39,30 @@ struct vctx {
     size_t *sec_slot; /* hash of (section, location path) -> index in secs + 1; 0: empty */
     size_t sec_mask;
     bool key_tried, key_ok;
+    struct certmap_error key_err; /* why the key did not load, when !key_ok */
+    bool oom;                     /* an allocation failed: the result is not trustworthy */
 };
 
-void
-diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, unsigned line,
-     const char *element, const char *attr, const char *fmt, ...)
+static const char *
+raw_value(const struct cattr *a)
+{
+    return a->value != NULL ? a->value : a->ref;
+}
+
+static void
+vdiag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, bool item,
+      unsigned line, const char *element, const char *attr, const char *fmt, va_list ap)
 {
     struct certmap_error e;
-    va_list ap;
+    int rc;
 
     if (d == NULL)
         return;
     if (d->count >= DIAG_MAX) {
         if (sev == CERTMAP_SEV_ERROR)
             d->errors++;
+        if (item)
+            d->item_errors++;
         return;
     }
     memset(&e, 0, sizeof(e));
@@ -61,11 +71,43 @@ diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity 
     e.line = line;
     snprintf(e.element, sizeof(e.element), "%s", element != NULL ? element : "");
     snprintf(e.attribute, sizeof(e.attribute), "%s", attr != NULL ? attr : "");
-    va_start(ap, fmt);
     vsnprintf(e.message, sizeof(e.message), fmt, ap);
-    va_end(ap);
-    if (certmap_diags_add(d, sev, &e) != 0 && sev == CERTMAP_SEV_ERROR)
+    rc = item ? certmap_diags_add_item(d, &e) : certmap_diags_add(d, sev, &e);
+    if (rc != 0 && sev == CERTMAP_SEV_ERROR) {
         d->errors++;
+        if (item)
+            d->item_errors++;
+    }
+}
+
+void
+diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, unsigned line,
+     const char *element, const char *attr, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vdiag(cfg, d, sev, false, line, element, attr, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * An item error: ca of the collection item n is broken, which disables that
+ * item only.  The broken value is remembered (cfg->broken) so that a commit
+ * can tell an error the file already had from one it would add.
+ */
+static void diag_item(struct vctx *v, struct cnode *n, struct cattr *ca, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void
+diag_item(struct vctx *v, struct cnode *n, struct cattr *ca, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vdiag(v->cfg, v->d, CERTMAP_SEV_ERROR, true, ca->line, n->name, ca->name, fmt, ap);
+    va_end(ap);
+    if (broken_add(v->cfg, ca->name, raw_value(ca), ca->len) != 0)
+        v->oom = true;
 }
 
 /* A note given once per key (a section path, "element attribute"), at its first occurrence. */
@@ -91,22 +133,45 @@ note_once(struct vctx *v, const char *key, unsigned line, const char *elem, cons
     diag(v->cfg, v->d, CERTMAP_SEV_NOTE, line, elem, attr, "%s", msg);
 }
 
-static const char *
-raw_value(const struct cattr *a)
+/*
+ * What the admin runs to repair the item n: for a one-to-one mapping, the
+ * certmap command that sets its password again at its own location.
+ */
+static void
+repair_hint(struct vctx *v, const struct cnode *n, char *buf, size_t size)
 {
-    return a->value != NULL ? a->value : a->ref;
+    const struct cloc *l = loc_of(v->cfg, n);
+    const char *path = l != NULL ? l->path : "";
+    size_t site_len = strcspn(path, "/");
+
+    if (strcmp(n->name, "add") != 0) {
+        snprintf(buf, size, "set the password again, or remove the attribute");
+        return;
+    }
+    snprintf(buf, size,
+             "run certmap set mapping --site \"%.*s\"%s%s%s --cert FILE --password-stdin to "
+             "enter the password again, or remove the mapping",
+             (int)site_len, path, path[site_len] != '\0' ? " --path \"" : "",
+             path[site_len] != '\0' ? path + site_len : "", path[site_len] != '\0' ? "\"" : "");
 }
 
 static void
-check_cert(struct vctx *v, struct cnode *n, struct cattr *ca)
+check_cert(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
 {
     struct certmap_error e = {0};
     unsigned char *der = NULL, *key;
     size_t der_len = 0;
 
     if (certmap_cert_decode(raw_value(ca), ca->len, &der, &der_len, &e) != 0) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s%s",
-             cert_msg_prefix(e.message), e.message);
+        /* IIS fails only this mapping; a broken <remove> would leave an inherited one active */
+        if (item)
+            diag_item(v, n, ca,
+                      "%s%s; this mapping is inactive: write the certificate again (certmap "
+                      "cert-string FILE prints IIS's form) or remove the mapping",
+                      cert_msg_prefix(e.message), e.message);
+        else
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s%s",
+                 cert_msg_prefix(e.message), e.message);
         return;
     }
     /* The mapping key is the certificate compared as DER: keep its digest, not the DER. */
@@ -120,16 +185,33 @@ check_cert(struct vctx *v, struct cnode *n, struct cattr *ca)
     free(der);
 }
 
+/* A password that does not decrypt: an item error for a collection item, else structural. */
 static void
-check_secret(struct vctx *v, struct cnode *n, struct cattr *ca)
+secret_error(struct vctx *v, struct cnode *n, struct cattr *ca, bool item, const char *why)
+{
+    char hint[512];
+
+    if (!item) {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", why);
+        return;
+    }
+    repair_hint(v, n, hint, sizeof(hint));
+    diag_item(v, n, ca, "%s; this %s is inactive: %s", why,
+              strcmp(n->name, "add") == 0 ? "mapping" : "item", hint);
+}
+
+static void
+check_secret(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
 {
     struct certmap_config *cfg = v->cfg;
     struct certmap_error e = {0};
-    char *val, *plain = NULL;
+    char *val, *plain = NULL, why[1536];
 
     val = strndup(raw_value(ca), ca->len);
-    if (val == NULL)
+    if (val == NULL) {
+        v->oom = true;
         return;
+    }
     if (!secret_is_envelope(val)) {
         diag(cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
              "plain-text password; run certmap encrypt-passwords");
@@ -139,16 +221,21 @@ check_secret(struct vctx *v, struct cnode *n, struct cattr *ca)
         goto out;
     if (!v->key_tried) {
         v->key_tried = true;
-        v->key_ok = config_load_key(cfg, false, &e) == 0;
-        if (!v->key_ok)
-            diag(cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
-                 "cannot decrypt: %s%s%s", e.file, e.file[0] ? ": " : "", e.message);
+        /* reading never creates a key: that is for the first password written */
+        v->key_ok = config_load_key(cfg, false, &v->key_err) == 0;
     }
-    if (!v->key_ok)
+    if (!v->key_ok) {
+        /* every envelope is unreadable: each item says so, so each is listed to repair */
+        snprintf(why, sizeof(why), "cannot decrypt: %.500s%s%.900s", v->key_err.file,
+                 v->key_err.file[0] ? ": " : "", v->key_err.message);
+        secret_error(v, n, ca, item, why);
         goto out;
-    if (secret_decrypt(cfg->key, val, &plain, &e) != 0)
-        diag(cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
-             "cannot decrypt (wrong key file or damaged value): %s", e.message);
+    }
+    if (secret_decrypt(cfg->key, val, &plain, &e) != 0) {
+        snprintf(why, sizeof(why), "cannot decrypt (wrong key file or damaged value): %s",
+                 e.message);
+        secret_error(v, n, ca, item, why);
+    }
     secret_free(plain);
 out:
     OPENSSL_cleanse(val, strlen(val));
@@ -212,7 +299,8 @@ check_binding(struct vctx *v, struct cnode *n)
 }
 
 static void
-check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct cattr *ca)
+check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct cattr *ca,
+           bool item)
 {
     char msg[768], key[300];
     unsigned long long num = 0;
@@ -230,13 +318,15 @@ check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct 
                   "IIS setting without effect on Linux: kept, ignored");
     }
     if (a->flags & SA_CERT)
-        check_cert(v, n, ca);
+        check_cert(v, n, ca, item);
     if ((a->flags & SA_ENCRYPTED) && ca->len > 0)
-        check_secret(v, n, ca);
+        check_secret(v, n, ca, item);
 }
 
+/* item: n is a collection item (<add>), whose broken certificate or password is an item error. */
 static void
-check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool keys_only)
+check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool keys_only,
+            bool item)
 {
     for (uint32_t i = 0; i < n->nattrs; i++) {
         struct cattr *ca = &n->attrs[i];
@@ -254,7 +344,7 @@ check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool 
             if (strcmp(n->attrs[j].name, ca->name) == 0)
                 diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
                      "attribute given twice");
-        check_attr(v, n, a, ca);
+        check_attr(v, n, a, ca, item);
     }
 }
 
@@ -282,7 +372,7 @@ validate_child(struct vctx *v, struct cnode *n, const struct schema_elem *se, st
         return;
     }
     if (sc != NULL && sc->remove != NULL && strcmp(c->name, sc->remove) == 0) {
-        check_attrs(v, c, sc->item, true);
+        check_attrs(v, c, sc->item, true, false);
         check_required(v, c, sc->item, SA_KEY);
         return;
     }
@@ -318,7 +408,7 @@ static void
 validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool item)
 {
     n->schema = se;
-    check_attrs(v, n, se, false);
+    check_attrs(v, n, se, false, item);
     if (item)
         check_required(v, n, se, SA_REQUIRED | SA_KEY);
     if (strcmp(se->name, "binding") == 0)
@@ -493,7 +583,7 @@ walk_location(struct vctx *v, struct cnode *n)
     int idx;
 
     n->schema = &schema_location;
-    check_attrs(v, n, &schema_location, false);
+    check_attrs(v, n, &schema_location, false, false);
     loc_normalize(pa != NULL ? attr_value(v->cfg, pa) : "", norm, sizeof(norm));
     if (inh != NULL && inh->len == 5 && strncasecmp(raw_value(inh), "false", 5) == 0)
         no_inherit = true;
@@ -557,7 +647,7 @@ int
 load_document(struct certmap_config *cfg, struct certmap_diags *d)
 {
     struct vctx v = {.cfg = cfg, .d = d};
-    size_t errors0 = d->errors;
+    size_t errors0 = d->errors, items0 = d->item_errors;
     struct cnode *root;
 
     if (parse_document(cfg, d) != 0)
@@ -592,5 +682,8 @@ load_document(struct certmap_config *cfg, struct certmap_diags *d)
     free(v.noted);
     free(v.secs);
     free(v.sec_slot);
-    return (int)(d->errors - errors0);
+    if (v.oom)
+        return -1;
+    /* item errors leave the rest usable: only structural ones count */
+    return (int)((d->errors - errors0) - (d->item_errors - items0));
 }

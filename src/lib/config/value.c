@@ -126,6 +126,22 @@ value_parse(const struct schema_attr *a, const char *text, size_t len, char *can
             snprintf(msg, msgsize, "must not be empty");
             return -1;
         }
+        /*
+         * A line break or escape in a user name or path ends up in logs, headers and PAM
+         * conversations.  Certificates are exempt (base64 with line breaks is tolerated and
+         * normalised), and so are passwords: their stored form is an envelope, and their plain
+         * text is the account's business, never echoed.
+         */
+        if (!(a->flags & (SA_CERT | SA_ENCRYPTED)))
+            for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)text[i];
+                if (c < 0x20 || c == 0x7f) {
+                    snprintf(msg, msgsize,
+                             "control character 0x%02x at position %zu: not allowed in %s", c,
+                             i + 1, a->name);
+                    return -1;
+                }
+            }
         if (a->flags & SA_SECTIONS)
             return unenforced_parse_list(text, len, NULL, msg, msgsize);
         return 0;
