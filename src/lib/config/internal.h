@@ -119,6 +119,11 @@ const struct schema_section *schema_section_find(const char *path);
 bool schema_group_implemented(const char *path);
 /* true when path names a section or group IIS defines. */
 bool schema_iis_known(const char *path);
+/*
+ * true when path names a .NET Framework section that machine.config declares
+ * for every web.config (appSettings, connectionStrings, system.web...).
+ */
+bool schema_dotnet_known(const char *path);
 /* The best "did you mean" among the known names under the group prefix, or NULL. */
 const char *schema_suggest_section(const char *prefix, const char *name);
 const struct schema_attr *schema_attr_find(const struct schema_elem *e, const char *name);
@@ -222,7 +227,18 @@ struct cloc {
     bool no_inherit;    /* inheritInChildApplications="false" */
 };
 
+/*
+ * What kind of file a config holds: the rules differ (a web.config may not
+ * hold system.applicationHost or <certmap>, nor declare sections certmap
+ * implements; see validate.c).
+ */
+enum cfg_kind {
+    CFG_APPHOST,   /* applicationHost.config */
+    CFG_WEBCONFIG, /* a web.config in a content directory (webconfig.c) */
+};
+
 struct certmap_config {
+    enum cfg_kind kind;
     char *path; /* as given (NULL for certmap_config_parse) */
     char *name; /* for messages */
     char *dir;  /* directory for relative paths */
@@ -256,6 +272,21 @@ struct certmap_config {
     char **declared;                  /* section paths declared in <configSections> */
     size_t ndeclared;
 };
+
+/* ---- config.c ---- */
+
+/*
+ * certmap_config_open() and certmap_config_parse() for a given kind of file
+ * (the public calls load CFG_APPHOST).  A CFG_WEBCONFIG config cannot be
+ * committed.
+ */
+struct certmap_config *config_open_kind(const char *path, const struct certmap_open_options *opts,
+                                        enum cfg_kind kind, struct certmap_diags *diags,
+                                        struct certmap_error *err);
+struct certmap_config *config_parse_kind(const char *name, const char *data, size_t len,
+                                         const struct certmap_open_options *opts,
+                                         enum cfg_kind kind, struct certmap_diags *diags,
+                                         struct certmap_error *err);
 
 /* ---- lexer.c ---- */
 

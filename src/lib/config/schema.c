@@ -371,6 +371,44 @@ static const char *const iis_known[] = {
     "system.applicationHost/sites",
     NULL};
 
+/*
+ * Sections and groups the .NET Framework's machine.config declares, which
+ * ASP.NET applications' web.config files commonly hold.  IIS accepts them in
+ * a web.config; certmap keeps them as notes.
+ */
+static const char *const dotnet_known[] = {"appSettings",
+                                           "connectionStrings",
+                                           "configProtectedData",
+                                           "mscorlib",
+                                           "runtime",
+                                           "startup",
+                                           "satelliteassemblies",
+                                           "system.codedom",
+                                           "system.data",
+                                           "system.diagnostics",
+                                           "system.identityModel",
+                                           "system.identityModel.services",
+                                           "system.net",
+                                           "system.runtime.caching",
+                                           "system.runtime.remoting",
+                                           "system.serviceModel",
+                                           "system.transactions",
+                                           "system.web",
+                                           "system.web.extensions",
+                                           "system.webServer/aspNetCore",
+                                           "system.xml.serialization",
+                                           "uri",
+                                           NULL};
+
+bool
+schema_dotnet_known(const char *path)
+{
+    for (const char *const *k = dotnet_known; *k != NULL; k++)
+        if (strcmp(*k, path) == 0)
+            return true;
+    return false;
+}
+
 const struct schema_section *
 schema_section_find(const char *path)
 {
