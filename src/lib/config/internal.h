@@ -120,6 +120,26 @@ bool schema_group_implemented(const char *path);
 /* true when path names a section or group IIS defines. */
 bool schema_iis_known(const char *path);
 /*
+ * IIS's locking attributes, which IIS accepts on every element: an enclosing
+ * level writes them to lock what lower levels (web.config files) may set
+ * (lock.c).  The lists are comma-separated names.
+ */
+#define LOCK_ATTRIBUTES "lockAttributes"
+#define LOCK_ALL_ATTRIBUTES_EXCEPT "lockAllAttributesExcept"
+#define LOCK_ELEMENTS "lockElements"
+#define LOCK_ALL_ELEMENTS_EXCEPT "lockAllElementsExcept"
+#define LOCK_ITEM "lockItem"
+bool schema_is_lock_attr(const char *name);
+/* true when name is a child element name of e: named child, known, or collection add/remove/clear.
+ */
+bool schema_child_name(const struct schema_elem *e, const char *name);
+/*
+ * true when the comma-separated list (len bytes) holds name (or "*"),
+ * whitespace around names ignored.
+ */
+bool lock_list_has(const char *list, size_t len, const char *name);
+
+/*
  * true when path names a .NET Framework section that machine.config declares
  * for every web.config (appSettings, connectionStrings, system.web...).
  */

@@ -599,3 +599,49 @@ schema_allowed(const struct schema_attr *a, char *buf, size_t size)
     }
     return buf;
 }
+
+bool
+schema_is_lock_attr(const char *name)
+{
+    static const char *const names[] = {LOCK_ATTRIBUTES, LOCK_ALL_ATTRIBUTES_EXCEPT, LOCK_ELEMENTS,
+                                        LOCK_ALL_ELEMENTS_EXCEPT, LOCK_ITEM};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+bool
+schema_child_name(const struct schema_elem *e, const char *name)
+{
+    if (schema_child_find(e, name) != NULL || schema_known_child(e, name))
+        return true;
+    if (e->coll == NULL)
+        return false;
+    return strcmp(e->coll->add, name) == 0 ||
+           (e->coll->remove != NULL && strcmp(e->coll->remove, name) == 0) ||
+           (e->coll->clear != NULL && strcmp(e->coll->clear, name) == 0);
+}
+
+bool
+lock_list_has(const char *list, size_t len, const char *name)
+{
+    size_t nlen = strlen(name);
+
+    for (size_t i = 0; i < len;) {
+        size_t b, e;
+        while (i < len && (list[i] == ' ' || list[i] == '\t'))
+            i++;
+        b = i;
+        while (i < len && list[i] != ',')
+            i++;
+        e = i;
+        while (e > b && (list[e - 1] == ' ' || list[e - 1] == '\t'))
+            e--;
+        if ((e - b == 1 && list[b] == '*') || (e - b == nlen && memcmp(list + b, name, nlen) == 0))
+            return true;
+        i++;
+    }
+    return false;
+}

@@ -233,6 +233,49 @@ check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct 
         check_secret(v, n, ca);
 }
 
+/*
+ * A locking attribute (lockAttributes & co.): lockItem is a boolean, the
+ * lists name attributes or child elements of this element ("*": all), so a
+ * misspelt name is an error instead of a lock that locks nothing.
+ */
+static void
+check_lock_attr(struct vctx *v, struct cnode *n, const struct schema_elem *se, struct cattr *ca)
+{
+    static const struct schema_attr bool_attr = {LOCK_ITEM, ST_BOOL, "false", NULL, 0, 0, 0};
+    const char *val = raw_value(ca);
+    bool attrs =
+        strcmp(ca->name, LOCK_ATTRIBUTES) == 0 || strcmp(ca->name, LOCK_ALL_ATTRIBUTES_EXCEPT) == 0;
+    char msg[256];
+
+    if (strcmp(ca->name, LOCK_ITEM) == 0) {
+        if (value_parse(&bool_attr, val, ca->len, NULL, 0, NULL, msg, sizeof(msg)) != 0)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
+        return;
+    }
+    for (size_t i = 0; i < ca->len;) {
+        size_t b, e;
+        char name[128];
+        bool ok;
+
+        while (i < ca->len && (val[i] == ' ' || val[i] == '\t'))
+            i++;
+        b = i;
+        while (i < ca->len && val[i] != ',')
+            i++;
+        e = i++;
+        while (e > b && (val[e - 1] == ' ' || val[e - 1] == '\t'))
+            e--;
+        if (e == b || (e - b == 1 && val[b] == '*'))
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int)(e - b), val + b);
+        ok = attrs ? schema_attr_find(se, name) != NULL : schema_child_name(se, name);
+        if (!ok)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                 "<%s> has no %s named \"%s\"", n->name, attrs ? "attribute" : "child element",
+                 name);
+    }
+}
+
 static void
 check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool keys_only)
 {
@@ -241,6 +284,14 @@ check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool 
         const struct schema_attr *a = schema_attr_find(se, ca->name);
         const char *sugg;
 
+        if (a == NULL && schema_is_lock_attr(ca->name)) {
+            for (uint32_t j = 0; j < i; j++)
+                if (strcmp(n->attrs[j].name, ca->name) == 0)
+                    diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                         "attribute given twice");
+            check_lock_attr(v, n, se, ca);
+            continue;
+        }
         if (a == NULL || (keys_only && !(a->flags & SA_KEY))) {
             sugg = a == NULL ? schema_suggest_attr(se, ca->name) : NULL;
             diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
