@@ -15,6 +15,8 @@
  *   collection.c collections: effective items, add/remove/clear
  *   save.c      text-patching serializer
  *   config.c    open/parse/close, validate, commit, history, paths
+ *   webconfig.c loading a web.config (webconfig.h)
+ *   lock.c      what the levels above a web.config lock (lock.h)
  */
 #ifndef CERTMAP_CONFIG_INTERNAL_H
 #define CERTMAP_CONFIG_INTERNAL_H
@@ -133,11 +135,6 @@ bool schema_is_lock_attr(const char *name);
 /* true when name is a child element name of e: named child, known, or collection add/remove/clear.
  */
 bool schema_child_name(const struct schema_elem *e, const char *name);
-/*
- * true when the comma-separated list (len bytes) holds name (or "*"),
- * whitespace around names ignored.
- */
-bool lock_list_has(const char *list, size_t len, const char *name);
 
 /*
  * true when path names a .NET Framework section that machine.config declares

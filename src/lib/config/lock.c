@@ -294,6 +294,29 @@ override_mode(struct lctx *c, const char *section, const char *rel, struct lsrc 
 
 /* ---- element locks ---- */
 
+/* true when the comma-separated list (len bytes) holds name or "*", spaces around names ignored. */
+static bool
+list_has(const char *list, size_t len, const char *name)
+{
+    size_t nlen = strlen(name);
+
+    for (size_t i = 0; i < len;) {
+        size_t b, e;
+        while (i < len && (list[i] == ' ' || list[i] == '\t'))
+            i++;
+        b = i;
+        while (i < len && list[i] != ',')
+            i++;
+        e = i;
+        while (e > b && (list[e - 1] == ' ' || list[e - 1] == '\t'))
+            e--;
+        if ((e - b == 1 && list[b] == '*') || (e - b == nlen && memcmp(list + b, name, nlen) == 0))
+            return true;
+        i++;
+    }
+    return false;
+}
+
 static bool
 is_true(struct certmap_config *cfg, struct cattr *a)
 {
@@ -319,9 +342,9 @@ check_attr_locks(struct lctx *c, const char *section, struct certmap_config *lcf
         /* adding locks for the levels below is always allowed */
         if (schema_is_lock_attr(name))
             continue;
-        if (lav != NULL && lock_list_has(lav, strlen(lav), name)) {
+        if (lav != NULL && list_has(lav, strlen(lav), name)) {
             src = (struct lsrc){lcfg->name, la->line, LOCK_ATTRIBUTES, lav};
-        } else if (lxv != NULL && !lock_list_has(lxv, strlen(lxv), name)) {
+        } else if (lxv != NULL && !list_has(lxv, strlen(lxv), name)) {
             src = (struct lsrc){lcfg->name, lx->line, LOCK_ALL_ATTRIBUTES_EXCEPT, lxv};
         } else {
             continue;
@@ -345,9 +368,9 @@ check_element_locks(struct lctx *c, const char *section, struct certmap_config *
         struct lsrc src;
         if (!node_live(k))
             continue;
-        if (lev != NULL && lock_list_has(lev, strlen(lev), k->name)) {
+        if (lev != NULL && list_has(lev, strlen(lev), k->name)) {
             src = (struct lsrc){lcfg->name, le->line, LOCK_ELEMENTS, lev};
-        } else if (lxv != NULL && !lock_list_has(lxv, strlen(lxv), k->name)) {
+        } else if (lxv != NULL && !list_has(lxv, strlen(lxv), k->name)) {
             src = (struct lsrc){lcfg->name, lx->line, LOCK_ALL_ELEMENTS_EXCEPT, lxv};
         } else {
             continue;

@@ -623,25 +623,3 @@ schema_child_name(const struct schema_elem *e, const char *name)
            (e->coll->remove != NULL && strcmp(e->coll->remove, name) == 0) ||
            (e->coll->clear != NULL && strcmp(e->coll->clear, name) == 0);
 }
-
-bool
-lock_list_has(const char *list, size_t len, const char *name)
-{
-    size_t nlen = strlen(name);
-
-    for (size_t i = 0; i < len;) {
-        size_t b, e;
-        while (i < len && (list[i] == ' ' || list[i] == '\t'))
-            i++;
-        b = i;
-        while (i < len && list[i] != ',')
-            i++;
-        e = i;
-        while (e > b && (list[e - 1] == ' ' || list[e - 1] == '\t'))
-            e--;
-        if ((e - b == 1 && list[b] == '*') || (e - b == nlen && memcmp(list + b, name, nlen) == 0))
-            return true;
-        i++;
-    }
-    return false;
-}
