@@ -248,12 +248,14 @@ join(const char *dir, const char *name)
 }
 
 static struct certmap_config *
-config_new(const char *path, const char *name, const struct certmap_open_options *opts)
+config_new(const char *path, const char *name, const struct certmap_open_options *opts,
+           enum cfg_kind kind)
 {
     struct certmap_config *cfg = calloc(1, sizeof(*cfg));
 
     if (cfg == NULL)
         return NULL;
+    cfg->kind = kind;
     cfg->lock_fd = -1;
     cfg->path = path != NULL ? strdup(path) : NULL;
     cfg->name = strdup(name);
@@ -348,6 +350,13 @@ struct certmap_config *
 certmap_config_open(const char *path, const struct certmap_open_options *opts,
                     struct certmap_diags *diags, struct certmap_error *err)
 {
+    return config_open_kind(path, opts, CFG_APPHOST, diags, err);
+}
+
+struct certmap_config *
+config_open_kind(const char *path, const struct certmap_open_options *opts, enum cfg_kind kind,
+                 struct certmap_diags *diags, struct certmap_error *err)
+{
     struct certmap_config *cfg = NULL;
     struct stat st;
     char *lp = NULL;
@@ -356,12 +365,13 @@ certmap_config_open(const char *path, const struct certmap_open_options *opts,
         certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no configuration path");
         return NULL;
     }
-    cfg = config_new(path, path, opts);
+    cfg = config_new(path, path, opts, kind);
     if (cfg == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
         return NULL;
     }
-    cfg->can_commit = true;
+    /* certmap does not write web.config files: its history directory would land in the content */
+    cfg->can_commit = kind == CFG_APPHOST;
     if (opts != NULL && opts->lock) {
         lp = lock_path(path);
         if (lp == NULL)
@@ -415,6 +425,14 @@ certmap_config_parse(const char *name, const char *data, size_t len,
                      const struct certmap_open_options *opts, struct certmap_diags *diags,
                      struct certmap_error *err)
 {
+    return config_parse_kind(name, data, len, opts, CFG_APPHOST, diags, err);
+}
+
+struct certmap_config *
+config_parse_kind(const char *name, const char *data, size_t len,
+                  const struct certmap_open_options *opts, enum cfg_kind kind,
+                  struct certmap_diags *diags, struct certmap_error *err)
+{
     struct certmap_config *cfg;
 
     if (name == NULL || data == NULL) {
@@ -426,7 +444,7 @@ certmap_config_parse(const char *name, const char *data, size_t len,
                           "configuration too large (%zu bytes, limit %zu)", len, CONFIG_MAX_BYTES);
         return NULL;
     }
-    cfg = config_new(NULL, name, opts);
+    cfg = config_new(NULL, name, opts, kind);
     if (cfg == NULL || (cfg->text = malloc(len + 1)) == NULL) {
         certmap_config_close(cfg);
         certmap_error_set(err, CERTMAP_ERR_NOMEM, name, 0, NULL, NULL, "out of memory");
@@ -827,7 +845,9 @@ certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no configuration");
     if (!cfg->can_commit)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
-                                 "a configuration parsed from memory cannot be committed");
+                                 cfg->kind == CFG_WEBCONFIG
+                                     ? "certmap does not write web.config files"
+                                     : "a configuration parsed from memory cannot be committed");
     /* never write a file that would not load, or that breaks what worked */
     if (check_document(cfg, NULL, &text, &len, &broken, &nbroken, err) != 0)
         return -1;

@@ -17,6 +17,8 @@
  *   items.c     broken values of item errors: what a commit may keep, never add
  *   save.c      text-patching serializer
  *   config.c    open/parse/close, validate, commit, history, paths
+ *   webconfig.c loading a web.config (webconfig.h)
+ *   lock.c      what the levels above a web.config lock (lock.h)
  */
 #ifndef CERTMAP_CONFIG_INTERNAL_H
 #define CERTMAP_CONFIG_INTERNAL_H
@@ -122,6 +124,26 @@ const struct schema_section *schema_section_find(const char *path);
 bool schema_group_implemented(const char *path);
 /* true when path names a section or group IIS defines. */
 bool schema_iis_known(const char *path);
+/*
+ * IIS's locking attributes, which IIS accepts on every element: an enclosing
+ * level writes them to lock what lower levels (web.config files) may set
+ * (lock.c).  The lists are comma-separated names.
+ */
+#define LOCK_ATTRIBUTES "lockAttributes"
+#define LOCK_ALL_ATTRIBUTES_EXCEPT "lockAllAttributesExcept"
+#define LOCK_ELEMENTS "lockElements"
+#define LOCK_ALL_ELEMENTS_EXCEPT "lockAllElementsExcept"
+#define LOCK_ITEM "lockItem"
+bool schema_is_lock_attr(const char *name);
+/* true when name is a child element name of e: named child, known, or collection add/remove/clear.
+ */
+bool schema_child_name(const struct schema_elem *e, const char *name);
+
+/*
+ * true when path names a .NET Framework section that machine.config declares
+ * for every web.config (appSettings, connectionStrings, system.web...).
+ */
+bool schema_dotnet_known(const char *path);
 /* The best "did you mean" among the known names under the group prefix, or NULL. */
 const char *schema_suggest_section(const char *prefix, const char *name);
 const struct schema_attr *schema_attr_find(const struct schema_elem *e, const char *name);
@@ -235,7 +257,18 @@ struct cloc {
     bool no_inherit;    /* inheritInChildApplications="false" */
 };
 
+/*
+ * What kind of file a config holds: the rules differ (a web.config may not
+ * hold system.applicationHost or <certmap>, nor declare sections certmap
+ * implements; see validate.c).
+ */
+enum cfg_kind {
+    CFG_APPHOST,   /* applicationHost.config */
+    CFG_WEBCONFIG, /* a web.config in a content directory (webconfig.c) */
+};
+
 struct certmap_config {
+    enum cfg_kind kind;
     char *path; /* as given (NULL for certmap_config_parse) */
     char *name; /* for messages */
     char *dir;  /* directory for relative paths */
@@ -273,6 +306,21 @@ struct certmap_config {
     unsigned char (*broken)[32];
     size_t nbroken, capbroken;
 };
+
+/* ---- config.c ---- */
+
+/*
+ * certmap_config_open() and certmap_config_parse() for a given kind of file
+ * (the public calls load CFG_APPHOST).  A CFG_WEBCONFIG config cannot be
+ * committed.
+ */
+struct certmap_config *config_open_kind(const char *path, const struct certmap_open_options *opts,
+                                        enum cfg_kind kind, struct certmap_diags *diags,
+                                        struct certmap_error *err);
+struct certmap_config *config_parse_kind(const char *name, const char *data, size_t len,
+                                         const struct certmap_open_options *opts,
+                                         enum cfg_kind kind, struct certmap_diags *diags,
+                                         struct certmap_error *err);
 
 /* ---- lexer.c ---- */
 

@@ -372,6 +372,44 @@ static const char *const iis_known[] = {
     "system.applicationHost/sites",
     NULL};
 
+/*
+ * Sections and groups the .NET Framework's machine.config declares, which
+ * ASP.NET applications' web.config files commonly hold.  IIS accepts them in
+ * a web.config; certmap keeps them as notes.
+ */
+static const char *const dotnet_known[] = {"appSettings",
+                                           "connectionStrings",
+                                           "configProtectedData",
+                                           "mscorlib",
+                                           "runtime",
+                                           "startup",
+                                           "satelliteassemblies",
+                                           "system.codedom",
+                                           "system.data",
+                                           "system.diagnostics",
+                                           "system.identityModel",
+                                           "system.identityModel.services",
+                                           "system.net",
+                                           "system.runtime.caching",
+                                           "system.runtime.remoting",
+                                           "system.serviceModel",
+                                           "system.transactions",
+                                           "system.web",
+                                           "system.web.extensions",
+                                           "system.webServer/aspNetCore",
+                                           "system.xml.serialization",
+                                           "uri",
+                                           NULL};
+
+bool
+schema_dotnet_known(const char *path)
+{
+    for (const char *const *k = dotnet_known; *k != NULL; k++)
+        if (strcmp(*k, path) == 0)
+            return true;
+    return false;
+}
+
 const struct schema_section *
 schema_section_find(const char *path)
 {
@@ -561,4 +599,28 @@ schema_allowed(const struct schema_attr *a, char *buf, size_t size)
         n += (size_t)w;
     }
     return buf;
+}
+
+bool
+schema_is_lock_attr(const char *name)
+{
+    static const char *const names[] = {LOCK_ATTRIBUTES, LOCK_ALL_ATTRIBUTES_EXCEPT, LOCK_ELEMENTS,
+                                        LOCK_ALL_ELEMENTS_EXCEPT, LOCK_ITEM};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+bool
+schema_child_name(const struct schema_elem *e, const char *name)
+{
+    if (schema_child_find(e, name) != NULL || schema_known_child(e, name))
+        return true;
+    if (e->coll == NULL)
+        return false;
+    return strcmp(e->coll->add, name) == 0 ||
+           (e->coll->remove != NULL && strcmp(e->coll->remove, name) == 0) ||
+           (e->coll->clear != NULL && strcmp(e->coll->clear, name) == 0);
 }

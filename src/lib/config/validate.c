@@ -323,6 +323,49 @@ check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct 
         check_secret(v, n, ca, item);
 }
 
+/*
+ * A locking attribute (lockAttributes & co.): lockItem is a boolean, the
+ * lists name attributes or child elements of this element ("*": all), so a
+ * misspelt name is an error instead of a lock that locks nothing.
+ */
+static void
+check_lock_attr(struct vctx *v, struct cnode *n, const struct schema_elem *se, struct cattr *ca)
+{
+    static const struct schema_attr bool_attr = {LOCK_ITEM, ST_BOOL, "false", NULL, 0, 0, 0};
+    const char *val = raw_value(ca);
+    bool attrs =
+        strcmp(ca->name, LOCK_ATTRIBUTES) == 0 || strcmp(ca->name, LOCK_ALL_ATTRIBUTES_EXCEPT) == 0;
+    char msg[256];
+
+    if (strcmp(ca->name, LOCK_ITEM) == 0) {
+        if (value_parse(&bool_attr, val, ca->len, NULL, 0, NULL, msg, sizeof(msg)) != 0)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
+        return;
+    }
+    for (size_t i = 0; i < ca->len;) {
+        size_t b, e;
+        char name[128];
+        bool ok;
+
+        while (i < ca->len && (val[i] == ' ' || val[i] == '\t'))
+            i++;
+        b = i;
+        while (i < ca->len && val[i] != ',')
+            i++;
+        e = i++;
+        while (e > b && (val[e - 1] == ' ' || val[e - 1] == '\t'))
+            e--;
+        if (e == b || (e - b == 1 && val[b] == '*'))
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int)(e - b), val + b);
+        ok = attrs ? schema_attr_find(se, name) != NULL : schema_child_name(se, name);
+        if (!ok)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                 "<%s> has no %s named \"%s\"", n->name, attrs ? "attribute" : "child element",
+                 name);
+    }
+}
+
 /* item: n is a collection item (<add>), whose broken certificate or password is an item error. */
 static void
 check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool keys_only,
@@ -333,6 +376,14 @@ check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool 
         const struct schema_attr *a = schema_attr_find(se, ca->name);
         const char *sugg;
 
+        if (a == NULL && schema_is_lock_attr(ca->name)) {
+            for (uint32_t j = 0; j < i; j++)
+                if (strcmp(n->attrs[j].name, ca->name) == 0)
+                    diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                         "attribute given twice");
+            check_lock_attr(v, n, se, ca);
+            continue;
+        }
         if (a == NULL || (keys_only && !(a->flags & SA_KEY))) {
             sugg = a == NULL ? schema_suggest_attr(se, ca->name) : NULL;
             diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
@@ -510,6 +561,29 @@ declared(const struct certmap_config *cfg, const char *path)
     return false;
 }
 
+/*
+ * IIS reads system.applicationHost only from applicationHost.config, and the
+ * <certmap> extensions are server settings: in a web.config both are errors
+ * (IIS answers 500.19 for the first).
+ */
+static bool
+webconfig_forbidden_group(struct vctx *v, struct cnode *n)
+{
+    if (strcmp(n->name, "system.applicationHost") == 0) {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+             "system.applicationHost can only be set in applicationHost.config, not in a "
+             "web.config");
+        return true;
+    }
+    if (strcmp(n->name, "certmap") == 0) {
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+             "the <certmap> extensions are server-level settings of applicationHost.config, not "
+             "allowed in a web.config");
+        return true;
+    }
+    return false;
+}
+
 static void
 walk_group(struct vctx *v, struct cnode *n, const char *prefix, const char *locpath)
 {
@@ -518,6 +592,8 @@ walk_group(struct vctx *v, struct cnode *n, const char *prefix, const char *locp
     const char *sugg;
 
     snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "", n->name);
+    if (v->cfg->kind == CFG_WEBCONFIG && prefix[0] == '\0' && webconfig_forbidden_group(v, n))
+        return;
     s = schema_section_find(path);
     if (s != NULL) {
         validate_section(v, n, s, locpath);
@@ -528,7 +604,8 @@ walk_group(struct vctx *v, struct cnode *n, const char *prefix, const char *locp
             walk_group(v, c, path, locpath);
         return;
     }
-    if (schema_iis_known(path) || declared(v->cfg, path)) {
+    if (schema_iis_known(path) || declared(v->cfg, path) ||
+        (v->cfg->kind == CFG_WEBCONFIG && schema_dotnet_known(path))) {
         snprintf(msg, sizeof(msg),
                  "%s: IIS section certmap does not implement: kept on save, ignored", path);
         note_once(v, path, n->line, n->name, NULL, msg);
@@ -574,6 +651,55 @@ collect_declared(struct certmap_config *cfg, struct cnode *n, const char *prefix
     }
 }
 
+/*
+ * A web.config may declare its own sections (an application's custom
+ * sections), but not one that certmap implements: IIS declares those once, in
+ * applicationHost.config, and a second declaration is an error there too.
+ */
+static void
+check_web_declarations(struct vctx *v, struct cnode *n, const char *prefix)
+{
+    for (struct cnode *c = n->first; c != NULL; c = c->next) {
+        struct cattr *name = node_attr(c, "name");
+        char path[512];
+
+        if (name == NULL)
+            continue;
+        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "",
+                 attr_value(v->cfg, name) ? attr_value(v->cfg, name) : "");
+        if (strcmp(c->name, "sectionGroup") == 0)
+            check_web_declarations(v, c, path);
+        else if (strcmp(c->name, "section") == 0 && schema_section_find(path) != NULL)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, "name",
+                 "%s is declared by applicationHost.config; a web.config cannot declare it again",
+                 path);
+    }
+}
+
+/* A web.config's <location path> is relative to its directory and may not leave it. */
+static bool
+web_location_path_ok(struct vctx *v, struct cnode *n, struct cattr *pa)
+{
+    const char *p = pa != NULL ? attr_value(v->cfg, pa) : "";
+
+    if (p == NULL)
+        return false;
+    for (const char *seg = p; *seg != '\0';) {
+        size_t len = strcspn(seg, "/\\");
+        if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, pa->line, n->name, "path",
+                 "a web.config location path may not contain \"..\" (it is relative to the "
+                 "web.config's directory): \"%s\"",
+                 p);
+            return false;
+        }
+        seg += len;
+        if (*seg != '\0')
+            seg++;
+    }
+    return true;
+}
+
 static void
 walk_location(struct vctx *v, struct cnode *n)
 {
@@ -584,6 +710,12 @@ walk_location(struct vctx *v, struct cnode *n)
 
     n->schema = &schema_location;
     check_attrs(v, n, &schema_location, false, false);
+    if (node_attr(n, "overrideMode") != NULL && node_attr(n, "allowOverride") != NULL)
+        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, node_attr(n, "allowOverride")->line, n->name,
+             "allowOverride",
+             "overrideMode and the legacy allowOverride cannot both be set on one <location>");
+    if (v->cfg->kind == CFG_WEBCONFIG && !web_location_path_ok(v, n, pa))
+        return;
     loc_normalize(pa != NULL ? attr_value(v->cfg, pa) : "", norm, sizeof(norm));
     if (inh != NULL && inh->len == 5 && strncasecmp(raw_value(inh), "false", 5) == 0)
         no_inherit = true;
@@ -661,8 +793,11 @@ load_document(struct certmap_config *cfg, struct certmap_diags *d)
     if (loc_add(cfg, root, "", false) < 0)
         return -1;
     for (struct cnode *c = root->first; c != NULL; c = c->next)
-        if (strcmp(c->name, "configSections") == 0)
+        if (strcmp(c->name, "configSections") == 0) {
             collect_declared(cfg, c, "");
+            if (cfg->kind == CFG_WEBCONFIG)
+                check_web_declarations(&v, c, "");
+        }
     for (struct cnode *c = root->first; c != NULL; c = c->next) {
         if (strcmp(c->name, "location") == 0)
             walk_location(&v, c);
