@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "http.h"
 #include "mime.h"
 #include "static.h"
@@ -65,18 +66,6 @@ static_open_root(const char *physical_path, struct certmap_error *err)
 }
 
 /* ---- path decoding ---------------------------------------------------- */
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /*
  * True when s[0..len) is well-formed UTF-8 in its shortest form, without
@@ -143,8 +132,8 @@ decode_path(const char *raw, size_t len, char *out, size_t outsize, int *trailin
         unsigned char c = (unsigned char)raw[i];
 
         if (c == '%') {
-            int hi = i + 2 < len ? hexval(raw[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(raw[i + 2]) : -1;
+            int hi = i + 2 < len ? codec_hex_digit((unsigned char)raw[i + 1]) : -1;
+            int lo = i + 2 < len ? codec_hex_digit((unsigned char)raw[i + 2]) : -1;
 
             if (hi < 0 || lo < 0)
                 return 400; /* a malformed escape */
@@ -172,11 +161,9 @@ decode_path(const char *raw, size_t len, char *out, size_t outsize, int *trailin
     if (!utf8_valid((const unsigned char *)out, o))
         return 400;
     /* IIS's allowDoubleEscaping=false: a second decoding would change the path. */
-    for (i = 0; i + 2 < o; i++) {
-        if (out[i] == '%' && hexval(out[i + 1]) >= 0 && hexval(out[i + 2]) >= 0) {
-            *substatus = 11;
-            return 404;
-        }
+    if (codec_url_has_escape(out, o)) {
+        *substatus = 11;
+        return 404;
     }
     /* No "." or ".." segment, encoded or not: the path never climbs, not even lexically. */
     for (seg = 0; seg <= o;) {
