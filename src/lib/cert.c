@@ -7,14 +7,12 @@
  * of one certificate, because mappings compare DER bytes: anything that could
  * make two different inputs look alike (trailing bytes, a second certificate,
  * non-canonical encodings) is rejected with a message saying what and where.
- *
- * The base64 path is hand-written rather than BIO-based: loading 100 000
- * mappings decodes 100 000 certificates and the BIO machinery costs more than
- * the decoding itself.
+ * Base64, with or without line breaks, is decoded by codec.c.
  */
 #include "certmap/cert.h"
 
 #include "cert/der.h"
+#include "codec.h"
 #include "fileio.h"
 
 #include <limits.h>
@@ -37,35 +35,6 @@ static const char pem_begin[] = "-----BEGIN ";
 static const char pem_end_cert[] = "-----END CERTIFICATE-----";
 static const char pem_dashes[] = "-----";
 
-/* Markers in b64_table besides the digit values 0-63. */
-#define B64_BAD 0xff
-#define B64_WS 0xfe
-#define B64_PAD 0xfd
-
-/*
- * Value of each byte as a base64 digit: 0-63, B64_PAD for '=', B64_WS for the
- * whitespace that is skipped, B64_BAD otherwise.  A constant table: filling
- * one lazily would be shared mutable state, written by concurrent decoders.
- */
-static const unsigned char b64_table[256] = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xfe, 0xff, 0xff, 0xfe, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3e, 0xff, 0xff, 0xff, 0x3f,
-    0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0xff, 0xff, 0xff, 0xfd, 0xff, 0xff,
-    0xff, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e,
-    0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
-    0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-};
-
 static bool
 is_space(unsigned char c)
 {
@@ -73,77 +42,49 @@ is_space(unsigned char c)
 }
 
 /*
- * Strict base64: whitespace anywhere is skipped, every other byte must be in
- * the alphabet, '=' only as the last one or two characters of the final
- * quantum, the unused bits of the last character zero.  base is the offset of
+ * Base64 with line breaks or spaces anywhere (codec_b64_decode_ws()) into
+ * out, which holds codec_b64_decoded_max(len) bytes.  base is the offset of
  * in within the caller's input, so that errors point at the caller's byte.
- * out must hold at least len / 4 * 3 + 3 bytes.
  */
 static int
 b64_decode(const unsigned char *in, size_t len, size_t base, unsigned char *out, size_t *out_len,
            struct certmap_error *err)
 {
-    unsigned char quad[4];
-    size_t q = 0, n = 0, i, pad_at = 0;
-    int pads = 0;
-    unsigned char v;
+    size_t at = 0;
 
-    for (i = 0; i < len; i++) {
-        v = b64_table[in[i]];
-        if (v == B64_WS)
-            continue;
-        if (v == B64_BAD)
-            return certmap_error_set(
-                err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                "not a certificate: invalid base64 at offset %zu (byte 0x%02x)", base + i, in[i]);
-        if (v == B64_PAD) {
-            /* "xx==" or "xxx=": padding completes the final quantum only. */
-            if (pads == 0)
-                pad_at = base + i;
-            pads++;
-            if (q < 2 || q + (size_t)pads > 4)
-                return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                         "not a certificate: invalid base64 padding at offset %zu",
-                                         base + i);
-            continue;
-        }
-        if (pads > 0)
-            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                     "not a certificate: base64 continues after padding at "
-                                     "offset %zu",
-                                     base + i);
-        quad[q++] = v;
-        if (q == 4) {
-            out[n++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
-            out[n++] = (unsigned char)(quad[1] << 4 | quad[2] >> 2);
-            out[n++] = (unsigned char)(quad[2] << 6 | quad[3]);
-            q = 0;
-        }
-    }
-    if (pads > 0 && q + (size_t)pads != 4)
+    switch (
+        codec_b64_decode_ws((const char *)in, len, out, codec_b64_decoded_max(len), out_len, &at)) {
+    case CODEC_B64_OK:
+        return 0;
+    case CODEC_B64_BAD_CHAR:
         return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                 "not a certificate: invalid base64 padding at offset %zu", pad_at);
-    if (q > 0 && pads == 0)
+                                 "not a certificate: invalid base64 at offset %zu (byte 0x%02x)",
+                                 base + at, in[at]);
+    case CODEC_B64_BAD_PAD:
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: invalid base64 padding at offset %zu",
+                                 base + at);
+    case CODEC_B64_AFTER_PAD:
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: base64 continues after padding at "
+                                 "offset %zu",
+                                 base + at);
+    case CODEC_B64_TRUNCATED:
         return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
                                  "not a certificate: base64 length is not a multiple of 4 "
                                  "(truncated?)");
-    if (q == 2) {
-        if ((quad[1] & 0x0f) != 0)
-            goto bad_bits;
-        out[n++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
-    } else if (q == 3) {
-        if ((quad[2] & 0x03) != 0)
-            goto bad_bits;
-        out[n++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
-        out[n++] = (unsigned char)(quad[1] << 4 | quad[2] >> 2);
+    case CODEC_B64_UNUSED_BITS:
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                                 "not a certificate: invalid base64 padding at offset %zu "
+                                 "(non-zero unused bits)",
+                                 base + at);
+    case CODEC_B64_NO_ROOM:
+        break;
     }
-    *out_len = n;
-    return 0;
-bad_bits:
+    /* codec_b64_decoded_max() is the documented bound: reaching this is a bug here. */
     return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                             "not a certificate: invalid base64 padding at offset %zu "
-                             "(non-zero unused bits)",
-                             pad_at);
+                             "not a certificate: base64 decoding overflow at offset %zu",
+                             base + at);
 }
 
 /*
@@ -305,7 +246,7 @@ decode_pem(const unsigned char *in, size_t len, const unsigned char *begin, unsi
                                  "trailing data after the certificate (%zu byte%s)", rest_len - i,
                                  rest_len - i == 1 ? "" : "s");
     }
-    buf = malloc((size_t)(end - body) / 4 * 3 + 3);
+    buf = malloc(codec_b64_decoded_max((size_t)(end - body)) + 1);
     if (buf == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     if (b64_decode(body, (size_t)(end - body), (size_t)(body - in), buf, &n, err) != 0 ||
@@ -325,7 +266,7 @@ decode_base64(const unsigned char *in, size_t len, unsigned char **der, size_t *
     unsigned char *buf;
     size_t n = 0;
 
-    buf = malloc(len / 4 * 3 + 3);
+    buf = malloc(codec_b64_decoded_max(len) + 1);
     if (buf == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     if (b64_decode(in, len, 0, buf, &n, err) != 0 ||
@@ -417,11 +358,10 @@ certmap_cert_to_iis_string(const unsigned char *der, size_t der_len)
 
     if (der_len > INT_MAX / 2)
         return NULL;
-    out = malloc((der_len + 2) / 3 * 4 + 1);
+    out = malloc(codec_b64_encoded_len(der_len) + 1);
     if (out == NULL)
         return NULL;
-    EVP_EncodeBlock((unsigned char *)out, der, (int)der_len);
-    return out;
+    return codec_b64_encode(der, der_len, out);
 }
 
 void
@@ -445,27 +385,7 @@ certmap_cert_sha1(const unsigned char *der, size_t der_len, unsigned char out[20
 char *
 certmap_hex(const unsigned char *bytes, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 0x0f];
-    }
-    out[2 * len] = '\0';
-    return out;
-}
-
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return codec_hex_encode(bytes, len, out, CODEC_LOWER);
 }
 
 int
@@ -481,18 +401,18 @@ certmap_parse_fingerprint(const char *text, unsigned char out[32])
     while (is_space((unsigned char)*p))
         p++;
     for (;;) {
-        hi = hex_digit(p[0]);
-        lo = hi < 0 ? -1 : hex_digit(p[1]);
+        hi = codec_hex_digit((unsigned char)p[0]);
+        lo = hi < 0 ? -1 : codec_hex_digit((unsigned char)p[1]);
         if (hi < 0 || lo < 0 || n == sizeof(buf))
             return -1;
         buf[n++] = (unsigned char)(hi << 4 | lo);
         p += 2;
         /* A separator sits between two bytes, never at either end or doubled. */
-        if (*p == ':' && hex_digit(p[1]) >= 0)
+        if (*p == ':' && codec_hex_digit((unsigned char)p[1]) >= 0)
             p++;
         else if (*p == '\0' || is_space((unsigned char)*p))
             break;
-        else if (hex_digit(*p) < 0)
+        else if (codec_hex_digit((unsigned char)*p) < 0)
             return -1;
     }
     while (is_space((unsigned char)*p))
@@ -565,11 +485,10 @@ out:
 static int
 serial_text(const unsigned char *der, size_t len, char *out, size_t size)
 {
-    static const char digits[] = "0123456789ABCDEF";
     const unsigned char *p = der, *d;
     ASN1_INTEGER *serial;
-    size_t n = 0;
-    int i, dlen;
+    size_t n = 0, fit;
+    int dlen;
 
     serial = d2i_ASN1_INTEGER(NULL, &p, (long)len);
     if (serial == NULL)
@@ -582,11 +501,11 @@ serial_text(const unsigned char *der, size_t len, char *out, size_t size)
         out[n++] = '0';
         out[n++] = '0';
     }
-    for (i = 0; i < dlen && n + 2 < size; i++) {
-        out[n++] = digits[d[i] >> 4];
-        out[n++] = digits[d[i] & 0x0f];
-    }
-    out[n] = '\0';
+    /* As many whole bytes as fit before the NUL: a long serial is cut, never split. */
+    fit = dlen > 0 ? (size - 1 - n) / 2 : 0;
+    if (dlen > 0 && (size_t)dlen < fit)
+        fit = (size_t)dlen;
+    codec_hex_encode(d, fit, out + n, CODEC_UPPER);
     ASN1_INTEGER_free(serial);
     return 0;
 }

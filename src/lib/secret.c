@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "fileio.h"
 
 #define ENV_PREFIX "[enc:"
@@ -63,25 +64,12 @@ secret_free(char *s)
     free(s);
 }
 
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parses a key file's content (64 hex digits, optional "\n" or "\r\n") into key. */
 static int
 parse_key(const unsigned char *buf, size_t n, const char *path, unsigned char key[SECRET_KEY_LEN],
           struct certmap_error *err)
 {
-    size_t i;
-    int hi, lo;
+    size_t bad = 0;
 
     if (n == KEY_HEX_LEN + 2 && buf[KEY_HEX_LEN] == '\r' && buf[KEY_HEX_LEN + 1] == '\n')
         n = KEY_HEX_LEN;
@@ -91,16 +79,10 @@ parse_key(const unsigned char *buf, size_t n, const char *path, unsigned char ke
         return certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
                                  "key file has %zu bytes; expected %d hex digits (a %d-byte key)",
                                  n, KEY_HEX_LEN, SECRET_KEY_LEN);
-    for (i = 0; i < SECRET_KEY_LEN; i++) {
-        hi = hex_value(buf[2 * i]);
-        lo = hex_value(buf[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            OPENSSL_cleanse(key, SECRET_KEY_LEN);
-            return certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
-                                     "key file is not hex: bad character at offset %zu",
-                                     hi < 0 ? 2 * i : 2 * i + 1);
-        }
-        key[i] = (unsigned char)(hi << 4 | lo);
+    if (codec_hex_decode((const char *)buf, KEY_HEX_LEN, key, &bad) != 0) {
+        OPENSSL_cleanse(key, SECRET_KEY_LEN);
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                                 "key file is not hex: bad character at offset %zu", bad);
     }
     return 0;
 }
@@ -165,7 +147,6 @@ create_key(const char *path, struct certmap_error *err)
 {
     unsigned char key[SECRET_KEY_LEN];
     char hex[KEY_HEX_LEN + 1], tmp[4096];
-    size_t i;
     int ret = -1;
 
     if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
@@ -175,8 +156,7 @@ create_key(const char *path, struct certmap_error *err)
         certmap_error_add_openssl(err);
         goto out;
     }
-    for (i = 0; i < SECRET_KEY_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    codec_hex_encode(key, SECRET_KEY_LEN, hex, CODEC_LOWER);
     hex[KEY_HEX_LEN] = '\n';
     if (fileio_write_atomic(tmp, hex, sizeof(hex), 0600, err) != 0)
         goto out;
@@ -248,7 +228,7 @@ secret_encrypt(const unsigned char key[SECRET_KEY_LEN], const char *plain, char 
                                  "password too long (%zu bytes, limit %d)", plain_len,
                                  ENV_MAX_TEXT / 2);
     raw_len = HEADER_LEN + plain_len + TAG_LEN;
-    b64_len = (raw_len + 2) / 3 * 4;
+    b64_len = codec_b64_encoded_len(raw_len);
     raw = malloc(raw_len);
     text = malloc(pre + b64_len + strlen(ENV_SUFFIX) + 1);
     ctx = EVP_CIPHER_CTX_new();
@@ -271,7 +251,7 @@ secret_encrypt(const unsigned char key[SECRET_KEY_LEN], const char *plain, char 
         goto out;
     }
     memcpy(text, ENV_PREFIX ENV_PROVIDER ":", pre);
-    EVP_EncodeBlock((unsigned char *)text + pre, raw, (int)raw_len);
+    codec_b64_encode(raw, raw_len, text + pre);
     memcpy(text + pre + b64_len, ENV_SUFFIX, strlen(ENV_SUFFIX) + 1);
     *out = text;
     text = NULL;
@@ -283,64 +263,58 @@ out:
     return ret;
 }
 
-static bool
-is_b64_char(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
-}
-
 /*
  * Strict single-line base64 of s[0..n) into a malloc'd *raw: alphabet only,
- * padding only at the end, and the text must be the canonical encoding of the
- * bytes (re-encoding gives it back), so one envelope has one spelling.
+ * padding only at the end, no unused bits set (codec_b64_decode()), so one
+ * envelope has one spelling.
  */
 static int
 b64_decode_strict(const char *s, size_t n, unsigned char **raw, size_t *raw_len,
                   struct certmap_error *err)
 {
     unsigned char *buf = NULL;
-    char *check = NULL;
-    size_t i, pads = 0;
-    int len, ret = -1;
+    size_t len = 0, at = 0;
+    enum codec_b64_result rc;
+    int ret = -1;
 
-    while (pads < 2 && pads < n && s[n - 1 - pads] == '=')
-        pads++;
-    for (i = 0; i < n - pads; i++)
-        if (!is_b64_char((unsigned char)s[i]))
-            return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                     "invalid envelope: bad base64 character 0x%02x at offset %zu",
-                                     (unsigned char)s[i], i);
-    if (n == 0 || n % 4 != 0)
-        return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                                 "invalid envelope: base64 length %zu is not a multiple of 4", n);
-    buf = malloc(n / 4 * 3);
-    check = malloc(n + 1);
-    if (buf == NULL || check == NULL) {
-        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    buf = malloc(codec_b64_decoded_max(n) + 1);
+    if (buf == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    /* An empty envelope is as truncated as a short one. */
+    rc = n == 0 ? CODEC_B64_TRUNCATED
+                : codec_b64_decode(s, n, buf, codec_b64_decoded_max(n), &len, &at);
+    switch (rc) {
+    case CODEC_B64_OK:
+        break;
+    case CODEC_B64_TRUNCATED:
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: base64 length %zu is not a multiple of 4", n);
         goto out;
-    }
-    len = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
-    if (len < 0 || (size_t)len < pads) {
+    case CODEC_B64_BAD_CHAR:
+    case CODEC_B64_BAD_PAD:
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: bad base64 character 0x%02x at offset %zu",
+                          (unsigned char)s[at], at);
+        goto out;
+    case CODEC_B64_AFTER_PAD:
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: base64 continues after its padding at offset %zu", at);
+        goto out;
+    case CODEC_B64_UNUSED_BITS:
+        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
+                          "invalid envelope: non-canonical base64 padding");
+        goto out;
+    case CODEC_B64_NO_ROOM:
         certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
                           "invalid envelope: bad base64");
         goto out;
     }
-    /* EVP_DecodeBlock() counts the padding as zero bytes. */
-    len -= (int)pads;
-    EVP_EncodeBlock((unsigned char *)check, buf, len);
-    if (strlen(check) != n || memcmp(check, s, n) != 0) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                          "invalid envelope: non-canonical base64 padding");
-        goto out;
-    }
     *raw = buf;
-    *raw_len = (size_t)len;
+    *raw_len = len;
     buf = NULL;
     ret = 0;
 out:
     free(buf);
-    free(check);
     return ret;
 }
 

@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include "codec.h"
+
 /* Character classes, one bit each, in cls[]. */
 #define C_TCHAR 0x01   /* token (RFC 9110 §5.6.2) */
 #define C_TARGET 0x02  /* URI characters of a request target, except '%' */
@@ -594,14 +596,6 @@ http_chunked_init(struct http_chunked *c, uint64_t max_body)
     c->max_body = max_body;
 }
 
-static int
-hex_value(unsigned char ch)
-{
-    if (IS_DIGIT(ch))
-        return ch - '0';
-    return lower(ch) - 'a' + 10;
-}
-
 /* The chunk size is complete: refuse it at once if the body would exceed
  * its limit, before any of its data is read. */
 static int
@@ -620,7 +614,7 @@ step_size_line(struct http_chunked *c, unsigned char ch)
         if (IS(ch, C_HEX)) {
             if (++c->digits > 16)
                 return 400;
-            c->remaining = c->remaining << 4 | (uint64_t)hex_value(ch);
+            c->remaining = c->remaining << 4 | (uint64_t)codec_hex_digit(ch);
             c->state = CS_SIZE;
             return 0;
         }

@@ -11,6 +11,8 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 
+#include "codec.h"
+
 static int
 put(char *buf, size_t size, const char *s)
 {
@@ -81,14 +83,10 @@ put_cookie(char *buf, size_t size, X509 *cert)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     char hex[2 * EVP_MAX_MD_SIZE + 1];
-    unsigned i;
 
     if (X509_digest(cert, EVP_sha256(), md, &len) != 1)
         return put(buf, size, "");
-    for (i = 0; i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[2 * len] = '\0';
-    return put(buf, size, hex);
+    return put(buf, size, codec_hex_encode(md, len, hex, CODEC_LOWER));
 }
 
 int

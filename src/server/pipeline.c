@@ -11,83 +11,23 @@
 #include <openssl/x509.h>
 
 #include "certmap/config.h"
+#include "codec.h"
 #include "tls.h"
-
-static int
-hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* A "." or ".." segment ending at out[n) (the segment starts after the last '/'). */
-static bool
-dot_segment(const char *out, size_t start, size_t n)
-{
-    size_t len = n - start;
-    return (len == 1 && out[start] == '.') ||
-           (len == 2 && out[start] == '.' && out[start + 1] == '.');
-}
 
 int
 pipeline_normalize_path(const char *raw, size_t len, char *out, size_t size, size_t *out_len)
 {
-    size_t i = 0, n = 0, seg = 0;
-
     if (size > PIPELINE_PATH_MAX + 1)
         size = PIPELINE_PATH_MAX + 1;
-    if (size < 2)
+    switch (codec_url_path_decode(raw, len, out, size, out_len)) {
+    case CODEC_PATH_OK:
+        return 0;
+    case CODEC_PATH_TOO_LONG:
         return 414;
-    if (len == 0 || raw[0] != '/')
-        return 400;
-    while (i < len) {
-        unsigned char c = (unsigned char)raw[i];
-        int hi, lo;
-
-        if (c == '%') {
-            if (len - i < 3)
-                return 400;
-            hi = hex_digit((unsigned char)raw[i + 1]);
-            lo = hex_digit((unsigned char)raw[i + 2]);
-            if (hi < 0 || lo < 0)
-                return 400;
-            c = (unsigned char)(hi * 16 + lo);
-            /* An encoded separator would name another path than the one matched here. */
-            if (c == '/' || c == '\\' || c == 0)
-                return 400;
-            i += 3;
-        } else {
-            i++;
-            if (c == '\\')
-                return 400;
-        }
-        if (c < 0x20 || c == 0x7f)
-            return 400;
-        if (c == '/') {
-            if (n > 0 && dot_segment(out, seg, n))
-                return 400;
-            if (n > 0 && out[n - 1] == '/')
-                continue; /* "//" is "/" for the file system */
-            if (n + 1 >= size)
-                return 414;
-            out[n++] = '/';
-            seg = n;
-            continue;
-        }
-        if (n + 1 >= size)
-            return 414;
-        out[n++] = (char)c;
+    case CODEC_PATH_INVALID:
+        break;
     }
-    if (dot_segment(out, seg, n))
-        return 400;
-    out[n] = '\0';
-    *out_len = n;
-    return 0;
+    return 400;
 }
 
 void
@@ -228,58 +168,6 @@ pipeline_auth(const struct pipeline_auth_in *in, struct pipeline_auth_out *out)
     return PIPELINE_AUTH_DENY;
 }
 
-static int
-b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Strict base64 with padding into out; returns the length or -1. */
-static long
-b64decode(const char *in, size_t len, unsigned char *out, size_t size)
-{
-    size_t i, n = 0;
-    unsigned acc = 0;
-    int bits = 0, pad = 0;
-
-    if (len % 4 != 0)
-        return -1;
-    for (i = 0; i < len; i++) {
-        int v;
-        if (in[i] == '=') {
-            if (i < len - 2)
-                return -1;
-            pad++;
-            continue;
-        }
-        if (pad > 0)
-            return -1;
-        v = b64val((unsigned char)in[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= size)
-                return -1;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return (long)n;
-}
-
 int
 pipeline_parse_basic(const char *value, size_t len, char *user, size_t usize, char *password,
                      size_t psize)
@@ -287,8 +175,7 @@ pipeline_parse_basic(const char *value, size_t len, char *user, size_t usize, ch
     unsigned char buf[2 * PIPELINE_CRED_MAX + 2];
     const char *p = value, *end = value + len;
     const unsigned char *colon;
-    long n;
-    size_t ulen, plen;
+    size_t n = 0, at, ulen, plen;
     int ret = -1;
 
     if (len < 6 || strncasecmp(value, "Basic", 5) != 0 || (value[5] != ' ' && value[5] != '\t'))
@@ -298,16 +185,15 @@ pipeline_parse_basic(const char *value, size_t len, char *user, size_t usize, ch
         p++;
     while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    n = b64decode(p, (size_t)(end - p), buf, sizeof(buf));
-    if (n < 0)
+    if (codec_b64_decode(p, (size_t)(end - p), buf, sizeof(buf), &n, &at) != CODEC_B64_OK)
         goto out;
-    if (memchr(buf, 0, (size_t)n) != NULL)
+    if (memchr(buf, 0, n) != NULL)
         goto out;
-    colon = memchr(buf, ':', (size_t)n);
+    colon = memchr(buf, ':', n);
     if (colon == NULL)
         goto out;
     ulen = (size_t)(colon - buf);
-    plen = (size_t)n - ulen - 1;
+    plen = n - ulen - 1;
     if (ulen == 0 || ulen >= usize || plen >= psize)
         goto out;
     memcpy(user, buf, ulen);

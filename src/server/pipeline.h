@@ -26,13 +26,12 @@
 #define PIPELINE_LOGON_NAME_MAX 512
 
 /*
- * Percent-decodes the URL path raw[0..len) into out for location and virtual
- * directory matching, and collapses repeated '/'.  Refuses what could make
- * the location seen here differ from the file the handler opens: a
- * malformed escape, NUL, an encoded '/' or '\', a raw '\', a control
- * character, a "." or ".." segment.  Returns 0 with out NUL-terminated and
- * *out_len set; 400 for a refused path; 414 when the result would not fit in
- * size (or PIPELINE_PATH_MAX).
+ * The URL path raw[0..len) decoded for location and virtual directory
+ * matching and for the handlers, by codec_url_path_decode() (which lists
+ * what it refuses: malformed escapes, NUL, encoded '/' or '\', raw '\',
+ * control characters, "." and ".." segments; runs of '/' collapsed).
+ * Returns 0 with out NUL-terminated and *out_len set; 400 for a refused
+ * path; 414 when the result would not fit in size (or PIPELINE_PATH_MAX).
  */
 int pipeline_normalize_path(const char *raw, size_t len, char *out, size_t size, size_t *out_len);
 
@@ -133,7 +132,8 @@ void pipeline_logon_name(const char *user, const char *domain, char *out, size_t
 /*
  * Decodes an Authorization header value.  Returns 1 when it is not Basic
  * (ignored), 0 with user and password NUL-terminated, -1 when it is Basic but
- * malformed (bad base64, no ':', NUL, too long).  The caller wipes password.
+ * malformed (not strict base64 as codec_b64_decode() reads it, no ':', NUL,
+ * too long).  The caller wipes password.
  */
 int pipeline_parse_basic(const char *value, size_t len, char *user, size_t usize, char *password,
                          size_t psize);

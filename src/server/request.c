@@ -31,34 +31,6 @@ cur(struct conn *c)
 /* Room kept for the head of a 200/206 whose body comes from the file cache (heads are < 600 B). */
 #define RESPONSE_HEAD_ROOM 1024
 
-/* Percent-encodes a decoded path for the static handler, which decodes it exactly once. */
-static int
-reencode(const char *in, size_t len, char *out, size_t size, size_t *out_len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t i, n = 0;
-
-    for (i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        bool safe = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
-        if (safe) {
-            if (n + 1 >= size)
-                return -1;
-            out[n++] = (char)ch;
-        } else {
-            if (n + 3 >= size)
-                return -1;
-            out[n++] = '%';
-            out[n++] = hex[ch >> 4];
-            out[n++] = hex[ch & 15];
-        }
-    }
-    out[n] = '\0';
-    *out_len = n;
-    return 0;
-}
-
 static void
 header_value(const struct http_request *req, const char *name, const char **v, size_t *len)
 {
@@ -449,7 +421,8 @@ serve(struct conn *c, const struct req_ctx *rc)
     bool ssi = ssi_is_ssi_path(path, path_len);
     struct static_cond cond;
     struct static_result res;
-    size_t raw_len;
+    const char *rel;
+    size_t rel_len;
 
     if (vd == NULL) {
         respond_error(c, 404, 0, NULL);
@@ -459,11 +432,9 @@ serve(struct conn *c, const struct req_ctx *rc)
         respond_error(c, 500, 0, NULL);
         return;
     }
-    if (reencode(path + vd->v->url_len, path_len - vd->v->url_len, c->w->raw, sizeof(c->w->raw),
-                 &raw_len) != 0) {
-        respond_error(c, 414, 0, NULL);
-        return;
-    }
+    /* Decoded once, by pipeline_normalize_path(); the handler checks it again as it is. */
+    rel = path + vd->v->url_len;
+    rel_len = path_len - vd->v->url_len;
     memset(&cond, 0, sizeof(cond));
     cond.method = req->method_str;
     cond.method_len = req->method_len;
@@ -483,10 +454,10 @@ serve(struct conn *c, const struct req_ctx *rc)
     /* SSI pages are rendered from their descriptor; other files may come from the cache, when
        they fit in the buffer after the head (RESPONSE_HEAD_ROOM). */
     if (ssi)
-        static_resolve(vd->root_fd, c->w->raw, raw_len, &cond, &res);
+        static_resolve(vd->root_fd, rel, rel_len, &cond, &res);
     else
         static_resolve_cached(
-            c->w->fcache, c->w->now_s, vd->root_fd, c->w->raw, raw_len,
+            c->w->fcache, c->w->now_s, vd->root_fd, rel, rel_len,
             c->wcap - c->wlen > RESPONSE_HEAD_ROOM ? c->wcap - c->wlen - RESPONSE_HEAD_ROOM : 0,
             &cond, &res);
     if (ssi && res.status == 200 && res.fd >= 0) {

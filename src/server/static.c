@@ -1,8 +1,9 @@
 /*
  * static.c - static files under a virtual directory's physicalPath.
  *
- * The request path is decoded and checked first (decode_path), then opened
- * relative to the root descriptor by the kernel with RESOLVE_BENEATH
+ * The request path arrives decoded (once, by the caller) and is checked
+ * first (check_path), then opened relative to the root descriptor by the
+ * kernel with RESOLVE_BENEATH
  * (open_beneath), so that the confinement does not depend on our lexical
  * checks: those only make the answers precise (400 for a '..' segment rather
  * than a 404 from the kernel).  Then the default documents, the MIME type,
@@ -24,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "http.h"
 #include "mime.h"
 #include "static.h"
@@ -65,18 +67,6 @@ static_open_root(const char *physical_path, struct certmap_error *err)
 }
 
 /* ---- path decoding ---------------------------------------------------- */
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /*
  * True when s[0..len) is well-formed UTF-8 in its shortest form, without
@@ -125,38 +115,25 @@ utf8_valid(const unsigned char *s, size_t len)
 }
 
 /*
- * Decodes raw (the path part) into out as a path relative to the root:
- * no leading '/', "." for the root itself.  *trailing_slash tells whether
- * the path ends with '/' (or is empty: the virtual directory without its
- * slash is a directory requested without one).  Returns 0, or the HTTP
+ * Checks the decoded path[0..len) and copies it into out as a path
+ * relative to the root: no leading '/', "." for the root itself.
+ * *trailing_slash tells whether the path ends with '/' (an empty path, the
+ * virtual directory without its slash, does not).  Returns 0, or the HTTP
  * status to answer with *substatus.
  */
 static int
-decode_path(const char *raw, size_t len, char *out, size_t outsize, int *trailing_slash,
-            int *substatus)
+check_path(const char *path, size_t len, char *out, size_t outsize, int *trailing_slash,
+           int *substatus)
 {
     size_t i, o = 0, seg;
 
     *substatus = 0;
-    *trailing_slash = len > 0 && raw[len - 1] == '/';
+    *trailing_slash = len > 0 && path[len - 1] == '/';
     for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)raw[i];
+        unsigned char c = (unsigned char)path[i];
 
-        if (c == '%') {
-            int hi = i + 2 < len ? hexval(raw[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(raw[i + 2]) : -1;
-
-            if (hi < 0 || lo < 0)
-                return 400; /* a malformed escape */
-            c = (unsigned char)(hi << 4 | lo);
-            i += 2;
-            /* An encoded separator would name another path than the one the
-             * client's segments show; IIS and most servers refuse it. */
-            if (c == '/' || c == '\\')
-                return 400;
-        } else if (c == '\\') {
-            return 400; /* Windows clients' separator: ambiguous here */
-        }
+        if (c == '\\')
+            return 400; /* Windows clients' separator, or a decoded %5C: ambiguous here */
         if (c < 0x20 || c == 0x7f)
             return 400; /* NUL and control characters */
         if (o + 1 >= outsize)
@@ -171,14 +148,13 @@ decode_path(const char *raw, size_t len, char *out, size_t outsize, int *trailin
     out[o] = '\0';
     if (!utf8_valid((const unsigned char *)out, o))
         return 400;
-    /* IIS's allowDoubleEscaping=false: a second decoding would change the path. */
-    for (i = 0; i + 2 < o; i++) {
-        if (out[i] == '%' && hexval(out[i + 1]) >= 0 && hexval(out[i + 2]) >= 0) {
-            *substatus = 11;
-            return 404;
-        }
+    /* IIS's allowDoubleEscaping=false: a second decoding would change the path ("%252e" arrives
+       here as "%2e"). */
+    if (codec_url_has_escape(out, o)) {
+        *substatus = 11;
+        return 404;
     }
-    /* No "." or ".." segment, encoded or not: the path never climbs, not even lexically. */
+    /* No "." or ".." segment: the path never climbs, not even lexically. */
     for (seg = 0; seg <= o;) {
         size_t end = seg;
 
@@ -638,24 +614,20 @@ apply_conditions(const struct static_cond *cond, int is_get, struct static_resul
     return res->status;
 }
 
-/* The prefix of every lookup: '?' cut, length checked, path decoded. 0, or the status refused. */
+/* The prefix of every lookup: length and path checked. 0, or the status refused. */
 static int
-decode_request_path(const char *raw_path, size_t raw_len, char rel[STATIC_PATH_MAX + 1],
-                    int *trailing_slash, struct static_result *res)
+check_request_path(const char *path, size_t len, char rel[STATIC_PATH_MAX + 1], int *trailing_slash,
+                   struct static_result *res)
 {
-    const char *q;
     int status, substatus = 0;
 
     memset(res, 0, sizeof(*res));
     res->fd = -1;
-    if (raw_path == NULL)
-        raw_len = 0;
-    q = raw_len > 0 ? memchr(raw_path, '?', raw_len) : NULL;
-    if (q != NULL)
-        raw_len = (size_t)(q - raw_path);
-    if (raw_len > STATIC_PATH_MAX)
+    if (path == NULL)
+        len = 0;
+    if (len > STATIC_PATH_MAX)
         return set_status(res, 414, 0);
-    status = decode_path(raw_path, raw_len, rel, STATIC_PATH_MAX + 1, trailing_slash, &substatus);
+    status = check_path(path, len, rel, STATIC_PATH_MAX + 1, trailing_slash, &substatus);
     if (status != 0)
         return set_status(res, status, substatus);
     return 0;
@@ -733,14 +705,14 @@ open_decoded(int root_fd, const char *rel, struct stat *st, struct static_result
 }
 
 int
-static_resolve(int root_fd, const char *raw_path, size_t raw_len, const struct static_cond *cond,
+static_resolve(int root_fd, const char *path, size_t path_len, const struct static_cond *cond,
                struct static_result *res)
 {
     char rel[STATIC_PATH_MAX + 1];
     struct stat st;
     int status, trailing_slash;
 
-    status = decode_request_path(raw_path, raw_len, rel, &trailing_slash, res);
+    status = check_request_path(path, path_len, rel, &trailing_slash, res);
     if (status != 0)
         return status;
     status = open_decoded(root_fd, rel, &st, res);
@@ -903,8 +875,8 @@ cache_fill(struct static_cache *sc, size_t slot, uint32_t hash, int root_fd, con
 }
 
 int
-static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *raw_path,
-                      size_t raw_len, size_t max_body, const struct static_cond *cond,
+static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *path,
+                      size_t path_len, size_t max_body, const struct static_cond *cond,
                       struct static_result *res)
 {
     char rel[STATIC_PATH_MAX + 1];
@@ -914,8 +886,8 @@ static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const 
     uint32_t hash;
     int status, trailing_slash, fd;
 
-    /* The path is decoded and checked on every request, hit or not. */
-    status = decode_request_path(raw_path, raw_len, rel, &trailing_slash, res);
+    /* The path is checked on every request, hit or not. */
+    status = check_request_path(path, path_len, rel, &trailing_slash, res);
     if (status != 0)
         return status;
     if (sc == NULL || trailing_slash) {

@@ -5,14 +5,17 @@
  *
  * The server opens the physical path once per configuration snapshot with
  * static_open_root() and keeps the descriptor; for each request it calls
- * static_resolve() with the URL path below the virtual directory and the raw
- * conditional headers, and gets back everything it needs to answer: status,
+ * static_resolve() with the decoded URL path below the virtual directory and
+ * the raw conditional headers, and gets back everything it needs to answer: status,
  * sub-status, an open file with the byte range to send, and the header
  * values.  No struct of the server is needed; nothing here allocates.
  *
- * Confinement: no request can open anything outside the root.  Paths are
- * percent-decoded strictly and checked (no NUL, no encoded '/' or '\', no
- * '.' or '..' segment, valid shortest-form UTF-8), then opened with
+ * Confinement: no request can open anything outside the root.  Paths come
+ * percent-decoded exactly once by the caller (the server uses
+ * codec_url_path_decode(), which refuses malformed escapes and encoded '/',
+ * '\' and NUL) and are checked again here on their decoded form (no NUL or
+ * control character, no '\', no '.' or '..' segment, valid shortest-form
+ * UTF-8, nothing that a second decoding would change), then opened with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative to the root
  * descriptor, so symbolic links inside the root work and links leading out
  * of it are refused by the kernel.  Where openat2 is missing (ENOSYS) the
@@ -29,7 +32,7 @@
 
 #include "certmap/error.h"
 
-/* Longest raw (still percent-encoded) path static_resolve() accepts; longer -> 414. */
+/* Longest (decoded) path static_resolve() accepts; longer -> 414. */
 #define STATIC_PATH_MAX 4096
 
 /*
@@ -86,23 +89,21 @@ struct static_result {
 int static_open_root(const char *physical_path, struct certmap_error *err);
 
 /*
- * Resolves one request for the file at raw_path (raw_len bytes, the URL path
- * below the virtual directory, still percent-encoded, starting with '/' or
- * empty for the virtual directory itself; anything from a '?' on is
- * ignored) under root_fd, and evaluates the conditional and range headers of
- * cond.  Always fills res and returns res->status.  On 200/206 with GET,
- * res->fd is open and the caller sends res->length bytes from res->offset
- * (with sendfile or pread), then closes it.  Headers to send: Content-Type,
- * ETag, Last-Modified and "Accept-Ranges: bytes" for 200/206/304, plus
- * Content-Range for 206 and 416, Allow for 405.  Error statuses get
- * errpage_render() bodies.  Thread-safe; one openat2 and one fstat for a
- * file, a few more for a directory's default documents.
+ * Resolves one request for the file at path (path_len bytes, the URL path
+ * below the virtual directory, percent-decoded once, without the query,
+ * starting with '/' or empty for the virtual directory itself; a '%' or a
+ * '?' in it is a character of the file name) under root_fd, and evaluates the conditional and range
+ * headers of cond.  Always fills res and returns res->status.  On 200/206 with GET, res->fd is open
+ * and the caller sends res->length bytes from res->offset (with sendfile or pread), then closes it.
+ * Headers to send: Content-Type, ETag, Last-Modified and "Accept-Ranges: bytes" for 200/206/304,
+ * plus Content-Range for 206 and 416, Allow for 405.  Error statuses get errpage_render() bodies.
+ * Thread-safe; one openat2 and one fstat for a file, a few more for a directory's default
+ * documents.
  *
- * Refusals: a malformed escape, %00 or a NUL, an encoded '/' (%2F) or
- * backslash (%5C), a raw backslash, a control character, invalid or
- * overlong UTF-8, and a '.' or '..' segment -> 400.0; a decoded path that
- * still contains an escape ("%252e" -> "%2e") -> 404.11 as IIS's
- * allowDoubleEscaping=false; raw_len > STATIC_PATH_MAX -> 414; a path
+ * Refusals: a NUL or other control character, a backslash, invalid or
+ * overlong UTF-8, and a '.' or '..' segment -> 400.0; a path that still
+ * contains an escape ("%2e", from a request for "%252e") -> 404.11 as IIS's
+ * allowDoubleEscaping=false; path_len > STATIC_PATH_MAX -> 414; a path
  * leaving the root through a symbolic link, a missing file, something that
  * is not a regular file or directory, a file requested with a trailing
  * slash -> 404.0 (one answer for all, so that nothing outside the root can
@@ -113,15 +114,15 @@ int static_open_root(const char *physical_path, struct certmap_error *err);
  * HEAD -> 405.0.  A Range header is honoured for GET only and only with a
  * single range; several ranges -> the whole file with 200.
  */
-int static_resolve(int root_fd, const char *raw_path, size_t raw_len,
-                   const struct static_cond *cond, struct static_result *res);
+int static_resolve(int root_fd, const char *path, size_t path_len, const struct static_cond *cond,
+                   struct static_result *res);
 
 /* Largest file static_resolve_cached() keeps in memory. */
 #define STATIC_CACHE_FILE_MAX (64 * 1024)
 
 /*
  * A cache of small files for one thread (a worker): no locks, so never shared.
- * Entries are keyed by the root descriptor and the decoded, checked path;
+ * Entries are keyed by the root descriptor and the checked path;
  * bounded by 1024 entries and max_bytes of content.  static_cache_new()
  * returns NULL when out of memory (callers then resolve uncached).
  * static_cache_clear() drops every entry: call it whenever root descriptors
@@ -135,18 +136,18 @@ void static_cache_free(struct static_cache *sc);
 
 /*
  * static_resolve() with a cache (sc may be NULL: uncached).  The path is
- * decoded and checked exactly as static_resolve() does on every call; a
+ * checked exactly as static_resolve() does on every call; a
  * regular file of at most STATIC_CACHE_FILE_MAX and max_body bytes reached
  * through the confined open is kept in memory, and later requests for the
- * same decoded path under the same root are answered from memory after a
+ * same path under the same root are answered from memory after a
  * fstatat() check (at most once per second of now_s) that the file's
  * device, inode, size, mtime and ctime are unchanged; any change drops the
  * entry and the next request opens it again.  On a 200/206 from memory
  * res->body is set and res->fd is -1; otherwise as static_resolve().
  * Default documents (paths ending in '/') are not cached.
  */
-int static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *raw_path,
-                          size_t raw_len, size_t max_body, const struct static_cond *cond,
+int static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *path,
+                          size_t path_len, size_t max_body, const struct static_cond *cond,
                           struct static_result *res);
 
 #endif

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "certmap/cert.h"
+#include "codec.h"
 #include "snapshot.h"
 
 /* TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD only. */
@@ -461,7 +462,7 @@ parse_hash(const char *text, unsigned char out[20])
 
     for (; *text != '\0'; text++) {
         char c = *text;
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+        if (codec_hex_digit((unsigned char)c) >= 0) {
             if (n + 1 >= sizeof(clean))
                 return -1;
             clean[n++] = c;

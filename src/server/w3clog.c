@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "errlog.h"
 #include "w3clog.h"
 
@@ -71,7 +72,7 @@ struct w3clog_set {
 static size_t
 put_field(char *out, size_t o, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789ABCDEF";
+    char hex[3];
     size_t start = o, i;
 
     out[o++] = ' ';
@@ -85,9 +86,10 @@ put_field(char *out, size_t o, const char *s, size_t len)
         if (c == ' ') {
             out[o++] = '+'; /* IIS's convention; keeps one field one token */
         } else if (c < 0x20 || c == 0x7f) {
+            codec_hex_encode(&c, 1, hex, CODEC_UPPER);
             out[o++] = '%'; /* a CR/LF would forge a log line */
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
+            out[o++] = hex[0];
+            out[o++] = hex[1];
         } else {
             out[o++] = (char)c;
         }

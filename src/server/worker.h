@@ -112,7 +112,6 @@ struct worker {
     /* Scratch space of the request being processed (one at a time per worker). */
     struct http_request req;
     char path[PIPELINE_PATH_MAX + 1];
-    char raw[3 * PIPELINE_PATH_MAX + 1];
     char page[ERRPAGE_MAX];
     unsigned char der[32768];
 };

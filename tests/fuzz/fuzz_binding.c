@@ -34,7 +34,7 @@
  * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
  * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
  * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
- * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c
+ * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
  * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c
  */
 /* snapshot.c's static diag() would clash with the configuration engine's. */

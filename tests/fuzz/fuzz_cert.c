@@ -15,6 +15,7 @@
  * read past its end.
  *
  * fuzz-sources: src/lib/cert.c src/lib/cert/der.c src/lib/error.c src/lib/fileio.c
+ * fuzz-sources: src/lib/codec.c
  */
 #include <stdint.h>
 #include <stdio.h>

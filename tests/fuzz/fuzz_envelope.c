@@ -14,7 +14,7 @@
  * environment, the binary instead reads passwords (one per line) on stdin and
  * prints their envelopes under that key: make-corpus.sh uses it to make seeds.
  *
- * fuzz-sources: src/lib/secret.c src/lib/fileio.c src/lib/error.c
+ * fuzz-sources: src/lib/secret.c src/lib/fileio.c src/lib/error.c src/lib/codec.c
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -407,6 +407,10 @@ test_parse_basic(void **state)
     assert_int_equal(pipeline_parse_basic(v, strlen(v), u, sizeof(u), p, sizeof(p)), -1);
     v = "Basic YWxpY2U6cHc"; /* missing padding */
     assert_int_equal(pipeline_parse_basic(v, strlen(v), u, sizeof(u), p, sizeof(p)), -1);
+    v = "Basic Ym9iOh=="; /* "bob:" with unused bits set: a second spelling, refused */
+    assert_int_equal(pipeline_parse_basic(v, strlen(v), u, sizeof(u), p, sizeof(p)), -1);
+    v = "Basic YWxp Y2U6cHc="; /* whitespace inside */
+    assert_int_equal(pipeline_parse_basic(v, strlen(v), u, sizeof(u), p, sizeof(p)), -1);
     v = "Basic YQBiOmM="; /* "a\0b:c" */
     assert_int_equal(pipeline_parse_basic(v, strlen(v), u, sizeof(u), p, sizeof(p)), -1);
     v = "Basic YWxpY2U6czNjcjp0";
