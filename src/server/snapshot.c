@@ -169,12 +169,6 @@ snapshot_find_endpoint(const struct snapshot *snap, const char *key)
     return NULL;
 }
 
-bool
-snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b)
-{
-    return strcmp(a->key, b->key) == 0;
-}
-
 /* ---- building ---- */
 
 /* ---- sites ---- */

@@ -210,7 +210,4 @@ const struct snap_binding *snapshot_find_binding(const struct snap_endpoint *ep,
 /* The endpoint of snap with this key (snap_endpoint.key), or NULL. */
 const struct snap_endpoint *snapshot_find_endpoint(const struct snapshot *snap, const char *key);
 
-/* true when the two endpoints have the same address, port and protocol. */
-bool snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b);
-
 #endif
