@@ -68,13 +68,18 @@ header_value(const struct http_request *req, const char *name, const char **v, s
     *len = h != NULL ? h->value_len : 0;
 }
 
-/* Answers from a static_resolve() result; takes res->fd. */
+/*
+ * Answers from a static_resolve() result; takes res->fd.  path is the
+ * decoded, normalised request path: a 301 to the directory's slash is built
+ * from it, never from the raw target, where "//host" would make the Location
+ * a protocol-relative URL naming another host.
+ */
 static void
-respond_static(struct conn *c, struct static_result *res)
+respond_static(struct conn *c, const char *path, size_t path_len, struct static_result *res)
 {
     struct http_request *req = cur(c);
     struct response r;
-    size_t room;
+    size_t room, loc_len;
     bool head = respond_is_head(c);
     uint32_t start = c->wlen;
 
@@ -95,8 +100,13 @@ respond_static(struct conn *c, struct static_result *res)
     c->log.status = res->status;
     c->log.substatus = res->substatus;
     if (res->status == 301) {
-        r.location = req->path;
-        r.location_len = req->path_len;
+        /* c->w->raw is free again: static_resolve() is done with it. */
+        if (reencode(path, path_len, c->w->raw, sizeof(c->w->raw), &loc_len) != 0) {
+            respond_error(c, 414, 0, NULL);
+            return;
+        }
+        r.location = c->w->raw;
+        r.location_len = loc_len;
         r.location_query = req->query;
         r.location_query_len = req->query_len;
         r.content_length = 0;
@@ -515,7 +525,7 @@ serve(struct conn *c, const struct req_ctx *rc)
             c->close_after = true;
         return;
     }
-    respond_static(c, &res);
+    respond_static(c, path, path_len, &res);
 }
 
 /* Routing, access and authentication; 1 when the handler may run. */
