@@ -308,6 +308,17 @@ fail:
     return -1;
 }
 
+/* Closes the listeners open_new_listeners() opened for snap (a reload that fails after it). */
+static void
+close_new_listeners(const struct snapshot *snap, const int *fds)
+{
+    size_t i;
+
+    for (i = 0; i < snap->nendpoints * g_srv.nworkers; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 static void *
 reload_main(void *arg)
 {
@@ -353,9 +364,10 @@ reload_finish(struct reload_job *job)
     struct snapshot *snap = job->snap, *old;
     struct logon_settings ls;
     struct logon *lg, **v;
-    int *fds = NULL;
+    const struct snap_endpoint **eps = NULL;
+    int *fds = NULL, *wfds = NULL;
     unsigned k;
-    size_t i;
+    size_t i, n;
 
     pthread_join(job->thread, NULL);
     if (snap == NULL) {
@@ -371,6 +383,15 @@ reload_finish(struct reload_job *job)
         snapshot_unref(snap);
         goto out;
     }
+    /* Room for every new endpoint of one worker: any number of them is handed over. */
+    wfds = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*wfds));
+    eps = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*eps));
+    if (wfds == NULL || eps == NULL) {
+        errlog_printf(ERRLOG_ERROR, "reload failed: out of memory");
+        close_new_listeners(snap, fds);
+        snapshot_unref(snap);
+        goto out;
+    }
     if (!same_logon(&snap->logon_settings, &g_srv.current->logon_settings)) {
         logon_settings_of(snap, &ls);
         lg = logon_new(&ls, &err);
@@ -381,10 +402,7 @@ reload_finish(struct reload_job *job)
             logon_free(lg);
             if (v != NULL)
                 g_retired_logons = v;
-            for (i = 0; i < snap->nendpoints * g_srv.nworkers; i++)
-                if (fds[i] >= 0)
-                    close(fds[i]);
-            free(fds);
+            close_new_listeners(snap, fds);
             snapshot_unref(snap);
             goto out;
         }
@@ -402,10 +420,8 @@ reload_finish(struct reload_job *job)
     g_srv.current = snap;
     pthread_mutex_unlock(&g_srv.lock);
     for (k = 0; k < g_srv.nworkers; k++) {
-        int wfds[64];
-        const struct snap_endpoint *eps[64];
-        size_t n = 0;
-        for (i = 0; i < snap->nendpoints && n < 64; i++) {
+        n = 0;
+        for (i = 0; i < snap->nendpoints; i++) {
             if (fds[i * g_srv.nworkers + k] >= 0) {
                 wfds[n] = fds[i * g_srv.nworkers + k];
                 eps[n] = &snap->endpoints[i];
@@ -414,13 +430,15 @@ reload_finish(struct reload_job *job)
         }
         worker_post_snapshot(&g_srv.workers[k], snapshot_ref(snap), wfds, eps, n);
     }
-    free(fds);
     set_listen_keys(snap);
     snapshot_unref(old);
     errlog_printf(ERRLOG_NOTICE,
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
                   snap->generation, snap->nsites, snap->mapping_count);
 out:
+    free(fds);
+    free(wfds);
+    free(eps);
     certmap_diags_free(&job->diags);
     free(job->config_path);
     free(job);
