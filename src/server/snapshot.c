@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "certmap/cert.h"
+#include "logonsvc.h"
 #include "snapshot_build.h"
 #include "static.h"
 #include "tls.h"
@@ -720,6 +721,14 @@ out:
     return snap;
 }
 
+void
+snapshot_set_logon(struct snapshot *snap, struct logonsvc *svc)
+{
+    logonsvc_unref(snap->logon_svc);
+    snap->logon_svc = svc;
+    snap->logon = svc != NULL ? logonsvc_logon(svc) : NULL;
+}
+
 struct snapshot *
 snapshot_ref(struct snapshot *snap)
 {
@@ -782,6 +791,7 @@ snapshot_unref(struct snapshot *snap)
     free(snap->server.log_dir);
     free(snap->logon_settings.accounts_file);
     free(snap->logon_settings.pam_service);
+    logonsvc_unref(snap->logon_svc);
     free(snap->config_path);
     free(snap);
 }

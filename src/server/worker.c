@@ -659,6 +659,22 @@ worker_join(struct worker *w)
 }
 
 void
+worker_release(struct worker *w)
+{
+    size_t i;
+
+    close_all(w);
+    /* The listeners point into w->snap. */
+    for (i = 0; i < w->nlisteners; i++)
+        close_listener(w, w->listeners[i]);
+    w->nlisteners = 0;
+    snapshot_unref(w->m_snap);
+    w->m_snap = NULL;
+    snapshot_unref(w->snap);
+    w->snap = NULL;
+}
+
+void
 worker_destroy(struct worker *w)
 {
     struct logon_job *job, *next;

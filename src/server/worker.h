@@ -36,7 +36,6 @@ struct server {
     struct worker *workers;   /* nworkers entries */
     unsigned nworkers;
     atomic_ulong nconns; /* open connections over all workers (maxConnections) */
-    struct logon *logon; /* current logon service */
 };
 
 /* Kinds of epoll registrations (first field of each registered object). */
@@ -152,8 +151,15 @@ void worker_post_snapshot(struct worker *w, struct snapshot *snap, const int *fd
 /* Asks w to stop: close listeners, finish requests within the grace time, exit the loop. */
 void worker_post_stop(struct worker *w);
 
-/* Waits for the thread, then frees everything w holds. */
+/* Waits for the thread to exit. */
 void worker_join(struct worker *w);
+
+/*
+ * After join: closes w's connections and drops its snapshots, so that the
+ * logon services they hold are retired while every worker's mailbox still
+ * takes the results of logons that were pending.
+ */
+void worker_release(struct worker *w);
 
 /* Frees w's resources (after join, or when it never started). */
 void worker_destroy(struct worker *w);
