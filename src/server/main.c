@@ -741,11 +741,11 @@ main_loop(void)
         pfd[2].events = POLLIN;
         pfd[3].fd = g_retired_fd;
         pfd[3].events = POLLIN;
-        now = conn_now_ms();
+        now = worker_now_ms();
         timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
         if (poll(pfd, 4, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
-        now = conn_now_ms();
+        now = worker_now_ms();
         if (pfd[3].revents & POLLIN)
             free_retired_logons();
         /* Only events naming the file postpone the reload: the directory may be busy. */
@@ -857,6 +857,7 @@ main(int argc, char **argv)
         die("logon: %s", err.message);
     snapshot_set_logon(snap, svc);
     g_srv.current = snap;
+    g_srv.accept = conn_accept;
     start_workers(snap);
     if (g_opt.pid_file != NULL && write_pid_file(g_opt.pid_file) != 0)
         die("pid file %s: %s", g_opt.pid_file, strerror(errno));
