@@ -9,6 +9,10 @@
  * it waits for the socket, and the next edge brings us back.  Reads and
  * writes are attempted whenever the state needs them, so an edge consumed
  * while the connection was busy elsewhere is never lost.
+ *
+ * This file alone assigns c->state: request.c says what comes next with an
+ * enum request_verdict (apply()), and the worker loop reaches a connection
+ * only through the handlers registered here (conn_ops, on_event).
  */
 #include "conn.h"
 
@@ -46,14 +50,7 @@ enum step {
 /* Largest piece of a file sent with one sendfile() call. */
 #define SENDFILE_CHUNK (1 << 20)
 
-uint64_t
-conn_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static void conn_close(struct conn *c);
 
 static bool
 out_pending(const struct conn *c)
@@ -203,8 +200,8 @@ flush(struct conn *c)
         }
         if (n == IO_AGAIN || n == 0) {
             /* A client that reads nothing is dropped after the idle timeout. */
-            if (progress || c->tkind != TL_SEND)
-                worker_timer_set(c->w, c, TL_SEND);
+            if (progress || c->wc.tkind != TL_SEND)
+                worker_timer_set(c->w, &c->wc, TL_SEND);
             return IO_AGAIN;
         }
         return IO_ERR;
@@ -214,11 +211,48 @@ flush(struct conn *c)
     return 0;
 }
 
+/* Turns the verdict of a request_* call into the connection's state and timer. */
+static void
+apply(struct conn *c, enum request_verdict v)
+{
+    switch (v) {
+    case REQUEST_READ_BODY:
+        c->state = CS_PREBODY;
+        worker_timer_set(c->w, &c->wc, TL_BODY);
+        break;
+    case REQUEST_LOGON:
+        c->state = CS_LOGON;
+        worker_timer_set(c->w, &c->wc, TL_BODY);
+        break;
+    case REQUEST_SEND:
+        c->state = CS_SEND;
+        break;
+    case REQUEST_DISCARD:
+        /* The next wait starts its own timer (idle, header or body). */
+        worker_timer_clear(c->w, &c->wc);
+        c->state = CS_BODY;
+        break;
+    case REQUEST_NEXT:
+    default:
+        worker_timer_clear(c->w, &c->wc);
+        c->state = CS_HEAD;
+        break;
+    }
+}
+
+/* Answers status and closes after it (request_fail()); the queued answer goes out from CS_HEAD. */
+static void
+fail(struct conn *c, int status)
+{
+    request_fail(c, status);
+    c->state = CS_HEAD;
+}
+
 static void
 start_shutdown(struct conn *c)
 {
     c->state = CS_SHUTDOWN;
-    worker_timer_set(c->w, c, TL_CLOSE);
+    worker_timer_set(c->w, &c->wc, TL_CLOSE);
 }
 
 static enum step
@@ -265,7 +299,7 @@ read_more(struct conn *c, enum timer_kind waiting)
     }
     if (c->rlen >= c->rcap) {
         /* Cannot happen while the buffer holds the largest head the limits allow. */
-        request_fail(c, 431);
+        fail(c, 431);
         return STEP_CONTINUE;
     }
     n = conn_read(c, c->rbuf + c->rlen, c->rcap - c->rlen);
@@ -274,8 +308,8 @@ read_more(struct conn *c, enum timer_kind waiting)
         return STEP_CONTINUE;
     }
     if (n == IO_AGAIN) {
-        if (c->tkind != waiting)
-            worker_timer_set(c->w, c, waiting);
+        if (c->wc.tkind != waiting)
+            worker_timer_set(c->w, &c->wc, waiting);
         release_buffers(c);
         return STEP_WAIT;
     }
@@ -362,11 +396,11 @@ step_head(struct conn *c)
                 conn_close(c);
                 return STEP_CLOSED;
             }
-            request_begin(c);
+            apply(c, request_begin(c));
             return STEP_CONTINUE;
         }
         if (r == HTTP_PARSE_ERROR) {
-            request_fail(c, status);
+            fail(c, status);
             return STEP_CONTINUE;
         }
     }
@@ -408,22 +442,22 @@ step_prebody(struct conn *c)
     int r = request_body_more(c);
 
     if (r == 0) {
-        worker_timer_clear(c->w, c);
+        worker_timer_clear(c->w, &c->wc);
         if (reparse_head(c) != 0) {
             conn_close(c);
             return STEP_CLOSED;
         }
-        request_begin(c);
+        apply(c, request_begin(c));
         return STEP_CONTINUE;
     }
     if (r > 1) {
         /* Broken framing: the request is answered with the error, and the connection ends. */
-        worker_timer_clear(c->w, c);
+        worker_timer_clear(c->w, &c->wc);
         if (reparse_head(c) != 0) {
             conn_close(c);
             return STEP_CLOSED;
         }
-        request_fail(c, r);
+        fail(c, r);
         return STEP_CONTINUE;
     }
     return read_more(c, TL_BODY);
@@ -472,7 +506,7 @@ step_body(struct conn *c)
             c->body_left -= used;
             if (c->body_left == 0) {
                 c->state = CS_HEAD;
-                worker_timer_clear(c->w, c);
+                worker_timer_clear(c->w, &c->wc);
             }
             return STEP_CONTINUE;
         }
@@ -482,7 +516,7 @@ step_body(struct conn *c)
         if (r == HTTP_CHUNK_DONE) {
             c->body_chunked = false;
             c->state = CS_HEAD;
-            worker_timer_clear(c->w, c);
+            worker_timer_clear(c->w, &c->wc);
             return STEP_CONTINUE;
         }
         if (r == HTTP_CHUNK_ERROR) {
@@ -527,15 +561,15 @@ step_send(struct conn *c)
         }
         free(c->mbody);
         c->mbody = NULL;
-        worker_timer_clear(c->w, c);
-        request_finish(c);
+        worker_timer_clear(c->w, &c->wc);
+        apply(c, request_finish(c));
         return STEP_CONTINUE;
     }
     if (c->file_left == 0) {
         close(c->file_fd);
         c->file_fd = -1;
-        worker_timer_clear(c->w, c);
-        request_finish(c);
+        worker_timer_clear(c->w, &c->wc);
+        apply(c, request_finish(c));
         return STEP_CONTINUE;
     }
     if (c->ssl != NULL) {
@@ -563,12 +597,12 @@ step_send(struct conn *c)
     n = sendfile(c->fd, c->file_fd, &c->file_off, want);
     if (n > 0) {
         c->file_left -= n;
-        if (c->tkind == TL_SEND)
-            worker_timer_set(c->w, c, TL_SEND);
+        if (c->wc.tkind == TL_SEND)
+            worker_timer_set(c->w, &c->wc, TL_SEND);
         return STEP_CONTINUE;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        worker_timer_set(c->w, c, TL_SEND);
+        worker_timer_set(c->w, &c->wc, TL_SEND);
         return STEP_WAIT;
     }
     conn_close(c);
@@ -650,10 +684,23 @@ conn_run(struct conn *c)
     }
 }
 
+static void on_event(struct worker_ev *ev, uint32_t events);
+static void on_timeout(struct worker_client *cl, enum timer_kind kind);
+static void on_logon(struct worker_client *cl, int kind, int result);
+static void on_retire(struct worker_client *cl);
+static void on_close(struct worker_client *cl);
+
+static const struct worker_client_ops conn_ops = {
+    .on_timeout = on_timeout,
+    .on_logon = on_logon,
+    .on_retire = on_retire,
+    .on_close = on_close,
+};
+
 void
-conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr *peer)
+conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const struct sockaddr *peer,
+            socklen_t peer_len)
 {
-    struct epoll_event ev;
     struct conn *c;
     socklen_t len;
     int one = 1;
@@ -664,26 +711,25 @@ conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr 
         atomic_fetch_sub(&w->srv->nconns, 1);
         return;
     }
-    c->kind = EV_CONN;
+    c->wc.ev.on_event = on_event;
+    c->wc.ops = &conn_ops;
     c->w = w;
     c->snap = snapshot_ref(w->snap);
     c->tls_snap = snapshot_ref(w->snap);
-    c->ep = l->ep;
+    c->ep = ep;
     c->fd = fd;
     c->file_fd = -1;
-    c->tkind = TL_NONE;
     c->mc_logon = PIPELINE_LOGON_UNKNOWN;
     c->pending_result = PIPELINE_LOGON_UNKNOWN;
-    c->peer = *peer;
+    memcpy(&c->peer, peer, peer_len < sizeof(c->peer) ? peer_len : sizeof(c->peer));
     len = sizeof(c->local);
     if (getsockname(fd, &c->local.sa, &len) != 0)
         memset(&c->local, 0, sizeof(c->local));
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    c->next = w->conns;
-    if (w->conns != NULL)
-        w->conns->prev = c;
-    w->conns = c;
-    w->nconns++;
+    if (worker_client_add(w, &c->wc, fd) != 0) {
+        conn_close(c);
+        return;
+    }
     if (c->ep->proto == SNAP_HTTPS) {
         c->ssl = tls_ssl_new(c->ep, fd, c);
         if (c->ssl == NULL) {
@@ -691,36 +737,32 @@ conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr 
             return;
         }
         c->state = CS_HANDSHAKE;
-        worker_timer_set(w, c, TL_HEADER);
     } else {
         c->state = CS_HEAD;
-        worker_timer_set(w, c, TL_HEADER);
     }
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    ev.data.ptr = c;
-    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        conn_close(c);
-        return;
-    }
+    worker_timer_set(w, &c->wc, TL_HEADER);
     conn_run(c);
 }
 
-void
-conn_on_event(struct conn *c, uint32_t events)
+/* The socket is ready (edge-triggered): run until every step would block. */
+static void
+on_event(struct worker_ev *ev, uint32_t events)
 {
     (void)events;
-    conn_run(c);
+    conn_run((struct conn *)ev);
 }
 
-void
-conn_on_timeout(struct conn *c, enum timer_kind kind)
+/* c's timer of list kind expired (c is already out of the list). */
+static void
+on_timeout(struct worker_client *cl, enum timer_kind kind)
 {
+    struct conn *c = (struct conn *)cl;
+
     switch (kind) {
     case TL_HEADER:
         if (c->state == CS_HEAD && c->rlen > 0 && ensure_wbuf(c) == 0) {
             /* A request head that never completed: 408, then close. */
-            request_fail(c, 408);
+            fail(c, 408);
             conn_run(c);
             return;
         }
@@ -728,16 +770,16 @@ conn_on_timeout(struct conn *c, enum timer_kind kind)
     case TL_BODY:
         if (c->state == CS_PREBODY && ensure_wbuf(c) == 0) {
             /* The body did not arrive in time: 408, then close. */
-            request_fail(c, 408);
+            fail(c, 408);
             conn_run(c);
             return;
         }
         if (c->state == CS_LOGON && ensure_wbuf(c) == 0) {
             if (c->job != NULL)
-                c->job->c = NULL;
+                c->job->cl = NULL;
             c->job = NULL;
             errlog_printf(ERRLOG_WARN, "logon did not answer within the request timeout");
-            request_fail(c, 503);
+            fail(c, 503);
             conn_run(c);
             return;
         }
@@ -748,26 +790,32 @@ conn_on_timeout(struct conn *c, enum timer_kind kind)
     conn_close(c);
 }
 
-void
-conn_on_logon(struct conn *c, int kind, int result)
+/* A logon job finished (on the worker thread); c is still open. */
+static void
+on_logon(struct worker_client *cl, int kind, int result)
 {
+    struct conn *c = (struct conn *)cl;
+
     c->job = NULL;
     if (c->state != CS_LOGON)
         return;
-    worker_timer_clear(c->w, c);
+    worker_timer_clear(c->w, &c->wc);
     c->pending_kind = kind;
     c->pending_result = result;
     if (reparse_head(c) != 0) {
         conn_close(c);
         return;
     }
-    request_begin(c);
+    apply(c, request_begin(c));
     conn_run(c);
 }
 
-void
-conn_retire(struct conn *c)
+/* The snapshot changed or the server stops: close c if idle, else after its response. */
+static void
+on_retire(struct worker_client *cl)
 {
+    struct conn *c = (struct conn *)cl;
+
     c->retired = true;
     if (c->state == CS_HEAD && c->rlen == 0 && !out_pending(c) && c->job == NULL) {
         c->close_after = true;
@@ -777,14 +825,21 @@ conn_retire(struct conn *c)
     }
 }
 
-void
+static void
+on_close(struct worker_client *cl)
+{
+    conn_close((struct conn *)cl);
+}
+
+/* Closes and frees c now. */
+static void
 conn_close(struct conn *c)
 {
     struct worker *w = c->w;
 
-    worker_timer_clear(w, c);
+    worker_client_remove(w, &c->wc);
     if (c->job != NULL)
-        c->job->c = NULL;
+        c->job->cl = NULL;
     if (c->ssl != NULL)
         SSL_free(c->ssl);
     ERR_clear_error();
@@ -797,14 +852,6 @@ conn_close(struct conn *c)
     if (c->wbuf != NULL)
         worker_buf_put(w, c->wbuf, c->wcap);
     free(c->log.user_owned);
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        w->conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    w->nconns--;
-    atomic_fetch_sub(&w->srv->nconns, 1);
     snapshot_unref(c->snap);
     snapshot_unref(c->tls_snap);
     free(c);

@@ -23,6 +23,7 @@
 #include "logon.h"
 #include "worker.h"
 
+/* The state of a connection: assigned in conn.c only. */
 enum conn_state {
     CS_HANDSHAKE, /* TLS handshake in progress */
     CS_HEAD,      /* waiting for / parsing the next request head (idle when nothing buffered) */
@@ -54,17 +55,8 @@ struct conn_logrec {
     uint64_t start_ms;
 };
 
-struct logon_job {
-    struct worker *w;                      /* worker to hand the result to */
-    struct conn *c;                        /* waiting connection; NULL once it went away */
-    struct logon_job *next;                /* in w->m_done */
-    struct logon_job *all_prev, *all_next; /* in w->jobs */
-    int kind;                              /* enum pipeline_auth_kind of the logon */
-    int result;                            /* enum logon_result */
-};
-
 struct conn {
-    enum ev_kind kind; /* EV_CONN */
+    struct worker_client wc; /* first: the worker loop's part (handlers, timer, list) */
     struct worker *w;
     struct snapshot *snap;          /* snapshot of the requests (reference); the newest one the
                                        connection saw when a request started */
@@ -122,33 +114,14 @@ struct conn {
 
     struct conn_logrec log;
     const struct snap_site *log_site; /* site of the current request once routed, else NULL */
-
-    /* timers and lists */
-    enum timer_kind tkind;
-    uint64_t deadline;
-    struct conn *tprev, *tnext;
-    struct conn *prev, *next;
 };
 
-/* Takes over an accepted socket fd on listener l; closes it when out of memory. */
-void conn_accept(struct worker *w, struct listener *l, int fd, const union conn_addr *peer);
-
-/* epoll told us something happened on c. */
-void conn_on_event(struct conn *c, uint32_t events);
-
-/* c's timer of list kind expired (c is already out of the list). */
-void conn_on_timeout(struct conn *c, enum timer_kind kind);
-
-/* A logon job finished (on the worker thread); job->c is still open. */
-void conn_on_logon(struct conn *c, int kind, int result);
-
-/* The snapshot changed or the server stops: close c if idle, else after its response. */
-void conn_retire(struct conn *c);
-
-/* Closes and frees c now. */
-void conn_close(struct conn *c);
-
-/* Milliseconds of the monotonic clock. */
-uint64_t conn_now_ms(void);
+/*
+ * worker_accept_fn of certmapd: takes over a socket accepted on endpoint ep
+ * and registers the connection's handlers with w; closes the socket when out
+ * of memory.
+ */
+void conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd,
+                 const struct sockaddr *peer, socklen_t len);
 
 #endif

@@ -35,6 +35,7 @@
 #include "conn.h"
 #include "errlog.h"
 #include "logon.h"
+#include "logonsvc.h"
 #include "snapshot.h"
 #include "tls.h"
 #include "w3clog.h"
@@ -66,9 +67,15 @@ static struct options g_opt;
 static struct w3clog_set *g_logs;
 static char g_config_path[PATH_MAX];
 static unsigned long g_generation;
-static struct logon **g_retired_logons; /* logon services replaced at reload, freed at exit */
-static size_t g_nretired;
-static char **g_listen_keys; /* endpoints the workers listen on */
+/* Logon services whose last snapshot went away, freed by the main loop (logonsvc.h). */
+struct retired_logon {
+    struct logon *logon;
+    struct retired_logon *next;
+};
+static pthread_mutex_t g_retired_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct retired_logon *g_retired; /* guarded by g_retired_lock */
+static int g_retired_fd = -1;           /* eventfd: g_retired has something */
+static char **g_listen_keys;            /* endpoints the workers listen on */
 static size_t g_nlisten_keys;
 static int g_ready_fd = -1; /* daemon: pipe to the waiting parent */
 
@@ -211,6 +218,53 @@ logon_settings_of(const struct snapshot *snap, struct logon_settings *ls)
     ls->threads = snap->logon_settings.threads;
 }
 
+/*
+ * logonsvc retire function: runs on whichever thread dropped the last
+ * snapshot using the service (often a worker), so the stop, which waits for
+ * running logons, is left to the main loop.
+ */
+static void
+retire_logon(struct logon *l, void *arg)
+{
+    struct retired_logon *r = malloc(sizeof(*r));
+    uint64_t one = 1;
+
+    (void)arg;
+    if (r == NULL) {
+        errlog_printf(ERRLOG_ERROR, "out of memory: a replaced logon service is stopped on the "
+                                    "thread that released it");
+        logon_free(l);
+        return;
+    }
+    r->logon = l;
+    pthread_mutex_lock(&g_retired_lock);
+    r->next = g_retired;
+    g_retired = r;
+    pthread_mutex_unlock(&g_retired_lock);
+    while (write(g_retired_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}
+
+/* Stops and frees the logon services retired so far (main thread). */
+static void
+free_retired_logons(void)
+{
+    struct retired_logon *r, *next;
+    uint64_t v;
+
+    while (read(g_retired_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+        ;
+    pthread_mutex_lock(&g_retired_lock);
+    r = g_retired;
+    g_retired = NULL;
+    pthread_mutex_unlock(&g_retired_lock);
+    for (; r != NULL; r = next) {
+        next = r->next;
+        logon_free(r->logon);
+        free(r);
+    }
+}
+
 static bool
 same_str(const char *a, const char *b)
 {
@@ -308,6 +362,17 @@ fail:
     return -1;
 }
 
+/* Closes the listeners open_new_listeners() opened for snap (a reload that fails after it). */
+static void
+close_new_listeners(const struct snapshot *snap, const int *fds)
+{
+    size_t i;
+
+    for (i = 0; i < snap->nendpoints * g_srv.nworkers; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 static void *
 reload_main(void *arg)
 {
@@ -352,10 +417,11 @@ reload_finish(struct reload_job *job)
     struct certmap_error err;
     struct snapshot *snap = job->snap, *old;
     struct logon_settings ls;
-    struct logon *lg, **v;
-    int *fds = NULL;
+    struct logonsvc *svc;
+    const struct snap_endpoint **eps = NULL;
+    int *fds = NULL, *wfds = NULL;
     unsigned k;
-    size_t i;
+    size_t i, n;
 
     pthread_join(job->thread, NULL);
     if (snap == NULL) {
@@ -371,41 +437,38 @@ reload_finish(struct reload_job *job)
         snapshot_unref(snap);
         goto out;
     }
-    if (!same_logon(&snap->logon_settings, &g_srv.current->logon_settings)) {
+    /* Room for every new endpoint of one worker: any number of them is handed over. */
+    wfds = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*wfds));
+    eps = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*eps));
+    if (wfds == NULL || eps == NULL) {
+        errlog_printf(ERRLOG_ERROR, "reload failed: out of memory");
+        close_new_listeners(snap, fds);
+        snapshot_unref(snap);
+        goto out;
+    }
+    if (same_logon(&snap->logon_settings, &g_srv.current->logon_settings)) {
+        /* Passwords or accounts may have changed: no stale decision survives a reload. */
+        logon_cache_clear(g_srv.current->logon);
+        svc = logonsvc_ref(g_srv.current->logon_svc);
+    } else {
+        /* The old service goes away with the last snapshot that uses it. */
         logon_settings_of(snap, &ls);
-        lg = logon_new(&ls, &err);
-        v = realloc(g_retired_logons, (g_nretired + 1) * sizeof(*v));
-        if (lg == NULL || v == NULL) {
-            errlog_printf(ERRLOG_ERROR, "reload failed: logon: %s",
-                          lg == NULL ? err.message : "out of memory");
-            logon_free(lg);
-            if (v != NULL)
-                g_retired_logons = v;
-            for (i = 0; i < snap->nendpoints * g_srv.nworkers; i++)
-                if (fds[i] >= 0)
-                    close(fds[i]);
-            free(fds);
+        svc = logonsvc_new(&ls, retire_logon, NULL, &err);
+        if (svc == NULL) {
+            errlog_printf(ERRLOG_ERROR, "reload failed: logon: %s", err.message);
+            close_new_listeners(snap, fds);
             snapshot_unref(snap);
             goto out;
         }
-        /* Old snapshots may still run logons on the old service: keep it until exit. */
-        g_retired_logons = v;
-        g_retired_logons[g_nretired++] = g_srv.logon;
-        g_srv.logon = lg;
-    } else {
-        /* Passwords or accounts may have changed: no stale decision survives a reload. */
-        logon_cache_clear(g_srv.logon);
     }
-    snap->logon = g_srv.logon;
+    snapshot_set_logon(snap, svc);
     pthread_mutex_lock(&g_srv.lock);
     old = g_srv.current;
     g_srv.current = snap;
     pthread_mutex_unlock(&g_srv.lock);
     for (k = 0; k < g_srv.nworkers; k++) {
-        int wfds[64];
-        const struct snap_endpoint *eps[64];
-        size_t n = 0;
-        for (i = 0; i < snap->nendpoints && n < 64; i++) {
+        n = 0;
+        for (i = 0; i < snap->nendpoints; i++) {
             if (fds[i * g_srv.nworkers + k] >= 0) {
                 wfds[n] = fds[i * g_srv.nworkers + k];
                 eps[n] = &snap->endpoints[i];
@@ -414,13 +477,15 @@ reload_finish(struct reload_job *job)
         }
         worker_post_snapshot(&g_srv.workers[k], snapshot_ref(snap), wfds, eps, n);
     }
-    free(fds);
     set_listen_keys(snap);
     snapshot_unref(old);
     errlog_printf(ERRLOG_NOTICE,
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
                   snap->generation, snap->nsites, snap->mapping_count);
 out:
+    free(fds);
+    free(wfds);
+    free(eps);
     certmap_diags_free(&job->diags);
     free(job->config_path);
     free(job);
@@ -615,16 +680,21 @@ stop_everything(void)
         worker_post_stop(&g_srv.workers[k]);
     for (k = 0; k < g_srv.nworkers; k++)
         worker_join(&g_srv.workers[k]);
-    /* No worker runs: logon threads may still call back into the worker mailboxes. */
-    logon_free(g_srv.logon);
-    for (i = 0; i < g_nretired; i++)
-        logon_free(g_retired_logons[i]);
-    free(g_retired_logons);
+    /*
+     * No worker runs.  Dropping every snapshot retires every logon service;
+     * they are stopped before the workers are destroyed, because logons
+     * still pending call back into the worker mailboxes.
+     */
+    for (k = 0; k < g_srv.nworkers; k++)
+        worker_release(&g_srv.workers[k]);
+    snapshot_unref(g_srv.current);
+    g_srv.current = NULL;
+    free_retired_logons();
+    close(g_retired_fd);
+    g_retired_fd = -1;
     for (k = 0; k < g_srv.nworkers; k++)
         worker_destroy(&g_srv.workers[k]);
     free(g_srv.workers);
-    snapshot_unref(g_srv.current);
-    g_srv.current = NULL;
     w3clog_set_free(g_logs);
     for (i = 0; i < g_nlisten_keys; i++)
         free(g_listen_keys[i]);
@@ -642,7 +712,7 @@ main_loop(void)
 {
     struct reload_job *job = NULL;
     struct signalfd_siginfo si;
-    struct pollfd pfd[3];
+    struct pollfd pfd[4];
     const char *base = NULL;
     bool again = false, pending = false;
     uint64_t due = 0, now;
@@ -669,11 +739,15 @@ main_loop(void)
         pfd[1].events = POLLIN;
         pfd[2].fd = ifd;
         pfd[2].events = POLLIN;
-        now = conn_now_ms();
+        pfd[3].fd = g_retired_fd;
+        pfd[3].events = POLLIN;
+        now = worker_now_ms();
         timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
-        if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+        if (poll(pfd, 4, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
-        now = conn_now_ms();
+        now = worker_now_ms();
+        if (pfd[3].revents & POLLIN)
+            free_retired_logons();
         /* Only events naming the file postpone the reload: the directory may be busy. */
         if ((pfd[2].revents & POLLIN) && config_changed(ifd, base)) {
             pending = true;
@@ -731,6 +805,7 @@ main(int argc, char **argv)
     struct certmap_error err;
     struct snapshot *snap;
     struct logon_settings ls;
+    struct logonsvc *svc;
     sigset_t set;
     unsigned k;
 
@@ -773,12 +848,16 @@ main(int argc, char **argv)
     report_diags(&diags, false, "");
     certmap_diags_free(&diags);
 
+    g_retired_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (g_retired_fd < 0)
+        die("eventfd: %s", strerror(errno));
     logon_settings_of(snap, &ls);
-    g_srv.logon = logon_new(&ls, &err);
-    if (g_srv.logon == NULL)
+    svc = logonsvc_new(&ls, retire_logon, NULL, &err);
+    if (svc == NULL)
         die("logon: %s", err.message);
-    snap->logon = g_srv.logon;
+    snapshot_set_logon(snap, svc);
     g_srv.current = snap;
+    g_srv.accept = conn_accept;
     start_workers(snap);
     if (g_opt.pid_file != NULL && write_pid_file(g_opt.pid_file) != 0)
         die("pid file %s: %s", g_opt.pid_file, strerror(errno));

@@ -40,13 +40,18 @@ header_value(const struct http_request *req, const char *name, const char **v, s
     *len = h != NULL ? h->value_len : 0;
 }
 
-/* Answers from a static_resolve() result; takes res->fd. */
+/*
+ * Answers from a static_resolve() result; takes res->fd.  path is the
+ * decoded, normalised request path: a 301 to the directory's slash is built
+ * from it, never from the raw target, where "//host" would make the Location
+ * a protocol-relative URL naming another host.
+ */
 static void
-respond_static(struct conn *c, struct static_result *res)
+respond_static(struct conn *c, const char *path, size_t path_len, struct static_result *res)
 {
     struct http_request *req = cur(c);
     struct response r;
-    size_t room;
+    size_t room, loc_len;
     bool head = respond_is_head(c);
     uint32_t start = c->wlen;
 
@@ -67,8 +72,13 @@ respond_static(struct conn *c, struct static_result *res)
     c->log.status = res->status;
     c->log.substatus = res->substatus;
     if (res->status == 301) {
-        r.location = req->path;
-        r.location_len = req->path_len;
+        /* c->w->raw is free again: static_resolve() is done with it. */
+        if (reencode(path, path_len, c->w->raw, sizeof(c->w->raw), &loc_len) != 0) {
+            respond_error(c, 414, 0, NULL);
+            return;
+        }
+        r.location = c->w->raw;
+        r.location_len = loc_len;
         r.location_query = req->query;
         r.location_query_len = req->query_len;
         r.content_length = 0;
@@ -183,7 +193,7 @@ basic_logon_result(struct conn *c, const char *user, const char *password)
     return PIPELINE_LOGON_UNKNOWN;
 }
 
-/* Queues a logon on the pool; the request resumes in conn_on_logon(). 0 or -1. */
+/* Queues a logon on the pool; the request resumes when its result arrives. 0 or -1. */
 static int
 start_logon(struct conn *c, int kind, const char *user, const char *password)
 {
@@ -196,7 +206,7 @@ start_logon(struct conn *c, int kind, const char *user, const char *password)
     if (job == NULL)
         return -1;
     job->w = w;
-    job->c = c;
+    job->cl = &c->wc;
     job->kind = kind;
     job->result = LOGON_ERROR;
     job->all_next = w->jobs;
@@ -234,6 +244,7 @@ struct req_ctx {
     char user[PIPELINE_LOGON_NAME_MAX]; /* logon name when authenticated */
     X509 *cert;                         /* certificate the location uses, NULL if none */
     long verify;
+    bool logon; /* a logon was started: the request waits for its result */
 };
 
 /*
@@ -288,8 +299,7 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
     }
     if (r == PIPELINE_AUTH_NEED_LOGON) {
         if (start_logon(c, (int)out.kind, out.user, out.password) == 0) {
-            c->state = CS_LOGON;
-            worker_timer_set(c->w, c, TL_BODY);
+            rc->logon = true;
             return 0;
         }
         errlog_printf(ERRLOG_ERROR, "logon of %s could not be queued", out.user);
@@ -487,7 +497,7 @@ serve(struct conn *c, const struct req_ctx *rc)
             c->close_after = true;
         return;
     }
-    respond_static(c, &res);
+    respond_static(c, path, path_len, &res);
 }
 
 /* Routing, access and authentication; 1 when the handler may run. */
@@ -613,7 +623,7 @@ plan_body(struct conn *c)
         c->close_after = true;
 }
 
-void
+enum request_verdict
 request_begin(struct conn *c)
 {
     struct http_request *req = cur(c);
@@ -634,26 +644,21 @@ request_begin(struct conn *c)
         if (st != 0) {
             c->close_after = true;
             respond_error(c, st, 0, NULL);
-            request_finish(c);
-            return;
+            return request_finish(c);
         }
         /*
          * Without Expect: 100-continue the client sends the body anyway:
          * read (and drop) it first, so that its framing is known to be
          * sound whatever the answer, and the connection can go on.
          */
-        if ((c->body_left > 0 || c->body_chunked) && !req->expect_continue) {
-            c->state = CS_PREBODY;
-            worker_timer_set(c->w, c, TL_BODY);
-            return;
-        }
+        if ((c->body_left > 0 || c->body_chunked) && !req->expect_continue)
+            return REQUEST_READ_BODY;
     }
     free(c->log.user_owned);
     c->log.user_owned = NULL;
     c->log.user = NULL;
     c->log.domain = NULL;
     respond_log_fields(c, req);
-    c->state = CS_HEAD;
     /* 100 Continue goes before the final response, which is queued right after it. */
     mark = c->wlen;
     if (req->expect_continue && (c->body_chunked || c->body_left > 0)) {
@@ -665,9 +670,9 @@ request_begin(struct conn *c)
         serve(c, &rc);
     c->pending_kind = PIPELINE_AUTH_NONE;
     c->pending_result = PIPELINE_LOGON_UNKNOWN;
-    if (c->state == CS_LOGON) {
+    if (rc.logon) {
         c->wlen = (uint32_t)mark; /* the 100 Continue waits for the decision */
-        return;
+        return REQUEST_LOGON;
     }
     if (c->log.status >= 400 && mark != c->wlen && req->expect_continue) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
@@ -675,11 +680,9 @@ request_begin(struct conn *c)
         c->wlen -= 25;
     }
     plan_body(c);
-    if (c->file_fd >= 0 || c->mbody != NULL) {
-        c->state = CS_SEND;
-        return;
-    }
-    request_finish(c);
+    if (c->file_fd >= 0 || c->mbody != NULL)
+        return REQUEST_SEND;
+    return request_finish(c);
 }
 
 int
@@ -714,10 +717,9 @@ request_fail(struct conn *c, int status)
     c->w->req.method = HTTP_M_GET;
     c->w->req.minor_version = 1;
     respond_error(c, status, 0, NULL);
-    c->state = CS_HEAD;
 }
 
-void
+enum request_verdict
 request_finish(struct conn *c)
 {
     size_t head = c->head_len;
@@ -734,10 +736,7 @@ request_finish(struct conn *c)
     c->log_site = NULL;
     c->served = true;
     c->body_scanned = false;
-    /* The next wait starts its own timer (idle, header or body). */
-    worker_timer_clear(c->w, c);
     if (!c->close_after && (c->body_left > 0 || c->body_chunked))
-        c->state = CS_BODY;
-    else
-        c->state = CS_HEAD;
+        return REQUEST_DISCARD;
+    return REQUEST_NEXT;
 }

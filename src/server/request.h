@@ -11,14 +11,27 @@
 #define REQUEST_HEAD_MAX 12288
 
 /*
+ * What the connection does next, as a request_* function decides it; conn.c
+ * alone turns a verdict into the connection's state (and its timer).
+ */
+enum request_verdict {
+    REQUEST_NEXT,      /* response queued and logged: read the next request head */
+    REQUEST_DISCARD,   /* response queued and logged: discard the rest of its body first */
+    REQUEST_READ_BODY, /* drop the body (request_body_more) before the request runs */
+    REQUEST_LOGON,     /* wait for the logon started (c->job), then run request_begin() again */
+    REQUEST_SEND,      /* stream c->file_* or c->mbody after the head, then request_finish() */
+};
+
+/*
  * Runs the request whose head c->w->req describes (parsed from
  * c->rbuf[0..req.head_len)): routing, access, authentication, handler.
- * Either queues the whole response in c->wbuf (and, for a file too large for
- * the buffer, sets c->file_* and the state CS_SEND), or starts a logon and
- * sets CS_LOGON; called again with the same head when the logon result
- * arrives.  When the response is complete it calls request_finish().
+ * Either queues the whole response in c->wbuf (REQUEST_SEND when a file or
+ * a page too large for the buffer follows it), or starts a logon
+ * (REQUEST_LOGON; called again with the same head when the result arrives),
+ * or asks for the body first (REQUEST_READ_BODY).  A complete response is
+ * finished here (request_finish()) and its verdict returned.
  */
-void request_begin(struct conn *c);
+enum request_verdict request_begin(struct conn *c);
 
 /*
  * CS_PREBODY: checks and drops the body bytes that arrived after the head.
@@ -30,15 +43,16 @@ int request_body_more(struct conn *c);
 
 /*
  * Queues the answer to a head the parser refused (status 400, 413, 414,
- * 431, 501, 505) or to a timeout (408), always with "Connection: close".
+ * 431, 501, 505) or to a timeout (408), always with "Connection: close";
+ * the connection then goes on as after REQUEST_NEXT.
  */
 void request_fail(struct conn *c, int status);
 
 /*
  * The response of the current request is fully queued: writes its W3C line
- * and removes its head from c->rbuf (the body, if any, is discarded next:
- * state CS_BODY).  Sets the state for the next request.
+ * and removes its head from c->rbuf.  REQUEST_DISCARD when the rest of the
+ * body is to be discarded next, else REQUEST_NEXT.
  */
-void request_finish(struct conn *c);
+enum request_verdict request_finish(struct conn *c);
 
 #endif

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "certmap/cert.h"
+#include "logonsvc.h"
 #include "snapshot_build.h"
 #include "static.h"
 #include "tls.h"
@@ -95,12 +96,6 @@ snapshot_find_endpoint(const struct snapshot *snap, const char *key)
         if (strcmp(snap->endpoints[i].key, key) == 0)
             return &snap->endpoints[i];
     return NULL;
-}
-
-bool
-snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b)
-{
-    return strcmp(a->key, b->key) == 0;
 }
 
 /* ---- building ---- */
@@ -281,6 +276,14 @@ out:
     return snap;
 }
 
+void
+snapshot_set_logon(struct snapshot *snap, struct logonsvc *svc)
+{
+    logonsvc_unref(snap->logon_svc);
+    snap->logon_svc = svc;
+    snap->logon = svc != NULL ? logonsvc_logon(svc) : NULL;
+}
+
 struct snapshot *
 snapshot_ref(struct snapshot *snap)
 {
@@ -326,6 +329,7 @@ snapshot_unref(struct snapshot *snap)
     free(snap->server.log_dir);
     free(snap->logon_settings.accounts_file);
     free(snap->logon_settings.pam_service);
+    logonsvc_unref(snap->logon_svc);
     free(snap->config_path);
     certmap_view_unref(snap->view);
     free(snap);

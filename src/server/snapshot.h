@@ -27,6 +27,7 @@
 #include "logon.h"
 #include "mapping.h"
 
+struct logonsvc;
 struct w3clog;
 struct w3clog_set;
 
@@ -134,9 +135,10 @@ struct snapshot {
     struct snap_limits limits;
     struct snap_server server;
     struct snap_logon logon_settings;
-    struct logon *logon;     /* the logon service requests use (borrowed from the server) */
-    struct w3clog_set *logs; /* borrowed */
-    size_t mapping_count;    /* mappings over all indexes built (shared ones once) */
+    struct logon *logon;        /* the logon service requests use (of logon_svc), or NULL */
+    struct logonsvc *logon_svc; /* owned reference to the shared service, or NULL */
+    struct w3clog_set *logs;    /* borrowed */
+    size_t mapping_count;       /* mappings over all indexes built (shared ones once) */
 };
 
 /* How snapshot_build() is told about its surroundings. */
@@ -153,10 +155,16 @@ struct snapshot_params {
  * building goes on after an error so that all of them are reported.
  * Returns a snapshot with one reference, or NULL when diags holds at least
  * one error (err then holds the first one).  The logon service is not
- * created here: the caller sets snap->logon.
+ * created here: the caller attaches one with snapshot_set_logon().
  */
 struct snapshot *snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
                                 struct certmap_diags *diags, struct certmap_error *err);
+
+/*
+ * Attaches the logon service requests use (before snap is shared); the
+ * snapshot takes over the reference svc, and its last snapshot_unref() drops it.
+ */
+void snapshot_set_logon(struct snapshot *snap, struct logonsvc *svc);
 
 /* Takes one more reference; returns snap. */
 struct snapshot *snapshot_ref(struct snapshot *snap);
@@ -186,8 +194,5 @@ const struct snap_binding *snapshot_find_binding(const struct snap_endpoint *ep,
 
 /* The endpoint of snap with this key (snap_endpoint.key), or NULL. */
 const struct snap_endpoint *snapshot_find_endpoint(const struct snapshot *snap, const char *key);
-
-/* true when the two endpoints have the same address, port and protocol. */
-bool snapshot_endpoint_same(const struct snap_endpoint *a, const struct snap_endpoint *b);
 
 #endif

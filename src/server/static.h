@@ -66,7 +66,7 @@ struct static_result {
     off_t length;  /* Content-Length of a 200/206 (also for HEAD, where fd is -1) */
     off_t size;    /* total size of the file (200, 206, 304, 416) */
     time_t mtime;  /* modification time of the file, seconds */
-    int redirect_slash;       /* 301: answer "Location: <request path>/" (query kept), as IIS
+    int redirect_slash;       /* 301: answer "Location: <normalised path>/" (query kept), as IIS
                                  does for a directory requested without its trailing slash */
     const char *content_type; /* static string from mime_lookup(); NULL when no body */
     const char *allow;        /* 405: value of the Allow header ("GET, HEAD"); else NULL */

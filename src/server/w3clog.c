@@ -434,52 +434,6 @@ w3clog_close(struct w3clog *l)
     free(l);
 }
 
-/* ---- where logs go ---------------------------------------------------- */
-
-/* True for a directory only Windows understands: "C:...", a backslash, "%VAR%". */
-static int
-windows_style(const char *d)
-{
-    const char *pct;
-
-    if (((d[0] >= 'A' && d[0] <= 'Z') || (d[0] >= 'a' && d[0] <= 'z')) && d[1] == ':')
-        return 1;
-    if (strchr(d, '\\') != NULL)
-        return 1;
-    pct = strchr(d, '%');
-    return pct != NULL && strchr(pct + 1, '%') != NULL;
-}
-
-int
-w3clog_pick_dir(const char *site_dir, const char *defaults_dir, const char *server_dir,
-                const char *config_dir, char *out, size_t size, const char **skipped)
-{
-    const char *cand[3] = {site_dir, defaults_dir, server_dir};
-    const char *dir = NULL;
-    size_t i;
-    int n;
-
-    if (skipped != NULL)
-        *skipped = NULL;
-    for (i = 0; i < 3 && dir == NULL; i++) {
-        if (cand[i] == NULL || cand[i][0] == '\0')
-            continue;
-        if (windows_style(cand[i])) {
-            if (skipped != NULL && *skipped == NULL)
-                *skipped = cand[i];
-            continue;
-        }
-        dir = cand[i];
-    }
-    if (dir == NULL)
-        dir = "logs";
-    if (dir[0] == '/' || config_dir == NULL || config_dir[0] == '\0')
-        n = snprintf(out, size, "%s", dir);
-    else
-        n = snprintf(out, size, "%s/%s", config_dir, dir);
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 /* ---- the set of all sites' logs --------------------------------------- */
 
 static void *
@@ -577,17 +531,6 @@ w3clog_set_put(struct w3clog_set *s, struct w3clog *l)
     }
     pthread_mutex_unlock(&s->lock);
     w3clog_close(l);
-}
-
-void
-w3clog_set_flush(struct w3clog_set *s)
-{
-    struct w3clog *l;
-
-    pthread_mutex_lock(&s->lock);
-    for (l = s->logs; l != NULL; l = l->next)
-        w3clog_flush(l);
-    pthread_mutex_unlock(&s->lock);
 }
 
 void

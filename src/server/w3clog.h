@@ -67,21 +67,6 @@ struct w3clog;     /* one site's log: opaque */
 struct w3clog_set; /* the logs of all sites: opaque */
 
 /*
- * Picks the directory of a site's W3C logs as IIS does: the site's
- * <logFile directory>, else <siteDefaults><logFile directory>, else
- * server_dir (<certmap><server logDirectory>, "logs" when NULL).  NULL or ""
- * means "not set".  A Windows-style value (a drive letter "C:", a '\' or a
- * %VARIABLE% such as IIS's default %SystemDrive%\inetpub\logs\LogFiles)
- * cannot name a Linux directory and is skipped; *skipped (when not NULL)
- * then points to the first value skipped, so that the caller notes it in
- * the error log, else it is NULL.  A relative result is made relative to
- * config_dir (the directory of applicationHost.config; NULL: unchanged).
- * Writes the path into out; 0, or -1 when it does not fit in size.
- */
-int w3clog_pick_dir(const char *site_dir, const char *defaults_dir, const char *server_dir,
-                    const char *config_dir, char *out, size_t size, const char **skipped);
-
-/*
  * Opens the log of site site_id under dir: creates dir and dir/W3SVC<id>
  * (0755) when missing; the day's file itself is created at the first line.
  * Returns a log freed by w3clog_close(), or NULL and err filled.
@@ -132,9 +117,6 @@ struct w3clog *w3clog_set_get(struct w3clog_set *s, const char *dir, unsigned si
 
 /* Drops one reference; the last one flushes and closes the log. NULL l is ignored. */
 void w3clog_set_put(struct w3clog_set *s, struct w3clog *l);
-
-/* Flushes every log of the set now (for example at SIGTERM). */
-void w3clog_set_flush(struct w3clog_set *s);
 
 /* Stops the flusher, flushes and closes every log still open, frees s. NULL is ignored. */
 void w3clog_set_free(struct w3clog_set *s);

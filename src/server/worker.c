@@ -13,11 +13,11 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
-#include "conn.h"
 #include "errlog.h"
 #include "static.h"
 
@@ -28,6 +28,8 @@
 #define LISTEN_BACKLOG 4096
 #define TRIM_QUIET_MS 1000             /* quiet time after which a worker trims the heap */
 #define WORKER_FCACHE_BYTES (8u << 20) /* small static files cached per worker */
+
+static void on_accept(struct worker_ev *ev, uint32_t events);
 
 /*
  * Under AddressSanitizer malloc is ASan's own: glibc's malloc_trim() would
@@ -52,6 +54,15 @@ heap_trim(void)
 #if WORKER_HEAP_IS_GLIBC
     malloc_trim(0);
 #endif
+}
+
+uint64_t
+worker_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -102,7 +113,7 @@ worker_buf_put(struct worker *w, char *buf, uint32_t cap)
 }
 
 void
-worker_timer_clear(struct worker *w, struct conn *c)
+worker_timer_clear(struct worker *w, struct worker_client *c)
 {
     struct timer_list *t;
 
@@ -122,7 +133,7 @@ worker_timer_clear(struct worker *w, struct conn *c)
 }
 
 void
-worker_timer_set(struct worker *w, struct conn *c, enum timer_kind kind)
+worker_timer_set(struct worker *w, struct worker_client *c, enum timer_kind kind)
 {
     struct timer_list *t = &w->timers[kind];
 
@@ -139,6 +150,39 @@ worker_timer_set(struct worker *w, struct conn *c, enum timer_kind kind)
     t->tail = c;
 }
 
+int
+worker_client_add(struct worker *w, struct worker_client *cl, int fd)
+{
+    struct epoll_event ev;
+
+    cl->tkind = TL_NONE;
+    cl->prev = NULL;
+    cl->next = w->clients;
+    if (w->clients != NULL)
+        w->clients->prev = cl;
+    w->clients = cl;
+    w->nconns++;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &cl->ev;
+    return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -1;
+}
+
+void
+worker_client_remove(struct worker *w, struct worker_client *cl)
+{
+    worker_timer_clear(w, cl);
+    if (cl->prev != NULL)
+        cl->prev->next = cl->next;
+    else
+        w->clients = cl->next;
+    if (cl->next != NULL)
+        cl->next->prev = cl->prev;
+    cl->prev = cl->next = NULL;
+    w->nconns--;
+    atomic_fetch_sub(&w->srv->nconns, 1);
+}
+
 static void
 wake(struct worker *w)
 {
@@ -150,6 +194,16 @@ wake(struct worker *w)
     } while (n < 0 && errno == EINTR);
 }
 
+/* The mailbox eventfd is readable: handled after the batch of events (worker_main). */
+static void
+on_wake(struct worker_ev *ev, uint32_t events)
+{
+    struct worker *w = (struct worker *)ev;
+
+    (void)events;
+    w->mailbox = true;
+}
+
 int
 worker_init(struct worker *w, struct server *srv, unsigned id, struct snapshot *snap,
             struct certmap_error *err)
@@ -157,7 +211,7 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct snapshot *
     struct epoll_event ev;
 
     memset(w, 0, sizeof(*w));
-    w->kind = EV_WAKE;
+    w->ev.on_event = on_wake;
     w->srv = srv;
     w->id = id;
     w->epfd = -1;
@@ -173,7 +227,7 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct snapshot *
     }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN;
-    ev.data.ptr = w;
+    ev.data.ptr = &w->ev;
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev) != 0) {
         certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, NULL, NULL, "worker %u: epoll: %s", id,
                           strerror(errno));
@@ -182,7 +236,7 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct snapshot *
     w->snap = snapshot_ref(snap);
     /* Without it every request opens its file: slower, not wrong. */
     w->fcache = static_cache_new(WORKER_FCACHE_BYTES);
-    w->now_ms = conn_now_ms();
+    w->now_ms = worker_now_ms();
     w->now_s = time(NULL);
     set_timeouts(w);
     return 0;
@@ -288,14 +342,14 @@ worker_add_listener(struct worker *w, int fd, const struct snap_endpoint *ep)
         return -1;
     }
     w->listeners = v;
-    l->kind = EV_LISTENER;
+    l->ev.on_event = on_accept;
     l->fd = fd;
     l->w = w;
     snprintf(l->key, sizeof(l->key), "%s", ep->key);
     l->ep = find_endpoint(w->snap, ep->key);
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN;
-    ev.data.ptr = l;
+    ev.data.ptr = &l->ev;
     if (l->ep == NULL || epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         free(l);
         return -1;
@@ -312,18 +366,21 @@ close_listener(struct worker *w, struct listener *l)
     free(l);
 }
 
+/* A listener is readable: accepts a burst of connections. */
 static void
-accept_burst(struct listener *l)
+on_accept(struct worker_ev *ev, uint32_t events)
 {
+    struct listener *l = (struct listener *)ev;
     struct worker *w = l->w;
     unsigned long max = w->snap->limits.max_connections;
-    union conn_addr peer;
+    struct sockaddr_storage peer;
     socklen_t len;
     int i, fd;
 
+    (void)events;
     for (i = 0; i < ACCEPT_BURST; i++) {
         len = sizeof(peer);
-        fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -337,19 +394,19 @@ accept_burst(struct listener *l)
             close(fd);
             continue;
         }
-        conn_accept(w, l, fd, &peer);
+        w->srv->accept(w, l->ep, fd, (const struct sockaddr *)&peer, len);
     }
 }
 
 static void
 retire_all(struct worker *w)
 {
-    struct conn *c = w->conns, *next;
+    struct worker_client *c = w->clients, *next;
 
     while (c != NULL) {
         next = c->next;
-        /* conn_retire() may close c, never another connection. */
-        conn_retire(c);
+        /* on_retire may close c, never another connection. */
+        c->ops->on_retire(c);
         c = next;
     }
 }
@@ -381,7 +438,7 @@ switch_snapshot(struct worker *w, struct snapshot *snap, struct listener **adds,
         l->ep = find_endpoint(snap, l->key);
         memset(&ev, 0, sizeof(ev));
         ev.events = EPOLLIN;
-        ev.data.ptr = l;
+        ev.data.ptr = &l->ev;
         if (v == NULL || l->ep == NULL || w->stopping ||
             epoll_ctl(w->epfd, EPOLL_CTL_ADD, l->fd, &ev) != 0) {
             if (v != NULL)
@@ -451,8 +508,8 @@ handle_mailbox(struct worker *w)
     for (; done != NULL; done = next) {
         next = done->next;
         unlink_job(w, done);
-        if (done->c != NULL)
-            conn_on_logon(done->c, done->kind, done->result);
+        if (done->cl != NULL)
+            done->cl->ops->on_logon(done->cl, done->kind, done->result);
         free(done);
     }
     if (snap != NULL)
@@ -469,9 +526,9 @@ expire_timers(struct worker *w)
     for (k = 0; k < TL_COUNT; k++) {
         struct timer_list *t = &w->timers[k];
         while (t->head != NULL && t->head->deadline <= w->now_ms) {
-            struct conn *c = t->head;
+            struct worker_client *c = t->head;
             worker_timer_clear(w, c);
-            conn_on_timeout(c, (enum timer_kind)k);
+            c->ops->on_timeout(c, (enum timer_kind)k);
         }
     }
 }
@@ -498,8 +555,8 @@ next_timeout(const struct worker *w)
 static void
 close_all(struct worker *w)
 {
-    while (w->conns != NULL)
-        conn_close(w->conns);
+    while (w->clients != NULL)
+        w->clients->ops->on_close(w->clients);
 }
 
 static void *
@@ -507,7 +564,7 @@ worker_main(void *arg)
 {
     struct worker *w = arg;
     struct epoll_event evs[MAX_EVENTS];
-    bool mailbox, busy = false;
+    bool busy = false;
     int n, i, timeout;
 
     for (;;) {
@@ -520,7 +577,7 @@ worker_main(void *arg)
             errlog_printf(ERRLOG_ERROR, "worker %u: epoll_wait: %s", w->id, strerror(errno));
             break;
         }
-        w->now_ms = conn_now_ms();
+        w->now_ms = worker_now_ms();
         w->now_s = time(NULL);
         if (n > 0) {
             busy = true;
@@ -533,18 +590,13 @@ worker_main(void *arg)
             heap_trim();
             busy = false;
         }
-        mailbox = false;
+        w->mailbox = false;
         for (i = 0; i < n; i++) {
-            enum ev_kind kind = *(enum ev_kind *)evs[i].data.ptr;
-            if (kind == EV_CONN)
-                conn_on_event(evs[i].data.ptr, evs[i].events);
-            else if (kind == EV_LISTENER)
-                accept_burst(evs[i].data.ptr);
-            else
-                mailbox = true;
+            struct worker_ev *ev = evs[i].data.ptr;
+            ev->on_event(ev, evs[i].events);
         }
         /* After the batch: the mailbox may close connections that had events in it. */
-        if (mailbox)
+        if (w->mailbox)
             handle_mailbox(w);
         expire_timers(w);
         if (w->stopping && (w->nconns == 0 || w->now_ms >= w->stop_deadline))
@@ -589,7 +641,7 @@ worker_post_snapshot(struct worker *w, struct snapshot *snap, const int *fds,
             close(fds[i]);
             continue;
         }
-        l->kind = EV_LISTENER;
+        l->ev.on_event = on_accept;
         l->fd = fds[i];
         l->w = w;
         snprintf(l->key, sizeof(l->key), "%s", eps[i]->key);
@@ -656,6 +708,22 @@ worker_join(struct worker *w)
         pthread_join(w->thread, NULL);
         w->started = false;
     }
+}
+
+void
+worker_release(struct worker *w)
+{
+    size_t i;
+
+    close_all(w);
+    /* The listeners point into w->snap. */
+    for (i = 0; i < w->nlisteners; i++)
+        close_listener(w, w->listeners[i]);
+    w->nlisteners = 0;
+    snapshot_unref(w->m_snap);
+    w->m_snap = NULL;
+    snapshot_unref(w->snap);
+    w->snap = NULL;
 }
 
 void

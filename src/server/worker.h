@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "certmap/error.h"
@@ -24,10 +25,13 @@
 #include "pipeline.h"
 #include "snapshot.h"
 
-struct conn;
 struct worker;
-struct logon_job;
+struct worker_client;
 struct static_cache;
+
+/* Takes over a socket accepted on endpoint ep (closes it on failure); from peer (len bytes). */
+typedef void (*worker_accept_fn)(struct worker *w, const struct snap_endpoint *ep, int fd,
+                                 const struct sockaddr *peer, socklen_t len);
 
 /* What main and the workers share.  One instance, owned by main.c. */
 struct server {
@@ -35,29 +39,31 @@ struct server {
     struct snapshot *current; /* the snapshot of new connections (one reference) */
     struct worker *workers;   /* nworkers entries */
     unsigned nworkers;
-    atomic_ulong nconns; /* open connections over all workers (maxConnections) */
-    struct logon *logon; /* current logon service */
+    atomic_ulong nconns;     /* open connections over all workers (maxConnections) */
+    worker_accept_fn accept; /* what becomes of an accepted socket (the connection code) */
 };
 
-/* Kinds of epoll registrations (first field of each registered object). */
-enum ev_kind {
-    EV_WAKE,
-    EV_LISTENER,
-    EV_CONN,
+/*
+ * An epoll registration: data.ptr points at one, embedded first in the
+ * registered object, and the loop calls the handler it holds (as redis'
+ * event loop calls the procedure stored with each file descriptor).
+ */
+struct worker_ev {
+    void (*on_event)(struct worker_ev *ev, uint32_t events);
 };
 
 struct listener {
-    enum ev_kind kind;              /* EV_LISTENER */
+    struct worker_ev ev;            /* accepts */
     int fd;                         /* listening socket, owned */
     char key[80];                   /* snap_endpoint key */
     const struct snap_endpoint *ep; /* endpoint in the worker's current snapshot */
     struct worker *w;
 };
 
-/* A doubly linked list of connections sorted by deadline (same timeout for all). */
+/* A doubly linked list of clients sorted by deadline (same timeout for all). */
 struct timer_list {
-    struct conn *head;
-    struct conn *tail;
+    struct worker_client *head;
+    struct worker_client *tail;
 };
 
 enum timer_kind {
@@ -70,8 +76,44 @@ enum timer_kind {
     TL_NONE = TL_COUNT,
 };
 
+/* What the loop asks of a connection: the callbacks the connection code registered. */
+struct worker_client_ops {
+    /* Its timer of list kind expired (cl is already out of the list). */
+    void (*on_timeout)(struct worker_client *cl, enum timer_kind kind);
+    /* A logon it waits for finished: kind and result as the job holds them. */
+    void (*on_logon)(struct worker_client *cl, int kind, int result);
+    /* The snapshot changed or the server stops: close when idle, else after the response. May
+     * close cl, never another client. */
+    void (*on_retire)(struct worker_client *cl);
+    /* Close and free now. */
+    void (*on_close)(struct worker_client *cl);
+};
+
+/*
+ * The loop's part of a connection, embedded first in it: its epoll handler,
+ * its callbacks, its timer and its place in the worker's list.
+ */
+struct worker_client {
+    struct worker_ev ev; /* events on the connection's socket */
+    const struct worker_client_ops *ops;
+    enum timer_kind tkind; /* list the client is in, TL_NONE */
+    uint64_t deadline;
+    struct worker_client *tprev, *tnext;
+    struct worker_client *prev, *next;
+};
+
+/* A logon in progress on the pool, handed back through the worker's mailbox. */
+struct logon_job {
+    struct worker *w;                      /* worker to hand the result to */
+    struct worker_client *cl;              /* waiting client; NULL once it went away */
+    struct logon_job *next;                /* in w->m_done */
+    struct logon_job *all_prev, *all_next; /* in w->jobs */
+    int kind;                              /* enum pipeline_auth_kind of the logon */
+    int result;                            /* enum logon_result */
+};
+
 struct worker {
-    enum ev_kind kind; /* EV_WAKE: the eventfd registration points here */
+    struct worker_ev ev; /* the mailbox eventfd */
     struct server *srv;
     unsigned id;
     pthread_t thread;
@@ -83,7 +125,7 @@ struct worker {
     struct listener **listeners;
     size_t nlisteners;
 
-    struct conn *conns; /* every open connection (list through conn->next/prev) */
+    struct worker_client *clients; /* every open connection (list through next/prev) */
     unsigned long nconns;
     struct timer_list timers[TL_COUNT];
     unsigned timeouts[TL_COUNT]; /* milliseconds per list, from the current snapshot */
@@ -101,6 +143,7 @@ struct worker {
     struct logon_job *m_done; /* logon results to deliver (singly linked) */
     struct logon_job *jobs;   /* every job not yet delivered or freed (worker thread only) */
 
+    bool mailbox;    /* the mailbox eventfd fired in this batch of events */
     uint64_t now_ms; /* monotonic time of this loop iteration */
     time_t now_s;    /* wall clock of this loop iteration */
     time_t date_s;   /* second of date[] */
@@ -151,8 +194,15 @@ void worker_post_snapshot(struct worker *w, struct snapshot *snap, const int *fd
 /* Asks w to stop: close listeners, finish requests within the grace time, exit the loop. */
 void worker_post_stop(struct worker *w);
 
-/* Waits for the thread, then frees everything w holds. */
+/* Waits for the thread to exit. */
 void worker_join(struct worker *w);
+
+/*
+ * After join: closes w's connections and drops its snapshots, so that the
+ * logon services they hold are retired while every worker's mailbox still
+ * takes the results of logons that were pending.
+ */
+void worker_release(struct worker *w);
 
 /* Frees w's resources (after join, or when it never started). */
 void worker_destroy(struct worker *w);
@@ -162,10 +212,24 @@ char *worker_buf_get(struct worker *w, uint32_t *cap);
 /* Returns a buffer of cap bytes to the pool (freed when the pool is full or cap changed). */
 void worker_buf_put(struct worker *w, char *buf, uint32_t cap);
 
-/* Timers: puts c in list kind with a deadline of now + that list's timeout (removing it from any
+/* Timers: puts cl in list kind with a deadline of now + that list's timeout (removing it from any
  * list). */
-void worker_timer_set(struct worker *w, struct conn *c, enum timer_kind kind);
-void worker_timer_clear(struct worker *w, struct conn *c);
+void worker_timer_set(struct worker *w, struct worker_client *cl, enum timer_kind kind);
+void worker_timer_clear(struct worker *w, struct worker_client *cl);
+
+/*
+ * Adds a new connection: cl (ops set, on the connection's handler in
+ * cl->ev) joins w's list and counts as open, and fd is watched,
+ * edge-triggered, for input and output.  0, or -1 when epoll refused fd (cl
+ * is in the list all the same: close it with worker_client_remove()).
+ */
+int worker_client_add(struct worker *w, struct worker_client *cl, int fd);
+
+/* Takes cl out of w's timers and list and stops counting it (the caller closes its socket). */
+void worker_client_remove(struct worker *w, struct worker_client *cl);
+
+/* Milliseconds of the monotonic clock. */
+uint64_t worker_now_ms(void);
 
 /* Logon pool callback: hands a job back to its worker (any thread). */
 void worker_logon_done(void *arg, enum logon_result result);

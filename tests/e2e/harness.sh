@@ -488,6 +488,22 @@ h_stop() {
     [ "$SERVER_RC" = 0 ] || h_fail "certmapd exited with code $SERVER_RC after SIGTERM (expected 0)"
 }
 
+# Number of reloads certmapd has finished so far, taken or refused (it logs
+# one "configuration reloaded" or "reload failed" line at the end of each).
+h_reloads() {
+    grep -a -c -e 'configuration reloaded' -e 'reload failed' "$T/certmapd.out" 2>/dev/null
+}
+
+# h_reload_wait N: waits until more than N reloads are finished (N taken with
+# h_reloads before the change that triggers the reload); fails after 10 s.
+h_reload_wait() {
+    local deadline=$((SECONDS + 10 * H_SLOW))
+    while [ "$(h_reloads)" -le "$1" ]; do
+        [ $SECONDS -lt $deadline ] || h_fail "no reload finished within $((10 * H_SLOW)) s"
+        sleep 0.05
+    done
+}
+
 # ---------------------------------------------------------------- requests
 
 # req WHO URL [curl options...]

@@ -345,39 +345,6 @@ test_open_errors(void **state)
 }
 
 static void
-test_pick_dir(void **state)
-{
-    char out[256];
-    const char *skipped;
-
-    (void)state;
-    assert_int_equal(w3clog_pick_dir("/var/log/site", "/var/log/all", "srv", "/etc/certmap", out,
-                                     sizeof(out), &skipped),
-                     0);
-    assert_string_equal(out, "/var/log/site");
-    assert_null(skipped);
-    assert_int_equal(
-        w3clog_pick_dir(NULL, "weblogs", "srv", "/etc/certmap", out, sizeof(out), &skipped), 0);
-    assert_string_equal(out, "/etc/certmap/weblogs");
-    /* IIS's default siteDefaults directory is skipped and reported. */
-    assert_int_equal(w3clog_pick_dir("", "%SystemDrive%\\inetpub\\logs\\LogFiles", NULL,
-                                     "/etc/certmap", out, sizeof(out), &skipped),
-                     0);
-    assert_string_equal(out, "/etc/certmap/logs");
-    assert_string_equal(skipped, "%SystemDrive%\\inetpub\\logs\\LogFiles");
-    assert_int_equal(
-        w3clog_pick_dir("D:/logs", NULL, "/srv/logs", NULL, out, sizeof(out), &skipped), 0);
-    assert_string_equal(out, "/srv/logs");
-    assert_string_equal(skipped, "D:/logs");
-    /* A lone '%' is a legal Linux file name character. */
-    assert_int_equal(w3clog_pick_dir("/var/log/100%", NULL, NULL, NULL, out, sizeof(out), NULL), 0);
-    assert_string_equal(out, "/var/log/100%");
-    assert_int_equal(w3clog_pick_dir(NULL, NULL, NULL, NULL, out, sizeof(out), NULL), 0);
-    assert_string_equal(out, "logs");
-    assert_int_equal(w3clog_pick_dir("/a/very/long/dir", NULL, NULL, NULL, out, 8, NULL), -1);
-}
-
-static void
 test_errlog_lines(void **state)
 {
     char *dir = fixture_tmpdir(), path[1100], *text;
@@ -421,7 +388,6 @@ main(void)
         cmocka_unit_test(test_concurrent_writers_lose_nothing),
         cmocka_unit_test(test_set_shares_logs_and_flushes_every_second),
         cmocka_unit_test(test_open_errors),
-        cmocka_unit_test(test_pick_dir),
         cmocka_unit_test(test_errlog_lines),
     };
 
