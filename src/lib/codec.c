@@ -8,6 +8,8 @@
  */
 #include "codec.h"
 
+#include <string.h>
+
 /* Markers in b64_table besides the digit values 0-63. */
 #define B64_BAD 0xff
 #define B64_WS 0xfe
@@ -289,4 +291,32 @@ codec_url_has_escape(const char *s, size_t len)
             codec_hex_digit((unsigned char)s[i + 2]) >= 0)
             return true;
     return false;
+}
+
+int
+codec_url_path_encode(const char *in, size_t len, char *out, size_t size, size_t *out_len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        bool safe = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || (ch != 0 && strchr("-._~!$&'()*+,;=:@/", ch));
+
+        if (n + (safe ? 1 : 3) >= size)
+            return -1;
+        if (safe) {
+            out[n++] = (char)ch;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[ch >> 4];
+            out[n++] = hex[ch & 15];
+        }
+    }
+    if (n >= size)
+        return -1;
+    out[n] = '\0';
+    *out_len = n;
+    return 0;
 }

@@ -112,6 +112,14 @@ enum codec_path_result codec_url_path_decode(const char *in, size_t len, char *o
                                              size_t *out_len);
 
 /*
+ * Percent-encodes a decoded path in[0..len) for a URL (a Location header):
+ * unreserved characters, sub-delims, ':', '@' and '/' are kept, every other
+ * byte becomes "%XX" (upper case).  0 with out NUL-terminated and *out_len
+ * its length; -1 when it does not fit in size bytes (3 * len + 1 always do).
+ */
+int codec_url_path_encode(const char *in, size_t len, char *out, size_t size, size_t *out_len);
+
+/*
  * True when s[0..len) contains "%XX" (a '%' and two hex digits): a decoded
  * path for which this holds would change if decoded again, which IIS refuses
  * (allowDoubleEscaping=false).

@@ -2,6 +2,8 @@
  * request.c - routes, checks, authenticates and answers one request.
  */
 #include "request.h"
+
+#include "codec.h"
 #include "respond.h"
 
 #include <arpa/inet.h>
@@ -72,12 +74,13 @@ respond_static(struct conn *c, const char *path, size_t path_len, struct static_
     c->log.status = res->status;
     c->log.substatus = res->substatus;
     if (res->status == 301) {
-        /* c->w->raw is free again: static_resolve() is done with it. */
-        if (reencode(path, path_len, c->w->raw, sizeof(c->w->raw), &loc_len) != 0) {
+        /* built from the normalised path, never the raw target ("//host" would leave the site) */
+        if (codec_url_path_encode(path, path_len, c->w->location, sizeof(c->w->location),
+                                  &loc_len) != 0) {
             respond_error(c, 414, 0, NULL);
             return;
         }
-        r.location = c->w->raw;
+        r.location = c->w->location;
         r.location_len = loc_len;
         r.location_query = req->query;
         r.location_query_len = req->query_len;

@@ -155,6 +155,7 @@ struct worker {
     /* Scratch space of the request being processed (one at a time per worker). */
     struct http_request req;
     char path[PIPELINE_PATH_MAX + 1];
+    char location[3 * PIPELINE_PATH_MAX + 1]; /* a redirect's Location: path re-encoded */
     char page[ERRPAGE_MAX];
     unsigned char der[32768];
 };

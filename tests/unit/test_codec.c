@@ -335,16 +335,41 @@ test_url_has_escape(void **state)
     assert_false(codec_url_has_escape("", 0));
 }
 
+static void
+test_url_path_encode(void **state)
+{
+    char out[64];
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(codec_url_path_encode("/my dir/%x\xc3\xa9", 12, out, sizeof(out), &n), 0);
+    assert_string_equal(out, "/my%20dir/%25x%C3%A9");
+    assert_int_equal(n, strlen(out));
+    assert_int_equal(codec_url_path_encode("/a-b_c.d~!$&'()*+,;=:@", 22, out, sizeof(out), &n), 0);
+    assert_string_equal(out, "/a-b_c.d~!$&'()*+,;=:@");
+    /* exactly fitting, then one byte short */
+    assert_int_equal(codec_url_path_encode("/ ", 2, out, 5, &n), 0);
+    assert_int_equal(codec_url_path_encode("/ ", 2, out, 4, &n), -1);
+    /* round trip through the decoder */
+    {
+        char back[64];
+        assert_int_equal(codec_url_path_encode("/x y/z", 6, out, sizeof(out), &n), 0);
+        assert_int_equal(codec_url_path_decode(out, n, back, sizeof(back), &n), CODEC_PATH_OK);
+        assert_string_equal(back, "/x y/z");
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_b64_rfc4648_vectors), cmocka_unit_test(test_b64_round_trip),
-        cmocka_unit_test(test_b64_whitespace),      cmocka_unit_test(test_b64_bad_input),
-        cmocka_unit_test(test_b64_no_room),         cmocka_unit_test(test_hex_digit),
-        cmocka_unit_test(test_hex_round_trip),      cmocka_unit_test(test_hex_bad_input),
-        cmocka_unit_test(test_path_decode),         cmocka_unit_test(test_path_refused),
-        cmocka_unit_test(test_path_length),         cmocka_unit_test(test_url_has_escape),
+        cmocka_unit_test(test_url_path_encode), cmocka_unit_test(test_b64_rfc4648_vectors),
+        cmocka_unit_test(test_b64_round_trip),  cmocka_unit_test(test_b64_whitespace),
+        cmocka_unit_test(test_b64_bad_input),   cmocka_unit_test(test_b64_no_room),
+        cmocka_unit_test(test_hex_digit),       cmocka_unit_test(test_hex_round_trip),
+        cmocka_unit_test(test_hex_bad_input),   cmocka_unit_test(test_path_decode),
+        cmocka_unit_test(test_path_refused),    cmocka_unit_test(test_path_length),
+        cmocka_unit_test(test_url_has_escape),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
