@@ -201,6 +201,14 @@ struct certmap_view *certmap_view_ref(struct certmap_view *v);
 /* Drops one reference; the last frees the view (wiping passwords). NULL is ignored. */
 void certmap_view_unref(struct certmap_view *v);
 
+/*
+ * The directories searched for web.config files (with web_config): a
+ * web.config created, changed or removed in one of them, or a directory
+ * created there, changes the view; certmapd watches them.
+ */
+size_t certmap_view_dir_count(const struct certmap_view *v);
+const char *certmap_view_dir(const struct certmap_view *v, size_t i);
+
 /* Path of the configuration file the view was built from. */
 const char *certmap_view_config_path(const struct certmap_view *v);
 

@@ -145,9 +145,22 @@ certmap_view_unref(struct certmap_view *v)
         mapping_index_free(s->index);
     }
     free(v->sites);
+    free(v->dirs);
     free(v->config_path);
     arena_free(&v->arena);
     free(v);
+}
+
+size_t
+certmap_view_dir_count(const struct certmap_view *v)
+{
+    return v->ndirs;
+}
+
+const char *
+certmap_view_dir(const struct certmap_view *v, size_t i)
+{
+    return i < v->ndirs ? v->dirs[i] : NULL;
 }
 
 const char *
@@ -278,6 +291,9 @@ certmap_view_build(struct certmap_config *cfg, const struct certmap_view_options
     if (v->config_path == NULL || site_build_all(&b) != 0)
         b.failed = true;
     free(b.server.layers);
+    for (size_t i = 0; i < b.nwebs; i++)
+        certmap_config_close(b.webs[i]);
+    free(b.webs);
     if (b.failed) {
         const struct certmap_error *first = NULL;
         for (size_t i = 0; diags != NULL && i < diags->count && first == NULL; i++)

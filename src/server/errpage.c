@@ -75,6 +75,10 @@ static const struct errpage_text texts[] = {
     {421, -1, "The request was sent to a connection that cannot answer for this host name.",
      "Send the request on a new connection to the right host name."},
     {431, -1, "The request's header fields are too large.", "Send fewer or shorter header fields."},
+    {500, 19,
+     "The requested page cannot be accessed because the related configuration data for the "
+     "page is invalid.",
+     "The administrator can find the web.config and the line in the server's error log."},
     {500, -1, "The server met an internal error and could not complete the request.",
      "Try again later; the administrator can find the cause in the server's error log."},
     {501, -1, "The server does not support the functionality needed to answer the request.",

@@ -669,6 +669,62 @@ config_changed(int fd, const char *base)
     return hit;
 }
 
+/*
+ * The watch on the directories the view searched for web.config files: a
+ * web.config written, moved or removed there, or a new directory, rebuilds
+ * the configuration as a change of applicationHost.config does.  Renewed for
+ * each snapshot (the set of directories changes with the content).
+ */
+static int
+watch_content(const struct snapshot *snap, int old)
+{
+    size_t n = certmap_view_dir_count(snap->view), failed = 0;
+    int fd;
+
+    if (old >= 0)
+        close(old);
+    if (n == 0)
+        return -1;
+    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+        errlog_printf(ERRLOG_WARN,
+                      "cannot watch content directories for web.config changes: %s; "
+                      "reload with SIGHUP",
+                      strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (inotify_add_watch(fd, certmap_view_dir(snap->view, i),
+                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                                  IN_ONLYDIR) < 0)
+            failed++;
+    if (failed > 0)
+        errlog_printf(ERRLOG_WARN,
+                      "%zu of %zu content directories cannot be watched for web.config changes "
+                      "(fs.inotify.max_user_watches?): reload with SIGHUP after changing one",
+                      failed, n);
+    return fd;
+}
+
+/* true when the events read from fd concern a web.config or a new directory. */
+static bool
+content_changed(int fd)
+{
+    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    bool hit = false;
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            if (ev->len > 0 && ((ev->mask & IN_ISDIR) || strcasecmp(ev->name, "web.config") == 0))
+                hit = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return hit;
+}
+
 static void
 stop_everything(void)
 {
@@ -712,8 +768,10 @@ main_loop(void)
 {
     struct reload_job *job = NULL;
     struct signalfd_siginfo si;
-    struct pollfd pfd[4];
+    struct pollfd pfd[5];
     const char *base = NULL;
+    unsigned long watched = 0; /* generation whose content directories wfd watches */
+    int wfd = -1;
     bool again = false, pending = false;
     uint64_t due = 0, now;
     int sfd, ifd, dfd, timeout;
@@ -741,15 +799,25 @@ main_loop(void)
         pfd[2].events = POLLIN;
         pfd[3].fd = g_retired_fd;
         pfd[3].events = POLLIN;
+        if (g_srv.current != NULL && g_srv.current->generation != watched) {
+            watched = g_srv.current->generation;
+            wfd = watch_content(g_srv.current, wfd);
+        }
+        pfd[4].fd = wfd;
+        pfd[4].events = POLLIN;
         now = worker_now_ms();
         timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
-        if (poll(pfd, 4, timeout) < 0 && errno != EINTR)
+        if (poll(pfd, 5, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         now = worker_now_ms();
         if (pfd[3].revents & POLLIN)
             free_retired_logons();
         /* Only events naming the file postpone the reload: the directory may be busy. */
         if ((pfd[2].revents & POLLIN) && config_changed(ifd, base)) {
+            pending = true;
+            due = now + RELOAD_DELAY_MS;
+        }
+        if ((pfd[4].revents & POLLIN) && content_changed(wfd)) {
             pending = true;
             due = now + RELOAD_DELAY_MS;
         }
@@ -778,6 +846,8 @@ main_loop(void)
                     close(dfd);
                     if (ifd >= 0)
                         close(ifd);
+                    if (wfd >= 0)
+                        close(wfd);
                     return;
                 }
             }

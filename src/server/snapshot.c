@@ -159,13 +159,6 @@ build_site(struct build *bd, struct snap_site *site, const struct certmap_site *
             ret = -1;
         }
     }
-    for (size_t i = 0; i < vs->nscopes; i++) {
-        const struct certmap_scope *sc = vs->scopes[i];
-        if (sc->error_status != 0 && (sc->parent == NULL || sc->parent->error != sc->error))
-            snap_diag(bd->diags, CERTMAP_SEV_ERROR, NULL, 0, NULL, NULL,
-                      "site \"%s\": requests under %s/ get %d.%d: %s", site->name, sc->path,
-                      sc->error_status, sc->error_substatus, sc->error);
-    }
     return ret;
 }
 

@@ -18,6 +18,8 @@
 #include "mapping.h"
 #include "test_config_util.h"
 
+#include <sys/stat.h>
+
 #define REQ (CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)
 #define NEG (CERTMAP_SSL | CERTMAP_SSL_NEGOTIATE_CERT)
 
@@ -265,6 +267,123 @@ test_many_locations(void **state)
     free(body);
 }
 
+/* A view of a site whose root is dir, with web.config files read. */
+static struct certmap_view *
+web_view(const char *dir, const char *locations, struct certmap_diags *d)
+{
+    char *text = tc_fmt("<configuration><system.applicationHost><sites>\n"
+                        "<site name=\"S\" id=\"1\"><application path=\"/\">"
+                        "<virtualDirectory path=\"/\" physicalPath=\"%s\" /></application>\n"
+                        "<application path=\"/app\"><virtualDirectory path=\"/\" "
+                        "physicalPath=\"%s/app\" /></application>\n"
+                        "</site></sites></system.applicationHost>\n%s</configuration>\n",
+                        dir, dir, locations);
+    struct certmap_view_options vo = {.web_config = true};
+    struct certmap_error err = {0};
+    struct certmap_config *cfg;
+    struct certmap_view *v;
+
+    memset(d, 0, sizeof(*d));
+    cfg = certmap_config_parse("host.config", text, strlen(text), NULL, d, &err);
+    if (cfg == NULL)
+        tc_dump(d);
+    assert_non_null(cfg);
+    v = certmap_view_build(cfg, &vo, d, &err);
+    if (v == NULL)
+        tc_dump(d);
+    certmap_config_close(cfg);
+    free(text);
+    return v;
+}
+
+static void
+put_file(const char *dir, const char *rel, const char *text)
+{
+    char *p = tc_fmt("%s/%s", dir, rel), *slash;
+
+    for (slash = strchr(p + strlen(dir) + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(p, 0755);
+        *slash = '/';
+    }
+    free(fixture_write(dir, rel, text, strlen(text)));
+    free(p);
+}
+
+#define WEB(body) "<configuration><system.webServer>" body "</system.webServer></configuration>\n"
+#define UNLOCK_ACCESS                                                                              \
+    "<location path=\"S\" overrideMode=\"Allow\"><system.webServer><security><access />"           \
+    "</security></system.webServer></location>"
+
+/* web.config layers: allowed where unlocked, 500.19 where locked, for that directory only. */
+static void
+test_web_config(void **state)
+{
+    char *dir = fixture_tmpdir();
+    struct certmap_diags d;
+    struct certmap_view *v;
+    const struct certmap_site *s;
+    const struct certmap_scope *sc;
+
+    (void)state;
+    put_file(dir, "tight/Web.config",
+             WEB("<security><access sslFlags=\"Ssl, SslNegotiateCert, SslRequireCert\" />"
+                 "</security>"));
+    put_file(dir, "tight/deeper/x.txt", "x");
+    put_file(dir, "app/web.config",
+             WEB("<security><authentication><anonymousAuthentication enabled=\"false\" />"
+                 "</authentication></security>"));
+    put_file(dir, "open/x.txt", "x");
+
+    /* access is locked by IIS's default (overrideModeDefault Deny): 500.19 under /tight */
+    v = web_view(dir, "", &d);
+    assert_non_null(v);
+    s = certmap_view_find_site(v, "S");
+    sc = certmap_view_match(s, "/tight/deeper/x.txt", 19);
+    assert_int_equal(sc->error_status, 500);
+    assert_int_equal(sc->error_substatus, 19);
+    assert_non_null(strstr(sc->error, "cannot be used at this path"));
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "Web.config"));
+    assert_true(d.errors == d.item_errors); /* the rest of the site serves */
+    assert_int_equal(certmap_view_match(s, "/open/x.txt", 11)->error_status, 0);
+    /* the authentication section is locked too: /app answers 500.19 */
+    assert_int_equal(certmap_view_match(s, "/app/x", 6)->error_status, 500);
+    assert_true(certmap_view_dir_count(v) >= 4);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+
+    /* unlocked at the site: the web.config tightens /tight; the scope is spelled as on disk */
+    v = web_view(dir,
+                 "<location path=\"S\" overrideMode=\"Allow\"><system.webServer><security>"
+                 "<access /><authentication><anonymousAuthentication /></authentication>"
+                 "</security></system.webServer></location>",
+                 &d);
+    assert_non_null(v);
+    s = certmap_view_find_site(v, "S");
+    sc = certmap_view_match(s, "/TIGHT/deeper", 13);
+    assert_int_equal(sc->error_status, 0);
+    assert_string_equal(sc->path, "/tight");
+    assert_int_equal(sc->settings.ssl_flags, REQ);
+    assert_true(sc->kind & CERTMAP_SCOPE_WEBCONFIG);
+    assert_int_equal(certmap_view_match(s, "/open", 5)->settings.ssl_flags, 0);
+    sc = certmap_view_match(s, "/app/x", 6);
+    assert_int_equal(sc->error_status, 0);
+    assert_false(sc->settings.anon_enabled);
+    assert_non_null(strstr(sc->settings.src[CERTMAP_SET_ANON_ENABLED].file, "app/web.config"));
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+
+    /* a broken web.config: 500.19 there only */
+    put_file(dir, "open/web.config", "<configuration><system.webServer>");
+    v = web_view(dir, UNLOCK_ACCESS, &d);
+    s = certmap_view_find_site(v, "S");
+    assert_int_equal(certmap_view_match(s, "/open/x.txt", 11)->error_status, 500);
+    assert_int_equal(certmap_view_match(s, "/", 1)->error_status, 0);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    fixture_rmtree(dir);
+}
+
 static int
 setup(void **state)
 {
@@ -288,6 +407,7 @@ main(void)
         cmocka_unit_test(test_respell),
         cmocka_unit_test(test_mappings_site_level),
         cmocka_unit_test(test_many_locations),
+        cmocka_unit_test(test_web_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

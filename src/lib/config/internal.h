@@ -182,6 +182,12 @@ const char *value_format_flags(const struct schema_attr *a, unsigned long long v
  * 0 and *mask (when not NULL) set, or -1 and a message naming the value and
  * the allowed names.
  */
+/*
+ * certmap_config_check_unenforced() for the rules written in cfg (a
+ * web.config), acknowledged by host's <certmap><server unenforcedSections>.
+ */
+int unenforced_check_in(struct certmap_config *host, struct certmap_config *cfg,
+                        struct certmap_diags *diags);
 int unenforced_parse_list(const char *text, size_t len, unsigned *mask, char *msg, size_t msgsize);
 
 /* ---- arena (config.c) ---- */

@@ -493,11 +493,20 @@ walk_sections(struct uctx *u, struct cnode *n, const char *path)
 int
 certmap_config_check_unenforced(struct certmap_config *cfg, struct certmap_diags *diags)
 {
-    struct uctx u = {.cfg = cfg, .d = diags};
+    return unenforced_check_in(cfg, cfg, diags);
+}
 
-    if (cfg == NULL || cfg->root == NULL)
+int
+unenforced_check_in(struct certmap_config *host, struct certmap_config *cfg,
+                    struct certmap_diags *diags)
+{
+    struct uctx u = {.cfg = host, .d = diags};
+
+    if (host == NULL || host->root == NULL || cfg == NULL || cfg->root == NULL)
         return -1;
+    /* what the server acknowledges, then the rules of cfg (a web.config, or host itself) */
     acked_sections(&u);
+    u.cfg = cfg;
     for (size_t i = 0; i < cfg->nlocs; i++) {
         u.where = cfg->locs[i].path;
         for (size_t k = 0; k < NUSECS; k++) {

@@ -25,6 +25,18 @@
 
 /* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */
 #define VIEW_MAX_SECTIONS 16
+/* Bounds of the search for web.config files (documented in docs/configuration.md). */
+#define VIEW_MAX_DIRS 100000u
+#define VIEW_MAX_DEPTH 64u
+
+/* Spelling priority of a scope's path: the disk's names win over the configuration's. */
+enum {
+    VIEW_RANK_LOCATION = 1,
+    VIEW_RANK_APP = 2,
+    VIEW_RANK_WEBCONFIG = 3,
+    VIEW_RANK_VDIR = 4,
+    VIEW_RANK_SITE = 5,
+};
 
 /* One effective attribute value. */
 struct vval {
@@ -80,6 +92,8 @@ struct certmap_view {
     struct vsec *server_secs[VIEW_MAX_SECTIONS * 2]; /* server-level value of every section */
     struct vsite *sites;                             /* malloc, nsites */
     size_t nsites;
+    const char **dirs; /* directories searched for web.config files (malloc; arena strings) */
+    size_t ndirs, capdirs;
 };
 
 /* State of one build. */
@@ -92,6 +106,8 @@ struct vbuild {
     struct vscope server;            /* the server level: parent of every site root */
     struct certmap_config *name_cfg; /* name_copy is the arena copy of name_cfg->name */
     const char *name_copy;
+    struct certmap_config **webs; /* web.config files whose nodes are layers (closed at the end) */
+    size_t nwebs, capwebs;
 };
 
 /* ---- view.c ---- */
@@ -114,6 +130,23 @@ size_t view_hash(const char *s, size_t len);
 
 /* Builds site's scopes (locations, apps, vdirs), their settings and its mapping index. */
 int scope_build_site(struct vbuild *b, struct vsite *site, struct certmap_element *site_elem);
+/*
+ * The scope of path (any spelling: "/a/b", "a//b/", "" for the root), created
+ * when missing, with kind added; NULL on allocation failure.
+ */
+struct vscope *view_scope_add(struct vbuild *b, struct vsite *s, const char *path, unsigned kind,
+                              int rank);
+/* The scope whose path is path[0..len) (normalised), or NULL. */
+struct vscope *view_scope_find(const struct vsite *s, const char *path, size_t len);
+/* Appends a layer (a section container of cfg) to sc. -1 on allocation failure. */
+int view_scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_config *cfg,
+                         bool no_inherit);
+
+/* ---- view/webcfg.c ---- */
+
+/* Reads the web.config files under site s's virtual directories as scopes and layers. */
+int webcfg_scan_site(struct vbuild *b, struct vsite *s);
+
 /* Computes the server level's sections (b->server, v->server_secs). -1 on allocation failure. */
 int scope_build_server(struct vbuild *b);
 /* A new vsec for sec copied from base (NULL: all defaults); NULL on allocation failure. */

@@ -25,15 +25,6 @@
 
 #include "certmap/cert.h"
 
-/* Spelling priority of a scope's path: the disk's names win over the configuration's. */
-enum {
-    RANK_LOCATION = 1,
-    RANK_APP = 2,
-    RANK_WEBCONFIG = 3,
-    RANK_VDIR = 4,
-    RANK_SITE = 5,
-};
-
 const char *
 view_file_name(struct vbuild *b, struct certmap_config *cfg)
 {
@@ -182,8 +173,8 @@ table_grow(struct vsite *s)
     return 0;
 }
 
-static struct vscope *
-table_find(const struct vsite *s, const char *path, size_t len)
+struct vscope *
+view_scope_find(const struct vsite *s, const char *path, size_t len)
 {
     struct vscope *sc;
 
@@ -202,7 +193,7 @@ table_find(const struct vsite *s, const char *path, size_t len)
 static struct vscope *
 scope_get(struct vbuild *b, struct vsite *s, const char *path, size_t len, unsigned kind, int rank)
 {
-    struct vscope *sc = table_find(s, path, len);
+    struct vscope *sc = view_scope_find(s, path, len);
     char *p;
     size_t h;
 
@@ -251,9 +242,9 @@ scope_get(struct vbuild *b, struct vsite *s, const char *path, size_t len, unsig
     return sc;
 }
 
-static int
-scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_config *cfg,
-                bool no_inherit)
+int
+view_scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_config *cfg,
+                     bool no_inherit)
 {
     if (sc->nlayers == sc->caplayers) {
         size_t ncap = sc->caplayers ? sc->caplayers * 2 : 2;
@@ -295,8 +286,8 @@ norm_path(const char *in, char *out, size_t size)
 }
 
 /* Adds path (any spelling) as a scope of kind. NULL on allocation failure or overlong path. */
-static struct vscope *
-scope_add_path(struct vbuild *b, struct vsite *s, const char *path, unsigned kind, int rank)
+struct vscope *
+view_scope_add(struct vbuild *b, struct vsite *s, const char *path, unsigned kind, int rank)
 {
     size_t cap = strlen(path) + 2, len;
     char *buf = malloc(cap);
@@ -346,11 +337,11 @@ find_parent(const struct vsite *s, const struct vscope *sc)
             len--;
         if (len > 0)
             len--; /* drop the '/' */
-        p = table_find(s, sc->key, len);
+        p = view_scope_find(s, sc->key, len);
         if (p != NULL)
             return p;
     } while (len > 0);
-    return table_find(s, "", 0);
+    return view_scope_find(s, "", 0);
 }
 
 /* The site's <location> elements (path "Site" or "Site/..."), as layers of their scopes. */
@@ -367,8 +358,8 @@ add_locations(struct vbuild *b, struct vsite *s)
         if (l->nseg == 0 || !node_live(l->node) || strcspn(l->path, "/") != nlen ||
             strncasecmp(l->path, s->pub.name, nlen) != 0)
             continue;
-        sc = scope_add_path(b, s, l->path + nlen, CERTMAP_SCOPE_LOCATION, RANK_LOCATION);
-        if (sc == NULL || scope_add_layer(sc, l->node, cfg, l->no_inherit) != 0)
+        sc = view_scope_add(b, s, l->path + nlen, CERTMAP_SCOPE_LOCATION, VIEW_RANK_LOCATION);
+        if (sc == NULL || view_scope_add_layer(sc, l->node, cfg, l->no_inherit) != 0)
             return -1;
     }
     return 0;
@@ -458,7 +449,7 @@ scope_build_server(struct vbuild *b)
 
     for (size_t i = 0; i < cfg->nlocs; i++)
         if (cfg->locs[i].nseg == 0 && node_live(cfg->locs[i].node) &&
-            scope_add_layer(sv, cfg->locs[i].node, cfg, false) != 0)
+            view_scope_add_layer(sv, cfg->locs[i].node, cfg, false) != 0)
             return -1;
     for (size_t i = 0; i < nsec; i++) {
         sv->eff[i] = vsec_new(b, view_section_at((int)i), NULL);
@@ -639,19 +630,22 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
     const struct certmap_scope **pub;
 
     (void)site_elem;
-    root = scope_get(b, s, "", 0, CERTMAP_SCOPE_SITE | CERTMAP_SCOPE_APP, RANK_SITE);
+    root = scope_get(b, s, "", 0, CERTMAP_SCOPE_SITE | CERTMAP_SCOPE_APP, VIEW_RANK_SITE);
     if (root == NULL)
         return -1;
     for (size_t i = 0; i < s->napps; i++)
-        if (scope_add_path(b, s, s->apps[i], CERTMAP_SCOPE_APP, RANK_APP) == NULL)
+        if (view_scope_add(b, s, s->apps[i], CERTMAP_SCOPE_APP, VIEW_RANK_APP) == NULL)
             return -1;
     for (size_t i = 0; i < s->pub.nvdirs; i++) {
-        struct vscope *sc = scope_add_path(b, s, s->vdirs[i].url, CERTMAP_SCOPE_VDIR, RANK_VDIR);
+        struct vscope *sc =
+            view_scope_add(b, s, s->vdirs[i].url, CERTMAP_SCOPE_VDIR, VIEW_RANK_VDIR);
         if (sc == NULL)
             return -1;
         sc->vdir_own = &s->vdirs[i];
     }
     if (add_locations(b, s) != 0)
+        return -1;
+    if (b->opts->web_config && webcfg_scan_site(b, s) != 0)
         return -1;
     /* parents first: by depth */
     qsort(s->scopes, s->nscopes, sizeof(*s->scopes), cmp_depth);
