@@ -29,13 +29,15 @@
  * snapshot.c is included (its helpers are static), so it is not listed here:
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
- * fuzz-sources: src/lib/mapping.c
+ * fuzz-sources: src/lib/mapping.c src/server/logonsvc.c src/lib/logon/account.c src/lib/logon/accounts.c
+ * fuzz-sources: src/lib/logon/cache.c src/lib/logon/core.c src/lib/logon/file.c src/lib/logon/pam.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
  * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
  * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
  * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
  * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
- * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c
+ * fuzz-sources: src/lib/config/binding.c src/lib/config/lock.c src/lib/config/webconfig.c
+ * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c src/lib/view/webcfg.c
  */
 /* snapshot.c's static diag() would clash with the configuration engine's. */
 #define diag snapshot_diag
@@ -73,7 +75,7 @@ check_binding_info(const char *s)
     struct sockaddr_storage ss;
     socklen_t sl;
 
-    if (view_parse_binding_info(s, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0) {
+    if (binding_parse_info(s, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0) {
         CHECK(why != NULL && why[0] != '\0');
         return;
     }
@@ -82,7 +84,7 @@ check_binding_info(const char *s)
     if (s[0] != '[')
         CHECK(strchr(ip, ':') == NULL);
     snprintf(again, sizeof(again), s[0] == '[' ? "[%s]:%u:%s" : "%s:%u:%s", ip, port, host);
-    CHECK(view_parse_binding_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) ==
+    CHECK(binding_parse_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) ==
           0);
     CHECK(strcmp(ip, ip2) == 0 && port == port2 && strcmp(host, host2) == 0);
     if (!is_wildcard_ip(ip) && make_addr(ip, port, &ss, &sl) == 0) {
@@ -401,7 +403,7 @@ check_config(char *const *f, long req_len, const char *req)
     info = binding_value(cfg);
     CHECK(info != NULL);
     why = NULL;
-    if (view_parse_binding_info(info, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
+    if (binding_parse_info(info, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
         CHECK(why != NULL && strstr(why, "too long") != NULL);
     certmap_diags_free(&diags);
     snap = snapshot_build(cfg, &params, &diags, &err);

@@ -160,6 +160,16 @@ const char *schema_allowed(const struct schema_attr *a, char *buf, size_t size);
 extern const struct schema_elem schema_location;
 extern const struct schema_section schema_sections[];
 
+/* ---- binding.c ---- */
+
+/*
+ * "ip:port:host" of a binding (IPv6 in brackets): 0 with ip and host
+ * NUL-terminated into their buffers and *port 1..65535, or -1 with a message
+ * in *why.  The only parser of bindingInformation.
+ */
+int binding_parse_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
+                       size_t hostsize, const char **why);
+
 /* ---- value.c ---- */
 
 /*

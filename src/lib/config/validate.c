@@ -242,33 +242,6 @@ out:
     free(val);
 }
 
-/* "ip:port:host" with ip "*", an IPv4 address or "[v6]". */
-static bool
-binding_info_ok(const char *s, size_t len)
-{
-    size_t i = 0, p;
-    unsigned long port = 0;
-
-    if (len > 0 && s[0] == '[') {
-        while (i < len && s[i] != ']')
-            i++;
-        if (i == len)
-            return false;
-        i++;
-    } else {
-        while (i < len && s[i] != ':')
-            i++;
-    }
-    if (i >= len || s[i] != ':')
-        return false;
-    p = ++i;
-    while (i < len && s[i] >= '0' && s[i] <= '9' && i - p < 6)
-        port = port * 10 + (unsigned long)(s[i++] - '0');
-    if (i == p || i >= len || s[i] != ':' || port == 0 || port > 65535)
-        return false;
-    return true;
-}
-
 static void
 check_binding(struct vctx *v, struct cnode *n)
 {
@@ -286,10 +259,17 @@ check_binding(struct vctx *v, struct cnode *n)
         note_once(v, key, proto->line, n->name, "protocol",
                   "bindings of this protocol are not served by certmap: kept, ignored");
     }
-    if ((http || https) && info != NULL && !binding_info_ok(raw_value(info), info->len))
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, info->line, n->name, info->name,
-             "malformed binding \"%.*s\" (expected ip:port:host, e.g. \"*:443:\")",
-             (int)(info->len > 200 ? 200 : info->len), raw_value(info));
+    if ((http || https) && info != NULL) {
+        const char *text = attr_value(v->cfg, info), *why = NULL;
+        char ip[64], host[256];
+        unsigned port;
+        if (text == NULL ||
+            binding_parse_info(text, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
+            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, info->line, n->name, info->name,
+                 "malformed binding \"%.*s\": %s (expected ip:port:host, e.g. \"*:443:\")",
+                 (int)(info->len > 200 ? 200 : info->len), raw_value(info),
+                 why != NULL ? why : "out of memory");
+    }
     for (uint32_t i = 0; i < n->nattrs; i++) {
         const struct schema_attr *a = schema_attr_find(n->schema, n->attrs[i].name);
         if (a != NULL && (a->flags & SA_HTTPS) && !https)

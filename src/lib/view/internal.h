@@ -163,11 +163,4 @@ const char *vsec_text(const struct vsec *s, const char *attr, struct certmap_sou
 
 /* Server-level settings and the sites. */
 int site_build_all(struct vbuild *b);
-/*
- * "ip:port:host" of a binding (IPv6 in brackets).  0, or -1 with a message in
- * *why.  ip and host are NUL-terminated into the given buffers.
- */
-int view_parse_binding_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
-                            size_t hostsize, const char **why);
-
 #endif

@@ -14,60 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-int
-view_parse_binding_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
-                        size_t hostsize, const char **why)
-{
-    const char *p = s, *colon, *end;
-    unsigned long v;
-    char *num_end;
-
-    if (*p == '[') {
-        end = strchr(p, ']');
-        if (end == NULL || end[1] != ':') {
-            *why = "an IPv6 address must be written [addr]:port:host";
-            return -1;
-        }
-        if ((size_t)(end - p - 1) >= ipsize) {
-            *why = "address too long";
-            return -1;
-        }
-        memcpy(ip, p + 1, (size_t)(end - p - 1));
-        ip[end - p - 1] = '\0';
-        p = end + 2;
-    } else {
-        colon = strchr(p, ':');
-        if (colon == NULL) {
-            *why = "expected \"ip:port:host\"";
-            return -1;
-        }
-        if ((size_t)(colon - p) >= ipsize) {
-            *why = "address too long";
-            return -1;
-        }
-        memcpy(ip, p, (size_t)(colon - p));
-        ip[colon - p] = '\0';
-        p = colon + 1;
-    }
-    colon = strchr(p, ':');
-    if (colon == NULL) {
-        *why = "expected \"ip:port:host\"";
-        return -1;
-    }
-    v = strtoul(p, &num_end, 10);
-    if (num_end != colon || p == colon || v == 0 || v > 65535) {
-        *why = "the port must be a number from 1 to 65535";
-        return -1;
-    }
-    *port = (unsigned)v;
-    if (strlen(colon + 1) >= hostsize) {
-        *why = "host name too long";
-        return -1;
-    }
-    strcpy(host, colon + 1);
-    return 0;
-}
-
 /* A path written for Windows (drive letter, backslash) cannot be used here. */
 static bool
 windows_path(const char *p)
@@ -382,7 +328,7 @@ build_binding(struct vbuild *b, struct certmap_element *be, struct certmap_bindi
                   "protocol \"%s\" is not served by certmapd; binding ignored", proto);
         return false;
     }
-    if (view_parse_binding_info(info, ip, sizeof(ip), &out->port, host, sizeof(host), &why) != 0) {
+    if (binding_parse_info(info, ip, sizeof(ip), &out->port, host, sizeof(host), &why) != 0) {
         view_diag(b, CERTMAP_SEV_ERROR, out->src.file, out->src.line, "binding",
                   "bindingInformation", "\"%s\": %s", info, why);
         return false;
