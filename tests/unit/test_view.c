@@ -373,6 +373,25 @@ test_web_config(void **state)
     certmap_view_unref(v);
     certmap_diags_free(&d);
 
+    /* a location spelled otherwise than the disk serves the disk's directory */
+    put_file(dir, "pub/x.txt", "x");
+    put_file(dir, "both/x.txt", "x");
+    put_file(dir, "BOTH/x.txt", "X");
+    v = web_view(dir,
+                 "<location path=\"S/PUB/Deep\">" ACCESS("None") END
+                 "</location>"
+                 "<location path=\"S/Both\">" ACCESS("None") END
+                 "</location>"
+                 "<location path=\"S/both/x\">" ACCESS("Ssl") END "</location>",
+                 &d);
+    s = certmap_view_find_site(v, "S");
+    assert_string_equal(certmap_view_match(s, "/pub/deep/x", 11)->path, "/pub/Deep");
+    /* two candidates on disk: the configuration's spelling stays */
+    assert_string_equal(certmap_view_match(s, "/both", 5)->path, "/Both");
+    assert_string_equal(certmap_view_match(s, "/BOTH/x", 7)->path, "/Both/x");
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+
     /* a broken web.config: 500.19 there only */
     put_file(dir, "open/web.config", "<configuration><system.webServer>");
     v = web_view(dir, UNLOCK_ACCESS, &d);

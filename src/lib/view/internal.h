@@ -146,6 +146,13 @@ int view_scope_add_layer(struct vscope *sc, struct cnode *container, struct cert
 
 /* Reads the web.config files under site s's virtual directories as scopes and layers. */
 int webcfg_scan_site(struct vbuild *b, struct vsite *s);
+/*
+ * Spells the segments of a <location>'s scope below its parent as the disk
+ * does when the configuration's spelling is not on disk and exactly one
+ * entry matches it case-insensitively ("Public" -> "public"), so that a
+ * migrated file serves the directory IIS served.
+ */
+void webcfg_respell_scope(struct vbuild *b, struct vscope *sc);
 
 /* Computes the server level's sections (b->server, v->server_secs). -1 on allocation failure. */
 int scope_build_server(struct vbuild *b);

@@ -662,6 +662,8 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
             memcpy((char *)sc->pub.path, parent->pub.path, parent->pub.path_len);
         }
         sc->pub.vdir = sc->vdir_own != NULL ? sc->vdir_own : (parent ? parent->pub.vdir : NULL);
+        if (b->opts->web_config)
+            webcfg_respell_scope(b, sc);
         if (parent != NULL && parent->pub.error_status != 0 && sc->pub.error_status == 0) {
             sc->pub.error_status = parent->pub.error_status;
             sc->pub.error_substatus = parent->pub.error_substatus;

@@ -442,3 +442,67 @@ webcfg_scan_site(struct vbuild *b, struct vsite *s)
     free(w.found);
     return ret;
 }
+
+/* The entry of the directory open at dfd named like seg[0..len) in another case, if only one. */
+static bool
+disk_spelling(int dfd, const char *seg, size_t len, char *out, size_t size)
+{
+    struct dirent *de;
+    size_t found = 0;
+    DIR *dir;
+
+    dir = fdopendir(dfd);
+    if (dir == NULL) {
+        close(dfd);
+        return false;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        if (strlen(de->d_name) != len || strncasecmp(de->d_name, seg, len) != 0)
+            continue;
+        if (strncmp(de->d_name, seg, len) == 0) {
+            found = 0; /* the configuration's own spelling exists: it wins */
+            break;
+        }
+        if (found++ == 0 && len < size)
+            memcpy(out, de->d_name, len);
+    }
+    closedir(dir);
+    return found == 1;
+}
+
+void
+webcfg_respell_scope(struct vbuild *b, struct vscope *sc)
+{
+    const struct certmap_scope *parent = sc->pub.parent;
+    const struct certmap_vdir *vd = sc->pub.vdir;
+    size_t from, i;
+    char *path = (char *)sc->pub.path, *dirpath;
+
+    (void)b;
+    if (vd == NULL || vd->physical == NULL || parent == NULL ||
+        sc->spell_rank >= VIEW_RANK_WEBCONFIG)
+        return;
+    /* only the segments below both the parent (already spelled) and the vdir root */
+    from = parent->path_len > vd->url_len ? parent->path_len : vd->url_len;
+    if (from >= sc->pub.path_len)
+        return;
+    for (i = from; i < sc->pub.path_len;) {
+        size_t seg = i + 1, end = seg;
+        char name[256];
+        int fd;
+
+        while (end < sc->pub.path_len && path[end] != '/')
+            end++;
+        if (asprintf(&dirpath, "%s%.*s", vd->physical, (int)(i - vd->url_len), path + vd->url_len) <
+            0)
+            return;
+        fd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        free(dirpath);
+        if (fd < 0)
+            return; /* not on disk (yet): the configuration's spelling stays */
+        /* a directory spelled otherwise on disk is that directory (NTFS would say the same) */
+        if (disk_spelling(fd, path + seg, end - seg, name, sizeof(name)))
+            memcpy(path + seg, name, end - seg);
+        i = end;
+    }
+}
