@@ -155,10 +155,13 @@ int cli_commit(const struct cli_ctx *ctx, struct certmap_config *cfg);
  * included): the one source of effective settings for the CLI.  NULL with *rc
  * set after printing every error (file:line) when certmapd would refuse the
  * configuration; item errors (one broken mapping) do not refuse it and are not
- * printed here (cli_open_config() counted them, `validate` lists them).  The
- * caller drops the view with certmap_view_unref().
+ * printed here (cli_open_config() counted them, `validate` lists them).  When
+ * found is not NULL it receives the build's findings (the caller frees them
+ * with certmap_diags_free()).  The caller drops the view with
+ * certmap_view_unref().
  */
-struct certmap_view *cli_view(const struct cli_ctx *ctx, struct certmap_config *cfg, int *rc);
+struct certmap_view *cli_view(const struct cli_ctx *ctx, struct certmap_config *cfg,
+                              struct certmap_diags *found, int *rc);
 
 /*
  * The view's site named by the first segment of the location loc ("Site" or

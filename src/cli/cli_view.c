@@ -10,7 +10,8 @@
 #include <string.h>
 
 struct certmap_view *
-cli_view(const struct cli_ctx *ctx, struct certmap_config *cfg, int *rc)
+cli_view(const struct cli_ctx *ctx, struct certmap_config *cfg, struct certmap_diags *found,
+         int *rc)
 {
     /* what certmapd reads: applicationHost.config and the web.config files under the sites */
     const struct certmap_view_options vo = {.web_config = true};
@@ -22,6 +23,10 @@ cli_view(const struct cli_ctx *ctx, struct certmap_config *cfg, int *rc)
     v = certmap_view_build(cfg, &vo, &diags, &err);
     if (v != NULL) {
         *rc = CLI_OK;
+        if (found != NULL) {
+            *found = diags;
+            return v;
+        }
         goto out;
     }
     /* Item errors do not stop a view: the ones listed here are those certmapd refuses. */

@@ -342,7 +342,7 @@ cmd_get_config(struct cli_ctx *ctx, int argc, char **argv)
     if (sec == NULL)
         goto out;
     /* the values come from the view certmapd serves from: inheritance is decided there only */
-    v = cli_view(ctx, cfg, &rc);
+    v = cli_view(ctx, cfg, NULL, &rc);
     if (v == NULL)
         goto out;
     r.v = v;
