@@ -147,7 +147,13 @@ int certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
  */
 int certmap_config_check_unenforced(struct certmap_config *cfg, struct certmap_diags *diags);
 
-/* The distinct <location path> values of the document in document order ("" is the server level). */
+/*
+ * The distinct <location path> values of the document in document order ("" is
+ * the server level first), compared case-insensitively as IIS does: the first
+ * spelling is the one returned.  Any number of locations; both calls are O(1)
+ * (the list is kept as locations are loaded or created).  _path() returns NULL
+ * for i >= count.
+ */
 size_t certmap_config_location_count(const struct certmap_config *cfg);
 const char *certmap_config_location_path(const struct certmap_config *cfg, size_t i);
 

@@ -15,6 +15,7 @@
 
 #include "certmap/config.h"
 #include "certmap/error.h"
+#include "certmap/view.h"
 
 /* Exit codes (fixed interface: outside scripts rely on them). */
 enum cli_exit {
@@ -146,6 +147,30 @@ bool cli_location_within(const char *loc, const char *site);
  * the file is unchanged; returns the exit code.
  */
 int cli_commit(const struct cli_ctx *ctx, struct certmap_config *cfg);
+
+/* cli_view.c */
+
+/*
+ * Builds the resolved view of cfg as certmapd does (web.config files
+ * included): the one source of effective settings for the CLI.  NULL with *rc
+ * set after printing every error (file:line) when certmapd would refuse the
+ * configuration; item errors (one broken mapping) do not refuse it and are not
+ * printed here (cli_open_config() counted them, `validate` lists them).  When
+ * found is not NULL it receives the build's findings (the caller frees them
+ * with certmap_diags_free()).  The caller drops the view with
+ * certmap_view_unref().
+ */
+struct certmap_view *cli_view(const struct cli_ctx *ctx, struct certmap_config *cfg,
+                              struct certmap_diags *found, int *rc);
+
+/*
+ * The view's site named by the first segment of the location loc ("Site" or
+ * "Site/app/dir", as cli_location() returns it), with the URL path below it
+ * ("" or "/app/dir") written to path.  NULL and *rc = CLI_INVALID after
+ * printing an error naming the site when the view has no such site.
+ */
+const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct certmap_view *v,
+                                         const char *loc, char *path, size_t size, int *rc);
 
 /* Command implementations.  argv holds the arguments after the command name. */
 int cmd_cert_string(struct cli_ctx *ctx, int argc, char **argv);

@@ -207,20 +207,44 @@ list_attributes(const struct certmap_element *sec)
     fputc('\n', stderr);
 }
 
+/* Where get config reads: the view, and the scope of the location (NULL: the server level). */
+struct reader {
+    const struct certmap_view *v;
+    const struct certmap_scope *scope;
+    const char *section; /* full IIS path */
+};
+
+/*
+ * The effective value of attr from the view.  The element names the schema's
+ * attributes; a name the schema has that the view cannot answer is an error,
+ * never a default.
+ */
+static const char *
+view_value(const struct cli_ctx *ctx, const struct reader *r, const char *attr)
+{
+    const char *value = certmap_view_get(r->v, r->scope, r->section, attr, NULL);
+
+    if (value == NULL)
+        cli_err(ctx, "%s: %s: no effective value in the resolved view", r->section, attr);
+    return value;
+}
+
 static int
-print_section(const struct cli_ctx *ctx, const struct certmap_element *sec, const char *attr,
-              bool json)
+print_section(const struct cli_ctx *ctx, const struct reader *r, const struct certmap_element *sec,
+              const char *attr, bool json)
 {
     size_t i, n = certmap_element_attr_count(sec);
     const char *name, *value;
 
     if (attr != NULL) {
-        value = certmap_element_get(sec, attr);
-        if (value == NULL) {
+        if (certmap_element_get(sec, attr) == NULL) {
             cli_err(ctx, "--attr '%s': no such attribute", attr);
             list_attributes(sec);
             return CLI_INVALID;
         }
+        value = view_value(ctx, r, attr);
+        if (value == NULL)
+            return CLI_INVALID;
         if (json) {
             cli_json_string(stdout, value);
             putchar('\n');
@@ -229,23 +253,49 @@ print_section(const struct cli_ctx *ctx, const struct certmap_element *sec, cons
         }
         return CLI_OK;
     }
+    /* every value first: an error must not leave half an object on stdout */
+    for (i = 0; i < n; i++)
+        if (view_value(ctx, r, certmap_element_attr_name(sec, i)) == NULL)
+            return CLI_INVALID;
     if (json)
         putchar('{');
     for (i = 0; i < n; i++) {
         name = certmap_element_attr_name(sec, i);
-        value = certmap_element_get(sec, name);
+        value = view_value(ctx, r, name);
         if (json) {
             printf("%s\n  ", i > 0 ? "," : "");
             cli_json_string(stdout, name);
             putchar(':');
             cli_json_string(stdout, value);
         } else {
-            printf("%s=%s\n", name, value != NULL ? value : "");
+            printf("%s=%s\n", name, value);
         }
     }
     if (json)
         printf("%s}\n", n > 0 ? "\n" : "");
     return CLI_OK;
+}
+
+/*
+ * The scope of the view that answers for loc: NULL for the server level,
+ * else the scope certmap_view_match() finds for the URL path, as certmapd
+ * finds it for a request.  -1 after printing why (unknown site).
+ */
+static int
+find_scope(const struct cli_ctx *ctx, const struct certmap_view *v, const char *loc,
+           const struct certmap_scope **scope, int *rc)
+{
+    const struct certmap_site *site;
+    char path[2048];
+
+    *scope = NULL;
+    if (loc[0] == '\0')
+        return 0;
+    site = cli_view_site(ctx, v, loc, path, sizeof(path), rc);
+    if (site == NULL)
+        return -1;
+    *scope = certmap_view_match(site, path, strlen(path));
+    return 0;
 }
 
 int
@@ -260,7 +310,9 @@ cmd_get_config(struct cli_ctx *ctx, int argc, char **argv)
         {.name = "json", .flag = &json},          {.name = NULL},
     };
     struct certmap_config *cfg = NULL;
+    struct certmap_view *v = NULL;
     struct certmap_element *sec;
+    struct reader r = {0};
     char **nv = NULL, **pool = NULL, *loc = NULL;
     size_t npos = 0, npool = 0;
     int nargc = 0, rc;
@@ -285,11 +337,21 @@ cmd_get_config(struct cli_ctx *ctx, int argc, char **argv)
     cfg = cli_open_config(ctx, false, &rc);
     if (cfg == NULL)
         goto out;
+    /* the element checks the section, the location and the attribute names (the schema) */
     sec = open_section(ctx, cfg, &w, &loc, &full, &rc);
     if (sec == NULL)
         goto out;
-    rc = print_section(ctx, sec, attr, json);
+    /* the values come from the view certmapd serves from: inheritance is decided there only */
+    v = cli_view(ctx, cfg, NULL, &rc);
+    if (v == NULL)
+        goto out;
+    r.v = v;
+    r.section = full;
+    if (find_scope(ctx, v, loc, &r.scope, &rc) != 0)
+        goto out;
+    rc = print_section(ctx, &r, sec, attr, json);
 out:
+    certmap_view_unref(v);
     certmap_config_close(cfg);
     free(loc);
     free(nv);

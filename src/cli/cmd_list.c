@@ -1,6 +1,8 @@
 /*
  * cmd_list.c - `certmap list mappings [--site SITE] [--json]`: one row per
- * <add> written in the file, with what the certificate says about itself.
+ * <add> written in the file, with what the certificate says about itself and
+ * whether certmapd reads it (from the resolved view: a site's one-to-one index
+ * holds the mappings of the server and site level only, as IIS reads them).
  */
 #include "cli.h"
 
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "certmap/cert.h"
+#include "mapping.h" /* the entries of a site's one-to-one index in the view */
 
 static const char help_list[] =
     "Usage: certmap list mappings [--site SITE] [--json]\n"
@@ -17,10 +20,16 @@ static const char help_list[] =
     "at every location of SITE (with the server-level mappings, which apply to it\n"
     "too), or of every site.  Inherited copies are not repeated.\n"
     "\n"
+    "STATUS says whether certmapd reads the mapping: 'used' (in the site's\n"
+    "one-to-one index; with --site, in that site's), 'ignored' (written below a\n"
+    "site, where IIS and certmapd do not read mappings, or cleared at its level),\n"
+    "'broken' (its certificate does not decode or its password cannot be\n"
+    "decrypted; 'certmap validate' says how to repair it).\n"
+    "\n"
     "Options:\n"
     "  --site SITE  only the locations of this site (and the server level)\n"
     "  --json       a JSON array of objects with the fields site, location, user,\n"
-    "               enabled, sha256, sha1, subject, issuer, serial, notBefore,\n"
+    "               enabled, status, sha256, sha1, subject, issuer, serial, notBefore,\n"
     "               notAfter, file, line (dates ISO 8601 UTC, fingerprints hex)\n";
 
 /* A table row: what is printed, copied so the column widths can be measured first. */
@@ -28,6 +37,7 @@ struct row {
     char *location; /* owned */
     char *user;     /* owned */
     bool enabled;
+    const char *status; /* static text */
     char not_after[32];
     char sha256[65];
     char *subject; /* owned */
@@ -45,7 +55,8 @@ struct entry {
     const char *location; /* <location path>, "" at the server level */
     const char *user;
     bool enabled;
-    bool decoded; /* false when the certificate attribute does not decode */
+    const char *status; /* "used", "ignored" or "broken" (see help_list) */
+    bool decoded;       /* false when the certificate attribute does not decode */
     struct certmap_cert_info info;
     const char *file;
     unsigned line;
@@ -84,6 +95,7 @@ table_add(struct table *t, const struct entry *e)
     r->user = strdup(e->user);
     r->subject = strdup(e->decoded ? e->info.subject : "(certificate does not decode)");
     r->enabled = e->enabled;
+    r->status = e->status;
     snprintf(r->not_after, sizeof(r->not_after), "%.10s", e->decoded ? e->info.not_after : "-");
     snprintf(r->sha256, sizeof(r->sha256), "%s", e->decoded ? e->info.sha256 : "-");
     t->count++;
@@ -103,13 +115,13 @@ table_print(const struct table *t)
         n = strlen(t->rows[i].user);
         wu = n > wu ? n : wu;
     }
-    printf("%-*s  %-*s  %-7s  %-10s  %-64s  %s\n", (int)wl, "LOCATION", (int)wu, "USER", "ENABLED",
-           "NOT AFTER", "SHA256", "SUBJECT");
+    printf("%-*s  %-*s  %-7s  %-7s  %-10s  %-64s  %s\n", (int)wl, "LOCATION", (int)wu, "USER",
+           "ENABLED", "STATUS", "NOT AFTER", "SHA256", "SUBJECT");
     for (i = 0; i < t->count; i++) {
         const struct row *r = &t->rows[i];
 
-        printf("%-*s  %-*s  %-7s  %-10s  %-64s  %s\n", (int)wl, r->location, (int)wu, r->user,
-               r->enabled ? "yes" : "no", r->not_after, r->sha256, r->subject);
+        printf("%-*s  %-*s  %-7s  %-7s  %-10s  %-64s  %s\n", (int)wl, r->location, (int)wu, r->user,
+               r->enabled ? "yes" : "no", r->status, r->not_after, r->sha256, r->subject);
     }
 }
 
@@ -132,6 +144,7 @@ json_print(const struct entry *e, bool first)
     json_field("location", e->location, true);
     json_field("user", e->user, true);
     printf("\"enabled\":%s,", e->enabled ? "true" : "false");
+    json_field("status", e->status, true);
     json_field("sha256", e->decoded ? i->sha256 : "", true);
     json_field("sha1", e->decoded ? i->sha1 : "", true);
     json_field("subject", e->decoded ? i->subject : "", true);
@@ -179,10 +192,121 @@ site_of(const char *loc, char *buf, size_t size)
     return buf;
 }
 
+/* A mapping certmapd reads: the line of its <add> and the site whose index holds it. */
+struct used {
+    unsigned line;
+    const struct certmap_site *site;
+};
+
+/* What the view says about the written mappings. */
+struct reads {
+    const struct certmap_view *v;
+    const char *file;  /* the configuration's name in sources */
+    struct used *used; /* every index entry from the file, sorted by line (owned) */
+    size_t nused;
+    unsigned *broken; /* lines of the file's mappings with an item error, sorted (owned) */
+    size_t nbroken;
+};
+
+static int
+cmp_used(const void *a, const void *b)
+{
+    const struct used *x = a, *y = b;
+
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void
+reads_free(struct reads *r)
+{
+    free(r->used);
+    free(r->broken);
+}
+
+/*
+ * Collects the index entries of every site of the view and the item errors of
+ * its build (found): O(n log n) for n mappings.  -1 on allocation failure.
+ */
+static int
+reads_init(struct reads *r, const struct certmap_view *v, const char *file,
+           const struct certmap_diags *found)
+{
+    size_t i, j, n = 0, ns = certmap_view_site_count(v);
+
+    memset(r, 0, sizeof(*r));
+    r->v = v;
+    r->file = file;
+    for (i = 0; i < ns; i++) {
+        const struct mapping_index *idx = certmap_view_site_mappings(certmap_view_site(v, i));
+
+        n += idx != NULL ? mapping_index_count(idx) : 0;
+    }
+    r->used = malloc((n > 0 ? n : 1) * sizeof(*r->used));
+    r->broken = malloc((found->count > 0 ? found->count : 1) * sizeof(*r->broken));
+    if (r->used == NULL || r->broken == NULL)
+        return -1;
+    for (i = 0; i < ns; i++) {
+        const struct certmap_site *site = certmap_view_site(v, i);
+        const struct mapping_index *idx = certmap_view_site_mappings(site);
+        const struct mapping *m;
+
+        for (j = 0; idx != NULL && (m = mapping_index_entry(idx, j)) != NULL; j++)
+            if (m->file != NULL && strcmp(m->file, file) == 0)
+                r->used[r->nused++] = (struct used){.line = m->line, .site = site};
+    }
+    for (i = 0; i < found->count; i++)
+        if (found->items[i].item && strcmp(found->items[i].err.file, file) == 0)
+            r->broken[r->nbroken++] = found->items[i].err.line;
+    qsort(r->used, r->nused, sizeof(*r->used), cmp_used);
+    qsort(r->broken, r->nbroken, sizeof(*r->broken), cmp_line);
+    return 0;
+}
+
+/*
+ * Whether certmapd reads the mapping e: "used" when the index of its site (of
+ * some site, for the server level) holds the <add> at e's line.
+ */
+static const char *
+reads_status(const struct reads *r, const struct entry *e)
+{
+    const struct certmap_site *site = NULL;
+    size_t lo = 0, hi = r->nused, mid;
+    unsigned line = e->line;
+
+    if (e->file == NULL || strcmp(e->file, r->file) != 0)
+        return "ignored";
+    if (e->site[0] != '\0') {
+        site = certmap_view_find_site(r->v, e->site);
+        if (site == NULL)
+            return "ignored";
+    }
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (r->used[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < r->nused && r->used[lo].line == line; lo++)
+        if (site == NULL || r->used[lo].site == site)
+            return "used";
+    if (!e->decoded || bsearch(&line, r->broken, r->nbroken, sizeof(line), cmp_line) != NULL)
+        return "broken";
+    return "ignored";
+}
+
 /* Reports the mappings written at loc; an exit code. */
 static int
-list_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *loc, bool json,
-              struct table *t, bool *first)
+list_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const struct reads *r,
+              const char *loc, bool json, struct table *t, bool *first)
 {
     struct certmap_error err = {0};
     struct certmap_element *sec, *item;
@@ -206,6 +330,7 @@ list_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const char 
         e.location = loc;
         e.site = site_of(loc, site, sizeof(site));
         entry_fill(ctx, &e, item);
+        e.status = reads_status(r, &e);
         if (json) {
             json_print(&e, *first);
             *first = false;
@@ -228,6 +353,9 @@ cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv)
         {.name = NULL},
     };
     struct certmap_config *cfg = NULL;
+    struct certmap_view *v = NULL;
+    struct certmap_diags found = {0};
+    struct reads r = {0};
     struct table t = {0};
     const char *canon = "";
     size_t npos, i, n;
@@ -248,16 +376,24 @@ cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv)
         if (canon == NULL)
             goto out;
     }
+    v = cli_view(ctx, cfg, &found, &rc);
+    if (v == NULL)
+        goto out;
+    if (reads_init(&r, v, certmap_config_path(cfg), &found) != 0) {
+        cli_err(ctx, "out of memory");
+        rc = CLI_IO;
+        goto out;
+    }
     if (json)
         putchar('[');
     /* The server level first: its mappings apply to every site. */
-    rc = list_location(ctx, cfg, "", json, &t, &first);
+    rc = list_location(ctx, cfg, &r, "", json, &t, &first);
     n = certmap_config_location_count(cfg);
     for (i = 0; i < n && rc == CLI_OK; i++) {
         loc = certmap_config_location_path(cfg, i);
         if (loc == NULL || loc[0] == '\0' || !cli_location_within(loc, canon))
             continue;
-        rc = list_location(ctx, cfg, loc, json, &t, &first);
+        rc = list_location(ctx, cfg, &r, loc, json, &t, &first);
     }
     if (rc != CLI_OK)
         goto out;
@@ -271,6 +407,9 @@ cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv)
     }
 out:
     table_free(&t);
+    reads_free(&r);
+    certmap_diags_free(&found);
+    certmap_view_unref(v);
     certmap_config_close(cfg);
     return rc;
 }

@@ -18,7 +18,11 @@ static const char help_validate[] =
     "Notes list IIS settings kept in the file but without effect on Linux.  Access\n"
     "rules of IIS sections certmap does not enforce (authorization, ipSecurity,\n"
     "requestFiltering...) are errors, as in certmapd, unless their section is\n"
-    "listed in <certmap><server unenforcedSections>.\n"
+    "listed in <certmap><server unenforcedSections>.  Then it builds the resolved\n"
+    "view certmapd serves from (web.config files included) and lists its findings\n"
+    "too: unusable bindings and physical paths, mappings that cannot be used, and\n"
+    "one-to-one mappings written below a site (notes: IIS and certmapd read them\n"
+    "only at the server and site level).  Each finding is printed once.\n"
     "\n"
     "Options:\n"
     "  -q, --quiet   print errors only, no summary\n"
@@ -43,6 +47,64 @@ static const char help_encrypt[] =
     "or under another key) are listed as warnings with their file:line, to be set\n"
     "again with 'certmap set mapping ... --password-stdin'.\n";
 
+/* true when an earlier finding than d names the same place (file, line, element, attribute). */
+static bool
+said_before(const struct certmap_diags *diags, size_t upto, const struct certmap_diag *d)
+{
+    const struct certmap_error *e = &d->err, *o;
+
+    if (e->line == 0)
+        return false;
+    for (size_t i = 0; i < upto; i++) {
+        o = &diags->items[i].err;
+        if (o->line == e->line && strcmp(o->file, e->file) == 0 &&
+            strcmp(o->element, e->element) == 0 && strcmp(o->attribute, e->attribute) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Builds the view as certmapd does at load, appending its findings to diags.
+ * The loader's findings come first; a view finding at the same place as one
+ * of them (a binding whose protocol is not served, an item the loader already
+ * named) is the same finding and is dropped, so each is printed once.
+ * Returns 0, or -1 with err filled when the view failed without saying why
+ * in diags (out of memory).
+ */
+static int
+view_findings(struct certmap_config *cfg, struct certmap_diags *diags, struct certmap_error *err)
+{
+    const struct certmap_view_options vo = {.web_config = true};
+    struct certmap_diags found = {0};
+    struct certmap_view *v;
+    size_t loader = diags->count, errors = 0, i;
+    int ret = -1;
+
+    v = certmap_view_build(cfg, &vo, &found, err);
+    for (i = 0; i < found.count; i++) {
+        const struct certmap_diag *d = &found.items[i];
+
+        if (d->severity == CERTMAP_SEV_ERROR)
+            errors++;
+        if (said_before(diags, loader, d))
+            continue;
+        if ((d->item ? certmap_diags_add_item(diags, &d->err)
+                     : certmap_diags_add(diags, d->severity, &d->err)) != 0) {
+            certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+            goto out;
+        }
+    }
+    /* a view refused without any error of its own to show is a failure of this run */
+    if (v == NULL && errors == 0)
+        goto out;
+    ret = 0;
+out:
+    certmap_view_unref(v);
+    certmap_diags_free(&found);
+    return ret;
+}
+
 int
 cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -57,7 +119,7 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
     struct certmap_config *cfg;
     size_t npos, i, warnings = 0, notes = 0;
     const char *pos[1];
-    int rc, unenforced = 0;
+    int rc;
 
     rc = cli_parse(ctx, argc, argv, opts, pos, 0, &npos);
     if (rc == CLI_HELP) {
@@ -67,9 +129,14 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     cfg = certmap_config_open(ctx->config_path, &o, &diags, &err);
-    /* what certmapd refuses to run: access rules it would not enforce */
-    if (cfg != NULL)
-        unenforced = certmap_config_check_unenforced(cfg, &diags);
+    /*
+     * What certmapd finds at load: the view (it also refuses access rules certmap would not
+     * enforce, certmap_config_check_unenforced()).
+     */
+    if (cfg != NULL && view_findings(cfg, &diags, &err) != 0) {
+        rc = cli_fail(ctx, &err);
+        goto out;
+    }
     for (i = 0; i < diags.count; i++) {
         const struct certmap_diag *d = &diags.items[i];
 
@@ -85,7 +152,7 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
         rc = cli_fail(ctx, &err);
         goto out;
     }
-    if (!quiet && diags.item_errors > 0 && cfg != NULL)
+    if (!quiet && diags.item_errors > 0 && diags.errors == diags.item_errors && cfg != NULL)
         printf("%s: %zu error%s (each disables one item only; the rest is usable), "
                "%zu warning%s, %zu note%s\n",
                ctx->config_path, diags.errors, diags.errors == 1 ? "" : "s", warnings,
@@ -94,7 +161,7 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
         printf("%s: %zu error%s, %zu warning%s, %zu note%s\n", ctx->config_path, diags.errors,
                diags.errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s", notes,
                notes == 1 ? "" : "s");
-    rc = cfg != NULL && diags.errors == 0 && unenforced == 0 ? CLI_OK : CLI_INVALID;
+    rc = cfg != NULL && diags.errors == 0 ? CLI_OK : CLI_INVALID;
 out:
     certmap_config_close(cfg);
     certmap_diags_free(&diags);

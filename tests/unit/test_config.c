@@ -435,6 +435,57 @@ test_inheritance(void **state)
     certmap_config_close(cfg);
 }
 
+/*
+ * More locations than the old fixed table held (4096): every distinct path is
+ * listed once, in document order with the first spelling, and a location that
+ * a write creates comes last.
+ */
+static void
+test_many_locations(void **state)
+{
+    enum { N = 5000 };
+    struct certmap_error err = {0};
+    struct certmap_diags d = {0};
+    struct certmap_element *e;
+    struct certmap_config *cfg;
+    size_t cap = (size_t)N * 160 + 256, used = 0;
+    char *xml = malloc(cap);
+    char want[64];
+
+    (void)state;
+    assert_non_null(xml);
+    used += (size_t)snprintf(xml + used, cap - used, "<?xml version=\"1.0\"?>\n<configuration>\n");
+    for (int i = 0; i < N; i++)
+        used += (size_t)snprintf(xml + used, cap - used,
+                                 "<location path=\"S/p%d\"><system.webServer><security><access "
+                                 "sslFlags=\"Ssl\" /></security></system.webServer></location>\n",
+                                 i);
+    /* the same path again, spelt otherwise: not a new entry */
+    used += (size_t)snprintf(xml + used, cap - used,
+                             "<location path=\"s/P0\"><system.webServer><security><authentication>"
+                             "<basicAuthentication enabled=\"true\" /></authentication></security>"
+                             "</system.webServer></location>\n"
+                             "</configuration>\n");
+    cfg = load(xml, &d);
+    free(xml);
+    assert_non_null(cfg);
+    assert_int_equal(certmap_config_location_count(cfg), N + 1);
+    assert_string_equal(certmap_config_location_path(cfg, 0), "");
+    assert_string_equal(certmap_config_location_path(cfg, 1), "S/p0");
+    snprintf(want, sizeof(want), "S/p%d", N - 1);
+    assert_string_equal(certmap_config_location_path(cfg, N), want);
+    assert_null(certmap_config_location_path(cfg, N + 1));
+    /* a write at a new location adds it at the end; at a known one (any case) adds nothing */
+    e = section(cfg, CERTMAP_SECTION_ACCESS, "S/new");
+    assert_int_equal(certmap_element_set(e, "sslFlags", "Ssl", &err), 0);
+    e = section(cfg, CERTMAP_SECTION_ACCESS, "s/p4999");
+    assert_int_equal(certmap_element_set(e, "sslFlags", "None", &err), 0);
+    assert_int_equal(certmap_config_location_count(cfg), N + 2);
+    assert_string_equal(certmap_config_location_path(cfg, N + 1), "S/new");
+    certmap_diags_free(&d);
+    certmap_config_close(cfg);
+}
+
 static void
 test_inherit_in_child_applications(void **state)
 {
@@ -862,6 +913,7 @@ main(void)
         cmocka_unit_test(test_site_defaults),
         cmocka_unit_test(test_inheritance),
         cmocka_unit_test(test_inherit_in_child_applications),
+        cmocka_unit_test(test_many_locations),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_all_errors_reported),

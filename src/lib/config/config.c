@@ -468,6 +468,7 @@ certmap_config_close(struct certmap_config *cfg)
     handles_free(cfg);
     arena_free(&cfg->arena);
     free(cfg->locs);
+    locpaths_free(&cfg->locpaths);
     free(cfg->text);
     for (size_t i = 0; i < cfg->nold; i++)
         free(cfg->old_texts[i]);
@@ -493,62 +494,6 @@ const char *
 certmap_config_dir(const struct certmap_config *cfg)
 {
     return cfg != NULL ? cfg->dir : NULL;
-}
-
-size_t
-certmap_config_location_count(const struct certmap_config *cfg)
-{
-    size_t n = 0;
-
-    if (cfg == NULL)
-        return 0;
-    for (size_t i = 0; i < cfg->nlocs; i++) {
-        size_t j;
-        if (!node_live(cfg->locs[i].node))
-            continue;
-        for (j = 0; j < i; j++)
-            if (node_live(cfg->locs[j].node) &&
-                strcasecmp(cfg->locs[j].path, cfg->locs[i].path) == 0)
-                break;
-        if (j == i)
-            n++;
-    }
-    return n;
-}
-
-const char *
-certmap_config_location_path(const struct certmap_config *cfg, size_t i)
-{
-    /* distinct paths in document order: the server level, then each <location> */
-    const struct cloc *seen[4096];
-    size_t nseen = 0;
-    const struct cloc *order[4096];
-    size_t n = 0;
-
-    if (cfg == NULL)
-        return NULL;
-    for (size_t k = 0; k < cfg->nlocs && n < 4096; k++)
-        if (node_live(cfg->locs[k].node))
-            order[n++] = &cfg->locs[k];
-    /* cfg->locs is sorted by depth; document order is the order field */
-    for (size_t a = 1; a < n; a++)
-        for (size_t b = a; b > 0 && order[b - 1]->order > order[b]->order; b--) {
-            const struct cloc *t = order[b];
-            order[b] = order[b - 1];
-            order[b - 1] = t;
-        }
-    for (size_t k = 0; k < n; k++) {
-        size_t j;
-        for (j = 0; j < nseen; j++)
-            if (strcasecmp(seen[j]->path, order[k]->path) == 0)
-                break;
-        if (j < nseen)
-            continue;
-        if (nseen == i)
-            return order[k]->path;
-        seen[nseen++] = order[k];
-    }
-    return NULL;
 }
 
 char *

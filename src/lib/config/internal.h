@@ -274,6 +274,19 @@ struct cloc {
 };
 
 /*
+ * The distinct <location path> values of a document in document order
+ * (case-insensitively distinct; the first spelling wins), kept up to date by
+ * loc_add() (locpaths.c).  A hash of the folded paths makes each addition
+ * O(1): no fixed table, no quadratic scan.
+ */
+struct locpaths {
+    const char **paths; /* malloc'd array of n; strings borrowed from the config's arena */
+    size_t n, cap;
+    size_t *table; /* malloc'd open-addressing table of mask + 1 slots: index + 1 into paths */
+    size_t mask;
+};
+
+/*
  * What kind of file a config holds: the rules differ (a web.config may not
  * hold system.applicationHost or <certmap>, nor declare sections certmap
  * implements; see validate.c).
@@ -308,6 +321,7 @@ struct certmap_config {
     struct cnode *root; /* <configuration> */
     struct cloc *locs;  /* server level first */
     size_t nlocs, caplocs;
+    struct locpaths locpaths; /* distinct location paths (locpaths.c) */
     unsigned loc_order;
     unsigned gen; /* bumped on every structural change */
     bool key_loaded;
@@ -389,6 +403,13 @@ int load_document(struct certmap_config *cfg, struct certmap_diags *diags);
 void diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
           unsigned line, const char *element, const char *attr, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+
+/* ---- locpaths.c ---- */
+
+/* Records path (arena-owned, normalised) unless a location has it already; -1: no memory. */
+int locpaths_note(struct certmap_config *cfg, const char *path);
+/* Frees the arrays of lp (the strings belong to the arena). */
+void locpaths_free(struct locpaths *lp);
 
 /* ---- resolve.c ---- */
 

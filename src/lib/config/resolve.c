@@ -82,7 +82,7 @@ loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool n
     struct cloc l = {.node = node, .no_inherit = no_inherit, .order = cfg->loc_order++};
 
     l.path = arena_strdup(&cfg->arena, path);
-    if (l.path == NULL)
+    if (l.path == NULL || locpaths_note(cfg, l.path) != 0)
         return -1;
     if (path[0] != '\0') {
         l.nseg = 1;
