@@ -207,6 +207,8 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
     size_t nitems, i, errors_before = diags != NULL ? diags->errors : 0;
     int ret = 0;
 
+    if (err != NULL)
+        certmap_error_clear(err);
     snap = calloc(1, sizeof(*snap));
     if (snap == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
