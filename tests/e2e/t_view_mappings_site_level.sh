@@ -4,6 +4,7 @@
 # application) or "S/dir" (a directory) does not authenticate anywhere
 # (401.2), and a <clear/> there does not remove the site's mappings.  The
 # site-level mapping (alice) and the server-level one (bob) work everywhere.
+# `certmap validate` names each ignored collection with its file:line.
 . "$(dirname "$0")/harness.sh"
 h_init
 for u in alice bob carol dave; do h_account "$u" "$u-pw"; done
@@ -33,6 +34,16 @@ cfg_raw "  <system.webServer>
     </security>
   </system.webServer>"
 cfg_write
+
+"$CERTMAP" -c "$CFG" validate >"$T/validate.out" 2>&1
+rc=$?
+[ $rc = 0 ] || h_fail "certmap validate: exit $rc: $(cat "$T/validate.out")"
+for u in carol dave; do
+    line=$(grep -n "userName=\"$u\"" "$CFG" | cut -d: -f1)
+    # the note names the <oneToOneMappings> element, the line before the <add> (or its <clear/>)
+    grep -qE "applicationHost.config:($((line - 1))|$((line - 2))): note: .*ignored" "$T/validate.out" ||
+        h_fail "certmap validate names no ignored mappings near line $line ($u): $(cat "$T/validate.out")"
+done
 
 h_start
 grep -aq 'started: .* 2 mapping(s)' "$T/certmapd.out" ||
