@@ -192,10 +192,13 @@ h_init() {
 #                                      and crlFile of the demo CA)
 #   cfg_http IP:PORT:HOST              http binding of the last site (both
 #                                      binding calls work after cfg_location too)
+#   cfg_app PATH PHYSPATH              an application (its root virtual
+#                                      directory at PHYSPATH) of the last site
 #   cfg_location PATH [key=value...]   a <location>; keys: ssl (sslFlags),
 #                                      anon, basic, certmap (enabled), o2o
 #                                      (oneToOneCertificateMappingsEnabled),
-#                                      domain (defaultLogonDomain), clear=1
+#                                      domain (defaultLogonDomain), clear=1,
+#                                      inherit (inheritInChildApplications)
 #   cfg_map CERT USER PASSWORD [ENABLED]  a oneToOneMappings <add> in the last
 #                                      location (certificate from $PKI/CERT.crt)
 #   cfg_raw XML                        raw XML put after the locations (a
@@ -220,6 +223,7 @@ cfg_reset() {
     H_SITES_XML=""
     H_SITE_OPEN=""
     H_BINDINGS_XML=""
+    H_APPS_XML=""
     H_LOCS_XML=""
     H_LOC_OPEN=""
     H_LOC_ATTRS=()
@@ -239,7 +243,7 @@ h_render_site() {
         <application path=\"/\">
           <virtualDirectory path=\"/\" physicalPath=\"$(xml_escape "$phys")\" />
         </application>
-        <bindings>
+$H_APPS_XML        <bindings>
 $H_BINDINGS_XML        </bindings>
       </site>"
 }
@@ -247,6 +251,7 @@ $H_BINDINGS_XML        </bindings>
 cfg_site() {
     H_SITES_XML+=$(h_render_site)$'\n'
     H_BINDINGS_XML=""
+    H_APPS_XML=""
     H_SITE_OPEN="$1"$'\t'"$2"$'\t'"${3:-$WWW}"
 }
 
@@ -262,10 +267,17 @@ cfg_http() {
 "
 }
 
+cfg_app() {
+    H_APPS_XML+="        <application path=\"$(xml_escape "$1")\">
+          <virtualDirectory path=\"/\" physicalPath=\"$(xml_escape "$2")\" />
+        </application>
+"
+}
+
 # Prints the XML of the open location (nothing when none is open).
 h_render_location() {
     [ -n "$H_LOC_OPEN" ] || return 0
-    local kv k v ssl="" anon="" basic="" certmap="" o2o="" domain="" clear=""
+    local kv k v ssl="" anon="" basic="" certmap="" o2o="" domain="" clear="" inherit=""
     for kv in "${H_LOC_ATTRS[@]}"; do
         k=${kv%%=*}
         v=${kv#*=}
@@ -277,10 +289,11 @@ h_render_location() {
         o2o) o2o=$v ;;
         domain) domain=$v ;;
         clear) clear=$v ;;
+        inherit) inherit=$v ;;
         esac
     done
     local x
-    x="  <location path=\"$(xml_escape "$H_LOC_OPEN")\">
+    x="  <location path=\"$(xml_escape "$H_LOC_OPEN")\"${inherit:+ inheritInChildApplications=\"$inherit\"}>
     <system.webServer>
       <security>
 "
@@ -322,7 +335,7 @@ cfg_location() {
     shift
     for kv in "$@"; do
         case ${kv%%=*} in
-        ssl | anon | basic | certmap | o2o | domain | clear) ;;
+        ssl | anon | basic | certmap | o2o | domain | clear | inherit) ;;
         *) h_fail "cfg_location: unknown key in '$kv'" ;;
         esac
     done
