@@ -28,6 +28,7 @@
  *
  * snapshot.c is included (its helpers are static), so it is not listed here:
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
+ * fuzz-sources: src/server/static_open.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
  * fuzz-sources: src/lib/mapping.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
