@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 
 #include "http.h"
+#include "http_chunked.h"
 #include "logon.h"
 #include "worker.h"
 

@@ -1,5 +1,6 @@
 /*
- * main.c - certmapd: options, daemon setup, signals, pid file, reload and
+ * main.c - certmapd: options, daemon setup, signals, pid file, the main
+ * loop (which starts reloads, reload.c, on SIGHUP or a watched change) and
  * graceful stop.  The only file with process-global state (g_*).
  *
  *   certmapd -c CONFIG [--workers N] [--foreground] [--pid-file F]
@@ -21,21 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
 #include "certmap/config.h"
 #include "conn.h"
 #include "errlog.h"
 #include "logon.h"
 #include "logonsvc.h"
+#include "reload.h"
 #include "snapshot.h"
 #include "tls.h"
 #include "w3clog.h"
@@ -51,22 +49,10 @@ struct options {
     const char *pid_file;
 };
 
-/* A reload running on its own thread. */
-struct reload_job {
-    pthread_t thread;
-    char *config_path;
-    unsigned long generation;
-    struct w3clog_set *logs;
-    struct snapshot *snap; /* result, NULL on failure */
-    struct certmap_diags diags;
-    int done_fd; /* eventfd of the main loop */
-};
-
 static struct server g_srv;
 static struct options g_opt;
-static struct w3clog_set *g_logs;
 static char g_config_path[PATH_MAX];
-static unsigned long g_generation;
+static struct reload_ctx g_reload; /* logs, generation and listen keys of the reloads */
 /* Logon services whose last snapshot went away, freed by the main loop (logonsvc.h). */
 struct retired_logon {
     struct logon *logon;
@@ -75,9 +61,7 @@ struct retired_logon {
 static pthread_mutex_t g_retired_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct retired_logon *g_retired; /* guarded by g_retired_lock */
 static int g_retired_fd = -1;           /* eventfd: g_retired has something */
-static char **g_listen_keys;            /* endpoints the workers listen on */
-static size_t g_nlisten_keys;
-static int g_ready_fd = -1; /* daemon: pipe to the waiting parent */
+static int g_ready_fd = -1;             /* daemon: pipe to the waiting parent */
 
 static void
 usage(FILE *f)
@@ -162,62 +146,6 @@ parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Opens the configuration and builds a snapshot; diags collects every finding. */
-static struct snapshot *
-load_snapshot(const char *path, unsigned long generation, struct w3clog_set *logs,
-              struct certmap_diags *diags, struct certmap_error *err)
-{
-    struct certmap_open_options oo;
-    struct snapshot_params sp;
-    struct certmap_config *cfg;
-    struct snapshot *snap;
-
-    memset(&oo, 0, sizeof(oo));
-    cfg = certmap_config_open(path, &oo, diags, err);
-    if (cfg == NULL)
-        return NULL;
-    memset(&sp, 0, sizeof(sp));
-    sp.generation = generation;
-    sp.logs = logs;
-    sp.open_roots = true;
-    sp.tls = true;
-    snap = snapshot_build(cfg, &sp, diags, err);
-    certmap_config_close(cfg);
-    return snap;
-}
-
-/* Prints (startup) or logs (reload) every error and warning of diags. */
-static void
-report_diags(const struct certmap_diags *diags, bool to_stderr, const char *what)
-{
-    char line[2048];
-    size_t i;
-
-    for (i = 0; i < diags->count; i++) {
-        const struct certmap_diag *d = &diags->items[i];
-        if (d->severity == CERTMAP_SEV_NOTE)
-            continue;
-        certmap_error_format(&d->err, line, sizeof(line));
-        if (to_stderr && d->severity == CERTMAP_SEV_ERROR)
-            fprintf(stderr, "certmapd: %s\n", line);
-        else
-            errlog_printf(d->severity == CERTMAP_SEV_ERROR ? ERRLOG_ERROR : ERRLOG_WARN, "%s%s",
-                          what, line);
-    }
-}
-
-static void
-logon_settings_of(const struct snapshot *snap, struct logon_settings *ls)
-{
-    memset(ls, 0, sizeof(*ls));
-    ls->provider = snap->logon_settings.provider;
-    ls->accounts_file = snap->logon_settings.accounts_file;
-    ls->pam_service = snap->logon_settings.pam_service;
-    ls->cache_seconds = snap->logon_settings.cache_seconds;
-    ls->negative_cache_seconds = snap->logon_settings.negative_cache_seconds;
-    ls->threads = snap->logon_settings.threads;
-}
-
 /*
  * logonsvc retire function: runs on whichever thread dropped the last
  * snapshot using the service (often a worker), so the stop, which waits for
@@ -263,232 +191,6 @@ free_retired_logons(void)
         logon_free(r->logon);
         free(r);
     }
-}
-
-static bool
-same_str(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-static bool
-same_logon(const struct snap_logon *a, const struct snap_logon *b)
-{
-    return a->provider == b->provider && same_str(a->accounts_file, b->accounts_file) &&
-           same_str(a->pam_service, b->pam_service) && a->cache_seconds == b->cache_seconds &&
-           a->negative_cache_seconds == b->negative_cache_seconds && a->threads == b->threads;
-}
-
-static bool
-listening_on(const char *key)
-{
-    size_t i;
-
-    for (i = 0; i < g_nlisten_keys; i++)
-        if (strcmp(g_listen_keys[i], key) == 0)
-            return true;
-    return false;
-}
-
-static void
-set_listen_keys(const struct snapshot *snap)
-{
-    size_t i;
-
-    for (i = 0; i < g_nlisten_keys; i++)
-        free(g_listen_keys[i]);
-    free(g_listen_keys);
-    g_nlisten_keys = 0;
-    g_listen_keys = calloc(snap->nendpoints ? snap->nendpoints : 1, sizeof(*g_listen_keys));
-    if (g_listen_keys == NULL)
-        return;
-    for (i = 0; i < snap->nendpoints; i++) {
-        g_listen_keys[g_nlisten_keys] = strdup(snap->endpoints[i].key);
-        if (g_listen_keys[g_nlisten_keys] != NULL)
-            g_nlisten_keys++;
-    }
-}
-
-/* A wildcard IPv6 socket on a host without IPv6 is not an error: IPv4 still serves. */
-static bool
-ipv6_unavailable(const struct snap_endpoint *ep, int e)
-{
-    return ep->addr.ss_family == AF_INET6 && (e == EAFNOSUPPORT || e == EADDRNOTAVAIL) &&
-           strcmp(ep->ip, "::") == 0;
-}
-
-/* Opens the listeners of every new endpoint of snap for every worker: fds[ep][worker]. */
-static int
-open_new_listeners(const struct snapshot *snap, int **fds_out, struct certmap_error *err)
-{
-    unsigned nw = g_srv.nworkers, k;
-    size_t i;
-    int *fds;
-
-    fds = malloc((snap->nendpoints ? snap->nendpoints : 1) * nw * sizeof(*fds));
-    if (fds == NULL)
-        return -1;
-    for (i = 0; i < snap->nendpoints * nw; i++)
-        fds[i] = -1;
-    for (i = 0; i < snap->nendpoints; i++) {
-        const struct snap_endpoint *ep = &snap->endpoints[i];
-        if (listening_on(ep->key))
-            continue;
-        if (worker_listen_probe(ep, err) != 0) {
-            if (ipv6_unavailable(ep, errno)) {
-                errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
-                continue;
-            }
-            goto fail;
-        }
-        for (k = 0; k < nw; k++) {
-            fds[i * nw + k] = worker_listen(ep, err);
-            if (fds[i * nw + k] < 0) {
-                if (ipv6_unavailable(ep, errno)) {
-                    errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
-                    break;
-                }
-                goto fail;
-            }
-        }
-    }
-    *fds_out = fds;
-    return 0;
-fail:
-    for (i = 0; i < snap->nendpoints * nw; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    free(fds);
-    return -1;
-}
-
-/* Closes the listeners open_new_listeners() opened for snap (a reload that fails after it). */
-static void
-close_new_listeners(const struct snapshot *snap, const int *fds)
-{
-    size_t i;
-
-    for (i = 0; i < snap->nendpoints * g_srv.nworkers; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-}
-
-static void *
-reload_main(void *arg)
-{
-    struct reload_job *job = arg;
-    struct certmap_error err;
-    uint64_t one = 1;
-
-    certmap_error_clear(&err);
-    job->snap = load_snapshot(job->config_path, job->generation, job->logs, &job->diags, &err);
-    if (job->snap == NULL && job->diags.errors == 0)
-        certmap_diags_add(&job->diags, CERTMAP_SEV_ERROR, &err);
-    ERR_clear_error();
-    while (write(job->done_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-        ;
-    return NULL;
-}
-
-static struct reload_job *
-reload_start(int done_fd)
-{
-    struct reload_job *job = calloc(1, sizeof(*job));
-
-    if (job == NULL)
-        return NULL;
-    job->config_path = strdup(g_config_path);
-    job->generation = ++g_generation;
-    job->logs = g_logs;
-    job->done_fd = done_fd;
-    if (job->config_path == NULL || pthread_create(&job->thread, NULL, reload_main, job) != 0) {
-        free(job->config_path);
-        free(job);
-        errlog_printf(ERRLOG_ERROR, "reload: cannot start the reload thread");
-        return NULL;
-    }
-    return job;
-}
-
-/* Installs the snapshot of a finished reload, or logs why the old one stays. */
-static void
-reload_finish(struct reload_job *job)
-{
-    struct certmap_error err;
-    struct snapshot *snap = job->snap, *old;
-    struct logon_settings ls;
-    struct logonsvc *svc;
-    const struct snap_endpoint **eps = NULL;
-    int *fds = NULL, *wfds = NULL;
-    unsigned k;
-    size_t i, n;
-
-    pthread_join(job->thread, NULL);
-    if (snap == NULL) {
-        report_diags(&job->diags, false, "reload: ");
-        errlog_printf(ERRLOG_ERROR, "reload failed: the running configuration stays in use");
-        goto out;
-    }
-    report_diags(&job->diags, false, "reload: ");
-    certmap_error_clear(&err);
-    if (open_new_listeners(snap, &fds, &err) != 0) {
-        errlog_printf(ERRLOG_ERROR, "reload failed: %s; the running configuration stays in use",
-                      err.message);
-        snapshot_unref(snap);
-        goto out;
-    }
-    /* Room for every new endpoint of one worker: any number of them is handed over. */
-    wfds = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*wfds));
-    eps = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*eps));
-    if (wfds == NULL || eps == NULL) {
-        errlog_printf(ERRLOG_ERROR, "reload failed: out of memory");
-        close_new_listeners(snap, fds);
-        snapshot_unref(snap);
-        goto out;
-    }
-    if (same_logon(&snap->logon_settings, &g_srv.current->logon_settings)) {
-        /* Passwords or accounts may have changed: no stale decision survives a reload. */
-        logon_cache_clear(g_srv.current->logon);
-        svc = logonsvc_ref(g_srv.current->logon_svc);
-    } else {
-        /* The old service goes away with the last snapshot that uses it. */
-        logon_settings_of(snap, &ls);
-        svc = logonsvc_new(&ls, retire_logon, NULL, &err);
-        if (svc == NULL) {
-            errlog_printf(ERRLOG_ERROR, "reload failed: logon: %s", err.message);
-            close_new_listeners(snap, fds);
-            snapshot_unref(snap);
-            goto out;
-        }
-    }
-    snapshot_set_logon(snap, svc);
-    pthread_mutex_lock(&g_srv.lock);
-    old = g_srv.current;
-    g_srv.current = snap;
-    pthread_mutex_unlock(&g_srv.lock);
-    for (k = 0; k < g_srv.nworkers; k++) {
-        n = 0;
-        for (i = 0; i < snap->nendpoints; i++) {
-            if (fds[i * g_srv.nworkers + k] >= 0) {
-                wfds[n] = fds[i * g_srv.nworkers + k];
-                eps[n] = &snap->endpoints[i];
-                n++;
-            }
-        }
-        worker_post_snapshot(&g_srv.workers[k], snapshot_ref(snap), wfds, eps, n);
-    }
-    set_listen_keys(snap);
-    snapshot_unref(old);
-    errlog_printf(ERRLOG_NOTICE,
-                  "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
-                  snap->generation, snap->nsites, snap->mapping_count);
-out:
-    free(fds);
-    free(wfds);
-    free(eps);
-    certmap_diags_free(&job->diags);
-    free(job->config_path);
-    free(job);
 }
 
 static int
@@ -589,9 +291,9 @@ static void
 start_workers(struct snapshot *snap)
 {
     struct certmap_error err;
+    int *fds = NULL, fd;
     unsigned k;
     size_t i;
-    int fd;
 
     g_srv.nworkers = worker_count(snap);
     g_srv.workers = calloc(g_srv.nworkers, sizeof(*g_srv.workers));
@@ -600,136 +302,24 @@ start_workers(struct snapshot *snap)
     for (k = 0; k < g_srv.nworkers; k++)
         if (worker_init(&g_srv.workers[k], &g_srv, k, snap, &err) != 0)
             die("%s", err.message);
+    /* No endpoint is listened on yet: this opens all of them. */
+    if (reload_listeners_open(&g_reload, snap, &fds, &err) != 0)
+        die("%s", err.message);
     for (i = 0; i < snap->nendpoints; i++) {
-        const struct snap_endpoint *ep = &snap->endpoints[i];
-        if (worker_listen_probe(ep, &err) != 0) {
-            if (ipv6_unavailable(ep, errno)) {
-                errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
-                continue;
-            }
-            die("%s", err.message);
-        }
         for (k = 0; k < g_srv.nworkers; k++) {
-            fd = worker_listen(ep, &err);
-            if (fd < 0) {
-                if (ipv6_unavailable(ep, errno)) {
-                    errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
-                    break;
-                }
-                die("%s", err.message);
-            }
-            if (worker_add_listener(&g_srv.workers[k], fd, ep) != 0)
-                die("cannot listen on %s: out of memory", ep->key);
+            fd = fds[i * g_srv.nworkers + k];
+            if (fd >= 0 && worker_add_listener(&g_srv.workers[k], fd, &snap->endpoints[i]) != 0)
+                die("cannot listen on %s: out of memory", snap->endpoints[i].key);
         }
     }
-    set_listen_keys(snap);
-}
-
-/* The watch on the configuration's directory (editors replace files by rename). */
-static int
-watch_config(const char **base)
-{
-    char dir[PATH_MAX];
-    char *slash;
-    int fd;
-
-    snprintf(dir, sizeof(dir), "%s", g_config_path);
-    slash = strrchr(dir, '/');
-    if (slash == NULL)
-        return -1;
-    *base = g_config_path + (slash - dir) + 1;
-    *slash = '\0';
-    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (inotify_add_watch(fd, dir[0] ? dir : "/", IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* true when the inotify events read from fd concern the configuration file. */
-static bool
-config_changed(int fd, const char *base)
-{
-    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-    bool hit = false;
-    ssize_t n;
-    char *p;
-
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        for (p = buf; p < buf + n;) {
-            struct inotify_event *ev = (struct inotify_event *)p;
-            if (ev->len > 0 && strcmp(ev->name, base) == 0)
-                hit = true;
-            p += sizeof(*ev) + ev->len;
-        }
-    }
-    return hit;
-}
-
-/*
- * The watch on the directories the view searched for web.config files: a
- * web.config written, moved or removed there, or a new directory, rebuilds
- * the configuration as a change of applicationHost.config does.  Renewed for
- * each snapshot (the set of directories changes with the content).
- */
-static int
-watch_content(const struct snapshot *snap, int old)
-{
-    size_t n = certmap_view_dir_count(snap->view), failed = 0;
-    int fd;
-
-    if (old >= 0)
-        close(old);
-    if (n == 0)
-        return -1;
-    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0) {
-        errlog_printf(ERRLOG_WARN,
-                      "cannot watch content directories for web.config changes: %s; "
-                      "reload with SIGHUP",
-                      strerror(errno));
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (inotify_add_watch(fd, certmap_view_dir(snap->view, i),
-                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
-                                  IN_ONLYDIR) < 0)
-            failed++;
-    if (failed > 0)
-        errlog_printf(ERRLOG_WARN,
-                      "%zu of %zu content directories cannot be watched for web.config changes "
-                      "(fs.inotify.max_user_watches?): reload with SIGHUP after changing one",
-                      failed, n);
-    return fd;
-}
-
-/* true when the events read from fd concern a web.config or a new directory. */
-static bool
-content_changed(int fd)
-{
-    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-    bool hit = false;
-    ssize_t n;
-
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        for (char *p = buf; p < buf + n;) {
-            struct inotify_event *ev = (struct inotify_event *)p;
-            if (ev->len > 0 && ((ev->mask & IN_ISDIR) || strcasecmp(ev->name, "web.config") == 0))
-                hit = true;
-            p += sizeof(*ev) + ev->len;
-        }
-    }
-    return hit;
+    free(fds);
+    reload_listeners_set(&g_reload, snap);
 }
 
 static void
 stop_everything(void)
 {
     unsigned k;
-    size_t i;
 
     errlog_printf(ERRLOG_NOTICE, "stopping: finishing requests in flight");
     for (k = 0; k < g_srv.nworkers; k++)
@@ -751,10 +341,8 @@ stop_everything(void)
     for (k = 0; k < g_srv.nworkers; k++)
         worker_destroy(&g_srv.workers[k]);
     free(g_srv.workers);
-    w3clog_set_free(g_logs);
-    for (i = 0; i < g_nlisten_keys; i++)
-        free(g_listen_keys[i]);
-    free(g_listen_keys);
+    w3clog_set_free(g_reload.logs);
+    reload_ctx_clear(&g_reload);
     if (g_opt.pid_file != NULL)
         unlink(g_opt.pid_file);
     pthread_mutex_destroy(&g_srv.lock);
@@ -784,7 +372,7 @@ main_loop(void)
     sigaddset(&set, SIGINT);
     sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     dfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    ifd = watch_config(&base);
+    ifd = reload_watch_config(g_config_path, &base);
     if (sfd < 0 || dfd < 0)
         die("signalfd/eventfd: %s", strerror(errno));
     if (ifd < 0)
@@ -801,7 +389,7 @@ main_loop(void)
         pfd[3].events = POLLIN;
         if (g_srv.current != NULL && g_srv.current->generation != watched) {
             watched = g_srv.current->generation;
-            wfd = watch_content(g_srv.current, wfd);
+            wfd = reload_watch_content(g_srv.current, wfd);
         }
         pfd[4].fd = wfd;
         pfd[4].events = POLLIN;
@@ -813,11 +401,11 @@ main_loop(void)
         if (pfd[3].revents & POLLIN)
             free_retired_logons();
         /* Only events naming the file postpone the reload: the directory may be busy. */
-        if ((pfd[2].revents & POLLIN) && config_changed(ifd, base)) {
+        if ((pfd[2].revents & POLLIN) && reload_config_changed(ifd, base)) {
             pending = true;
             due = now + RELOAD_DELAY_MS;
         }
-        if ((pfd[4].revents & POLLIN) && content_changed(wfd)) {
+        if ((pfd[4].revents & POLLIN) && reload_content_changed(wfd)) {
             pending = true;
             due = now + RELOAD_DELAY_MS;
         }
@@ -835,13 +423,8 @@ main_loop(void)
                     errlog_printf(ERRLOG_NOTICE, "SIGHUP: reloading");
                     again = true;
                 } else {
-                    if (job != NULL) {
-                        pthread_join(job->thread, NULL);
-                        snapshot_unref(job->snap);
-                        certmap_diags_free(&job->diags);
-                        free(job->config_path);
-                        free(job);
-                    }
+                    if (job != NULL)
+                        reload_abandon(job);
                     close(sfd);
                     close(dfd);
                     if (ifd >= 0)
@@ -856,14 +439,14 @@ main_loop(void)
             while (read(dfd, &v, sizeof(v)) < 0 && errno == EINTR)
                 ;
             if (job != NULL) {
-                reload_finish(job);
+                reload_finish(&g_reload, job);
                 job = NULL;
             }
         }
         /* One reload at a time; a request during one runs after it. */
         if (again && job == NULL) {
             again = false;
-            job = reload_start(dfd);
+            job = reload_start(&g_reload, dfd);
         }
     }
 }
@@ -874,7 +457,6 @@ main(int argc, char **argv)
     struct certmap_diags diags;
     struct certmap_error err;
     struct snapshot *snap;
-    struct logon_settings ls;
     struct logonsvc *svc;
     sigset_t set;
     unsigned k;
@@ -899,30 +481,32 @@ main(int argc, char **argv)
         daemonize();
 
     certmap_error_clear(&err);
-    g_logs = w3clog_set_new(&err);
-    if (g_logs == NULL)
+    g_reload.srv = &g_srv;
+    g_reload.config_path = g_config_path;
+    g_reload.retire = retire_logon;
+    g_reload.logs = w3clog_set_new(&err);
+    if (g_reload.logs == NULL)
         die("W3C logs: %s", err.message);
     memset(&diags, 0, sizeof(diags));
-    g_generation = 1;
-    snap = load_snapshot(g_config_path, g_generation, g_logs, &diags, &err);
+    g_reload.generation = 1;
+    snap = reload_load_snapshot(g_config_path, g_reload.generation, g_reload.logs, &diags, &err);
     if (snap == NULL) {
         char line[2048];
         if (diags.errors == 0)
             fprintf(stderr, "certmapd: %s\n", certmap_error_format(&err, line, sizeof(line)));
-        report_diags(&diags, true, "");
+        reload_report_diags(&diags, true, "");
         certmap_diags_free(&diags);
         die("the configuration %s cannot be served", g_config_path);
     }
     if (errlog_open(snap->server.error_log, g_opt.foreground, &err) != 0)
         die("error log %s: %s", snap->server.error_log, err.message);
-    report_diags(&diags, false, "");
+    reload_report_diags(&diags, false, "");
     certmap_diags_free(&diags);
 
     g_retired_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (g_retired_fd < 0)
         die("eventfd: %s", strerror(errno));
-    logon_settings_of(snap, &ls);
-    svc = logonsvc_new(&ls, retire_logon, NULL, &err);
+    svc = reload_logon_new(&g_reload, snap, &err);
     if (svc == NULL)
         die("logon: %s", err.message);
     snapshot_set_logon(snap, svc);

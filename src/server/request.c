@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "errlog.h"
+#include "http_chunked.h"
 #include "identity.h"
 #include "ssi.h"
 #include "static.h"

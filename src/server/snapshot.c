@@ -18,7 +18,7 @@
 #include "certmap/cert.h"
 #include "logonsvc.h"
 #include "snapshot_build.h"
-#include "static.h"
+#include "static_open.h"
 #include "tls.h"
 #include "w3clog.h"
 

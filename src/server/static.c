@@ -3,8 +3,8 @@
  *
  * The request path arrives decoded (once, by the caller) and is checked
  * first (check_path), then opened relative to the root descriptor by the
- * kernel with RESOLVE_BENEATH
- * (open_beneath), so that the confinement does not depend on our lexical
+ * kernel with RESOLVE_BENEATH (static_open_beneath(), static_open.c), so
+ * that the confinement does not depend on our lexical
  * checks: those only make the answers precise (400 for a '..' segment rather
  * than a 404 from the kernel).  Then the default documents, the MIME type,
  * the validators (ETag, Last-Modified), the conditional headers and the
@@ -13,8 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,49 +20,17 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "codec.h"
 #include "http.h"
 #include "mime.h"
 #include "static.h"
+#include "static_open.h"
 
 /* IIS's default documents that are static files, in IIS's order. */
 static const char *const default_docs[] = {"default.htm", "index.htm", "index.html",
                                            "iisstart.htm"};
-
-/* Flags of every file we open: never block on a FIFO, never become a tty's owner. */
-#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-
-/* Symbolic links followed in one lookup by the fallback walk (the kernel's limit). */
-#define WALK_MAX_LINKS 40
-/* Directory depth of the fallback walk. */
-#define WALK_MAX_DEPTH 256
-
-/* 1 openat2 works, -1 the kernel lacks it (ENOSYS), 0 not tried yet. */
-static atomic_int openat2_state;
-/* Tests set this to exercise the fallback walk on kernels that have openat2. */
-static int static_force_fallback;
-
-int
-static_open_root(const char *physical_path, struct certmap_error *err)
-{
-    int fd;
-
-    if (physical_path == NULL || physical_path[0] == '\0') {
-        certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, "virtualDirectory", "physicalPath",
-                          "empty physical path");
-        return -1;
-    }
-    fd = open(physical_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        certmap_error_set(err, CERTMAP_ERR_IO, physical_path, 0, "virtualDirectory", "physicalPath",
-                          "cannot open the physical path: %s", strerror(errno));
-        return -1;
-    }
-    return fd;
-}
 
 /* ---- path decoding ---------------------------------------------------- */
 
@@ -170,156 +136,6 @@ check_path(const char *path, size_t len, char *out, size_t outsize, int *trailin
         out[1] = '\0';
     }
     return 0;
-}
-
-/* ---- confined open ---------------------------------------------------- */
-
-/*
- * The fallback of open_beneath() for kernels without openat2: walks rel one
- * component at a time from root_fd, each opened with O_NOFOLLOW so that no
- * symbolic link is followed by the kernel; links are read and their targets
- * spliced into the rest of the path, and ".." pops the directory stack, so
- * a link can move within the root but never above it (EXDEV, like
- * RESOLVE_BENEATH) and an absolute target is refused.  Returns an OPEN_FLAGS
- * descriptor, or -1 with errno.
- */
-static int
-walk_beneath(int root_fd, const char *rel)
-{
-    int stack[WALK_MAX_DEPTH]; /* stack[0] is root_fd (borrowed), the others are owned */
-    int depth = 0, links = 0, fd = -1, saved;
-    char path[2 * STATIC_PATH_MAX], target[STATIC_PATH_MAX];
-    size_t pos = 0, len = strlen(rel);
-
-    if (len >= sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, rel, len + 1);
-    stack[0] = root_fd;
-    errno = 0;
-    for (;;) {
-        char name[NAME_MAX + 1];
-        size_t end = pos, nlen;
-        int last, cfd;
-        struct stat st;
-        ssize_t tlen;
-
-        while (path[pos] == '/')
-            pos++;
-        end = pos;
-        while (path[end] != '\0' && path[end] != '/')
-            end++;
-        nlen = end - pos;
-        last = path[end] == '\0' || path[end + strspn(path + end, "/")] == '\0';
-        if (nlen == 0) {
-            /* The path ended on a directory: open it for reading. */
-            fd = openat(stack[depth], ".", OPEN_FLAGS | O_DIRECTORY);
-            break;
-        }
-        if (nlen > NAME_MAX) {
-            errno = ENAMETOOLONG;
-            break;
-        }
-        memcpy(name, path + pos, nlen);
-        name[nlen] = '\0';
-        pos = end;
-        if (strcmp(name, ".") == 0)
-            continue;
-        if (strcmp(name, "..") == 0) {
-            if (depth == 0) {
-                errno = EXDEV;
-                break;
-            }
-            close(stack[depth--]);
-            continue;
-        }
-        cfd = openat(stack[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (cfd < 0)
-            break;
-        if (fstat(cfd, &st) != 0) {
-            close(cfd);
-            break;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            tlen = readlinkat(cfd, "", target, sizeof(target));
-            close(cfd);
-            if (tlen < 0)
-                break;
-            if (++links > WALK_MAX_LINKS) {
-                errno = ELOOP;
-                break;
-            }
-            if ((size_t)tlen >= sizeof(target) ||
-                (size_t)tlen + 1 + strlen(path + pos) >= sizeof(path)) {
-                errno = ENAMETOOLONG;
-                break;
-            }
-            if (tlen == 0 || target[0] == '/') {
-                errno = EXDEV; /* an absolute link always leaves the root's view */
-                break;
-            }
-            /* path = target + rest, rest starting with '/' or empty. */
-            memmove(path + tlen, path + pos, strlen(path + pos) + 1);
-            memcpy(path, target, (size_t)tlen);
-            pos = 0;
-            continue;
-        }
-        if (S_ISDIR(st.st_mode) && !last) {
-            if (depth + 1 >= WALK_MAX_DEPTH) {
-                close(cfd);
-                errno = ENAMETOOLONG;
-                break;
-            }
-            stack[++depth] = cfd;
-            continue;
-        }
-        close(cfd);
-        if (!last) {
-            errno = ENOTDIR;
-            break;
-        }
-        /* O_NOFOLLOW: if the name became a link since the fstat, fail rather than follow it. */
-        fd = openat(stack[depth], name, OPEN_FLAGS | O_NOFOLLOW);
-        break;
-    }
-    saved = errno;
-    while (depth > 0)
-        close(stack[depth--]);
-    errno = saved;
-    return fd;
-}
-
-/*
- * Opens rel under root_fd without ever resolving outside it: openat2 with
- * RESOLVE_BENEATH, which lets symbolic links move inside the root and fails
- * with EXDEV when one points out of it.  Returns a descriptor or -1 with
- * errno.
- */
-static int
-open_beneath(int root_fd, const char *rel)
-{
-    struct open_how how;
-    int fd, tries, state = atomic_load_explicit(&openat2_state, memory_order_relaxed);
-
-    if (state < 0 || static_force_fallback)
-        return walk_beneath(root_fd, rel);
-    memset(&how, 0, sizeof(how));
-    how.flags = OPEN_FLAGS;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    /* EAGAIN: a concurrent rename made the kernel unsure about a ".."; retry a little. */
-    for (tries = 0; tries < 3; tries++) {
-        fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
-        if (fd >= 0 || errno != EAGAIN)
-            break;
-    }
-    if (fd < 0 && errno == ENOSYS) {
-        atomic_store_explicit(&openat2_state, -1, memory_order_relaxed);
-        return walk_beneath(root_fd, rel);
-    }
-    if (state == 0)
-        atomic_store_explicit(&openat2_state, 1, memory_order_relaxed);
-    return fd;
 }
 
 /* HTTP answer for an open failure. */
@@ -545,7 +361,7 @@ open_default_doc(int root_fd, const char *rel, struct stat *st, const char **typ
             snprintf(path, sizeof(path), "%s", default_docs[i]);
         else
             snprintf(path, sizeof(path), "%s/%s", rel, default_docs[i]);
-        fd = open_beneath(root_fd, path);
+        fd = static_open_beneath(root_fd, path);
         if (fd < 0) {
             if (errno == ENOENT || errno == EXDEV || errno == ELOOP)
                 continue;
@@ -694,7 +510,7 @@ open_decoded(int root_fd, const char *rel, struct stat *st, struct static_result
 {
     int status, substatus = 0;
 
-    res->fd = open_beneath(root_fd, rel);
+    res->fd = static_open_beneath(root_fd, rel);
     if (res->fd < 0) {
         status = open_error_status(errno, &substatus);
         return set_status(res, status, substatus);

@@ -4,7 +4,7 @@
  * them.
  *
  * The server opens the physical path once per configuration snapshot with
- * static_open_root() and keeps the descriptor; for each request it calls
+ * static_open_root() (static_open.h) and keeps the descriptor; for each request it calls
  * static_resolve() with the decoded URL path below the virtual directory and
  * the raw conditional headers, and gets back everything it needs to answer: status,
  * sub-status, an open file with the byte range to send, and the header
@@ -15,12 +15,9 @@
  * codec_url_path_decode(), which refuses malformed escapes and encoded '/',
  * '\' and NUL) and are checked again here on their decoded form (no NUL or
  * control character, no '\', no '.' or '..' segment, valid shortest-form
- * UTF-8, nothing that a second decoding would change), then opened with
- * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative to the root
- * descriptor, so symbolic links inside the root work and links leading out
- * of it are refused by the kernel.  Where openat2 is missing (ENOSYS) the
- * same walk is done component by component with O_NOFOLLOW and readlinkat,
- * never lexically only.  The status of each refusal is documented at
+ * UTF-8, nothing that a second decoding would change), then opened
+ * beneath the root descriptor (static_open_beneath(), static_open.h), never
+ * lexically only.  The status of each refusal is documented at
  * static_resolve() below.
  */
 #ifndef CERTMAP_STATIC_H
@@ -78,15 +75,6 @@ struct static_result {
     char content_range[80];   /* 206 "bytes a-b/size"; 416 the unsatisfied form with "*" as the
                                  range and the size after the slash; "" otherwise */
 };
-
-/*
- * Opens physical_path (a directory) as the root of a virtual directory.
- * Returns a descriptor (O_PATH|O_DIRECTORY|O_CLOEXEC) the caller closes when
- * the snapshot goes away, or -1 and err filled (missing, not a directory,
- * permission).  A relative path is relative to the current directory, so
- * the server passes an absolute one.  Thread-safe.
- */
-int static_open_root(const char *physical_path, struct certmap_error *err);
 
 /*
  * Resolves one request for the file at path (path_len bytes, the URL path

@@ -28,8 +28,9 @@
  *
  * snapshot.c is included (its helpers are static), so it is not listed here:
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
+ * fuzz-sources: src/server/static_open.c src/server/logonsvc.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
- * fuzz-sources: src/lib/mapping.c src/server/logonsvc.c src/lib/logon/account.c src/lib/logon/accounts.c
+ * fuzz-sources: src/lib/mapping.c src/lib/config/locpaths.c src/lib/logon/account.c src/lib/logon/accounts.c
  * fuzz-sources: src/lib/logon/cache.c src/lib/logon/core.c src/lib/logon/file.c src/lib/logon/pam.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
  * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c

@@ -25,7 +25,7 @@
  * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
  * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
  * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
- * fuzz-sources: src/lib/config/binding.c
+ * fuzz-sources: src/lib/config/binding.c src/lib/config/locpaths.c
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -19,10 +19,11 @@
  * Every buffer handed to the parser is an exact-size heap copy, so ASan
  * catches any read past the data.
  *
- * Build (needs only http.c and codec.c; tests/fuzz/build.sh reads the next line):
- * fuzz-sources: src/server/http.c src/lib/codec.c
+ * Build (needs http.c, http_chunked.c and codec.c; tests/fuzz/build.sh reads the next line):
+ * fuzz-sources: src/server/http.c src/server/http_chunked.c src/lib/codec.c
  *   clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -I include -I src/lib \
- *       -I src/server tests/fuzz/fuzz_http.c src/server/http.c src/lib/codec.c \
+ *       -I src/server tests/fuzz/fuzz_http.c src/server/http.c \
+ *       src/server/http_chunked.c src/lib/codec.c \
  *       -o build-fuzz/fuzz_http
  * Run: build-fuzz/fuzz_http tests/fuzz/corpus/http
  */
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "http_chunked.h"
 
 #define MAX_REQUESTS 16
 

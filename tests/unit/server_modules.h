@@ -14,6 +14,7 @@
 #include "../../src/server/snapshot.c"
 #include "../../src/server/snapshot_bind.c"
 #include "../../src/server/static.c"
+#include "../../src/server/static_open.c"
 #include "../../src/server/tls.c"
 #include "../../src/server/w3clog.c"
 

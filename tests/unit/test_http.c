@@ -1,4 +1,5 @@
-/* Unit tests for src/server/http.c, the strict HTTP/1.1 request parser. */
+/* Unit tests for src/server/http.c, the strict HTTP/1.1 request parser, and
+ * src/server/http_chunked.c, the chunked body decoder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "../../src/server/http.c"
+#include "../../src/server/http_chunked.c"
 
 /* A string literal and its length, embedded NULs included. */
 #define S(x) x, sizeof(x) - 1
@@ -1022,8 +1024,8 @@ test_class_table(void **state)
         if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
             (c >= 0x5d && c <= 0x7e) || c >= 0x80)
             want |= C_QDTEXT;
-        if (cls[c] != want)
-            fail_msg("class of 0x%02x is 0x%02x, want 0x%02x", c, cls[c], want);
+        if (http_cls[c] != want)
+            fail_msg("class of 0x%02x is 0x%02x, want 0x%02x", c, http_cls[c], want);
     }
 }
 

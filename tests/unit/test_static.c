@@ -1,6 +1,7 @@
-/* Unit tests for static.c (and mime.c, which it uses): confinement, default
- * documents, MIME types, validators, conditional requests and ranges.  Every
- * confinement test runs twice: with openat2 and with the fallback walk. */
+/* Unit tests for static.c and static_open.c (and mime.c, which static.c
+ * uses): confinement, default documents, MIME types, validators, conditional
+ * requests and ranges.  Every confinement test runs twice: with openat2 and
+ * with the fallback walk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "http.c"
 #include "mime.c"
 #include "static.c"
+#include "static_open.c"
 #include "codec.h"
 #include "fixture.h"
 

@@ -1,0 +1,436 @@
+/*
+ * reload.c - loading the configuration into a snapshot and installing it
+ * while the server runs: the reload thread, the listeners of new endpoints,
+ * the logon service carried over or replaced, and the inotify watches that
+ * trigger a reload.  The state it needs comes in a struct reload_ctx owned by
+ * main.c (reload.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "errlog.h"
+#include "logon.h"
+#include "reload.h"
+
+/* A reload running on its own thread. */
+struct reload_job {
+    pthread_t thread;
+    char *config_path;
+    unsigned long generation;
+    struct w3clog_set *logs;
+    struct snapshot *snap; /* result, NULL on failure */
+    struct certmap_diags diags;
+    int done_fd; /* eventfd of the main loop */
+};
+
+struct snapshot *
+reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_set *logs,
+                     struct certmap_diags *diags, struct certmap_error *err)
+{
+    struct certmap_open_options oo;
+    struct snapshot_params sp;
+    struct certmap_config *cfg;
+    struct snapshot *snap;
+
+    memset(&oo, 0, sizeof(oo));
+    cfg = certmap_config_open(path, &oo, diags, err);
+    if (cfg == NULL)
+        return NULL;
+    memset(&sp, 0, sizeof(sp));
+    sp.generation = generation;
+    sp.logs = logs;
+    sp.open_roots = true;
+    sp.tls = true;
+    snap = snapshot_build(cfg, &sp, diags, err);
+    certmap_config_close(cfg);
+    return snap;
+}
+
+void
+reload_report_diags(const struct certmap_diags *diags, bool to_stderr, const char *what)
+{
+    char line[2048];
+    size_t i;
+
+    for (i = 0; i < diags->count; i++) {
+        const struct certmap_diag *d = &diags->items[i];
+        if (d->severity == CERTMAP_SEV_NOTE)
+            continue;
+        certmap_error_format(&d->err, line, sizeof(line));
+        if (to_stderr && d->severity == CERTMAP_SEV_ERROR)
+            fprintf(stderr, "certmapd: %s\n", line);
+        else
+            errlog_printf(d->severity == CERTMAP_SEV_ERROR ? ERRLOG_ERROR : ERRLOG_WARN, "%s%s",
+                          what, line);
+    }
+}
+
+static void
+logon_settings_of(const struct snapshot *snap, struct logon_settings *ls)
+{
+    memset(ls, 0, sizeof(*ls));
+    ls->provider = snap->logon_settings.provider;
+    ls->accounts_file = snap->logon_settings.accounts_file;
+    ls->pam_service = snap->logon_settings.pam_service;
+    ls->cache_seconds = snap->logon_settings.cache_seconds;
+    ls->negative_cache_seconds = snap->logon_settings.negative_cache_seconds;
+    ls->threads = snap->logon_settings.threads;
+}
+
+struct logonsvc *
+reload_logon_new(const struct reload_ctx *ctx, const struct snapshot *snap,
+                 struct certmap_error *err)
+{
+    struct logon_settings ls;
+
+    logon_settings_of(snap, &ls);
+    return logonsvc_new(&ls, ctx->retire, NULL, err);
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+same_logon(const struct snap_logon *a, const struct snap_logon *b)
+{
+    return a->provider == b->provider && same_str(a->accounts_file, b->accounts_file) &&
+           same_str(a->pam_service, b->pam_service) && a->cache_seconds == b->cache_seconds &&
+           a->negative_cache_seconds == b->negative_cache_seconds && a->threads == b->threads;
+}
+
+static bool
+listening_on(const struct reload_ctx *ctx, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < ctx->nlisten_keys; i++)
+        if (strcmp(ctx->listen_keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+void
+reload_ctx_clear(struct reload_ctx *ctx)
+{
+    size_t i;
+
+    for (i = 0; i < ctx->nlisten_keys; i++)
+        free(ctx->listen_keys[i]);
+    free(ctx->listen_keys);
+    ctx->listen_keys = NULL;
+    ctx->nlisten_keys = 0;
+}
+
+void
+reload_listeners_set(struct reload_ctx *ctx, const struct snapshot *snap)
+{
+    size_t i;
+
+    reload_ctx_clear(ctx);
+    ctx->listen_keys = calloc(snap->nendpoints ? snap->nendpoints : 1, sizeof(*ctx->listen_keys));
+    if (ctx->listen_keys == NULL)
+        return;
+    for (i = 0; i < snap->nendpoints; i++) {
+        ctx->listen_keys[ctx->nlisten_keys] = strdup(snap->endpoints[i].key);
+        if (ctx->listen_keys[ctx->nlisten_keys] != NULL)
+            ctx->nlisten_keys++;
+    }
+}
+
+/* A wildcard IPv6 socket on a host without IPv6 is not an error: IPv4 still serves. */
+static bool
+ipv6_unavailable(const struct snap_endpoint *ep, int e)
+{
+    return ep->addr.ss_family == AF_INET6 && (e == EAFNOSUPPORT || e == EADDRNOTAVAIL) &&
+           strcmp(ep->ip, "::") == 0;
+}
+
+int
+reload_listeners_open(const struct reload_ctx *ctx, const struct snapshot *snap, int **fds_out,
+                      struct certmap_error *err)
+{
+    unsigned nw = ctx->srv->nworkers, k;
+    size_t i;
+    int *fds;
+
+    fds = malloc((snap->nendpoints ? snap->nendpoints : 1) * nw * sizeof(*fds));
+    if (fds == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < snap->nendpoints * nw; i++)
+        fds[i] = -1;
+    for (i = 0; i < snap->nendpoints; i++) {
+        const struct snap_endpoint *ep = &snap->endpoints[i];
+        if (listening_on(ctx, ep->key))
+            continue;
+        if (worker_listen_probe(ep, err) != 0) {
+            if (ipv6_unavailable(ep, errno)) {
+                errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
+                continue;
+            }
+            goto fail;
+        }
+        for (k = 0; k < nw; k++) {
+            fds[i * nw + k] = worker_listen(ep, err);
+            if (fds[i * nw + k] < 0) {
+                if (ipv6_unavailable(ep, errno)) {
+                    errlog_printf(ERRLOG_WARN, "IPv6 unavailable, not listening on %s", ep->key);
+                    break;
+                }
+                goto fail;
+            }
+        }
+    }
+    *fds_out = fds;
+    return 0;
+fail:
+    for (i = 0; i < snap->nendpoints * nw; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+    return -1;
+}
+
+/* Closes the listeners reload_listeners_open() opened for snap (a reload that fails after it). */
+static void
+close_new_listeners(const struct reload_ctx *ctx, const struct snapshot *snap, const int *fds)
+{
+    size_t i;
+
+    for (i = 0; i < snap->nendpoints * ctx->srv->nworkers; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+static void *
+reload_main(void *arg)
+{
+    struct reload_job *job = arg;
+    struct certmap_error err;
+    uint64_t one = 1;
+
+    certmap_error_clear(&err);
+    job->snap =
+        reload_load_snapshot(job->config_path, job->generation, job->logs, &job->diags, &err);
+    if (job->snap == NULL && job->diags.errors == 0)
+        certmap_diags_add(&job->diags, CERTMAP_SEV_ERROR, &err);
+    ERR_clear_error();
+    while (write(job->done_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+struct reload_job *
+reload_start(struct reload_ctx *ctx, int done_fd)
+{
+    struct reload_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL)
+        return NULL;
+    job->config_path = strdup(ctx->config_path);
+    job->generation = ++ctx->generation;
+    job->logs = ctx->logs;
+    job->done_fd = done_fd;
+    if (job->config_path == NULL || pthread_create(&job->thread, NULL, reload_main, job) != 0) {
+        free(job->config_path);
+        free(job);
+        errlog_printf(ERRLOG_ERROR, "reload: cannot start the reload thread");
+        return NULL;
+    }
+    return job;
+}
+
+void
+reload_abandon(struct reload_job *job)
+{
+    pthread_join(job->thread, NULL);
+    snapshot_unref(job->snap);
+    certmap_diags_free(&job->diags);
+    free(job->config_path);
+    free(job);
+}
+
+void
+reload_finish(struct reload_ctx *ctx, struct reload_job *job)
+{
+    struct certmap_error err;
+    struct snapshot *snap = job->snap, *old;
+    struct logonsvc *svc;
+    const struct snap_endpoint **eps = NULL;
+    int *fds = NULL, *wfds = NULL;
+    unsigned k;
+    size_t i, n;
+
+    pthread_join(job->thread, NULL);
+    if (snap == NULL) {
+        reload_report_diags(&job->diags, false, "reload: ");
+        errlog_printf(ERRLOG_ERROR, "reload failed: the running configuration stays in use");
+        goto out;
+    }
+    reload_report_diags(&job->diags, false, "reload: ");
+    certmap_error_clear(&err);
+    if (reload_listeners_open(ctx, snap, &fds, &err) != 0) {
+        errlog_printf(ERRLOG_ERROR, "reload failed: %s; the running configuration stays in use",
+                      err.message);
+        snapshot_unref(snap);
+        goto out;
+    }
+    /* Room for every new endpoint of one worker: any number of them is handed over. */
+    wfds = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*wfds));
+    eps = malloc((snap->nendpoints ? snap->nendpoints : 1) * sizeof(*eps));
+    if (wfds == NULL || eps == NULL) {
+        errlog_printf(ERRLOG_ERROR, "reload failed: out of memory");
+        close_new_listeners(ctx, snap, fds);
+        snapshot_unref(snap);
+        goto out;
+    }
+    if (same_logon(&snap->logon_settings, &ctx->srv->current->logon_settings)) {
+        /* Passwords or accounts may have changed: no stale decision survives a reload. */
+        logon_cache_clear(ctx->srv->current->logon);
+        svc = logonsvc_ref(ctx->srv->current->logon_svc);
+    } else {
+        /* The old service goes away with the last snapshot that uses it. */
+        svc = reload_logon_new(ctx, snap, &err);
+        if (svc == NULL) {
+            errlog_printf(ERRLOG_ERROR, "reload failed: logon: %s", err.message);
+            close_new_listeners(ctx, snap, fds);
+            snapshot_unref(snap);
+            goto out;
+        }
+    }
+    snapshot_set_logon(snap, svc);
+    pthread_mutex_lock(&ctx->srv->lock);
+    old = ctx->srv->current;
+    ctx->srv->current = snap;
+    pthread_mutex_unlock(&ctx->srv->lock);
+    for (k = 0; k < ctx->srv->nworkers; k++) {
+        n = 0;
+        for (i = 0; i < snap->nendpoints; i++) {
+            if (fds[i * ctx->srv->nworkers + k] >= 0) {
+                wfds[n] = fds[i * ctx->srv->nworkers + k];
+                eps[n] = &snap->endpoints[i];
+                n++;
+            }
+        }
+        worker_post_snapshot(&ctx->srv->workers[k], snapshot_ref(snap), wfds, eps, n);
+    }
+    reload_listeners_set(ctx, snap);
+    snapshot_unref(old);
+    errlog_printf(ERRLOG_NOTICE,
+                  "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
+                  snap->generation, snap->nsites, snap->mapping_count);
+out:
+    free(fds);
+    free(wfds);
+    free(eps);
+    certmap_diags_free(&job->diags);
+    free(job->config_path);
+    free(job);
+}
+
+int
+reload_watch_config(const char *config_path, const char **base)
+{
+    char dir[PATH_MAX];
+    char *slash;
+    int fd;
+
+    snprintf(dir, sizeof(dir), "%s", config_path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        return -1;
+    *base = config_path + (slash - dir) + 1;
+    *slash = '\0';
+    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (inotify_add_watch(fd, dir[0] ? dir : "/", IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool
+reload_config_changed(int fd, const char *base)
+{
+    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    bool hit = false;
+    ssize_t n;
+    char *p;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        for (p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            if (ev->len > 0 && strcmp(ev->name, base) == 0)
+                hit = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return hit;
+}
+
+/* A web.config written, moved or removed, or a new directory, rebuilds the configuration. */
+int
+reload_watch_content(const struct snapshot *snap, int old)
+{
+    size_t n = certmap_view_dir_count(snap->view), failed = 0;
+    int fd;
+
+    if (old >= 0)
+        close(old);
+    if (n == 0)
+        return -1;
+    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+        errlog_printf(ERRLOG_WARN,
+                      "cannot watch content directories for web.config changes: %s; "
+                      "reload with SIGHUP",
+                      strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (inotify_add_watch(fd, certmap_view_dir(snap->view, i),
+                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                                  IN_ONLYDIR) < 0)
+            failed++;
+    if (failed > 0)
+        errlog_printf(ERRLOG_WARN,
+                      "%zu of %zu content directories cannot be watched for web.config changes "
+                      "(fs.inotify.max_user_watches?): reload with SIGHUP after changing one",
+                      failed, n);
+    return fd;
+}
+
+bool
+reload_content_changed(int fd)
+{
+    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    bool hit = false;
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            if (ev->len > 0 && ((ev->mask & IN_ISDIR) || strcasecmp(ev->name, "web.config") == 0))
+                hit = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return hit;
+}
