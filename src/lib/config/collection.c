@@ -24,70 +24,104 @@ cert_keyed(const struct schema_coll *sc)
     return false;
 }
 
+static size_t
+key_attr_count(const struct schema_coll *sc)
+{
+    size_t n = 0;
+
+    for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++)
+        n += (a->flags & SA_KEY) != 0;
+    return n;
+}
+
+/* Most key attributes a collection has (binding: protocol and bindingInformation). */
+#define KEY_ATTRS_MAX 4
+
+/*
+ * The one key encoder: the key of an item whose key attributes (in schema
+ * order) hold vals[i] (lens[i] bytes), as a malloc'd *key of *klen bytes.  A
+ * certificate key is the SHA-256 of its DER, so that every spelling of one
+ * certificate is one key; other values are lowercased, as IIS compares names
+ * and paths, each followed by '\n'.  -1 and msg when a certificate does not
+ * decode or memory runs out.
+ */
+static int
+key_encode(const struct schema_coll *sc, const char *const *vals, const size_t *lens, size_t n,
+           unsigned char **key, uint32_t *klen, char *msg, size_t msgsize)
+{
+    size_t total = 0, off = 0;
+
+    *key = NULL;
+    if (cert_keyed(sc)) {
+        struct certmap_error e = {0};
+        unsigned char *der = NULL;
+        size_t der_len = 0;
+        if (certmap_cert_decode(vals[0], lens[0], &der, &der_len, &e) != 0) {
+            snprintf(msg, msgsize, "%s%s", cert_msg_prefix(e.message), e.message);
+            return -1;
+        }
+        *key = malloc(32);
+        if (*key != NULL)
+            certmap_cert_sha256(der, der_len, *key);
+        free(der);
+        if (*key == NULL) {
+            snprintf(msg, msgsize, "out of memory");
+            return -1;
+        }
+        *klen = 32;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        total += lens[i] + 1;
+    *key = malloc(total + 1);
+    if (*key == NULL) {
+        snprintf(msg, msgsize, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < lens[i]; j++)
+            (*key)[off++] = (unsigned char)tolower_ascii((unsigned char)vals[i][j]);
+        (*key)[off++] = '\n';
+    }
+    *klen = (uint32_t)off;
+    return 0;
+}
+
 int
 item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n, char *msg,
          size_t msgsize)
 {
-    size_t total = 0, off = 0;
-    unsigned char *key;
+    const char *vals[KEY_ATTRS_MAX];
+    size_t lens[KEY_ATTRS_MAX], nv = 0;
+    unsigned char *key = NULL, *copy;
+    uint32_t klen;
 
     if (n->flags & CN_KEYED)
         return 0;
     for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++) {
         struct cattr *ca;
-        if (!(a->flags & SA_KEY))
+        if (!(a->flags & SA_KEY) || nv == KEY_ATTRS_MAX)
             continue;
         ca = node_attr(n, a->name);
         if (ca == NULL) {
             snprintf(msg, msgsize, "key attribute %s missing", a->name);
             return -1;
         }
-        total += ca->len + 1;
+        vals[nv] = ca->value ? ca->value : ca->ref;
+        lens[nv++] = ca->len;
     }
-    if (cert_keyed(sc)) {
-        struct certmap_error e = {0};
-        struct cattr *ca = NULL;
-        unsigned char *der = NULL;
-        size_t der_len = 0;
-        for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++)
-            if (a->flags & SA_CERT)
-                ca = node_attr(n, a->name);
-        if (ca == NULL || certmap_cert_decode(ca->value ? ca->value : ca->ref, ca->len, &der,
-                                              &der_len, &e) != 0) {
-            snprintf(msg, msgsize, "%s%s", cert_msg_prefix(e.message), e.message);
-            return -1;
-        }
-        key = arena_alloc(&cfg->arena, 32);
-        if (key != NULL)
-            certmap_cert_sha256(der, der_len, key);
-        free(der);
-        if (key == NULL) {
-            snprintf(msg, msgsize, "out of memory");
-            return -1;
-        }
-        n->key = key;
-        n->klen = 32;
-        n->flags |= CN_KEYED;
-        return 0;
-    }
-    key = arena_alloc(&cfg->arena, total + 1);
-    if (key == NULL) {
+    if (key_encode(sc, vals, lens, nv, &key, &klen, msg, msgsize) != 0)
+        return -1;
+    copy = arena_alloc(&cfg->arena, klen > 0 ? klen : 1);
+    if (copy == NULL) {
+        free(key);
         snprintf(msg, msgsize, "out of memory");
         return -1;
     }
-    for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++) {
-        struct cattr *ca;
-        const char *v;
-        if (!(a->flags & SA_KEY))
-            continue;
-        ca = node_attr(n, a->name);
-        v = ca->value ? ca->value : ca->ref;
-        for (uint32_t i = 0; i < ca->len; i++)
-            key[off++] = (unsigned char)tolower_ascii((unsigned char)v[i]);
-        key[off++] = '\n';
-    }
-    n->key = key;
-    n->klen = (uint32_t)off;
+    memcpy(copy, key, klen);
+    free(key);
+    n->key = copy;
+    n->klen = klen;
     n->flags |= CN_KEYED;
     return 0;
 }
@@ -412,8 +446,10 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
 {
     struct certmap_collection *c = (struct certmap_collection *)cc;
     struct certmap_config *cfg;
-    unsigned char digest[32], *probe = NULL;
-    size_t plen = 0;
+    const char *vals[KEY_ATTRS_MAX];
+    size_t lens[KEY_ATTRS_MAX], nv = 0, nkeys;
+    unsigned char *probe = NULL;
+    uint32_t plen = 0;
     struct certmap_element *found = NULL;
     char msg[256];
 
@@ -421,26 +457,20 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
         return NULL;
     cfg = c->container->cfg;
     coll_refresh(c);
-    if (cert_keyed(c->schema)) {
-        unsigned char *der = NULL;
-        size_t der_len = 0;
-        if (certmap_cert_decode(key, strlen(key), &der, &der_len, NULL) != 0)
+    /* composite keys (binding) are given as "protocol|bindingInformation" */
+    nkeys = key_attr_count(c->schema);
+    for (const char *p = key;;) {
+        const char *bar = nv + 1 < nkeys ? strchr(p, '|') : NULL;
+        if (nv == KEY_ATTRS_MAX)
             return NULL;
-        certmap_cert_sha256(der, der_len, digest);
-        free(der);
-        probe = digest;
-        plen = 32;
-    } else {
-        /* composite keys (binding) are given as "protocol|bindingInformation" */
-        size_t kl = strlen(key);
-        probe = malloc(kl + 2);
-        if (probe == NULL)
-            return NULL;
-        for (size_t i = 0; i < kl; i++)
-            probe[plen++] =
-                key[i] == '|' ? '\n' : (unsigned char)tolower_ascii((unsigned char)key[i]);
-        probe[plen++] = '\n';
+        vals[nv] = p;
+        lens[nv++] = bar != NULL ? (size_t)(bar - p) : strlen(p);
+        if (bar == NULL)
+            break;
+        p = bar + 1;
     }
+    if (key_encode(c->schema, vals, lens, nv, &probe, &plen, msg, sizeof(msg)) != 0)
+        return NULL;
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *n = c->nodes[i];
         if (item_key(cfg, c->schema, n, msg, sizeof(msg)) != 0)
@@ -450,9 +480,42 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
             break;
         }
     }
-    if (probe != digest)
-        free(probe);
+    free(probe);
     return found;
+}
+
+/*
+ * Another effective item of c than except whose key equals the key that
+ * value gives.  Single-attribute keys only: composite keys are checked on
+ * commit.  0 and *other (NULL when none), or -1 and msg.
+ */
+int
+coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
+               struct cnode **other, char *msg, size_t msgsize)
+{
+    struct certmap_config *cfg = c->container->cfg;
+    size_t len = strlen(value);
+    unsigned char *probe = NULL;
+    uint32_t plen;
+
+    *other = NULL;
+    if (key_attr_count(c->schema) != 1)
+        return 0;
+    if (key_encode(c->schema, &value, &len, 1, &probe, &plen, msg, msgsize) != 0)
+        return -1;
+    coll_refresh(c);
+    for (size_t i = 0; i < c->n; i++) {
+        struct cnode *o = c->nodes[i];
+        char kmsg[256];
+        if (o == except || item_key(cfg, c->schema, o, kmsg, sizeof(kmsg)) != 0)
+            continue;
+        if (o->klen == plen && memcmp(o->key, probe, plen) == 0) {
+            *other = o;
+            break;
+        }
+    }
+    free(probe);
+    return 0;
 }
 
 struct certmap_element *

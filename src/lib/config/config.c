@@ -201,6 +201,15 @@ node_unset_attr(struct cnode *n, const char *name)
         }
 }
 
+struct cnode *
+node_child(const struct cnode *n, const char *name)
+{
+    for (struct cnode *c = n->first; c != NULL; c = c->next)
+        if (node_live(c) && strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
 void
 node_delete(struct certmap_config *cfg, struct cnode *n)
 {
@@ -219,19 +228,6 @@ node_delete(struct certmap_config *cfg, struct cnode *n)
         n->parent->last = n->prev;
     n->parent = n->next = n->prev = NULL;
     n->flags |= CN_DELETED;
-}
-
-/* ---- key ---- */
-
-int
-config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err)
-{
-    if (cfg->key_loaded)
-        return 0;
-    if (secret_key_load(cfg->key_file, create, cfg->key, err) != 0)
-        return -1;
-    cfg->key_loaded = true;
-    return 0;
 }
 
 /* ---- open / parse / close ---- */

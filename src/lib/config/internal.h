@@ -11,7 +11,10 @@
  *   value.c     typed values: parse, check, canonical spelling
  *   lexer.c     byte ranges of the tags of a well-formed document
  *   load.c      libxml2 SAX parse + lexer -> tree; validation -> diags
- *   resolve.c   <location> resolution, effective values, the element API
+ *   location.c  the location model: which <location>s apply to a target
+ *   handle.c    element handles: lifecycle, the nodes they resolve to
+ *   element.c   the attribute API of a handle: typed getters and setters
+ *   store.c     stored forms of values: certificates, password envelopes, the key file
  *   collection.c collections: effective items, add/remove/clear
  *   unenforced.c access rules of IIS sections certmap does not enforce (fail closed)
  *   items.c     broken values of item errors: what a commit may keep, never add
@@ -374,7 +377,7 @@ void diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_seve
           unsigned line, const char *element, const char *attr, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
-/* ---- resolve.c ---- */
+/* ---- location.c ---- */
 
 void loc_normalize(const char *in, char *out, size_t size);
 bool loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target);
@@ -389,7 +392,22 @@ struct cnode *loc_find_section(struct cnode *container, const char *section_path
 /* Fills nodes (least specific first) with the section's nodes effective at target. */
 size_t loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
                  struct cnode **nodes, size_t max);
+
+/* ---- store.c ---- */
+
+/* Loads the key file once (creating it when create is set). */
 int config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err);
+struct certmap_element;
+/*
+ * Checks value against sa and converts it to what is stored (*stored,
+ * malloc'd): canonical spelling, a certificate in IIS's single-line form
+ * (its key digest into keydigest, *has_key set), a password encrypted.
+ */
+int store_form(struct certmap_element *e, const struct schema_attr *sa, const char *value,
+               char **stored, unsigned char keydigest[32], bool *has_key,
+               struct certmap_error *err);
+
+/* ---- handle.c ---- */
 
 enum handle_kind { H_SECTION, H_CHILD, H_ITEM };
 
@@ -434,6 +452,9 @@ void element_refresh(struct certmap_element *e);
 struct certmap_element *handle_new(struct certmap_config *cfg, enum handle_kind kind);
 void handles_free(struct certmap_config *cfg);
 int element_ensure_local(struct certmap_element *e, struct certmap_error *err);
+/* The effective attribute name of e (NULL: the schema default) and the node holding it. */
+struct cattr *effective_attr(const struct certmap_element *e, const char *name,
+                             struct cnode **where);
 void err_at(struct certmap_config *cfg, struct certmap_error *err, enum certmap_error_kind kind,
             const struct cnode *n, const char *attr, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
@@ -460,6 +481,13 @@ struct cnode **coll_effective(struct certmap_config *cfg, const struct schema_co
                               struct cnode *const *containers, size_t ncont,
                               struct certmap_diags *diags, enum coll_report report, size_t *count,
                               bool *oom);
+/*
+ * Another effective item of c than except whose key equals the key that
+ * value gives (single-attribute keys; composite keys are checked on commit).
+ * 0 and *other (NULL when none), or -1 and msg.
+ */
+int coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
+                   struct cnode **other, char *msg, size_t msgsize);
 
 /* ---- items.c ---- */
 
