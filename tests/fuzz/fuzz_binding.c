@@ -29,12 +29,18 @@
  * snapshot.c is included (its helpers are static), so it is not listed here:
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
+ * fuzz-sources: src/server/logonsvc.c src/lib/logon/core.c src/lib/logon/account.c
+ * fuzz-sources: src/lib/logon/accounts.c src/lib/logon/cache.c src/lib/logon/file.c
+ * fuzz-sources: src/lib/logon/pam.c
  * fuzz-sources: src/lib/mapping.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
- * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
- * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
- * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
- * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
+ * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
+ * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
+ * fuzz-sources: src/lib/config/schema.c src/lib/config/value.c src/lib/config/unenforced.c
+ * fuzz-sources: src/lib/config/location.c src/lib/config/handle.c src/lib/config/store.c
+ * fuzz-sources: src/lib/config/collection.c src/lib/config/element.c src/lib/config/items.c
+ * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/validate.c
+ * fuzz-sources: src/lib/config/save.c src/lib/config/config.c
  * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c
  */
 /* snapshot.c's static diag() would clash with the configuration engine's. */
@@ -45,7 +51,6 @@
 
 #include <stdint.h>
 
-#include "config/internal.h"
 #include "view/internal.h"
 #include "pipeline.h"
 

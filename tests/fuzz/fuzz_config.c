@@ -21,10 +21,13 @@
  * written at start-up into a temporary directory removed at exit.
  *
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
- * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
- * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
- * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
- * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
+ * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
+ * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
+ * fuzz-sources: src/lib/config/schema.c src/lib/config/value.c src/lib/config/unenforced.c
+ * fuzz-sources: src/lib/config/location.c src/lib/config/handle.c src/lib/config/store.c
+ * fuzz-sources: src/lib/config/collection.c src/lib/config/element.c src/lib/config/items.c
+ * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/validate.c
+ * fuzz-sources: src/lib/config/save.c src/lib/config/config.c
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +41,12 @@
 
 #include "certmap/cert.h"
 #include "certmap/config.h"
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/value.h"
+#include "config/location.h"
+#include "config/handle.h"
+#include "config/save.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

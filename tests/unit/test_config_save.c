@@ -16,7 +16,9 @@
 #include "test_config_util.h"
 
 /* The serializer, for byte comparisons without a file (internal API). */
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/handle.h"
+#include "config/save.h"
 
 static struct certmap_config *
 parse(const char *xml, const struct certmap_open_options *o)

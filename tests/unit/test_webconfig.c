@@ -12,7 +12,11 @@
 
 #include "test_config_util.h"
 
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/handle.h"
+#include "config/save.h"
+#include "config/lock.h"
+#include "config/webconfig.h"
 #include "config/lock.h"
 #include "config/webconfig.h"
 

@@ -7,7 +7,15 @@
  * compared as DER (through its SHA-256), so PEM, base64 with line breaks and
  * IIS's single-line form of one certificate are the same key.
  */
-#include "config/internal.h"
+#include "config/collection.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/diag.h"
+#include "config/location.h"
+#include "config/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,15 @@
  * setters (checked, converted to their stored form, written at the handle's
  * own location).
  */
-#include "config/internal.h"
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/value.h"
+#include "config/diag.h"
+#include "config/store.h"
+#include "config/handle.h"
+#include "config/collection.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,27 +9,20 @@
  * (siteDefaults & co.), then the schema default.  Writes go to the node at
  * the handle's own location, created on first write.
  */
-#include "config/internal.h"
+#include "config/handle.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/diag.h"
+#include "config/location.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-void
-err_at(struct certmap_config *cfg, struct certmap_error *err, enum certmap_error_kind kind,
-       const struct cnode *n, const char *attr, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    certmap_error_set(err, kind, cfg->name, n != NULL && (n->flags & CN_ORIG) ? n->line : 0,
-                      n != NULL ? n->name : NULL, attr, "%s", msg);
-}
 
 /* ---- handles ---- */
 

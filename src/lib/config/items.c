@@ -10,7 +10,9 @@
  * the opened document already held, as many times at most.  Counting errors
  * alone would let one write repair a mapping and break another unseen.
  */
-#include "config/internal.h"
+#include "config/items.h"
+
+#include "config/document.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,7 @@ cmp_digest(const void *a, const void *b)
     return memcmp(a, b, 32);
 }
 
-/* See internal.h.  The base is sorted once per call: a commit compares once. */
+/* See items.h.  The base is sorted once per call: a commit compares once. */
 size_t
 broken_first_new(const struct certmap_config *base, const struct certmap_config *now)
 {

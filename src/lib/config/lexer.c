@@ -8,7 +8,9 @@
  * ranges, with the line of each '<'.  It only has to understand well-formed
  * UTF-8 documents; anything else is reported and libxml2's message preferred.
  */
-#include "config/internal.h"
+#include "config/lexer.h"
+
+#include "config/document.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,11 @@
  * inheritInChildApplications="false" stops at the first application below it,
  * as in IIS.
  */
-#include "config/internal.h"
+#include "config/location.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
 
 #include <stdio.h>
 #include <stdlib.h>

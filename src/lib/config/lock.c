@@ -10,7 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config/internal.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/location.h"
+#include "config/collection.h"
 
 enum override { OV_INHERIT, OV_ALLOW, OV_DENY };
 

@@ -12,7 +12,13 @@
  * and the internalSubset callback stops the parser), no entity substitution,
  * no network.
  */
-#include "config/internal.h"
+#include "config/parse.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/diag.h"
+#include "config/lexer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,11 @@
  *     self-closing parent that gains children is expanded.
  * New text uses the file's line ending (CRLF or LF).
  */
-#include "config/internal.h"
+#include "config/save.h"
+
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/lexer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

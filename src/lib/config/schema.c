@@ -3,7 +3,9 @@
  * IIS's types and defaults (IIS_schema.xml and the IIS configuration
  * reference), and the names of the IIS sections it knows but ignores.
  */
-#include "config/internal.h"
+#include "config/schema.h"
+
+#include "config/document.h"
 
 #include <stdio.h>
 #include <stdlib.h>

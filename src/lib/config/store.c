@@ -3,7 +3,13 @@
  * certificates in IIS's single-line form, passwords in an encrypted envelope
  * under the configuration's key file.
  */
-#include "config/internal.h"
+#include "config/store.h"
+
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/value.h"
+#include "config/diag.h"
+#include "config/handle.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -12,7 +12,12 @@
  * requestFiltering defaults do not count; docs/configuration.md lists exactly
  * what counts.
  */
-#include "config/internal.h"
+#include "config/unenforced.h"
+
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/diag.h"
+#include "config/location.h"
 
 #include <stdio.h>
 #include <stdlib.h>

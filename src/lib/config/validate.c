@@ -7,7 +7,19 @@
  * attributes, bad values, missing keys, duplicates.  IIS sections certmap does
  * not implement are kept byte for byte and listed once each as notes.
  */
-#include "config/internal.h"
+#include "config/validate.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/value.h"
+#include "config/diag.h"
+#include "config/location.h"
+#include "config/parse.h"
+#include "config/store.h"
+#include "config/collection.h"
+#include "config/items.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,10 +30,6 @@
 #include <openssl/crypto.h>
 
 #include "certmap/cert.h"
-
-/* Beyond this many findings only the count is kept: a broken file of 100 000 mappings must not
- * cost gigabytes of diagnostics. */
-#define DIAG_MAX 2000
 
 struct vsec {
     const struct schema_section *s;
@@ -49,48 +57,6 @@ raw_value(const struct cattr *a)
     return a->value != NULL ? a->value : a->ref;
 }
 
-static void
-vdiag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, bool item,
-      unsigned line, const char *element, const char *attr, const char *fmt, va_list ap)
-{
-    struct certmap_error e;
-    int rc;
-
-    if (d == NULL)
-        return;
-    if (d->count >= DIAG_MAX) {
-        if (sev == CERTMAP_SEV_ERROR)
-            d->errors++;
-        if (item)
-            d->item_errors++;
-        return;
-    }
-    memset(&e, 0, sizeof(e));
-    e.kind = sev == CERTMAP_SEV_ERROR ? CERTMAP_ERR_INVALID : CERTMAP_ERR_NONE;
-    snprintf(e.file, sizeof(e.file), "%s", cfg->name);
-    e.line = line;
-    snprintf(e.element, sizeof(e.element), "%s", element != NULL ? element : "");
-    snprintf(e.attribute, sizeof(e.attribute), "%s", attr != NULL ? attr : "");
-    vsnprintf(e.message, sizeof(e.message), fmt, ap);
-    rc = item ? certmap_diags_add_item(d, &e) : certmap_diags_add(d, sev, &e);
-    if (rc != 0 && sev == CERTMAP_SEV_ERROR) {
-        d->errors++;
-        if (item)
-            d->item_errors++;
-    }
-}
-
-void
-diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, unsigned line,
-     const char *element, const char *attr, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vdiag(cfg, d, sev, false, line, element, attr, fmt, ap);
-    va_end(ap);
-}
-
 /*
  * An item error: ca of the collection item n is broken, which disables that
  * item only.  The broken value is remembered (cfg->broken) so that a commit
@@ -104,7 +70,7 @@ diag_item(struct vctx *v, struct cnode *n, struct cattr *ca, const char *fmt, ..
     va_list ap;
 
     va_start(ap, fmt);
-    vdiag(v->cfg, v->d, CERTMAP_SEV_ERROR, true, ca->line, n->name, ca->name, fmt, ap);
+    vdiag_at(v->cfg, v->d, CERTMAP_SEV_ERROR, true, ca->line, n->name, ca->name, fmt, ap);
     va_end(ap);
     if (broken_add(v->cfg, ca->name, raw_value(ca), ca->len) != 0)
         v->oom = true;

@@ -3,7 +3,11 @@
  * Reading is lenient where IIS is (case of enum and flag names, spaces around
  * flags); writing always uses the canonical spelling IIS writes.
  */
-#include "config/internal.h"
+#include "config/value.h"
+
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/unenforced.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/open.h"
 
 /* The options that make sense for a web.config (see webconfig.h). */
 static struct certmap_open_options

@@ -20,7 +20,15 @@
 #include <stddef.h>
 
 #include "certmap/view.h"
-#include "config/internal.h"
+#include "config/arena.h"
+#include "config/collection.h"
+#include "config/diag.h"
+#include "config/document.h"
+#include "config/location.h"
+#include "config/schema.h"
+#include "config/store.h"
+#include "config/tree.h"
+#include "config/value.h"
 #include "mapping.h"
 
 /* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */
