@@ -43,11 +43,8 @@
  * fuzz-sources: src/lib/config/save.c src/lib/config/config.c
  * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c
  */
-/* snapshot.c's static diag() would clash with the configuration engine's. */
-#define diag snapshot_diag
 #include "snapshot.c"
 #include "snapshot_bind.c"
-#undef diag
 
 #include <stdint.h>
 
@@ -102,16 +99,16 @@ check_binding_info(const char *s)
 static const struct schema_attr *
 section_attr(const char *section, const char *elem_path, const char *attr)
 {
-    const struct schema_section *s = schema_section_find(section);
+    const struct schema_section *s = cfg_schema_section_find(section);
     const struct schema_elem *e;
 
     CHECK(s != NULL);
     e = s->elem;
     if (elem_path != NULL) {
-        e = schema_child_find(e, elem_path);
+        e = cfg_schema_child_find(e, elem_path);
         CHECK(e != NULL);
     }
-    return schema_attr_find(e, attr);
+    return cfg_schema_attr_find(e, attr);
 }
 
 /* The access/@sslFlags flags parser; returns the bits or -1. */
@@ -128,14 +125,14 @@ check_ssl_flags(const char *s)
     int sub, st;
 
     CHECK(a != NULL && a->type == ST_FLAGS);
-    if (value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0) {
+    if (cfg_value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0) {
         CHECK(msg[0] != '\0');
         return -1;
     }
     CHECK((v & ~(unsigned long long)known) == 0);
-    CHECK(value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
-    value_format_flags(a, v, fmt, sizeof(fmt));
-    CHECK(value_parse(a, fmt, strlen(fmt), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
+    CHECK(cfg_value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
+    cfg_value_format_flags(a, v, fmt, sizeof(fmt));
+    CHECK(cfg_value_parse(a, fmt, strlen(fmt), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
 
     /* pipeline_access() over the corners of the connection state */
     memset(&loc, 0, sizeof(loc));
@@ -172,15 +169,15 @@ check_binding_ssl_flags(const char *s)
     unsigned long long v, v2;
     char canon[64], msg[512];
 
-    site = schema_section_find(CERTMAP_SECTION_SITES)->elem->coll->item;
-    bindings = schema_child_find(site, "bindings");
+    site = cfg_schema_section_find(CERTMAP_SECTION_SITES)->elem->coll->item;
+    bindings = cfg_schema_child_find(site, "bindings");
     CHECK(bindings != NULL && bindings->coll != NULL);
-    a = schema_attr_find(bindings->coll->item, "sslFlags");
+    a = cfg_schema_attr_find(bindings->coll->item, "sslFlags");
     CHECK(a != NULL);
-    if (value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0)
+    if (cfg_value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0)
         return;
     CHECK(v <= 127);
-    CHECK(value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
+    CHECK(cfg_value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
 }
 
 /* ---- paths ---- */
@@ -191,12 +188,12 @@ check_loc_normalize(const char *s)
     char a[FIELD_MAX + 8], b[FIELD_MAX + 8];
     size_t n;
 
-    loc_normalize(s, a, sizeof(a));
+    cfg_loc_normalize(s, a, sizeof(a));
     n = strlen(a);
     CHECK(n == 0 || (a[0] != '/' && a[n - 1] != '/'));
     CHECK(strstr(a, "//") == NULL);
     /* "." alone means the server level, so "./" -> "." -> "" is the one exception */
-    loc_normalize(a, b, sizeof(b));
+    cfg_loc_normalize(a, b, sizeof(b));
     CHECK(strcmp(a, b) == 0 || strcmp(a, ".") == 0);
 }
 

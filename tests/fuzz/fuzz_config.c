@@ -108,7 +108,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static const struct schema_attr *
 attr_schema(const struct certmap_element *e, const char *name)
 {
-    return schema_attr_find(e->schema, name);
+    return cfg_schema_attr_find(e->schema, name);
 }
 
 /* Reads one attribute through every getter that fits its type. */
@@ -141,7 +141,7 @@ walk_attr(struct certmap_config *cfg, struct certmap_element *e, const char *nam
     case ST_UINT:
     case ST_INT64:
         if (certmap_element_get_uint(e, name, &u, &err) == 0) {
-            CHECK(value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0);
+            CHECK(cfg_value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0);
             CHECK(num == u);
         } else {
             CHECK(err.message[0] != '\0' && v[0] == '\0' && sa->def == NULL);
@@ -150,14 +150,16 @@ walk_attr(struct certmap_config *cfg, struct certmap_element *e, const char *nam
     case ST_ENUM:
     case ST_FLAGS:
         if (certmap_element_get_flags(e, name, &flags, &err) == 0) {
-            CHECK(value_parse(sa, v, strlen(v), canon, sizeof(canon), &num, msg, sizeof(msg)) == 0);
+            CHECK(cfg_value_parse(sa, v, strlen(v), canon, sizeof(canon), &num, msg, sizeof(msg)) ==
+                  0);
             CHECK(num == flags);
             /* the canonical spelling denotes the same value */
-            CHECK(value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) == 0);
+            CHECK(cfg_value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) == 0);
             CHECK(num == flags);
             if (sa->type == ST_FLAGS) {
-                value_format_flags(sa, flags, canon, sizeof(canon));
-                CHECK(value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) == 0);
+                cfg_value_format_flags(sa, flags, canon, sizeof(canon));
+                CHECK(cfg_value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) ==
+                      0);
                 CHECK(num == flags);
             }
         } else {
@@ -353,8 +355,8 @@ read_everything(struct certmap_config *cfg)
     char norm[2048];
 
     for (size_t t = 0; t < n; t++) {
-        loc_normalize(targets[t], norm, sizeof(norm));
-        for (const struct schema_section *s = schema_sections; s->path != NULL; s++) {
+        cfg_loc_normalize(targets[t], norm, sizeof(norm));
+        for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
             struct certmap_error err;
             struct certmap_element *sec;
             certmap_error_clear(&err);
@@ -393,7 +395,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* what loads has item errors at most (broken mappings), never a structural one */
     CHECK(diags.errors == diags.item_errors);
-    CHECK(save_document(cfg, &saved, &saved_len) == 0);
+    CHECK(cfg_save_document(cfg, &saved, &saved_len) == 0);
     CHECK(saved_len == size && memcmp(saved, data, size) == 0);
     read_everything(cfg);
     CHECK(certmap_config_validate(cfg, &again) == (diags.errors == 0 ? 0 : -1));

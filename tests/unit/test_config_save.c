@@ -42,7 +42,7 @@ saved(struct certmap_config *cfg)
     char *out = NULL;
     size_t len = 0;
 
-    assert_int_equal(save_document(cfg, &out, &len), 0);
+    assert_int_equal(cfg_save_document(cfg, &out, &len), 0);
     assert_int_equal(strlen(out), len);
     return out;
 }

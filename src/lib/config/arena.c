@@ -19,7 +19,7 @@ struct arena_block {
 #define ARENA_BLOCK ((size_t)1 << 20)
 
 void *
-arena_alloc(struct arena *a, size_t size)
+cfg_arena_alloc(struct arena *a, size_t size)
 {
     struct arena_block *b = a->head;
     size_t al = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
@@ -48,9 +48,9 @@ arena_alloc(struct arena *a, size_t size)
 }
 
 char *
-arena_strndup(struct arena *a, const char *s, size_t len)
+cfg_arena_strndup(struct arena *a, const char *s, size_t len)
 {
-    char *p = arena_alloc(a, len + 1);
+    char *p = cfg_arena_alloc(a, len + 1);
 
     if (p == NULL)
         return NULL;
@@ -60,13 +60,13 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 }
 
 char *
-arena_strdup(struct arena *a, const char *s)
+cfg_arena_strdup(struct arena *a, const char *s)
 {
-    return s != NULL ? arena_strndup(a, s, strlen(s)) : NULL;
+    return s != NULL ? cfg_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
 void
-arena_free(struct arena *a)
+cfg_arena_free(struct arena *a)
 {
     struct arena_block *b = a->head, *n;
 

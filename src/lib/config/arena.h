@@ -10,9 +10,9 @@ struct arena_block;
 struct arena {
     struct arena_block *head;
 };
-void *arena_alloc(struct arena *a, size_t size);
-char *arena_strndup(struct arena *a, const char *s, size_t len);
-char *arena_strdup(struct arena *a, const char *s);
-void arena_free(struct arena *a);
+void *cfg_arena_alloc(struct arena *a, size_t size);
+char *cfg_arena_strndup(struct arena *a, const char *s, size_t len);
+char *cfg_arena_strdup(struct arena *a, const char *s);
+void cfg_arena_free(struct arena *a);
 
 #endif

@@ -96,8 +96,8 @@ key_encode(const struct schema_coll *sc, const char *const *vals, const size_t *
 }
 
 int
-item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n, char *msg,
-         size_t msgsize)
+cfg_item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n, char *msg,
+             size_t msgsize)
 {
     const char *vals[KEY_ATTRS_MAX];
     size_t lens[KEY_ATTRS_MAX], nv = 0;
@@ -110,7 +110,7 @@ item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode 
         struct cattr *ca;
         if (!(a->flags & SA_KEY) || nv == KEY_ATTRS_MAX)
             continue;
-        ca = node_attr(n, a->name);
+        ca = cfg_node_attr(n, a->name);
         if (ca == NULL) {
             snprintf(msg, msgsize, "key attribute %s missing", a->name);
             return -1;
@@ -120,7 +120,7 @@ item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode 
     }
     if (key_encode(sc, vals, lens, nv, &key, &klen, msg, msgsize) != 0)
         return -1;
-    copy = arena_alloc(&cfg->arena, klen > 0 ? klen : 1);
+    copy = cfg_arena_alloc(&cfg->arena, klen > 0 ? klen : 1);
     if (copy == NULL) {
         free(key);
         snprintf(msg, msgsize, "out of memory");
@@ -193,12 +193,12 @@ describe_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cn
         int w;
         if (!(a->flags & SA_KEY))
             continue;
-        ca = node_attr(n, a->name);
+        ca = cfg_node_attr(n, a->name);
         if (a->flags & SA_CERT)
             w = snprintf(buf + off, size - off, "%scertificate", off ? " " : "");
         else
             w = snprintf(buf + off, size - off, "%s%s=\"%.100s\"", off ? " " : "", a->name,
-                         ca ? attr_value(cfg, ca) : "");
+                         ca ? cfg_attr_value(cfg, ca) : "");
         if (w < 0)
             break;
         off += (size_t)w;
@@ -213,21 +213,21 @@ report_dup(struct certmap_config *cfg, const struct schema_coll *sc, struct cert
 
     describe_key(cfg, sc, dup, what, sizeof(what));
     if (inherited) {
-        const struct cloc *l = loc_of(cfg, first);
-        diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
-             "duplicate %s: already added at line %u (inherited from %s%s%s)", what, first->line,
-             l && l->path[0] ? "location \"" : "the server level", l ? l->path : "",
-             l && l->path[0] ? "\"" : "");
+        const struct cloc *l = cfg_loc_of(cfg, first);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
+                 "duplicate %s: already added at line %u (inherited from %s%s%s)", what,
+                 first->line, l && l->path[0] ? "location \"" : "the server level",
+                 l ? l->path : "", l && l->path[0] ? "\"" : "");
     } else {
-        diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
-             "duplicate %s: already added at line %u", what, first->line);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
+                 "duplicate %s: already added at line %u", what, first->line);
     }
 }
 
 struct cnode **
-coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
-               struct cnode *const *containers, size_t ncont, struct certmap_diags *diags,
-               enum coll_report report, size_t *count, bool *oom)
+cfg_coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
+                   struct cnode *const *containers, size_t ncont, struct certmap_diags *diags,
+                   enum coll_report report, size_t *count, bool *oom)
 {
     struct cnode **items = NULL;
     uint32_t *from = NULL;
@@ -255,7 +255,7 @@ coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
     for (size_t ci = 0; ci < ncont; ci++) {
         for (struct cnode *c = containers[ci]->first; c != NULL; c = c->next) {
             size_t idx, slot;
-            if (!node_live(c))
+            if (!cfg_node_live(c))
                 continue;
             if (sc->clear != NULL && strcmp(c->name, sc->clear) == 0) {
                 n = 0;
@@ -263,7 +263,7 @@ coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
                 continue;
             }
             if (sc->remove != NULL && strcmp(c->name, sc->remove) == 0) {
-                if (item_key(cfg, sc, c, msg, sizeof(msg)) != 0)
+                if (cfg_item_key(cfg, sc, c, msg, sizeof(msg)) != 0)
                     continue;
                 idx = table_find(&t, items, c, &slot);
                 if (idx != (size_t)-1) {
@@ -274,7 +274,7 @@ coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
             }
             if (strcmp(c->name, sc->add) != 0)
                 continue;
-            if (item_key(cfg, sc, c, msg, sizeof(msg)) != 0) {
+            if (cfg_item_key(cfg, sc, c, msg, sizeof(msg)) != 0) {
                 /* invalid key: reported by validation; kept so that nothing is hidden */
                 from[n] = (uint32_t)ci;
                 items[n++] = c;
@@ -326,11 +326,11 @@ coll_refresh(struct certmap_collection *c)
     size_t n = 0, j = 0;
     bool oom = false;
 
-    element_refresh(c->container);
+    cfg_element_refresh(c->container);
     if (c->fresh && c->gen == cfg->gen)
         return;
-    nodes = coll_effective(cfg, c->schema, c->container->levels, c->container->nlevels, NULL,
-                           REPORT_NONE, &n, &oom);
+    nodes = cfg_coll_effective(cfg, c->schema, c->container->levels, c->container->nlevels, NULL,
+                               REPORT_NONE, &n, &oom);
     if (n > 0) {
         handles = calloc(n, sizeof(*handles));
         if (handles == NULL) {
@@ -374,7 +374,7 @@ certmap_element_collection(struct certmap_element *e, const char *name, struct c
         return NULL;
     }
     if (name != NULL) {
-        const struct schema_elem *ce = schema_child_find(e->schema, name);
+        const struct schema_elem *ce = cfg_schema_child_find(e->schema, name);
         if (ce == NULL || ce->coll == NULL) {
             certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, NULL,
                               "<%s> has no collection \"%s\"", e->schema->name, name);
@@ -426,7 +426,7 @@ item_handle(struct certmap_collection *c, size_t i)
 
     if (c->handles[i] != NULL)
         return c->handles[i];
-    h = handle_new(c->container->cfg, H_ITEM);
+    h = cfg_handle_new(c->container->cfg, H_ITEM);
     if (h == NULL)
         return NULL;
     h->schema = c->schema->item;
@@ -481,7 +481,7 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
         return NULL;
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *n = c->nodes[i];
-        if (item_key(cfg, c->schema, n, msg, sizeof(msg)) != 0)
+        if (cfg_item_key(cfg, c->schema, n, msg, sizeof(msg)) != 0)
             continue;
         if (n->klen == plen && memcmp(n->key, probe, plen) == 0) {
             found = item_handle(c, i);
@@ -498,8 +498,8 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
  * commit.  0 and *other (NULL when none), or -1 and msg.
  */
 int
-coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
-               struct cnode **other, char *msg, size_t msgsize)
+cfg_coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
+                   struct cnode **other, char *msg, size_t msgsize)
 {
     struct certmap_config *cfg = c->container->cfg;
     size_t len = strlen(value);
@@ -515,7 +515,7 @@ coll_key_clash(struct certmap_collection *c, const struct cnode *except, const c
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *o = c->nodes[i];
         char kmsg[256];
-        if (o == except || item_key(cfg, c->schema, o, kmsg, sizeof(kmsg)) != 0)
+        if (o == except || cfg_item_key(cfg, c->schema, o, kmsg, sizeof(kmsg)) != 0)
             continue;
         if (o->klen == plen && memcmp(o->key, probe, plen) == 0) {
             *other = o;
@@ -544,8 +544,8 @@ certmap_collection_create_element(struct certmap_collection *c, const char *add_
                           "this collection's items are <%s>, not <%s>", c->schema->add, add_name);
         return NULL;
     }
-    n = node_new(cfg, c->schema->add, c->schema->item);
-    h = n != NULL ? handle_new(cfg, H_ITEM) : NULL;
+    n = cfg_node_new(cfg, c->schema->add, c->schema->item);
+    h = n != NULL ? cfg_handle_new(cfg, H_ITEM) : NULL;
     if (h == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         return NULL;
@@ -572,20 +572,20 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, item->schema->name, NULL,
                                  "the item was not created by this collection or is already added");
     for (const struct schema_attr *a = c->schema->item->attrs; a->name != NULL; a++)
-        if ((a->flags & (SA_REQUIRED | SA_KEY)) && node_attr(item->item, a->name) == NULL)
+        if ((a->flags & (SA_REQUIRED | SA_KEY)) && cfg_node_attr(item->item, a->name) == NULL)
             return certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, item->schema->name,
                                      a->name, "required attribute missing");
-    if (item_key(cfg, c->schema, item->item, msg, sizeof(msg)) != 0)
+    if (cfg_item_key(cfg, c->schema, item->item, msg, sizeof(msg)) != 0)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, item->schema->name, NULL,
                                  "%s", msg);
     coll_refresh(c);
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *o = c->nodes[i];
         char what[400];
-        if (item_key(cfg, c->schema, o, msg, sizeof(msg)) != 0)
+        if (cfg_item_key(cfg, c->schema, o, msg, sizeof(msg)) != 0)
             continue;
         if (o->klen == item->item->klen && memcmp(o->key, item->item->key, o->klen) == 0) {
-            const struct cloc *l = loc_of(cfg, o);
+            const struct cloc *l = cfg_loc_of(cfg, o);
             describe_key(cfg, c->schema, o, what, sizeof(what));
             certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, o->line, o->name, NULL,
                               "duplicate %s: already present%s%s%s", what,
@@ -597,9 +597,9 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
             return -1;
         }
     }
-    if (element_ensure_local(c->container, err) != 0)
+    if (cfg_element_ensure_local(c->container, err) != 0)
         return -1;
-    node_append(c->container->local, item->item);
+    cfg_node_append(c->container->local, item->item);
     item->item->flags &= ~CN_DETACHED;
     item->inherited = false;
     item->fresh = false;
@@ -631,9 +631,9 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
     if (!coll_has(c, item->item))
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, item->schema->name, NULL,
                                  "the item is not in this collection");
-    element_refresh(c->container);
+    cfg_element_refresh(c->container);
     if (item->item->parent == c->container->local) {
-        node_delete(cfg, item->item);
+        cfg_node_delete(cfg, item->item);
         cfg->gen++;
         return 0;
     }
@@ -643,9 +643,9 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
                                  "the item is inherited and <%s> has no remove element: clear the "
                                  "collection instead",
                                  c->container->schema->name);
-    if (element_ensure_local(c->container, err) != 0)
+    if (cfg_element_ensure_local(c->container, err) != 0)
         return -1;
-    r = node_new(cfg, c->schema->remove, NULL);
+    r = cfg_node_new(cfg, c->schema->remove, NULL);
     if (r == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     for (const struct schema_attr *a = c->schema->item->attrs; a->name != NULL; a++) {
@@ -653,9 +653,9 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
         const char *v;
         if (!(a->flags & SA_KEY))
             continue;
-        ca = node_attr(item->item, a->name);
-        v = ca != NULL ? attr_value(cfg, ca) : NULL;
-        if (v == NULL || node_set_attr(cfg, r, a->name, v, strlen(v)) != 0)
+        ca = cfg_node_attr(item->item, a->name);
+        v = ca != NULL ? cfg_attr_value(cfg, ca) : NULL;
+        if (v == NULL || cfg_node_set_attr(cfg, r, a->name, v, strlen(v)) != 0)
             return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     }
     if (item->item->flags & CN_KEYED) {
@@ -663,7 +663,7 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
         r->klen = item->item->klen;
         r->flags |= CN_KEYED;
     }
-    node_append(c->container->local, r);
+    cfg_node_append(c->container->local, r);
     cfg->gen++;
     return 0;
 }
@@ -682,19 +682,19 @@ certmap_collection_clear(struct certmap_collection *c, struct certmap_error *err
     if (sc->clear == NULL)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, sc->add, NULL,
                                  "this collection cannot be cleared");
-    if (element_ensure_local(c->container, err) != 0)
+    if (cfg_element_ensure_local(c->container, err) != 0)
         return -1;
     for (struct cnode *n = c->container->local->first, *next; n != NULL; n = next) {
         next = n->next;
-        if (node_live(n) && (strcmp(n->name, sc->add) == 0 ||
-                             (sc->remove != NULL && strcmp(n->name, sc->remove) == 0) ||
-                             strcmp(n->name, sc->clear) == 0))
-            node_delete(cfg, n);
+        if (cfg_node_live(n) && (strcmp(n->name, sc->add) == 0 ||
+                                 (sc->remove != NULL && strcmp(n->name, sc->remove) == 0) ||
+                                 strcmp(n->name, sc->clear) == 0))
+            cfg_node_delete(cfg, n);
     }
-    cl = node_new(cfg, sc->clear, NULL);
+    cl = cfg_node_new(cfg, sc->clear, NULL);
     if (cl == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
-    node_prepend(c->container->local, cl);
+    cfg_node_prepend(c->container->local, cl);
     cfg->gen++;
     return 0;
 }

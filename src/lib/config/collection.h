@@ -14,8 +14,8 @@
 struct cnode;
 
 /* Computes (and caches in n) the key of an item; -1 and msg when it cannot. */
-int item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n, char *msg,
-             size_t msgsize);
+int cfg_item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n,
+                 char *msg, size_t msgsize);
 
 enum coll_report {
     REPORT_NONE,      /* compute only */
@@ -29,16 +29,16 @@ enum coll_report {
  * reported to diags as asked.  Returns a malloc'd array of *count nodes
  * (NULL when empty); *oom is set on allocation failure.
  */
-struct cnode **coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
-                              struct cnode *const *containers, size_t ncont,
-                              struct certmap_diags *diags, enum coll_report report, size_t *count,
-                              bool *oom);
+struct cnode **cfg_coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
+                                  struct cnode *const *containers, size_t ncont,
+                                  struct certmap_diags *diags, enum coll_report report,
+                                  size_t *count, bool *oom);
 /*
  * Another effective item of c than except whose key equals the key that
  * value gives (single-attribute keys; composite keys are checked on commit).
  * 0 and *other (NULL when none), or -1 and msg.
  */
-int coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
-                   struct cnode **other, char *msg, size_t msgsize);
+int cfg_coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
+                       struct cnode **other, char *msg, size_t msgsize);
 
 #endif

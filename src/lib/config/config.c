@@ -108,7 +108,7 @@ config_load(struct certmap_config *cfg, struct certmap_diags *diags, struct cert
     struct certmap_diags local = {0};
     int n;
 
-    n = load_document(cfg, &local);
+    n = cfg_load_document(cfg, &local);
     diags_copy(diags, &local);
     if (n != 0) {
         int found = 0;
@@ -148,12 +148,12 @@ struct certmap_config *
 certmap_config_open(const char *path, const struct certmap_open_options *opts,
                     struct certmap_diags *diags, struct certmap_error *err)
 {
-    return config_open_kind(path, opts, CFG_APPHOST, diags, err);
+    return cfg_open_kind(path, opts, CFG_APPHOST, diags, err);
 }
 
 struct certmap_config *
-config_open_kind(const char *path, const struct certmap_open_options *opts, enum cfg_kind kind,
-                 struct certmap_diags *diags, struct certmap_error *err)
+cfg_open_kind(const char *path, const struct certmap_open_options *opts, enum cfg_kind kind,
+              struct certmap_diags *diags, struct certmap_error *err)
 {
     struct certmap_config *cfg = NULL;
     struct stat st;
@@ -223,13 +223,13 @@ certmap_config_parse(const char *name, const char *data, size_t len,
                      const struct certmap_open_options *opts, struct certmap_diags *diags,
                      struct certmap_error *err)
 {
-    return config_parse_kind(name, data, len, opts, CFG_APPHOST, diags, err);
+    return cfg_parse_kind(name, data, len, opts, CFG_APPHOST, diags, err);
 }
 
 struct certmap_config *
-config_parse_kind(const char *name, const char *data, size_t len,
-                  const struct certmap_open_options *opts, enum cfg_kind kind,
-                  struct certmap_diags *diags, struct certmap_error *err)
+cfg_parse_kind(const char *name, const char *data, size_t len,
+               const struct certmap_open_options *opts, enum cfg_kind kind,
+               struct certmap_diags *diags, struct certmap_error *err)
 {
     struct certmap_config *cfg;
 
@@ -263,8 +263,8 @@ certmap_config_close(struct certmap_config *cfg)
 {
     if (cfg == NULL)
         return;
-    handles_free(cfg);
-    arena_free(&cfg->arena);
+    cfg_handles_free(cfg);
+    cfg_arena_free(&cfg->arena);
     free(cfg->locs);
     free(cfg->text);
     for (size_t i = 0; i < cfg->nold; i++)
@@ -302,10 +302,10 @@ certmap_config_location_count(const struct certmap_config *cfg)
         return 0;
     for (size_t i = 0; i < cfg->nlocs; i++) {
         size_t j;
-        if (!node_live(cfg->locs[i].node))
+        if (!cfg_node_live(cfg->locs[i].node))
             continue;
         for (j = 0; j < i; j++)
-            if (node_live(cfg->locs[j].node) &&
+            if (cfg_node_live(cfg->locs[j].node) &&
                 strcasecmp(cfg->locs[j].path, cfg->locs[i].path) == 0)
                 break;
         if (j == i)
@@ -326,7 +326,7 @@ certmap_config_location_path(const struct certmap_config *cfg, size_t i)
     if (cfg == NULL)
         return NULL;
     for (size_t k = 0; k < cfg->nlocs && n < 4096; k++)
-        if (node_live(cfg->locs[k].node))
+        if (cfg_node_live(cfg->locs[k].node))
             order[n++] = &cfg->locs[k];
     /* cfg->locs is sorted by depth; document order is the order field */
     for (size_t a = 1; a < n; a++)
@@ -433,12 +433,12 @@ check_document(struct certmap_config *cfg, struct certmap_diags *diags, char **t
     int ret = -1;
 
     *text = NULL;
-    if (save_document(cfg, text, len) != 0)
+    if (cfg_save_document(cfg, text, len) != 0)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
     check = certmap_config_parse(cfg->name, *text, *len, &o, &local, err);
     if (check == NULL)
         goto out;
-    first = broken_first_new(cfg, check);
+    first = cfg_broken_first_new(cfg, check);
     if (first == (size_t)-2) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
         goto out;
@@ -681,7 +681,7 @@ certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
     cfg->nbroken = cfg->capbroken = nbroken;
     broken = NULL;
     cfg->old_texts[cfg->nold++] = cfg->text;
-    save_rebase(cfg, text, len);
+    cfg_save_rebase(cfg, text, len);
     text = NULL;
     ret = 0;
     goto out;

@@ -11,8 +11,9 @@
 #include "config/tree.h"
 
 void
-vdiag_at(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, bool item,
-         unsigned line, const char *element, const char *attr, const char *fmt, va_list ap)
+cfg_vdiag_at(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
+             bool item, unsigned line, const char *element, const char *attr, const char *fmt,
+             va_list ap)
 {
     struct certmap_error e;
     int rc;
@@ -42,19 +43,19 @@ vdiag_at(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_sever
 }
 
 void
-diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, unsigned line,
-     const char *element, const char *attr, const char *fmt, ...)
+cfg_diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
+         unsigned line, const char *element, const char *attr, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vdiag_at(cfg, d, sev, false, line, element, attr, fmt, ap);
+    cfg_vdiag_at(cfg, d, sev, false, line, element, attr, fmt, ap);
     va_end(ap);
 }
 
 void
-err_at(struct certmap_config *cfg, struct certmap_error *err, enum certmap_error_kind kind,
-       const struct cnode *n, const char *attr, const char *fmt, ...)
+cfg_err_at(struct certmap_config *cfg, struct certmap_error *err, enum certmap_error_kind kind,
+           const struct cnode *n, const char *attr, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;

@@ -31,16 +31,16 @@ cert_msg_prefix(const char *msg)
 }
 
 /* Adds a finding at line of cfg's file to d. */
-void diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
-          unsigned line, const char *element, const char *attr, const char *fmt, ...)
+void cfg_diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
+              unsigned line, const char *element, const char *attr, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-/* diag() for a va_list; item: an item error, which disables one collection item only. */
-void vdiag_at(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
-              bool item, unsigned line, const char *element, const char *attr, const char *fmt,
-              va_list ap) __attribute__((format(printf, 8, 0)));
+/* cfg_diag() for a va_list; item: an item error, which disables one collection item only. */
+void cfg_vdiag_at(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev,
+                  bool item, unsigned line, const char *element, const char *attr, const char *fmt,
+                  va_list ap) __attribute__((format(printf, 8, 0)));
 /* Fills err with a message at node n (its line when it was read from the file). */
-void err_at(struct certmap_config *cfg, struct certmap_error *err, enum certmap_error_kind kind,
-            const struct cnode *n, const char *attr, const char *fmt, ...)
+void cfg_err_at(struct certmap_config *cfg, struct certmap_error *err, enum certmap_error_kind kind,
+                const struct cnode *n, const char *attr, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 #endif

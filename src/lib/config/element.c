@@ -23,7 +23,7 @@
 static const char *
 canonical(struct certmap_config *cfg, const struct schema_attr *sa, struct cattr *ca)
 {
-    const char *v = attr_value(cfg, ca);
+    const char *v = cfg_attr_value(cfg, ca);
     unsigned long long num;
     char canon[1024], msg[256];
 
@@ -31,18 +31,18 @@ canonical(struct certmap_config *cfg, const struct schema_attr *sa, struct cattr
         return "";
     switch (sa->type) {
     case ST_BOOL:
-        if (value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0)
+        if (cfg_value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0)
             return num ? "true" : "false";
         return v;
     case ST_ENUM:
-        if (value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0)
+        if (cfg_value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0)
             for (const struct schema_enum *en = sa->values; en->name != NULL; en++)
                 if (en->value == num)
                     return en->name;
         return v;
     case ST_FLAGS:
-        if (value_parse(sa, v, strlen(v), canon, sizeof(canon), &num, msg, sizeof(msg)) == 0) {
-            const char *c = arena_strdup(&cfg->arena, canon);
+        if (cfg_value_parse(sa, v, strlen(v), canon, sizeof(canon), &num, msg, sizeof(msg)) == 0) {
+            const char *c = cfg_arena_strdup(&cfg->arena, canon);
             return c != NULL ? c : v;
         }
         return v;
@@ -59,10 +59,10 @@ certmap_element_get(const struct certmap_element *e, const char *attr)
 
     if (e == NULL || attr == NULL)
         return NULL;
-    sa = schema_attr_find(e->schema, attr);
+    sa = cfg_schema_attr_find(e->schema, attr);
     if (sa == NULL)
         return NULL;
-    ca = effective_attr(e, attr, NULL);
+    ca = cfg_effective_attr(e, attr, NULL);
     if (ca == NULL)
         return sa->def != NULL ? sa->def : "";
     return canonical(e->cfg, sa, ca);
@@ -71,7 +71,7 @@ certmap_element_get(const struct certmap_element *e, const char *attr)
 bool
 certmap_element_is_set(const struct certmap_element *e, const char *attr)
 {
-    return e != NULL && attr != NULL && effective_attr(e, attr, NULL) != NULL;
+    return e != NULL && attr != NULL && cfg_effective_attr(e, attr, NULL) != NULL;
 }
 
 /* The effective text of a typed attribute, checked against wanted types. */
@@ -86,15 +86,15 @@ typed(const struct certmap_element *e, const char *attr, unsigned types, const c
         certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, attr, "no element or attribute");
         return NULL;
     }
-    sa = schema_attr_find(e->schema, attr);
+    sa = cfg_schema_attr_find(e->schema, attr);
     if (sa == NULL || !(types & (1u << sa->type))) {
         certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, attr,
                           sa == NULL ? "no such attribute" : "attribute has another type");
         return NULL;
     }
     *where = NULL;
-    ca = effective_attr(e, attr, where);
-    *text = ca != NULL ? attr_value(e->cfg, ca) : (sa->def != NULL ? sa->def : "");
+    ca = cfg_effective_attr(e, attr, where);
+    *text = ca != NULL ? cfg_attr_value(e->cfg, ca) : (sa->def != NULL ? sa->def : "");
     if (*text == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         return NULL;
@@ -114,8 +114,8 @@ typed_num(const struct certmap_element *e, const char *attr, unsigned types,
     sa = typed(e, attr, types, &text, &where, err);
     if (sa == NULL)
         return -1;
-    if (value_parse(sa, text, strlen(text), NULL, 0, out, msg, sizeof(msg)) != 0) {
-        err_at(e->cfg, err, CERTMAP_ERR_INVALID, where, attr, "%s", msg);
+    if (cfg_value_parse(sa, text, strlen(text), NULL, 0, out, msg, sizeof(msg)) != 0) {
+        cfg_err_at(e->cfg, err, CERTMAP_ERR_INVALID, where, attr, "%s", msg);
         return -1;
     }
     return 0;
@@ -171,14 +171,14 @@ certmap_element_get_secret(const struct certmap_element *e, const char *attr, ch
             return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         return 0;
     }
-    if (config_load_key(e->cfg, false, &kerr) != 0) {
-        err_at(e->cfg, err, kerr.kind, where, attr, "cannot decrypt: %s%s%s", kerr.file,
-               kerr.file[0] ? ": " : "", kerr.message);
+    if (cfg_load_key(e->cfg, false, &kerr) != 0) {
+        cfg_err_at(e->cfg, err, kerr.kind, where, attr, "cannot decrypt: %s%s%s", kerr.file,
+                   kerr.file[0] ? ": " : "", kerr.message);
         return -1;
     }
     if (secret_decrypt(e->cfg->key, text, plain, &kerr) != 0) {
-        err_at(e->cfg, err, CERTMAP_ERR_CRYPTO, where, attr,
-               "cannot decrypt (wrong key file or damaged value): %s", kerr.message);
+        cfg_err_at(e->cfg, err, CERTMAP_ERR_CRYPTO, where, attr,
+                   "cannot decrypt (wrong key file or damaged value): %s", kerr.message);
         *plain = NULL;
         return -1;
     }
@@ -195,7 +195,7 @@ certmap_element_source(const struct certmap_element *e, const char *attr, const 
     if (e == NULL)
         return -1;
     if (attr == NULL) {
-        element_refresh((struct certmap_element *)e);
+        cfg_element_refresh((struct certmap_element *)e);
         where = e->local != NULL ? e->local : (e->nlevels ? e->levels[e->nlevels - 1] : NULL);
         if (where == NULL)
             return -1;
@@ -203,7 +203,7 @@ certmap_element_source(const struct certmap_element *e, const char *attr, const 
         *line = where->line;
         return 0;
     }
-    ca = effective_attr(e, attr, &where);
+    ca = cfg_effective_attr(e, attr, &where);
     if (ca == NULL)
         return -1;
     *file = e->cfg->name;
@@ -242,39 +242,39 @@ certmap_element_set(struct certmap_element *e, const char *attr, const char *val
     if (e == NULL || attr == NULL || value == NULL)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, attr,
                                  "no element, attribute or value");
-    sa = schema_attr_find(e->schema, attr);
+    sa = cfg_schema_attr_find(e->schema, attr);
     if (sa == NULL) {
-        const char *sugg = schema_suggest_attr(e->schema, attr);
+        const char *sugg = cfg_schema_suggest_attr(e->schema, attr);
         return certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, attr,
                                  "unknown attribute%s%s%s", sugg ? " (did you mean \"" : "",
                                  sugg ? sugg : "", sugg ? "\"?)" : "");
     }
-    if (store_form(e, sa, value, &stored, digest, &has_key, err) != 0)
+    if (cfg_store_form(e, sa, value, &stored, digest, &has_key, err) != 0)
         goto out;
     if ((sa->flags & SA_KEY) && e->kind == H_ITEM && !(e->item->flags & CN_DETACHED) &&
         e->owner != NULL) {
         /* changing the key of an added item must not create a duplicate */
         struct cnode *other;
         char msg[256];
-        if (coll_key_clash(e->owner, e->item, value, &other, msg, sizeof(msg)) != 0) {
+        if (cfg_coll_key_clash(e->owner, e->item, value, &other, msg, sizeof(msg)) != 0) {
             certmap_error_set(err, CERTMAP_ERR_NOMEM, e->cfg->name, 0, e->schema->name, attr, "%s",
                               msg);
             goto out;
         }
         if (other != NULL) {
-            err_at(e->cfg, err, CERTMAP_ERR_INVALID, other, attr,
-                   "another item already has this %s", attr);
+            cfg_err_at(e->cfg, err, CERTMAP_ERR_INVALID, other, attr,
+                       "another item already has this %s", attr);
             goto out;
         }
     }
-    if (element_ensure_local(e, err) != 0)
+    if (cfg_element_ensure_local(e, err) != 0)
         goto out;
-    if (node_set_attr(e->cfg, e->local, sa->name, stored, strlen(stored)) != 0)
+    if (cfg_node_set_attr(e->cfg, e->local, sa->name, stored, strlen(stored)) != 0)
         goto nomem;
     if (sa->flags & SA_KEY) {
         e->local->flags &= ~CN_KEYED;
         if (has_key) {
-            unsigned char *k = arena_alloc(&e->cfg->arena, 32);
+            unsigned char *k = cfg_arena_alloc(&e->cfg->arena, 32);
             if (k != NULL) {
                 memcpy(k, digest, 32);
                 e->local->key = k;
@@ -319,15 +319,15 @@ certmap_element_unset(struct certmap_element *e, const char *attr, struct certma
 
     if (e == NULL || attr == NULL)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, attr, "no attribute");
-    sa = schema_attr_find(e->schema, attr);
+    sa = cfg_schema_attr_find(e->schema, attr);
     if (sa == NULL)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, attr,
                                  "unknown attribute");
     if (e->kind == H_ITEM && (sa->flags & (SA_KEY | SA_REQUIRED)))
         return certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, attr,
                                  "a required attribute of an item cannot be unset");
-    element_refresh(e);
+    cfg_element_refresh(e);
     if (e->local != NULL)
-        node_unset_attr(e->local, sa->name);
+        cfg_node_unset_attr(e->local, sa->name);
     return 0;
 }

@@ -27,7 +27,7 @@
 /* ---- handles ---- */
 
 struct certmap_element *
-handle_new(struct certmap_config *cfg, enum handle_kind kind)
+cfg_handle_new(struct certmap_config *cfg, enum handle_kind kind)
 {
     struct certmap_element *e = calloc(1, sizeof(*e));
 
@@ -41,7 +41,7 @@ handle_new(struct certmap_config *cfg, enum handle_kind kind)
 }
 
 void
-handles_free(struct certmap_config *cfg)
+cfg_handles_free(struct certmap_config *cfg)
 {
     struct certmap_element *e, *en;
     struct certmap_collection *c, *cn;
@@ -79,7 +79,7 @@ push_node(struct cnode ***arr, size_t *n, size_t *cap, struct cnode *node)
 }
 
 void
-element_refresh(struct certmap_element *e)
+cfg_element_refresh(struct certmap_element *e)
 {
     struct certmap_config *cfg = e->cfg;
     size_t caplev = 0, capdef = 0;
@@ -96,24 +96,24 @@ element_refresh(struct certmap_element *e)
         e->levels = calloc(cfg->nlocs + 1, sizeof(*e->levels));
         if (e->levels == NULL)
             break;
-        e->nlevels = loc_chain(cfg, e->section->path, e->location, e->levels, cfg->nlocs + 1);
+        e->nlevels = cfg_loc_chain(cfg, e->section->path, e->location, e->levels, cfg->nlocs + 1);
         if (e->nlevels > 0) {
-            const struct cloc *l = loc_of(cfg, e->levels[e->nlevels - 1]);
+            const struct cloc *l = cfg_loc_of(cfg, e->levels[e->nlevels - 1]);
             if (l != NULL && strcasecmp(l->path, e->location) == 0)
                 e->local = e->levels[e->nlevels - 1];
         }
         break;
     case H_CHILD:
-        element_refresh(e->parent);
+        cfg_element_refresh(e->parent);
         for (size_t i = 0; i < e->parent->nlevels; i++) {
-            struct cnode *c = node_child(e->parent->levels[i], e->child_name);
+            struct cnode *c = cfg_node_child(e->parent->levels[i], e->child_name);
             if (c != NULL)
                 push_node(&e->levels, &e->nlevels, &caplev, c);
         }
         if (e->parent->local != NULL)
-            e->local = node_child(e->parent->local, e->child_name);
+            e->local = cfg_node_child(e->parent->local, e->child_name);
         for (size_t i = 0; i < e->parent->ndefaults; i++) {
-            struct cnode *c = node_child(e->parent->defaults[i], e->child_name);
+            struct cnode *c = cfg_node_child(e->parent->defaults[i], e->child_name);
             if (c != NULL)
                 push_node(&e->defaults, &e->ndefaults, &capdef, c);
         }
@@ -124,7 +124,7 @@ element_refresh(struct certmap_element *e)
         if (e->owner != NULL && e->owner->schema->defaults != NULL) {
             /* applicationDefaults of the site, then of <sites>: nearest first */
             for (struct cnode *a = e->item->parent; a != NULL && a->schema != NULL; a = a->parent) {
-                struct cnode *d = node_child(a, e->owner->schema->defaults);
+                struct cnode *d = cfg_node_child(a, e->owner->schema->defaults);
                 if (d != NULL)
                     push_node(&e->defaults, &e->ndefaults, &capdef, d);
             }
@@ -137,14 +137,14 @@ element_refresh(struct certmap_element *e)
 
 /* The node holding the effective attr (NULL: default), and the attribute. */
 struct cattr *
-effective_attr(const struct certmap_element *ce, const char *name, struct cnode **where)
+cfg_effective_attr(const struct certmap_element *ce, const char *name, struct cnode **where)
 {
     struct certmap_element *e = (struct certmap_element *)ce; /* refresh caches only */
     struct cattr *a;
 
-    element_refresh(e);
+    cfg_element_refresh(e);
     for (size_t i = e->nlevels; i > 0; i--) {
-        a = node_attr(e->levels[i - 1], name);
+        a = cfg_node_attr(e->levels[i - 1], name);
         if (a != NULL) {
             if (where != NULL)
                 *where = e->levels[i - 1];
@@ -152,7 +152,7 @@ effective_attr(const struct certmap_element *ce, const char *name, struct cnode 
         }
     }
     for (size_t i = 0; i < e->ndefaults; i++) {
-        a = node_attr(e->defaults[i], name);
+        a = cfg_node_attr(e->defaults[i], name);
         if (a != NULL) {
             if (where != NULL)
                 *where = e->defaults[i];
@@ -163,31 +163,31 @@ effective_attr(const struct certmap_element *ce, const char *name, struct cnode 
 }
 
 int
-element_ensure_local(struct certmap_element *e, struct certmap_error *err)
+cfg_element_ensure_local(struct certmap_element *e, struct certmap_error *err)
 {
     struct certmap_config *cfg = e->cfg;
     struct cnode *container = NULL, *n;
 
-    element_refresh(e);
+    cfg_element_refresh(e);
     if (e->local != NULL)
         return 0;
     if (e->kind == H_ITEM) {
-        const struct cloc *l = loc_of(cfg, e->item);
-        err_at(cfg, err, CERTMAP_ERR_USAGE, e->item, NULL,
-               "item is inherited from %s%s%s: remove it here and add a new one",
-               l && l->path[0] ? "location \"" : "the server level", l ? l->path : "",
-               l && l->path[0] ? "\"" : "");
+        const struct cloc *l = cfg_loc_of(cfg, e->item);
+        cfg_err_at(cfg, err, CERTMAP_ERR_USAGE, e->item, NULL,
+                   "item is inherited from %s%s%s: remove it here and add a new one",
+                   l && l->path[0] ? "location \"" : "the server level", l ? l->path : "",
+                   l && l->path[0] ? "\"" : "");
         return -1;
     }
     if (e->kind == H_CHILD) {
-        if (element_ensure_local(e->parent, err) != 0)
+        if (cfg_element_ensure_local(e->parent, err) != 0)
             return -1;
-        n = node_new(cfg, e->child_name, e->schema);
+        n = cfg_node_new(cfg, e->child_name, e->schema);
         if (n == NULL)
             goto nomem;
-        node_append(e->parent->local, n);
+        cfg_node_append(e->parent->local, n);
         cfg->gen++;
-        element_refresh(e);
+        cfg_element_refresh(e);
         return 0;
     }
     /* a section: find or create its <location>, then the section groups */
@@ -195,31 +195,31 @@ element_ensure_local(struct certmap_element *e, struct certmap_error *err)
         container = cfg->root;
     } else {
         for (size_t i = 0; i < cfg->nlocs; i++)
-            if (cfg->locs[i].node != cfg->root && node_live(cfg->locs[i].node) &&
+            if (cfg->locs[i].node != cfg->root && cfg_node_live(cfg->locs[i].node) &&
                 strcasecmp(cfg->locs[i].path, e->location) == 0 &&
-                (container == NULL || cfg->locs[i].order > loc_of(cfg, container)->order))
+                (container == NULL || cfg->locs[i].order > cfg_loc_of(cfg, container)->order))
                 container = cfg->locs[i].node;
         if (container == NULL) {
-            container = node_new(cfg, "location", &schema_location);
+            container = cfg_node_new(cfg, "location", &cfg_schema_location);
             if (container == NULL ||
-                node_set_attr(cfg, container, "path", e->location, strlen(e->location)) != 0)
+                cfg_node_set_attr(cfg, container, "path", e->location, strlen(e->location)) != 0)
                 goto nomem;
-            node_append(cfg->root, container);
-            if (loc_add(cfg, container, e->location, false) < 0)
+            cfg_node_append(cfg->root, container);
+            if (cfg_loc_add(cfg, container, e->location, false) < 0)
                 goto nomem;
-            loc_sort(cfg);
+            cfg_loc_sort(cfg);
         }
     }
     for (const char *p = e->section->path;;) {
         const char *slash = strchr(p, '/');
         char seg[128];
         snprintf(seg, sizeof(seg), "%.*s", (int)(slash ? (size_t)(slash - p) : strlen(p)), p);
-        n = node_child(container, seg);
+        n = cfg_node_child(container, seg);
         if (n == NULL) {
-            n = node_new(cfg, arena_strdup(&cfg->arena, seg), slash ? NULL : e->schema);
+            n = cfg_node_new(cfg, cfg_arena_strdup(&cfg->arena, seg), slash ? NULL : e->schema);
             if (n == NULL || n->name == NULL)
                 goto nomem;
-            node_append(container, n);
+            cfg_node_append(container, n);
         }
         container = n;
         if (slash == NULL)
@@ -228,7 +228,7 @@ element_ensure_local(struct certmap_element *e, struct certmap_error *err)
     }
     container->schema = e->schema;
     cfg->gen++;
-    element_refresh(e);
+    cfg_element_refresh(e);
     return 0;
 nomem:
     certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
@@ -249,19 +249,19 @@ certmap_config_get_section(struct certmap_config *cfg, const char *section_path,
         certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no section given");
         return NULL;
     }
-    s = schema_section_find(section_path);
+    s = cfg_schema_section_find(section_path);
     if (s == NULL) {
         const char *names[32];
         size_t n = 0;
-        for (const struct schema_section *p = schema_sections; p->path != NULL && n < 32; p++)
+        for (const struct schema_section *p = cfg_schema_sections; p->path != NULL && n < 32; p++)
             names[n++] = p->path;
-        const char *sugg = schema_suggest(section_path, names, n);
+        const char *sugg = cfg_schema_suggest(section_path, names, n);
         certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
                           "unknown section \"%s\"%s%s%s", section_path,
                           sugg ? " (did you mean \"" : "", sugg ? sugg : "", sugg ? "\"?)" : "");
         return NULL;
     }
-    loc_normalize(location, norm, sizeof(norm));
+    cfg_loc_normalize(location, norm, sizeof(norm));
     if ((s->flags & SS_SERVER_ONLY) && norm[0] != '\0') {
         certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
                           "%s can only be used at the server level, not for \"%s\"", s->path, norm);
@@ -270,8 +270,8 @@ certmap_config_get_section(struct certmap_config *cfg, const char *section_path,
     for (e = cfg->sections; e != NULL; e = e->next_section)
         if (e->section == s && strcasecmp(e->location, norm) == 0)
             return e;
-    e = handle_new(cfg, H_SECTION);
-    if (e == NULL || (e->location = arena_strdup(&cfg->arena, norm)) == NULL) {
+    e = cfg_handle_new(cfg, H_SECTION);
+    if (e == NULL || (e->location = cfg_arena_strdup(&cfg->arena, norm)) == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         return NULL;
     }
@@ -298,9 +298,9 @@ certmap_element_child(struct certmap_element *e, const char *name, struct certma
         certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no element");
         return NULL;
     }
-    ce = schema_child_find(e->schema, name);
+    ce = cfg_schema_child_find(e->schema, name);
     if (ce == NULL) {
-        const char *sugg = schema_suggest_child(e->schema, name);
+        const char *sugg = cfg_schema_suggest_child(e->schema, name);
         certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, NULL,
                           "no child element <%s>%s%s%s", name, sugg ? " (did you mean <" : "",
                           sugg ? sugg : "", sugg ? ">?)" : "");
@@ -309,7 +309,7 @@ certmap_element_child(struct certmap_element *e, const char *name, struct certma
     for (k = e->first_kid; k != NULL; k = k->next_kid)
         if (strcmp(k->child_name, name) == 0)
             return k;
-    k = handle_new(e->cfg, H_CHILD);
+    k = cfg_handle_new(e->cfg, H_CHILD);
     if (k == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         return NULL;

@@ -55,12 +55,12 @@ struct certmap_collection {
     struct certmap_collection *next_of; /* collections of the same element */
 };
 
-void element_refresh(struct certmap_element *e);
-struct certmap_element *handle_new(struct certmap_config *cfg, enum handle_kind kind);
-void handles_free(struct certmap_config *cfg);
-int element_ensure_local(struct certmap_element *e, struct certmap_error *err);
+void cfg_element_refresh(struct certmap_element *e);
+struct certmap_element *cfg_handle_new(struct certmap_config *cfg, enum handle_kind kind);
+void cfg_handles_free(struct certmap_config *cfg);
+int cfg_element_ensure_local(struct certmap_element *e, struct certmap_error *err);
 /* The effective attribute name of e (NULL: the schema default) and the node holding it. */
-struct cattr *effective_attr(const struct certmap_element *e, const char *name,
-                             struct cnode **where);
+struct cattr *cfg_effective_attr(const struct certmap_element *e, const char *name,
+                                 struct cnode **where);
 
 #endif

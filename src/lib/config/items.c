@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 
 int
-broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len)
+cfg_broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len)
 {
     EVP_MD_CTX *md;
     int ok;
@@ -54,7 +54,7 @@ cmp_digest(const void *a, const void *b)
 
 /* See items.h.  The base is sorted once per call: a commit compares once. */
 size_t
-broken_first_new(const struct certmap_config *base, const struct certmap_config *now)
+cfg_broken_first_new(const struct certmap_config *base, const struct certmap_config *now)
 {
     unsigned char(*sorted)[32] = NULL;
     bool *used = NULL;

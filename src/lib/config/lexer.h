@@ -25,20 +25,20 @@ struct lex_elem {
 struct lex {
     struct lex_elem *elems;
     size_t n, cap;
-    struct lex_attr *attrs; /* attributes of one element, from lex_attrs() */
+    struct lex_attr *attrs; /* attributes of one element, from cfg_lex_attrs() */
     size_t nattrs, capattrs;
 };
 
 /*
  * Tokenizes text into lx->elems (attributes are checked but not kept: they
- * are read again per element by lex_attrs(), which keeps the memory of a
+ * are read again per element by cfg_lex_attrs(), which keeps the memory of a
  * large file to a few bytes per element).  -1 and msg/line when it is not a
  * document this lexer understands.
  */
-int lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize,
-            unsigned *line);
-/* Fills lx->attrs/nattrs with the attributes of element e (from a successful lex_run). */
-int lex_attrs(const char *text, size_t len, const struct lex_elem *e, struct lex *lx);
-void lex_free(struct lex *lx);
+int cfg_lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize,
+                unsigned *line);
+/* Fills lx->attrs/nattrs with the attributes of element e (from a successful cfg_lex_run). */
+int cfg_lex_attrs(const char *text, size_t len, const struct lex_elem *e, struct lex *lx);
+void cfg_lex_free(struct lex *lx);
 
 #endif

@@ -20,7 +20,7 @@
 #include <strings.h>
 
 void
-loc_normalize(const char *in, char *out, size_t size)
+cfg_loc_normalize(const char *in, char *out, size_t size)
 {
     size_t o = 0;
 
@@ -51,7 +51,7 @@ cmp_loc(const void *a, const void *b)
 }
 
 void
-loc_sort(struct certmap_config *cfg)
+cfg_loc_sort(struct certmap_config *cfg)
 {
     /* by depth, document order within a depth: once, n log n */
     if (cfg->nlocs > 1)
@@ -59,11 +59,11 @@ loc_sort(struct certmap_config *cfg)
 }
 
 int
-loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool no_inherit)
+cfg_loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool no_inherit)
 {
     struct cloc l = {.node = node, .no_inherit = no_inherit, .order = cfg->loc_order++};
 
-    l.path = arena_strdup(&cfg->arena, path);
+    l.path = cfg_arena_strdup(&cfg->arena, path);
     if (l.path == NULL)
         return -1;
     if (path[0] != '\0') {
@@ -79,13 +79,13 @@ loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool n
         cfg->locs = p;
         cfg->caplocs = ncap;
     }
-    /* appended: the caller sorts (loc_sort) before the order is used */
+    /* appended: the caller sorts (cfg_loc_sort) before the order is used */
     cfg->locs[cfg->nlocs] = l;
     return (int)cfg->nlocs++;
 }
 
 const struct cloc *
-loc_of(const struct certmap_config *cfg, const struct cnode *n)
+cfg_loc_of(const struct certmap_config *cfg, const struct cnode *n)
 {
     const struct cnode *top = n;
 
@@ -106,18 +106,18 @@ loc_of(const struct certmap_config *cfg, const struct cnode *n)
 }
 
 struct cnode *
-loc_find_section(struct cnode *container, const char *path)
+cfg_loc_find_section(struct cnode *container, const char *path)
 {
     const char *slash = strchr(path, '/');
     size_t len = slash ? (size_t)(slash - path) : strlen(path);
 
     for (struct cnode *c = container->first; c != NULL; c = c->next) {
         struct cnode *r;
-        if (!node_live(c) || strncmp(c->name, path, len) != 0 || c->name[len] != '\0')
+        if (!cfg_node_live(c) || strncmp(c->name, path, len) != 0 || c->name[len] != '\0')
             continue;
         if (slash == NULL)
             return c;
-        r = loc_find_section(c, slash + 1);
+        r = cfg_loc_find_section(c, slash + 1);
         if (r != NULL)
             return r;
     }
@@ -133,14 +133,14 @@ find_site(struct certmap_config *cfg, const char *target)
 
     for (size_t i = 0; i < cfg->nlocs && sites == NULL; i++)
         if (cfg->locs[i].nseg == 0)
-            sites = loc_find_section(cfg->locs[i].node, CERTMAP_SECTION_SITES);
+            sites = cfg_loc_find_section(cfg->locs[i].node, CERTMAP_SECTION_SITES);
     if (sites == NULL)
         return NULL;
     for (struct cnode *s = sites->first; s != NULL; s = s->next) {
         struct cattr *name;
-        if (!node_live(s) || strcmp(s->name, "site") != 0)
+        if (!cfg_node_live(s) || strcmp(s->name, "site") != 0)
             continue;
-        name = node_attr(s, "name");
+        name = cfg_node_attr(s, "name");
         if (name != NULL && name->len == len &&
             strncasecmp(name->value ? name->value : name->ref, target, len) == 0)
             return s;
@@ -166,12 +166,12 @@ app_between(struct certmap_config *cfg, const char *lpath, const char *target)
         struct cattr *pa;
         char norm[1024], app[1030];
         size_t al;
-        if (!node_live(a) || strcmp(a->name, "application") != 0)
+        if (!cfg_node_live(a) || strcmp(a->name, "application") != 0)
             continue;
-        pa = node_attr(a, "path");
+        pa = cfg_node_attr(a, "path");
         if (pa == NULL)
             continue;
-        loc_normalize(attr_value(cfg, pa), norm, sizeof(norm));
+        cfg_loc_normalize(cfg_attr_value(cfg, pa), norm, sizeof(norm));
         if (norm[0] == '\0')
             continue;
         snprintf(app, sizeof(app), "/%s", norm);
@@ -184,7 +184,7 @@ app_between(struct certmap_config *cfg, const char *lpath, const char *target)
 }
 
 bool
-loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target)
+cfg_loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target)
 {
     size_t plen = strlen(l->path);
 
@@ -198,16 +198,16 @@ loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target
 }
 
 size_t
-loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
-          struct cnode **nodes, size_t max)
+cfg_loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
+              struct cnode **nodes, size_t max)
 {
     size_t k = 0;
 
     for (size_t i = 0; i < cfg->nlocs && k < max; i++) {
         struct cnode *n;
-        if (!node_live(cfg->locs[i].node) || !loc_applies(cfg, &cfg->locs[i], target))
+        if (!cfg_node_live(cfg->locs[i].node) || !cfg_loc_applies(cfg, &cfg->locs[i], target))
             continue;
-        n = loc_find_section(cfg->locs[i].node, section_path);
+        n = cfg_loc_find_section(cfg->locs[i].node, section_path);
         if (n != NULL)
             nodes[k++] = n;
     }

@@ -20,18 +20,18 @@ struct cloc {
     bool no_inherit;    /* inheritInChildApplications="false" */
 };
 
-void loc_normalize(const char *in, char *out, size_t size);
-bool loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target);
-/* Appends a location; returns its index, valid until loc_sort().  -1 on allocation failure. */
-int loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool no_inherit);
-/* Sorts cfg->locs by depth, then document order (what loc_chain() and the view expect). */
-void loc_sort(struct certmap_config *cfg);
+void cfg_loc_normalize(const char *in, char *out, size_t size);
+bool cfg_loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target);
+/* Appends a location; returns its index, valid until cfg_loc_sort().  -1 on allocation failure. */
+int cfg_loc_add(struct certmap_config *cfg, struct cnode *node, const char *path, bool no_inherit);
+/* Sorts cfg->locs by depth, then document order (what cfg_loc_chain() and the view expect). */
+void cfg_loc_sort(struct certmap_config *cfg);
 /* The location entry a node belongs to (its <location> or the root). */
-const struct cloc *loc_of(const struct certmap_config *cfg, const struct cnode *n);
+const struct cloc *cfg_loc_of(const struct certmap_config *cfg, const struct cnode *n);
 /* The section element at a <location> (or root) for a section path, or NULL. */
-struct cnode *loc_find_section(struct cnode *container, const char *section_path);
+struct cnode *cfg_loc_find_section(struct cnode *container, const char *section_path);
 /* Fills nodes (least specific first) with the section's nodes effective at target. */
-size_t loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
-                 struct cnode **nodes, size_t max);
+size_t cfg_loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
+                     struct cnode **nodes, size_t max);
 
 #endif

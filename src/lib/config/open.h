@@ -13,12 +13,11 @@
  * (the public calls load CFG_APPHOST).  A CFG_WEBCONFIG config cannot be
  * committed.
  */
-struct certmap_config *config_open_kind(const char *path, const struct certmap_open_options *opts,
-                                        enum cfg_kind kind, struct certmap_diags *diags,
-                                        struct certmap_error *err);
-struct certmap_config *config_parse_kind(const char *name, const char *data, size_t len,
-                                         const struct certmap_open_options *opts,
-                                         enum cfg_kind kind, struct certmap_diags *diags,
-                                         struct certmap_error *err);
+struct certmap_config *cfg_open_kind(const char *path, const struct certmap_open_options *opts,
+                                     enum cfg_kind kind, struct certmap_diags *diags,
+                                     struct certmap_error *err);
+struct certmap_config *cfg_parse_kind(const char *name, const char *data, size_t len,
+                                      const struct certmap_open_options *opts, enum cfg_kind kind,
+                                      struct certmap_diags *diags, struct certmap_error *err);
 
 #endif

@@ -9,6 +9,6 @@
 struct certmap_config;
 
 /* Builds cfg->root from cfg->text.  0, or 1 with the error added to d. */
-int parse_document(struct certmap_config *cfg, struct certmap_diags *d);
+int cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d);
 
 #endif

@@ -13,7 +13,7 @@ struct certmap_config;
  * re-based on the new text afterwards (ranges, lines, deleted nodes dropped):
  * call it only once the text is what the file holds.
  */
-int save_document(struct certmap_config *cfg, char **out, size_t *out_len);
-void save_rebase(struct certmap_config *cfg, char *text, size_t len);
+int cfg_save_document(struct certmap_config *cfg, char **out, size_t *out_len);
+void cfg_save_rebase(struct certmap_config *cfg, char *text, size_t len);
 
 #endif

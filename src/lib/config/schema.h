@@ -82,11 +82,11 @@ struct schema_section {
     unsigned flags;
 };
 
-const struct schema_section *schema_section_find(const char *path);
+const struct schema_section *cfg_schema_section_find(const char *path);
 /* true when path is a section group certmap descends into. */
-bool schema_group_implemented(const char *path);
+bool cfg_schema_group_implemented(const char *path);
 /* true when path names a section or group IIS defines. */
-bool schema_iis_known(const char *path);
+bool cfg_schema_iis_known(const char *path);
 /*
  * IIS's locking attributes, which IIS accepts on every element: an enclosing
  * level writes them to lock what lower levels (web.config files) may set
@@ -97,30 +97,30 @@ bool schema_iis_known(const char *path);
 #define LOCK_ELEMENTS "lockElements"
 #define LOCK_ALL_ELEMENTS_EXCEPT "lockAllElementsExcept"
 #define LOCK_ITEM "lockItem"
-bool schema_is_lock_attr(const char *name);
+bool cfg_schema_is_lock_attr(const char *name);
 /* true when name is a child element name of e: named child, known, or collection add/remove/clear.
  */
-bool schema_child_name(const struct schema_elem *e, const char *name);
+bool cfg_schema_child_name(const struct schema_elem *e, const char *name);
 
 /*
  * true when path names a .NET Framework section that machine.config declares
  * for every web.config (appSettings, connectionStrings, system.web...).
  */
-bool schema_dotnet_known(const char *path);
+bool cfg_schema_dotnet_known(const char *path);
 /* The best "did you mean" among the known names under the group prefix, or NULL. */
-const char *schema_suggest_section(const char *prefix, const char *name);
-const struct schema_attr *schema_attr_find(const struct schema_elem *e, const char *name);
-const struct schema_attr *schema_attr_findn(const struct schema_elem *e, const char *name,
-                                            size_t len);
-const struct schema_elem *schema_child_find(const struct schema_elem *e, const char *name);
-bool schema_known_child(const struct schema_elem *e, const char *name);
+const char *cfg_schema_suggest_section(const char *prefix, const char *name);
+const struct schema_attr *cfg_schema_attr_find(const struct schema_elem *e, const char *name);
+const struct schema_attr *cfg_schema_attr_findn(const struct schema_elem *e, const char *name,
+                                                size_t len);
+const struct schema_elem *cfg_schema_child_find(const struct schema_elem *e, const char *name);
+bool cfg_schema_known_child(const struct schema_elem *e, const char *name);
 /* Closest of the names (Levenshtein, case-insensitive) when close enough; NULL otherwise. */
-const char *schema_suggest(const char *name, const char *const *names, size_t n);
-const char *schema_suggest_attr(const struct schema_elem *e, const char *name);
-const char *schema_suggest_child(const struct schema_elem *e, const char *name);
+const char *cfg_schema_suggest(const char *name, const char *const *names, size_t n);
+const char *cfg_schema_suggest_attr(const struct schema_elem *e, const char *name);
+const char *cfg_schema_suggest_child(const struct schema_elem *e, const char *name);
 /* "a, b, c" of an enum/flags attribute's names into buf. */
-const char *schema_allowed(const struct schema_attr *a, char *buf, size_t size);
-extern const struct schema_elem schema_location;
-extern const struct schema_section schema_sections[];
+const char *cfg_schema_allowed(const struct schema_attr *a, char *buf, size_t size);
+extern const struct schema_elem cfg_schema_location;
+extern const struct schema_section cfg_schema_sections[];
 
 #endif

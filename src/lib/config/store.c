@@ -19,7 +19,7 @@
 /* ---- key ---- */
 
 int
-config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err)
+cfg_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err)
 {
     if (cfg->key_loaded)
         return 0;
@@ -31,15 +31,16 @@ config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *e
 
 /* Checks and converts a value to what is stored; *stored is malloc'd. */
 int
-store_form(struct certmap_element *e, const struct schema_attr *sa, const char *value,
-           char **stored, unsigned char keydigest[32], bool *has_key, struct certmap_error *err)
+cfg_store_form(struct certmap_element *e, const struct schema_attr *sa, const char *value,
+               char **stored, unsigned char keydigest[32], bool *has_key, struct certmap_error *err)
 {
     struct certmap_config *cfg = e->cfg;
     char canon[1024], msg[768];
     unsigned long long num;
 
     *has_key = false;
-    if (value_parse(sa, value, strlen(value), canon, sizeof(canon), &num, msg, sizeof(msg)) != 0) {
+    if (cfg_value_parse(sa, value, strlen(value), canon, sizeof(canon), &num, msg, sizeof(msg)) !=
+        0) {
         certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, e->schema->name, sa->name, "%s",
                           msg);
         return -1;
@@ -66,7 +67,7 @@ store_form(struct certmap_element *e, const struct schema_attr *sa, const char *
     if ((sa->flags & SA_ENCRYPTED) && value[0] != '\0') {
         struct certmap_error ke = {0};
         char *check = NULL;
-        if (config_load_key(cfg, !secret_is_envelope(value), &ke) != 0) {
+        if (cfg_load_key(cfg, !secret_is_envelope(value), &ke) != 0) {
             certmap_error_set(err, ke.kind, cfg->name, 0, e->schema->name, sa->name, "%s%s%s",
                               ke.file, ke.file[0] ? ": " : "", ke.message);
             return -1;

@@ -11,9 +11,9 @@
 #include "config/document.h"
 
 struct cnode *
-node_new(struct certmap_config *cfg, const char *name, const struct schema_elem *schema)
+cfg_node_new(struct certmap_config *cfg, const char *name, const struct schema_elem *schema)
 {
-    struct cnode *n = arena_alloc(&cfg->arena, sizeof(*n));
+    struct cnode *n = cfg_arena_alloc(&cfg->arena, sizeof(*n));
 
     if (n == NULL)
         return NULL;
@@ -24,7 +24,7 @@ node_new(struct certmap_config *cfg, const char *name, const struct schema_elem 
 }
 
 void
-node_append(struct cnode *parent, struct cnode *child)
+cfg_node_append(struct cnode *parent, struct cnode *child)
 {
     child->parent = parent;
     child->next = NULL;
@@ -37,7 +37,7 @@ node_append(struct cnode *parent, struct cnode *child)
 }
 
 void
-node_prepend(struct cnode *parent, struct cnode *child)
+cfg_node_prepend(struct cnode *parent, struct cnode *child)
 {
     child->parent = parent;
     child->prev = NULL;
@@ -50,7 +50,7 @@ node_prepend(struct cnode *parent, struct cnode *child)
 }
 
 struct cattr *
-node_attr(const struct cnode *n, const char *name)
+cfg_node_attr(const struct cnode *n, const char *name)
 {
     for (uint32_t i = 0; i < n->nattrs; i++)
         if (strcmp(n->attrs[i].name, name) == 0)
@@ -59,26 +59,26 @@ node_attr(const struct cnode *n, const char *name)
 }
 
 const char *
-attr_value(struct certmap_config *cfg, struct cattr *a)
+cfg_attr_value(struct certmap_config *cfg, struct cattr *a)
 {
     if (a->value == NULL && a->ref != NULL)
-        a->value = arena_strndup(&cfg->arena, a->ref, a->len);
+        a->value = cfg_arena_strndup(&cfg->arena, a->ref, a->len);
     return a->value;
 }
 
 int
-node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name, const char *value,
-              size_t len)
+cfg_node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name, const char *value,
+                  size_t len)
 {
-    struct cattr *a = node_attr(n, name);
-    char *v = arena_strndup(&cfg->arena, value, len);
+    struct cattr *a = cfg_node_attr(n, name);
+    char *v = cfg_arena_strndup(&cfg->arena, value, len);
 
     if (v == NULL)
         return -1;
     if (a == NULL) {
         if (n->nattrs == n->cap) {
             uint32_t ncap = n->cap ? n->cap * 2 : 4;
-            struct cattr *p = arena_alloc(&cfg->arena, ncap * sizeof(*p));
+            struct cattr *p = cfg_arena_alloc(&cfg->arena, ncap * sizeof(*p));
             if (p == NULL)
                 return -1;
             if (n->nattrs > 0)
@@ -102,7 +102,7 @@ node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name, con
 }
 
 void
-node_unset_attr(struct cnode *n, const char *name)
+cfg_node_unset_attr(struct cnode *n, const char *name)
 {
     for (uint32_t i = 0; i < n->nattrs; i++)
         if (strcmp(n->attrs[i].name, name) == 0) {
@@ -114,16 +114,16 @@ node_unset_attr(struct cnode *n, const char *name)
 }
 
 struct cnode *
-node_child(const struct cnode *n, const char *name)
+cfg_node_child(const struct cnode *n, const char *name)
 {
     for (struct cnode *c = n->first; c != NULL; c = c->next)
-        if (node_live(c) && strcmp(c->name, name) == 0)
+        if (cfg_node_live(c) && strcmp(c->name, name) == 0)
             return c;
     return NULL;
 }
 
 void
-node_delete(struct certmap_config *cfg, struct cnode *n)
+cfg_node_delete(struct certmap_config *cfg, struct cnode *n)
 {
     (void)cfg;
     if (n->flags & CN_ORIG) {

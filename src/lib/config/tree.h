@@ -47,23 +47,23 @@ struct cnode {
     uint32_t klen;
 };
 
-struct cnode *node_new(struct certmap_config *cfg, const char *name,
-                       const struct schema_elem *schema);
-void node_append(struct cnode *parent, struct cnode *child);
-void node_prepend(struct cnode *parent, struct cnode *child);
+struct cnode *cfg_node_new(struct certmap_config *cfg, const char *name,
+                           const struct schema_elem *schema);
+void cfg_node_append(struct cnode *parent, struct cnode *child);
+void cfg_node_prepend(struct cnode *parent, struct cnode *child);
 /* First live child named name, or NULL. */
-struct cnode *node_child(const struct cnode *n, const char *name);
-struct cattr *node_attr(const struct cnode *n, const char *name);
+struct cnode *cfg_node_child(const struct cnode *n, const char *name);
+struct cattr *cfg_node_attr(const struct cnode *n, const char *name);
 /* Value of a (materialized, NUL-terminated; owned by cfg). */
-const char *attr_value(struct certmap_config *cfg, struct cattr *a);
+const char *cfg_attr_value(struct certmap_config *cfg, struct cattr *a);
 /* Sets or replaces an attribute value (copied). -1 on allocation failure. */
-int node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name, const char *value,
-                  size_t len);
-void node_unset_attr(struct cnode *n, const char *name);
+int cfg_node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name,
+                      const char *value, size_t len);
+void cfg_node_unset_attr(struct cnode *n, const char *name);
 /* Marks n deleted (text nodes) or unlinks it (new nodes). */
-void node_delete(struct certmap_config *cfg, struct cnode *n);
+void cfg_node_delete(struct certmap_config *cfg, struct cnode *n);
 static inline bool
-node_live(const struct cnode *n)
+cfg_node_live(const struct cnode *n)
 {
     return (n->flags & CN_DELETED) == 0;
 }

@@ -14,6 +14,6 @@ struct certmap_config;
  * diags; returns the number of structural errors (0 when usable: item errors
  * do not count), -1 on allocation failure.  Fills cfg->broken.
  */
-int load_document(struct certmap_config *cfg, struct certmap_diags *diags);
+int cfg_load_document(struct certmap_config *cfg, struct certmap_diags *diags);
 
 #endif

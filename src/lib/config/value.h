@@ -14,10 +14,10 @@
  * numeric value into *num (bool 0/1, enum/flags value, uint).  -1 and a message
  * (without location) into msg otherwise.
  */
-int value_parse(const struct schema_attr *a, const char *text, size_t len, char *canon, size_t size,
-                unsigned long long *num, char *msg, size_t msgsize);
+int cfg_value_parse(const struct schema_attr *a, const char *text, size_t len, char *canon,
+                    size_t size, unsigned long long *num, char *msg, size_t msgsize);
 /* Canonical spelling of a flags value into buf. */
-const char *value_format_flags(const struct schema_attr *a, unsigned long long v, char *buf,
-                               size_t size);
+const char *cfg_value_format_flags(const struct schema_attr *a, unsigned long long v, char *buf,
+                                   size_t size);
 
 #endif
