@@ -317,7 +317,12 @@ fail:
 
 /* ---- the public collection API ---- */
 
-static void
+/*
+ * Recomputes c's effective items when the tree changed.  0, or -1 when memory
+ * ran out: c then holds no items and c->failed is set until a refresh
+ * succeeds (certmap_collection_error() reports it).
+ */
+static int
 coll_refresh(struct certmap_collection *c)
 {
     struct certmap_config *cfg = c->container->cfg;
@@ -326,17 +331,19 @@ coll_refresh(struct certmap_collection *c)
     size_t n = 0, j = 0;
     bool oom = false;
 
-    cfg_element_refresh(c->container);
+    if (cfg_element_refresh(c->container) != 0)
+        goto fail;
     if (c->fresh && c->gen == cfg->gen)
-        return;
+        return 0;
     nodes = cfg_coll_effective(cfg, c->schema, c->container->levels, c->container->nlevels, NULL,
                                REPORT_NONE, &n, &oom);
+    if (oom)
+        goto fail;
     if (n > 0) {
         handles = calloc(n, sizeof(*handles));
         if (handles == NULL) {
             free(nodes);
-            nodes = NULL;
-            n = 0;
+            goto fail;
         }
     }
     /* keep the handles of items that are still there (the usual change appends or drops one) */
@@ -360,6 +367,28 @@ coll_refresh(struct certmap_collection *c)
         }
     c->gen = cfg->gen;
     c->fresh = true;
+    c->failed = false;
+    return 0;
+fail:
+    free(c->nodes);
+    free(c->handles);
+    c->nodes = NULL;
+    c->handles = NULL;
+    c->n = 0;
+    c->fresh = false;
+    c->failed = true;
+    return -1;
+}
+
+int
+certmap_collection_error(const struct certmap_collection *c, struct certmap_error *err)
+{
+    if (c == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no collection");
+    if (c->failed)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, c->container->cfg->name, 0, c->schema->add,
+                                 NULL, "out of memory");
+    return 0;
 }
 
 struct certmap_collection *
@@ -413,9 +442,8 @@ certmap_element_collection(struct certmap_element *e, const char *name, struct c
 size_t
 certmap_collection_count(const struct certmap_collection *c)
 {
-    if (c == NULL)
+    if (c == NULL || coll_refresh((struct certmap_collection *)c) != 0)
         return 0;
-    coll_refresh((struct certmap_collection *)c);
     return c->n;
 }
 
@@ -443,9 +471,8 @@ certmap_collection_item(const struct certmap_collection *cc, size_t i)
 {
     struct certmap_collection *c = (struct certmap_collection *)cc;
 
-    if (c == NULL)
+    if (c == NULL || coll_refresh(c) != 0)
         return NULL;
-    coll_refresh(c);
     return i < c->n ? item_handle(c, i) : NULL;
 }
 
@@ -464,7 +491,8 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
     if (c == NULL || key == NULL)
         return NULL;
     cfg = c->container->cfg;
-    coll_refresh(c);
+    if (coll_refresh(c) != 0)
+        return NULL;
     /* composite keys (binding) are given as "protocol|bindingInformation" */
     nkeys = key_attr_count(c->schema);
     for (const char *p = key;;) {
@@ -511,7 +539,11 @@ cfg_coll_key_clash(struct certmap_collection *c, const struct cnode *except, con
         return 0;
     if (key_encode(c->schema, &value, &len, 1, &probe, &plen, msg, msgsize) != 0)
         return -1;
-    coll_refresh(c);
+    if (coll_refresh(c) != 0) {
+        free(probe);
+        snprintf(msg, msgsize, "out of memory");
+        return -1;
+    }
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *o = c->nodes[i];
         char kmsg[256];
@@ -578,7 +610,9 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
     if (cfg_item_key(cfg, c->schema, item->item, msg, sizeof(msg)) != 0)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, item->schema->name, NULL,
                                  "%s", msg);
-    coll_refresh(c);
+    if (coll_refresh(c) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, item->schema->name, NULL,
+                                 "out of memory");
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *o = c->nodes[i];
         char what[400];
@@ -609,9 +643,8 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
 
 /* true when n is one of c's effective items */
 static bool
-coll_has(struct certmap_collection *c, const struct cnode *n)
+coll_has(const struct certmap_collection *c, const struct cnode *n)
 {
-    coll_refresh(c);
     for (size_t i = 0; i < c->n; i++)
         if (c->nodes[i] == n)
             return true;
@@ -628,10 +661,12 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
     if (c == NULL || item == NULL || item->kind != H_ITEM)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no item");
     cfg = c->container->cfg;
+    if (coll_refresh(c) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, item->schema->name, NULL,
+                                 "out of memory");
     if (!coll_has(c, item->item))
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, item->schema->name, NULL,
                                  "the item is not in this collection");
-    cfg_element_refresh(c->container);
     if (item->item->parent == c->container->local) {
         cfg_node_delete(cfg, item->item);
         cfg->gen++;

@@ -62,7 +62,8 @@ certmap_element_get(const struct certmap_element *e, const char *attr)
     sa = cfg_schema_attr_find(e->schema, attr);
     if (sa == NULL)
         return NULL;
-    ca = cfg_effective_attr(e, attr, NULL);
+    if (cfg_effective_attr(e, attr, &ca, NULL, NULL) != 0)
+        return NULL;
     if (ca == NULL)
         return sa->def != NULL ? sa->def : "";
     return canonical(e->cfg, sa, ca);
@@ -71,7 +72,10 @@ certmap_element_get(const struct certmap_element *e, const char *attr)
 bool
 certmap_element_is_set(const struct certmap_element *e, const char *attr)
 {
-    return e != NULL && attr != NULL && cfg_effective_attr(e, attr, NULL) != NULL;
+    struct cattr *ca;
+
+    return e != NULL && attr != NULL && cfg_effective_attr(e, attr, &ca, NULL, NULL) == 0 &&
+           ca != NULL;
 }
 
 /* The effective text of a typed attribute, checked against wanted types. */
@@ -93,7 +97,8 @@ typed(const struct certmap_element *e, const char *attr, unsigned types, const c
         return NULL;
     }
     *where = NULL;
-    ca = cfg_effective_attr(e, attr, where);
+    if (cfg_effective_attr(e, attr, &ca, where, err) != 0)
+        return NULL;
     *text = ca != NULL ? cfg_attr_value(e->cfg, ca) : (sa->def != NULL ? sa->def : "");
     if (*text == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
@@ -195,7 +200,8 @@ certmap_element_source(const struct certmap_element *e, const char *attr, const 
     if (e == NULL)
         return -1;
     if (attr == NULL) {
-        cfg_element_refresh((struct certmap_element *)e);
+        if (cfg_element_refresh((struct certmap_element *)e) != 0)
+            return -1;
         where = e->local != NULL ? e->local : (e->nlevels ? e->levels[e->nlevels - 1] : NULL);
         if (where == NULL)
             return -1;
@@ -203,8 +209,7 @@ certmap_element_source(const struct certmap_element *e, const char *attr, const 
         *line = where->line;
         return 0;
     }
-    ca = cfg_effective_attr(e, attr, &where);
-    if (ca == NULL)
+    if (cfg_effective_attr(e, attr, &ca, &where, NULL) != 0 || ca == NULL)
         return -1;
     *file = e->cfg->name;
     *line = ca->line != 0 ? ca->line : where->line;
@@ -326,7 +331,9 @@ certmap_element_unset(struct certmap_element *e, const char *attr, struct certma
     if (e->kind == H_ITEM && (sa->flags & (SA_KEY | SA_REQUIRED)))
         return certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, attr,
                                  "a required attribute of an item cannot be unset");
-    cfg_element_refresh(e);
+    if (cfg_element_refresh(e) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, e->cfg->name, 0, e->schema->name, attr,
+                                 "out of memory");
     if (e->local != NULL)
         cfg_node_unset_attr(e->local, sa->name);
     return 0;

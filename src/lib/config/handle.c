@@ -78,14 +78,16 @@ push_node(struct cnode ***arr, size_t *n, size_t *cap, struct cnode *node)
     return 0;
 }
 
-void
+int
 cfg_element_refresh(struct certmap_element *e)
 {
     struct certmap_config *cfg = e->cfg;
     size_t caplev = 0, capdef = 0;
+    int ret = -1;
 
     if (e->fresh && e->gen == cfg->gen)
-        return;
+        return 0;
+    e->fresh = false;
     e->nlevels = e->ndefaults = 0;
     free(e->levels);
     free(e->defaults);
@@ -95,7 +97,7 @@ cfg_element_refresh(struct certmap_element *e)
     case H_SECTION:
         e->levels = calloc(cfg->nlocs + 1, sizeof(*e->levels));
         if (e->levels == NULL)
-            break;
+            goto out;
         e->nlevels = cfg_loc_chain(cfg, e->section->path, e->location, e->levels, cfg->nlocs + 1);
         if (e->nlevels > 0) {
             const struct cloc *l = cfg_loc_of(cfg, e->levels[e->nlevels - 1]);
@@ -104,62 +106,77 @@ cfg_element_refresh(struct certmap_element *e)
         }
         break;
     case H_CHILD:
-        cfg_element_refresh(e->parent);
+        if (cfg_element_refresh(e->parent) != 0)
+            goto out;
         for (size_t i = 0; i < e->parent->nlevels; i++) {
             struct cnode *c = cfg_node_child(e->parent->levels[i], e->child_name);
-            if (c != NULL)
-                push_node(&e->levels, &e->nlevels, &caplev, c);
+            if (c != NULL && push_node(&e->levels, &e->nlevels, &caplev, c) != 0)
+                goto out;
         }
         if (e->parent->local != NULL)
             e->local = cfg_node_child(e->parent->local, e->child_name);
         for (size_t i = 0; i < e->parent->ndefaults; i++) {
             struct cnode *c = cfg_node_child(e->parent->defaults[i], e->child_name);
-            if (c != NULL)
-                push_node(&e->defaults, &e->ndefaults, &capdef, c);
+            if (c != NULL && push_node(&e->defaults, &e->ndefaults, &capdef, c) != 0)
+                goto out;
         }
         break;
     case H_ITEM:
-        push_node(&e->levels, &e->nlevels, &caplev, e->item);
+        if (push_node(&e->levels, &e->nlevels, &caplev, e->item) != 0)
+            goto out;
         e->local = e->inherited ? NULL : e->item;
         if (e->owner != NULL && e->owner->schema->defaults != NULL) {
             /* applicationDefaults of the site, then of <sites>: nearest first */
             for (struct cnode *a = e->item->parent; a != NULL && a->schema != NULL; a = a->parent) {
                 struct cnode *d = cfg_node_child(a, e->owner->schema->defaults);
-                if (d != NULL)
-                    push_node(&e->defaults, &e->ndefaults, &capdef, d);
+                if (d != NULL && push_node(&e->defaults, &e->ndefaults, &capdef, d) != 0)
+                    goto out;
             }
         }
         break;
     }
     e->gen = cfg->gen;
     e->fresh = true;
+    ret = 0;
+out:
+    if (ret != 0) {
+        /* nothing half-computed: the next call tries again */
+        free(e->levels);
+        free(e->defaults);
+        e->levels = e->defaults = NULL;
+        e->nlevels = e->ndefaults = 0;
+        e->local = NULL;
+    }
+    return ret;
 }
 
-/* The node holding the effective attr (NULL: default), and the attribute. */
-struct cattr *
-cfg_effective_attr(const struct certmap_element *ce, const char *name, struct cnode **where)
+int
+cfg_effective_attr(const struct certmap_element *ce, const char *name, struct cattr **attr,
+                   struct cnode **where, struct certmap_error *err)
 {
     struct certmap_element *e = (struct certmap_element *)ce; /* refresh caches only */
-    struct cattr *a;
 
-    cfg_element_refresh(e);
+    *attr = NULL;
+    if (cfg_element_refresh(e) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, e->cfg->name, 0, NULL, NULL,
+                                 "out of memory");
     for (size_t i = e->nlevels; i > 0; i--) {
-        a = cfg_node_attr(e->levels[i - 1], name);
-        if (a != NULL) {
+        *attr = cfg_node_attr(e->levels[i - 1], name);
+        if (*attr != NULL) {
             if (where != NULL)
                 *where = e->levels[i - 1];
-            return a;
+            return 0;
         }
     }
     for (size_t i = 0; i < e->ndefaults; i++) {
-        a = cfg_node_attr(e->defaults[i], name);
-        if (a != NULL) {
+        *attr = cfg_node_attr(e->defaults[i], name);
+        if (*attr != NULL) {
             if (where != NULL)
                 *where = e->defaults[i];
-            return a;
+            return 0;
         }
     }
-    return NULL;
+    return 0;
 }
 
 int
@@ -168,7 +185,8 @@ cfg_element_ensure_local(struct certmap_element *e, struct certmap_error *err)
     struct certmap_config *cfg = e->cfg;
     struct cnode *container = NULL, *n;
 
-    cfg_element_refresh(e);
+    if (cfg_element_refresh(e) != 0)
+        goto nomem;
     if (e->local != NULL)
         return 0;
     if (e->kind == H_ITEM) {
@@ -187,7 +205,8 @@ cfg_element_ensure_local(struct certmap_element *e, struct certmap_error *err)
             goto nomem;
         cfg_node_append(e->parent->local, n);
         cfg->gen++;
-        cfg_element_refresh(e);
+        if (cfg_element_refresh(e) != 0)
+            goto nomem;
         return 0;
     }
     /* a section: find or create its <location>, then the section groups */
@@ -228,7 +247,8 @@ cfg_element_ensure_local(struct certmap_element *e, struct certmap_error *err)
     }
     container->schema = e->schema;
     cfg->gen++;
-    cfg_element_refresh(e);
+    if (cfg_element_refresh(e) != 0)
+        goto nomem;
     return 0;
 nomem:
     certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");

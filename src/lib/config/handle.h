@@ -51,16 +51,27 @@ struct certmap_collection {
     size_t n;
     struct certmap_element **handles; /* lazily created, parallel to nodes (malloc) */
     bool fresh;
+    bool failed;                        /* the last refresh ran out of memory */
     struct certmap_collection *next;    /* cfg->colls list */
     struct certmap_collection *next_of; /* collections of the same element */
 };
 
-void cfg_element_refresh(struct certmap_element *e);
+/*
+ * Recomputes e's nodes (levels, local, defaults) when the tree changed since
+ * they were computed.  0, or -1 when memory ran out: e is then left not
+ * fresh and holds no nodes, and the caller reports the error (a read must not
+ * fall back to the schema defaults).
+ */
+int cfg_element_refresh(struct certmap_element *e);
 struct certmap_element *cfg_handle_new(struct certmap_config *cfg, enum handle_kind kind);
 void cfg_handles_free(struct certmap_config *cfg);
 int cfg_element_ensure_local(struct certmap_element *e, struct certmap_error *err);
-/* The effective attribute name of e (NULL: the schema default) and the node holding it. */
-struct cattr *cfg_effective_attr(const struct certmap_element *e, const char *name,
-                                 struct cnode **where);
+/*
+ * The effective attribute name of e into *attr (NULL: not set anywhere, the
+ * schema default applies) and the node holding it into *where (when not
+ * NULL).  0, or -1 and err (out of memory).
+ */
+int cfg_effective_attr(const struct certmap_element *e, const char *name, struct cattr **attr,
+                       struct cnode **where, struct certmap_error *err);
 
 #endif
