@@ -66,12 +66,12 @@ enum certmap_ssl_flags {
 };
 
 struct certmap_open_options {
-    const char *key_file;     /* password key file; NULL: "certmap.key" in the config's directory */
-    const char *history_dir;  /* commit history; NULL: ".history" in the config's directory */
-    unsigned history_keep;    /* versions kept in history; 0: 20 */
-    bool lock;                /* hold an exclusive lock (flock on "<config>.lock") until close */
-    bool create;              /* a missing file is an empty <configuration/> instead of an error */
-    bool skip_secrets;        /* do not try to decrypt passwords while validating */
+    const char *key_file;    /* password key file; NULL: "certmap.key" in the config's directory */
+    const char *history_dir; /* commit history; NULL: ".history" in the config's directory */
+    unsigned history_keep;   /* versions kept in history; 0: 20 */
+    bool lock;               /* hold an exclusive lock (flock on "<config>.lock") until close */
+    bool create;             /* a missing file is an empty <configuration/> instead of an error */
+    bool skip_secrets;       /* do not try to decrypt passwords while validating */
 };
 
 /*
@@ -84,7 +84,8 @@ struct certmap_open_options {
  * in diags with item set, and reading such an item fails on its own
  * (certmap_element_get_secret() returns -1).  Reading never creates the key file.
  */
-struct certmap_config *certmap_config_open(const char *path, const struct certmap_open_options *opts,
+struct certmap_config *certmap_config_open(const char *path,
+                                           const struct certmap_open_options *opts,
                                            struct certmap_diags *diags, struct certmap_error *err);
 
 /*
@@ -175,11 +176,16 @@ const char *certmap_element_name(const struct certmap_element *e);
  * Effective value of attr as text: the set value (booleans as "true"/"false",
  * enums and flags in IIS's canonical spelling, e.g. "Ssl, SslNegotiateCert"),
  * else the schema default ("" when none).  NULL when the schema has no such
- * attribute.  Encrypted attributes are returned as stored (the envelope).
+ * attribute or when memory runs out.  Encrypted attributes are returned as
+ * stored (the envelope).
  */
 const char *certmap_element_get(const struct certmap_element *e, const char *attr);
 
-/* true when attr is set at this element's location or inherited from an enclosing one. */
+/*
+ * true when attr is set at this element's location or inherited from an
+ * enclosing one; false also when memory runs out (certmap_element_get() then
+ * answers NULL).
+ */
 bool certmap_element_is_set(const struct certmap_element *e, const char *attr);
 
 /* Typed getters: 0 and *out set, or -1 and err filled (no such attribute, wrong type). */
@@ -200,7 +206,8 @@ int certmap_element_get_flags(const struct certmap_element *e, const char *attr,
 int certmap_element_get_secret(const struct certmap_element *e, const char *attr, char **plain,
                                struct certmap_error *err);
 
-/* Where the effective value of attr (attr NULL: the element itself) was written. 0, or -1 when default. */
+/* Where the effective value of attr (attr NULL: the element itself) was written. 0, or -1 when
+ * default. */
 int certmap_element_source(const struct certmap_element *e, const char *attr, const char **file,
                            unsigned *line);
 
@@ -226,7 +233,8 @@ int certmap_element_set_uint(struct certmap_element *e, const char *attr, unsign
 /* Removes attr from this element's location so that it inherits again. */
 int certmap_element_unset(struct certmap_element *e, const char *attr, struct certmap_error *err);
 
-/* A named child element (e.g. "logFile" of a site, "siteDefaults" of sites). NULL and err if none. */
+/* A named child element (e.g. "logFile" of a site, "siteDefaults" of sites). NULL and err if none.
+ */
 struct certmap_element *certmap_element_child(struct certmap_element *e, const char *name,
                                               struct certmap_error *err);
 
@@ -239,9 +247,19 @@ struct certmap_element *certmap_element_child(struct certmap_element *e, const c
 struct certmap_collection *certmap_element_collection(struct certmap_element *e, const char *name,
                                                       struct certmap_error *err);
 
-/* Effective items: inherited ones (not cleared or removed) then this location's, in order. */
+/*
+ * Effective items: inherited ones (not cleared or removed) then this location's, in order.
+ * When memory runs out computing them, count answers 0 and item and find NULL:
+ * certmap_collection_error() tells that from an empty collection.
+ */
 size_t certmap_collection_count(const struct certmap_collection *c);
 struct certmap_element *certmap_collection_item(const struct certmap_collection *c, size_t i);
+/*
+ * 0 when the last count, item or find of c computed its items; -1 and err
+ * (CERTMAP_ERR_NOMEM) when memory ran out, so that their answer is not the
+ * collection's content.
+ */
+int certmap_collection_error(const struct certmap_collection *c, struct certmap_error *err);
 
 /*
  * The effective item whose key equals key (for oneToOneMappings the key is the

@@ -77,7 +77,7 @@ view_section_index(const char *path)
 {
     int k = 0;
 
-    for (const struct schema_section *s = schema_sections; s->path != NULL; s++) {
+    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
         if (s->flags & SS_SERVER_ONLY)
             continue;
         if (strcmp(s->path, path) == 0)
@@ -92,7 +92,7 @@ view_section_at(int i)
 {
     int k = 0;
 
-    for (const struct schema_section *s = schema_sections; s->path != NULL; s++) {
+    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
         if (s->flags & SS_SERVER_ONLY)
             continue;
         if (k++ == i)
@@ -106,7 +106,7 @@ view_section_count(void)
 {
     size_t n = 0;
 
-    for (const struct schema_section *s = schema_sections; s->path != NULL; s++)
+    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++)
         n += (s->flags & SS_SERVER_ONLY) == 0;
     return n;
 }
@@ -147,7 +147,7 @@ certmap_view_unref(struct certmap_view *v)
     free(v->sites);
     free(v->dirs);
     free(v->config_path);
-    arena_free(&v->arena);
+    cfg_arena_free(&v->arena);
     free(v);
 }
 
@@ -261,7 +261,7 @@ certmap_view_get(const struct certmap_view *v, const struct certmap_scope *scope
             if (v->server_secs[k] != NULL && strcmp(v->server_secs[k]->sec->path, section) == 0)
                 s = v->server_secs[k];
     }
-    if (s == NULL || schema_attr_find(s->sec->elem, attr) == NULL)
+    if (s == NULL || cfg_schema_attr_find(s->sec->elem, attr) == NULL)
         return NULL;
     return vsec_text(s, attr, src);
 }

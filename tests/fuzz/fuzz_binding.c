@@ -30,25 +30,26 @@
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
  * fuzz-sources: src/server/static_open.c src/server/logonsvc.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
- * fuzz-sources: src/lib/mapping.c src/lib/config/locpaths.c src/lib/logon/account.c src/lib/logon/accounts.c
- * fuzz-sources: src/lib/logon/cache.c src/lib/logon/core.c src/lib/logon/file.c src/lib/logon/pam.c
+ * fuzz-sources: src/lib/logon/core.c src/lib/logon/account.c
+ * fuzz-sources: src/lib/logon/accounts.c src/lib/logon/cache.c src/lib/logon/file.c
+ * fuzz-sources: src/lib/logon/pam.c
+ * fuzz-sources: src/lib/mapping.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
- * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
- * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
- * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
- * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
- * fuzz-sources: src/lib/config/binding.c src/lib/config/lock.c src/lib/config/webconfig.c
+ * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
+ * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
+ * fuzz-sources: src/lib/config/schema.c src/lib/config/value.c src/lib/config/unenforced.c
+ * fuzz-sources: src/lib/config/location.c src/lib/config/handle.c src/lib/config/store.c
+ * fuzz-sources: src/lib/config/collection.c src/lib/config/element.c src/lib/config/items.c
+ * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/validate.c
+ * fuzz-sources: src/lib/config/save.c src/lib/config/config.c src/lib/config/binding.c
+ * fuzz-sources: src/lib/config/locpaths.c src/lib/config/lock.c src/lib/config/webconfig.c
  * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c src/lib/view/webcfg.c
  */
-/* snapshot.c's static diag() would clash with the configuration engine's. */
-#define diag snapshot_diag
 #include "snapshot.c"
 #include "snapshot_bind.c"
-#undef diag
 
 #include <stdint.h>
 
-#include "config/internal.h"
 #include "view/internal.h"
 #include "pipeline.h"
 
@@ -76,7 +77,7 @@ check_binding_info(const char *s)
     struct sockaddr_storage ss;
     socklen_t sl;
 
-    if (binding_parse_info(s, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0) {
+    if (cfg_binding_parse_info(s, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0) {
         CHECK(why != NULL && why[0] != '\0');
         return;
     }
@@ -85,7 +86,7 @@ check_binding_info(const char *s)
     if (s[0] != '[')
         CHECK(strchr(ip, ':') == NULL);
     snprintf(again, sizeof(again), s[0] == '[' ? "[%s]:%u:%s" : "%s:%u:%s", ip, port, host);
-    CHECK(binding_parse_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) ==
+    CHECK(cfg_binding_parse_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) ==
           0);
     CHECK(strcmp(ip, ip2) == 0 && port == port2 && strcmp(host, host2) == 0);
     if (!is_wildcard_ip(ip) && make_addr(ip, port, &ss, &sl) == 0) {
@@ -100,16 +101,16 @@ check_binding_info(const char *s)
 static const struct schema_attr *
 section_attr(const char *section, const char *elem_path, const char *attr)
 {
-    const struct schema_section *s = schema_section_find(section);
+    const struct schema_section *s = cfg_schema_section_find(section);
     const struct schema_elem *e;
 
     CHECK(s != NULL);
     e = s->elem;
     if (elem_path != NULL) {
-        e = schema_child_find(e, elem_path);
+        e = cfg_schema_child_find(e, elem_path);
         CHECK(e != NULL);
     }
-    return schema_attr_find(e, attr);
+    return cfg_schema_attr_find(e, attr);
 }
 
 /* The access/@sslFlags flags parser; returns the bits or -1. */
@@ -126,14 +127,14 @@ check_ssl_flags(const char *s)
     int sub, st;
 
     CHECK(a != NULL && a->type == ST_FLAGS);
-    if (value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0) {
+    if (cfg_value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0) {
         CHECK(msg[0] != '\0');
         return -1;
     }
     CHECK((v & ~(unsigned long long)known) == 0);
-    CHECK(value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
-    value_format_flags(a, v, fmt, sizeof(fmt));
-    CHECK(value_parse(a, fmt, strlen(fmt), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
+    CHECK(cfg_value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
+    cfg_value_format_flags(a, v, fmt, sizeof(fmt));
+    CHECK(cfg_value_parse(a, fmt, strlen(fmt), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
 
     /* pipeline_access() over the corners of the connection state */
     memset(&loc, 0, sizeof(loc));
@@ -170,15 +171,15 @@ check_binding_ssl_flags(const char *s)
     unsigned long long v, v2;
     char canon[64], msg[512];
 
-    site = schema_section_find(CERTMAP_SECTION_SITES)->elem->coll->item;
-    bindings = schema_child_find(site, "bindings");
+    site = cfg_schema_section_find(CERTMAP_SECTION_SITES)->elem->coll->item;
+    bindings = cfg_schema_child_find(site, "bindings");
     CHECK(bindings != NULL && bindings->coll != NULL);
-    a = schema_attr_find(bindings->coll->item, "sslFlags");
+    a = cfg_schema_attr_find(bindings->coll->item, "sslFlags");
     CHECK(a != NULL);
-    if (value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0)
+    if (cfg_value_parse(a, s, strlen(s), canon, sizeof(canon), &v, msg, sizeof(msg)) != 0)
         return;
     CHECK(v <= 127);
-    CHECK(value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
+    CHECK(cfg_value_parse(a, canon, strlen(canon), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
 }
 
 /* ---- paths ---- */
@@ -189,12 +190,12 @@ check_loc_normalize(const char *s)
     char a[FIELD_MAX + 8], b[FIELD_MAX + 8];
     size_t n;
 
-    loc_normalize(s, a, sizeof(a));
+    cfg_loc_normalize(s, a, sizeof(a));
     n = strlen(a);
     CHECK(n == 0 || (a[0] != '/' && a[n - 1] != '/'));
     CHECK(strstr(a, "//") == NULL);
     /* "." alone means the server level, so "./" -> "." -> "" is the one exception */
-    loc_normalize(a, b, sizeof(b));
+    cfg_loc_normalize(a, b, sizeof(b));
     CHECK(strcmp(a, b) == 0 || strcmp(a, ".") == 0);
 }
 
@@ -404,7 +405,7 @@ check_config(char *const *f, long req_len, const char *req)
     info = binding_value(cfg);
     CHECK(info != NULL);
     why = NULL;
-    if (binding_parse_info(info, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
+    if (cfg_binding_parse_info(info, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
         CHECK(why != NULL && strstr(why, "too long") != NULL);
     certmap_diags_free(&diags);
     snap = snapshot_build(cfg, &params, &diags, &err);

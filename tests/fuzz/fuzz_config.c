@@ -21,11 +21,14 @@
  * written at start-up into a temporary directory removed at exit.
  *
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
- * fuzz-sources: src/lib/cert/der.c src/lib/config/collection.c src/lib/config/config.c
- * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/resolve.c
- * fuzz-sources: src/lib/config/save.c src/lib/config/schema.c src/lib/config/validate.c
- * fuzz-sources: src/lib/config/value.c src/lib/config/items.c src/lib/config/unenforced.c src/lib/codec.c
- * fuzz-sources: src/lib/config/binding.c src/lib/config/locpaths.c
+ * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
+ * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
+ * fuzz-sources: src/lib/config/schema.c src/lib/config/value.c src/lib/config/unenforced.c
+ * fuzz-sources: src/lib/config/location.c src/lib/config/handle.c src/lib/config/store.c
+ * fuzz-sources: src/lib/config/collection.c src/lib/config/element.c src/lib/config/items.c
+ * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/validate.c
+ * fuzz-sources: src/lib/config/save.c src/lib/config/config.c src/lib/config/binding.c
+ * fuzz-sources: src/lib/config/locpaths.c
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +42,12 @@
 
 #include "certmap/cert.h"
 #include "certmap/config.h"
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/value.h"
+#include "config/location.h"
+#include "config/handle.h"
+#include "config/save.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -101,7 +109,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static const struct schema_attr *
 attr_schema(const struct certmap_element *e, const char *name)
 {
-    return schema_attr_find(e->schema, name);
+    return cfg_schema_attr_find(e->schema, name);
 }
 
 /* Reads one attribute through every getter that fits its type. */
@@ -134,7 +142,7 @@ walk_attr(struct certmap_config *cfg, struct certmap_element *e, const char *nam
     case ST_UINT:
     case ST_INT64:
         if (certmap_element_get_uint(e, name, &u, &err) == 0) {
-            CHECK(value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0);
+            CHECK(cfg_value_parse(sa, v, strlen(v), NULL, 0, &num, msg, sizeof(msg)) == 0);
             CHECK(num == u);
         } else {
             CHECK(err.message[0] != '\0' && v[0] == '\0' && sa->def == NULL);
@@ -143,14 +151,16 @@ walk_attr(struct certmap_config *cfg, struct certmap_element *e, const char *nam
     case ST_ENUM:
     case ST_FLAGS:
         if (certmap_element_get_flags(e, name, &flags, &err) == 0) {
-            CHECK(value_parse(sa, v, strlen(v), canon, sizeof(canon), &num, msg, sizeof(msg)) == 0);
+            CHECK(cfg_value_parse(sa, v, strlen(v), canon, sizeof(canon), &num, msg, sizeof(msg)) ==
+                  0);
             CHECK(num == flags);
             /* the canonical spelling denotes the same value */
-            CHECK(value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) == 0);
+            CHECK(cfg_value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) == 0);
             CHECK(num == flags);
             if (sa->type == ST_FLAGS) {
-                value_format_flags(sa, flags, canon, sizeof(canon));
-                CHECK(value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) == 0);
+                cfg_value_format_flags(sa, flags, canon, sizeof(canon));
+                CHECK(cfg_value_parse(sa, canon, strlen(canon), NULL, 0, &num, msg, sizeof(msg)) ==
+                      0);
                 CHECK(num == flags);
             }
         } else {
@@ -346,8 +356,8 @@ read_everything(struct certmap_config *cfg)
     char norm[2048];
 
     for (size_t t = 0; t < n; t++) {
-        loc_normalize(targets[t], norm, sizeof(norm));
-        for (const struct schema_section *s = schema_sections; s->path != NULL; s++) {
+        cfg_loc_normalize(targets[t], norm, sizeof(norm));
+        for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
             struct certmap_error err;
             struct certmap_element *sec;
             certmap_error_clear(&err);
@@ -386,7 +396,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* what loads has item errors at most (broken mappings), never a structural one */
     CHECK(diags.errors == diags.item_errors);
-    CHECK(save_document(cfg, &saved, &saved_len) == 0);
+    CHECK(cfg_save_document(cfg, &saved, &saved_len) == 0);
     CHECK(saved_len == size && memcmp(saved, data, size) == 0);
     read_everything(cfg);
     CHECK(certmap_config_validate(cfg, &again) == (diags.errors == 0 ? 0 : -1));

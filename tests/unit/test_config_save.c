@@ -16,7 +16,9 @@
 #include "test_config_util.h"
 
 /* The serializer, for byte comparisons without a file (internal API). */
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/handle.h"
+#include "config/save.h"
 
 static struct certmap_config *
 parse(const char *xml, const struct certmap_open_options *o)
@@ -40,7 +42,7 @@ saved(struct certmap_config *cfg)
     char *out = NULL;
     size_t len = 0;
 
-    assert_int_equal(save_document(cfg, &out, &len), 0);
+    assert_int_equal(cfg_save_document(cfg, &out, &len), 0);
     assert_int_equal(strlen(out), len);
     return out;
 }

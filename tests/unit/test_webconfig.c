@@ -12,7 +12,11 @@
 
 #include "test_config_util.h"
 
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/handle.h"
+#include "config/save.h"
+#include "config/lock.h"
+#include "config/webconfig.h"
 #include "config/lock.h"
 #include "config/webconfig.h"
 
@@ -294,7 +298,7 @@ test_lock_attrs_accepted_and_saved(void **state)
         certmap_element_set(certmap_config_get_section(cfg, CERTMAP_SECTION_ACCESS, "", &err),
                             "sslFlags", "Ssl, SslRequireCert", &err),
         0);
-    assert_int_equal(save_document(cfg, &out, &len), 0);
+    assert_int_equal(cfg_save_document(cfg, &out, &len), 0);
     assert_non_null(
         strstr(out, "<access sslFlags=\"Ssl, SslRequireCert\" lockAttributes=\"sslFlags\""));
     assert_non_null(strstr(out, "lockItem=\"true\""));

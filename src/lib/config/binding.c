@@ -2,14 +2,14 @@
  * binding.c - the one parser of a binding's bindingInformation, for the
  * validator, the view (and so certmapd) and the CLI.
  */
-#include "config/internal.h"
+#include "config/binding.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 int
-binding_parse_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
-                   size_t hostsize, const char **why)
+cfg_binding_parse_info(const char *s, char *ip, size_t ipsize, unsigned *port, char *host,
+                       size_t hostsize, const char **why)
 {
     const char *p = s, *colon, *end;
     unsigned long v;

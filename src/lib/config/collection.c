@@ -7,7 +7,15 @@
  * compared as DER (through its SHA-256), so PEM, base64 with line breaks and
  * IIS's single-line form of one certificate are the same key.
  */
-#include "config/internal.h"
+#include "config/collection.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/diag.h"
+#include "config/location.h"
+#include "config/handle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,70 +32,104 @@ cert_keyed(const struct schema_coll *sc)
     return false;
 }
 
-int
-item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n, char *msg,
-         size_t msgsize)
+static size_t
+key_attr_count(const struct schema_coll *sc)
+{
+    size_t n = 0;
+
+    for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++)
+        n += (a->flags & SA_KEY) != 0;
+    return n;
+}
+
+/* Most key attributes a collection has (binding: protocol and bindingInformation). */
+#define KEY_ATTRS_MAX 4
+
+/*
+ * The one key encoder: the key of an item whose key attributes (in schema
+ * order) hold vals[i] (lens[i] bytes), as a malloc'd *key of *klen bytes.  A
+ * certificate key is the SHA-256 of its DER, so that every spelling of one
+ * certificate is one key; other values are lowercased, as IIS compares names
+ * and paths, each followed by '\n'.  -1 and msg when a certificate does not
+ * decode or memory runs out.
+ */
+static int
+key_encode(const struct schema_coll *sc, const char *const *vals, const size_t *lens, size_t n,
+           unsigned char **key, uint32_t *klen, char *msg, size_t msgsize)
 {
     size_t total = 0, off = 0;
-    unsigned char *key;
+
+    *key = NULL;
+    if (cert_keyed(sc)) {
+        struct certmap_error e = {0};
+        unsigned char *der = NULL;
+        size_t der_len = 0;
+        if (certmap_cert_decode(vals[0], lens[0], &der, &der_len, &e) != 0) {
+            snprintf(msg, msgsize, "%s%s", cert_msg_prefix(e.message), e.message);
+            return -1;
+        }
+        *key = malloc(32);
+        if (*key != NULL)
+            certmap_cert_sha256(der, der_len, *key);
+        free(der);
+        if (*key == NULL) {
+            snprintf(msg, msgsize, "out of memory");
+            return -1;
+        }
+        *klen = 32;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        total += lens[i] + 1;
+    *key = malloc(total + 1);
+    if (*key == NULL) {
+        snprintf(msg, msgsize, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < lens[i]; j++)
+            (*key)[off++] = (unsigned char)tolower_ascii((unsigned char)vals[i][j]);
+        (*key)[off++] = '\n';
+    }
+    *klen = (uint32_t)off;
+    return 0;
+}
+
+int
+cfg_item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cnode *n, char *msg,
+             size_t msgsize)
+{
+    const char *vals[KEY_ATTRS_MAX];
+    size_t lens[KEY_ATTRS_MAX], nv = 0;
+    unsigned char *key = NULL, *copy;
+    uint32_t klen;
 
     if (n->flags & CN_KEYED)
         return 0;
     for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++) {
         struct cattr *ca;
-        if (!(a->flags & SA_KEY))
+        if (!(a->flags & SA_KEY) || nv == KEY_ATTRS_MAX)
             continue;
-        ca = node_attr(n, a->name);
+        ca = cfg_node_attr(n, a->name);
         if (ca == NULL) {
             snprintf(msg, msgsize, "key attribute %s missing", a->name);
             return -1;
         }
-        total += ca->len + 1;
+        vals[nv] = ca->value ? ca->value : ca->ref;
+        lens[nv++] = ca->len;
     }
-    if (cert_keyed(sc)) {
-        struct certmap_error e = {0};
-        struct cattr *ca = NULL;
-        unsigned char *der = NULL;
-        size_t der_len = 0;
-        for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++)
-            if (a->flags & SA_CERT)
-                ca = node_attr(n, a->name);
-        if (ca == NULL || certmap_cert_decode(ca->value ? ca->value : ca->ref, ca->len, &der,
-                                              &der_len, &e) != 0) {
-            snprintf(msg, msgsize, "%s%s", cert_msg_prefix(e.message), e.message);
-            return -1;
-        }
-        key = arena_alloc(&cfg->arena, 32);
-        if (key != NULL)
-            certmap_cert_sha256(der, der_len, key);
-        free(der);
-        if (key == NULL) {
-            snprintf(msg, msgsize, "out of memory");
-            return -1;
-        }
-        n->key = key;
-        n->klen = 32;
-        n->flags |= CN_KEYED;
-        return 0;
-    }
-    key = arena_alloc(&cfg->arena, total + 1);
-    if (key == NULL) {
+    if (key_encode(sc, vals, lens, nv, &key, &klen, msg, msgsize) != 0)
+        return -1;
+    copy = cfg_arena_alloc(&cfg->arena, klen > 0 ? klen : 1);
+    if (copy == NULL) {
+        free(key);
         snprintf(msg, msgsize, "out of memory");
         return -1;
     }
-    for (const struct schema_attr *a = sc->item->attrs; a->name != NULL; a++) {
-        struct cattr *ca;
-        const char *v;
-        if (!(a->flags & SA_KEY))
-            continue;
-        ca = node_attr(n, a->name);
-        v = ca->value ? ca->value : ca->ref;
-        for (uint32_t i = 0; i < ca->len; i++)
-            key[off++] = (unsigned char)tolower_ascii((unsigned char)v[i]);
-        key[off++] = '\n';
-    }
-    n->key = key;
-    n->klen = (uint32_t)off;
+    memcpy(copy, key, klen);
+    free(key);
+    n->key = copy;
+    n->klen = klen;
     n->flags |= CN_KEYED;
     return 0;
 }
@@ -151,12 +193,12 @@ describe_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cn
         int w;
         if (!(a->flags & SA_KEY))
             continue;
-        ca = node_attr(n, a->name);
+        ca = cfg_node_attr(n, a->name);
         if (a->flags & SA_CERT)
             w = snprintf(buf + off, size - off, "%scertificate", off ? " " : "");
         else
             w = snprintf(buf + off, size - off, "%s%s=\"%.100s\"", off ? " " : "", a->name,
-                         ca ? attr_value(cfg, ca) : "");
+                         ca ? cfg_attr_value(cfg, ca) : "");
         if (w < 0)
             break;
         off += (size_t)w;
@@ -171,21 +213,21 @@ report_dup(struct certmap_config *cfg, const struct schema_coll *sc, struct cert
 
     describe_key(cfg, sc, dup, what, sizeof(what));
     if (inherited) {
-        const struct cloc *l = loc_of(cfg, first);
-        diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
-             "duplicate %s: already added at line %u (inherited from %s%s%s)", what, first->line,
-             l && l->path[0] ? "location \"" : "the server level", l ? l->path : "",
-             l && l->path[0] ? "\"" : "");
+        const struct cloc *l = cfg_loc_of(cfg, first);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
+                 "duplicate %s: already added at line %u (inherited from %s%s%s)", what,
+                 first->line, l && l->path[0] ? "location \"" : "the server level",
+                 l ? l->path : "", l && l->path[0] ? "\"" : "");
     } else {
-        diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
-             "duplicate %s: already added at line %u", what, first->line);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, dup->line, dup->name, NULL,
+                 "duplicate %s: already added at line %u", what, first->line);
     }
 }
 
 struct cnode **
-coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
-               struct cnode *const *containers, size_t ncont, struct certmap_diags *diags,
-               enum coll_report report, size_t *count, bool *oom)
+cfg_coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
+                   struct cnode *const *containers, size_t ncont, struct certmap_diags *diags,
+                   enum coll_report report, size_t *count, bool *oom)
 {
     struct cnode **items = NULL;
     uint32_t *from = NULL;
@@ -213,7 +255,7 @@ coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
     for (size_t ci = 0; ci < ncont; ci++) {
         for (struct cnode *c = containers[ci]->first; c != NULL; c = c->next) {
             size_t idx, slot;
-            if (!node_live(c))
+            if (!cfg_node_live(c))
                 continue;
             if (sc->clear != NULL && strcmp(c->name, sc->clear) == 0) {
                 n = 0;
@@ -221,7 +263,7 @@ coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
                 continue;
             }
             if (sc->remove != NULL && strcmp(c->name, sc->remove) == 0) {
-                if (item_key(cfg, sc, c, msg, sizeof(msg)) != 0)
+                if (cfg_item_key(cfg, sc, c, msg, sizeof(msg)) != 0)
                     continue;
                 idx = table_find(&t, items, c, &slot);
                 if (idx != (size_t)-1) {
@@ -232,7 +274,7 @@ coll_effective(struct certmap_config *cfg, const struct schema_coll *sc,
             }
             if (strcmp(c->name, sc->add) != 0)
                 continue;
-            if (item_key(cfg, sc, c, msg, sizeof(msg)) != 0) {
+            if (cfg_item_key(cfg, sc, c, msg, sizeof(msg)) != 0) {
                 /* invalid key: reported by validation; kept so that nothing is hidden */
                 from[n] = (uint32_t)ci;
                 items[n++] = c;
@@ -275,7 +317,12 @@ fail:
 
 /* ---- the public collection API ---- */
 
-static void
+/*
+ * Recomputes c's effective items when the tree changed.  0, or -1 when memory
+ * ran out: c then holds no items and c->failed is set until a refresh
+ * succeeds (certmap_collection_error() reports it).
+ */
+static int
 coll_refresh(struct certmap_collection *c)
 {
     struct certmap_config *cfg = c->container->cfg;
@@ -284,17 +331,19 @@ coll_refresh(struct certmap_collection *c)
     size_t n = 0, j = 0;
     bool oom = false;
 
-    element_refresh(c->container);
+    if (cfg_element_refresh(c->container) != 0)
+        goto fail;
     if (c->fresh && c->gen == cfg->gen)
-        return;
-    nodes = coll_effective(cfg, c->schema, c->container->levels, c->container->nlevels, NULL,
-                           REPORT_NONE, &n, &oom);
+        return 0;
+    nodes = cfg_coll_effective(cfg, c->schema, c->container->levels, c->container->nlevels, NULL,
+                               REPORT_NONE, &n, &oom);
+    if (oom)
+        goto fail;
     if (n > 0) {
         handles = calloc(n, sizeof(*handles));
         if (handles == NULL) {
             free(nodes);
-            nodes = NULL;
-            n = 0;
+            goto fail;
         }
     }
     /* keep the handles of items that are still there (the usual change appends or drops one) */
@@ -318,6 +367,28 @@ coll_refresh(struct certmap_collection *c)
         }
     c->gen = cfg->gen;
     c->fresh = true;
+    c->failed = false;
+    return 0;
+fail:
+    free(c->nodes);
+    free(c->handles);
+    c->nodes = NULL;
+    c->handles = NULL;
+    c->n = 0;
+    c->fresh = false;
+    c->failed = true;
+    return -1;
+}
+
+int
+certmap_collection_error(const struct certmap_collection *c, struct certmap_error *err)
+{
+    if (c == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no collection");
+    if (c->failed)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, c->container->cfg->name, 0, c->schema->add,
+                                 NULL, "out of memory");
+    return 0;
 }
 
 struct certmap_collection *
@@ -332,7 +403,7 @@ certmap_element_collection(struct certmap_element *e, const char *name, struct c
         return NULL;
     }
     if (name != NULL) {
-        const struct schema_elem *ce = schema_child_find(e->schema, name);
+        const struct schema_elem *ce = cfg_schema_child_find(e->schema, name);
         if (ce == NULL || ce->coll == NULL) {
             certmap_error_set(err, CERTMAP_ERR_USAGE, e->cfg->name, 0, e->schema->name, NULL,
                               "<%s> has no collection \"%s\"", e->schema->name, name);
@@ -371,9 +442,8 @@ certmap_element_collection(struct certmap_element *e, const char *name, struct c
 size_t
 certmap_collection_count(const struct certmap_collection *c)
 {
-    if (c == NULL)
+    if (c == NULL || coll_refresh((struct certmap_collection *)c) != 0)
         return 0;
-    coll_refresh((struct certmap_collection *)c);
     return c->n;
 }
 
@@ -384,7 +454,7 @@ item_handle(struct certmap_collection *c, size_t i)
 
     if (c->handles[i] != NULL)
         return c->handles[i];
-    h = handle_new(c->container->cfg, H_ITEM);
+    h = cfg_handle_new(c->container->cfg, H_ITEM);
     if (h == NULL)
         return NULL;
     h->schema = c->schema->item;
@@ -401,9 +471,8 @@ certmap_collection_item(const struct certmap_collection *cc, size_t i)
 {
     struct certmap_collection *c = (struct certmap_collection *)cc;
 
-    if (c == NULL)
+    if (c == NULL || coll_refresh(c) != 0)
         return NULL;
-    coll_refresh(c);
     return i < c->n ? item_handle(c, i) : NULL;
 }
 
@@ -412,47 +481,81 @@ certmap_collection_find(const struct certmap_collection *cc, const char *key)
 {
     struct certmap_collection *c = (struct certmap_collection *)cc;
     struct certmap_config *cfg;
-    unsigned char digest[32], *probe = NULL;
-    size_t plen = 0;
+    const char *vals[KEY_ATTRS_MAX];
+    size_t lens[KEY_ATTRS_MAX], nv = 0, nkeys;
+    unsigned char *probe = NULL;
+    uint32_t plen = 0;
     struct certmap_element *found = NULL;
     char msg[256];
 
     if (c == NULL || key == NULL)
         return NULL;
     cfg = c->container->cfg;
-    coll_refresh(c);
-    if (cert_keyed(c->schema)) {
-        unsigned char *der = NULL;
-        size_t der_len = 0;
-        if (certmap_cert_decode(key, strlen(key), &der, &der_len, NULL) != 0)
+    if (coll_refresh(c) != 0)
+        return NULL;
+    /* composite keys (binding) are given as "protocol|bindingInformation" */
+    nkeys = key_attr_count(c->schema);
+    for (const char *p = key;;) {
+        const char *bar = nv + 1 < nkeys ? strchr(p, '|') : NULL;
+        if (nv == KEY_ATTRS_MAX)
             return NULL;
-        certmap_cert_sha256(der, der_len, digest);
-        free(der);
-        probe = digest;
-        plen = 32;
-    } else {
-        /* composite keys (binding) are given as "protocol|bindingInformation" */
-        size_t kl = strlen(key);
-        probe = malloc(kl + 2);
-        if (probe == NULL)
-            return NULL;
-        for (size_t i = 0; i < kl; i++)
-            probe[plen++] =
-                key[i] == '|' ? '\n' : (unsigned char)tolower_ascii((unsigned char)key[i]);
-        probe[plen++] = '\n';
+        vals[nv] = p;
+        lens[nv++] = bar != NULL ? (size_t)(bar - p) : strlen(p);
+        if (bar == NULL)
+            break;
+        p = bar + 1;
     }
+    if (key_encode(c->schema, vals, lens, nv, &probe, &plen, msg, sizeof(msg)) != 0)
+        return NULL;
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *n = c->nodes[i];
-        if (item_key(cfg, c->schema, n, msg, sizeof(msg)) != 0)
+        if (cfg_item_key(cfg, c->schema, n, msg, sizeof(msg)) != 0)
             continue;
         if (n->klen == plen && memcmp(n->key, probe, plen) == 0) {
             found = item_handle(c, i);
             break;
         }
     }
-    if (probe != digest)
-        free(probe);
+    free(probe);
     return found;
+}
+
+/*
+ * Another effective item of c than except whose key equals the key that
+ * value gives.  Single-attribute keys only: composite keys are checked on
+ * commit.  0 and *other (NULL when none), or -1 and msg.
+ */
+int
+cfg_coll_key_clash(struct certmap_collection *c, const struct cnode *except, const char *value,
+                   struct cnode **other, char *msg, size_t msgsize)
+{
+    struct certmap_config *cfg = c->container->cfg;
+    size_t len = strlen(value);
+    unsigned char *probe = NULL;
+    uint32_t plen;
+
+    *other = NULL;
+    if (key_attr_count(c->schema) != 1)
+        return 0;
+    if (key_encode(c->schema, &value, &len, 1, &probe, &plen, msg, msgsize) != 0)
+        return -1;
+    if (coll_refresh(c) != 0) {
+        free(probe);
+        snprintf(msg, msgsize, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        struct cnode *o = c->nodes[i];
+        char kmsg[256];
+        if (o == except || cfg_item_key(cfg, c->schema, o, kmsg, sizeof(kmsg)) != 0)
+            continue;
+        if (o->klen == plen && memcmp(o->key, probe, plen) == 0) {
+            *other = o;
+            break;
+        }
+    }
+    free(probe);
+    return 0;
 }
 
 struct certmap_element *
@@ -473,8 +576,8 @@ certmap_collection_create_element(struct certmap_collection *c, const char *add_
                           "this collection's items are <%s>, not <%s>", c->schema->add, add_name);
         return NULL;
     }
-    n = node_new(cfg, c->schema->add, c->schema->item);
-    h = n != NULL ? handle_new(cfg, H_ITEM) : NULL;
+    n = cfg_node_new(cfg, c->schema->add, c->schema->item);
+    h = n != NULL ? cfg_handle_new(cfg, H_ITEM) : NULL;
     if (h == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         return NULL;
@@ -501,20 +604,22 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, item->schema->name, NULL,
                                  "the item was not created by this collection or is already added");
     for (const struct schema_attr *a = c->schema->item->attrs; a->name != NULL; a++)
-        if ((a->flags & (SA_REQUIRED | SA_KEY)) && node_attr(item->item, a->name) == NULL)
+        if ((a->flags & (SA_REQUIRED | SA_KEY)) && cfg_node_attr(item->item, a->name) == NULL)
             return certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, item->schema->name,
                                      a->name, "required attribute missing");
-    if (item_key(cfg, c->schema, item->item, msg, sizeof(msg)) != 0)
+    if (cfg_item_key(cfg, c->schema, item->item, msg, sizeof(msg)) != 0)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, item->schema->name, NULL,
                                  "%s", msg);
-    coll_refresh(c);
+    if (coll_refresh(c) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, item->schema->name, NULL,
+                                 "out of memory");
     for (size_t i = 0; i < c->n; i++) {
         struct cnode *o = c->nodes[i];
         char what[400];
-        if (item_key(cfg, c->schema, o, msg, sizeof(msg)) != 0)
+        if (cfg_item_key(cfg, c->schema, o, msg, sizeof(msg)) != 0)
             continue;
         if (o->klen == item->item->klen && memcmp(o->key, item->item->key, o->klen) == 0) {
-            const struct cloc *l = loc_of(cfg, o);
+            const struct cloc *l = cfg_loc_of(cfg, o);
             describe_key(cfg, c->schema, o, what, sizeof(what));
             certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, o->line, o->name, NULL,
                               "duplicate %s: already present%s%s%s", what,
@@ -526,9 +631,9 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
             return -1;
         }
     }
-    if (element_ensure_local(c->container, err) != 0)
+    if (cfg_element_ensure_local(c->container, err) != 0)
         return -1;
-    node_append(c->container->local, item->item);
+    cfg_node_append(c->container->local, item->item);
     item->item->flags &= ~CN_DETACHED;
     item->inherited = false;
     item->fresh = false;
@@ -538,9 +643,8 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
 
 /* true when n is one of c's effective items */
 static bool
-coll_has(struct certmap_collection *c, const struct cnode *n)
+coll_has(const struct certmap_collection *c, const struct cnode *n)
 {
-    coll_refresh(c);
     for (size_t i = 0; i < c->n; i++)
         if (c->nodes[i] == n)
             return true;
@@ -557,12 +661,14 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
     if (c == NULL || item == NULL || item->kind != H_ITEM)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no item");
     cfg = c->container->cfg;
+    if (coll_refresh(c) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, item->schema->name, NULL,
+                                 "out of memory");
     if (!coll_has(c, item->item))
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, item->schema->name, NULL,
                                  "the item is not in this collection");
-    element_refresh(c->container);
     if (item->item->parent == c->container->local) {
-        node_delete(cfg, item->item);
+        cfg_node_delete(cfg, item->item);
         cfg->gen++;
         return 0;
     }
@@ -572,9 +678,9 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
                                  "the item is inherited and <%s> has no remove element: clear the "
                                  "collection instead",
                                  c->container->schema->name);
-    if (element_ensure_local(c->container, err) != 0)
+    if (cfg_element_ensure_local(c->container, err) != 0)
         return -1;
-    r = node_new(cfg, c->schema->remove, NULL);
+    r = cfg_node_new(cfg, c->schema->remove, NULL);
     if (r == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     for (const struct schema_attr *a = c->schema->item->attrs; a->name != NULL; a++) {
@@ -582,9 +688,9 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
         const char *v;
         if (!(a->flags & SA_KEY))
             continue;
-        ca = node_attr(item->item, a->name);
-        v = ca != NULL ? attr_value(cfg, ca) : NULL;
-        if (v == NULL || node_set_attr(cfg, r, a->name, v, strlen(v)) != 0)
+        ca = cfg_node_attr(item->item, a->name);
+        v = ca != NULL ? cfg_attr_value(cfg, ca) : NULL;
+        if (v == NULL || cfg_node_set_attr(cfg, r, a->name, v, strlen(v)) != 0)
             return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     }
     if (item->item->flags & CN_KEYED) {
@@ -592,7 +698,7 @@ certmap_collection_remove(struct certmap_collection *c, struct certmap_element *
         r->klen = item->item->klen;
         r->flags |= CN_KEYED;
     }
-    node_append(c->container->local, r);
+    cfg_node_append(c->container->local, r);
     cfg->gen++;
     return 0;
 }
@@ -611,19 +717,19 @@ certmap_collection_clear(struct certmap_collection *c, struct certmap_error *err
     if (sc->clear == NULL)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, sc->add, NULL,
                                  "this collection cannot be cleared");
-    if (element_ensure_local(c->container, err) != 0)
+    if (cfg_element_ensure_local(c->container, err) != 0)
         return -1;
     for (struct cnode *n = c->container->local->first, *next; n != NULL; n = next) {
         next = n->next;
-        if (node_live(n) && (strcmp(n->name, sc->add) == 0 ||
-                             (sc->remove != NULL && strcmp(n->name, sc->remove) == 0) ||
-                             strcmp(n->name, sc->clear) == 0))
-            node_delete(cfg, n);
+        if (cfg_node_live(n) && (strcmp(n->name, sc->add) == 0 ||
+                                 (sc->remove != NULL && strcmp(n->name, sc->remove) == 0) ||
+                                 strcmp(n->name, sc->clear) == 0))
+            cfg_node_delete(cfg, n);
     }
-    cl = node_new(cfg, sc->clear, NULL);
+    cl = cfg_node_new(cfg, sc->clear, NULL);
     if (cl == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
-    node_prepend(c->container->local, cl);
+    cfg_node_prepend(c->container->local, cl);
     cfg->gen++;
     return 0;
 }

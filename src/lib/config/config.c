@@ -2,7 +2,15 @@
  * config.c - open, close, validate and commit a configuration; the arena and
  * the tree primitives the other files share.
  */
-#include "config/internal.h"
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/location.h"
+#include "config/validate.h"
+#include "config/handle.h"
+#include "config/items.h"
+#include "config/save.h"
+#include "config/open.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,216 +31,6 @@
 static const char empty_config[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                    "<configuration>\n"
                                    "</configuration>\n";
-
-/* ---- arena ---- */
-
-struct arena_block {
-    struct arena_block *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
-#define ARENA_BLOCK ((size_t)1 << 20)
-
-void *
-arena_alloc(struct arena *a, size_t size)
-{
-    struct arena_block *b = a->head;
-    size_t al = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-
-    if (b == NULL || b->size - b->used < al) {
-        size_t bs = al > ARENA_BLOCK / 4 ? al : ARENA_BLOCK;
-        struct arena_block *nb = malloc(sizeof(*nb) + bs);
-        if (nb == NULL)
-            return NULL;
-        nb->used = 0;
-        nb->size = bs;
-        if (bs != ARENA_BLOCK && b != NULL) {
-            /* a big one-off block goes behind the current one, which keeps filling */
-            nb->next = b->next;
-            b->next = nb;
-            nb->used = al;
-            return nb->data;
-        }
-        nb->next = b;
-        a->head = nb;
-        b = nb;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += al;
-    return p;
-}
-
-char *
-arena_strndup(struct arena *a, const char *s, size_t len)
-{
-    char *p = arena_alloc(a, len + 1);
-
-    if (p == NULL)
-        return NULL;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
-}
-
-char *
-arena_strdup(struct arena *a, const char *s)
-{
-    return s != NULL ? arena_strndup(a, s, strlen(s)) : NULL;
-}
-
-void
-arena_free(struct arena *a)
-{
-    struct arena_block *b = a->head, *n;
-
-    for (; b != NULL; b = n) {
-        n = b->next;
-        /* blocks may hold decrypted-then-encrypted copies of nothing secret; values set through
-         * the API are envelopes, but wipe anyway: it is cheap next to the parse */
-        OPENSSL_cleanse(b->data, b->used);
-        free(b);
-    }
-    a->head = NULL;
-}
-
-/* ---- tree primitives ---- */
-
-struct cnode *
-node_new(struct certmap_config *cfg, const char *name, const struct schema_elem *schema)
-{
-    struct cnode *n = arena_alloc(&cfg->arena, sizeof(*n));
-
-    if (n == NULL)
-        return NULL;
-    memset(n, 0, sizeof(*n));
-    n->name = name;
-    n->schema = schema;
-    return n;
-}
-
-void
-node_append(struct cnode *parent, struct cnode *child)
-{
-    child->parent = parent;
-    child->next = NULL;
-    child->prev = parent->last;
-    if (parent->last != NULL)
-        parent->last->next = child;
-    else
-        parent->first = child;
-    parent->last = child;
-}
-
-void
-node_prepend(struct cnode *parent, struct cnode *child)
-{
-    child->parent = parent;
-    child->prev = NULL;
-    child->next = parent->first;
-    if (parent->first != NULL)
-        parent->first->prev = child;
-    else
-        parent->last = child;
-    parent->first = child;
-}
-
-struct cattr *
-node_attr(const struct cnode *n, const char *name)
-{
-    for (uint32_t i = 0; i < n->nattrs; i++)
-        if (strcmp(n->attrs[i].name, name) == 0)
-            return &n->attrs[i];
-    return NULL;
-}
-
-const char *
-attr_value(struct certmap_config *cfg, struct cattr *a)
-{
-    if (a->value == NULL && a->ref != NULL)
-        a->value = arena_strndup(&cfg->arena, a->ref, a->len);
-    return a->value;
-}
-
-int
-node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name, const char *value,
-              size_t len)
-{
-    struct cattr *a = node_attr(n, name);
-    char *v = arena_strndup(&cfg->arena, value, len);
-
-    if (v == NULL)
-        return -1;
-    if (a == NULL) {
-        if (n->nattrs == n->cap) {
-            uint32_t ncap = n->cap ? n->cap * 2 : 4;
-            struct cattr *p = arena_alloc(&cfg->arena, ncap * sizeof(*p));
-            if (p == NULL)
-                return -1;
-            if (n->nattrs > 0)
-                memcpy(p, n->attrs, n->nattrs * sizeof(*p));
-            n->attrs = p;
-            n->cap = ncap;
-        }
-        a = &n->attrs[n->nattrs++];
-        a->name = name;
-        a->line = 0;
-    } else if (a->len == len && a->value != NULL && memcmp(a->value, value, len) == 0) {
-        return 0; /* unchanged: keep the original bytes */
-    } else if (a->len == len && a->ref != NULL && memcmp(a->ref, value, len) == 0) {
-        return 0;
-    }
-    a->value = v;
-    a->ref = NULL;
-    a->len = (uint32_t)len;
-    n->flags |= CN_DIRTY;
-    return 0;
-}
-
-void
-node_unset_attr(struct cnode *n, const char *name)
-{
-    for (uint32_t i = 0; i < n->nattrs; i++)
-        if (strcmp(n->attrs[i].name, name) == 0) {
-            memmove(&n->attrs[i], &n->attrs[i + 1], (n->nattrs - i - 1) * sizeof(*n->attrs));
-            n->nattrs--;
-            n->flags |= CN_DIRTY;
-            return;
-        }
-}
-
-void
-node_delete(struct certmap_config *cfg, struct cnode *n)
-{
-    (void)cfg;
-    if (n->flags & CN_ORIG) {
-        n->flags |= CN_DELETED;
-        return;
-    }
-    if (n->prev != NULL)
-        n->prev->next = n->next;
-    else if (n->parent != NULL)
-        n->parent->first = n->next;
-    if (n->next != NULL)
-        n->next->prev = n->prev;
-    else if (n->parent != NULL)
-        n->parent->last = n->prev;
-    n->parent = n->next = n->prev = NULL;
-    n->flags |= CN_DELETED;
-}
-
-/* ---- key ---- */
-
-int
-config_load_key(struct certmap_config *cfg, bool create, struct certmap_error *err)
-{
-    if (cfg->key_loaded)
-        return 0;
-    if (secret_key_load(cfg->key_file, create, cfg->key, err) != 0)
-        return -1;
-    cfg->key_loaded = true;
-    return 0;
-}
 
 /* ---- open / parse / close ---- */
 
@@ -310,7 +108,7 @@ config_load(struct certmap_config *cfg, struct certmap_diags *diags, struct cert
     struct certmap_diags local = {0};
     int n;
 
-    n = load_document(cfg, &local);
+    n = cfg_load_document(cfg, &local);
     diags_copy(diags, &local);
     if (n != 0) {
         int found = 0;
@@ -350,12 +148,12 @@ struct certmap_config *
 certmap_config_open(const char *path, const struct certmap_open_options *opts,
                     struct certmap_diags *diags, struct certmap_error *err)
 {
-    return config_open_kind(path, opts, CFG_APPHOST, diags, err);
+    return cfg_open_kind(path, opts, CFG_APPHOST, diags, err);
 }
 
 struct certmap_config *
-config_open_kind(const char *path, const struct certmap_open_options *opts, enum cfg_kind kind,
-                 struct certmap_diags *diags, struct certmap_error *err)
+cfg_open_kind(const char *path, const struct certmap_open_options *opts, enum cfg_kind kind,
+              struct certmap_diags *diags, struct certmap_error *err)
 {
     struct certmap_config *cfg = NULL;
     struct stat st;
@@ -425,13 +223,13 @@ certmap_config_parse(const char *name, const char *data, size_t len,
                      const struct certmap_open_options *opts, struct certmap_diags *diags,
                      struct certmap_error *err)
 {
-    return config_parse_kind(name, data, len, opts, CFG_APPHOST, diags, err);
+    return cfg_parse_kind(name, data, len, opts, CFG_APPHOST, diags, err);
 }
 
 struct certmap_config *
-config_parse_kind(const char *name, const char *data, size_t len,
-                  const struct certmap_open_options *opts, enum cfg_kind kind,
-                  struct certmap_diags *diags, struct certmap_error *err)
+cfg_parse_kind(const char *name, const char *data, size_t len,
+               const struct certmap_open_options *opts, enum cfg_kind kind,
+               struct certmap_diags *diags, struct certmap_error *err)
 {
     struct certmap_config *cfg;
 
@@ -465,10 +263,10 @@ certmap_config_close(struct certmap_config *cfg)
 {
     if (cfg == NULL)
         return;
-    handles_free(cfg);
-    arena_free(&cfg->arena);
+    cfg_handles_free(cfg);
+    cfg_arena_free(&cfg->arena);
     free(cfg->locs);
-    locpaths_free(&cfg->locpaths);
+    cfg_locpaths_free(&cfg->locpaths);
     free(cfg->text);
     for (size_t i = 0; i < cfg->nold; i++)
         free(cfg->old_texts[i]);
@@ -580,12 +378,12 @@ check_document(struct certmap_config *cfg, struct certmap_diags *diags, char **t
     int ret = -1;
 
     *text = NULL;
-    if (save_document(cfg, text, len) != 0)
+    if (cfg_save_document(cfg, text, len) != 0)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
     check = certmap_config_parse(cfg->name, *text, *len, &o, &local, err);
     if (check == NULL)
         goto out;
-    first = broken_first_new(cfg, check);
+    first = cfg_broken_first_new(cfg, check);
     if (first == (size_t)-2) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
         goto out;
@@ -828,7 +626,7 @@ certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
     cfg->nbroken = cfg->capbroken = nbroken;
     broken = NULL;
     cfg->old_texts[cfg->nold++] = cfg->text;
-    save_rebase(cfg, text, len);
+    cfg_save_rebase(cfg, text, len);
     text = NULL;
     ret = 0;
     goto out;

@@ -10,7 +10,9 @@
  * the opened document already held, as many times at most.  Counting errors
  * alone would let one write repair a mapping and break another unseen.
  */
-#include "config/internal.h"
+#include "config/items.h"
+
+#include "config/document.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@
 #include <openssl/evp.h>
 
 int
-broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len)
+cfg_broken_add(struct certmap_config *cfg, const char *attr, const char *value, size_t len)
 {
     EVP_MD_CTX *md;
     int ok;
@@ -50,9 +52,9 @@ cmp_digest(const void *a, const void *b)
     return memcmp(a, b, 32);
 }
 
-/* See internal.h.  The base is sorted once per call: a commit compares once. */
+/* See items.h.  The base is sorted once per call: a commit compares once. */
 size_t
-broken_first_new(const struct certmap_config *base, const struct certmap_config *now)
+cfg_broken_first_new(const struct certmap_config *base, const struct certmap_config *now)
 {
     unsigned char(*sorted)[32] = NULL;
     bool *used = NULL;

@@ -8,7 +8,9 @@
  * ranges, with the line of each '<'.  It only has to understand well-formed
  * UTF-8 documents; anything else is reported and libxml2's message preferred.
  */
-#include "config/internal.h"
+#include "config/lexer.h"
+
+#include "config/document.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +82,7 @@ grow(void **arr, size_t *cap, size_t need, size_t size)
 }
 
 struct lexstate {
-    bool keep_attrs; /* store attributes in lx->attrs (lex_attrs) or only check them */
+    bool keep_attrs; /* store attributes in lx->attrs (cfg_lex_attrs) or only check them */
     const char *t;
     size_t len, i;
     uint32_t line;
@@ -203,7 +205,7 @@ lex_start_tag(struct lexstate *s)
 }
 
 int
-lex_attrs(const char *text, size_t len, const struct lex_elem *e, struct lex *lx)
+cfg_lex_attrs(const char *text, size_t len, const struct lex_elem *e, struct lex *lx)
 {
     char msg[64];
     struct lexstate s = {.keep_attrs = true,
@@ -244,7 +246,7 @@ lex_end_tag(struct lexstate *s)
 }
 
 int
-lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize, unsigned *line)
+cfg_lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize, unsigned *line)
 {
     struct lexstate s = {
         .t = text, .len = len, .line = 1, .lx = lx, .msg = msg, .msgsize = msgsize};
@@ -306,7 +308,7 @@ out:
 }
 
 void
-lex_free(struct lex *lx)
+cfg_lex_free(struct lex *lx)
 {
     if (lx == NULL)
         return;

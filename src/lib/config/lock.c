@@ -10,7 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config/internal.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/location.h"
+#include "config/collection.h"
 
 enum override { OV_INHERIT, OV_ALLOW, OV_DENY };
 
@@ -150,7 +154,7 @@ join_path(const char *base, const char *rel, char *out, size_t size)
     char tmp[2048];
 
     snprintf(tmp, sizeof(tmp), "%s/%s", base != NULL ? base : "", rel);
-    loc_normalize(tmp, out, size);
+    cfg_loc_normalize(tmp, out, size);
 }
 
 /* ---- override mode ---- */
@@ -161,13 +165,13 @@ find_declaration(struct certmap_config *cfg, struct cnode *group, const char *pr
                  const char *path)
 {
     for (struct cnode *c = group->first; c != NULL; c = c->next) {
-        struct cattr *name = node_attr(c, "name");
-        const char *nm = name != NULL ? attr_value(cfg, name) : NULL;
+        struct cattr *name = cfg_node_attr(c, "name");
+        const char *nm = name != NULL ? cfg_attr_value(cfg, name) : NULL;
         size_t plen = strlen(prefix), nlen;
         struct cnode *r;
         char sub[512];
 
-        if (!node_live(c) || nm == NULL)
+        if (!cfg_node_live(c) || nm == NULL)
             continue;
         nlen = strlen(nm);
         /* path must be prefix + "/" + nm [+ "/" ...] */
@@ -190,7 +194,7 @@ find_declaration(struct certmap_config *cfg, struct cnode *group, const char *pr
 static enum override
 parse_override(struct certmap_config *cfg, struct cattr *a)
 {
-    const char *v = a != NULL ? attr_value(cfg, a) : NULL;
+    const char *v = a != NULL ? cfg_attr_value(cfg, a) : NULL;
 
     if (v == NULL)
         return OV_INHERIT;
@@ -228,23 +232,23 @@ default_mode(struct lctx *c, const char *section, struct lsrc *src, bool *apphos
         for (struct cnode *cs = cfg->root->first; cs != NULL; cs = cs->next) {
             struct cnode *decl;
             struct cattr *om, *ad;
-            if (!node_live(cs) || strcmp(cs->name, "configSections") != 0)
+            if (!cfg_node_live(cs) || strcmp(cs->name, "configSections") != 0)
                 continue;
             decl = find_declaration(cfg, cs, "", section);
             if (decl == NULL)
                 continue;
-            om = node_attr(decl, "overrideModeDefault");
+            om = cfg_node_attr(decl, "overrideModeDefault");
             mode = parse_override(cfg, om) == OV_DENY ? OV_DENY : OV_ALLOW;
             *src = (struct lsrc){cfg->name, om != NULL ? om->line : decl->line,
                                  "overrideModeDefault", mode == OV_DENY ? "Deny" : "Allow"};
-            ad = node_attr(decl, "allowDefinition");
+            ad = cfg_node_attr(decl, "allowDefinition");
             *apphost_only = false;
-            if (ad != NULL && attr_value(cfg, ad) != NULL &&
-                (strcasecmp(attr_value(cfg, ad), "AppHostOnly") == 0 ||
-                 strcasecmp(attr_value(cfg, ad), "MachineOnly") == 0)) {
+            if (ad != NULL && cfg_attr_value(cfg, ad) != NULL &&
+                (strcasecmp(cfg_attr_value(cfg, ad), "AppHostOnly") == 0 ||
+                 strcasecmp(cfg_attr_value(cfg, ad), "MachineOnly") == 0)) {
                 *apphost_only = true;
                 *def_src =
-                    (struct lsrc){cfg->name, ad->line, "allowDefinition", attr_value(cfg, ad)};
+                    (struct lsrc){cfg->name, ad->line, "allowDefinition", cfg_attr_value(cfg, ad)};
             }
         }
     }
@@ -273,19 +277,19 @@ override_mode(struct lctx *c, const char *section, const char *rel, struct lsrc 
             const struct cloc *l = &cfg->locs[k];
             struct cattr *om, *ao;
             enum override m;
-            if (l->node == cfg->root || !node_live(l->node) || !loc_applies(cfg, l, target) ||
-                loc_find_section(l->node, section) == NULL)
+            if (l->node == cfg->root || !cfg_node_live(l->node) ||
+                !cfg_loc_applies(cfg, l, target) || cfg_loc_find_section(l->node, section) == NULL)
                 continue;
-            om = node_attr(l->node, "overrideMode");
-            ao = node_attr(l->node, "allowOverride");
+            om = cfg_node_attr(l->node, "overrideMode");
+            ao = cfg_node_attr(l->node, "allowOverride");
             m = parse_override(cfg, om);
             if (m != OV_INHERIT) {
-                *src = (struct lsrc){cfg->name, om->line, "overrideMode", attr_value(cfg, om)};
+                *src = (struct lsrc){cfg->name, om->line, "overrideMode", cfg_attr_value(cfg, om)};
                 mode = m;
-            } else if (ao != NULL && attr_value(cfg, ao) != NULL) {
+            } else if (ao != NULL && cfg_attr_value(cfg, ao) != NULL) {
                 /* legacy: false locks, true unlocks */
-                mode = strcasecmp(attr_value(cfg, ao), "false") == 0 ? OV_DENY : OV_ALLOW;
-                *src = (struct lsrc){cfg->name, ao->line, "allowOverride", attr_value(cfg, ao)};
+                mode = strcasecmp(cfg_attr_value(cfg, ao), "false") == 0 ? OV_DENY : OV_ALLOW;
+                *src = (struct lsrc){cfg->name, ao->line, "allowOverride", cfg_attr_value(cfg, ao)};
             }
         }
     }
@@ -320,7 +324,7 @@ list_has(const char *list, size_t len, const char *name)
 static bool
 is_true(struct certmap_config *cfg, struct cattr *a)
 {
-    const char *v = a != NULL ? attr_value(cfg, a) : NULL;
+    const char *v = a != NULL ? cfg_attr_value(cfg, a) : NULL;
 
     return v != NULL && strcasecmp(v, "true") == 0;
 }
@@ -329,10 +333,10 @@ static void
 check_attr_locks(struct lctx *c, const char *section, struct certmap_config *lcfg, struct cnode *a,
                  struct cnode *w)
 {
-    struct cattr *la = node_attr(a, LOCK_ATTRIBUTES),
-                 *lx = node_attr(a, LOCK_ALL_ATTRIBUTES_EXCEPT);
-    const char *lav = la != NULL ? attr_value(lcfg, la) : NULL;
-    const char *lxv = lx != NULL ? attr_value(lcfg, lx) : NULL;
+    struct cattr *la = cfg_node_attr(a, LOCK_ATTRIBUTES),
+                 *lx = cfg_node_attr(a, LOCK_ALL_ATTRIBUTES_EXCEPT);
+    const char *lav = la != NULL ? cfg_attr_value(lcfg, la) : NULL;
+    const char *lxv = lx != NULL ? cfg_attr_value(lcfg, lx) : NULL;
 
     if (lav == NULL && lxv == NULL)
         return;
@@ -340,7 +344,7 @@ check_attr_locks(struct lctx *c, const char *section, struct certmap_config *lcf
         const char *name = w->attrs[i].name;
         struct lsrc src;
         /* adding locks for the levels below is always allowed */
-        if (schema_is_lock_attr(name))
+        if (cfg_schema_is_lock_attr(name))
             continue;
         if (lav != NULL && list_has(lav, strlen(lav), name)) {
             src = (struct lsrc){lcfg->name, la->line, LOCK_ATTRIBUTES, lav};
@@ -358,15 +362,16 @@ static void
 check_element_locks(struct lctx *c, const char *section, struct certmap_config *lcfg,
                     struct cnode *a, struct cnode *w)
 {
-    struct cattr *le = node_attr(a, LOCK_ELEMENTS), *lx = node_attr(a, LOCK_ALL_ELEMENTS_EXCEPT);
-    const char *lev = le != NULL ? attr_value(lcfg, le) : NULL;
-    const char *lxv = lx != NULL ? attr_value(lcfg, lx) : NULL;
+    struct cattr *le = cfg_node_attr(a, LOCK_ELEMENTS),
+                 *lx = cfg_node_attr(a, LOCK_ALL_ELEMENTS_EXCEPT);
+    const char *lev = le != NULL ? cfg_attr_value(lcfg, le) : NULL;
+    const char *lxv = lx != NULL ? cfg_attr_value(lcfg, lx) : NULL;
 
     if (lev == NULL && lxv == NULL)
         return;
     for (struct cnode *k = w->first; k != NULL; k = k->next) {
         struct lsrc src;
-        if (!node_live(k))
+        if (!cfg_node_live(k))
             continue;
         if (lev != NULL && list_has(lev, strlen(lev), k->name)) {
             src = (struct lsrc){lcfg->name, le->line, LOCK_ELEMENTS, lev};
@@ -386,8 +391,8 @@ same_key(struct certmap_config *acfg, struct cnode *a, struct certmap_config *wc
 {
     char msg[256];
 
-    if (item_key(acfg, sc, a, msg, sizeof(msg)) != 0 ||
-        item_key(wcfg, sc, w, msg, sizeof(msg)) != 0)
+    if (cfg_item_key(acfg, sc, a, msg, sizeof(msg)) != 0 ||
+        cfg_item_key(wcfg, sc, w, msg, sizeof(msg)) != 0)
         return false;
     return a->klen == w->klen && memcmp(a->key, w->key, a->klen) == 0;
 }
@@ -400,16 +405,16 @@ check_item_locks(struct lctx *c, const char *section, struct certmap_config *lcf
     for (struct cnode *it = a->first; it != NULL; it = it->next) {
         struct cattr *li;
         struct lsrc src;
-        if (!node_live(it) || strcmp(it->name, sc->add) != 0)
+        if (!cfg_node_live(it) || strcmp(it->name, sc->add) != 0)
             continue;
-        li = node_attr(it, LOCK_ITEM);
+        li = cfg_node_attr(it, LOCK_ITEM);
         if (!is_true(lcfg, li))
             continue;
-        src = (struct lsrc){lcfg->name, li->line, LOCK_ITEM, attr_value(lcfg, li)};
+        src = (struct lsrc){lcfg->name, li->line, LOCK_ITEM, cfg_attr_value(lcfg, li)};
         for (struct cnode *k = w->first; k != NULL; k = k->next) {
             bool clear = sc->clear != NULL && strcmp(k->name, sc->clear) == 0;
             bool rm = sc->remove != NULL && strcmp(k->name, sc->remove) == 0;
-            if (!node_live(k) || (!clear && !rm))
+            if (!cfg_node_live(k) || (!clear && !rm))
                 continue;
             if (rm && !same_key(lcfg, it, c->web, k, sc))
                 continue;
@@ -433,7 +438,7 @@ compare(struct lctx *c, const char *section, struct certmap_config *lcfg, struct
     if (se->children == NULL)
         return;
     for (const struct schema_child *ch = se->children; ch->name != NULL; ch++) {
-        struct cnode *ac = node_child(a, ch->name), *wc = node_child(w, ch->name);
+        struct cnode *ac = cfg_node_child(a, ch->name), *wc = cfg_node_child(w, ch->name);
         if (ac != NULL && wc != NULL)
             compare(c, section, lcfg, ac, wc, ch->elem);
     }
@@ -468,14 +473,14 @@ check_section(struct lctx *c, const char *section, const struct schema_elem *se,
             const struct cloc *l = &cfg->locs[k];
             struct cnode *a;
             struct cattr *li;
-            if (!node_live(l->node) || !loc_applies(cfg, l, target))
+            if (!cfg_node_live(l->node) || !cfg_loc_applies(cfg, l, target))
                 continue;
-            a = loc_find_section(l->node, section);
+            a = cfg_loc_find_section(l->node, section);
             if (a == NULL)
                 continue;
-            li = node_attr(a, LOCK_ITEM);
+            li = cfg_node_attr(a, LOCK_ITEM);
             if (is_true(cfg, li)) {
-                src = (struct lsrc){cfg->name, li->line, LOCK_ITEM, attr_value(cfg, li)};
+                src = (struct lsrc){cfg->name, li->line, LOCK_ITEM, cfg_attr_value(cfg, li)};
                 add_violation(c, section, NULL, w->line, &src,
                               "this configuration section is locked at a parent level");
                 return;
@@ -489,19 +494,19 @@ check_section(struct lctx *c, const char *section, const struct schema_elem *se,
 static void
 check_container(struct lctx *c, const struct cloc *l)
 {
-    for (const struct schema_section *s = schema_sections; s->path != NULL; s++) {
+    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
         struct cnode *w;
         if (s->flags & SS_SERVER_ONLY)
             continue; /* refused in a web.config by the loader */
-        w = loc_find_section(l->node, s->path);
+        w = cfg_loc_find_section(l->node, s->path);
         if (w != NULL)
             check_section(c, s->path, s->elem, l->path, w);
     }
     for (const struct section_default *d = section_defaults; d->path != NULL; d++) {
         struct cnode *w;
-        if (schema_section_find(d->path) != NULL)
+        if (cfg_schema_section_find(d->path) != NULL)
             continue; /* checked above, with its schema */
-        w = loc_find_section(l->node, d->path);
+        w = cfg_loc_find_section(l->node, d->path);
         if (w != NULL)
             check_section(c, d->path, NULL, l->path, w);
     }
@@ -521,7 +526,7 @@ lock_check_webconfig(const struct lock_layer *layers, size_t n, struct certmap_c
             return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL,
                                      "lock_check_webconfig: layer %zu has no configuration", i);
     for (size_t k = 0; k < web->nlocs && !c.oom; k++)
-        if (node_live(web->locs[k].node))
+        if (cfg_node_live(web->locs[k].node))
             check_container(&c, &web->locs[k]);
     if (c.oom)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, web->name, 0, NULL, NULL, "out of memory");

@@ -2,7 +2,7 @@
  * locpaths.c - the distinct <location path> values of a document, for
  * certmap_config_location_count() and certmap_config_location_path().
  *
- * loc_add() hands every location path here as it is added: at load in
+ * cfg_loc_add() hands every location path here as it is added: at load in
  * document order (the server level "" first), and when a write creates a
  * <location>, which goes to the end of the document.  So the list is in
  * document order by construction, and a hash of the case-folded paths tells
@@ -11,7 +11,10 @@
  * Location elements are never deleted (writes only add them), so the list
  * never shrinks.
  */
-#include "config/internal.h"
+#include "config/locpaths.h"
+
+#include "config/document.h"
+#include "config/schema.h"
 
 #include <stdlib.h>
 #include <strings.h>
@@ -60,7 +63,7 @@ grow_table(struct locpaths *lp)
 }
 
 int
-locpaths_note(struct certmap_config *cfg, const char *path)
+cfg_locpaths_note(struct certmap_config *cfg, const char *path)
 {
     struct locpaths *lp = &cfg->locpaths;
     size_t slot;
@@ -85,7 +88,7 @@ locpaths_note(struct certmap_config *cfg, const char *path)
 }
 
 void
-locpaths_free(struct locpaths *lp)
+cfg_locpaths_free(struct locpaths *lp)
 {
     free(lp->paths);
     free(lp->table);

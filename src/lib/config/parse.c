@@ -12,7 +12,13 @@
  * and the internalSubset callback stops the parser), no entity substitution,
  * no network.
  */
-#include "config/internal.h"
+#include "config/parse.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/diag.h"
+#include "config/lexer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +71,13 @@ intern(struct sax_state *st, const char *s, size_t len)
     char *p;
 
     if (len > 64 || st->names == NULL)
-        return arena_strndup(&st->cfg->arena, s, len);
+        return cfg_arena_strndup(&st->cfg->arena, s, len);
     for (size_t k = 0; k < len; k++)
         h = (h ^ (unsigned char)s[k]) * 16777619u;
     for (i = h & (INTERN_SLOTS - 1); st->names[i] != NULL; i = (i + 1) & (INTERN_SLOTS - 1))
         if (strncmp(st->names[i], s, len) == 0 && st->names[i][len] == '\0')
             return st->names[i];
-    p = arena_strndup(&st->cfg->arena, s, len);
+    p = cfg_arena_strndup(&st->cfg->arena, s, len);
     if (p != NULL && st->nnames < INTERN_SLOTS / 2) {
         st->names[i] = p;
         st->nnames++;
@@ -88,7 +94,7 @@ intern(struct sax_state *st, const char *s, size_t len)
 static char *
 decode_amp(struct arena *a, const char *v, size_t len, size_t *out_len)
 {
-    char *out = arena_alloc(a, len + 1);
+    char *out = cfg_arena_alloc(a, len + 1);
     size_t o = 0;
 
     if (out == NULL)
@@ -176,18 +182,18 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
         sax_fail(st, le->line, "internal error: element name mismatch");
         return;
     }
-    n = node_new(cfg, NULL, NULL);
+    n = cfg_node_new(cfg, NULL, NULL);
     if (n == NULL) {
         sax_fail(st, le->line, "out of memory");
         return;
     }
-    if (lex_attrs(cfg->text, cfg->text_len, le, st->lx) != 0) {
+    if (cfg_lex_attrs(cfg->text, cfg->text_len, le, st->lx) != 0) {
         sax_fail(st, le->line, "internal error: attribute mismatch");
         return;
     }
     nattrs = (uint32_t)st->lx->nattrs;
     n->name = intern(st, nm, le->name_len);
-    n->attrs = nattrs ? arena_alloc(&cfg->arena, nattrs * sizeof(*n->attrs)) : NULL;
+    n->attrs = nattrs ? cfg_arena_alloc(&cfg->arena, nattrs * sizeof(*n->attrs)) : NULL;
     if (n->name == NULL || (nattrs && n->attrs == NULL)) {
         sax_fail(st, le->line, "out of memory");
         return;
@@ -211,7 +217,7 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
     if (st->depth == 0) {
         cfg->root = n;
     } else {
-        node_append(st->stack[st->depth - 1], n);
+        cfg_node_append(st->stack[st->depth - 1], n);
     }
     if (st->depth == st->cap) {
         size_t ncap = st->cap ? st->cap * 2 : 64;
@@ -307,7 +313,7 @@ check_encoding(const char *t, size_t len, char *msg, size_t msgsize)
 }
 
 int
-parse_document(struct certmap_config *cfg, struct certmap_diags *d)
+cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d)
 {
     struct lex lx = {0};
     struct sax_state st = {.cfg = cfg, .lx = &lx};
@@ -318,10 +324,10 @@ parse_document(struct certmap_config *cfg, struct certmap_diags *d)
     const size_t chunk = (size_t)4 << 20;
 
     if (check_encoding(cfg->text, cfg->text_len, lexmsg, sizeof(lexmsg)) != 0) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, 1, NULL, NULL, "%s", lexmsg);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 1, NULL, NULL, "%s", lexmsg);
         return 1;
     }
-    lexret = lex_run(cfg->text, cfg->text_len, &lx, lexmsg, sizeof(lexmsg), &lexline);
+    lexret = cfg_lex_run(cfg->text, cfg->text_len, &lx, lexmsg, sizeof(lexmsg), &lexline);
 
     memset(&sax, 0, sizeof(sax));
     sax.initialized = XML_SAX2_MAGIC;
@@ -334,7 +340,7 @@ parse_document(struct certmap_config *cfg, struct certmap_diags *d)
     st.names = calloc(INTERN_SLOTS, sizeof(*st.names)); /* NULL: no interning, still correct */
     st.ctxt = xmlCreatePushParserCtxt(&sax, &st, NULL, 0, cfg->name);
     if (st.ctxt == NULL) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "out of memory");
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "out of memory");
         goto out;
     }
     xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
@@ -347,16 +353,17 @@ parse_document(struct certmap_config *cfg, struct certmap_diags *d)
         off += n;
     }
     if (st.xml_error) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, st.xml_line, NULL, NULL, "malformed XML: %s", st.xml_msg);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, st.xml_line, NULL, NULL, "malformed XML: %s",
+                 st.xml_msg);
         ret = 1;
     } else if (lexret != 0) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, lexline, NULL, NULL, "%s", lexmsg);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, lexline, NULL, NULL, "%s", lexmsg);
         ret = 1;
     } else if (st.failed) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, st.line, NULL, NULL, "%s", st.msg);
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, st.line, NULL, NULL, "%s", st.msg);
         ret = 1;
     } else if (!st.ctxt->wellFormed || cfg->root == NULL || st.next != lx.n) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "malformed XML");
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "malformed XML");
         ret = 1;
     } else {
         ret = 0;
@@ -366,7 +373,7 @@ out:
         xmlFreeParserCtxt(st.ctxt);
     free(st.stack);
     free(st.names);
-    lex_free(&lx);
+    cfg_lex_free(&lx);
     if (ret != 0)
         cfg->root = NULL;
     return ret;

@@ -13,7 +13,11 @@
  *     self-closing parent that gains children is expanded.
  * New text uses the file's line ending (CRLF or LF).
  */
-#include "config/internal.h"
+#include "config/save.h"
+
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/lexer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +138,7 @@ static bool
 has_live_children(const struct cnode *n)
 {
     for (const struct cnode *c = n->first; c != NULL; c = c->next)
-        if (node_live(c))
+        if (cfg_node_live(c))
             return true;
     return false;
 }
@@ -168,7 +172,7 @@ emit_new(struct sctx *s, const struct cnode *n, const char *indent)
         return;
     snprintf(child_indent, sizeof(child_indent), "%s%s", indent, s->unit);
     for (const struct cnode *c = n->first; c != NULL; c = c->next) {
-        if (!node_live(c))
+        if (!cfg_node_live(c))
             continue;
         puts_(&s->o, s->eol);
         puts_(&s->o, child_indent);
@@ -227,7 +231,7 @@ emit_orig(struct sctx *s, const struct cnode *n)
         if (!kids)
             return;
         for (const struct cnode *c = n->first; c != NULL; c = c->next) {
-            if (!node_live(c))
+            if (!cfg_node_live(c))
                 continue;
             puts_(&s->o, s->eol);
             puts_(&s->o, kid);
@@ -247,7 +251,7 @@ emit_orig(struct sctx *s, const struct cnode *n)
     cursor = n->st_end;
     for (const struct cnode *c = n->first; c != NULL; c = c->next) {
         if (c->flags & CN_ORIG) {
-            if (!node_live(c)) {
+            if (!cfg_node_live(c)) {
                 size_t ls = line_start(t, c->st_beg), lb = ls;
                 /* alone on its line: drop the line break before it and its indentation */
                 if (ls > cursor && blank(t, ls, c->st_beg)) {
@@ -264,7 +268,7 @@ emit_orig(struct sctx *s, const struct cnode *n)
             put(&s->o, t + cursor, c->st_beg - cursor);
             emit_orig(s, c);
             cursor = c->et_end;
-        } else if (node_live(c)) {
+        } else if (cfg_node_live(c)) {
             puts_(&s->o, s->eol);
             puts_(&s->o, kid);
             emit_new(s, c, kid);
@@ -308,7 +312,7 @@ detect_style(struct sctx *s, const struct certmap_config *cfg)
 }
 
 int
-save_document(struct certmap_config *cfg, char **out, size_t *out_len)
+cfg_save_document(struct certmap_config *cfg, char **out, size_t *out_len)
 {
     struct sctx s = {.text = cfg->text};
 
@@ -351,7 +355,7 @@ rebase_node(struct rebase *r, struct cnode *n)
     n->line = le->line;
     n->flags = (n->flags & ~(CN_DIRTY | CN_SELF_CLOSING)) | CN_ORIG |
                (le->self_closing ? CN_SELF_CLOSING : 0);
-    if (lex_attrs(r->text, r->len, le, r->lx) != 0)
+    if (cfg_lex_attrs(r->text, r->len, le, r->lx) != 0)
         r->bad = true;
     for (uint32_t i = 0; i < n->nattrs && !r->bad; i++)
         for (size_t j = 0; j < r->lx->nattrs; j++) {
@@ -362,9 +366,9 @@ rebase_node(struct rebase *r, struct cnode *n)
         }
     for (struct cnode *c = n->first, *next; c != NULL; c = next) {
         next = c->next;
-        if (!node_live(c)) {
+        if (!cfg_node_live(c)) {
             c->flags &= ~CN_ORIG;
-            node_delete(NULL, c); /* unlinks */
+            cfg_node_delete(NULL, c); /* unlinks */
             continue;
         }
         rebase_node(r, c);
@@ -372,20 +376,20 @@ rebase_node(struct rebase *r, struct cnode *n)
 }
 
 void
-save_rebase(struct certmap_config *cfg, char *text, size_t len)
+cfg_save_rebase(struct certmap_config *cfg, char *text, size_t len)
 {
     struct lex lx = {0};
     struct rebase r = {.lx = &lx, .text = text, .len = len};
     char msg[128];
     unsigned line;
 
-    if (lex_run(text, len, &lx, msg, sizeof(msg), &line) != 0)
+    if (cfg_lex_run(text, len, &lx, msg, sizeof(msg), &line) != 0)
         r.bad = true;
     else
         rebase_node(&r, cfg->root);
     if (r.bad || r.k != lx.n)
         cfg->can_commit = false; /* cannot happen: the text was just re-parsed */
-    lex_free(&lx);
+    cfg_lex_free(&lx);
     cfg->text = text;
     cfg->text_len = len;
     cfg->gen++;

@@ -3,7 +3,9 @@
  * IIS's types and defaults (IIS_schema.xml and the IIS configuration
  * reference), and the names of the IIS sections it knows but ignores.
  */
-#include "config/internal.h"
+#include "config/schema.h"
+
+#include "config/document.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,11 +284,11 @@ static const struct schema_attr a_location[] = {
     {"allowOverride", ST_BOOL, "true", NULL, 0, 0, 0},
     {"inheritInChildApplications", ST_BOOL, "true", NULL, 0, 0, 0},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
-const struct schema_elem schema_location = {"location", a_location, NULL, NULL, NULL};
+const struct schema_elem cfg_schema_location = {"location", a_location, NULL, NULL, NULL};
 
 /* ---- sections ---- */
 
-const struct schema_section schema_sections[] = {
+const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_SITES, &el_sites, SS_SERVER_ONLY},
     {CERTMAP_SECTION_ACCESS, &el_access, 0},
     {CERTMAP_SECTION_ANONYMOUS, &el_anonymous, 0},
@@ -402,7 +404,7 @@ static const char *const dotnet_known[] = {"appSettings",
                                            NULL};
 
 bool
-schema_dotnet_known(const char *path)
+cfg_schema_dotnet_known(const char *path)
 {
     for (const char *const *k = dotnet_known; *k != NULL; k++)
         if (strcmp(*k, path) == 0)
@@ -411,16 +413,16 @@ schema_dotnet_known(const char *path)
 }
 
 const struct schema_section *
-schema_section_find(const char *path)
+cfg_schema_section_find(const char *path)
 {
-    for (const struct schema_section *s = schema_sections; s->path != NULL; s++)
+    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++)
         if (strcmp(s->path, path) == 0)
             return s;
     return NULL;
 }
 
 bool
-schema_group_implemented(const char *path)
+cfg_schema_group_implemented(const char *path)
 {
     for (const char *const *g = implemented_groups; *g != NULL; g++)
         if (strcmp(*g, path) == 0)
@@ -429,7 +431,7 @@ schema_group_implemented(const char *path)
 }
 
 bool
-schema_iis_known(const char *path)
+cfg_schema_iis_known(const char *path)
 {
     for (const char *const *k = iis_known; *k != NULL; k++)
         if (strcmp(*k, path) == 0)
@@ -460,7 +462,7 @@ distance(const char *a, const char *b)
 }
 
 const char *
-schema_suggest(const char *name, const char *const *names, size_t n)
+cfg_schema_suggest(const char *name, const char *const *names, size_t n)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1, limit;
@@ -481,7 +483,7 @@ schema_suggest(const char *name, const char *const *names, size_t n)
 }
 
 const char *
-schema_suggest_section(const char *prefix, const char *name)
+cfg_schema_suggest_section(const char *prefix, const char *name)
 {
     const char *cands[64], *best;
     size_t n = 0, plen = strlen(prefix);
@@ -490,7 +492,7 @@ schema_suggest_section(const char *prefix, const char *name)
         "configSections",         "configProtectedData"};
 
     if (plen == 0) {
-        best = schema_suggest(name, roots, sizeof(roots) / sizeof(roots[0]));
+        best = cfg_schema_suggest(name, roots, sizeof(roots) / sizeof(roots[0]));
         return best;
     }
     for (const char *const *k = iis_known; *k != NULL && n < 64; k++) {
@@ -503,16 +505,16 @@ schema_suggest_section(const char *prefix, const char *name)
         if (strncmp(p, prefix, plen) == 0 && p[plen] == '/' && strchr(p + plen + 1, '/') == NULL)
             cands[n++] = p + plen + 1;
     }
-    for (const struct schema_section *s = schema_sections; s->path != NULL && n < 64; s++) {
+    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL && n < 64; s++) {
         const char *p = s->path;
         if (strncmp(p, prefix, plen) == 0 && p[plen] == '/' && strchr(p + plen + 1, '/') == NULL)
             cands[n++] = p + plen + 1;
     }
-    return schema_suggest(name, cands, n);
+    return cfg_schema_suggest(name, cands, n);
 }
 
 const struct schema_attr *
-schema_attr_findn(const struct schema_elem *e, const char *name, size_t len)
+cfg_schema_attr_findn(const struct schema_elem *e, const char *name, size_t len)
 {
     if (e == NULL || e->attrs == NULL)
         return NULL;
@@ -523,13 +525,13 @@ schema_attr_findn(const struct schema_elem *e, const char *name, size_t len)
 }
 
 const struct schema_attr *
-schema_attr_find(const struct schema_elem *e, const char *name)
+cfg_schema_attr_find(const struct schema_elem *e, const char *name)
 {
-    return schema_attr_findn(e, name, strlen(name));
+    return cfg_schema_attr_findn(e, name, strlen(name));
 }
 
 const struct schema_elem *
-schema_child_find(const struct schema_elem *e, const char *name)
+cfg_schema_child_find(const struct schema_elem *e, const char *name)
 {
     if (e == NULL || e->children == NULL)
         return NULL;
@@ -540,7 +542,7 @@ schema_child_find(const struct schema_elem *e, const char *name)
 }
 
 bool
-schema_known_child(const struct schema_elem *e, const char *name)
+cfg_schema_known_child(const struct schema_elem *e, const char *name)
 {
     if (e == NULL || e->known == NULL)
         return false;
@@ -551,7 +553,7 @@ schema_known_child(const struct schema_elem *e, const char *name)
 }
 
 const char *
-schema_suggest_attr(const struct schema_elem *e, const char *name)
+cfg_schema_suggest_attr(const struct schema_elem *e, const char *name)
 {
     const char *names[32];
     size_t n = 0;
@@ -559,11 +561,11 @@ schema_suggest_attr(const struct schema_elem *e, const char *name)
     if (e->attrs != NULL)
         for (const struct schema_attr *a = e->attrs; a->name != NULL && n < 32; a++)
             names[n++] = a->name;
-    return schema_suggest(name, names, n);
+    return cfg_schema_suggest(name, names, n);
 }
 
 const char *
-schema_suggest_child(const struct schema_elem *e, const char *name)
+cfg_schema_suggest_child(const struct schema_elem *e, const char *name)
 {
     const char *names[32];
     size_t n = 0;
@@ -581,11 +583,11 @@ schema_suggest_child(const struct schema_elem *e, const char *name)
         if (e->coll->clear != NULL)
             names[n++] = e->coll->clear;
     }
-    return schema_suggest(name, names, n);
+    return cfg_schema_suggest(name, names, n);
 }
 
 const char *
-schema_allowed(const struct schema_attr *a, char *buf, size_t size)
+cfg_schema_allowed(const struct schema_attr *a, char *buf, size_t size)
 {
     size_t n = 0;
 
@@ -602,7 +604,7 @@ schema_allowed(const struct schema_attr *a, char *buf, size_t size)
 }
 
 bool
-schema_is_lock_attr(const char *name)
+cfg_schema_is_lock_attr(const char *name)
 {
     static const char *const names[] = {LOCK_ATTRIBUTES, LOCK_ALL_ATTRIBUTES_EXCEPT, LOCK_ELEMENTS,
                                         LOCK_ALL_ELEMENTS_EXCEPT, LOCK_ITEM};
@@ -614,9 +616,9 @@ schema_is_lock_attr(const char *name)
 }
 
 bool
-schema_child_name(const struct schema_elem *e, const char *name)
+cfg_schema_child_name(const struct schema_elem *e, const char *name)
 {
-    if (schema_child_find(e, name) != NULL || schema_known_child(e, name))
+    if (cfg_schema_child_find(e, name) != NULL || cfg_schema_known_child(e, name))
         return true;
     if (e->coll == NULL)
         return false;

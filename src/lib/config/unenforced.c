@@ -12,7 +12,12 @@
  * requestFiltering defaults do not count; docs/configuration.md lists exactly
  * what counts.
  */
-#include "config/internal.h"
+#include "config/unenforced.h"
+
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/diag.h"
+#include "config/location.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,16 +124,16 @@ acked_sections(struct uctx *u)
 
     for (size_t i = 0; i < u->cfg->nlocs; i++) {
         struct cnode *srv = u->cfg->locs[i].nseg == 0
-                                ? loc_find_section(u->cfg->locs[i].node, CERTMAP_SECTION_SERVER)
+                                ? cfg_loc_find_section(u->cfg->locs[i].node, CERTMAP_SECTION_SERVER)
                                 : NULL;
-        struct cattr *a = srv != NULL ? node_attr(srv, "unenforcedSections") : NULL;
-        const char *v = a != NULL ? attr_value(u->cfg, a) : NULL;
+        struct cattr *a = srv != NULL ? cfg_node_attr(srv, "unenforcedSections") : NULL;
+        const char *v = a != NULL ? cfg_attr_value(u->cfg, a) : NULL;
 
         if (a == NULL)
             continue;
         if (v == NULL || unenforced_parse_list(v, strlen(v), &m, msg, sizeof(msg)) != 0) {
-            diag(u->cfg, u->d, CERTMAP_SEV_ERROR, a->line, srv->name, a->name, "%s",
-                 v == NULL ? "out of memory" : msg);
+            cfg_diag(u->cfg, u->d, CERTMAP_SEV_ERROR, a->line, srv->name, a->name, "%s",
+                     v == NULL ? "out of memory" : msg);
             u->errors++;
             return;
         }
@@ -141,9 +146,9 @@ acked_sections(struct uctx *u)
 static const char *
 value_of(struct uctx *u, struct cnode *n, const char *attr)
 {
-    struct cattr *a = node_attr(n, attr);
+    struct cattr *a = cfg_node_attr(n, attr);
 
-    return a != NULL ? attr_value(u->cfg, a) : NULL;
+    return a != NULL ? cfg_attr_value(u->cfg, a) : NULL;
 }
 
 /* "<name a="v" ...>" with only attr when given, cut to fit size. */
@@ -153,7 +158,7 @@ describe(struct uctx *u, struct cnode *n, const char *attr, char *buf, size_t si
     size_t o = (size_t)snprintf(buf, size, "<%s", n->name);
 
     for (uint32_t i = 0; i < n->nattrs && o < size; i++) {
-        const char *v = attr_value(u->cfg, &n->attrs[i]);
+        const char *v = cfg_attr_value(u->cfg, &n->attrs[i]);
         if (attr != NULL && strcmp(n->attrs[i].name, attr) != 0)
             continue;
         o += (size_t)snprintf(buf + o, size - o, " %s=\"%.80s\"", n->attrs[i].name, v ? v : "");
@@ -168,7 +173,7 @@ describe(struct uctx *u, struct cnode *n, const char *attr, char *buf, size_t si
 static void
 restricts(struct uctx *u, struct cnode *n, const char *attr)
 {
-    struct cattr *a = attr != NULL ? node_attr(n, attr) : NULL;
+    struct cattr *a = attr != NULL ? cfg_node_attr(n, attr) : NULL;
     unsigned line = a != NULL ? a->line : n->line;
     bool acked = (u->acked >> (u->sec - usecs)) & 1;
     char rule[300], where[1100];
@@ -179,16 +184,16 @@ restricts(struct uctx *u, struct cnode *n, const char *attr)
     else
         snprintf(where, sizeof(where), "every site (server level)");
     if (acked) {
-        diag(u->cfg, u->d, CERTMAP_SEV_WARNING, line, n->name, attr,
-             "%s: %s restricts %s, but it is NOT enforced: certmap does not enforce %s "
-             "(listed in <certmap><server unenforcedSections>)",
-             u->sec->name, rule, where, u->sec->path);
+        cfg_diag(u->cfg, u->d, CERTMAP_SEV_WARNING, line, n->name, attr,
+                 "%s: %s restricts %s, but it is NOT enforced: certmap does not enforce %s "
+                 "(listed in <certmap><server unenforcedSections>)",
+                 u->sec->name, rule, where, u->sec->path);
         return;
     }
-    diag(u->cfg, u->d, CERTMAP_SEV_ERROR, line, n->name, attr,
-         "%s: %s restricts %s, but certmap does not enforce %s: list it in "
-         "<certmap><server unenforcedSections> to run anyway",
-         u->sec->name, rule, where, u->sec->path);
+    cfg_diag(u->cfg, u->d, CERTMAP_SEV_ERROR, line, n->name, attr,
+             "%s: %s restricts %s, but certmap does not enforce %s: list it in "
+             "<certmap><server unenforcedSections> to run anyway",
+             u->sec->name, rule, where, u->sec->path);
     u->errors++;
 }
 
@@ -206,7 +211,7 @@ set_not_true(struct uctx *u, struct cnode *n, const char *attr)
 {
     const char *v = value_of(u, n, attr);
 
-    return node_attr(n, attr) != NULL && !is_word(v, "true");
+    return cfg_node_attr(n, attr) != NULL && !is_word(v, "true");
 }
 
 /* attr is written with any value but "false" (its default being false). */
@@ -215,7 +220,7 @@ set_not_false(struct uctx *u, struct cnode *n, const char *attr)
 {
     const char *v = value_of(u, n, attr);
 
-    return node_attr(n, attr) != NULL && !is_word(v, "false");
+    return cfg_node_attr(n, attr) != NULL && !is_word(v, "false");
 }
 
 /* Empty after trimming spaces (IIS writes roles="" for "no roles"). */
@@ -254,7 +259,7 @@ allows_everyone(struct uctx *u, struct cnode *c)
 static bool
 is_elem(const struct cnode *n, const char *name)
 {
-    return node_live(n) && strcmp(n->name, name) == 0;
+    return cfg_node_live(n) && strcmp(n->name, name) == 0;
 }
 
 /*
@@ -265,7 +270,7 @@ static void
 check_authorization(struct uctx *u, struct cnode *sec)
 {
     for (struct cnode *c = sec->first; c != NULL; c = c->next)
-        if (node_live(c) && !(is_elem(c, "add") && allows_everyone(u, c)))
+        if (cfg_node_live(c) && !(is_elem(c, "add") && allows_everyone(u, c)))
             restricts(u, c, NULL);
 }
 
@@ -283,7 +288,7 @@ check_list(struct uctx *u, struct cnode *list, const char *add,
     if (set_not_true(u, list, "allowUnlisted"))
         restricts(u, list, "allowUnlisted");
     for (struct cnode *c = list->first; c != NULL; c = c->next) {
-        if (!node_live(c) || is_elem(c, "remove") || is_elem(c, "clear"))
+        if (!cfg_node_live(c) || is_elem(c, "remove") || is_elem(c, "clear"))
             continue;
         if (!is_elem(c, add) || add_restricts(u, c))
             restricts(u, c, NULL);
@@ -327,7 +332,7 @@ check_dynamic_ip(struct uctx *u, struct cnode *sec)
     if (is_word(value_of(u, sec, "enableLoggingOnlyMode"), "true"))
         return;
     for (struct cnode *c = sec->first; c != NULL; c = c->next) {
-        if (!node_live(c))
+        if (!cfg_node_live(c))
             continue;
         if (!is_elem(c, "denyByConcurrentRequests") && !is_elem(c, "denyByRequestRate"))
             restricts(u, c, NULL);
@@ -345,7 +350,7 @@ check_isapi_cgi(struct uctx *u, struct cnode *sec)
     if (set_not_true(u, sec, "notListedCgisAllowed"))
         restricts(u, sec, "notListedCgisAllowed");
     for (struct cnode *c = sec->first; c != NULL; c = c->next) {
-        if (!node_live(c) || is_elem(c, "remove") || is_elem(c, "clear"))
+        if (!cfg_node_live(c) || is_elem(c, "remove") || is_elem(c, "clear"))
             continue;
         if (!is_elem(c, "add") || not_allowed(u, c))
             restricts(u, c, NULL);
@@ -434,7 +439,7 @@ check_request_limits(struct uctx *u, struct cnode *n)
         char *end = NULL;
         unsigned long long x;
 
-        if (node_attr(n, limits[i].attr) == NULL)
+        if (cfg_node_attr(n, limits[i].attr) == NULL)
             continue;
         x = v != NULL && *v >= '0' && *v <= '9' ? strtoull(v, &end, 10) : 0;
         if (end == NULL || *end != '\0' || x < limits[i].dflt)
@@ -443,7 +448,7 @@ check_request_limits(struct uctx *u, struct cnode *n)
     for (struct cnode *c = n->first; c != NULL; c = c->next)
         if (is_elem(c, "headerLimits"))
             check_list(u, c, "add", always);
-        else if (node_live(c))
+        else if (cfg_node_live(c))
             restricts(u, c, NULL);
 }
 
@@ -455,7 +460,7 @@ check_request_filtering(struct uctx *u, struct cnode *sec)
     for (struct cnode *c = sec->first; c != NULL; c = c->next) {
         const struct rf_list *l = NULL;
 
-        if (!node_live(c))
+        if (!cfg_node_live(c))
             continue;
         if (is_elem(c, "requestLimits")) {
             check_request_limits(u, c);
@@ -481,7 +486,7 @@ walk_sections(struct uctx *u, struct cnode *n, const char *path)
     size_t len = slash != NULL ? (size_t)(slash - path) : strlen(path);
 
     for (struct cnode *c = n->first; c != NULL; c = c->next) {
-        if (!node_live(c) || strncmp(c->name, path, len) != 0 || c->name[len] != '\0')
+        if (!cfg_node_live(c) || strncmp(c->name, path, len) != 0 || c->name[len] != '\0')
             continue;
         if (slash != NULL)
             walk_sections(u, c, slash + 1);

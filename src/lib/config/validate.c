@@ -7,7 +7,20 @@
  * attributes, bad values, missing keys, duplicates.  IIS sections certmap does
  * not implement are kept byte for byte and listed once each as notes.
  */
-#include "config/internal.h"
+#include "config/binding.h"
+#include "config/validate.h"
+
+#include "config/arena.h"
+#include "config/tree.h"
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/value.h"
+#include "config/diag.h"
+#include "config/location.h"
+#include "config/parse.h"
+#include "config/store.h"
+#include "config/collection.h"
+#include "config/items.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,10 +31,6 @@
 #include <openssl/crypto.h>
 
 #include "certmap/cert.h"
-
-/* Beyond this many findings only the count is kept: a broken file of 100 000 mappings must not
- * cost gigabytes of diagnostics. */
-#define DIAG_MAX 2000
 
 struct vsec {
     const struct schema_section *s;
@@ -49,48 +58,6 @@ raw_value(const struct cattr *a)
     return a->value != NULL ? a->value : a->ref;
 }
 
-static void
-vdiag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, bool item,
-      unsigned line, const char *element, const char *attr, const char *fmt, va_list ap)
-{
-    struct certmap_error e;
-    int rc;
-
-    if (d == NULL)
-        return;
-    if (d->count >= DIAG_MAX) {
-        if (sev == CERTMAP_SEV_ERROR)
-            d->errors++;
-        if (item)
-            d->item_errors++;
-        return;
-    }
-    memset(&e, 0, sizeof(e));
-    e.kind = sev == CERTMAP_SEV_ERROR ? CERTMAP_ERR_INVALID : CERTMAP_ERR_NONE;
-    snprintf(e.file, sizeof(e.file), "%s", cfg->name);
-    e.line = line;
-    snprintf(e.element, sizeof(e.element), "%s", element != NULL ? element : "");
-    snprintf(e.attribute, sizeof(e.attribute), "%s", attr != NULL ? attr : "");
-    vsnprintf(e.message, sizeof(e.message), fmt, ap);
-    rc = item ? certmap_diags_add_item(d, &e) : certmap_diags_add(d, sev, &e);
-    if (rc != 0 && sev == CERTMAP_SEV_ERROR) {
-        d->errors++;
-        if (item)
-            d->item_errors++;
-    }
-}
-
-void
-diag(struct certmap_config *cfg, struct certmap_diags *d, enum certmap_severity sev, unsigned line,
-     const char *element, const char *attr, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vdiag(cfg, d, sev, false, line, element, attr, fmt, ap);
-    va_end(ap);
-}
-
 /*
  * An item error: ca of the collection item n is broken, which disables that
  * item only.  The broken value is remembered (cfg->broken) so that a commit
@@ -104,9 +71,9 @@ diag_item(struct vctx *v, struct cnode *n, struct cattr *ca, const char *fmt, ..
     va_list ap;
 
     va_start(ap, fmt);
-    vdiag(v->cfg, v->d, CERTMAP_SEV_ERROR, true, ca->line, n->name, ca->name, fmt, ap);
+    cfg_vdiag_at(v->cfg, v->d, CERTMAP_SEV_ERROR, true, ca->line, n->name, ca->name, fmt, ap);
     va_end(ap);
-    if (broken_add(v->cfg, ca->name, raw_value(ca), ca->len) != 0)
+    if (cfg_broken_add(v->cfg, ca->name, raw_value(ca), ca->len) != 0)
         v->oom = true;
 }
 
@@ -130,7 +97,7 @@ note_once(struct vctx *v, const char *key, unsigned line, const char *elem, cons
     if (v->noted[v->nnoted] == NULL)
         return;
     v->nnoted++;
-    diag(v->cfg, v->d, CERTMAP_SEV_NOTE, line, elem, attr, "%s", msg);
+    cfg_diag(v->cfg, v->d, CERTMAP_SEV_NOTE, line, elem, attr, "%s", msg);
 }
 
 /*
@@ -140,7 +107,7 @@ note_once(struct vctx *v, const char *key, unsigned line, const char *elem, cons
 static void
 repair_hint(struct vctx *v, const struct cnode *n, char *buf, size_t size)
 {
-    const struct cloc *l = loc_of(v->cfg, n);
+    const struct cloc *l = cfg_loc_of(v->cfg, n);
     const char *path = l != NULL ? l->path : "";
     size_t site_len = strcspn(path, "/");
 
@@ -170,12 +137,12 @@ check_cert(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
                       "cert-string FILE prints IIS's form) or remove the mapping",
                       cert_msg_prefix(e.message), e.message);
         else
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s%s",
-                 cert_msg_prefix(e.message), e.message);
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s%s",
+                     cert_msg_prefix(e.message), e.message);
         return;
     }
     /* The mapping key is the certificate compared as DER: keep its digest, not the DER. */
-    key = arena_alloc(&v->cfg->arena, 32);
+    key = cfg_arena_alloc(&v->cfg->arena, 32);
     if (key != NULL) {
         certmap_cert_sha256(der, der_len, key);
         n->key = key;
@@ -192,7 +159,7 @@ secret_error(struct vctx *v, struct cnode *n, struct cattr *ca, bool item, const
     char hint[512];
 
     if (!item) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", why);
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", why);
         return;
     }
     repair_hint(v, n, hint, sizeof(hint));
@@ -213,8 +180,8 @@ check_secret(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
         return;
     }
     if (!secret_is_envelope(val)) {
-        diag(cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
-             "plain-text password; run certmap encrypt-passwords");
+        cfg_diag(cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
+                 "plain-text password; run certmap encrypt-passwords");
         goto out;
     }
     if (cfg->skip_secrets)
@@ -222,7 +189,7 @@ check_secret(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
     if (!v->key_tried) {
         v->key_tried = true;
         /* reading never creates a key: that is for the first password written */
-        v->key_ok = config_load_key(cfg, false, &v->key_err) == 0;
+        v->key_ok = cfg_load_key(cfg, false, &v->key_err) == 0;
     }
     if (!v->key_ok) {
         /* every envelope is unreadable: each item says so, so each is listed to repair */
@@ -245,7 +212,8 @@ out:
 static void
 check_binding(struct vctx *v, struct cnode *n)
 {
-    struct cattr *proto = node_attr(n, "protocol"), *info = node_attr(n, "bindingInformation");
+    struct cattr *proto = cfg_node_attr(n, "protocol"),
+                 *info = cfg_node_attr(n, "bindingInformation");
     bool http = false, https = false;
 
     if (proto != NULL) {
@@ -260,21 +228,21 @@ check_binding(struct vctx *v, struct cnode *n)
                   "bindings of this protocol are not served by certmap: kept, ignored");
     }
     if ((http || https) && info != NULL) {
-        const char *text = attr_value(v->cfg, info), *why = NULL;
+        const char *text = cfg_attr_value(v->cfg, info), *why = NULL;
         char ip[64], host[256];
         unsigned port;
         if (text == NULL ||
-            binding_parse_info(text, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, info->line, n->name, info->name,
-                 "malformed binding \"%.*s\": %s (expected ip:port:host, e.g. \"*:443:\")",
-                 (int)(info->len > 200 ? 200 : info->len), raw_value(info),
-                 why != NULL ? why : "out of memory");
+            cfg_binding_parse_info(text, ip, sizeof(ip), &port, host, sizeof(host), &why) != 0)
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, info->line, n->name, info->name,
+                     "malformed binding \"%.*s\": %s (expected ip:port:host, e.g. \"*:443:\")",
+                     (int)(info->len > 200 ? 200 : info->len), raw_value(info),
+                     why != NULL ? why : "out of memory");
     }
     for (uint32_t i = 0; i < n->nattrs; i++) {
-        const struct schema_attr *a = schema_attr_find(n->schema, n->attrs[i].name);
+        const struct schema_attr *a = cfg_schema_attr_find(n->schema, n->attrs[i].name);
         if (a != NULL && (a->flags & SA_HTTPS) && !https)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->attrs[i].line, n->name, n->attrs[i].name,
-                 "only valid on a binding with protocol=\"https\"");
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->attrs[i].line, n->name, n->attrs[i].name,
+                     "only valid on a binding with protocol=\"https\"");
     }
 }
 
@@ -285,13 +253,13 @@ check_attr(struct vctx *v, struct cnode *n, const struct schema_attr *a, struct 
     char msg[768], key[300];
     unsigned long long num = 0;
 
-    if (value_parse(a, raw_value(ca), ca->len, NULL, 0, &num, msg, sizeof(msg)) != 0) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
+    if (cfg_value_parse(a, raw_value(ca), ca->len, NULL, 0, &num, msg, sizeof(msg)) != 0) {
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
         return;
     }
     if ((a->flags & SA_WARN_TRUE) && num == 1)
-        diag(v->cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
-             "<%s> is not supported on Linux: enabled=\"true\" is ignored", n->name);
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_WARNING, ca->line, n->name, ca->name,
+                 "<%s> is not supported on Linux: enabled=\"true\" is ignored", n->name);
     if (a->flags & SA_NOEFFECT) {
         snprintf(key, sizeof(key), "%s %s", n->name, ca->name);
         note_once(v, key, ca->line, n->name, ca->name,
@@ -318,8 +286,8 @@ check_lock_attr(struct vctx *v, struct cnode *n, const struct schema_elem *se, s
     char msg[256];
 
     if (strcmp(ca->name, LOCK_ITEM) == 0) {
-        if (value_parse(&bool_attr, val, ca->len, NULL, 0, NULL, msg, sizeof(msg)) != 0)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
+        if (cfg_value_parse(&bool_attr, val, ca->len, NULL, 0, NULL, msg, sizeof(msg)) != 0)
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name, "%s", msg);
         return;
     }
     for (size_t i = 0; i < ca->len;) {
@@ -338,11 +306,11 @@ check_lock_attr(struct vctx *v, struct cnode *n, const struct schema_elem *se, s
         if (e == b || (e - b == 1 && val[b] == '*'))
             continue;
         snprintf(name, sizeof(name), "%.*s", (int)(e - b), val + b);
-        ok = attrs ? schema_attr_find(se, name) != NULL : schema_child_name(se, name);
+        ok = attrs ? cfg_schema_attr_find(se, name) != NULL : cfg_schema_child_name(se, name);
         if (!ok)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
-                 "<%s> has no %s named \"%s\"", n->name, attrs ? "attribute" : "child element",
-                 name);
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                     "<%s> has no %s named \"%s\"", n->name, attrs ? "attribute" : "child element",
+                     name);
     }
 }
 
@@ -353,28 +321,28 @@ check_attrs(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool 
 {
     for (uint32_t i = 0; i < n->nattrs; i++) {
         struct cattr *ca = &n->attrs[i];
-        const struct schema_attr *a = schema_attr_find(se, ca->name);
+        const struct schema_attr *a = cfg_schema_attr_find(se, ca->name);
         const char *sugg;
 
-        if (a == NULL && schema_is_lock_attr(ca->name)) {
+        if (a == NULL && cfg_schema_is_lock_attr(ca->name)) {
             for (uint32_t j = 0; j < i; j++)
                 if (strcmp(n->attrs[j].name, ca->name) == 0)
-                    diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
-                         "attribute given twice");
+                    cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                             "attribute given twice");
             check_lock_attr(v, n, se, ca);
             continue;
         }
         if (a == NULL || (keys_only && !(a->flags & SA_KEY))) {
-            sugg = a == NULL ? schema_suggest_attr(se, ca->name) : NULL;
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
-                 "unknown attribute%s%s%s", sugg ? " (did you mean \"" : "", sugg ? sugg : "",
-                 sugg ? "\"?)" : "");
+            sugg = a == NULL ? cfg_schema_suggest_attr(se, ca->name) : NULL;
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                     "unknown attribute%s%s%s", sugg ? " (did you mean \"" : "", sugg ? sugg : "",
+                     sugg ? "\"?)" : "");
             continue;
         }
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(n->attrs[j].name, ca->name) == 0)
-                diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
-                     "attribute given twice");
+                cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, ca->line, n->name, ca->name,
+                         "attribute given twice");
         check_attr(v, n, a, ca, item);
     }
 }
@@ -383,9 +351,9 @@ static void
 check_required(struct vctx *v, struct cnode *n, const struct schema_elem *se, unsigned mask)
 {
     for (const struct schema_attr *a = se->attrs; a->name != NULL; a++)
-        if ((a->flags & mask) && node_attr(n, a->name) == NULL)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, a->name,
-                 "required attribute missing");
+        if ((a->flags & mask) && cfg_node_attr(n, a->name) == NULL)
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, a->name,
+                     "required attribute missing");
 }
 
 static void validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, bool item);
@@ -409,30 +377,31 @@ validate_child(struct vctx *v, struct cnode *n, const struct schema_elem *se, st
     }
     if (sc != NULL && sc->clear != NULL && strcmp(c->name, sc->clear) == 0) {
         if (c->nattrs > 0)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->attrs[0].line, c->name, c->attrs[0].name,
-                 "unknown attribute");
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->attrs[0].line, c->name, c->attrs[0].name,
+                     "unknown attribute");
         return;
     }
-    ce = schema_child_find(se, c->name);
+    ce = cfg_schema_child_find(se, c->name);
     if (ce != NULL) {
         for (struct cnode *p = n->first; p != c; p = p->next)
             if (strcmp(p->name, c->name) == 0) {
-                diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, NULL,
-                     "element given twice in <%s> (also at line %u)", n->name, p->line);
+                cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, NULL,
+                         "element given twice in <%s> (also at line %u)", n->name, p->line);
                 break;
             }
         validate_elem(v, c, ce, false);
         return;
     }
-    if (schema_known_child(se, c->name)) {
+    if (cfg_schema_known_child(se, c->name)) {
         snprintf(key, sizeof(key), "%s/%s", se->name, c->name);
         note_once(v, key, c->line, c->name, NULL,
                   "IIS setting certmap does not implement: kept on save, ignored");
         return;
     }
-    sugg = schema_suggest_child(se, c->name);
-    diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, NULL, "unknown element in <%s>%s%s%s",
-         n->name, sugg ? " (did you mean <" : "", sugg ? sugg : "", sugg ? ">?)" : "");
+    sugg = cfg_schema_suggest_child(se, c->name);
+    cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, NULL,
+             "unknown element in <%s>%s%s%s", n->name, sugg ? " (did you mean <" : "",
+             sugg ? sugg : "", sugg ? ">?)" : "");
 }
 
 static void
@@ -449,7 +418,7 @@ validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, boo
     if (se->coll != NULL) {
         size_t count = 0;
         bool oom = false;
-        free(coll_effective(v->cfg, se->coll, &n, 1, v->d, REPORT_SAME, &count, &oom));
+        free(cfg_coll_effective(v->cfg, se->coll, &n, 1, v->d, REPORT_SAME, &count, &oom));
     }
 }
 
@@ -504,19 +473,19 @@ validate_section(struct vctx *v, struct cnode *n, const struct schema_section *s
     size_t *slot;
 
     if ((s->flags & SS_SERVER_ONLY) && locpath[0] != '\0') {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-             "%s can only be set at the server level, not in <location path=\"%s\">", s->path,
-             locpath);
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+                 "%s can only be set at the server level, not in <location path=\"%s\">", s->path,
+                 locpath);
         return;
     }
     if (sec_grow(v) != 0)
         return;
     slot = sec_find(v, s, locpath);
     if (*slot != 0) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-             "section %s defined twice for %s%s%s (also at line %u)", s->path,
-             locpath[0] ? "location \"" : "the server level", locpath, locpath[0] ? "\"" : "",
-             v->secs[*slot - 1].node->line);
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+                 "section %s defined twice for %s%s%s (also at line %u)", s->path,
+                 locpath[0] ? "location \"" : "the server level", locpath, locpath[0] ? "\"" : "",
+                 v->secs[*slot - 1].node->line);
         return;
     }
     if (v->nsecs == v->capsecs) {
@@ -550,15 +519,16 @@ static bool
 webconfig_forbidden_group(struct vctx *v, struct cnode *n)
 {
     if (strcmp(n->name, "system.applicationHost") == 0) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-             "system.applicationHost can only be set in applicationHost.config, not in a "
-             "web.config");
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+                 "system.applicationHost can only be set in applicationHost.config, not in a "
+                 "web.config");
         return true;
     }
     if (strcmp(n->name, "certmap") == 0) {
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-             "the <certmap> extensions are server-level settings of applicationHost.config, not "
-             "allowed in a web.config");
+        cfg_diag(
+            v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+            "the <certmap> extensions are server-level settings of applicationHost.config, not "
+            "allowed in a web.config");
         return true;
     }
     return false;
@@ -574,55 +544,55 @@ walk_group(struct vctx *v, struct cnode *n, const char *prefix, const char *locp
     snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "", n->name);
     if (v->cfg->kind == CFG_WEBCONFIG && prefix[0] == '\0' && webconfig_forbidden_group(v, n))
         return;
-    s = schema_section_find(path);
+    s = cfg_schema_section_find(path);
     if (s != NULL) {
         validate_section(v, n, s, locpath);
         return;
     }
-    if (schema_group_implemented(path)) {
+    if (cfg_schema_group_implemented(path)) {
         for (struct cnode *c = n->first; c != NULL; c = c->next)
             walk_group(v, c, path, locpath);
         return;
     }
-    if (schema_iis_known(path) || declared(v->cfg, path) ||
-        (v->cfg->kind == CFG_WEBCONFIG && schema_dotnet_known(path))) {
+    if (cfg_schema_iis_known(path) || declared(v->cfg, path) ||
+        (v->cfg->kind == CFG_WEBCONFIG && cfg_schema_dotnet_known(path))) {
         snprintf(msg, sizeof(msg),
                  "%s: IIS section certmap does not implement: kept on save, ignored", path);
         note_once(v, path, n->line, n->name, NULL, msg);
         return;
     }
-    sugg = schema_suggest_section(prefix, n->name);
+    sugg = cfg_schema_suggest_section(prefix, n->name);
     if (prefix[0] == '\0')
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-             "unknown section group (not declared in <configSections>)%s%s%s",
-             sugg ? "; did you mean <" : "", sugg ? sugg : "", sugg ? ">?" : "");
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+                 "unknown section group (not declared in <configSections>)%s%s%s",
+                 sugg ? "; did you mean <" : "", sugg ? sugg : "", sugg ? ">?" : "");
     else
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
-             "unknown section %s (not declared in <configSections>)%s%s%s", path,
-             sugg ? "; did you mean <" : "", sugg ? sugg : "", sugg ? ">?" : "");
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, NULL,
+                 "unknown section %s (not declared in <configSections>)%s%s%s", path,
+                 sugg ? "; did you mean <" : "", sugg ? sugg : "", sugg ? ">?" : "");
 }
 
 static void
 collect_declared(struct certmap_config *cfg, struct cnode *n, const char *prefix)
 {
     for (struct cnode *c = n->first; c != NULL; c = c->next) {
-        struct cattr *name = node_attr(c, "name");
+        struct cattr *name = cfg_node_attr(c, "name");
         char path[512];
         char **p;
 
         if (name == NULL)
             continue;
         snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "",
-                 attr_value(cfg, name) ? attr_value(cfg, name) : "");
+                 cfg_attr_value(cfg, name) ? cfg_attr_value(cfg, name) : "");
         if (strcmp(c->name, "sectionGroup") == 0) {
             collect_declared(cfg, c, path);
         } else if (strcmp(c->name, "section") == 0) {
-            p = arena_alloc(&cfg->arena, (cfg->ndeclared + 1) * sizeof(*p));
+            p = cfg_arena_alloc(&cfg->arena, (cfg->ndeclared + 1) * sizeof(*p));
             if (p == NULL)
                 return;
             if (cfg->ndeclared > 0)
                 memcpy(p, cfg->declared, cfg->ndeclared * sizeof(*p));
-            p[cfg->ndeclared] = arena_strdup(&cfg->arena, path);
+            p[cfg->ndeclared] = cfg_arena_strdup(&cfg->arena, path);
             if (p[cfg->ndeclared] == NULL)
                 return;
             cfg->declared = p;
@@ -640,19 +610,20 @@ static void
 check_web_declarations(struct vctx *v, struct cnode *n, const char *prefix)
 {
     for (struct cnode *c = n->first; c != NULL; c = c->next) {
-        struct cattr *name = node_attr(c, "name");
+        struct cattr *name = cfg_node_attr(c, "name");
         char path[512];
 
         if (name == NULL)
             continue;
         snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "/" : "",
-                 attr_value(v->cfg, name) ? attr_value(v->cfg, name) : "");
+                 cfg_attr_value(v->cfg, name) ? cfg_attr_value(v->cfg, name) : "");
         if (strcmp(c->name, "sectionGroup") == 0)
             check_web_declarations(v, c, path);
-        else if (strcmp(c->name, "section") == 0 && schema_section_find(path) != NULL)
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, "name",
-                 "%s is declared by applicationHost.config; a web.config cannot declare it again",
-                 path);
+        else if (strcmp(c->name, "section") == 0 && cfg_schema_section_find(path) != NULL)
+            cfg_diag(
+                v->cfg, v->d, CERTMAP_SEV_ERROR, c->line, c->name, "name",
+                "%s is declared by applicationHost.config; a web.config cannot declare it again",
+                path);
     }
 }
 
@@ -660,17 +631,17 @@ check_web_declarations(struct vctx *v, struct cnode *n, const char *prefix)
 static bool
 web_location_path_ok(struct vctx *v, struct cnode *n, struct cattr *pa)
 {
-    const char *p = pa != NULL ? attr_value(v->cfg, pa) : "";
+    const char *p = pa != NULL ? cfg_attr_value(v->cfg, pa) : "";
 
     if (p == NULL)
         return false;
     for (const char *seg = p; *seg != '\0';) {
         size_t len = strcspn(seg, "/\\");
         if (len == 2 && seg[0] == '.' && seg[1] == '.') {
-            diag(v->cfg, v->d, CERTMAP_SEV_ERROR, pa->line, n->name, "path",
-                 "a web.config location path may not contain \"..\" (it is relative to the "
-                 "web.config's directory): \"%s\"",
-                 p);
+            cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, pa->line, n->name, "path",
+                     "a web.config location path may not contain \"..\" (it is relative to the "
+                     "web.config's directory): \"%s\"",
+                     p);
             return false;
         }
         seg += len;
@@ -683,23 +654,24 @@ web_location_path_ok(struct vctx *v, struct cnode *n, struct cattr *pa)
 static void
 walk_location(struct vctx *v, struct cnode *n)
 {
-    struct cattr *pa = node_attr(n, "path"), *inh = node_attr(n, "inheritInChildApplications");
+    struct cattr *pa = cfg_node_attr(n, "path"),
+                 *inh = cfg_node_attr(n, "inheritInChildApplications");
     char norm[1024];
     bool no_inherit = false;
     int idx;
 
-    n->schema = &schema_location;
-    check_attrs(v, n, &schema_location, false, false);
-    if (node_attr(n, "overrideMode") != NULL && node_attr(n, "allowOverride") != NULL)
-        diag(v->cfg, v->d, CERTMAP_SEV_ERROR, node_attr(n, "allowOverride")->line, n->name,
-             "allowOverride",
-             "overrideMode and the legacy allowOverride cannot both be set on one <location>");
+    n->schema = &cfg_schema_location;
+    check_attrs(v, n, &cfg_schema_location, false, false);
+    if (cfg_node_attr(n, "overrideMode") != NULL && cfg_node_attr(n, "allowOverride") != NULL)
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, cfg_node_attr(n, "allowOverride")->line, n->name,
+                 "allowOverride",
+                 "overrideMode and the legacy allowOverride cannot both be set on one <location>");
     if (v->cfg->kind == CFG_WEBCONFIG && !web_location_path_ok(v, n, pa))
         return;
-    loc_normalize(pa != NULL ? attr_value(v->cfg, pa) : "", norm, sizeof(norm));
+    cfg_loc_normalize(pa != NULL ? cfg_attr_value(v->cfg, pa) : "", norm, sizeof(norm));
     if (inh != NULL && inh->len == 5 && strncasecmp(raw_value(inh), "false", 5) == 0)
         no_inherit = true;
-    idx = loc_add(v->cfg, n, norm, no_inherit);
+    idx = cfg_loc_add(v->cfg, n, norm, no_inherit);
     if (idx < 0)
         return;
     for (struct cnode *c = n->first; c != NULL; c = c->next)
@@ -724,10 +696,10 @@ check_inherited(struct vctx *v)
         /* only a section that writes a collection here can duplicate an inherited item */
         for (const struct schema_child *ch = r->s->elem->children; ch != NULL && ch->name != NULL;
              ch++)
-            has_coll |= ch->elem->coll != NULL && node_child(r->node, ch->name) != NULL;
+            has_coll |= ch->elem->coll != NULL && cfg_node_child(r->node, ch->name) != NULL;
         if (!has_coll)
             continue;
-        n = loc_chain(cfg, r->s->path, r->locpath, chain, cfg->nlocs + 1);
+        n = cfg_loc_chain(cfg, r->s->path, r->locpath, chain, cfg->nlocs + 1);
         upto = n;
 
         for (size_t k = 0; k < n; k++)
@@ -738,16 +710,16 @@ check_inherited(struct vctx *v)
         for (const struct schema_child *ch = r->s->elem->children; ch->name != NULL; ch++) {
             size_t nc = 0, count = 0;
             bool oom = false;
-            if (ch->elem->coll == NULL || node_child(r->node, ch->name) == NULL)
+            if (ch->elem->coll == NULL || cfg_node_child(r->node, ch->name) == NULL)
                 continue;
             for (size_t k = 0; k < upto; k++) {
-                struct cnode *c = node_child(chain[k], ch->name);
+                struct cnode *c = cfg_node_child(chain[k], ch->name);
                 if (c != NULL)
                     conts[nc++] = c;
             }
             if (nc >= 2)
-                free(coll_effective(cfg, ch->elem->coll, conts, nc, v->d, REPORT_INHERITED, &count,
-                                    &oom));
+                free(cfg_coll_effective(cfg, ch->elem->coll, conts, nc, v->d, REPORT_INHERITED,
+                                        &count, &oom));
         }
     }
 out:
@@ -756,21 +728,21 @@ out:
 }
 
 int
-load_document(struct certmap_config *cfg, struct certmap_diags *d)
+cfg_load_document(struct certmap_config *cfg, struct certmap_diags *d)
 {
     struct vctx v = {.cfg = cfg, .d = d};
     size_t errors0 = d->errors, items0 = d->item_errors;
     struct cnode *root;
 
-    if (parse_document(cfg, d) != 0)
+    if (cfg_parse_document(cfg, d) != 0)
         return (int)(d->errors - errors0 > 0 ? d->errors - errors0 : 1);
     root = cfg->root;
     if (strcmp(root->name, "configuration") != 0) {
-        diag(cfg, d, CERTMAP_SEV_ERROR, root->line, root->name, NULL,
-             "the root element must be <configuration>");
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, root->line, root->name, NULL,
+                 "the root element must be <configuration>");
         return 1;
     }
-    if (loc_add(cfg, root, "", false) < 0)
+    if (cfg_loc_add(cfg, root, "", false) < 0)
         return -1;
     for (struct cnode *c = root->first; c != NULL; c = c->next)
         if (strcmp(c->name, "configSections") == 0) {
@@ -784,7 +756,7 @@ load_document(struct certmap_config *cfg, struct certmap_diags *d)
         else if (strcmp(c->name, "configSections") != 0)
             walk_group(&v, c, "", "");
     }
-    loc_sort(cfg);
+    cfg_loc_sort(cfg);
     check_inherited(&v);
     if (d->count >= DIAG_MAX) {
         struct certmap_error e = {.kind = CERTMAP_ERR_NONE};

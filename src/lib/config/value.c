@@ -3,7 +3,11 @@
  * Reading is lenient where IIS is (case of enum and flag names, spaces around
  * flags); writing always uses the canonical spelling IIS writes.
  */
-#include "config/internal.h"
+#include "config/value.h"
+
+#include "config/document.h"
+#include "config/schema.h"
+#include "config/unenforced.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +39,7 @@ parse_decimal(const char *s, size_t len, unsigned long long *out)
 }
 
 const char *
-value_format_flags(const struct schema_attr *a, unsigned long long v, char *buf, size_t size)
+cfg_value_format_flags(const struct schema_attr *a, unsigned long long v, char *buf, size_t size)
 {
     size_t n = 0;
 
@@ -90,7 +94,7 @@ parse_flags(const struct schema_attr *a, const char *text, size_t len, unsigned 
         i++; /* past the comma (or the end) */
         if (e == b) {
             snprintf(msg, msgsize, "empty flag in \"%.*s\" (allowed: %s)", (int)len, text,
-                     schema_allowed(a, allowed, sizeof(allowed)));
+                     cfg_schema_allowed(a, allowed, sizeof(allowed)));
             return -1;
         }
         const struct schema_enum *hit = NULL;
@@ -105,7 +109,7 @@ parse_flags(const struct schema_attr *a, const char *text, size_t len, unsigned 
             v |= num;
         } else {
             snprintf(msg, msgsize, "unknown flag \"%.*s\" (allowed: %s)", (int)(e - b), text + b,
-                     schema_allowed(a, allowed, sizeof(allowed)));
+                     cfg_schema_allowed(a, allowed, sizeof(allowed)));
             return -1;
         }
     }
@@ -114,8 +118,8 @@ parse_flags(const struct schema_attr *a, const char *text, size_t len, unsigned 
 }
 
 int
-value_parse(const struct schema_attr *a, const char *text, size_t len, char *canon, size_t size,
-            unsigned long long *num, char *msg, size_t msgsize)
+cfg_value_parse(const struct schema_attr *a, const char *text, size_t len, char *canon, size_t size,
+                unsigned long long *num, char *msg, size_t msgsize)
 {
     unsigned long long v = 0, max;
     char allowed[512];
@@ -187,7 +191,7 @@ value_parse(const struct schema_attr *a, const char *text, size_t len, char *can
                 }
         if (hit == NULL) {
             snprintf(msg, msgsize, "unknown value \"%.*s\" (allowed: %s)", (int)len, text,
-                     schema_allowed(a, allowed, sizeof(allowed)));
+                     cfg_schema_allowed(a, allowed, sizeof(allowed)));
             return -1;
         }
         v = hit->value;
@@ -199,7 +203,7 @@ value_parse(const struct schema_attr *a, const char *text, size_t len, char *can
         if (parse_flags(a, text, len, &v, msg, msgsize) != 0)
             return -1;
         if (canon != NULL)
-            value_format_flags(a, v, canon, size);
+            cfg_value_format_flags(a, v, canon, size);
         break;
     }
     if (num != NULL)

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config/internal.h"
+#include "config/document.h"
+#include "config/open.h"
 
 /* The options that make sense for a web.config (see webconfig.h). */
 static struct certmap_open_options
@@ -39,7 +40,7 @@ webconfig_open(const char *path, const struct certmap_open_options *opts,
     if (stat(path, &st) != 0 && errno == ENOENT)
         return 0;
     /* any other stat failure is reported by the open, with its reason */
-    *out = config_open_kind(path, &o, CFG_WEBCONFIG, diags, err);
+    *out = cfg_open_kind(path, &o, CFG_WEBCONFIG, diags, err);
     return *out != NULL ? 0 : -1;
 }
 
@@ -50,7 +51,7 @@ webconfig_parse(const char *name, const char *data, size_t len,
 {
     struct certmap_open_options o = web_options(opts);
 
-    return config_parse_kind(name, data, len, &o, CFG_WEBCONFIG, diags, err);
+    return cfg_parse_kind(name, data, len, &o, CFG_WEBCONFIG, diags, err);
 }
 
 bool

@@ -5,12 +5,11 @@
  *   view/scope.c  scopes of a site and their effective sections (inheritance, decided once)
  *   view/site.c   sites, applications, virtual directories, bindings, server settings
  *
- * The view reads the configuration's tree directly (config/internal.h): each
- * scope's own layers are the section elements written for exactly its path,
- * applied in document order on top of the parent scope's effective values.
- * Effective sections are shared between scopes until one of them writes
- * something (copy on write), so 10 000 <location> elements that each set one
- * attribute cost 10 000 small copies, not 10 000 x sections.
+ * The view reads the configuration's tree directly (config/document.h and the headers beside it):
+ * each scope's own layers are the section elements written for exactly its path, applied in
+ * document order on top of the parent scope's effective values. Effective sections are shared
+ * between scopes until one of them writes something (copy on write), so 10 000 <location> elements
+ * that each set one attribute cost 10 000 small copies, not 10 000 x sections.
  */
 #ifndef CERTMAP_VIEW_INTERNAL_H
 #define CERTMAP_VIEW_INTERNAL_H
@@ -20,7 +19,17 @@
 #include <stddef.h>
 
 #include "certmap/view.h"
-#include "config/internal.h"
+#include "config/arena.h"
+#include "config/binding.h"
+#include "config/collection.h"
+#include "config/diag.h"
+#include "config/document.h"
+#include "config/location.h"
+#include "config/schema.h"
+#include "config/store.h"
+#include "config/tree.h"
+#include "config/unenforced.h"
+#include "config/value.h"
 #include "mapping.h"
 
 /* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */

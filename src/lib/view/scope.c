@@ -29,7 +29,7 @@ const char *
 view_file_name(struct vbuild *b, struct certmap_config *cfg)
 {
     if (b->name_cfg != cfg) {
-        b->name_copy = arena_strdup(&b->v->arena, cfg->name);
+        b->name_copy = cfg_arena_strdup(&b->v->arena, cfg->name);
         b->name_cfg = cfg;
     }
     return b->name_copy;
@@ -38,7 +38,7 @@ view_file_name(struct vbuild *b, struct certmap_config *cfg)
 struct vsec *
 vsec_new(struct vbuild *b, const struct schema_section *sec, const struct vsec *base)
 {
-    struct vsec *s = arena_alloc(&b->v->arena, sizeof(*s));
+    struct vsec *s = cfg_arena_alloc(&b->v->arena, sizeof(*s));
     size_t n = 0;
 
     if (s == NULL)
@@ -47,7 +47,7 @@ vsec_new(struct vbuild *b, const struct schema_section *sec, const struct vsec *
         n++;
     s->sec = sec;
     s->nvals = n;
-    s->vals = arena_alloc(&b->v->arena, (n ? n : 1) * sizeof(*s->vals));
+    s->vals = cfg_arena_alloc(&b->v->arena, (n ? n : 1) * sizeof(*s->vals));
     if (s->vals == NULL)
         return NULL;
     if (base != NULL)
@@ -85,17 +85,18 @@ vsec_apply(struct vbuild *b, struct vsec *s, struct certmap_config *cfg, struct 
         if (i == (size_t)-1)
             continue; /* lockAttributes & co.: not a value */
         sa = &e->attrs[i];
-        text = attr_value(cfg, ca);
+        text = cfg_attr_value(cfg, ca);
         if (text == NULL)
             return -1;
-        if (value_parse(sa, text, strlen(text), sa->type == ST_STRING ? NULL : canon,
-                        sa->type == ST_STRING ? 0 : sizeof(canon), &num, msg, sizeof(msg)) != 0) {
+        if (cfg_value_parse(sa, text, strlen(text), sa->type == ST_STRING ? NULL : canon,
+                            sa->type == ST_STRING ? 0 : sizeof(canon), &num, msg,
+                            sizeof(msg)) != 0) {
             /* validation reported it already; the value must not be used */
             view_diag(b, CERTMAP_SEV_ERROR, cfg->name, ca->line, n->name, ca->name, "%s", msg);
             continue;
         }
         val = &s->vals[i];
-        val->text = arena_strdup(&b->v->arena, sa->type == ST_STRING ? text : canon);
+        val->text = cfg_arena_strdup(&b->v->arena, sa->type == ST_STRING ? text : canon);
         val->num = num;
         val->src.file = view_file_name(b, cfg);
         val->src.line = ca->line != 0 ? ca->line : n->line;
@@ -125,7 +126,7 @@ vsec_num(const struct vsec *s, const char *attr, struct certmap_source *src)
     /* the default lives in the schema only */
     sa = &s->sec->elem->attrs[i];
     if (sa->def != NULL)
-        value_parse(sa, sa->def, strlen(sa->def), NULL, 0, &num, msg, sizeof(msg));
+        cfg_value_parse(sa, sa->def, strlen(sa->def), NULL, 0, &num, msg, sizeof(msg));
     return num;
 }
 
@@ -200,7 +201,7 @@ scope_get(struct vbuild *b, struct vsite *s, const char *path, size_t len, unsig
     if (sc != NULL) {
         sc->pub.kind |= kind;
         if (rank > sc->spell_rank) {
-            p = arena_strndup(&b->v->arena, path, len);
+            p = cfg_arena_strndup(&b->v->arena, path, len);
             if (p == NULL)
                 return NULL;
             sc->pub.path = p;
@@ -220,12 +221,12 @@ scope_get(struct vbuild *b, struct vsite *s, const char *path, size_t len, unsig
         return NULL;
     if (s->table == NULL && table_grow(s) != 0)
         return NULL;
-    sc = arena_alloc(&b->v->arena, sizeof(*sc));
+    sc = cfg_arena_alloc(&b->v->arena, sizeof(*sc));
     if (sc == NULL)
         return NULL;
     memset(sc, 0, sizeof(*sc));
-    sc->pub.path = arena_strndup(&b->v->arena, path, len);
-    sc->key = arena_strndup(&b->v->arena, path, len);
+    sc->pub.path = cfg_arena_strndup(&b->v->arena, path, len);
+    sc->key = cfg_arena_strndup(&b->v->arena, path, len);
     if (sc->pub.path == NULL || sc->key == NULL)
         return NULL;
     for (size_t i = 0; i < len; i++) {
@@ -355,7 +356,7 @@ add_locations(struct vbuild *b, struct vsite *s)
         const struct cloc *l = &cfg->locs[i];
         struct vscope *sc;
 
-        if (l->nseg == 0 || !node_live(l->node) || strcspn(l->path, "/") != nlen ||
+        if (l->nseg == 0 || !cfg_node_live(l->node) || strcspn(l->path, "/") != nlen ||
             strncasecmp(l->path, s->pub.name, nlen) != 0)
             continue;
         sc = view_scope_add(b, s, l->path + nlen, CERTMAP_SCOPE_LOCATION, VIEW_RANK_LOCATION);
@@ -379,7 +380,7 @@ scope_settle_sections(struct vbuild *b, struct vscope *sc, const struct vscope *
         bool any = false, cut = false;
 
         for (size_t k = 0; k < sc->nlayers; k++)
-            if (loc_find_section(sc->layers[k].container, sec->path) != NULL) {
+            if (cfg_loc_find_section(sc->layers[k].container, sec->path) != NULL) {
                 any = true;
                 cut |= sc->layers[k].no_inherit;
             }
@@ -391,7 +392,7 @@ scope_settle_sections(struct vbuild *b, struct vscope *sc, const struct vscope *
         if (sc->eff[i] == NULL)
             return -1;
         for (size_t k = 0; k < sc->nlayers; k++) {
-            struct cnode *n = loc_find_section(sc->layers[k].container, sec->path);
+            struct cnode *n = cfg_loc_find_section(sc->layers[k].container, sec->path);
             if (n != NULL && vsec_apply(b, sc->eff[i], sc->layers[k].cfg, n) != 0)
                 return -1;
         }
@@ -404,7 +405,7 @@ scope_settle_sections(struct vbuild *b, struct vscope *sc, const struct vscope *
         if (sc->inh[i] == NULL)
             return -1;
         for (size_t k = 0; k < sc->nlayers; k++) {
-            struct cnode *n = loc_find_section(sc->layers[k].container, sec->path);
+            struct cnode *n = cfg_loc_find_section(sc->layers[k].container, sec->path);
             if (n != NULL && !sc->layers[k].no_inherit &&
                 vsec_apply(b, sc->inh[i], sc->layers[k].cfg, n) != 0)
                 return -1;
@@ -448,7 +449,7 @@ scope_build_server(struct vbuild *b)
     size_t nsec = view_section_count(), k = 0;
 
     for (size_t i = 0; i < cfg->nlocs; i++)
-        if (cfg->locs[i].nseg == 0 && node_live(cfg->locs[i].node) &&
+        if (cfg->locs[i].nseg == 0 && cfg_node_live(cfg->locs[i].node) &&
             view_scope_add_layer(sv, cfg->locs[i].node, cfg, false) != 0)
             return -1;
     for (size_t i = 0; i < nsec; i++) {
@@ -458,13 +459,13 @@ scope_build_server(struct vbuild *b)
         sv->inh[i] = sv->eff[i];
     }
     /* every section (server-only ones too) at the server level */
-    for (const struct schema_section *sec = schema_sections; sec->path != NULL; sec++) {
+    for (const struct schema_section *sec = cfg_schema_sections; sec->path != NULL; sec++) {
         int i = view_section_index(sec->path);
         struct vsec *s = i >= 0 ? sv->eff[i] : vsec_new(b, sec, NULL);
         if (s == NULL)
             return -1;
         for (size_t l = 0; l < sv->nlayers; l++) {
-            struct cnode *n = loc_find_section(sv->layers[l].container, sec->path);
+            struct cnode *n = cfg_loc_find_section(sv->layers[l].container, sec->path);
             if (n != NULL && vsec_apply(b, s, cfg, n) != 0)
                 return -1;
         }
@@ -477,8 +478,8 @@ scope_build_server(struct vbuild *b)
 static const struct schema_coll *
 mappings_schema(void)
 {
-    const struct schema_section *sec = schema_section_find(CERTMAP_SECTION_CERTMAPPING);
-    const struct schema_elem *e = schema_child_find(sec->elem, "oneToOneMappings");
+    const struct schema_section *sec = cfg_schema_section_find(CERTMAP_SECTION_CERTMAPPING);
+    const struct schema_elem *e = cfg_schema_child_find(sec->elem, "oneToOneMappings");
 
     return e != NULL ? e->coll : NULL;
 }
@@ -487,9 +488,9 @@ mappings_schema(void)
 static struct cnode *
 mappings_node(const struct vlayer *l)
 {
-    struct cnode *cm = loc_find_section(l->container, CERTMAP_SECTION_CERTMAPPING);
+    struct cnode *cm = cfg_loc_find_section(l->container, CERTMAP_SECTION_CERTMAPPING);
 
-    return cm != NULL ? node_child(cm, "oneToOneMappings") : NULL;
+    return cm != NULL ? cfg_node_child(cm, "oneToOneMappings") : NULL;
 }
 
 /* Text of attribute name of item n, or the schema default; NULL on allocation failure. */
@@ -497,12 +498,12 @@ static const char *
 item_text(struct certmap_config *cfg, const struct schema_elem *e, struct cnode *n,
           const char *name)
 {
-    struct cattr *ca = node_attr(n, name);
+    struct cattr *ca = cfg_node_attr(n, name);
     const struct schema_attr *sa;
 
     if (ca != NULL)
-        return attr_value(cfg, ca);
-    sa = schema_attr_find(e, name);
+        return cfg_attr_value(cfg, ca);
+    sa = cfg_schema_attr_find(e, name);
     return sa != NULL && sa->def != NULL ? sa->def : "";
 }
 
@@ -533,8 +534,7 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
         return 0;
     }
     if (secret_is_envelope(pass)) {
-        if (config_load_key(cfg, false, &e) != 0 ||
-            secret_decrypt(cfg->key, pass, &plain, &e) != 0) {
+        if (cfg_load_key(cfg, false, &e) != 0 || secret_decrypt(cfg->key, pass, &plain, &e) != 0) {
             view_item_error(b, cfg->name, n->line, "add", "password",
                             "the password of \"%s\" cannot be decrypted (%s); this mapping is "
                             "inactive: enter it again with `certmap set mapping --site \"%s\" "
@@ -544,8 +544,8 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
             return 0;
         }
     }
-    value_parse(schema_attr_find(sc->item, "enabled"), enabled, strlen(enabled), NULL, 0, &on, msg,
-                sizeof(msg));
+    cfg_value_parse(cfg_schema_attr_find(sc->item, "enabled"), enabled, strlen(enabled), NULL, 0,
+                    &on, msg, sizeof(msg));
     memset(&m, 0, sizeof(m));
     m.der = der;
     m.der_len = der_len;
@@ -589,7 +589,7 @@ build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
         if (root->layers[i].cfg == b->cfg &&
             (cont[ncont] = mappings_node(&root->layers[i])) != NULL)
             ncont++;
-    items = coll_effective(b->cfg, sc, cont, ncont, NULL, REPORT_NONE, &nitems, &oom);
+    items = cfg_coll_effective(b->cfg, sc, cont, ncont, NULL, REPORT_NONE, &nitems, &oom);
     if (oom)
         goto out;
     if (nitems > 0) {

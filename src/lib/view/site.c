@@ -54,7 +54,7 @@ get_text(struct vbuild *b, const struct certmap_element *e, const char *attr)
 static char *
 arena_copy(struct vbuild *b, const char *s)
 {
-    char *c = arena_strdup(&b->v->arena, s != NULL ? s : "");
+    char *c = cfg_arena_strdup(&b->v->arena, s != NULL ? s : "");
 
     if (c == NULL)
         b->failed = true;
@@ -193,7 +193,7 @@ static const char *
 join_url(struct vbuild *b, const char *a, const char *c)
 {
     size_t la = strlen(a), lc = strlen(c), n = 0;
-    char *s = arena_alloc(&b->v->arena, la + lc + 3);
+    char *s = cfg_arena_alloc(&b->v->arena, la + lc + 3);
     const char *parts[2] = {a, c};
 
     if (s == NULL)
@@ -225,14 +225,14 @@ build_apps(struct vbuild *b, struct vsite *s, struct certmap_element *se)
     if (apps == NULL)
         return 0;
     na = certmap_collection_count(apps);
-    s->apps = arena_alloc(&b->v->arena, (na ? na : 1) * sizeof(*s->apps));
+    s->apps = cfg_arena_alloc(&b->v->arena, (na ? na : 1) * sizeof(*s->apps));
     if (s->apps == NULL)
         return -1;
     for (size_t i = 0; i < na; i++) {
         struct certmap_collection *vds = collection(b, certmap_collection_item(apps, i), NULL);
         nv += vds != NULL ? certmap_collection_count(vds) : 0;
     }
-    s->vdirs = arena_alloc(&b->v->arena, (nv ? nv : 1) * sizeof(*s->vdirs));
+    s->vdirs = cfg_arena_alloc(&b->v->arena, (nv ? nv : 1) * sizeof(*s->vdirs));
     if (s->vdirs == NULL)
         return -1;
     for (size_t i = 0; i < na; i++) {
@@ -328,7 +328,7 @@ build_binding(struct vbuild *b, struct certmap_element *be, struct certmap_bindi
                   "protocol \"%s\" is not served by certmapd; binding ignored", proto);
         return false;
     }
-    if (binding_parse_info(info, ip, sizeof(ip), &out->port, host, sizeof(host), &why) != 0) {
+    if (cfg_binding_parse_info(info, ip, sizeof(ip), &out->port, host, sizeof(host), &why) != 0) {
         view_diag(b, CERTMAP_SEV_ERROR, out->src.file, out->src.line, "binding",
                   "bindingInformation", "\"%s\": %s", info, why);
         return false;
@@ -378,7 +378,7 @@ build_bindings(struct vbuild *b, struct vsite *s, struct certmap_element *se)
     if (bc == NULL)
         return 0;
     n = certmap_collection_count(bc);
-    arr = arena_alloc(&b->v->arena, (n ? n : 1) * sizeof(*arr));
+    arr = cfg_arena_alloc(&b->v->arena, (n ? n : 1) * sizeof(*arr));
     if (arr == NULL)
         return -1;
     for (size_t i = 0; i < n; i++)

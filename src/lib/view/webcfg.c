@@ -75,7 +75,7 @@ keep_dir(struct vbuild *b, const char *path)
         v->dirs = p;
         v->capdirs = ncap;
     }
-    copy = arena_strdup(&v->arena, path);
+    copy = cfg_arena_strdup(&v->arena, path);
     if (copy == NULL)
         return -1;
     v->dirs[v->ndirs++] = copy;
@@ -90,7 +90,7 @@ fail_scope(struct vbuild *b, struct vscope *sc, const char *why)
         return 0; /* the first reason stays */
     sc->pub.error_status = 500;
     sc->pub.error_substatus = 19;
-    sc->pub.error = arena_strdup(&b->v->arena, why);
+    sc->pub.error = cfg_arena_strdup(&b->v->arena, why);
     return sc->pub.error != NULL ? 0 : -1;
 }
 
@@ -235,7 +235,7 @@ read_webconfig(struct walk *w, const char *path, const char *url, struct certmap
         struct vscope *target = sc;
         char *sub = NULL;
 
-        if (!node_live(l->node))
+        if (!cfg_node_live(l->node))
             continue;
         if (l->nseg > 0) {
             if (asprintf(&sub, "%s/%s", url, l->path) < 0)
