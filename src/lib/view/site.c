@@ -182,6 +182,12 @@ collection(struct vbuild *b, struct certmap_element *e, const char *name)
     struct certmap_error err = {0};
     struct certmap_collection *c = certmap_element_collection(e, name, &err);
 
+    /* an empty collection and one that could not be computed look alike: ask */
+    if (c != NULL) {
+        certmap_collection_count(c);
+        if (certmap_collection_error(c, &err) != 0)
+            c = NULL;
+    }
     if (c == NULL)
         view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
                   err.message);
@@ -446,12 +452,14 @@ site_build_all(struct vbuild *b)
         return -1;
     build_server(b);
     sites_section = certmap_config_get_section(b->cfg, CERTMAP_SECTION_SITES, NULL, &err);
-    sites = sites_section != NULL ? certmap_element_collection(sites_section, NULL, &err) : NULL;
-    if (sites == NULL) {
+    if (sites_section == NULL) {
         view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
                   err.message);
         return -1;
     }
+    sites = collection(b, sites_section, NULL);
+    if (sites == NULL)
+        return -1; /* reported */
     n = certmap_collection_count(sites);
     b->v->sites = calloc(n ? n : 1, sizeof(*b->v->sites));
     if (b->v->sites == NULL)
