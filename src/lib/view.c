@@ -14,115 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* true when diags already holds an item error at file:line for attr (the loader's). */
-static bool
-item_reported(const struct certmap_diags *d, const struct certmap_error *e)
-{
-    for (size_t i = 0; i < d->count; i++)
-        if (d->items[i].item && d->items[i].err.line == e->line &&
-            strcmp(d->items[i].err.file, e->file) == 0 &&
-            strcmp(d->items[i].err.attribute, e->attribute) == 0)
-            return true;
-    return false;
-}
-
-static void
-add_diag(struct vbuild *b, enum certmap_severity sev, bool item, const char *file, unsigned line,
-         const char *element, const char *attr, const char *fmt, va_list ap)
-{
-    struct certmap_error e;
-    char msg[sizeof(e.message)];
-    int r;
-
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    certmap_error_set(&e, sev == CERTMAP_SEV_ERROR ? CERTMAP_ERR_INVALID : CERTMAP_ERR_NONE, file,
-                      line, element, attr, "%s", msg);
-    if (sev == CERTMAP_SEV_ERROR && !item)
-        b->failed = true;
-    if (b->diags == NULL)
-        return;
-    /* one error per broken item and load: the loader may have named it already */
-    if (item && item_reported(b->diags, &e))
-        return;
-    r = item ? certmap_diags_add_item(b->diags, &e) : certmap_diags_add(b->diags, sev, &e);
-    if (r != 0)
-        b->failed = true;
-}
-
-void
-view_diag(struct vbuild *b, enum certmap_severity sev, const char *file, unsigned line,
-          const char *element, const char *attr, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    add_diag(b, sev, false, file, line, element, attr, fmt, ap);
-    va_end(ap);
-}
-
-void
-view_item_error(struct vbuild *b, const char *file, unsigned line, const char *element,
-                const char *attr, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    add_diag(b, CERTMAP_SEV_ERROR, true, file, line, element, attr, fmt, ap);
-    va_end(ap);
-}
-
-/* The sections a scope carries: every schema section a <location> may set. */
-int
-view_section_index(const char *path)
-{
-    int k = 0;
-
-    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
-        if (s->flags & SS_SERVER_ONLY)
-            continue;
-        if (strcmp(s->path, path) == 0)
-            return k;
-        k++;
-    }
-    return -1;
-}
-
-const struct schema_section *
-view_section_at(int i)
-{
-    int k = 0;
-
-    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++) {
-        if (s->flags & SS_SERVER_ONLY)
-            continue;
-        if (k++ == i)
-            return s;
-    }
-    return NULL;
-}
-
-size_t
-view_section_count(void)
-{
-    size_t n = 0;
-
-    for (const struct schema_section *s = cfg_schema_sections; s->path != NULL; s++)
-        n += (s->flags & SS_SERVER_ONLY) == 0;
-    return n;
-}
-
-size_t
-view_hash(const char *s, size_t len)
-{
-    size_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)tolower_ascii((unsigned char)s[i]);
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 struct certmap_view *
 certmap_view_ref(struct certmap_view *v)
 {
@@ -202,20 +93,6 @@ certmap_view_site_mappings(const struct certmap_site *site)
     return ((const struct vsite *)site)->index;
 }
 
-/* The scope whose key equals path[0..len) case-insensitively, or NULL. */
-static const struct vscope *
-find_scope(const struct vsite *s, const char *path, size_t len)
-{
-    const struct vscope *sc;
-
-    if (s->table == NULL)
-        return NULL;
-    for (sc = s->table[view_hash(path, len) & s->mask]; sc != NULL; sc = sc->next_hash)
-        if (sc->pub.path_len == len && strncasecmp(sc->key, path, len) == 0)
-            return sc;
-    return NULL;
-}
-
 const struct certmap_scope *
 certmap_view_match(const struct certmap_site *site, const char *path, size_t len)
 {
@@ -226,7 +103,7 @@ certmap_view_match(const struct certmap_site *site, const char *path, size_t len
     while (len > 0 && path[len - 1] == '/')
         len--;
     for (;;) {
-        sc = find_scope(s, path, len);
+        sc = view_scope_find(s, path, len);
         if (sc != NULL)
             return &sc->pub;
         if (len == 0)

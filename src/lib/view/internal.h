@@ -1,9 +1,15 @@
 /*
  * view/internal.h - what the parts of the resolved view share.
  *
- *   view.c        lifecycle, lookups (certmap_view_match), certmap_view_get()
- *   view/scope.c  scopes of a site and their effective sections (inheritance, decided once)
- *   view/site.c   sites, applications, virtual directories, bindings, server settings
+ * From the top down (each file uses only those below it):
+ *   view.c         lifecycle, lookups (certmap_view_match), certmap_view_get()
+ *   view/site.c    server settings, sites, applications, virtual directories, bindings
+ *   view/scope.c   a site's scopes and their effective settings (inheritance, decided once),
+ *                  the one-to-one index
+ *   view/webcfg.c  web.config files: the walk, locks, layers; disk spellings
+ *   view/table.c   the scope table of a site (path -> scope)
+ *   view/section.c effective sections (copy on write) and their values
+ *   view/diag.c    the build's findings
  *
  * The view reads the configuration's tree directly (config/document.h and the headers beside it):
  * each scope's own layers are the section elements written for exactly its path, applied in
@@ -119,26 +125,36 @@ struct vbuild {
     size_t nwebs, capwebs;
 };
 
-/* ---- view.c ---- */
+/* ---- view/diag.c ---- */
 
 /* Appends a finding; file/element/attr may be NULL.  An ERROR marks the build failed. */
 void view_diag(struct vbuild *b, enum certmap_severity sev, const char *file, unsigned line,
                const char *element, const char *attr, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-/* An error that disables one item (a mapping) only: reported, the build goes on. */
+/* An error that disables one item (a mapping) only: reported once per load, the build goes on. */
 void view_item_error(struct vbuild *b, const char *file, unsigned line, const char *element,
                      const char *attr, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* ---- view/section.c ---- */
+
 /* Index of section path among the view's sections (schema order), or -1. */
 int view_section_index(const char *path);
 const struct schema_section *view_section_at(int i);
 size_t view_section_count(void);
 /* Case-folded hash of s[0..len). */
 size_t view_hash(const char *s, size_t len);
+/* A new vsec for sec copied from base (NULL: all defaults); NULL on allocation failure. */
+struct vsec *vsec_new(struct vbuild *b, const struct schema_section *sec, const struct vsec *base);
+/* The arena copy of cfg's file name (for sources). */
+const char *view_file_name(struct vbuild *b, struct certmap_config *cfg);
+/* Applies the attributes of node n (from cfg) onto s. -1 on allocation failure. */
+int vsec_apply(struct vbuild *b, struct vsec *s, struct certmap_config *cfg, struct cnode *n);
+/* Effective number / text of attribute attr of s (schema default when unset). */
+unsigned long long vsec_num(const struct vsec *s, const char *attr, struct certmap_source *src);
+const char *vsec_text(const struct vsec *s, const char *attr, struct certmap_source *src);
 
-/* ---- view/scope.c ---- */
+/* ---- view/table.c ---- */
 
-/* Builds site's scopes (locations, apps, vdirs), their settings and its mapping index. */
-int scope_build_site(struct vbuild *b, struct vsite *site, struct certmap_element *site_elem);
 /*
  * The scope of path (any spelling: "/a/b", "a//b/", "" for the root), created
  * when missing, with kind added; NULL on allocation failure.
@@ -163,20 +179,16 @@ int webcfg_scan_site(struct vbuild *b, struct vsite *s);
  */
 void webcfg_respell_scope(struct vbuild *b, struct vscope *sc);
 
+/* ---- view/scope.c ---- */
+
 /* Computes the server level's sections (b->server, v->server_secs). -1 on allocation failure. */
 int scope_build_server(struct vbuild *b);
-/* A new vsec for sec copied from base (NULL: all defaults); NULL on allocation failure. */
-struct vsec *vsec_new(struct vbuild *b, const struct schema_section *sec, const struct vsec *base);
-/* The arena copy of cfg's file name (for sources). */
-const char *view_file_name(struct vbuild *b, struct certmap_config *cfg);
-/* Applies the attributes of node n (from cfg) onto s. -1 on allocation failure. */
-int vsec_apply(struct vbuild *b, struct vsec *s, struct certmap_config *cfg, struct cnode *n);
-/* Effective number / text of attribute attr of s (schema default when unset). */
-unsigned long long vsec_num(const struct vsec *s, const char *attr, struct certmap_source *src);
-const char *vsec_text(const struct vsec *s, const char *attr, struct certmap_source *src);
+/* Builds site's scopes (locations, apps, vdirs, web.config), their settings and its index. */
+int scope_build_site(struct vbuild *b, struct vsite *site, struct certmap_element *site_elem);
 
 /* ---- view/site.c ---- */
 
 /* Server-level settings and the sites. */
 int site_build_all(struct vbuild *b);
+
 #endif
