@@ -9,6 +9,8 @@
  *   schema.c     the table of sections, elements, attributes, collections
  *   diag.c       findings and errors that name file:line
  *   lexer.c      byte ranges of the tags of a well-formed document
+ *   binding.c    the one parser of bindingInformation
+ *   locpaths.c   the distinct <location path> values, kept as locations are added
  *   location.c   the location model: which <location>s apply to a target
  *   unenforced.c access rules of IIS sections certmap does not enforce
  *   value.c      typed values: parse, check, canonical spelling
