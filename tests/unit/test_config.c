@@ -889,21 +889,6 @@ test_mutations_never_crash(void **state)
     free(xml);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return tc_make_certs();
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    tc_free_certs();
-    return 0;
-}
-
 int
 main(void)
 {
@@ -923,5 +908,5 @@ main(void)
         cmocka_unit_test(test_expand_path),
         cmocka_unit_test(test_mutations_never_crash),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

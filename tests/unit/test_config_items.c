@@ -440,21 +440,6 @@ test_control_characters(void **state)
     env_free(&e);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return tc_make_certs();
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    tc_free_certs();
-    return 0;
-}
-
 int
 main(void)
 {
@@ -468,5 +453,5 @@ main(void)
         cmocka_unit_test(test_control_characters),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -839,21 +839,6 @@ test_seed_steps(void **state)
     env_free(&e);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return tc_make_certs();
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    tc_free_certs();
-    return 0;
-}
-
 int
 main(void)
 {
@@ -872,5 +857,5 @@ main(void)
         cmocka_unit_test(test_passwords),
         cmocka_unit_test(test_seed_steps),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

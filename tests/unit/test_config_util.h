@@ -186,4 +186,20 @@ tc_dump(const struct certmap_diags *d)
                 certmap_error_format(&d->items[i].err, buf, sizeof(buf)));
 }
 
+/* cmocka group setup and teardown of a test program that uses the certificates above. */
+static inline int
+tc_group_setup(void **state)
+{
+    (void)state;
+    return tc_make_certs();
+}
+
+static inline int
+tc_group_teardown(void **state)
+{
+    (void)state;
+    tc_free_certs();
+    return 0;
+}
+
 #endif

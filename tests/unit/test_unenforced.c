@@ -346,21 +346,6 @@ test_iis_file(void **state)
     free(xml);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return tc_make_certs();
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    tc_free_certs();
-    return 0;
-}
-
 int
 main(void)
 {
@@ -370,5 +355,5 @@ main(void)
         cmocka_unit_test(test_unknown_name), cmocka_unit_test(test_list_syntax),
         cmocka_unit_test(test_iis_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

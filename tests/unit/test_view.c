@@ -403,21 +403,6 @@ test_web_config(void **state)
     fixture_rmtree(dir);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return tc_make_certs();
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    tc_free_certs();
-    return 0;
-}
-
 int
 main(void)
 {
@@ -428,5 +413,5 @@ main(void)
         cmocka_unit_test(test_many_locations),
         cmocka_unit_test(test_web_config),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }
