@@ -267,6 +267,7 @@ certmap_config_close(struct certmap_config *cfg)
     cfg_arena_free(&cfg->arena);
     free(cfg->locs);
     cfg_locpaths_free(&cfg->locpaths);
+    cfg_locmap_free(&cfg->locmap);
     free(cfg->text);
     for (size_t i = 0; i < cfg->nold; i++)
         free(cfg->old_texts[i]);

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "certmap/config.h"
+#include "config/location.h"
 #include "config/locpaths.h"
 #include "config/arena.h"
 #include "secret.h"
@@ -80,6 +81,7 @@ struct certmap_config {
     struct cloc *locs;  /* server level first */
     size_t nlocs, caplocs;
     struct locpaths locpaths; /* distinct location paths (locpaths.c) */
+    struct locmap locmap;     /* cfg->locs by path (location.c) */
     unsigned loc_order;
     unsigned gen; /* bumped on every structural change */
     bool key_loaded;

@@ -13,6 +13,7 @@
 #include "config/arena.h"
 #include "config/tree.h"
 #include "config/document.h"
+#include "config/schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ cfg_loc_sort(struct certmap_config *cfg)
     /* by depth, document order within a depth: once, n log n */
     if (cfg->nlocs > 1)
         qsort(cfg->locs, cfg->nlocs, sizeof(*cfg->locs), cmp_loc);
+    cfg->locmap.valid = false;
 }
 
 int
@@ -197,19 +199,97 @@ cfg_loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *ta
     return true;
 }
 
+static size_t
+fold_hash(const char *s, size_t len)
+{
+    size_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)tolower_ascii((unsigned char)s[i])) * 1099511628211ULL;
+    return h;
+}
+
+void
+cfg_locmap_free(struct locmap *m)
+{
+    free(m->slot);
+    free(m->next);
+    memset(m, 0, sizeof(*m));
+}
+
+/* (Re)builds cfg->locmap. -1 on allocation failure. */
+static int
+locmap_build(struct certmap_config *cfg)
+{
+    struct locmap *m = &cfg->locmap;
+    size_t n = 16;
+
+    cfg_locmap_free(m);
+    while (n < cfg->nlocs * 2)
+        n *= 2;
+    m->slot = calloc(n, sizeof(*m->slot));
+    m->next = calloc(cfg->nlocs ? cfg->nlocs : 1, sizeof(*m->next));
+    if (m->slot == NULL || m->next == NULL) {
+        cfg_locmap_free(m);
+        return -1;
+    }
+    m->mask = n - 1;
+    /* from the end, so that each path's chain runs in depth-then-document order */
+    for (size_t i = cfg->nlocs; i-- > 0;) {
+        const char *p = cfg->locs[i].path;
+        size_t h = fold_hash(p, strlen(p)) & m->mask;
+        m->next[i] = m->slot[h];
+        m->slot[h] = i + 1;
+    }
+    m->valid = true;
+    return 0;
+}
+
+/* Appends the section's nodes of the locations whose path is target[0..len). */
+static size_t
+chain_path(struct certmap_config *cfg, const char *section_path, const char *target, size_t len,
+           const char *full, struct cnode **nodes, size_t k, size_t max)
+{
+    struct locmap *m = &cfg->locmap;
+
+    for (size_t i = m->slot[fold_hash(target, len) & m->mask]; i != 0 && k < max;
+         i = m->next[i - 1]) {
+        const struct cloc *l = &cfg->locs[i - 1];
+        struct cnode *n;
+        if (strlen(l->path) != len || strncasecmp(l->path, target, len) != 0 ||
+            !cfg_node_live(l->node) || !cfg_loc_applies(cfg, l, full))
+            continue;
+        n = cfg_loc_find_section(l->node, section_path);
+        if (n != NULL)
+            nodes[k++] = n;
+    }
+    return k;
+}
+
 size_t
 cfg_loc_chain(struct certmap_config *cfg, const char *section_path, const char *target,
               struct cnode **nodes, size_t max)
 {
-    size_t k = 0;
+    size_t k = 0, len = 0;
 
-    for (size_t i = 0; i < cfg->nlocs && k < max; i++) {
-        struct cnode *n;
-        if (!cfg_node_live(cfg->locs[i].node) || !cfg_loc_applies(cfg, &cfg->locs[i], target))
-            continue;
-        n = cfg_loc_find_section(cfg->locs[i].node, section_path);
-        if (n != NULL)
-            nodes[k++] = n;
+    if (!cfg->locmap.valid && locmap_build(cfg) != 0) {
+        /* no memory for the index: the same answer by scanning every location */
+        for (size_t i = 0; i < cfg->nlocs && k < max; i++) {
+            struct cnode *n;
+            if (!cfg_node_live(cfg->locs[i].node) || !cfg_loc_applies(cfg, &cfg->locs[i], target))
+                continue;
+            n = cfg_loc_find_section(cfg->locs[i].node, section_path);
+            if (n != NULL)
+                nodes[k++] = n;
+        }
+        return k;
+    }
+    /* the server level, then each prefix of target at a '/' (the depth order of locs) */
+    for (;;) {
+        k = chain_path(cfg, section_path, target, len, target, nodes, k, max);
+        if (target[len] == '\0')
+            break;
+        len += (len > 0) + strcspn(target + len + (len > 0), "/");
     }
     return k;
 }

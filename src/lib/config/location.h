@@ -20,6 +20,21 @@ struct cloc {
     bool no_inherit;    /* inheritInChildApplications="false" */
 };
 
+/*
+ * An index of cfg->locs by folded path, built on first use after the
+ * locations changed: a target's chain is then found with one probe per path
+ * segment instead of a scan of every location.
+ */
+struct locmap {
+    size_t *slot; /* mask + 1 buckets: index + 1 of the first location of a path, 0: empty */
+    size_t *next; /* per location: index + 1 of the next one with the same path (document order) */
+    size_t mask;
+    bool valid; /* false after cfg_loc_add()/cfg_loc_sort() */
+};
+
+/* Frees the index's arrays. */
+void cfg_locmap_free(struct locmap *m);
+
 void cfg_loc_normalize(const char *in, char *out, size_t size);
 bool cfg_loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *target);
 /* Appends a location; returns its index, valid until cfg_loc_sort().  -1 on allocation failure. */
