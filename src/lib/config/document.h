@@ -86,10 +86,12 @@ struct certmap_config {
     unsigned gen; /* bumped on every structural change */
     bool key_loaded;
     unsigned char key[SECRET_KEY_LEN];
-    struct certmap_element *handles;  /* every handle, freed at close */
-    struct certmap_collection *colls; /* every collection, freed at close */
-    struct certmap_element *sections; /* section handles (cache) */
-    char **declared;                  /* section paths declared in <configSections> */
+    struct certmap_element *handles;   /* every handle, freed at close */
+    struct certmap_collection *colls;  /* every collection, freed at close */
+    struct certmap_element *sections;  /* section handles (cache) */
+    struct certmap_element **sec_slot; /* the same by (section, folded location); mask + 1 slots */
+    size_t sec_mask, nsec;
+    char **declared; /* section paths declared in <configSections> */
     size_t ndeclared;
     /* SHA-256 of (attribute name, value) of each item error's broken value, in document order
      * (malloc): what a commit may keep but not add */

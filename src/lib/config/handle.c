@@ -19,6 +19,7 @@
 #include "config/location.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,9 @@ cfg_handles_free(struct certmap_config *cfg)
     cfg->handles = NULL;
     cfg->colls = NULL;
     cfg->sections = NULL;
+    free(cfg->sec_slot);
+    cfg->sec_slot = NULL;
+    cfg->sec_mask = cfg->nsec = 0;
 }
 
 static int
@@ -255,6 +259,50 @@ nomem:
     return -1;
 }
 
+/* ---- the section handle cache ---- */
+
+static size_t
+section_hash(const struct schema_section *s, const char *loc)
+{
+    size_t h = (size_t)(uintptr_t)s * 31u;
+
+    for (const char *p = loc; *p != '\0'; p++)
+        h = (h ^ (unsigned char)tolower_ascii((unsigned char)*p)) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot of (s, loc): its handle, or the empty slot where it goes. */
+static struct certmap_element **
+section_slot(struct certmap_config *cfg, const struct schema_section *s, const char *loc)
+{
+    for (size_t i = section_hash(s, loc) & cfg->sec_mask;; i = (i + 1) & cfg->sec_mask) {
+        struct certmap_element *e = cfg->sec_slot[i];
+        if (e == NULL || (e->section == s && strcasecmp(e->location, loc) == 0))
+            return &cfg->sec_slot[i];
+    }
+}
+
+/* Keeps the table at most half full. -1 on allocation failure. */
+static int
+section_table_grow(struct certmap_config *cfg)
+{
+    size_t n = cfg->sec_slot == NULL ? 64 : (cfg->sec_mask + 1) * 2;
+    struct certmap_element **old = cfg->sec_slot;
+
+    if (old != NULL && (cfg->nsec + 1) * 2 <= cfg->sec_mask + 1)
+        return 0;
+    cfg->sec_slot = calloc(n, sizeof(*cfg->sec_slot));
+    if (cfg->sec_slot == NULL) {
+        cfg->sec_slot = old;
+        return -1;
+    }
+    cfg->sec_mask = n - 1;
+    for (struct certmap_element *e = cfg->sections; e != NULL; e = e->next_section)
+        *section_slot(cfg, e->section, e->location) = e;
+    free(old);
+    return 0;
+}
+
 /* ---- the public element API ---- */
 
 struct certmap_element *
@@ -262,7 +310,7 @@ certmap_config_get_section(struct certmap_config *cfg, const char *section_path,
                            const char *location, struct certmap_error *err)
 {
     const struct schema_section *s;
-    struct certmap_element *e;
+    struct certmap_element *e, **slot;
     char norm[1024];
 
     if (cfg == NULL || section_path == NULL) {
@@ -287,9 +335,13 @@ certmap_config_get_section(struct certmap_config *cfg, const char *section_path,
                           "%s can only be used at the server level, not for \"%s\"", s->path, norm);
         return NULL;
     }
-    for (e = cfg->sections; e != NULL; e = e->next_section)
-        if (e->section == s && strcasecmp(e->location, norm) == 0)
-            return e;
+    if (section_table_grow(cfg) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    slot = section_slot(cfg, s, norm);
+    if (*slot != NULL)
+        return *slot;
     e = cfg_handle_new(cfg, H_SECTION);
     if (e == NULL || (e->location = cfg_arena_strdup(&cfg->arena, norm)) == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
@@ -299,6 +351,8 @@ certmap_config_get_section(struct certmap_config *cfg, const char *section_path,
     e->schema = s->elem;
     e->next_section = cfg->sections;
     cfg->sections = e;
+    *slot = e;
+    cfg->nsec++;
     return e;
 }
 
