@@ -22,6 +22,7 @@
 #include "errlog.h"
 #include "logon.h"
 #include "reload.h"
+#include "snapshot_build.h"
 
 /* A reload running on its own thread. */
 struct reload_job {

@@ -1,14 +1,15 @@
 /*
  * snapshot.h - the immutable runtime view of one configuration.
  *
- * A snapshot is built from a certmap_config (on the main thread at startup,
- * on the reload thread later) and then only read, by every worker at once,
- * without locks.  It holds the sites with their bindings, virtual
- * directories and effective <location> settings, one mapping index per
- * location scope, the TLS contexts of the https bindings, the limits and the
- * logon settings.  Workers and connections hold references; the last
- * snapshot_unref() frees it.  Requests in flight keep the snapshot they
- * started with, so a reload never changes a request halfway.
+ * A snapshot is built from a certmap_config (snapshot_build.h; on the main
+ * thread at startup, on the reload thread later) and then only read, by
+ * every worker at once, without locks.  It holds the sites with their
+ * bindings, virtual directories and effective <location> settings, one
+ * mapping index per location scope, the TLS contexts of the https bindings,
+ * the limits and the logon settings.  Workers and connections hold
+ * references; the last snapshot_unref() frees it.  Requests in flight keep
+ * the snapshot they started with, so a reload never changes a request
+ * halfway.
  */
 #ifndef CERTMAP_SERVER_SNAPSHOT_H
 #define CERTMAP_SERVER_SNAPSHOT_H
@@ -141,25 +142,6 @@ struct snapshot {
     size_t mapping_count;       /* mappings over all indexes built (shared ones once) */
 };
 
-/* How snapshot_build() is told about its surroundings. */
-struct snapshot_params {
-    unsigned long generation; /* generation number of the new snapshot */
-    struct w3clog_set *logs;  /* where site logs are taken from; NULL: no W3C logs (tests) */
-    bool open_roots;          /* open each physicalPath (false in tests) */
-    bool tls;                 /* create SSL contexts (false in pure unit tests) */
-};
-
-/*
- * Builds a snapshot from an opened configuration.  Every problem found is
- * appended to diags (errors and warnings, each with file:line when known);
- * building goes on after an error so that all of them are reported.
- * Returns a snapshot with one reference, or NULL when diags holds at least
- * one error (err then holds the first one).  The logon service is not
- * created here: the caller attaches one with snapshot_set_logon().
- */
-struct snapshot *snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
-                                struct certmap_diags *diags, struct certmap_error *err);
-
 /*
  * Attaches the logon service requests use (before snap is shared); the
  * snapshot takes over the reference svc, and its last snapshot_unref() drops it.
@@ -194,5 +176,22 @@ const struct snap_binding *snapshot_find_binding(const struct snap_endpoint *ep,
 
 /* The endpoint of snap with this key (snap_endpoint.key), or NULL. */
 const struct snap_endpoint *snapshot_find_endpoint(const struct snapshot *snap, const char *key);
+
+/*
+ * Helpers of the two builders (snapshot_build.c, snapshot_bind.c), here so
+ * that both reach them without reaching each other.
+ */
+
+/* Appends one diagnostic with its location (file/element/attr may be NULL); diags may be NULL. */
+void snap_diag(struct certmap_diags *diags, enum certmap_severity sev, const char *file,
+               unsigned line, const char *element, const char *attr, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* Appends a library error as is; diags may be NULL. */
+void snap_diag_err(struct certmap_diags *diags, enum certmap_severity sev,
+                   const struct certmap_error *e);
+
+/* strdup() of s, "" for NULL; NULL when out of memory. */
+char *snap_strdup(const char *s);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "snapshot_build.h"
+#include "snapshot_bind.h"
 #include "tls.h"
 
 static int
@@ -118,7 +118,8 @@ struct raw_binding {
 
 /* Creates the SSL context of an https binding. 0 or -1 (reported). */
 static int
-build_tls(struct build *bd, struct snap_binding *b, const struct certmap_binding *vb)
+build_tls(struct snapshot *snap, struct snap_binding *b, const struct certmap_binding *vb,
+          struct certmap_diags *diags)
 {
     struct tls_binding_conf conf;
     struct certmap_error err;
@@ -132,12 +133,12 @@ build_tls(struct build *bd, struct snap_binding *b, const struct certmap_binding
     conf.crl_file = vb->crl_file;
     conf.src_file = b->file;
     conf.src_line = b->line;
-    conf.ticket_seconds = bd->snap->server.ticket_seconds;
-    conf.generation = bd->snap->generation;
+    conf.ticket_seconds = snap->server.ticket_seconds;
+    conf.generation = snap->generation;
     certmap_error_clear(&err);
     b->ssl_ctx = tls_ctx_new(b, &conf, &err);
     if (b->ssl_ctx == NULL) {
-        snap_diag_err(bd->diags, CERTMAP_SEV_ERROR, &err);
+        snap_diag_err(diags, CERTMAP_SEV_ERROR, &err);
         return -1;
     }
     return 0;
@@ -145,9 +146,8 @@ build_tls(struct build *bd, struct snap_binding *b, const struct certmap_binding
 
 /* The bindings of every started site, in order. -1 on allocation failure. */
 static int
-collect_bindings(struct build *bd, struct raw_binding **out, size_t *nout)
+collect_bindings(struct snapshot *snap, struct raw_binding **out, size_t *nout)
 {
-    struct snapshot *snap = bd->snap;
     struct raw_binding *raw;
     size_t n = 0, total = 0;
 
@@ -177,14 +177,13 @@ collect_bindings(struct build *bd, struct raw_binding **out, size_t *nout)
 
 /* Bindings and endpoints; needs the sites built. */
 int
-snap_build_bindings(struct build *bd)
+snap_build_bindings(struct snapshot *snap, bool tls, struct certmap_diags *diags)
 {
-    struct snapshot *snap = bd->snap;
     struct raw_binding *raw = NULL;
     size_t nraw = 0, i, j, cap = 0;
     int ret = 0;
 
-    if (collect_bindings(bd, &raw, &nraw) != 0)
+    if (collect_bindings(snap, &raw, &nraw) != 0)
         return -1;
     snap->bindings = calloc(nraw ? nraw : 1, sizeof(*snap->bindings));
     if (snap->bindings == NULL) {
@@ -220,7 +219,7 @@ snap_build_bindings(struct build *bd)
                                                              : SNAP_CC_AUTO;
         b->request_cert =
             b->client_cert == SNAP_CC_ON || (b->client_cert == SNAP_CC_AUTO && b->site->wants_cert);
-        if (b->proto == SNAP_HTTPS && bd->params->tls && build_tls(bd, b, vb) != 0)
+        if (b->proto == SNAP_HTTPS && tls && build_tls(snap, b, vb, diags) != 0)
             ret = -1;
     }
     /* Attach: exact address first, then the wildcard bindings of the same port. */
@@ -265,7 +264,7 @@ snap_build_bindings(struct build *bd)
         for (j = i + 1; j < snap->nendpoints; j++)
             if (snap->endpoints[i].port == snap->endpoints[j].port &&
                 snap->endpoints[i].proto != snap->endpoints[j].proto) {
-                snap_diag(bd->diags, CERTMAP_SEV_ERROR, bd->snap->config_path, 0, "binding",
+                snap_diag(diags, CERTMAP_SEV_ERROR, snap->config_path, 0, "binding",
                           "bindingInformation", "port %u is bound both as http and as https",
                           snap->endpoints[i].port);
                 ret = -1;

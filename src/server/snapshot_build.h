@@ -1,7 +1,7 @@
 /*
- * snapshot_build.h - what the two halves of the snapshot builder share
- * (snapshot.c: settings, sites, locations; snapshot_bind.c: bindings,
- * endpoints, TLS contexts).  Internal to those files and their tests.
+ * snapshot_build.h - building a snapshot (snapshot.h) from a configuration:
+ * the view, the server settings, the sites with their roots and W3C logs,
+ * then the bindings, endpoints and TLS contexts (snapshot_bind.h).
  */
 #ifndef CERTMAP_SERVER_SNAPSHOT_BUILD_H
 #define CERTMAP_SERVER_SNAPSHOT_BUILD_H
@@ -12,31 +12,23 @@
 #include "certmap/error.h"
 #include "snapshot.h"
 
-/* State of one snapshot_build() call. */
-struct build {
-    struct certmap_config *cfg;
-    const struct snapshot_params *params;
-    struct certmap_diags *diags;
-    struct snapshot *snap;
+/* How snapshot_build() is told about its surroundings. */
+struct snapshot_params {
+    unsigned long generation; /* generation number of the new snapshot */
+    struct w3clog_set *logs;  /* where site logs are taken from; NULL: no W3C logs (tests) */
+    bool open_roots;          /* open each physicalPath (false in tests) */
+    bool tls;                 /* create SSL contexts (false in pure unit tests) */
 };
 
-/* Appends one diagnostic with its location (file/element/attr may be NULL). */
-void snap_diag(struct certmap_diags *diags, enum certmap_severity sev, const char *file,
-               unsigned line, const char *element, const char *attr, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-
-/* Appends a library error as is. */
-void snap_diag_err(struct certmap_diags *diags, enum certmap_severity sev,
-                   const struct certmap_error *e);
-
-/* strdup() of s, "" for NULL; NULL when out of memory. */
-char *snap_strdup(const char *s);
-
 /*
- * Builds bd->snap's bindings and endpoints (and the TLS contexts of the https
- * bindings) from the view's sites (bd->snap->sites built).  0, or -1 with the
- * problems in bd->diags.
+ * Builds a snapshot from an opened configuration.  Every problem found is
+ * appended to diags (errors and warnings, each with file:line when known);
+ * building goes on after an error so that all of them are reported.
+ * Returns a snapshot with one reference, or NULL when diags holds at least
+ * one error (err then holds the first one).  The logon service is not
+ * created here: the caller attaches one with snapshot_set_logon().
  */
-int snap_build_bindings(struct build *bd);
+struct snapshot *snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
+                                struct certmap_diags *diags, struct certmap_error *err);
 
 #endif

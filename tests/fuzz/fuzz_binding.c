@@ -26,7 +26,8 @@
  *  - the Host name is a prefix of the Host value; routing never picks a
  *    binding of another endpoint.
  *
- * snapshot.c is included (its helpers are static), so it is not listed here:
+ * snapshot_bind.c is included for its static helpers, so it is not listed here:
+ * fuzz-sources: src/server/snapshot.c src/server/snapshot_build.c
  * fuzz-sources: src/server/pipeline.c src/server/tls.c src/server/static.c
  * fuzz-sources: src/server/static_open.c src/server/logonsvc.c
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
@@ -46,13 +47,13 @@
  * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c src/lib/view/webcfg.c
  * fuzz-sources: src/lib/view/diag.c src/lib/view/section.c src/lib/view/table.c
  */
-#include "snapshot.c"
 #include "snapshot_bind.c"
 
 #include <stdint.h>
 
 #include "view/internal.h"
 #include "pipeline.h"
+#include "snapshot_build.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -87,8 +88,7 @@ check_binding_info(const char *s)
     if (s[0] != '[')
         CHECK(strchr(ip, ':') == NULL);
     snprintf(again, sizeof(again), s[0] == '[' ? "[%s]:%u:%s" : "%s:%u:%s", ip, port, host);
-    CHECK(cfg_binding_parse_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) ==
-          0);
+    CHECK(cfg_binding_parse_info(again, ip2, sizeof(ip2), &port2, host2, sizeof(host2), &why) == 0);
     CHECK(strcmp(ip, ip2) == 0 && port == port2 && strcmp(host, host2) == 0);
     if (!is_wildcard_ip(ip) && make_addr(ip, port, &ss, &sl) == 0) {
         CHECK(ss.ss_family == AF_INET || ss.ss_family == AF_INET6);

@@ -13,6 +13,7 @@
 #include "../../src/server/pipeline.c"
 #include "../../src/server/snapshot.c"
 #include "../../src/server/snapshot_bind.c"
+#include "../../src/server/snapshot_build.c"
 #include "../../src/server/static.c"
 #include "../../src/server/static_open.c"
 #include "../../src/server/tls.c"

@@ -1,8 +1,9 @@
 /*
- * Unit tests for snapshot.c: a configuration parsed from memory becomes the
- * runtime view (sites, bindings, endpoints, locations, virtual directories,
- * mapping indexes, limits), and configuration errors are reported with
- * file:line instead of a snapshot.
+ * Unit tests for the snapshot (snapshot_build.c, snapshot_bind.c, snapshot.c):
+ * a configuration parsed from memory becomes the runtime view (sites,
+ * bindings, endpoints, locations, virtual directories, mapping indexes,
+ * limits), and configuration errors are reported with file:line instead of a
+ * snapshot.
  */
 #include <setjmp.h>
 #include <stdarg.h>
