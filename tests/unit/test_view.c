@@ -234,6 +234,58 @@ test_mappings_site_level(void **state)
     free(body);
 }
 
+/* The server level's mappings, then the site's <remove> and <clear/>, in order. */
+static void
+test_mappings_remove_clear(void **state)
+{
+    char *body =
+        tc_fmt("<system.webServer><security><authentication>"
+               "<iisClientCertificateMappingAuthentication enabled=\"true\"><oneToOneMappings>"
+               "<add userName=\"s0\" password=\"p\" certificate=\"%s\" />"
+               "<add userName=\"s1\" password=\"p\" certificate=\"%s\" />"
+               "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+               "</authentication></security></system.webServer>"
+               "<location path=\"S\"><system.webServer><security><authentication>"
+               "<iisClientCertificateMappingAuthentication><oneToOneMappings>"
+               "<remove certificate=\"%s\" />"
+               "<add userName=\"u2\" password=\"p\" certificate=\"%s\" />"
+               "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+               "</authentication></security></system.webServer></location>",
+               tc_iis[0], tc_iis[1], tc_wrapped[0], tc_iis[2]);
+    struct certmap_diags d;
+    struct certmap_view *v = view_of(body, &d);
+    const struct certmap_site *s = certmap_view_find_site(v, "S");
+    const struct mapping_index *idx = certmap_view_site_mappings(s);
+
+    (void)state;
+    /* s0 removed (its certificate written with line breaks is the same key), s1 kept, u2 added */
+    assert_int_equal(s->mapping_count, 2);
+    assert_string_equal(mapping_index_entry(idx, 0)->user, "s1");
+    assert_string_equal(mapping_index_entry(idx, 1)->user, "u2");
+    assert_ptr_equal(certmap_view_match(s, "/x", 2)->settings.mappings, idx);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    free(body);
+
+    body = tc_fmt("<system.webServer><security><authentication>"
+                  "<iisClientCertificateMappingAuthentication enabled=\"true\"><oneToOneMappings>"
+                  "<add userName=\"s0\" password=\"p\" certificate=\"%s\" />"
+                  "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+                  "</authentication></security></system.webServer>"
+                  "<location path=\"S\"><system.webServer><security><authentication>"
+                  "<iisClientCertificateMappingAuthentication><oneToOneMappings><clear />"
+                  "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+                  "</authentication></security></system.webServer></location>",
+                  tc_iis[0]);
+    v = view_of(body, &d);
+    s = certmap_view_find_site(v, "S");
+    assert_int_equal(s->mapping_count, 0);
+    assert_null(certmap_view_site_mappings(s));
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    free(body);
+}
+
 /* Any number of scopes, built in about n log n: 20 000 locations. */
 static void
 test_many_locations(void **state)
@@ -410,6 +462,7 @@ main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_respell),
         cmocka_unit_test(test_mappings_site_level),
+        cmocka_unit_test(test_mappings_remove_clear),
         cmocka_unit_test(test_many_locations),
         cmocka_unit_test(test_web_config),
     };
