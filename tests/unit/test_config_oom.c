@@ -2,7 +2,7 @@
  * test_config_oom.c - an allocation that fails while a handle computes its
  * nodes is an error, never a read of the schema defaults.
  *
- * handle.c is included with calloc and realloc routed through a countdown, so
+ * handle.c is included with malloc, calloc and realloc routed through a countdown, so
  * that the next allocation of a refresh fails; its definitions take the place
  * of the library's handle.o.
  */
@@ -29,6 +29,12 @@ alloc_fails(void)
 }
 
 static void *
+counted_malloc(size_t size)
+{
+    return alloc_fails() ? NULL : malloc(size);
+}
+
+static void *
 counted_calloc(size_t n, size_t size)
 {
     return alloc_fails() ? NULL : calloc(n, size);
@@ -40,9 +46,11 @@ counted_realloc(void *p, size_t size)
     return alloc_fails() ? NULL : realloc(p, size);
 }
 
+#define malloc counted_malloc
 #define calloc counted_calloc
 #define realloc counted_realloc
 #include "config/handle.c"
+#undef malloc
 #undef calloc
 #undef realloc
 

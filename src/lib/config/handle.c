@@ -82,6 +82,25 @@ push_node(struct cnode ***arr, size_t *n, size_t *cap, struct cnode *node)
     return 0;
 }
 
+/* true when section node n is written for exactly location (normalised; "" the server level). */
+static bool
+written_at(struct certmap_config *cfg, const struct cnode *n, const char *location)
+{
+    const struct cnode *top = n;
+    struct cattr *p;
+    const char *v;
+    char norm[1024];
+
+    while (top->parent != NULL && top->parent != cfg->root)
+        top = top->parent;
+    if (top->parent == NULL || strcmp(top->name, "location") != 0)
+        return location[0] == '\0';
+    p = cfg_node_attr(top, "path");
+    v = p != NULL ? cfg_attr_value(cfg, p) : "";
+    cfg_loc_normalize(v != NULL ? v : "", norm, sizeof(norm));
+    return strcasecmp(norm, location) == 0;
+}
+
 int
 cfg_element_refresh(struct certmap_element *e)
 {
@@ -99,15 +118,18 @@ cfg_element_refresh(struct certmap_element *e)
     e->local = NULL;
     switch (e->kind) {
     case H_SECTION:
-        e->levels = calloc(cfg->nlocs + 1, sizeof(*e->levels));
+        e->levels = malloc((cfg->nlocs + 1) * sizeof(*e->levels));
         if (e->levels == NULL)
             goto out;
         e->nlevels = cfg_loc_chain(cfg, e->section->path, e->location, e->levels, cfg->nlocs + 1);
-        if (e->nlevels > 0) {
-            const struct cloc *l = cfg_loc_of(cfg, e->levels[e->nlevels - 1]);
-            if (l != NULL && strcasecmp(l->path, e->location) == 0)
-                e->local = e->levels[e->nlevels - 1];
+        if (e->nlevels < cfg->nlocs + 1) {
+            /* a chain is a few levels: keep those, not one slot per location of the file */
+            struct cnode **p = realloc(e->levels, (e->nlevels ? e->nlevels : 1) * sizeof(*p));
+            if (p != NULL)
+                e->levels = p;
         }
+        if (e->nlevels > 0 && written_at(cfg, e->levels[e->nlevels - 1], e->location))
+            e->local = e->levels[e->nlevels - 1];
         break;
     case H_CHILD:
         if (cfg_element_refresh(e->parent) != 0)
