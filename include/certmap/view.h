@@ -68,7 +68,7 @@ struct certmap_settings {
     const char *basic_domain; /* "" when unset */
     bool cm_enabled;          /* client certificate mapping authentication */
     bool cm_one_to_one;       /* one-to-one mappings consulted */
-    bool cm_many_to_one;      /* many-to-one mappings consulted (not implemented yet) */
+    bool cm_many_to_one;      /* ...@manyToOneCertificateMappingsEnabled */
     const char *cm_domain;    /* defaultLogonDomain of mapped users, "" when unset */
     unsigned cm_logon_method; /* logonMethod enum value */
     /*
@@ -245,7 +245,7 @@ void certmap_view_respell(const struct certmap_scope *scope, char *path);
  * as CERTMAP_SECTION_ACCESS) at scope (NULL: the server level), as text in
  * IIS's canonical spelling (schema default when unset); *src (may be NULL)
  * says where it was written.  NULL when the section or attribute is unknown
- * or not implemented at that level.
+ * or not a section certmap reads at that level.
  */
 const char *certmap_view_get(const struct certmap_view *v, const struct certmap_scope *scope,
                              const char *section, const char *attr, struct certmap_source *src);
