@@ -668,6 +668,13 @@ walk_location(struct vctx *v, struct cnode *n)
                  "overrideMode and the legacy allowOverride cannot both be set on one <location>");
     if (v->cfg->kind == CFG_WEBCONFIG && !web_location_path_ok(v, n, pa))
         return;
+    if (pa != NULL && pa->len >= sizeof(norm)) {
+        /* refused rather than cut: a shortened path would name another directory */
+        cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, pa->line, n->name, "path",
+                 "location path of %u characters; certmap reads at most %zu", (unsigned)pa->len,
+                 sizeof(norm) - 1);
+        return;
+    }
     cfg_loc_normalize(pa != NULL ? cfg_attr_value(v->cfg, pa) : "", norm, sizeof(norm));
     if (inh != NULL && inh->len == 5 && strncasecmp(raw_value(inh), "false", 5) == 0)
         no_inherit = true;

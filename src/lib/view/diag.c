@@ -13,6 +13,8 @@
 static bool
 item_reported(const struct certmap_diags *d, const struct certmap_error *e)
 {
+    if (e->line == 0)
+        return false; /* no place to compare: a different finding each time */
     for (size_t i = 0; i < d->count; i++)
         if (d->items[i].item && d->items[i].err.line == e->line &&
             strcmp(d->items[i].err.file, e->file) == 0 &&
