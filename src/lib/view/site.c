@@ -194,7 +194,10 @@ collection(struct vbuild *b, struct certmap_element *e, const char *name)
     return c;
 }
 
-/* "/app/" + "/dir" -> "/app/dir" (no empty segments, no trailing '/'); "" for the root. */
+/*
+ * "/app/" + "/dir" -> "/app/dir" (no empty segments, no trailing '/'); "" for
+ * the root.  Only '/' separates, as in location paths.
+ */
 static const char *
 join_url(struct vbuild *b, const char *a, const char *c)
 {
@@ -207,7 +210,7 @@ join_url(struct vbuild *b, const char *a, const char *c)
     for (int k = 0; k < 2; k++) {
         bool seg_start = true;
         for (const char *p = parts[k]; *p != '\0'; p++) {
-            if (*p == '/' || *p == '\\') {
+            if (*p == '/') {
                 seg_start = true;
                 continue;
             }

@@ -119,8 +119,10 @@ view_scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_
 
 /*
  * Normalises a URL path below a site into out: "" for the root, else
- * "/a/b" (leading '/', no empty segments, no trailing '/').  Returns the
- * length, or (size_t)-1 when out is too small.
+ * "/a/b" (leading '/', no empty segments, no trailing '/').  Only '/'
+ * separates segments, as in the configuration engine's location paths: a
+ * '\' is a character of a name (a path no request can reach, never the
+ * root).  Returns the length, or (size_t)-1 when out is too small.
  */
 static size_t
 norm_path(const char *in, char *out, size_t size)
@@ -128,10 +130,9 @@ norm_path(const char *in, char *out, size_t size)
     size_t o = 0;
 
     for (const char *p = in; *p != '\0'; p++) {
-        if (*p == '/' || *p == '\\') {
+        if (*p == '/')
             continue;
-        }
-        if (p == in || p[-1] == '/' || p[-1] == '\\') {
+        if (p == in || p[-1] == '/') {
             if (o + 1 >= size)
                 return (size_t)-1;
             out[o++] = '/';
