@@ -286,11 +286,7 @@ nomem:
 static size_t
 section_hash(const struct schema_section *s, const char *loc)
 {
-    size_t h = (size_t)(uintptr_t)s * 31u;
-
-    for (const char *p = loc; *p != '\0'; p++)
-        h = (h ^ (unsigned char)tolower_ascii((unsigned char)*p)) * 1099511628211ULL;
-    return h;
+    return cfg_fold_hash(loc, strlen(loc), (size_t)(uintptr_t)s);
 }
 
 /* The slot of (s, loc): its handle, or the empty slot where it goes. */

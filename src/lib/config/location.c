@@ -199,16 +199,6 @@ cfg_loc_applies(struct certmap_config *cfg, const struct cloc *l, const char *ta
     return true;
 }
 
-static size_t
-fold_hash(const char *s, size_t len)
-{
-    size_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)tolower_ascii((unsigned char)s[i])) * 1099511628211ULL;
-    return h;
-}
-
 void
 cfg_locmap_free(struct locmap *m)
 {
@@ -237,7 +227,7 @@ locmap_build(struct certmap_config *cfg)
     /* from the end, so that each path's chain runs in depth-then-document order */
     for (size_t i = cfg->nlocs; i-- > 0;) {
         const char *p = cfg->locs[i].path;
-        size_t h = fold_hash(p, strlen(p)) & m->mask;
+        size_t h = cfg_fold_hash(p, strlen(p), 0) & m->mask;
         m->next[i] = m->slot[h];
         m->slot[h] = i + 1;
     }
@@ -252,7 +242,7 @@ chain_path(struct certmap_config *cfg, const char *section_path, const char *tar
 {
     struct locmap *m = &cfg->locmap;
 
-    for (size_t i = m->slot[fold_hash(target, len) & m->mask]; i != 0 && k < max;
+    for (size_t i = m->slot[cfg_fold_hash(target, len, 0) & m->mask]; i != 0 && k < max;
          i = m->next[i - 1]) {
         const struct cloc *l = &cfg->locs[i - 1];
         struct cnode *n;

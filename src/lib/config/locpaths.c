@@ -17,19 +17,14 @@
 #include "config/schema.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 /* FNV-1a of the path folded to lower case: IIS compares location paths case-insensitively. */
 static size_t
 fold_hash(const char *s)
 {
-    size_t h = (size_t)1469598103934665603ULL;
-
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)tolower_ascii((unsigned char)*s);
-        h *= (size_t)1099511628211ULL;
-    }
-    return h;
+    return cfg_fold_hash(s, strlen(s), 0);
 }
 
 /* The slot of path in lp->table: its entry, or the empty slot where it goes. */

@@ -15,6 +15,23 @@ tolower_ascii(int c)
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+/*
+ * FNV-1a of s[0..len) folded to lower case, starting from seed (0: FNV's
+ * offset basis): the one hash of the engine's and the view's case-insensitive
+ * tables (locations, section handles, scopes).
+ */
+static inline size_t
+cfg_fold_hash(const char *s, size_t len, size_t seed)
+{
+    size_t h = seed != 0 ? seed : (size_t)1469598103934665603ULL;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)tolower_ascii((unsigned char)s[i]);
+        h *= (size_t)1099511628211ULL;
+    }
+    return h;
+}
+
 enum schema_type {
     ST_STRING,
     ST_BOOL,

@@ -425,11 +425,7 @@ validate_elem(struct vctx *v, struct cnode *n, const struct schema_elem *se, boo
 static size_t
 sec_hash(const struct schema_section *s, const char *locpath)
 {
-    size_t h = (size_t)(uintptr_t)s * 31u;
-
-    for (const char *p = locpath; *p != '\0'; p++)
-        h = (h ^ (unsigned char)tolower_ascii((unsigned char)*p)) * 1099511628211ULL;
-    return h;
+    return cfg_fold_hash(locpath, strlen(locpath), (size_t)(uintptr_t)s);
 }
 
 /* The slot of (s, locpath) in v->sec_slot: its entry, or the empty slot where it goes. */

@@ -50,13 +50,7 @@ view_section_count(void)
 size_t
 view_hash(const char *s, size_t len)
 {
-    size_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)tolower_ascii((unsigned char)s[i]);
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return cfg_fold_hash(s, len, 0);
 }
 
 const char *
