@@ -102,13 +102,24 @@ struct logon_stats {
 /* Copies the counters into *st. */
 void logon_stats_get(struct logon *l, struct logon_stats *st);
 
+/* Longest logon or display name logon_names() writes, NUL included. */
+#define LOGON_FORM_MAX 512
+
 /*
- * Applies IIS's defaultLogonDomain: "user@DOMAIN" when domain is non-empty and
- * user names no domain; a "DOMAIN\\user" name always becomes "user@DOMAIN"
- * (the form PAM, sssd and the accounts file use); otherwise a copy of user.
- * Returns a malloc'd string the caller frees, NULL on allocation failure.
+ * The two forms of a configured user name, as IIS forms them with a
+ * defaultLogonDomain:
+ * - logon, what the provider gets: "user@DOMAIN" (the form PAM, sssd and the
+ *   accounts file understand).  "DOMAIN\user" always becomes "user@DOMAIN";
+ *   a bare "user" becomes "user@domain" when domain is not empty.
+ * - display, what LOGON_USER, REMOTE_USER and cs-username show: IIS's
+ *   "DOMAIN\user" whenever a domain came from the backslash form or from
+ *   domain; a name written as "user@DOMAIN" is shown as written.
+ * Names of another shape ("\user", "D\", "a\b\c") are passed as given.
+ * Either output may be NULL.  Returns 0, or -1 when a form would not fit in
+ * its buffer (the caller refuses the logon rather than use a cut name).
  */
-char *logon_qualify_user(const char *user, const char *domain);
+int logon_names(const char *user, const char *domain, char *logon, size_t lsize, char *display,
+                size_t dsize);
 
 /*
  * Accounts file management for `certmap account add|passwd|remove`:

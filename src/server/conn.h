@@ -49,8 +49,8 @@ struct conn_logrec {
     uint32_t ua_off, ua_len;
     uint32_t ref_off, ref_len;
     const char *user;   /* mapped user (snapshot-owned) or NULL */
-    const char *domain; /* defaultLogonDomain applied to user (snapshot-owned) or NULL */
-    char *user_owned;   /* Basic: logon name (malloc'd), else NULL */
+    const char *domain; /* defaultLogonDomain applied to the name (snapshot-owned) or NULL */
+    char *user_owned;   /* Basic: user name as sent (malloc'd), else NULL */
     int status;
     int substatus;
     uint64_t start_ms;
@@ -109,6 +109,9 @@ struct conn {
     bool mc_valid;
     int mc_logon;          /* logon result of mc_mapping, PIPELINE_LOGON_UNKNOWN when none */
     uint64_t mc_logon_exp; /* ms: when mc_logon expires */
+    /* the defaultLogonDomain mc_logon was obtained under (snapshot-owned): a scope with
+       another one logs on another account, so the result is not reused there */
+    const char *mc_logon_domain;
     int pending_kind;      /* enum pipeline_auth_kind of a logon result just delivered */
     int pending_result;    /* its enum logon_result, PIPELINE_LOGON_UNKNOWN when none */
     struct logon_job *job; /* logon in progress */

@@ -25,8 +25,9 @@ enum identity_auth {
 
 struct identity {
     enum identity_auth auth; /* how the request was authenticated */
-    const char *user;        /* LOGON_USER / REMOTE_USER: the logon name (with the default
-                                logon domain when one was applied); "" when anonymous */
+    const char *user;        /* LOGON_USER / REMOTE_USER: the name as IIS shows it
+                                ("DOMAIN\\user" when a domain is involved, logon_names());
+                                "" when anonymous */
     const char *auth_type;   /* AUTH_TYPE: "SSL/PCT" (certificate mapping), "Basic", "" */
     const char *anon_user;   /* anonymousAuthentication userName when anonymous, else "" */
     bool https;              /* HTTPS: the request came over TLS */

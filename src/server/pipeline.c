@@ -101,16 +101,6 @@ pipeline_access(const struct certmap_settings *loc, const struct pipeline_conn_i
     return 0;
 }
 
-void
-pipeline_logon_name(const char *user, const char *domain, char *out, size_t size)
-{
-    if (domain != NULL && domain[0] != '\0' && strchr(user, '@') == NULL &&
-        strchr(user, '\\') == NULL)
-        snprintf(out, size, "%s@%s", user, domain);
-    else
-        snprintf(out, size, "%s", user);
-}
-
 static bool
 basic_available(const struct pipeline_auth_in *in)
 {
@@ -121,17 +111,21 @@ enum pipeline_auth_result
 pipeline_auth(const struct pipeline_auth_in *in, struct pipeline_auth_out *out)
 {
     const struct certmap_settings *loc = in->loc;
+    bool named;
 
     memset(out, 0, sizeof(*out));
     if (loc->cm_enabled && loc->cm_one_to_one && in->mapping != NULL && in->mapping->enabled) {
         out->kind = PIPELINE_AUTH_CERTIFICATE;
-        pipeline_logon_name(in->mapping->user, loc->cm_domain, out->user, sizeof(out->user));
+        if (logon_names(in->mapping->user, loc->cm_domain, out->user, sizeof(out->user),
+                        out->display, sizeof(out->display)) != 0)
+            goto logon_failed;
         if (in->cert_logon == PIPELINE_LOGON_UNKNOWN) {
             out->password = in->mapping->password;
             return PIPELINE_AUTH_NEED_LOGON;
         }
         if (in->cert_logon == LOGON_OK)
             return PIPELINE_AUTH_OK;
+    logon_failed:
         /* The certificate was mapped but its account could not log on: IIS 401.1. */
         out->status = 401;
         out->substatus = 1;
@@ -145,12 +139,13 @@ pipeline_auth(const struct pipeline_auth_in *in, struct pipeline_auth_out *out)
             out->challenge = true;
             return PIPELINE_AUTH_DENY;
         }
-        pipeline_logon_name(in->basic_user, loc->basic_domain, out->user, sizeof(out->user));
-        if (in->basic_logon == PIPELINE_LOGON_UNKNOWN) {
+        named = logon_names(in->basic_user, loc->basic_domain, out->user, sizeof(out->user),
+                            out->display, sizeof(out->display)) == 0;
+        if (named && in->basic_logon == PIPELINE_LOGON_UNKNOWN) {
             out->password = in->basic_password;
             return PIPELINE_AUTH_NEED_LOGON;
         }
-        if (in->basic_logon == LOGON_OK)
+        if (named && in->basic_logon == LOGON_OK)
             return PIPELINE_AUTH_OK;
         out->status = 401;
         out->substatus = 1;

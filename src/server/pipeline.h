@@ -22,8 +22,8 @@
 /* Longest user name or password taken from a Basic Authorization header. */
 #define PIPELINE_CRED_MAX 256
 
-/* Longest logon name ("user@DOMAIN"). */
-#define PIPELINE_LOGON_NAME_MAX 512
+/* Longest logon or display name ("user@DOMAIN", "DOMAIN\\user"), NUL included. */
+#define PIPELINE_LOGON_NAME_MAX LOGON_FORM_MAX
 
 /*
  * The URL path raw[0..len) decoded for location and virtual directory
@@ -105,29 +105,25 @@ enum pipeline_auth_kind {
 };
 
 struct pipeline_auth_out {
-    enum pipeline_auth_kind kind;       /* which module decided (or needs the logon) */
-    int status;                         /* DENY: 401 */
-    int substatus;                      /* DENY: 1 (logon failed) or 2 (nothing authenticates) */
-    bool challenge;                     /* DENY: send WWW-Authenticate: Basic */
-    char user[PIPELINE_LOGON_NAME_MAX]; /* OK/NEED_LOGON: logon name, with the domain applied */
+    enum pipeline_auth_kind kind;          /* which module decided (or needs the logon) */
+    int status;                            /* DENY: 401 */
+    int substatus;                         /* DENY: 1 (logon failed) or 2 (nothing authenticates) */
+    bool challenge;                        /* DENY: send WWW-Authenticate: Basic */
+    char user[PIPELINE_LOGON_NAME_MAX];    /* OK/NEED_LOGON: logon name, with the domain applied */
+    char display[PIPELINE_LOGON_NAME_MAX]; /* OK: the name as IIS shows it (logon_names()) */
     const char *password; /* NEED_LOGON: borrowed from the input (mapping or header) */
 };
 
 /*
  * The authentication modules in IIS's order: one-to-one certificate mapping
  * (when enabled at loc and the certificate has an enabled mapping: logon
- * refused -> 401.1), Basic (only over TLS unless basic_without_ssl; refused
+ * refused, or a name too long for logon_names() -> 401.1), Basic (only over TLS unless
+ * basic_without_ssl; refused
  * -> 401.1 with a challenge), anonymous, else 401.2 (with a challenge when
  * Basic is available).
  */
 enum pipeline_auth_result pipeline_auth(const struct pipeline_auth_in *in,
                                         struct pipeline_auth_out *out);
-
-/*
- * Applies a defaultLogonDomain: "user" -> "user@DOMAIN" when domain is not
- * empty and the name has neither '@' nor '\'.  Writes into out (cut at size).
- */
-void pipeline_logon_name(const char *user, const char *domain, char *out, size_t size);
 
 /*
  * Decodes an Authorization header value.  Returns 1 when it is not Basic

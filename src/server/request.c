@@ -150,8 +150,9 @@ lookup_mapping(struct conn *c, X509 *cert, const struct mapping_index *idx)
     return c->mc_mapping;
 }
 
+/* Remembers the logon result of the connection's mapping under loc's logon settings. */
 static void
-cache_cert_logon(struct conn *c, int result)
+cache_cert_logon(struct conn *c, int result, const struct certmap_settings *loc)
 {
     const struct snap_logon *ls = &c->snap->logon_settings;
     unsigned secs = result == LOGON_OK ? ls->cache_seconds : ls->negative_cache_seconds;
@@ -160,6 +161,7 @@ cache_cert_logon(struct conn *c, int result)
         return;
     c->mc_logon = result;
     c->mc_logon_exp = c->w->now_ms + (uint64_t)secs * 1000;
+    c->mc_logon_domain = loc->cm_domain;
 }
 
 /* The logon result of the mapping for this request: pending, per-connection cache, shared cache. */
@@ -171,13 +173,15 @@ cert_logon_result(struct conn *c, const struct mapping *m, const struct certmap_
 
     if (c->pending_kind == PIPELINE_AUTH_CERTIFICATE && c->pending_result != PIPELINE_LOGON_UNKNOWN)
         return c->pending_result;
-    if (c->mc_logon != PIPELINE_LOGON_UNKNOWN && c->w->now_ms < c->mc_logon_exp)
+    if (c->mc_logon != PIPELINE_LOGON_UNKNOWN && c->w->now_ms < c->mc_logon_exp &&
+        strcmp(c->mc_logon_domain, loc->cm_domain) == 0)
         return c->mc_logon;
     if (c->snap->logon == NULL)
         return LOGON_ERROR;
-    pipeline_logon_name(m->user, loc->cm_domain, name, sizeof(name));
+    if (logon_names(m->user, loc->cm_domain, name, sizeof(name), NULL, 0) != 0)
+        return PIPELINE_LOGON_UNKNOWN; /* pipeline_auth() refuses the name */
     if (logon_cached(c->snap->logon, name, m->password, &r)) {
-        cache_cert_logon(c, (int)r);
+        cache_cert_logon(c, (int)r, loc);
         return (int)r;
     }
     return PIPELINE_LOGON_UNKNOWN;
@@ -245,8 +249,9 @@ struct req_ctx {
     const char *host; /* Host name without port, NULL when none */
     size_t host_len;
     enum pipeline_auth_kind auth;
-    char user[PIPELINE_LOGON_NAME_MAX]; /* logon name when authenticated */
-    X509 *cert;                         /* certificate the location uses, NULL if none */
+    char user[PIPELINE_LOGON_NAME_MAX];    /* logon name when authenticated ("user@DOMAIN") */
+    char display[PIPELINE_LOGON_NAME_MAX]; /* the same as IIS shows it ("DOMAIN\\user") */
+    X509 *cert;                            /* certificate the location uses, NULL if none */
     long verify;
     bool logon; /* a logon was started: the request waits for its result */
 };
@@ -311,7 +316,7 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         return 0;
     }
     if (out.kind == PIPELINE_AUTH_CERTIFICATE && c->pending_kind == PIPELINE_AUTH_CERTIFICATE)
-        cache_cert_logon(c, c->pending_result);
+        cache_cert_logon(c, c->pending_result, loc);
     if (r == PIPELINE_AUTH_DENY) {
         /* Not authenticated: cs-username stays "-", as IIS logs a failed logon. */
         respond_error(c, out.status, out.substatus,
@@ -324,10 +329,12 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         c->log.user = in.mapping->user;
         c->log.domain = loc->cm_domain;
     } else if (out.kind == PIPELINE_AUTH_BASIC) {
-        c->log.user_owned = strdup(out.user);
+        c->log.user_owned = strdup(a->basic_user);
+        c->log.domain = loc->basic_domain;
     }
     rc->auth = out.kind;
     memcpy(rc->user, out.user, sizeof(rc->user));
+    memcpy(rc->display, out.display, sizeof(rc->display));
     return 1;
 }
 
@@ -376,7 +383,7 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
               : rc->auth == PIPELINE_AUTH_BASIC     ? IDENTITY_BASIC
               : rc->auth == PIPELINE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
                                                     : IDENTITY_NONE;
-    id.user = id.auth == IDENTITY_CERTIFICATE || id.auth == IDENTITY_BASIC ? rc->user : "";
+    id.user = id.auth == IDENTITY_CERTIFICATE || id.auth == IDENTITY_BASIC ? rc->display : "";
     id.auth_type = id.auth == IDENTITY_CERTIFICATE ? "SSL/PCT"
                    : id.auth == IDENTITY_BASIC     ? "Basic"
                                                    : "";

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "errpage.h"
+#include "logon.h"
 #include "w3clog.h"
+#include "win32.h"
 
 #define SERVER_HEADER "Server: certmap/" CERTMAP_VERSION "\r\n"
 
@@ -68,6 +70,7 @@ respond_log(struct conn *c, const struct snap_site *site)
     struct conn_logrec *l = &c->log;
     struct w3clog_entry e;
     char sip[INET6_ADDRSTRLEN], cip[INET6_ADDRSTRLEN], user[PIPELINE_LOGON_NAME_MAX];
+    const char *name;
     unsigned sport, cport;
 
     if (site == NULL || site->log == NULL)
@@ -92,11 +95,8 @@ respond_log(struct conn *c, const struct snap_site *site)
         e.uri_query = c->rbuf + l->query_off;
         e.uri_query_len = l->query_len;
     }
-    if (l->user_owned != NULL) {
-        e.username = l->user_owned;
-        e.username_len = strlen(l->user_owned);
-    } else if (l->user != NULL) {
-        pipeline_logon_name(l->user, l->domain, user, sizeof(user));
+    name = l->user_owned != NULL ? l->user_owned : l->user;
+    if (name != NULL && logon_names(name, l->domain, NULL, 0, user, sizeof(user)) == 0) {
         e.username = user;
         e.username_len = strlen(user);
     }
@@ -110,6 +110,7 @@ respond_log(struct conn *c, const struct snap_site *site)
     }
     e.status = l->status;
     e.substatus = l->substatus;
+    e.win32_status = win32_status(l->status, l->substatus, c->cert_verify);
     e.time_taken = (unsigned long)(c->w->now_ms - l->start_ms);
     w3clog_write(site->log, &e);
 }

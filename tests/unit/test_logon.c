@@ -715,29 +715,36 @@ test_submit_refuses_empty(void **state)
 /* ---- defaultLogonDomain ---- */
 
 static void
-expect_qualified(const char *user, const char *domain, const char *want)
+expect_names(const char *user, const char *domain, const char *want_logon, const char *want_display)
 {
-    char *got = logon_qualify_user(user, domain);
+    char logon[LOGON_FORM_MAX], display[LOGON_FORM_MAX];
 
-    assert_non_null(got);
-    assert_string_equal(got, want);
-    free(got);
+    assert_int_equal(logon_names(user, domain, logon, sizeof(logon), display, sizeof(display)), 0);
+    assert_string_equal(logon, want_logon);
+    assert_string_equal(display, want_display);
 }
 
 static void
-test_qualify_user(void **state)
+test_logon_names(void **state)
 {
+    char small[8];
+
     (void)state;
-    expect_qualified("alice", "EXAMPLE", "alice@EXAMPLE");
-    expect_qualified("alice", "", "alice");
-    expect_qualified("alice", NULL, "alice");
-    expect_qualified("alice@OTHER", "EXAMPLE", "alice@OTHER");
-    expect_qualified("OTHER\\alice", "EXAMPLE", "alice@OTHER");
-    expect_qualified("OTHER\\alice", "", "alice@OTHER");
-    expect_qualified("\\alice", "EXAMPLE", "\\alice");
-    expect_qualified("OTHER\\", "EXAMPLE", "OTHER\\");
-    expect_qualified("A\\B\\c", "EXAMPLE", "A\\B\\c");
-    assert_null(logon_qualify_user(NULL, "EXAMPLE"));
+    expect_names("alice", "EXAMPLE", "alice@EXAMPLE", "EXAMPLE\\alice");
+    expect_names("alice", "", "alice", "alice");
+    expect_names("alice", NULL, "alice", "alice");
+    expect_names("alice@OTHER", "EXAMPLE", "alice@OTHER", "alice@OTHER");
+    expect_names("OTHER\\alice", "EXAMPLE", "alice@OTHER", "OTHER\\alice");
+    expect_names("OTHER\\alice", "", "alice@OTHER", "OTHER\\alice");
+    expect_names("\\alice", "EXAMPLE", "\\alice", "\\alice");
+    expect_names("OTHER\\", "EXAMPLE", "OTHER\\", "OTHER\\");
+    expect_names("A\\B\\c", "EXAMPLE", "A\\B\\c", "A\\B\\c");
+    /* a name that does not fit is refused, never cut into another name */
+    assert_int_equal(logon_names("alice", "EXAMPLE", small, sizeof(small), NULL, 0), -1);
+    assert_int_equal(logon_names("CORP\\erin", NULL, small, sizeof(small), NULL, 0), -1);
+    assert_int_equal(logon_names("CORP\\eri", NULL, NULL, 0, small, sizeof(small)), -1);
+    assert_int_equal(logon_names("CORP\\er", NULL, small, sizeof(small), NULL, 0), 0);
+    assert_string_equal(small, "er@CORP");
 }
 
 /* ---- accounts file management ---- */
@@ -1022,7 +1029,7 @@ main(void)
         cmocka_unit_test(test_queue_full),
         cmocka_unit_test(test_free_answers_queued),
         cmocka_unit_test(test_submit_refuses_empty),
-        cmocka_unit_test(test_qualify_user),
+        cmocka_unit_test(test_logon_names),
         cmocka_unit_test(test_account_edits_preserve_other_lines),
         cmocka_unit_test(test_account_errors),
         cmocka_unit_test(test_account_concurrent_adds),

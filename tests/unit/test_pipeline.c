@@ -366,20 +366,38 @@ test_auth_basic(void **state)
     assert_int_equal(f.out.kind, PIPELINE_AUTH_CERTIFICATE);
 }
 
+/* IIS's name forms: the provider gets user@DOMAIN, LOGON_USER and the log show DOMAIN\\user. */
 static void
 test_logon_name(void **state)
 {
-    char out[64];
+    struct auth_fixture f;
+    char longname[PIPELINE_LOGON_NAME_MAX];
 
     (void)state;
-    pipeline_logon_name("alice", "CORP", out, sizeof(out));
-    assert_string_equal(out, "alice@CORP");
-    pipeline_logon_name("alice", "", out, sizeof(out));
-    assert_string_equal(out, "alice");
-    pipeline_logon_name("alice@OTHER", "CORP", out, sizeof(out));
-    assert_string_equal(out, "alice@OTHER");
-    pipeline_logon_name("OTHER\\alice", "CORP", out, sizeof(out));
-    assert_string_equal(out, "OTHER\\alice");
+    auth_setup(&f);
+    f.in.mapping = &f.map;
+    f.map.user = "CORP\\erin";
+    f.in.cert_logon = LOGON_OK;
+    assert_int_equal(pipeline_auth(&f.in, &f.out), PIPELINE_AUTH_OK);
+    assert_string_equal(f.out.user, "erin@CORP");
+    assert_string_equal(f.out.display, "CORP\\erin");
+    f.map.user = "erin";
+    f.loc.cm_domain = "CORP";
+    assert_int_equal(pipeline_auth(&f.in, &f.out), PIPELINE_AUTH_OK);
+    assert_string_equal(f.out.user, "erin@CORP");
+    assert_string_equal(f.out.display, "CORP\\erin");
+    f.map.user = "erin@corp.example";
+    assert_int_equal(pipeline_auth(&f.in, &f.out), PIPELINE_AUTH_OK);
+    assert_string_equal(f.out.user, "erin@corp.example");
+    assert_string_equal(f.out.display, "erin@corp.example");
+    /* a name that does not fit is refused, never logged on cut */
+    memset(longname, 'a', sizeof(longname) - 3);
+    longname[sizeof(longname) - 3] = '\0';
+    f.map.user = longname;
+    f.in.cert_logon = PIPELINE_LOGON_UNKNOWN;
+    assert_int_equal(pipeline_auth(&f.in, &f.out), PIPELINE_AUTH_DENY);
+    assert_int_equal(f.out.status, 401);
+    assert_int_equal(f.out.substatus, 1);
 }
 
 static void

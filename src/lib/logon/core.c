@@ -16,6 +16,8 @@
 #include "logon/logon_int.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -637,36 +639,39 @@ logon_is_stopping(struct logon *l)
     return stopping;
 }
 
-char *
-logon_qualify_user(const char *user, const char *domain)
+/* printf into out (ignored when NULL); -1 when the result does not fit. */
+static int __attribute__((format(printf, 3, 4)))
+put_name(char *out, size_t size, const char *fmt, ...)
 {
-    const char *bs;
-    char *out;
-    size_t dlen, ulen;
+    va_list ap;
+    int n;
 
-    if (user == NULL)
-        return NULL;
-    if (strchr(user, '@') != NULL)
-        return strdup(user);
-    bs = strchr(user, '\\');
-    if (bs != NULL) {
-        /* Only the plain "DOMAIN\user" shape is rewritten; anything odder stays as given. */
-        if (bs == user || bs[1] == '\0' || strchr(bs + 1, '\\') != NULL)
-            return strdup(user);
-        dlen = (size_t)(bs - user);
-        ulen = strlen(bs + 1);
-        out = malloc(ulen + 1 + dlen + 1);
-        if (out == NULL)
-            return NULL;
-        memcpy(out, bs + 1, ulen);
-        out[ulen] = '@';
-        memcpy(out + ulen + 1, user, dlen);
-        out[ulen + 1 + dlen] = '\0';
-        return out;
+    if (out == NULL)
+        return 0;
+    va_start(ap, fmt);
+    n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+int
+logon_names(const char *user, const char *domain, char *logon, size_t lsize, char *display,
+            size_t dsize)
+{
+    const char *bs = strchr(user, '\\');
+    int rc = 0;
+
+    if (strchr(user, '@') == NULL && bs != NULL && bs != user && bs[1] != '\0' &&
+        strchr(bs + 1, '\\') == NULL) {
+        /* DOMAIN\user */
+        rc |= put_name(logon, lsize, "%s@%.*s", bs + 1, (int)(bs - user), user);
+        rc |= put_name(display, dsize, "%s", user);
+    } else if (strchr(user, '@') == NULL && bs == NULL && domain != NULL && domain[0] != '\0') {
+        rc |= put_name(logon, lsize, "%s@%s", user, domain);
+        rc |= put_name(display, dsize, "%s\\%s", domain, user);
+    } else {
+        rc |= put_name(logon, lsize, "%s", user);
+        rc |= put_name(display, dsize, "%s", user);
     }
-    if (domain == NULL || domain[0] == '\0')
-        return strdup(user);
-    if (asprintf(&out, "%s@%s", user, domain) < 0)
-        return NULL;
-    return out;
+    return rc;
 }
