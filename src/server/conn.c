@@ -362,7 +362,7 @@ adopt_snapshot(struct conn *c)
     c->snap = snapshot_ref(snap);
     c->ep = ep;
     c->mc_valid = false;
-    c->mc_logon = PIPELINE_LOGON_UNKNOWN;
+    c->mc_logon = DECIDE_LOGON_UNKNOWN;
     return 0;
 }
 
@@ -727,8 +727,8 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
     c->ep = ep;
     c->fd = fd;
     c->file_fd = -1;
-    c->mc_logon = PIPELINE_LOGON_UNKNOWN;
-    c->pending_result = PIPELINE_LOGON_UNKNOWN;
+    c->mc_logon = DECIDE_LOGON_UNKNOWN;
+    c->pending_result = DECIDE_LOGON_UNKNOWN;
     memcpy(&c->peer, peer, peer_len < sizeof(c->peer) ? peer_len : sizeof(c->peer));
     len = sizeof(c->local);
     if (getsockname(fd, &c->local.sa, &len) != 0)

@@ -107,13 +107,13 @@ struct conn {
     const struct mapping_index *mc_index; /* index the cached lookup was made in */
     const struct mapping *mc_mapping;     /* its result (NULL: no enabled mapping) */
     bool mc_valid;
-    int mc_logon;          /* logon result of mc_mapping, PIPELINE_LOGON_UNKNOWN when none */
+    int mc_logon;          /* logon result of mc_mapping, DECIDE_LOGON_UNKNOWN when none */
     uint64_t mc_logon_exp; /* ms: when mc_logon expires */
     /* the defaultLogonDomain mc_logon was obtained under (snapshot-owned): a scope with
        another one logs on another account, so the result is not reused there */
     const char *mc_logon_domain;
-    int pending_kind;      /* enum pipeline_auth_kind of a logon result just delivered */
-    int pending_result;    /* its enum logon_result, PIPELINE_LOGON_UNKNOWN when none */
+    int pending_kind;      /* enum decide_auth_kind of a logon result just delivered */
+    int pending_result;    /* its enum logon_result, DECIDE_LOGON_UNKNOWN when none */
     struct logon_job *job; /* logon in progress */
 
     struct conn_logrec log;

@@ -1,10 +1,11 @@
 /*
- * pipeline.h - the decisions of the request pipeline (DESIGN §4), as pure
- * functions over a snapshot: site by binding and Host, effective location,
- * sslFlags, certificate verification result, authentication modules.  They
- * do no I/O and keep no state; request.c calls them in order and does the
- * I/O (logon, handler, log).  Each returns an IIS status and sub-status when
- * the request stops there.
+ * pipeline.h - the server's own decisions of the request pipeline (DESIGN
+ * §4), as pure functions over a snapshot: the path, the Host, the binding
+ * and the Basic credentials of a request, the realm of a challenge.  The
+ * access decisions that `certmap test-cert` explains too (sslFlags,
+ * certificate, authentication modules) are libcertmap's decide.h.  They do
+ * no I/O and keep no state; request.c calls them in order and does the I/O
+ * (logon, handler, log).
  */
 #ifndef CERTMAP_SERVER_PIPELINE_H
 #define CERTMAP_SERVER_PIPELINE_H
@@ -12,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "decide.h"
 #include "logon.h"
-#include "mapping.h"
 #include "snapshot.h"
 
 /* Longest decoded path pipeline_normalize_path() produces. */
@@ -53,77 +54,6 @@ void pipeline_host_name(const char *host, size_t host_len, const char **name, si
  */
 int pipeline_route(const struct snap_endpoint *ep, const struct snap_binding *tls_binding,
                    const char *host, size_t host_len, const struct snap_binding **out);
-
-/* What the access check knows about the connection. */
-struct pipeline_conn_info {
-    bool tls;         /* the request came over TLS */
-    int cipher_bits;  /* strength of the negotiated cipher (TLS) */
-    bool has_cert;    /* the client sent a certificate */
-    long cert_verify; /* X509_V_OK or the verification error of that certificate */
-};
-
-/*
- * access/@sslFlags and the certificate verification result, in IIS's order:
- * Ssl over plain HTTP -> 403.4; Ssl128 with a weaker cipher -> 403.5;
- * SslRequireCert without a certificate -> 403.7; a certificate that a
- * location negotiating certificates would use but that did not verify ->
- * 403.16 (untrusted), 403.17 (expired or not yet valid), 403.13 (revoked).
- * Returns 0 when the request may go on, else 403 with *substatus set.
- */
-int pipeline_access(const struct certmap_settings *loc, const struct pipeline_conn_info *ci,
-                    int *substatus);
-
-/* true when loc uses the client certificate (negotiates or requires one). */
-bool pipeline_uses_cert(const struct certmap_settings *loc);
-
-/* Logon result not known yet (the caller must run the logon and call again). */
-#define PIPELINE_LOGON_UNKNOWN (-1)
-
-struct pipeline_auth_in {
-    const struct certmap_settings *loc;
-    bool tls;
-    bool basic_without_ssl;        /* certmap/server/@allowBasicWithoutSsl */
-    const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL */
-    int cert_logon; /* enum logon_result of the mapping's logon, or PIPELINE_LOGON_UNKNOWN */
-    const char *basic_user; /* credentials of an "Authorization: Basic" header, NULL if none */
-    const char *basic_password;
-    bool basic_malformed; /* an Authorization: Basic header that does not decode */
-    int basic_logon;      /* enum logon_result, or PIPELINE_LOGON_UNKNOWN */
-};
-
-enum pipeline_auth_result {
-    PIPELINE_AUTH_OK,         /* authenticated: see out->auth and out->user */
-    PIPELINE_AUTH_DENY,       /* answer out->status.out->substatus */
-    PIPELINE_AUTH_NEED_LOGON, /* run a logon of out->user with out->password, then call again */
-};
-
-enum pipeline_auth_kind {
-    PIPELINE_AUTH_NONE,
-    PIPELINE_AUTH_ANONYMOUS,
-    PIPELINE_AUTH_CERTIFICATE,
-    PIPELINE_AUTH_BASIC,
-};
-
-struct pipeline_auth_out {
-    enum pipeline_auth_kind kind;          /* which module decided (or needs the logon) */
-    int status;                            /* DENY: 401 */
-    int substatus;                         /* DENY: 1 (logon failed) or 2 (nothing authenticates) */
-    bool challenge;                        /* DENY: send WWW-Authenticate: Basic */
-    char user[PIPELINE_LOGON_NAME_MAX];    /* OK/NEED_LOGON: logon name, with the domain applied */
-    char display[PIPELINE_LOGON_NAME_MAX]; /* OK: the name as IIS shows it (logon_names()) */
-    const char *password; /* NEED_LOGON: borrowed from the input (mapping or header) */
-};
-
-/*
- * The authentication modules in IIS's order: one-to-one certificate mapping
- * (when enabled at loc and the certificate has an enabled mapping: logon
- * refused, or a name too long for logon_names() -> 401.1), Basic (only over TLS unless
- * basic_without_ssl; refused
- * -> 401.1 with a challenge), anonymous, else 401.2 (with a challenge when
- * Basic is available).
- */
-enum pipeline_auth_result pipeline_auth(const struct pipeline_auth_in *in,
-                                        struct pipeline_auth_out *out);
 
 /*
  * Decodes an Authorization header value.  Returns 1 when it is not Basic

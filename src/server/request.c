@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "errlog.h"
@@ -146,7 +147,7 @@ lookup_mapping(struct conn *c, X509 *cert, const struct mapping_index *idx)
         c->mc_mapping = mapping_index_lookup(idx, c->w->der, (size_t)len);
     c->mc_index = idx;
     c->mc_valid = true;
-    c->mc_logon = PIPELINE_LOGON_UNKNOWN;
+    c->mc_logon = DECIDE_LOGON_UNKNOWN;
     return c->mc_mapping;
 }
 
@@ -171,20 +172,20 @@ cert_logon_result(struct conn *c, const struct mapping *m, const struct certmap_
     char name[PIPELINE_LOGON_NAME_MAX];
     enum logon_result r;
 
-    if (c->pending_kind == PIPELINE_AUTH_CERTIFICATE && c->pending_result != PIPELINE_LOGON_UNKNOWN)
+    if (c->pending_kind == DECIDE_AUTH_CERTIFICATE && c->pending_result != DECIDE_LOGON_UNKNOWN)
         return c->pending_result;
-    if (c->mc_logon != PIPELINE_LOGON_UNKNOWN && c->w->now_ms < c->mc_logon_exp &&
+    if (c->mc_logon != DECIDE_LOGON_UNKNOWN && c->w->now_ms < c->mc_logon_exp &&
         strcmp(c->mc_logon_domain, loc->cm_domain) == 0)
         return c->mc_logon;
     if (c->snap->logon == NULL)
         return LOGON_ERROR;
     if (logon_names(m->user, loc->cm_domain, name, sizeof(name), NULL, 0) != 0)
-        return PIPELINE_LOGON_UNKNOWN; /* pipeline_auth() refuses the name */
+        return DECIDE_LOGON_UNKNOWN; /* decide_auth() refuses the name */
     if (logon_cached(c->snap->logon, name, m->password, &r)) {
         cache_cert_logon(c, (int)r, loc);
         return (int)r;
     }
-    return PIPELINE_LOGON_UNKNOWN;
+    return DECIDE_LOGON_UNKNOWN;
 }
 
 static int
@@ -192,13 +193,13 @@ basic_logon_result(struct conn *c, const char *user, const char *password)
 {
     enum logon_result r;
 
-    if (c->pending_kind == PIPELINE_AUTH_BASIC && c->pending_result != PIPELINE_LOGON_UNKNOWN)
+    if (c->pending_kind == DECIDE_AUTH_BASIC && c->pending_result != DECIDE_LOGON_UNKNOWN)
         return c->pending_result;
     if (c->snap->logon == NULL)
         return LOGON_ERROR;
     if (logon_cached(c->snap->logon, user, password, &r))
         return (int)r;
-    return PIPELINE_LOGON_UNKNOWN;
+    return DECIDE_LOGON_UNKNOWN;
 }
 
 /* Queues a logon on the pool; the request resumes when its result arrives. 0 or -1. */
@@ -248,13 +249,48 @@ struct req_ctx {
     size_t path_len;
     const char *host; /* Host name without port, NULL when none */
     size_t host_len;
-    enum pipeline_auth_kind auth;
+    enum decide_auth_kind auth;
     char user[PIPELINE_LOGON_NAME_MAX];    /* logon name when authenticated ("user@DOMAIN") */
     char display[PIPELINE_LOGON_NAME_MAX]; /* the same as IIS shows it ("DOMAIN\\user") */
     X509 *cert;                            /* certificate the location uses, NULL if none */
     long verify;
     bool logon; /* a logon was started: the request waits for its result */
 };
+
+/*
+ * The error log's explanation of a refusal, one line at level info: who
+ * (certificate subject, issuer, SHA-256), why (the step that refused, from
+ * the decisions' own trace), where (the scope) and by which setting.
+ */
+static void
+explain_refusal(const struct req_ctx *rc, X509 *cert, int status, int substatus,
+                const struct decide_trace *t)
+{
+    const struct decide_step *last = t->n > 0 ? &t->step[t->n - 1] : NULL;
+    char subject[256] = "-", issuer[256] = "-", fp[65] = "-", rule[300] = "-", why[1024];
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    size_t i, n = 0;
+
+    if (cert != NULL) {
+        X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+        X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof(issuer));
+        if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 && mdlen == sizeof(md))
+            codec_hex_encode(md, sizeof(md), fp, CODEC_LOWER);
+    }
+    why[0] = '\0';
+    for (i = 0; i < t->n && n < sizeof(why); i++)
+        n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s: %s", i > 0 ? "; " : "",
+                              t->step[i].step, t->step[i].result);
+    if (last != NULL && last->src.file != NULL)
+        snprintf(rule, sizeof(rule), "%s:%u", last->src.file, last->src.line);
+    errlog_printf(ERRLOG_INFO,
+                  "refused %d.%d: site \"%s\" path %s scope \"%s\"; subject \"%s\" issuer \"%s\" "
+                  "sha256 %s; %s; rule %s",
+                  status, substatus, rc->site->name, rc->path,
+                  rc->scope->path_len > 0 ? rc->scope->path : "/", subject, issuer, fp,
+                  t->n > 0 ? why : "-", rule);
+}
 
 /*
  * Authentication.  Returns 1 when authenticated, 0 when a response or a
@@ -268,9 +304,9 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
     size_t host_len = rc->host_len;
     const struct snap_site *site = rc->site;
     struct http_request *req = cur(c);
-    struct pipeline_auth_in in;
-    struct pipeline_auth_out out;
-    enum pipeline_auth_result r;
+    struct decide_auth_in in;
+    struct decide_auth_out out;
+    enum decide_auth_result r;
     const struct http_header *h;
     char realm_buf[256];
     int prc;
@@ -279,8 +315,8 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
     in.loc = loc;
     in.tls = c->ssl != NULL;
     in.basic_without_ssl = c->snap->server.basic_without_ssl;
-    in.cert_logon = PIPELINE_LOGON_UNKNOWN;
-    in.basic_logon = PIPELINE_LOGON_UNKNOWN;
+    in.cert_logon = DECIDE_LOGON_UNKNOWN;
+    in.basic_logon = DECIDE_LOGON_UNKNOWN;
     if (loc->cm_enabled && loc->cm_one_to_one && loc->mappings != NULL && a->cert != NULL &&
         a->verify == X509_V_OK) {
         in.mapping = lookup_mapping(c, a->cert, loc->mappings);
@@ -300,13 +336,14 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
             }
         }
     }
-    r = pipeline_auth(&in, &out);
-    if (r == PIPELINE_AUTH_NEED_LOGON && out.kind == PIPELINE_AUTH_BASIC) {
+    in.cert = a->cert != NULL && a->verify == X509_V_OK;
+    r = decide_auth(&in, &out, NULL);
+    if (r == DECIDE_AUTH_NEED_LOGON && out.kind == DECIDE_AUTH_BASIC) {
         in.basic_logon = basic_logon_result(c, out.user, out.password);
-        if (in.basic_logon != PIPELINE_LOGON_UNKNOWN)
-            r = pipeline_auth(&in, &out);
+        if (in.basic_logon != DECIDE_LOGON_UNKNOWN)
+            r = decide_auth(&in, &out, NULL);
     }
-    if (r == PIPELINE_AUTH_NEED_LOGON) {
+    if (r == DECIDE_AUTH_NEED_LOGON) {
         if (start_logon(c, (int)out.kind, out.user, out.password) == 0) {
             rc->logon = true;
             return 0;
@@ -315,9 +352,13 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         respond_error(c, 500, 0, NULL);
         return 0;
     }
-    if (out.kind == PIPELINE_AUTH_CERTIFICATE && c->pending_kind == PIPELINE_AUTH_CERTIFICATE)
+    if (out.kind == DECIDE_AUTH_CERTIFICATE && c->pending_kind == DECIDE_AUTH_CERTIFICATE)
         cache_cert_logon(c, c->pending_result, loc);
-    if (r == PIPELINE_AUTH_DENY) {
+    if (r == DECIDE_AUTH_DENY) {
+        /* the decisions are pure: run them again with a trace to explain the refusal */
+        c->w->trace.n = 0;
+        decide_auth(&in, &out, &c->w->trace);
+        explain_refusal(rc, a->cert, out.status, out.substatus, &c->w->trace);
         /* Not authenticated: cs-username stays "-", as IIS logs a failed logon. */
         respond_error(c, out.status, out.substatus,
                       out.challenge
@@ -325,10 +366,10 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
                           : NULL);
         return 0;
     }
-    if (out.kind == PIPELINE_AUTH_CERTIFICATE) {
+    if (out.kind == DECIDE_AUTH_CERTIFICATE) {
         c->log.user = in.mapping->user;
         c->log.domain = loc->cm_domain;
-    } else if (out.kind == PIPELINE_AUTH_BASIC) {
+    } else if (out.kind == DECIDE_AUTH_BASIC) {
         c->log.user_owned = strdup(a->basic_user);
         c->log.domain = loc->basic_domain;
     }
@@ -379,10 +420,10 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
     src = read_all(res->fd, res->size);
     close(res->fd);
     memset(&id, 0, sizeof(id));
-    id.auth = rc->auth == PIPELINE_AUTH_CERTIFICATE ? IDENTITY_CERTIFICATE
-              : rc->auth == PIPELINE_AUTH_BASIC     ? IDENTITY_BASIC
-              : rc->auth == PIPELINE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
-                                                    : IDENTITY_NONE;
+    id.auth = rc->auth == DECIDE_AUTH_CERTIFICATE ? IDENTITY_CERTIFICATE
+              : rc->auth == DECIDE_AUTH_BASIC     ? IDENTITY_BASIC
+              : rc->auth == DECIDE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
+                                                  : IDENTITY_NONE;
     id.user = id.auth == IDENTITY_CERTIFICATE || id.auth == IDENTITY_BASIC ? rc->display : "";
     id.auth_type = id.auth == IDENTITY_CERTIFICATE ? "SSL/PCT"
                    : id.auth == IDENTITY_BASIC     ? "Basic"
@@ -519,7 +560,7 @@ admit(struct conn *c, struct req_ctx *rc)
     const struct snap_binding *b = NULL;
     const struct certmap_settings *loc;
     const struct certmap_scope *scope;
-    struct pipeline_conn_info ci;
+    struct decide_conn ci;
     struct auth_ctx a;
     int status, sub, ret;
 
@@ -566,15 +607,18 @@ admit(struct conn *c, struct req_ctx *rc)
     ci.tls = c->ssl != NULL;
     if (c->ssl != NULL) {
         ci.cipher_bits = SSL_get_cipher_bits(c->ssl, NULL);
-        if (pipeline_uses_cert(loc) && !c->cert_ignored) {
+        if (decide_uses_cert(loc) && !c->cert_ignored) {
             a.cert = SSL_get0_peer_certificate(c->ssl);
             a.verify = a.cert != NULL ? c->cert_verify : X509_V_OK;
         }
     }
     ci.has_cert = a.cert != NULL;
     ci.cert_verify = a.verify;
-    status = pipeline_access(loc, &ci, &sub);
+    status = decide_access(loc, &ci, &sub, NULL);
     if (status != 0) {
+        c->w->trace.n = 0;
+        decide_access(loc, &ci, &sub, &c->w->trace);
+        explain_refusal(rc, a.cert, status, sub, &c->w->trace);
         respond_error(c, status, sub, NULL);
         return 0;
     }
@@ -679,8 +723,8 @@ request_begin(struct conn *c)
     memset(&rc, 0, sizeof(rc));
     if (admit(c, &rc))
         serve(c, &rc);
-    c->pending_kind = PIPELINE_AUTH_NONE;
-    c->pending_result = PIPELINE_LOGON_UNKNOWN;
+    c->pending_kind = DECIDE_AUTH_NONE;
+    c->pending_result = DECIDE_LOGON_UNKNOWN;
     if (rc.logon) {
         c->wlen = (uint32_t)mark; /* the 100 Continue waits for the decision */
         return REQUEST_LOGON;

@@ -32,6 +32,7 @@
 #include <openssl/tls1.h>
 #include <openssl/x509v3.h>
 
+#include "cert/verify.h"
 #include "certmap/cert.h"
 #include "codec.h"
 #include "snapshot.h"
@@ -44,7 +45,6 @@
 
 static int ctx_binding_idx = -1;  /* SSL_CTX ex_data: struct snap_binding * */
 static int ssl_endpoint_idx = -1; /* SSL ex_data: const struct snap_endpoint * */
-static int xs_worst_idx = -1;     /* X509_STORE_CTX ex_data: long * (worst error so far) */
 static int ctx_vcache_idx = -1;   /* SSL_CTX ex_data: struct vcache * (freed with the context) */
 static EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once rather than per ticket */
 static EVP_MD *vcache_md;         /* SHA-256, fetched once rather than per handshake */
@@ -93,7 +93,6 @@ init_indexes(void)
 {
     ctx_binding_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     ssl_endpoint_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    xs_worst_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     ticket_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     vcache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     ctx_vcache_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, vcache_free_ex);
@@ -103,75 +102,12 @@ int
 tls_init(void)
 {
     pthread_once(&init_once, init_indexes);
-    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || xs_worst_idx < 0 || ticket_cipher == NULL ||
-        vcache_md == NULL || ctx_vcache_idx < 0)
+    if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || ticket_cipher == NULL || vcache_md == NULL ||
+        ctx_vcache_idx < 0)
         return -1;
     return 0;
 }
 
-int
-tls_verify_substatus(long verify_result)
-{
-    switch (verify_result) {
-    case X509_V_OK:
-        return 0;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        return 17;
-    case X509_V_ERR_CERT_REVOKED:
-    case X509_V_ERR_UNABLE_TO_GET_CRL:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
-    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
-    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
-        return 13;
-    default:
-        return 16;
-    }
-}
-
-/* Rank of an error for the single status a request gets: untrust first, as IIS checks the chain. */
-static int
-error_rank(long e)
-{
-    switch (tls_verify_substatus(e)) {
-    case 16:
-        return 3;
-    case 13:
-        return 2;
-    case 17:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* Every verification error lands here; remember the most significant and go on. */
-static int
-on_verify(int ok, X509_STORE_CTX *xs)
-{
-    long *worst;
-    long e;
-
-    if (ok)
-        return 1;
-    worst = X509_STORE_CTX_get_ex_data(xs, xs_worst_idx);
-    e = X509_STORE_CTX_get_error(xs);
-    if (worst != NULL && error_rank(e) > error_rank(*worst))
-        *worst = e;
-    return 1;
-}
-
-/*
- * Replaces OpenSSL's chain check for the handshake: runs it with on_verify,
- * then leaves the most significant error in the store context, which
- * OpenSSL copies into the SSL and its session (so that a resumed session
- * reports it again).  Returning 1 keeps the handshake going.
- */
 /* The cache key of a verification: the certificate and the untrusted ones sent with it. */
 static int
 vcache_key(X509_STORE_CTX *xs, unsigned char key[32])
@@ -282,8 +218,8 @@ vcache_put(struct vcache *vc, const unsigned char key[32], time_t from, time_t u
 }
 
 /*
- * Replaces OpenSSL's chain check for the handshake: runs it with on_verify,
- * then leaves the most significant error in the store context, which
+ * Replaces OpenSSL's chain check for the handshake: runs cert_verify_chain(),
+ * which leaves the most significant error in the store context, which
  * OpenSSL copies into the SSL and its session (so that a resumed session
  * reports it again).  Returning 1 keeps the handshake going.  arg is the
  * context's struct vcache (NULL: no cache): a certificate verified
@@ -295,9 +231,9 @@ on_cert_verify(X509_STORE_CTX *xs, void *arg)
 {
     struct vcache *vc = arg;
     unsigned char key[32];
-    long worst = X509_V_OK;
+    long worst;
     time_t now = time(NULL), from, until;
-    int r, keyed = 0;
+    int keyed = 0;
 
     if (vc != NULL && (X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(xs)) &
                        X509_V_FLAG_USE_CHECK_TIME) == 0) {
@@ -308,22 +244,12 @@ on_cert_verify(X509_STORE_CTX *xs, void *arg)
             return 1;
         }
     }
-    X509_STORE_CTX_set_ex_data(xs, xs_worst_idx, &worst);
-    X509_STORE_CTX_set_verify_cb(xs, on_verify);
-    r = X509_verify_cert(xs);
-    if (r <= 0 && worst == X509_V_OK) {
-        worst = X509_STORE_CTX_get_error(xs);
-        if (worst == X509_V_OK)
-            worst = X509_V_ERR_UNSPECIFIED;
-    }
-    if (keyed && r > 0 && worst == X509_V_OK) {
+    worst = cert_verify_chain(xs);
+    if (keyed && worst == X509_V_OK) {
         vcache_window(xs, &from, &until);
         if (now >= from && now < until)
             vcache_put(vc, key, from, until);
     }
-    X509_STORE_CTX_set_ex_data(xs, xs_worst_idx, NULL);
-    X509_STORE_CTX_set_error(xs, (int)worst);
-    ERR_clear_error();
     return 1;
 }
 
@@ -611,54 +537,21 @@ out:
     return ret;
 }
 
-/* Adds every CRL of a PEM file to the store and turns CRL checking on. */
-static int
-load_crls(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
-{
-    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-    X509_CRL *crl;
-    FILE *f;
-    int n = 0;
-
-    f = fopen(conf->crl_file, "r");
-    if (f == NULL)
-        return binding_error(err, conf, "crlFile", "cannot open %s", conf->crl_file);
-    while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL) {
-        if (X509_STORE_add_crl(store, crl) != 1) {
-            X509_CRL_free(crl);
-            fclose(f);
-            return binding_error(err, conf, "crlFile", "cannot use the CRLs of %s", conf->crl_file);
-        }
-        X509_CRL_free(crl);
-        n++;
-    }
-    fclose(f);
-    ERR_clear_error();
-    if (n == 0)
-        return binding_error(err, conf, "crlFile", "no CRL in %s", conf->crl_file);
-    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
-    return 0;
-}
-
 static int
 setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
 {
     STACK_OF(X509_NAME) * names;
     struct vcache *vc;
 
+    if (cert_load_trust(SSL_CTX_get_cert_store(ctx), conf->client_ca_file, conf->crl_file,
+                        conf->src_file, conf->src_line, err) != 0)
+        return -1;
     if (conf->client_ca_file != NULL) {
-        if (SSL_CTX_load_verify_locations(ctx, conf->client_ca_file, NULL) != 1)
-            return binding_error(err, conf, "clientCaFile", "cannot load the client CA file %s",
-                                 conf->client_ca_file);
         /* Tell clients which CAs we accept, so that they pick the right certificate. */
         names = SSL_load_client_CA_file(conf->client_ca_file);
         if (names != NULL)
             SSL_CTX_set_client_CA_list(ctx, names);
-    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-        return binding_error(err, conf, "clientCaFile", "cannot load the system CA store%s", "");
     }
-    if (conf->crl_file != NULL && load_crls(ctx, conf, err) != 0)
-        return -1;
     SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
     SSL_CTX_set_verify_depth(ctx, 10);
     /* Ask, never require: IIS answers 403.7 at the HTTP level instead. */

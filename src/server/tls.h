@@ -72,11 +72,4 @@ const struct snap_binding *tls_ssl_binding(const SSL *ssl);
  */
 long tls_reverify(SSL *ssl, SSL_CTX *ctx);
 
-/*
- * Maps a certificate verification result to the IIS status: 0 for X509_V_OK,
- * else 16 (untrusted or invalid: 403.16), 17 (expired or not yet valid:
- * 403.17) or 13 (revoked, or revocation could not be checked: 403.13).
- */
-int tls_verify_substatus(long verify_result);
-
 #endif

@@ -108,7 +108,7 @@ struct logon_job {
     struct worker_client *cl;              /* waiting client; NULL once it went away */
     struct logon_job *next;                /* in w->m_done */
     struct logon_job *all_prev, *all_next; /* in w->jobs */
-    int kind;                              /* enum pipeline_auth_kind of the logon */
+    int kind;                              /* enum decide_auth_kind of the logon */
     int result;                            /* enum logon_result */
 };
 
@@ -158,6 +158,7 @@ struct worker {
     char location[3 * PIPELINE_PATH_MAX + 1]; /* a redirect's Location: path re-encoded */
     char page[ERRPAGE_MAX];
     unsigned char der[32768];
+    struct decide_trace trace; /* explanation of the current refusal (request.c) */
 };
 
 /* Sets up w (epoll, eventfd, mailbox) before start. 0, or -1 and err. */

@@ -7,7 +7,8 @@
 #   then 200), never reusing the result of the other scope;
 # - the W3C log's sc-win32-status: 1326 for 401.1, 5 for 401.2 and 403.7,
 #   2148204809 (CERT_E_UNTRUSTEDROOT) for 403.16, 2148204801 (CERT_E_EXPIRED)
-#   for 403.17, 0 for 200.
+#   for 403.17, 0 for 200;
+# - the error log explains every refusal (subject, issuer, SHA-256, the step).
 . "$(dirname "$0")/harness.sh"
 h_init
 h_std
@@ -74,6 +75,16 @@ expect_win32 '- 403.16 2148204809'
 req expired /open/
 expect_status 403 17
 expect_win32 '- 403.17 2148204801'
+
+# the error log explains each refusal, one line at level info
+fp=$(openssl x509 -in "$PKI/carol.crt" -outform DER | sha256sum | cut -c1-64)
+grep -F "refused 401.2" "$T/certmapd.out" | grep -F "sha256 $fp" | grep -F "no enabled mapping of this certificate" |
+    grep -qF 'subject "/O=certmap demo/CN=carol"' ||
+    h_fail "no explanation of carol's 401.2 in the error log: $(grep refused "$T/certmapd.out" | head -5)"
+grep -F "refused 403.16" "$T/certmapd.out" | grep -qF "certificate: refused: " ||
+    h_fail "no explanation of the 403.16 in the error log"
+grep -F "refused 401.1" "$T/certmapd.out" | grep -qF "logon: alice@CORP: refused" ||
+    h_fail "no explanation of the 401.1 in the error log"
 
 h_stop
 h_pass

@@ -16,7 +16,7 @@
  *    parses to the same three parts; what the configuration validator
  *    accepts as an http(s) binding the snapshot parses too;
  *  - sslFlags: an accepted value and its canonical spelling denote the same
- *    bits, only known bits; pipeline_access() answers 403.4 / 403.5 / 403.7
+ *    bits, only known bits; decide_access() answers 403.4 / 403.5 / 403.7
  *    exactly when those bits demand it;
  *  - location paths: normalising is idempotent and leaves no empty segment;
  *    a normalised request path starts with '/', has no "//", "." or ".."
@@ -34,7 +34,7 @@
  * fuzz-sources: src/lib/logon/core.c src/lib/logon/account.c
  * fuzz-sources: src/lib/logon/accounts.c src/lib/logon/cache.c src/lib/logon/file.c
  * fuzz-sources: src/lib/logon/pam.c
- * fuzz-sources: src/lib/mapping.c
+ * fuzz-sources: src/lib/mapping.c src/lib/decide.c src/lib/cert/verify.c src/lib/win32.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
  * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
  * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
@@ -124,7 +124,7 @@ check_ssl_flags(const char *s)
     unsigned long long v, v2;
     char canon[512], msg[512], fmt[512];
     struct certmap_settings loc;
-    struct pipeline_conn_info ci;
+    struct decide_conn ci;
     int sub, st;
 
     CHECK(a != NULL && a->type == ST_FLAGS);
@@ -137,7 +137,7 @@ check_ssl_flags(const char *s)
     cfg_value_format_flags(a, v, fmt, sizeof(fmt));
     CHECK(cfg_value_parse(a, fmt, strlen(fmt), NULL, 0, &v2, msg, sizeof(msg)) == 0 && v2 == v);
 
-    /* pipeline_access() over the corners of the connection state */
+    /* decide_access() over the corners of the connection state */
     memset(&loc, 0, sizeof(loc));
     loc.ssl_flags = (unsigned)v;
     for (int m = 0; m < 16; m++) {
@@ -146,7 +146,7 @@ check_ssl_flags(const char *s)
         ci.has_cert = (m & 4) != 0;
         ci.cert_verify = (m & 8) ? X509_V_ERR_CERT_HAS_EXPIRED : X509_V_OK;
         sub = -1;
-        st = pipeline_access(&loc, &ci, &sub);
+        st = decide_access(&loc, &ci, &sub, NULL);
         CHECK(st == 0 || st == 403);
         if ((v & CERTMAP_SSL) && !ci.tls)
             CHECK(st == 403 && sub == 4);

@@ -1,0 +1,218 @@
+/*
+ * decide.c - the access decisions of a request (see decide.h).
+ */
+#include "decide.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/x509_vfy.h>
+
+#include "cert/verify.h"
+
+void
+decide_note(struct decide_trace *t, const char *step, const struct certmap_source *src,
+            const char *fmt, ...)
+{
+    struct decide_step *s;
+    va_list ap;
+
+    if (t == NULL)
+        return;
+    if (t->n >= DECIDE_STEPS_MAX)
+        return;
+    s = &t->step[t->n++];
+    memset(&s->src, 0, sizeof(s->src));
+    if (t->n == DECIDE_STEPS_MAX) {
+        s->step = "trace";
+        snprintf(s->result, sizeof(s->result), "more steps than the trace holds");
+        return;
+    }
+    s->step = step;
+    if (src != NULL)
+        s->src = *src;
+    va_start(ap, fmt);
+    vsnprintf(s->result, sizeof(s->result), fmt, ap);
+    va_end(ap);
+}
+
+bool
+decide_uses_cert(const struct certmap_settings *loc)
+{
+    return (loc->ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)) != 0;
+}
+
+/* sslFlags as IIS writes them, for the trace. */
+static void
+flags_text(unsigned f, char *buf, size_t size)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{CERTMAP_SSL, "Ssl"},
+                 {CERTMAP_SSL_NEGOTIATE_CERT, "SslNegotiateCert"},
+                 {CERTMAP_SSL_REQUIRE_CERT, "SslRequireCert"},
+                 {CERTMAP_SSL_MAP_CERT, "SslMapCert"},
+                 {CERTMAP_SSL_128, "Ssl128"}};
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (f & names[i].bit)
+            n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", n > 0 ? "," : "",
+                                  names[i].name);
+    if (n == 0)
+        snprintf(buf, size, "None");
+}
+
+int
+decide_access(const struct certmap_settings *loc, const struct decide_conn *ci, int *substatus,
+              struct decide_trace *trace)
+{
+    const struct certmap_source *src = &loc->src[CERTMAP_SET_SSL_FLAGS];
+    unsigned f = loc->ssl_flags;
+    char flags[128];
+
+    flags_text(f, flags, sizeof(flags));
+    *substatus = 0;
+    if ((f & CERTMAP_SSL) && !ci->tls) {
+        decide_note(trace, "sslFlags", src, "%s: the request did not come over TLS", flags);
+        *substatus = 4;
+        return 403;
+    }
+    if ((f & CERTMAP_SSL_128) && ci->tls && ci->cipher_bits < 128) {
+        decide_note(trace, "sslFlags", src, "%s: the cipher has %d bits", flags, ci->cipher_bits);
+        *substatus = 5;
+        return 403;
+    }
+    if ((f & CERTMAP_SSL_REQUIRE_CERT) && !ci->has_cert) {
+        decide_note(trace, "sslFlags", src, "%s: no client certificate", flags);
+        *substatus = 7;
+        return 403;
+    }
+    decide_note(trace, "sslFlags", src, "%s: %s", flags,
+                !decide_uses_cert(loc) ? "the client certificate is not used here"
+                : ci->has_cert         ? "the client certificate is used"
+                                       : "no client certificate (not required)");
+    if (decide_uses_cert(loc) && ci->has_cert) {
+        if (ci->cert_verify != X509_V_OK) {
+            *substatus = cert_verify_substatus(ci->cert_verify);
+            decide_note(trace, "certificate", NULL, "refused: %s",
+                        X509_verify_cert_error_string(ci->cert_verify));
+            return 403;
+        }
+        decide_note(trace, "certificate", NULL, "verified");
+    }
+    return 0;
+}
+
+static bool
+basic_available(const struct decide_auth_in *in)
+{
+    return in->loc->basic_enabled && (in->tls || in->basic_without_ssl);
+}
+
+static const char *
+logon_text(int r)
+{
+    return r == LOGON_OK ? "accepted" : r == LOGON_REFUSED ? "refused" : "failed (provider error)";
+}
+
+static enum decide_auth_result
+deny(struct decide_auth_out *out, int substatus, bool challenge)
+{
+    out->status = 401;
+    out->substatus = substatus;
+    out->challenge = challenge;
+    return DECIDE_AUTH_DENY;
+}
+
+/* The one-to-one module: the certificate's enabled mapping logs on as its user. */
+static enum decide_auth_result
+auth_one_to_one(const struct decide_auth_in *in, struct decide_auth_out *out,
+                struct decide_trace *trace)
+{
+    const struct certmap_settings *loc = in->loc;
+    const struct mapping *m = in->mapping;
+    struct certmap_source src = {m->file, m->line};
+
+    out->kind = DECIDE_AUTH_CERTIFICATE;
+    decide_note(trace, "one-to-one", &src, "mapped to %s", m->user);
+    if (logon_names(m->user, loc->cm_domain, out->user, sizeof(out->user), out->display,
+                    sizeof(out->display)) != 0) {
+        decide_note(trace, "logon", &loc->src[CERTMAP_SET_CM_DOMAIN],
+                    "the logon name is longer than %d bytes", LOGON_FORM_MAX - 1);
+        return deny(out, 1, false);
+    }
+    if (in->cert_logon == DECIDE_LOGON_UNKNOWN) {
+        out->password = m->password;
+        return DECIDE_AUTH_NEED_LOGON;
+    }
+    decide_note(trace, "logon", &loc->src[CERTMAP_SET_CM_DOMAIN], "%s: %s", out->user,
+                logon_text(in->cert_logon));
+    if (in->cert_logon == LOGON_OK)
+        return DECIDE_AUTH_OK;
+    /* The certificate was mapped but its account could not log on: IIS 401.1. */
+    return deny(out, 1, false);
+}
+
+static enum decide_auth_result
+auth_basic(const struct decide_auth_in *in, struct decide_auth_out *out, struct decide_trace *trace)
+{
+    const struct certmap_settings *loc = in->loc;
+
+    out->kind = DECIDE_AUTH_BASIC;
+    if (in->basic_malformed) {
+        decide_note(trace, "basic", &loc->src[CERTMAP_SET_BASIC_ENABLED],
+                    "the Authorization header does not decode");
+        return deny(out, 1, true);
+    }
+    if (logon_names(in->basic_user, loc->basic_domain, out->user, sizeof(out->user), out->display,
+                    sizeof(out->display)) != 0) {
+        decide_note(trace, "basic", &loc->src[CERTMAP_SET_BASIC_DOMAIN],
+                    "the logon name is longer than %d bytes", LOGON_FORM_MAX - 1);
+        return deny(out, 1, true);
+    }
+    if (in->basic_logon == DECIDE_LOGON_UNKNOWN) {
+        out->password = in->basic_password;
+        return DECIDE_AUTH_NEED_LOGON;
+    }
+    decide_note(trace, "basic", &loc->src[CERTMAP_SET_BASIC_ENABLED], "logon of %s: %s", out->user,
+                logon_text(in->basic_logon));
+    if (in->basic_logon == LOGON_OK)
+        return DECIDE_AUTH_OK;
+    return deny(out, 1, true);
+}
+
+enum decide_auth_result
+decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
+            struct decide_trace *trace)
+{
+    const struct certmap_settings *loc = in->loc;
+
+    memset(out, 0, sizeof(*out));
+    if (!loc->cm_enabled)
+        decide_note(trace, "one-to-one", &loc->src[CERTMAP_SET_CM_ENABLED],
+                    "client certificate mapping authentication is disabled here");
+    else if (!loc->cm_one_to_one)
+        decide_note(trace, "one-to-one", &loc->src[CERTMAP_SET_CM_ONE_TO_ONE],
+                    "one-to-one mappings are disabled here");
+    else if (in->mapping != NULL && in->mapping->enabled)
+        return auth_one_to_one(in, out, trace);
+    else if (in->cert)
+        decide_note(trace, "one-to-one", &loc->src[CERTMAP_SET_CM_ENABLED],
+                    "no enabled mapping of this certificate");
+    if (basic_available(in) && (in->basic_user != NULL || in->basic_malformed))
+        return auth_basic(in, out, trace);
+    if (loc->anon_enabled) {
+        decide_note(trace, "anonymous", &loc->src[CERTMAP_SET_ANON_ENABLED], "admitted as %s",
+                    loc->anon_user);
+        out->kind = DECIDE_AUTH_ANONYMOUS;
+        return DECIDE_AUTH_OK;
+    }
+    decide_note(trace, "anonymous", &loc->src[CERTMAP_SET_ANON_ENABLED],
+                "disabled: no module authenticated the request");
+    out->kind = DECIDE_AUTH_NONE;
+    return deny(out, 2, basic_available(in));
+}

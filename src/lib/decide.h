@@ -1,0 +1,123 @@
+/*
+ * decide.h - the access decisions of a request, as pure functions over the
+ * resolved view: certmapd runs them on every request and `certmap test-cert`
+ * runs the same functions offline, so an explanation can never disagree with
+ * the server.  They do no I/O; the caller runs the logon they ask for and
+ * calls again with its result.
+ *
+ * The order, as IIS runs its modules (certmapd's request.c admit() and
+ * certmap's test-cert follow it): the scope of the path (500.19 when its
+ * configuration is broken), decide_access() (sslFlags and the certificate's
+ * verification), decide_auth() (one-to-one mapping, Basic, anonymous), the
+ * logon it asks for, then the handler.
+ *
+ * Every function takes an optional trace (NULL: none) into which it writes
+ * each step it decided, with the file:line of the setting that decided it.
+ */
+#ifndef CERTMAP_DECIDE_H
+#define CERTMAP_DECIDE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "certmap/view.h"
+#include "logon.h"
+#include "mapping.h"
+
+/* Most steps a trace holds; the decisions above write at most a dozen. */
+#define DECIDE_STEPS_MAX 32
+
+/* Longest text of a step, NUL included. */
+#define DECIDE_TEXT_MAX 512
+
+struct decide_step {
+    const char *step;             /* "scope", "sslFlags", "certificate", "one-to-one", ... */
+    char result[DECIDE_TEXT_MAX]; /* what was found, in words */
+    struct certmap_source src;    /* the setting that decided it; file NULL when none */
+};
+
+struct decide_trace {
+    struct decide_step step[DECIDE_STEPS_MAX];
+    size_t n;
+};
+
+/*
+ * Appends a step (ignored when t is NULL; src may be NULL).  A trace that is
+ * full keeps its last slot for a step saying so: never a silent cut.
+ */
+void decide_note(struct decide_trace *t, const char *step, const struct certmap_source *src,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* What the access check knows about the connection. */
+struct decide_conn {
+    bool tls;         /* the request came over TLS */
+    int cipher_bits;  /* strength of the negotiated cipher (TLS) */
+    bool has_cert;    /* the client sent a certificate */
+    long cert_verify; /* X509_V_OK or the verification error of that certificate */
+};
+
+/*
+ * access/@sslFlags and the certificate verification result, in IIS's order:
+ * Ssl over plain HTTP -> 403.4; Ssl128 with a weaker cipher -> 403.5;
+ * SslRequireCert without a certificate -> 403.7; a certificate that a
+ * location negotiating certificates would use but that did not verify ->
+ * 403.16 (untrusted), 403.17 (expired or not yet valid), 403.13 (revoked).
+ * Returns 0 when the request may go on, else 403 with *substatus set.
+ */
+int decide_access(const struct certmap_settings *loc, const struct decide_conn *ci, int *substatus,
+                  struct decide_trace *trace);
+
+/* true when loc uses the client certificate (negotiates or requires one). */
+bool decide_uses_cert(const struct certmap_settings *loc);
+
+/* Logon result not known yet (the caller must run the logon and call again). */
+#define DECIDE_LOGON_UNKNOWN (-1)
+
+struct decide_auth_in {
+    const struct certmap_settings *loc;
+    bool tls;
+    bool basic_without_ssl;        /* certmap/server/@allowBasicWithoutSsl */
+    bool cert;                     /* a verified certificate reached the mapping modules */
+    const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL */
+    int cert_logon;         /* enum logon_result of the mapping's logon, or DECIDE_LOGON_UNKNOWN */
+    const char *basic_user; /* credentials of an "Authorization: Basic" header, NULL if none */
+    const char *basic_password;
+    bool basic_malformed; /* an Authorization: Basic header that does not decode */
+    int basic_logon;      /* enum logon_result, or DECIDE_LOGON_UNKNOWN */
+};
+
+enum decide_auth_result {
+    DECIDE_AUTH_OK,         /* authenticated: see out->auth and out->user */
+    DECIDE_AUTH_DENY,       /* answer out->status.out->substatus */
+    DECIDE_AUTH_NEED_LOGON, /* run a logon of out->user with out->password, then call again */
+};
+
+enum decide_auth_kind {
+    DECIDE_AUTH_NONE,
+    DECIDE_AUTH_ANONYMOUS,
+    DECIDE_AUTH_CERTIFICATE,
+    DECIDE_AUTH_BASIC,
+};
+
+struct decide_auth_out {
+    enum decide_auth_kind kind;   /* which module decided (or needs the logon) */
+    int status;                   /* DENY: 401 */
+    int substatus;                /* DENY: 1 (logon failed) or 2 (nothing authenticates) */
+    bool challenge;               /* DENY: send WWW-Authenticate: Basic */
+    char user[LOGON_FORM_MAX];    /* OK/NEED_LOGON: logon name, with the domain applied */
+    char display[LOGON_FORM_MAX]; /* OK: the name as IIS shows it (logon_names()) */
+    const char *password;         /* NEED_LOGON: borrowed from the input (mapping or header) */
+};
+
+/*
+ * The authentication modules in IIS's order: one-to-one certificate mapping
+ * (when enabled at loc and the certificate has an enabled mapping: logon
+ * refused, or a name too long for logon_names() -> 401.1), Basic (only over TLS unless
+ * basic_without_ssl; refused
+ * -> 401.1 with a challenge), anonymous, else 401.2 (with a challenge when
+ * Basic is available).
+ */
+enum decide_auth_result decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
+                                    struct decide_trace *trace);
+
+#endif
