@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"get", "config", cmd_get_config, "print the effective attributes of a section"},
     {"set", "config", cmd_set_config, "set attributes of a section at a location"},
     {"cert-string", NULL, cmd_cert_string, "print the single-line base64 IIS stores"},
+    {"test-cert", NULL, cmd_test_cert, "explain what certmapd answers a certificate at a path"},
     {"validate", NULL, cmd_validate, "check the configuration; every finding with file:line"},
     {"encrypt-passwords", NULL, cmd_encrypt_passwords, "encrypt plain-text passwords"},
     {NULL, NULL, NULL, NULL},

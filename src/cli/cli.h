@@ -175,6 +175,7 @@ const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct
 /* Command implementations.  argv holds the arguments after the command name. */
 int cmd_cert_string(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_validate(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_encrypt_passwords(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv);
 int cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/x509_vfy.h>
 
@@ -215,4 +216,16 @@ decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
                 "disabled: no module authenticated the request");
     out->kind = DECIDE_AUTH_NONE;
     return deny(out, 2, basic_available(in));
+}
+
+void
+decide_logon_settings(const struct certmap_server_settings *sv, struct logon_settings *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->provider = strcasecmp(sv->logon_provider, "pam") == 0 ? LOGON_PAM : LOGON_FILE;
+    out->accounts_file = sv->accounts_file;
+    out->pam_service = sv->pam_service;
+    out->cache_seconds = sv->logon_cache_seconds;
+    out->negative_cache_seconds = sv->logon_negative_cache_seconds;
+    out->threads = sv->logon_threads;
 }

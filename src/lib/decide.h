@@ -120,4 +120,10 @@ struct decide_auth_out {
 enum decide_auth_result decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
                                     struct decide_trace *trace);
 
+/*
+ * The logon provider settings of the server settings sv (certmap/logon), as
+ * certmapd starts its logon service; strings are borrowed from sv.
+ */
+void decide_logon_settings(const struct certmap_server_settings *sv, struct logon_settings *out);
+
 #endif
