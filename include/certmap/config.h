@@ -133,7 +133,7 @@ int certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
 /*
  * Fails closed on IIS access rules certmap does not enforce yet.  Walks the
  * server level and every <location> for the rules of
- * system.webServer/security/authorization, ipSecurity, dynamicIpSecurity,
+ * system.webServer/security/authorization, dynamicIpSecurity,
  * requestFiltering and isapiCgiRestriction that restrict access (a Deny
  * entry, an Allow entry that does not admit everyone, <clear/> or <remove>
  * of authorization, allowUnlisted="false", requestFiltering rules beyond
