@@ -50,6 +50,7 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_BASIC "system.webServer/security/authentication/basicAuthentication"
 #define CERTMAP_SECTION_CERTMAPPING                                                                \
     "system.webServer/security/authentication/iisClientCertificateMappingAuthentication"
+#define CERTMAP_SECTION_IPSECURITY "system.webServer/security/ipSecurity"
 /* Linux extensions, in the top-level <certmap> element. */
 #define CERTMAP_SECTION_LOGON "certmap/logon"
 #define CERTMAP_SECTION_LIMITS "certmap/limits"
@@ -132,7 +133,7 @@ int certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
 /*
  * Fails closed on IIS access rules certmap does not enforce yet.  Walks the
  * server level and every <location> for the rules of
- * system.webServer/security/authorization, ipSecurity, dynamicIpSecurity,
+ * system.webServer/security/authorization, dynamicIpSecurity,
  * requestFiltering and isapiCgiRestriction that restrict access (a Deny
  * entry, an Allow entry that does not admit everyone, <clear/> or <remove>
  * of authorization, allowUnlisted="false", requestFiltering rules beyond

@@ -36,6 +36,7 @@ extern "C" {
 
 struct certmap_view;
 struct mapping_index; /* the one-to-one index (libcertmap internal: src/lib/mapping.h) */
+struct ipsec_rules;   /* compiled ipSecurity (libcertmap internal: src/lib/ipsec.h) */
 
 /* Where a value was written: file NULL (and line 0) when it is the schema default. */
 struct certmap_source {
@@ -78,6 +79,13 @@ struct certmap_settings {
      */
     const struct mapping_index *mappings;
     struct certmap_source src[CERTMAP_SET_COUNT]; /* where each value above was written */
+    /*
+     * The effective ipSecurity (allowUnlisted, denyAction and the entries in
+     * evaluation order, each with its file:line); NULL when nothing can be
+     * refused (no entry and allowUnlisted true).  Scopes that change nothing
+     * share their parent's.
+     */
+    const struct ipsec_rules *ipsec;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */

@@ -16,7 +16,7 @@ static const char help_validate[] =
     "key file) and prints every error, warning and note as\n"
     "'file:line: severity: element: attribute: message', then a summary line.\n"
     "Notes list IIS settings kept in the file but without effect on Linux.  Access\n"
-    "rules of IIS sections certmap does not enforce (authorization, ipSecurity,\n"
+    "rules of IIS sections certmap does not enforce (authorization, dynamicIpSecurity,\n"
     "requestFiltering...) are errors, as in certmapd, unless their section is\n"
     "listed in <certmap><server unenforcedSections>.  Then it builds the resolved\n"
     "view certmapd serves from (web.config files included) and lists its findings\n"

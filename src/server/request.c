@@ -21,6 +21,7 @@
 #include "errlog.h"
 #include "http_chunked.h"
 #include "identity.h"
+#include "ipsec.h"
 #include "ssi.h"
 #include "static.h"
 #include "tls.h"
@@ -255,6 +256,7 @@ struct req_ctx {
     X509 *cert;                            /* certificate the location uses, NULL if none */
     long verify;
     bool logon; /* a logon was started: the request waits for its result */
+    bool abort; /* ipSecurity AbortRequest: close without a response (nothing queued) */
 };
 
 /*
@@ -552,6 +554,46 @@ serve(struct conn *c, const struct req_ctx *rc)
     respond_static(c, path, path_len, &res);
 }
 
+/*
+ * IP restrictions, which IIS applies at the start of the request, before
+ * any authentication.  Returns 1 when the peer may go on; 0 when refused:
+ * an error response per denyAction is queued, or for AbortRequest the
+ * connection is closed without one and, as IIS, nothing is written to the
+ * W3C log (the error log says why, at level info).
+ */
+static int
+ip_admitted(struct conn *c, struct req_ctx *rc)
+{
+    const struct ipsec_rules *r = rc->loc->ipsec;
+    const struct ipsec_entry *e = NULL;
+    int status, sub;
+
+    if (ipsec_allowed(r, &c->peer.sa, &e))
+        return 1;
+    ipsec_deny_status(r, &status, &sub);
+    if (status == 0) {
+        char addr[INET6_ADDRSTRLEN];
+        unsigned port = 0;
+        respond_addr_text(&c->peer, addr, sizeof(addr), &port);
+        if (e != NULL)
+            errlog_printf(ERRLOG_INFO, "ipSecurity: request from %s aborted by the entry at %s:%u",
+                          addr, e->file, e->line);
+        else
+            errlog_printf(ERRLOG_INFO,
+                          "ipSecurity: request from %s aborted: no entry matches and "
+                          "allowUnlisted is false (%s:%u)",
+                          addr, r->allow_unlisted_file != NULL ? r->allow_unlisted_file : "default",
+                          r->allow_unlisted_line);
+        rc->abort = true;
+        c->close_after = true;
+        c->log.status = 0;
+        c->log_site = NULL;
+        return 0;
+    }
+    respond_error(c, status, sub, NULL);
+    return 0;
+}
+
 /* Routing, access and authentication; 1 when the handler may run. */
 static int
 admit(struct conn *c, struct req_ctx *rc)
@@ -600,6 +642,8 @@ admit(struct conn *c, struct req_ctx *rc)
         respond_error(c, scope->error_status, scope->error_substatus, NULL);
         return 0;
     }
+    if (!ip_admitted(c, rc))
+        return 0;
 
     memset(&ci, 0, sizeof(ci));
     a.cert = NULL;
@@ -729,6 +773,8 @@ request_begin(struct conn *c)
         c->wlen = (uint32_t)mark; /* the 100 Continue waits for the decision */
         return REQUEST_LOGON;
     }
+    if (rc.abort)
+        c->wlen = (uint32_t)mark; /* not even the 100 Continue */
     if (c->log.status >= 400 && mark != c->wlen && req->expect_continue) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
         memmove(c->wbuf + mark, c->wbuf + mark + 25, c->wlen - mark - 25);

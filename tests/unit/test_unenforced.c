@@ -78,16 +78,11 @@ static const struct rule_case rule_cases[] = {
     {"<authorization><clear /><add accessType=\"Allow\" users=\"*\" /></authorization>", 1,
      "<clear>"},
     {"<authorization><remove users=\"*\" roles=\"\" verbs=\"\" /></authorization>", 1, "<remove"},
-    /* ipSecurity */
-    {"<ipSecurity allowUnlisted=\"true\" enableProxyMode=\"true\" denyAction=\"Forbidden\" />", 0,
-     NULL},
-    {"<ipSecurity><add ipAddress=\"10.0.0.1\" allowed=\"true\" /><clear /></ipSecurity>", 0, NULL},
+    /* ipSecurity is enforced (view/ipsec.c): none of its rules is refused here any more */
     {"<ipSecurity allowUnlisted=\"false\"><add ipAddress=\"10.0.0.1\" allowed=\"true\" />"
      "</ipSecurity>",
-     1, "<ipSecurity allowUnlisted=\"false\">"},
-    {"<ipSecurity><add ipAddress=\"10.0.0.1\" allowed=\"false\" /></ipSecurity>", 1,
-     "ipAddress=\"10.0.0.1\""},
-    {"<ipSecurity><add ipAddress=\"10.0.0.1\" /></ipSecurity>", 1, "ipAddress=\"10.0.0.1\""},
+     0, NULL},
+    {"<ipSecurity><add ipAddress=\"10.0.0.1\" allowed=\"false\" /><clear /></ipSecurity>", 0, NULL},
     /* dynamicIpSecurity */
     {"<dynamicIpSecurity><denyByConcurrentRequests enabled=\"true\" maxConcurrentRequests=\"9\" />"
      "</dynamicIpSecurity>",
@@ -205,7 +200,8 @@ test_server_level(void **state)
 {
     struct certmap_diags d = {0};
     struct certmap_error err = {0};
-    char *xml = doc("<ipSecurity allowUnlisted=\"false\" />", "", true);
+    char *xml =
+        doc("<requestFiltering><verbs allowUnlisted=\"false\" /></requestFiltering>", "", true);
     struct certmap_config *cfg = load(xml, &d, &err);
 
     (void)state;

@@ -241,6 +241,31 @@ static const struct schema_attr a_digest[] = {
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_digest = {"digestAuthentication", a_digest, NULL, NULL, NULL};
 
+/*
+ * ipSecurity as IIS_schema.xml defines it: the three entry attributes form
+ * the key together; denyAction's values are the status IIS answers (0: the
+ * connection is reset).  Entries are parsed by ipsec.c when the view is built.
+ */
+static const struct schema_enum e_deny_action[] = {
+    {"AbortRequest", 0}, {"Unauthorized", 401}, {"Forbidden", 403}, {"NotFound", 404}, {NULL, 0}};
+
+static const struct schema_attr a_ipsec_entry[] = {
+    {"ipAddress", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {"subnetMask", ST_STRING, "255.255.255.255", NULL, SA_KEY, 0, 0},
+    {"domainName", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {"allowed", ST_BOOL, "false", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_ipsec_entry = {"add", a_ipsec_entry, NULL, NULL, NULL};
+static const struct schema_coll c_ipsec = {"add", "remove", "clear", &el_ipsec_entry, NULL};
+
+static const struct schema_attr a_ipsec[] = {
+    {"allowUnlisted", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"denyAction", ST_ENUM, "Forbidden", e_deny_action, 0, 0, 0},
+    {"enableProxyMode", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"enableReverseDns", ST_BOOL, "false", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_ipsec = {"ipSecurity", a_ipsec, NULL, &c_ipsec, NULL};
+
 /* ---- <certmap> extensions ---- */
 
 static const struct schema_attr a_logon[] = {
@@ -296,6 +321,7 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_CERTMAPPING, &el_certmapping, 0},
     {"system.webServer/security/authentication/windowsAuthentication", &el_windows, 0},
     {"system.webServer/security/authentication/digestAuthentication", &el_digest, 0},
+    {CERTMAP_SECTION_IPSECURITY, &el_ipsec, 0},
     {CERTMAP_SECTION_LOGON, &el_logon, SS_SERVER_ONLY},
     {CERTMAP_SECTION_LIMITS, &el_limits, SS_SERVER_ONLY},
     {CERTMAP_SECTION_SERVER, &el_server, SS_SERVER_ONLY},

@@ -2,7 +2,7 @@
  * unenforced.c - fail closed on IIS access rules certmap does not enforce.
  *
  * IIS security sections that restrict who may reach what (authorization,
- * ipSecurity, dynamicIpSecurity, requestFiltering, isapiCgiRestriction) load
+ * dynamicIpSecurity, requestFiltering, isapiCgiRestriction) load
  * as kept-but-ignored sections: their nodes are in the tree with schema NULL.
  * Ignoring a rule that restricts access would serve what IIS refuses, so each
  * such rule is an error, or a warning when the admin lists its section in
@@ -43,15 +43,18 @@ struct usec {
 };
 
 static void check_authorization(struct uctx *u, struct cnode *sec);
-static void check_ip_security(struct uctx *u, struct cnode *sec);
 static void check_dynamic_ip(struct uctx *u, struct cnode *sec);
 static void check_request_filtering(struct uctx *u, struct cnode *sec);
 static void check_isapi_cgi(struct uctx *u, struct cnode *sec);
 
-/* The sections certmap does not enforce yet; bit i of a mask is usecs[i]. */
+/*
+ * The sections certmap does not enforce yet; bit i of a mask is usecs[i].  A
+ * section enforced since keeps its name (an unenforcedSections list that
+ * names it stays valid) with check NULL: nothing of it is refused here.
+ */
 static const struct usec usecs[] = {
     {"system.webServer/security/authorization", "authorization", check_authorization},
-    {"system.webServer/security/ipSecurity", "ipSecurity", check_ip_security},
+    {"system.webServer/security/ipSecurity", "ipSecurity", NULL}, /* enforced: view/ipsec.c */
     {"system.webServer/security/dynamicIpSecurity", "dynamicIpSecurity", check_dynamic_ip},
     {"system.webServer/security/requestFiltering", "requestFiltering", check_request_filtering},
     {"system.webServer/security/isapiCgiRestriction", "isapiCgiRestriction", check_isapi_cgi},
@@ -318,13 +321,6 @@ never(struct uctx *u, struct cnode *c)
     return false;
 }
 
-/* enableProxyMode, denyAction, enableReverseDns refuse nothing by themselves. */
-static void
-check_ip_security(struct uctx *u, struct cnode *sec)
-{
-    check_list(u, sec, "add", not_allowed);
-}
-
 static void
 check_dynamic_ip(struct uctx *u, struct cnode *sec)
 {
@@ -515,6 +511,8 @@ unenforced_check_in(struct certmap_config *host, struct certmap_config *cfg,
     for (size_t i = 0; i < cfg->nlocs; i++) {
         u.where = cfg->locs[i].path;
         for (size_t k = 0; k < NUSECS; k++) {
+            if (usecs[k].check == NULL)
+                continue;
             u.sec = &usecs[k];
             walk_sections(&u, cfg->locs[i].node, usecs[k].path);
         }

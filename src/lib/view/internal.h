@@ -36,6 +36,7 @@
 #include "config/tree.h"
 #include "config/unenforced.h"
 #include "config/value.h"
+#include "ipsec.h"
 #include "mapping.h"
 
 /* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */
@@ -85,6 +86,8 @@ struct vscope {
     struct vsec *inh[VIEW_MAX_SECTIONS]; /* what child applications inherit */
     const struct certmap_vdir *vdir_own; /* the vdir rooted here, or NULL */
     struct vscope *next_hash;            /* bucket chain of the site's table */
+    const struct ipsec_rules *ipsec_eff; /* compiled ipSecurity here (view arena), NULL: none */
+    const struct ipsec_rules *ipsec_inh; /* what child applications inherit */
 };
 
 struct vsite {
@@ -178,6 +181,18 @@ int webcfg_scan_site(struct vbuild *b, struct vsite *s);
  * migrated file serves the directory IIS served.
  */
 void webcfg_respell_scope(struct vbuild *b, struct vscope *sc);
+
+/* ---- view/ipsec.c ---- */
+
+/*
+ * Compiles sc's effective ipSecurity (sc->ipsec_eff, sc->ipsec_inh and
+ * sc->pub.settings.ipsec) from from's (NULL for the server level) and sc's
+ * own layers; sc's eff/inh sections must be settled.  app: sc is an
+ * application root (it starts from from's inh).  Bad entries, domainName,
+ * enableReverseDns and enableProxyMode are errors with file:line.  -1 on
+ * allocation failure.
+ */
+int ipsec_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from, bool app);
 
 /* ---- view/scope.c ---- */
 
