@@ -10,6 +10,8 @@
  */
 #include "cli.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +41,14 @@ static const char help_test_cert[] =
     "\n"
     "Explains what certmapd would answer a request for /P of SITE presenting the\n"
     "client certificate in CERT (PEM or DER), step by step, with the file:line of\n"
-    "every setting that decided: the scope, sslFlags, the chain verification\n"
+    "every setting that decided: the scope, ipSecurity, sslFlags, the chain verification\n"
     "against the site's https binding (clientCaFile, crlFile), the one-to-one\n"
     "mapping, the logon, and the final status.substatus and sc-win32-status.  The\n"
     "request is taken to come over TLS on the site's first https binding.\n"
     "\n"
     "  --path /P          URL path (default /)\n"
     "  --verb VERB        request method (default GET)\n"
-    "  --ip ADDR          client address (default 127.0.0.1)\n"
+    "  --ip ADDR          client address for ipSecurity (default 127.0.0.1)\n"
     "  --password-check   run the mapped account's logon (else assumed accepted)\n"
     "  --json             one JSON object: status, substatus, win32, scope, user, rule,\n"
     "                     steps [{step, result, source}]\n"
@@ -54,6 +56,7 @@ static const char help_test_cert[] =
     "Exit status: 0 admitted, 4 refused, 2 bad input or configuration.\n";
 
 struct tc_result {
+    bool aborted; /* denyAction="AbortRequest": the connection is closed without an answer */
     int status;
     int substatus;
     unsigned long win32;
@@ -140,9 +143,9 @@ try_logon(const struct cli_ctx *ctx, const struct certmap_view *v, const char *u
  */
 static int
 decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
-               const struct certmap_site *site, const struct certmap_scope *scope, X509 *cert,
-               const unsigned char *der, size_t der_len, bool password_check,
-               struct decide_trace *t, struct tc_result *res)
+               const struct certmap_site *site, const struct certmap_scope *scope,
+               const struct sockaddr *peer, X509 *cert, const unsigned char *der, size_t der_len,
+               bool password_check, struct decide_trace *t, struct tc_result *res)
 {
     const struct certmap_settings *loc = &scope->settings;
     const struct certmap_binding *b = https_binding(site);
@@ -160,6 +163,11 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
         decide_note(t, "configuration", NULL, "%s", scope->error != NULL ? scope->error : "");
         res->status = scope->error_status;
         res->substatus = scope->error_substatus;
+        return CLI_OK;
+    }
+    if (!decide_ip(loc, peer, &res->status, &res->substatus, t)) {
+        res->win32 = win32_status(res->status, res->substatus, X509_V_OK);
+        res->aborted = res->status == 0;
         return CLI_OK;
     }
     if (b == NULL) {
@@ -263,7 +271,8 @@ print_json(const struct certmap_site *site, const struct certmap_scope *scope,
         cli_json_string(stdout, name);
     else
         printf("null");
-    printf(", \"admitted\": %s, \"user\": ", res->status == 200 ? "true" : "false");
+    printf(", \"admitted\": %s, \"aborted\": %s, \"user\": ", res->status == 200 ? "true" : "false",
+           res->aborted ? "true" : "false");
     if (res->user != NULL)
         cli_json_string(stdout, res->user);
     else
@@ -314,6 +323,8 @@ print_text(const struct certmap_site *site, const struct certmap_scope *scope,
     if (res->status == 200)
         printf(": admitted%s%s", res->user != NULL ? " as " : " anonymously",
                res->user != NULL ? res->user : "");
+    else if (res->aborted)
+        printf(": refused, the connection is closed without an answer");
     else
         printf(": refused");
     printf(" [site \"%s\", scope \"%s\"]\n", site->name, scope->path_len > 0 ? scope->path : "/");
@@ -345,6 +356,11 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
     size_t der_len = 0, npos = 0, plen = 0;
     char *upath = NULL;
     X509 *cert = NULL;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+    } peer;
     int rc;
 
     rc = cli_parse(ctx, argc, argv, opts, pos, 1, &npos);
@@ -370,6 +386,15 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (path[0] != '/') {
         cli_usage(ctx, "--path: \"%s\" does not start with '/'", path);
+        return TC_BAD_INPUT;
+    }
+    memset(&peer, 0, sizeof(peer));
+    if (inet_pton(AF_INET, ip, &peer.in4.sin_addr) == 1) {
+        peer.in4.sin_family = AF_INET;
+    } else if (inet_pton(AF_INET6, ip, &peer.in6.sin6_addr) == 1) {
+        peer.in6.sin6_family = AF_INET6;
+    } else {
+        cli_usage(ctx, "--ip: \"%s\" is not an IPv4 or IPv6 address", ip);
         return TC_BAD_INPUT;
     }
     if (verb[0] == '\0' || strspn(verb, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != strlen(verb)) {
@@ -416,8 +441,7 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
     decide_note(t, "scope",
                 scope->path_len > 0 ? &scope->settings.src[CERTMAP_SET_SSL_FLAGS] : &site->src,
                 "%s", scope->path_len > 0 ? scope->path : "/ (site root)");
-    (void)ip;
-    rc = decide_request(ctx, v, site, scope, cert, der, der_len, password_check, t, &res);
+    rc = decide_request(ctx, v, site, scope, &peer.sa, cert, der, der_len, password_check, t, &res);
     if (rc != CLI_OK)
         goto out;
     if (json)

@@ -11,6 +11,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "cert/verify.h"
+#include "ipsec.h"
 
 void
 decide_note(struct decide_trace *t, const char *step, const struct certmap_source *src,
@@ -42,6 +43,43 @@ bool
 decide_uses_cert(const struct certmap_settings *loc)
 {
     return (loc->ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT)) != 0;
+}
+
+bool
+decide_ip(const struct certmap_settings *loc, const struct sockaddr *peer, int *status,
+          int *substatus, struct decide_trace *trace)
+{
+    const struct ipsec_rules *r = loc->ipsec;
+    const struct ipsec_entry *e = NULL;
+    struct certmap_source src = {0};
+    bool ok;
+
+    *status = 0;
+    *substatus = 0;
+    if (r == NULL)
+        return true;
+    ok = ipsec_allowed(r, peer, &e);
+    if (e != NULL) {
+        src.file = e->file;
+        src.line = e->line;
+        decide_note(trace, "ipSecurity", &src, "%s/%s allowed=%s: %s", e->ip_text, e->mask_text,
+                    e->allowed ? "true" : "false", ok ? "admitted" : "refused");
+    } else {
+        src.file = r->allow_unlisted_file;
+        src.line = r->allow_unlisted_line;
+        decide_note(trace, "ipSecurity", &src, "no entry matches; allowUnlisted=%s: %s",
+                    r->allow_unlisted ? "true" : "false", ok ? "admitted" : "refused");
+    }
+    if (ok)
+        return true;
+    ipsec_deny_status(r, status, substatus);
+    if (*status == 0) {
+        src.file = r->deny_action_file;
+        src.line = r->deny_action_line;
+        decide_note(trace, "ipSecurity", &src,
+                    "denyAction=AbortRequest: the connection is closed without an answer");
+    }
+    return false;
 }
 
 /* sslFlags as IIS writes them, for the trace. */

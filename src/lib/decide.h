@@ -7,8 +7,8 @@
  *
  * The order, as IIS runs its modules (certmapd's request.c admit() and
  * certmap's test-cert follow it): the scope of the path (500.19 when its
- * configuration is broken), decide_access() (sslFlags and the certificate's
- * verification), decide_auth() (one-to-one mapping, Basic, anonymous), the
+ * configuration is broken), decide_ip() (ipSecurity), decide_access() (sslFlags
+ * and the certificate's verification), decide_auth() (one-to-one mapping, Basic, anonymous), the
  * logon it asks for, then the handler.
  *
  * Every function takes an optional trace (NULL: none) into which it writes
@@ -47,6 +47,17 @@ struct decide_trace {
  */
 void decide_note(struct decide_trace *t, const char *step, const struct certmap_source *src,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+struct sockaddr;
+
+/*
+ * ipSecurity of loc for a client at peer (decide_ip runs first, as IIS's
+ * IP restrictions run at the beginning of the request).  Returns true when
+ * the client may go on; else *status and *substatus are the answer, status
+ * 0 for denyAction="AbortRequest" (close without answering).
+ */
+bool decide_ip(const struct certmap_settings *loc, const struct sockaddr *peer, int *status,
+               int *substatus, struct decide_trace *trace);
 
 /* What the access check knows about the connection. */
 struct decide_conn {

@@ -21,7 +21,6 @@
 #include "errlog.h"
 #include "http_chunked.h"
 #include "identity.h"
-#include "ipsec.h"
 #include "ssi.h"
 #include "static.h"
 #include "tls.h"
@@ -270,6 +269,7 @@ explain_refusal(const struct req_ctx *rc, X509 *cert, int status, int substatus,
 {
     const struct decide_step *last = t->n > 0 ? &t->step[t->n - 1] : NULL;
     char subject[256] = "-", issuer[256] = "-", fp[65] = "-", rule[300] = "-", why[1024];
+    char what[64];
     unsigned char md[32];
     unsigned int mdlen = 0;
     size_t i, n = 0;
@@ -286,12 +286,15 @@ explain_refusal(const struct req_ctx *rc, X509 *cert, int status, int substatus,
                               t->step[i].step, t->step[i].result);
     if (last != NULL && last->src.file != NULL)
         snprintf(rule, sizeof(rule), "%s:%u", last->src.file, last->src.line);
+    if (status != 0)
+        snprintf(what, sizeof(what), "refused %d.%d", status, substatus);
+    else
+        snprintf(what, sizeof(what), "aborted (no answer)");
     errlog_printf(ERRLOG_INFO,
-                  "refused %d.%d: site \"%s\" path %s scope \"%s\"; subject \"%s\" issuer \"%s\" "
+                  "%s: site \"%s\" path %s scope \"%s\"; subject \"%s\" issuer \"%s\" "
                   "sha256 %s; %s; rule %s",
-                  status, substatus, rc->site->name, rc->path,
-                  rc->scope->path_len > 0 ? rc->scope->path : "/", subject, issuer, fp,
-                  t->n > 0 ? why : "-", rule);
+                  what, rc->site->name, rc->path, rc->scope->path_len > 0 ? rc->scope->path : "/",
+                  subject, issuer, fp, t->n > 0 ? why : "-", rule);
 }
 
 /*
@@ -564,26 +567,15 @@ serve(struct conn *c, const struct req_ctx *rc)
 static int
 ip_admitted(struct conn *c, struct req_ctx *rc)
 {
-    const struct ipsec_rules *r = rc->loc->ipsec;
-    const struct ipsec_entry *e = NULL;
     int status, sub;
 
-    if (ipsec_allowed(r, &c->peer.sa, &e))
+    if (decide_ip(rc->loc, &c->peer.sa, &status, &sub, NULL))
         return 1;
-    ipsec_deny_status(r, &status, &sub);
+    c->w->trace.n = 0;
+    decide_ip(rc->loc, &c->peer.sa, &status, &sub, &c->w->trace);
+    explain_refusal(rc, NULL, status, sub, &c->w->trace);
     if (status == 0) {
-        char addr[INET6_ADDRSTRLEN];
-        unsigned port = 0;
-        respond_addr_text(&c->peer, addr, sizeof(addr), &port);
-        if (e != NULL)
-            errlog_printf(ERRLOG_INFO, "ipSecurity: request from %s aborted by the entry at %s:%u",
-                          addr, e->file, e->line);
-        else
-            errlog_printf(ERRLOG_INFO,
-                          "ipSecurity: request from %s aborted: no entry matches and "
-                          "allowUnlisted is false (%s:%u)",
-                          addr, r->allow_unlisted_file != NULL ? r->allow_unlisted_file : "default",
-                          r->allow_unlisted_line);
+        /* denyAction="AbortRequest": no answer and, as IIS, no W3C line */
         rc->abort = true;
         c->close_after = true;
         c->log.status = 0;

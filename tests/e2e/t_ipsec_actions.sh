@@ -51,5 +51,32 @@ expect_status 200
 expect_log 1 alice 200 0 /open/
 [ "$(w3c_count 1 "$abort_ua")" = 0 ] || h_fail "AbortRequest was logged in the W3C log"
 
+grep -F "aborted (no answer)" "$T/certmapd.out" | grep -q "ipSecurity: no entry matches; allowUnlisted=false" ||
+    h_fail "the error log does not explain the aborted request"
+grep -F "refused 403.6" "$T/certmapd.out" | grep -q "ipSecurity: 127.0.0.0/255.0.0.0 allowed=false: refused; rule .*applicationHost.config:[0-9]*" ||
+    h_fail "the error log does not explain the 403.6"
+
+# certmap test-cert runs the same decision, with --ip
+tc() { # PATH [options]
+    local path=$1
+    shift
+    TC_RC=0
+    "$CERTMAP" -c "$CFG" test-cert "$PKI/alice.crt" --site "Default Web Site" --path "$path" --json "$@" \
+        >"$T/tc.out" 2>"$T/tc.err" || TC_RC=$?
+}
+tc /deny/x
+[ "$TC_RC" = 4 ] && grep -q '"status": 403, "substatus": 6, "win32": 5' "$T/tc.out" ||
+    h_fail "test-cert /deny/x: exit $TC_RC $(cat "$T/tc.out" "$T/tc.err")"
+grep -q '"step": "ipSecurity", "result": "127.0.0.0/255.0.0.0 allowed=false: refused", "source": ".*applicationHost.config:[0-9]*"' "$T/tc.out" ||
+    h_fail "test-cert /deny/x: no ipSecurity step with its source: $(cat "$T/tc.out")"
+tc /abort/
+[ "$TC_RC" = 4 ] && grep -q '"aborted": true' "$T/tc.out" || h_fail "test-cert /abort/: exit $TC_RC $(cat "$T/tc.out")"
+tc /abort/ --ip 10.0.0.1
+[ "$TC_RC" = 0 ] && grep -q '"status": 200' "$T/tc.out" || h_fail "test-cert /abort/ from 10.0.0.1: exit $TC_RC $(cat "$T/tc.out")"
+tc /open/ --ip ::1
+[ "$TC_RC" = 4 ] && grep -q '"status": 403, "substatus": 6' "$T/tc.out" || h_fail "test-cert /open/ from ::1: exit $TC_RC $(cat "$T/tc.out")"
+tc /open/ --ip 300.1.1.1
+[ "$TC_RC" = 2 ] && grep -q -- '--ip' "$T/tc.err" || h_fail "test-cert --ip 300.1.1.1: exit $TC_RC $(cat "$T/tc.err")"
+
 h_stop
 h_pass
