@@ -117,13 +117,31 @@ basic_available(const struct pipeline_auth_in *in)
     return in->loc->basic_enabled && (in->tls || in->basic_without_ssl);
 }
 
+/* true when in->mapping decides: its kind of mapping is enabled at the location. */
+static bool
+cert_mapping_applies(const struct pipeline_auth_in *in)
+{
+    const struct certmap_settings *loc = in->loc;
+
+    if (!loc->cm_enabled || in->mapping == NULL || !in->mapping->enabled)
+        return false;
+    return in->many_to_one != NULL ? loc->cm_many_to_one : loc->cm_one_to_one;
+}
+
 enum pipeline_auth_result
 pipeline_auth(const struct pipeline_auth_in *in, struct pipeline_auth_out *out)
 {
     const struct certmap_settings *loc = in->loc;
 
     memset(out, 0, sizeof(*out));
-    if (loc->cm_enabled && loc->cm_one_to_one && in->mapping != NULL && in->mapping->enabled) {
+    if (cert_mapping_applies(in) && in->many_to_one != NULL && in->many_to_one->deny) {
+        /* permissionMode="Deny": IIS 403.12 "Mapper denied access", whatever else is enabled. */
+        out->kind = PIPELINE_AUTH_CERTIFICATE;
+        out->status = 403;
+        out->substatus = 12;
+        return PIPELINE_AUTH_DENY;
+    }
+    if (cert_mapping_applies(in)) {
         out->kind = PIPELINE_AUTH_CERTIFICATE;
         pipeline_logon_name(in->mapping->user, loc->cm_domain, out->user, sizeof(out->user));
         if (in->cert_logon == PIPELINE_LOGON_UNKNOWN) {

@@ -14,6 +14,7 @@
 
 #include "logon.h"
 #include "mapping.h"
+#include "mapping_many.h"
 #include "snapshot.h"
 
 /* Longest decoded path pipeline_normalize_path() produces. */
@@ -84,6 +85,8 @@ struct pipeline_auth_in {
     bool tls;
     bool basic_without_ssl;        /* certmap/server/@allowBasicWithoutSsl */
     const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL */
+    /* the many-to-one mapping mapping came from (mapping == &many_to_one->base), else NULL */
+    const struct m2o_mapping *many_to_one;
     int cert_logon; /* enum logon_result of the mapping's logon, or PIPELINE_LOGON_UNKNOWN */
     const char *basic_user; /* credentials of an "Authorization: Basic" header, NULL if none */
     const char *basic_password;
@@ -116,7 +119,9 @@ struct pipeline_auth_out {
 /*
  * The authentication modules in IIS's order: one-to-one certificate mapping
  * (when enabled at loc and the certificate has an enabled mapping: logon
- * refused -> 401.1), Basic (only over TLS unless basic_without_ssl; refused
+ * refused -> 401.1), else many-to-one (when enabled at loc: a Deny mapping ->
+ * 403.12 without a logon, an Allow one logs on as one-to-one does), Basic (only over TLS unless
+ * basic_without_ssl; refused
  * -> 401.1 with a challenge), anonymous, else 401.2 (with a challenge when
  * Basic is available).
  */

@@ -183,6 +183,40 @@ cert_logon_result(struct conn *c, const struct mapping *m, const struct certmap_
     return PIPELINE_LOGON_UNKNOWN;
 }
 
+/*
+ * The logon result of a many-to-one mapping: pending or the shared cache
+ * only.  The per-connection cache (mc_logon) belongs to the one-to-one
+ * lookup of the connection, so it is neither read nor written here.
+ */
+static int
+m2o_logon_result(struct conn *c, const struct mapping *m, const struct certmap_settings *loc)
+{
+    char name[PIPELINE_LOGON_NAME_MAX];
+    enum logon_result r;
+
+    if (c->pending_kind == PIPELINE_AUTH_CERTIFICATE && c->pending_result != PIPELINE_LOGON_UNKNOWN)
+        return c->pending_result;
+    if (c->snap->logon == NULL)
+        return LOGON_ERROR;
+    pipeline_logon_name(m->user, loc->cm_domain, name, sizeof(name));
+    if (logon_cached(c->snap->logon, name, m->password, &r))
+        return (int)r;
+    return PIPELINE_LOGON_UNKNOWN;
+}
+
+/* The many-to-one mapping of the certificate when no one-to-one mapping applies (in->mapping). */
+static void
+match_many_to_one(struct conn *c, const struct certmap_settings *loc, X509 *cert,
+                  struct pipeline_auth_in *in)
+{
+    in->many_to_one = m2o_match(loc->many_to_one, cert, NULL);
+    if (in->many_to_one == NULL)
+        return;
+    in->mapping = &in->many_to_one->base;
+    if (!in->many_to_one->deny)
+        in->cert_logon = m2o_logon_result(c, in->mapping, loc);
+}
+
 static int
 basic_logon_result(struct conn *c, const char *user, const char *password)
 {
@@ -282,6 +316,9 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         if (in.mapping != NULL)
             in.cert_logon = cert_logon_result(c, in.mapping, loc);
     }
+    if (in.mapping == NULL && loc->cm_enabled && loc->many_to_one != NULL && a->cert != NULL &&
+        a->verify == X509_V_OK)
+        match_many_to_one(c, loc, a->cert, &in);
     if (in.mapping == NULL && loc->basic_enabled) {
         h = http_find_header(req, "Authorization");
         if (h != NULL) {
@@ -310,7 +347,8 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         respond_error(c, 500, 0, NULL);
         return 0;
     }
-    if (out.kind == PIPELINE_AUTH_CERTIFICATE && c->pending_kind == PIPELINE_AUTH_CERTIFICATE)
+    if (out.kind == PIPELINE_AUTH_CERTIFICATE && c->pending_kind == PIPELINE_AUTH_CERTIFICATE &&
+        in.many_to_one == NULL)
         cache_cert_logon(c, c->pending_result);
     if (r == PIPELINE_AUTH_DENY) {
         /* Not authenticated: cs-username stays "-", as IIS logs a failed logon. */
