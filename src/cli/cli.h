@@ -184,6 +184,11 @@ int cmd_enable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_disable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_remove_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_clear_mappings(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_add_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_list_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_enable_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_disable_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_remove_m2o(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_get_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_config(struct cli_ctx *ctx, int argc, char **argv);
 
