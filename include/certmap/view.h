@@ -37,6 +37,7 @@ extern "C" {
 struct certmap_view;
 struct mapping_index; /* the one-to-one index (libcertmap internal: src/lib/mapping.h) */
 struct ipsec_rules;   /* compiled ipSecurity (libcertmap internal: src/lib/ipsec.h) */
+struct m2o_set;       /* many-to-one mappings (libcertmap internal: src/lib/mapping_many.h) */
 
 /* Where a value was written: file NULL (and line 0) when it is the schema default. */
 struct certmap_source {
@@ -86,6 +87,12 @@ struct certmap_settings {
      * share their parent's.
      */
     const struct ipsec_rules *ipsec;
+    /*
+     * The site's effective manyToOneMappings in document order (read at the
+     * server and site level only, as the one-to-one index); NULL when
+     * cm_enabled or cm_many_to_one is false or the site has none.
+     */
+    const struct m2o_set *many_to_one;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */
@@ -263,6 +270,12 @@ const char *certmap_view_get(const struct certmap_view *v, const struct certmap_
  * section's settings at every scope), or NULL when the site has none.
  */
 const struct mapping_index *certmap_view_site_mappings(const struct certmap_site *site);
+
+/*
+ * The many-to-one mappings of site (also when disabled by the section's
+ * settings at every scope), or NULL when the site has none.
+ */
+const struct m2o_set *certmap_view_site_many_to_one(const struct certmap_site *site);
 
 #ifdef __cplusplus
 }

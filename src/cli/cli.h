@@ -172,6 +172,16 @@ struct certmap_view *cli_view(const struct cli_ctx *ctx, struct certmap_config *
 const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct certmap_view *v,
                                          const char *loc, char *path, size_t size, int *rc);
 
+/* cli_appcmd.c */
+
+/*
+ * Applies AppCmd's /+"COLLECTION.[attr='value',...]" (path without the
+ * "/+"): adds an item to a collection of section sec, through items of
+ * nested collections selected by earlier steps.  An exit code; messages
+ * printed.
+ */
+int cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const char *path);
+
 /* Command implementations.  argv holds the arguments after the command name. */
 int cmd_cert_string(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_validate(struct cli_ctx *ctx, int argc, char **argv);
@@ -185,6 +195,11 @@ int cmd_enable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_disable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_remove_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_clear_mappings(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_add_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_list_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_enable_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_disable_m2o(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_remove_m2o(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_get_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_config(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -200,6 +200,8 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
     in.basic_logon = DECIDE_LOGON_UNKNOWN;
     if (in.cert && loc->cm_enabled && loc->cm_one_to_one && loc->mappings != NULL)
         in.mapping = mapping_index_lookup(loc->mappings, der, der_len);
+    if (in.cert)
+        decide_many_to_one(&in, cert, t);
     r = decide_auth(&in, &out, NULL);
     if (r == DECIDE_AUTH_NEED_LOGON) {
         if (password_check) {

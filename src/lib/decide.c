@@ -167,17 +167,64 @@ deny(struct decide_auth_out *out, int substatus, bool challenge)
     return DECIDE_AUTH_DENY;
 }
 
-/* The one-to-one module: the certificate's enabled mapping logs on as its user. */
+bool
+decide_many_to_one(struct decide_auth_in *in, X509 *cert, struct decide_trace *trace)
+{
+    const struct certmap_settings *loc = in->loc;
+    const struct m2o_rule *failed = NULL;
+    const struct m2o_mapping *m;
+    struct certmap_source src = {0};
+
+    if (in->mapping != NULL || !loc->cm_enabled || loc->many_to_one == NULL)
+        return false;
+    if (!loc->cm_many_to_one) {
+        decide_note(trace, "many-to-one", &loc->src[CERTMAP_SET_CM_MANY_TO_ONE],
+                    "many-to-one mappings are disabled here");
+        return false;
+    }
+    m = m2o_match(loc->many_to_one, cert, &failed);
+    if (m == NULL) {
+        if (failed != NULL) {
+            src.file = failed->file;
+            src.line = failed->line;
+            decide_note(trace, "many-to-one", &src,
+                        "no mapping matches (first failing rule: %s %s=%s)",
+                        failed->field == M2O_ISSUER ? "Issuer" : "Subject", failed->subfield,
+                        failed->criteria);
+        } else {
+            decide_note(trace, "many-to-one", NULL, "no enabled mapping with rules");
+        }
+        return false;
+    }
+    in->many_to_one = m;
+    in->mapping = &m->base;
+    return true;
+}
+
+/* The certificate-mapping modules: the certificate's enabled mapping logs on as its user. */
 static enum decide_auth_result
-auth_one_to_one(const struct decide_auth_in *in, struct decide_auth_out *out,
-                struct decide_trace *trace)
+auth_mapped(const struct decide_auth_in *in, struct decide_auth_out *out,
+            struct decide_trace *trace)
 {
     const struct certmap_settings *loc = in->loc;
     const struct mapping *m = in->mapping;
+    const struct m2o_mapping *mm = in->many_to_one;
     struct certmap_source src = {m->file, m->line};
 
     out->kind = DECIDE_AUTH_CERTIFICATE;
-    decide_note(trace, "one-to-one", &src, "mapped to %s", m->user);
+    if (mm != NULL && mm->deny) {
+        /* permissionMode="Deny": IIS 403.12 "Mapper denied access", whatever else is enabled */
+        decide_note(trace, "many-to-one", &src, "mapping \"%s\" matches: permissionMode=Deny",
+                    mm->name);
+        out->status = 403;
+        out->substatus = 12;
+        return DECIDE_AUTH_DENY;
+    }
+    if (mm != NULL)
+        decide_note(trace, "many-to-one", &src, "mapping \"%s\" matches: mapped to %s", mm->name,
+                    m->user);
+    else
+        decide_note(trace, "one-to-one", &src, "mapped to %s", m->user);
     if (logon_names(m->user, loc->cm_domain, out->user, sizeof(out->user), out->display,
                     sizeof(out->display)) != 0) {
         decide_note(trace, "logon", &loc->src[CERTMAP_SET_CM_DOMAIN],
@@ -237,11 +284,14 @@ decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
     else if (!loc->cm_one_to_one)
         decide_note(trace, "one-to-one", &loc->src[CERTMAP_SET_CM_ONE_TO_ONE],
                     "one-to-one mappings are disabled here");
-    else if (in->mapping != NULL && in->mapping->enabled)
-        return auth_one_to_one(in, out, trace);
+    else if (in->mapping != NULL && in->mapping->enabled && in->many_to_one == NULL)
+        return auth_mapped(in, out, trace);
     else if (in->cert)
         decide_note(trace, "one-to-one", &loc->src[CERTMAP_SET_CM_ENABLED],
                     "no enabled mapping of this certificate");
+    if (loc->cm_enabled && loc->cm_many_to_one && in->mapping != NULL && in->mapping->enabled &&
+        in->many_to_one != NULL)
+        return auth_mapped(in, out, trace);
     if (basic_available(in) && (in->basic_user != NULL || in->basic_malformed))
         return auth_basic(in, out, trace);
     if (loc->anon_enabled) {

@@ -23,6 +23,7 @@
 #include "certmap/view.h"
 #include "logon.h"
 #include "mapping.h"
+#include "mapping_many.h"
 
 /* Most steps a trace holds; the decisions above write at most a dozen. */
 #define DECIDE_STEPS_MAX 32
@@ -89,7 +90,9 @@ struct decide_auth_in {
     bool tls;
     bool basic_without_ssl;        /* certmap/server/@allowBasicWithoutSsl */
     bool cert;                     /* a verified certificate reached the mapping modules */
-    const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL */
+    const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL:
+                                      a one-to-one mapping, or &many_to_one->base */
+    const struct m2o_mapping *many_to_one; /* the many-to-one mapping mapping is part of, or NULL */
     int cert_logon;         /* enum logon_result of the mapping's logon, or DECIDE_LOGON_UNKNOWN */
     const char *basic_user; /* credentials of an "Authorization: Basic" header, NULL if none */
     const char *basic_password;
@@ -121,12 +124,22 @@ struct decide_auth_out {
 };
 
 /*
- * The authentication modules in IIS's order: one-to-one certificate mapping
- * (when enabled at loc and the certificate has an enabled mapping: logon
- * refused, or a name too long for logon_names() -> 401.1), Basic (only over TLS unless
- * basic_without_ssl; refused
- * -> 401.1 with a challenge), anonymous, else 401.2 (with a challenge when
- * Basic is available).
+ * The many-to-one module's lookup, for a request whose verified certificate
+ * has no one-to-one mapping (in->mapping NULL) at a scope where many-to-one
+ * mappings apply: the first enabled mapping of loc->many_to_one whose rules
+ * all match (m2o_match()) becomes in->mapping and in->many_to_one.  Returns
+ * true when one matched.  The trace names the mapping or the first rule that
+ * did not match, with its file:line.
+ */
+bool decide_many_to_one(struct decide_auth_in *in, X509 *cert, struct decide_trace *trace);
+
+/*
+ * The authentication modules in IIS's order: the certificate's mapping
+ * (one-to-one, else many-to-one, when their kind is enabled at loc): a Deny
+ * many-to-one mapping -> 403.12, else the logon of the mapped account
+ * (refused, or a name too long for logon_names() -> 401.1); then Basic (only
+ * over TLS unless basic_without_ssl; refused -> 401.1 with a challenge);
+ * then anonymous; else 401.2 (with a challenge when Basic is available).
  */
 enum decide_auth_result decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
                                     struct decide_trace *trace);

@@ -34,6 +34,7 @@ certmap_view_unref(struct certmap_view *v)
         free(s->table);
         free((void *)s->pub.scopes);
         mapping_index_free(s->index);
+        m2o_set_free(s->m2o);
     }
     free(v->sites);
     free(v->dirs);
@@ -91,6 +92,12 @@ const struct mapping_index *
 certmap_view_site_mappings(const struct certmap_site *site)
 {
     return ((const struct vsite *)site)->index;
+}
+
+const struct m2o_set *
+certmap_view_site_many_to_one(const struct certmap_site *site)
+{
+    return ((const struct vsite *)site)->m2o;
 }
 
 const struct certmap_scope *

@@ -43,6 +43,10 @@ static const struct errpage_text texts[] = {
      "Use a client that supports strong (128-bit or more) encryption."},
     {403, 7, "This resource requires a client certificate, and none was presented.",
      "Install a client certificate that this server accepts and present it when you connect."},
+    {403, 12,
+     "The client certificate mapper denied access: a many-to-one mapping refuses this "
+     "certificate.",
+     "Ask the administrator for access to this resource."},
     {403, 13, "The client certificate presented has been revoked by its issuer.",
      "Obtain a new client certificate from your certification authority."},
     {403, 14,

@@ -188,6 +188,29 @@ cert_logon_result(struct conn *c, const struct mapping *m, const struct certmap_
     return DECIDE_LOGON_UNKNOWN;
 }
 
+/*
+ * The logon result of a many-to-one mapping: pending or the shared cache
+ * only.  The per-connection cache (mc_logon) belongs to the one-to-one
+ * lookup of the connection, so it is neither read nor written here.
+ */
+static int
+m2o_logon_result(struct conn *c, const struct mapping *m, const struct certmap_settings *loc)
+{
+    char name[PIPELINE_LOGON_NAME_MAX];
+    enum logon_result r;
+
+    if (c->pending_kind == DECIDE_AUTH_CERTIFICATE && c->pending_result != DECIDE_LOGON_UNKNOWN)
+        return c->pending_result;
+    if (c->snap->logon == NULL)
+        return LOGON_ERROR;
+    if (logon_names(m->user, loc->cm_domain, name, sizeof(name), NULL, 0) != 0)
+        return DECIDE_LOGON_UNKNOWN; /* decide_auth() refuses the name */
+    if (logon_cached(c->snap->logon, name, m->password, &r))
+        return (int)r;
+    return DECIDE_LOGON_UNKNOWN;
+}
+
+
 static int
 basic_logon_result(struct conn *c, const char *user, const char *password)
 {
@@ -328,6 +351,9 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         if (in.mapping != NULL)
             in.cert_logon = cert_logon_result(c, in.mapping, loc);
     }
+    if (a->cert != NULL && a->verify == X509_V_OK && decide_many_to_one(&in, a->cert, NULL) &&
+        !in.many_to_one->deny)
+        in.cert_logon = m2o_logon_result(c, in.mapping, loc);
     if (in.mapping == NULL && loc->basic_enabled) {
         h = http_find_header(req, "Authorization");
         if (h != NULL) {
@@ -357,11 +383,17 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         respond_error(c, 500, 0, NULL);
         return 0;
     }
-    if (out.kind == DECIDE_AUTH_CERTIFICATE && c->pending_kind == DECIDE_AUTH_CERTIFICATE)
+    if (out.kind == DECIDE_AUTH_CERTIFICATE && c->pending_kind == DECIDE_AUTH_CERTIFICATE &&
+        in.many_to_one == NULL)
         cache_cert_logon(c, c->pending_result, loc);
     if (r == DECIDE_AUTH_DENY) {
         /* the decisions are pure: run them again with a trace to explain the refusal */
         c->w->trace.n = 0;
+        if (in.mapping == NULL && in.cert) {
+            /* the many-to-one lookup found nothing: say which rule failed */
+            struct decide_auth_in again = in;
+            decide_many_to_one(&again, a->cert, &c->w->trace);
+        }
         decide_auth(&in, &out, &c->w->trace);
         explain_refusal(rc, a->cert, out.status, out.substatus, &c->w->trace);
         /* Not authenticated: cs-username stays "-", as IIS logs a failed logon. */

@@ -197,10 +197,16 @@ h_init() {
 #   cfg_location PATH [key=value...]   a <location>; keys: ssl (sslFlags),
 #                                      anon, basic, certmap (enabled), o2o
 #                                      (oneToOneCertificateMappingsEnabled),
+#                                      m2o (manyToOneCertificateMappingsEnabled),
 #                                      domain (defaultLogonDomain), clear=1,
 #                                      inherit (inheritInChildApplications)
 #   cfg_map CERT USER PASSWORD [ENABLED]  a oneToOneMappings <add> in the last
 #                                      location (certificate from $PKI/CERT.crt)
+#   cfg_m2o NAME USER PASSWORD [ATTRS] a manyToOneMappings <add> in the last
+#                                      location (ATTRS: raw attribute text,
+#                                      e.g. 'permissionMode="Deny"')
+#   cfg_m2o_rule FIELD SUBFIELD CRITERIA [CASESENSITIVE]
+#                                      a rule of the last cfg_m2o mapping
 #   cfg_raw XML                        raw XML put after the locations (a
 #                                      <location> with sections the other
 #                                      calls do not describe)
@@ -228,6 +234,8 @@ cfg_reset() {
     H_LOC_OPEN=""
     H_LOC_ATTRS=()
     H_MAPS_XML=""
+    H_M2O_XML=""
+    H_M2O_OPEN=""
     H_RAW_XML=""
     H_LOGON="provider=\"file\" accountsFile=\"$T/accounts\""
     H_SERVER="logDirectory=\"$LOGDIR\""
@@ -277,7 +285,7 @@ cfg_app() {
 # Prints the XML of the open location (nothing when none is open).
 h_render_location() {
     [ -n "$H_LOC_OPEN" ] || return 0
-    local kv k v ssl="" anon="" basic="" certmap="" o2o="" domain="" clear="" inherit=""
+    local kv k v ssl="" anon="" basic="" certmap="" o2o="" m2o="" domain="" clear="" inherit=""
     for kv in "${H_LOC_ATTRS[@]}"; do
         k=${kv%%=*}
         v=${kv#*=}
@@ -287,6 +295,7 @@ h_render_location() {
         basic) basic=$v ;;
         certmap) certmap=$v ;;
         o2o) o2o=$v ;;
+        m2o) m2o=$v ;;
         domain) domain=$v ;;
         clear) clear=$v ;;
         inherit) inherit=$v ;;
@@ -305,10 +314,11 @@ h_render_location() {
 "
     [ -n "$basic" ] && x+="          <basicAuthentication enabled=\"$basic\" />
 "
-    if [ -n "$certmap$o2o$domain$clear$H_MAPS_XML" ]; then
+    if [ -n "$certmap$o2o$m2o$domain$clear$H_MAPS_XML$H_M2O_XML" ]; then
         x+="          <iisClientCertificateMappingAuthentication"
         [ -n "$certmap" ] && x+=" enabled=\"$certmap\""
         [ -n "$o2o" ] && x+=" oneToOneCertificateMappingsEnabled=\"$o2o\""
+        [ -n "$m2o" ] && x+=" manyToOneCertificateMappingsEnabled=\"$m2o\""
         [ -n "$domain" ] && x+=" defaultLogonDomain=\"$domain\""
         x+=">
             <oneToOneMappings>
@@ -316,7 +326,14 @@ h_render_location() {
         [ -n "$clear" ] && x+="              <clear />
 "
         x+="$H_MAPS_XML            </oneToOneMappings>
-          </iisClientCertificateMappingAuthentication>
+"
+        if [ -n "$H_M2O_XML" ]; then
+            x+="            <manyToOneMappings>
+$H_M2O_XML$(h_m2o_close)
+            </manyToOneMappings>
+"
+        fi
+        x+="          </iisClientCertificateMappingAuthentication>
 "
     fi
     x+="        </authentication>
@@ -331,11 +348,13 @@ cfg_location() {
     local kv
     H_LOCS_XML+=$(h_render_location)$'\n'
     H_MAPS_XML=""
+    H_M2O_XML=""
+    H_M2O_OPEN=""
     H_LOC_OPEN=$1
     shift
     for kv in "$@"; do
         case ${kv%%=*} in
-        ssl | anon | basic | certmap | o2o | domain | clear | inherit) ;;
+        ssl | anon | basic | certmap | o2o | m2o | domain | clear | inherit) ;;
         *) h_fail "cfg_location: unknown key in '$kv'" ;;
         esac
     done
@@ -351,6 +370,48 @@ cfg_map() {
     [ -n "$H_LOC_OPEN" ] || h_fail "cfg_map outside a location"
     H_MAPS_XML+="              <add enabled=\"${4:-true}\" userName=\"$(xml_escape "$2")\" password=\"$(xml_escape "$3")\" certificate=\"$(cert_b64 "$1")\" />
 "
+}
+
+# Closing tags of the open many-to-one mapping (its rules element when it has rules).
+h_m2o_close() {
+    case $H_M2O_OPEN in
+    rules) printf '                </rules>\n              </add>' ;;
+    add) printf '              </add>' ;;
+    esac
+}
+
+cfg_m2o() {
+    [ -n "$H_LOC_OPEN" ] || h_fail "cfg_m2o outside a location"
+    [ -n "$H_M2O_OPEN" ] && H_M2O_XML+=$(h_m2o_close)$'\n'
+    H_M2O_XML+="              <add name=\"$(xml_escape "$1")\" userName=\"$(xml_escape "$2")\" password=\"$(xml_escape "$3")\" ${4-}>
+"
+    H_M2O_OPEN=add
+}
+
+cfg_m2o_rule() {
+    [ -n "$H_M2O_OPEN" ] || h_fail "cfg_m2o_rule without cfg_m2o"
+    if [ "$H_M2O_OPEN" = add ]; then
+        H_M2O_XML+="                <rules>
+"
+        H_M2O_OPEN=rules
+    fi
+    H_M2O_XML+="                  <add certificateField=\"$1\" certificateSubField=\"$2\" matchCriteria=\"$(xml_escape "$3")\"${4:+ compareCaseSensitive=\"$4\"} />
+"
+}
+
+# h_issue NAME SUBJECT [CA]: a client certificate $PKI/NAME.crt/.key (EKU
+# clientAuth) with SUBJECT ("/O=Contoso/CN=partner1"), issued by the demo CA
+# (or $PKI/CA.crt/.key).
+h_issue() {
+    local ca=${3:-ca}
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/$1.key" 2>/dev/null ||
+        h_fail "h_issue: key"
+    printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' >"$T/issue.ext"
+    openssl req -new -key "$PKI/$1.key" -subj "$2" -out "$T/$1.csr" 2>/dev/null ||
+        h_fail "h_issue: request"
+    openssl x509 -req -in "$T/$1.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+        -CAserial "$T/issue.srl" -days 365 -sha256 -extfile "$T/issue.ext" -out "$PKI/$1.crt" 2>/dev/null ||
+        h_fail "h_issue: signing"
 }
 
 cfg_raw() {
@@ -405,6 +466,24 @@ h_std() {
         basic=false certmap=true o2o=true
     cfg_map alice alice alice-pw
     cfg_map bob bob bob-pw false
+}
+
+# The many-to-one scenario of the IIS docs: site "Default Web Site" (id 1)
+# on https://127.0.0.1:$PORT, "/" negotiates a certificate ("Ssl,
+# SslNegotiateCert", the docs' sample), certificate mapping enabled,
+# anonymous and Basic off, no mapping yet (the test adds cfg_m2o).
+# Certificates issued by the demo CA: contoso ("/O=Contoso/OU=HR/CN=contoso"),
+# sales ("/O=Contoso/OU=Sales/CN=sales"), fabrikam ("/O=Fabrikam/CN=fabrikam").
+# Account partner (password partner-pw) exists.
+h_m2o_std() {
+    printf 'certmap e2e site A\n' >"$WWW/index.html"
+    h_account partner partner-pw
+    h_issue contoso "/O=Contoso/OU=HR/CN=contoso"
+    h_issue sales "/O=Contoso/OU=Sales/CN=sales"
+    h_issue fabrikam "/O=Fabrikam/CN=fabrikam"
+    cfg_site "Default Web Site" 1
+    cfg_https "127.0.0.1:$PORT:"
+    cfg_location "Default Web Site" ssl="Ssl, SslNegotiateCert" anon=false basic=false certmap=true "$@"
 }
 
 # Two sites on one port, told apart by SNI and Host: "Default Web Site" (id 1,

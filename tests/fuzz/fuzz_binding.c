@@ -34,9 +34,10 @@
  * fuzz-sources: src/lib/logon/core.c src/lib/logon/account.c
  * fuzz-sources: src/lib/logon/accounts.c src/lib/logon/cache.c src/lib/logon/file.c
  * fuzz-sources: src/lib/logon/pam.c
- * fuzz-sources: src/lib/mapping.c src/lib/decide.c src/lib/cert/verify.c src/lib/win32.c
+ * fuzz-sources: src/lib/mapping.c src/lib/mapping/many.c src/lib/decide.c
+ * fuzz-sources: src/lib/cert/verify.c src/lib/win32.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
- * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
+ * fuzz-sources: src/lib/cert/der.c src/lib/cert/rdn.c src/lib/codec.c
  * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
  * fuzz-sources: src/lib/config/schema.c src/lib/config/value.c src/lib/config/unenforced.c
  * fuzz-sources: src/lib/config/location.c src/lib/config/handle.c src/lib/config/store.c

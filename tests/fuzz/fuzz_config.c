@@ -21,7 +21,7 @@
  * written at start-up into a temporary directory removed at exit.
  *
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
- * fuzz-sources: src/lib/cert/der.c src/lib/codec.c
+ * fuzz-sources: src/lib/cert/der.c src/lib/cert/rdn.c src/lib/codec.c
  * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
  * fuzz-sources: src/lib/config/schema.c src/lib/config/value.c src/lib/config/unenforced.c
  * fuzz-sources: src/lib/config/location.c src/lib/config/handle.c src/lib/config/store.c

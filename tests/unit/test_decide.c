@@ -254,6 +254,53 @@ test_logon_name(void **state)
     assert_int_equal(f.out.substatus, 1);
 }
 
+/* A many-to-one mapping: Allow logs on as one-to-one does, Deny is 403.12, the switch is honoured.
+ */
+static void
+test_auth_many_to_one(void **state)
+{
+    struct auth_fixture f;
+    struct m2o_mapping m2o;
+
+    (void)state;
+    auth_setup(&f);
+    memset(&m2o, 0, sizeof(m2o));
+    m2o.base.user = "partner";
+    m2o.base.password = "pw";
+    m2o.base.enabled = true;
+    m2o.name = "Contoso Employees";
+    f.loc.cm_many_to_one = true;
+    f.loc.cm_one_to_one = false; /* many-to-one does not depend on the one-to-one switch */
+    f.in.mapping = &m2o.base;
+    f.in.many_to_one = &m2o;
+    assert_int_equal(decide_auth(&f.in, &f.out, NULL), DECIDE_AUTH_NEED_LOGON);
+    assert_int_equal(f.out.kind, DECIDE_AUTH_CERTIFICATE);
+    assert_string_equal(f.out.user, "partner");
+    assert_string_equal(f.out.password, "pw");
+    f.in.cert_logon = LOGON_REFUSED;
+    assert_int_equal(decide_auth(&f.in, &f.out, NULL), DECIDE_AUTH_DENY);
+    assert_int_equal(f.out.status, 401);
+    assert_int_equal(f.out.substatus, 1);
+    f.in.cert_logon = LOGON_OK;
+    assert_int_equal(decide_auth(&f.in, &f.out, NULL), DECIDE_AUTH_OK);
+    /* Deny: 403.12 even with anonymous enabled, no logon */
+    m2o.deny = true;
+    f.loc.anon_enabled = true;
+    f.in.cert_logon = DECIDE_LOGON_UNKNOWN;
+    assert_int_equal(decide_auth(&f.in, &f.out, NULL), DECIDE_AUTH_DENY);
+    assert_int_equal(f.out.status, 403);
+    assert_int_equal(f.out.substatus, 12);
+    /* manyToOneCertificateMappingsEnabled="false": the mapping is not consulted */
+    f.loc.cm_many_to_one = false;
+    f.loc.cm_one_to_one = true;
+    assert_int_equal(decide_auth(&f.in, &f.out, NULL), DECIDE_AUTH_OK);
+    assert_int_equal(f.out.kind, DECIDE_AUTH_ANONYMOUS);
+    f.loc.anon_enabled = false;
+    assert_int_equal(decide_auth(&f.in, &f.out, NULL), DECIDE_AUTH_DENY);
+    assert_int_equal(f.out.status, 401);
+    assert_int_equal(f.out.substatus, 2);
+}
+
 /* The trace names each step with the setting that decided it, and never overflows silently. */
 static void
 test_trace(void **state)
@@ -302,6 +349,7 @@ main(void)
         cmocka_unit_test(test_auth_no_mapping),
         cmocka_unit_test(test_auth_basic),
         cmocka_unit_test(test_logon_name),
+        cmocka_unit_test(test_auth_many_to_one),
         cmocka_unit_test(test_trace),
     };
 

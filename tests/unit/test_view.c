@@ -16,6 +16,7 @@
 
 #include "certmap/view.h"
 #include "mapping.h"
+#include "mapping_many.h"
 #include "test_config_util.h"
 
 #include <sys/stat.h>
@@ -287,6 +288,83 @@ test_mappings_remove_clear(void **state)
     free(body);
 }
 
+/*
+ * Many-to-one mappings: the server level's, then the site's (<remove> by
+ * name), in document order with their rules and file:line; NULL where the
+ * section or manyToOneCertificateMappingsEnabled is off; ignored (with a
+ * note) below the site; a mapping without rules is a warning.
+ */
+static void
+test_many_to_one(void **state)
+{
+    const char *body =
+        "<system.webServer><security><authentication>"
+        "<iisClientCertificateMappingAuthentication enabled=\"true\"><manyToOneMappings>\n"
+        "<add name=\"server\" userName=\"s\" password=\"ps\">"
+        "<rules><add certificateField=\"Issuer\" certificateSubField=\"CN\" "
+        "matchCriteria=\"CA\" /></rules></add>\n"
+        "<add name=\"gone\" userName=\"g\" />\n"
+        "</manyToOneMappings></iisClientCertificateMappingAuthentication>"
+        "</authentication></security></system.webServer>\n"
+        "<location path=\"S\"><system.webServer><security><authentication>"
+        "<iisClientCertificateMappingAuthentication><manyToOneMappings>\n"
+        "<remove name=\"GONE\" />\n"
+        "<add name=\"Contoso Employees\" permissionMode=\"Deny\" enabled=\"false\" "
+        "description=\"d\">\n<rules>\n"
+        "<add certificateField=\"Subject\" certificateSubField=\"O\" matchCriteria=\"Contoso\" "
+        "compareCaseSensitive=\"false\" />\n"
+        "<add certificateField=\"Subject\" certificateSubField=\"OU\" matchCriteria=\"HR\" />\n"
+        "</rules></add>\n"
+        "<add name=\"empty\" userName=\"e\" />\n"
+        "</manyToOneMappings></iisClientCertificateMappingAuthentication>"
+        "</authentication></security></system.webServer></location>\n"
+        "<location path=\"S/off\"><system.webServer><security><authentication>"
+        "<iisClientCertificateMappingAuthentication manyToOneCertificateMappingsEnabled=\"false\">"
+        "<manyToOneMappings><add name=\"below\" userName=\"b\" /></manyToOneMappings>"
+        "</iisClientCertificateMappingAuthentication>"
+        "</authentication></security></system.webServer></location>\n";
+    struct certmap_diags d;
+    struct certmap_view *v = view_of(body, &d);
+    const struct certmap_site *s = certmap_view_find_site(v, "S");
+    const struct m2o_set *set = certmap_view_site_many_to_one(s);
+    const struct m2o_mapping *m;
+
+    (void)state;
+    assert_int_equal(m2o_set_count(set), 3);
+    m = m2o_set_entry(set, 0);
+    assert_string_equal(m->name, "server");
+    assert_string_equal(m->base.user, "s");
+    assert_string_equal(m->base.password, "ps");
+    assert_true(m->base.enabled);
+    assert_false(m->deny);
+    assert_int_equal(m->nrules, 1);
+    assert_int_equal(m->rules[0].field, M2O_ISSUER);
+    m = m2o_set_entry(set, 1);
+    assert_string_equal(m->name, "Contoso Employees");
+    assert_string_equal(m->description, "d");
+    assert_true(m->deny);
+    assert_false(m->base.enabled);
+    assert_string_equal(m->base.file, "test.config");
+    assert_true(m->base.line > m2o_set_entry(set, 0)->base.line);
+    assert_int_equal(m->nrules, 2);
+    assert_false(m->rules[0].case_sensitive);
+    assert_true(m->rules[1].case_sensitive);
+    assert_string_equal(m->rules[1].criteria, "HR");
+    assert_int_equal(m->rules[0].line, m->base.line + 2);
+    assert_int_equal(m->rules[1].line, m->base.line + 3);
+    assert_string_equal(m->rules[1].file, "test.config");
+    assert_string_equal(m2o_set_entry(set, 2)->name, "empty");
+    assert_ptr_equal(certmap_view_match(s, "/", 1)->settings.many_to_one, set);
+    assert_ptr_equal(certmap_view_match(s, "/x", 2)->settings.many_to_one, set);
+    assert_null(certmap_view_match(s, "/off", 4)->settings.many_to_one);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_WARNING, "\"empty\" has no rules: it never matches") >=
+                0);
+    assert_true(
+        tc_find_diag(&d, CERTMAP_SEV_NOTE, "many-to-one mappings of \"S/off\" are ignored") >= 0);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+}
+
 /* A location path too long to keep whole is refused, never cut to another path. */
 static void
 test_long_location_path(void **state)
@@ -489,6 +567,7 @@ main(void)
         cmocka_unit_test(test_respell),
         cmocka_unit_test(test_mappings_site_level),
         cmocka_unit_test(test_mappings_remove_clear),
+        cmocka_unit_test(test_many_to_one),
         cmocka_unit_test(test_long_location_path),
         cmocka_unit_test(test_many_locations),
         cmocka_unit_test(test_web_config),

@@ -210,6 +210,39 @@ static const struct schema_elem el_mapping = {"add", a_mapping, NULL, NULL, NULL
 static const struct schema_coll c_mappings = {"add", "remove", "clear", &el_mapping, NULL};
 static const struct schema_elem el_mappings = {"oneToOneMappings", a_none, NULL, &c_mappings, NULL};
 
+static const struct schema_enum e_cert_field[] = {{"Subject", 1}, {"Issuer", 2}, {NULL, 0}};
+static const struct schema_enum e_permission[] = {{"Allow", 1}, {"Deny", 2}, {NULL, 0}};
+
+/*
+ * manyToOneMappings/add/rules/add.  IIS's WMI provider marks all four
+ * attributes as the key; compareCaseSensitive is optional (default true)
+ * and a key attribute must be written here, so the key is the other three:
+ * two rules that differ only in case sensitivity are one rule twice.
+ */
+static const struct schema_attr a_m2o_rule[] = {
+    {"certificateField", ST_ENUM, NULL, e_cert_field, SA_REQUIRED | SA_KEY, 0, 0},
+    {"certificateSubField", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_RDN, 0, 0},
+    {"matchCriteria", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"compareCaseSensitive", ST_BOOL, "true", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_m2o_rule = {"add", a_m2o_rule, NULL, NULL, NULL};
+static const struct schema_coll c_m2o_rules = {"add", "remove", "clear", &el_m2o_rule, NULL};
+static const struct schema_elem el_m2o_rules = {"rules", a_none, NULL, &c_m2o_rules, NULL};
+
+static const struct schema_attr a_m2o_mapping[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"description", ST_STRING, "", NULL, 0, 0, 0},
+    {"enabled", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"permissionMode", ST_ENUM, "Allow", e_permission, 0, 0, 0},
+    {"userName", ST_STRING, "", NULL, 0, 0, 0},
+    {"password", ST_STRING, "", NULL, SA_ENCRYPTED, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_child ch_m2o_mapping[] = {{"rules", &el_m2o_rules}, {NULL, NULL}};
+static const struct schema_elem el_m2o_mapping = {"add", a_m2o_mapping, ch_m2o_mapping, NULL, NULL};
+static const struct schema_coll c_m2o_mappings = {"add", "remove", "clear", &el_m2o_mapping, NULL};
+static const struct schema_elem el_m2o_mappings = {"manyToOneMappings", a_none, NULL,
+                                                   &c_m2o_mappings, NULL};
+
 static const struct schema_attr a_certmapping[] = {
     {"enabled", ST_BOOL, "false", NULL, 0, 0, 0},
     {"oneToOneCertificateMappingsEnabled", ST_BOOL, "true", NULL, 0, 0, 0},
@@ -217,12 +250,10 @@ static const struct schema_attr a_certmapping[] = {
     {"defaultLogonDomain", ST_STRING, "", NULL, 0, 0, 0},
     {"logonMethod", ST_ENUM, "ClearText", e_logon_method, 0, 0, 0},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
-static const struct schema_child ch_certmapping[] = {{"oneToOneMappings", &el_mappings},
-                                                     {NULL, NULL}};
-static const char *const k_certmapping[] = {"manyToOneMappings", NULL};
+static const struct schema_child ch_certmapping[] = {
+    {"oneToOneMappings", &el_mappings}, {"manyToOneMappings", &el_m2o_mappings}, {NULL, NULL}};
 static const struct schema_elem el_certmapping = {"iisClientCertificateMappingAuthentication",
-                                                  a_certmapping, ch_certmapping, NULL,
-                                                  k_certmapping};
+                                                  a_certmapping, ch_certmapping, NULL, NULL};
 
 static const struct schema_attr a_windows[] = {
     {"enabled", ST_BOOL, "false", NULL, SA_WARN_TRUE, 0, 0},

@@ -51,6 +51,7 @@ enum schema_type {
 #define SA_NONEMPTY 0x40  /* must not be empty */
 #define SA_HTTPS 0x80     /* Linux extension valid only on https bindings */
 #define SA_SECTIONS 0x100 /* a list of sections certmap does not enforce (unenforced.c) */
+#define SA_RDN 0x200      /* a certificate name attribute as IIS names it (cert/rdn.h) */
 
 struct schema_enum {
     const char *name; /* canonical spelling */

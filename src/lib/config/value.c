@@ -9,6 +9,8 @@
 #include "config/schema.h"
 #include "config/unenforced.h"
 
+#include "cert/rdn.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -148,6 +150,11 @@ cfg_value_parse(const struct schema_attr *a, const char *text, size_t len, char 
             }
         if (a->flags & SA_SECTIONS)
             return unenforced_parse_list(text, len, NULL, msg, msgsize);
+        if ((a->flags & SA_RDN) && cert_rdn_nid(text, len) == 0) {
+            snprintf(msg, msgsize, "unknown certificate subfield \"%.*s\" (allowed: %s)", (int)len,
+                     text, cert_rdn_allowed());
+            return -1;
+        }
         return 0;
     case ST_BOOL:
         if (eq_nocase("true", text, len))

@@ -38,6 +38,7 @@
 #include "config/value.h"
 #include "ipsec.h"
 #include "mapping.h"
+#include "mapping_many.h"
 
 /* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */
 #define VIEW_MAX_SECTIONS 16
@@ -97,6 +98,7 @@ struct vsite {
     struct vscope **table; /* hash of key -> scope (malloc), mask + 1 buckets */
     size_t mask;
     struct mapping_index *index; /* owned; NULL when the site has no mapping */
+    struct m2o_set *m2o;         /* owned many-to-one mappings; NULL when the site has none */
     const char **apps;           /* application paths ("/app"; "" for the root), build only */
     size_t napps;
     struct certmap_vdir *vdirs; /* arena array behind pub.vdirs */

@@ -345,6 +345,196 @@ note_ignored_mappings(struct vbuild *b, const struct vsite *s, const struct vsco
     }
 }
 
+/* ---- many-to-one mappings ---- */
+
+/* The manyToOneMappings collection's schema. */
+static const struct schema_coll *
+m2o_schema(void)
+{
+    const struct schema_section *sec = cfg_schema_section_find(CERTMAP_SECTION_CERTMAPPING);
+    const struct schema_elem *e = cfg_schema_child_find(sec->elem, "manyToOneMappings");
+
+    return e != NULL ? e->coll : NULL;
+}
+
+/* The manyToOneMappings container of a layer, or NULL. */
+static struct cnode *
+m2o_node(const struct vlayer *l)
+{
+    struct cnode *cm = cfg_loc_find_section(l->container, CERTMAP_SECTION_CERTMAPPING);
+
+    return cm != NULL ? cfg_node_child(cm, "manyToOneMappings") : NULL;
+}
+
+/* Numeric value of attribute name of item n (enum, bool) as the schema reads it. */
+static unsigned long long
+item_num(struct certmap_config *cfg, const struct schema_elem *e, struct cnode *n, const char *name)
+{
+    const char *text = item_text(cfg, e, n, name);
+    unsigned long long v = 0;
+    char msg[256];
+
+    /* The validator has refused a value that does not parse; 0 is never reached then. */
+    if (text != NULL)
+        cfg_value_parse(cfg_schema_attr_find(e, name), text, strlen(text), NULL, 0, &v, msg,
+                        sizeof(msg));
+    return v;
+}
+
+/*
+ * The rules of mapping item n appended to the set's last mapping.  A rule
+ * that cannot be used fails the whole configuration: leaving it out would
+ * widen an Allow mapping, and dropping the mapping would lose a Deny.
+ */
+static int
+m2o_add_rules(struct vbuild *b, struct m2o_set *set, const struct schema_elem *item,
+              struct cnode *n, const char *file)
+{
+    const struct schema_elem *rules_el = cfg_schema_child_find(item, "rules");
+    const struct schema_coll *rc = rules_el != NULL ? rules_el->coll : NULL;
+    struct cnode *cont = cfg_node_child(n, "rules");
+    struct cnode **rules = NULL;
+    size_t nrules = 0;
+    bool oom = false;
+
+    if (cont == NULL || rc == NULL)
+        return 0;
+    rules = cfg_coll_effective(b->cfg, rc, &cont, 1, NULL, REPORT_NONE, &nrules, &oom);
+    if (oom)
+        return -1;
+    for (size_t i = 0; i < nrules; i++) {
+        struct certmap_error e = {0};
+        struct m2o_rule r;
+
+        memset(&r, 0, sizeof(r));
+        r.field = (enum m2o_field)item_num(b->cfg, rc->item, rules[i], "certificateField");
+        r.subfield = item_text(b->cfg, rc->item, rules[i], "certificateSubField");
+        r.criteria = item_text(b->cfg, rc->item, rules[i], "matchCriteria");
+        r.case_sensitive = item_num(b->cfg, rc->item, rules[i], "compareCaseSensitive") != 0;
+        r.file = file;
+        r.line = rules[i]->line;
+        if (m2o_set_add_rule(set, &r, &e) != 0) {
+            if (e.kind == CERTMAP_ERR_NOMEM) {
+                free(rules);
+                return -1;
+            }
+            view_diag(b, CERTMAP_SEV_ERROR, e.file, e.line, e.element, e.attribute, "%s",
+                      e.message);
+        }
+    }
+    free(rules);
+    return 0;
+}
+
+/* Adds mapping item n (and its rules) to set. -1 on allocation failure. */
+static int
+m2o_add_item(struct vbuild *b, struct vsite *s, struct m2o_set *set, const struct schema_coll *sc,
+             struct cnode *n)
+{
+    struct certmap_config *cfg = b->cfg;
+    const char *pass = item_text(cfg, sc->item, n, "password");
+    struct certmap_error e = {0};
+    struct m2o_mapping m;
+    char *plain = NULL;
+    int ret = -1;
+
+    memset(&m, 0, sizeof(m));
+    m.name = item_text(cfg, sc->item, n, "name");
+    m.description = item_text(cfg, sc->item, n, "description");
+    m.base.user = item_text(cfg, sc->item, n, "userName");
+    m.base.enabled = item_num(cfg, sc->item, n, "enabled") != 0;
+    m.deny = item_num(cfg, sc->item, n, "permissionMode") == 2;
+    m.base.file = view_file_name(b, cfg);
+    m.base.line = n->line;
+    if (m.name == NULL || m.description == NULL || m.base.user == NULL || pass == NULL ||
+        m.base.file == NULL)
+        return -1;
+    /* A Deny mapping never logs on: its password does not decide whether it applies. */
+    if (secret_is_envelope(pass) && !m.deny &&
+        (cfg_load_key(cfg, false, &e) != 0 || secret_decrypt(cfg->key, pass, &plain, &e) != 0)) {
+        view_item_error(b, cfg->name, n->line, "add", "password",
+                        "the password of many-to-one mapping \"%s\" cannot be decrypted (%s); "
+                        "this mapping is inactive: enter it again with `certmap add many-to-one "
+                        "--site \"%s\" --name \"%s\" ... --password-stdin`",
+                        m.name, e.message, s->pub.name, m.name);
+        m.base.enabled = false;
+        pass = "";
+    }
+    m.base.password = plain != NULL ? plain : (m.deny ? "" : pass);
+    if (m2o_set_add(set, &m) != 0)
+        goto out;
+    if (m2o_add_rules(b, set, sc->item, n, m.base.file) != 0)
+        goto out;
+    if (m2o_set_entry(set, m2o_set_count(set) - 1)->nrules == 0)
+        view_diag(b, CERTMAP_SEV_WARNING, cfg->name, n->line, "add", NULL,
+                  "many-to-one mapping \"%s\" has no rules: it never matches (IIS does not "
+                  "document what it does; certmap does not map every certificate to one account)",
+                  m.name);
+    ret = 0;
+out:
+    if (plain != NULL) {
+        OPENSSL_cleanse(plain, strlen(plain));
+        free(plain);
+    }
+    return ret;
+}
+
+/*
+ * The site's many-to-one mappings: the effective manyToOneMappings of the
+ * server level and the site's root, the levels where IIS reads them (as
+ * oneToOneMappings, build_index()).
+ */
+static int
+build_m2o(struct vbuild *b, struct vsite *s, const struct vscope *root)
+{
+    const struct schema_coll *sc = m2o_schema();
+    struct cnode **cont = NULL, **items = NULL;
+    size_t ncont = 0, nitems = 0;
+    bool oom = false;
+    int ret = -1;
+
+    cont = malloc((b->server.nlayers + root->nlayers + 1) * sizeof(*cont));
+    if (cont == NULL || sc == NULL)
+        goto out;
+    for (size_t i = 0; i < b->server.nlayers; i++)
+        if ((cont[ncont] = m2o_node(&b->server.layers[i])) != NULL)
+            ncont++;
+    for (size_t i = 0; i < root->nlayers; i++)
+        if (root->layers[i].cfg == b->cfg && (cont[ncont] = m2o_node(&root->layers[i])) != NULL)
+            ncont++;
+    items = cfg_coll_effective(b->cfg, sc, cont, ncont, NULL, REPORT_NONE, &nitems, &oom);
+    if (oom)
+        goto out;
+    if (nitems > 0) {
+        s->m2o = m2o_set_new();
+        if (s->m2o == NULL)
+            goto out;
+        for (size_t i = 0; i < nitems; i++)
+            if (m2o_add_item(b, s, s->m2o, sc, items[i]) != 0)
+                goto out;
+    }
+    ret = 0;
+out:
+    free(cont);
+    free(items);
+    return ret;
+}
+
+/* Many-to-one mappings written below the site level: kept, never used (IIS ignores them too). */
+static void
+note_ignored_m2o(struct vbuild *b, const struct vsite *s, const struct vscope *sc)
+{
+    for (size_t i = 0; i < sc->nlayers; i++) {
+        struct cnode *m = m2o_node(&sc->layers[i]);
+        if (m == NULL || m->first == NULL)
+            continue;
+        view_diag(b, CERTMAP_SEV_NOTE, sc->layers[i].cfg->name, m->line, "manyToOneMappings", NULL,
+                  "many-to-one mappings of \"%s%s\" are ignored: IIS reads them only at the "
+                  "server and site level; move them to <location path=\"%s\">",
+                  s->pub.name, sc->pub.path, s->pub.name);
+    }
+}
+
 int
 scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site_elem)
 {
@@ -371,7 +561,7 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
         return -1;
     /* parents first: by depth */
     qsort(s->scopes, s->nscopes, sizeof(*s->scopes), cmp_depth);
-    if (build_index(b, s, root) != 0)
+    if (build_index(b, s, root) != 0 || build_m2o(b, s, root) != 0)
         return -1;
     for (size_t i = 0; i < s->nscopes; i++) {
         struct vscope *sc = s->scopes[i];
@@ -398,10 +588,17 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
                                (sc->pub.kind & CERTMAP_SCOPE_APP) &&
                                    !(sc->pub.kind & CERTMAP_SCOPE_SITE)) != 0)
             return -1;
+        sc->pub.settings.many_to_one = sc->pub.settings.cm_enabled &&
+                                               sc->pub.settings.cm_many_to_one &&
+                                               m2o_set_count(s->m2o) > 0
+                                           ? s->m2o
+                                           : NULL;
         if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
             s->pub.wants_cert = true;
-        if (sc != root)
+        if (sc != root) {
             note_ignored_mappings(b, s, sc);
+            note_ignored_m2o(b, s, sc);
+        }
     }
     /* the public list: sorted by path, the root first */
     pub = malloc(s->nscopes * sizeof(*pub));
