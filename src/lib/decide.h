@@ -88,10 +88,10 @@ bool decide_uses_cert(const struct certmap_settings *loc);
 struct decide_auth_in {
     const struct certmap_settings *loc;
     bool tls;
-    bool basic_without_ssl;        /* certmap/server/@allowBasicWithoutSsl */
-    bool cert;                     /* a verified certificate reached the mapping modules */
-    const struct mapping *mapping; /* enabled mapping of the verified certificate, or NULL:
-                                      a one-to-one mapping, or &many_to_one->base */
+    bool basic_without_ssl;                /* certmap/server/@allowBasicWithoutSsl */
+    bool cert;                             /* a verified certificate reached the mapping modules */
+    const struct mapping *mapping;         /* enabled mapping of the verified certificate, or NULL:
+                                              a one-to-one mapping, or &many_to_one->base */
     const struct m2o_mapping *many_to_one; /* the many-to-one mapping mapping is part of, or NULL */
     int cert_logon;         /* enum logon_result of the mapping's logon, or DECIDE_LOGON_UNKNOWN */
     const char *basic_user; /* credentials of an "Authorization: Basic" header, NULL if none */

@@ -210,7 +210,6 @@ m2o_logon_result(struct conn *c, const struct mapping *m, const struct certmap_s
     return DECIDE_LOGON_UNKNOWN;
 }
 
-
 static int
 basic_logon_result(struct conn *c, const char *user, const char *password)
 {

@@ -19,5 +19,21 @@ req contoso /
 expect_status 200
 expect_log 1 partner 200 0 /
 
+# certmap test-cert gives the same answers and names the mapping that decided
+tc() { # WHO
+    TC_RC=0
+    "$CERTMAP" -c "$CFG" test-cert "$PKI/$1.crt" --site "Default Web Site" --json >"$T/tc.out" 2>"$T/tc.err" ||
+        TC_RC=$?
+}
+tc sales
+[ "$TC_RC" = 4 ] && grep -q '"status": 403, "substatus": 12, "win32": 5,' "$T/tc.out" ||
+    h_fail "test-cert sales: exit $TC_RC $(cat "$T/tc.out" "$T/tc.err")"
+grep -q '"step": "many-to-one", "result": "mapping \\"No Sales\\" matches: permissionMode=Deny", "source": ".*applicationHost.config:[0-9]*"' "$T/tc.out" ||
+    h_fail "test-cert sales: no many-to-one step: $(cat "$T/tc.out")"
+tc contoso
+[ "$TC_RC" = 0 ] && grep -q '"user": "partner"' "$T/tc.out" || h_fail "test-cert contoso: exit $TC_RC $(cat "$T/tc.out")"
+grep -F "refused 403.12" "$T/certmapd.out" | grep -qF 'permissionMode=Deny' ||
+    h_fail "the error log does not explain the 403.12"
+
 h_stop
 h_pass

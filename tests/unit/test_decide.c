@@ -343,14 +343,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_access),
-        cmocka_unit_test(test_verify_substatus),
-        cmocka_unit_test(test_auth_certificate),
-        cmocka_unit_test(test_auth_no_mapping),
-        cmocka_unit_test(test_auth_basic),
-        cmocka_unit_test(test_logon_name),
-        cmocka_unit_test(test_auth_many_to_one),
-        cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_access),           cmocka_unit_test(test_verify_substatus),
+        cmocka_unit_test(test_auth_certificate), cmocka_unit_test(test_auth_no_mapping),
+        cmocka_unit_test(test_auth_basic),       cmocka_unit_test(test_logon_name),
+        cmocka_unit_test(test_auth_many_to_one), cmocka_unit_test(test_trace),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
