@@ -362,6 +362,7 @@ adopt_snapshot(struct conn *c)
     c->snap = snapshot_ref(snap);
     c->ep = ep;
     c->mc_valid = false;
+    c->m2o_valid = false;
     c->mc_logon = DECIDE_LOGON_UNKNOWN;
     return 0;
 }

@@ -104,6 +104,10 @@ struct conn {
     long cert_verify; /* verification result of the client certificate, against snap's store */
 
     /* Per-connection caches: the certificate never changes on a connection. */
+    /* the many-to-one lookup of the connection's certificate, once per rule set */
+    const struct m2o_set *m2o_set;       /* set the cached lookup was made in */
+    const struct m2o_mapping *m2o_found; /* its result (NULL: no mapping matched) */
+    bool m2o_valid;
     const struct mapping_index *mc_index; /* index the cached lookup was made in */
     const struct mapping *mc_mapping;     /* its result (NULL: no enabled mapping) */
     bool mc_valid;

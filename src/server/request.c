@@ -189,6 +189,31 @@ cert_logon_result(struct conn *c, const struct mapping *m, const struct certmap_
 }
 
 /*
+ * decide_many_to_one() for the connection's certificate, matched once per
+ * connection and rule set (the rules are walked for every mapping, so a
+ * keep-alive connection does not repeat it).  true when a mapping matched.
+ */
+static bool
+lookup_many_to_one(struct conn *c, X509 *cert, struct decide_auth_in *in)
+{
+    const struct m2o_set *set = in->loc->many_to_one;
+
+    if (in->mapping != NULL || set == NULL)
+        return false;
+    if (!c->m2o_valid || c->m2o_set != set) {
+        c->m2o_found = decide_many_to_one(in, cert, NULL) ? in->many_to_one : NULL;
+        c->m2o_set = set;
+        c->m2o_valid = true;
+        return c->m2o_found != NULL;
+    }
+    if (c->m2o_found == NULL)
+        return false;
+    in->many_to_one = c->m2o_found;
+    in->mapping = &c->m2o_found->base;
+    return true;
+}
+
+/*
  * The logon result of a many-to-one mapping: pending or the shared cache
  * only.  The per-connection cache (mc_logon) belongs to the one-to-one
  * lookup of the connection, so it is neither read nor written here.
@@ -350,7 +375,7 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         if (in.mapping != NULL)
             in.cert_logon = cert_logon_result(c, in.mapping, loc);
     }
-    if (a->cert != NULL && a->verify == X509_V_OK && decide_many_to_one(&in, a->cert, NULL) &&
+    if (a->cert != NULL && a->verify == X509_V_OK && lookup_many_to_one(c, a->cert, &in) &&
         !in.many_to_one->deny)
         in.cert_logon = m2o_logon_result(c, in.mapping, loc);
     if (in.mapping == NULL && loc->basic_enabled) {

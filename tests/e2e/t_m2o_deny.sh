@@ -19,6 +19,18 @@ req contoso /
 expect_status 200
 expect_log 1 partner 200 0 /
 
+# keep-alive: the many-to-one match is made once per connection and kept
+two() { # WHO: the codes of two requests on one connection
+    timeout $((30 * H_SLOW)) curl -sS --noproxy '*' --max-time $((20 * H_SLOW)) --cacert "$PKI/ca.crt" \
+        --cert "$PKI/$1.crt" --key "$PKI/$1.key" --resolve "localhost:$PORT:127.0.0.1" \
+        -w '%{http_code} %{num_connects}\n' -o /dev/null -o /dev/null \
+        "https://localhost:$PORT/" "https://localhost:$PORT/index.html" 2>"$T/curl.err" | tr '\n' ' '
+}
+got=$(two sales)
+[ "$got" = "403 1 403 0 " ] || h_fail "sales, two requests on one connection: $got"
+got=$(two contoso)
+[ "$got" = "200 1 200 0 " ] || h_fail "contoso, two requests on one connection: $got"
+
 # certmap test-cert gives the same answers and names the mapping that decided
 tc() { # WHO
     TC_RC=0
