@@ -12,7 +12,7 @@
 
 #include <openssl/x509.h>
 
-#include "mapping_many.h"
+#include "mapping/many.h"
 
 static X509 *
 cert_with(const char *org, const char *issuer_cn)

@@ -15,7 +15,7 @@
 #include <strings.h>
 
 #include "cert/rdn.h"
-#include "mapping_many.h"
+#include "mapping/many.h"
 
 #define M2O "manyToOneMappings"
 

@@ -23,7 +23,7 @@
 #include "certmap/view.h"
 #include "logon.h"
 #include "mapping.h"
-#include "mapping_many.h"
+#include "mapping/many.h"
 
 /* Most steps a trace holds; the decisions above write at most a dozen. */
 #define DECIDE_STEPS_MAX 32

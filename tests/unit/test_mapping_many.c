@@ -15,7 +15,7 @@
 
 #include <openssl/x509.h>
 
-#include "mapping_many.h"
+#include "mapping/many.h"
 
 /* Adds "TYPE=value" pairs of spec ("O=Contoso,OU=Sales,OU=HR") to name. */
 static void

@@ -16,7 +16,7 @@
 
 #include "certmap/view.h"
 #include "mapping.h"
-#include "mapping_many.h"
+#include "mapping/many.h"
 #include "test_config_util.h"
 
 #include <sys/stat.h>

@@ -8,7 +8,7 @@
  * types whose bytes are already UTF-8 (UTF8String, PrintableString,
  * IA5String); other types are converted once per value.
  */
-#include "mapping_many.h"
+#include "mapping/many.h"
 
 #include <stdlib.h>
 #include <string.h>

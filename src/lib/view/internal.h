@@ -38,7 +38,7 @@
 #include "config/value.h"
 #include "ipsec.h"
 #include "mapping.h"
-#include "mapping_many.h"
+#include "mapping/many.h"
 
 /* The sections a <location> may set, in schema order (not SS_SERVER_ONLY). */
 #define VIEW_MAX_SECTIONS 16

@@ -1,5 +1,5 @@
 /*
- * mapping_many.h - many-to-one certificate mappings (mapping/many.c).
+ * mapping/many.h - many-to-one certificate mappings (mapping/many.c).
  *
  * IIS's manyToOneMappings: each mapping names an account (or denies access)
  * for every certificate whose subject or issuer fields match all of its
