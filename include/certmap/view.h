@@ -36,6 +36,7 @@ extern "C" {
 
 struct certmap_view;
 struct mapping_index; /* the one-to-one index (libcertmap internal: src/lib/mapping.h) */
+struct authz_rules;   /* URL Authorization rules (libcertmap internal: src/lib/authz.h) */
 
 /* Where a value was written: file NULL (and line 0) when it is the schema default. */
 struct certmap_source {
@@ -78,6 +79,17 @@ struct certmap_settings {
      */
     const struct mapping_index *mappings;
     struct certmap_source src[CERTMAP_SET_COUNT]; /* where each value above was written */
+    /*
+     * The effective URL Authorization rules (system.webServer/security/
+     * authorization): inherited rules first, then this scope's, after
+     * <clear/> and <remove>; each rule keeps its file:line.  NULL when the
+     * list is empty, which refuses every request as IIS does.  A
+     * configuration whose server level does not write the section gets IIS's
+     * shipped server-level rule <add accessType="Allow" users="*" /> (file
+     * NULL), so that files without the section admit as before.  Scopes with
+     * the same effective list share it.
+     */
+    const struct authz_rules *authz;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */

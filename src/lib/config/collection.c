@@ -111,6 +111,12 @@ cfg_item_key(struct certmap_config *cfg, const struct schema_coll *sc, struct cn
         if (!(a->flags & SA_KEY) || nv == KEY_ATTRS_MAX)
             continue;
         ca = cfg_node_attr(n, a->name);
+        if (ca == NULL && !(a->flags & SA_REQUIRED) && a->def != NULL) {
+            /* an optional key part (authorization's roles, verbs) keys as its default */
+            vals[nv] = a->def;
+            lens[nv++] = strlen(a->def);
+            continue;
+        }
         if (ca == NULL) {
             snprintf(msg, msgsize, "key attribute %s missing", a->name);
             return -1;
@@ -604,7 +610,8 @@ certmap_collection_add(struct certmap_collection *c, struct certmap_element *ite
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, item->schema->name, NULL,
                                  "the item was not created by this collection or is already added");
     for (const struct schema_attr *a = c->schema->item->attrs; a->name != NULL; a++)
-        if ((a->flags & (SA_REQUIRED | SA_KEY)) && cfg_node_attr(item->item, a->name) == NULL)
+        if ((a->flags & SA_REQUIRED || ((a->flags & SA_KEY) && a->def == NULL)) &&
+            cfg_node_attr(item->item, a->name) == NULL)
             return certmap_error_set(err, CERTMAP_ERR_INVALID, cfg->name, 0, item->schema->name,
                                      a->name, "required attribute missing");
     if (cfg_item_key(cfg, c->schema, item->item, msg, sizeof(msg)) != 0)

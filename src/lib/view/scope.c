@@ -193,7 +193,7 @@ scope_build_server(struct vbuild *b)
         }
         b->v->server_secs[k++] = s;
     }
-    return 0;
+    return rules_build_server(b);
 }
 
 /* The mapping collection's schema (oneToOneMappings of the certificate mapping section). */
@@ -394,6 +394,8 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
         if (scope_settle_sections(b, sc, from) != 0)
             return -1;
         scope_settle_settings(sc, s);
+        if (rules_settle_scope(b, sc, from) != 0)
+            return -1;
         if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
             s->pub.wants_cert = true;
         if (sc != root)
