@@ -1,0 +1,67 @@
+# URL Authorization by user, as IIS evaluates it ("Understanding IIS URL
+# Authorization", https://learn.microsoft.com/en-us/iis/manage/configuring-security/understanding-iis-url-authorization):
+# Deny rules first, the parent's before the child's, then Allow rules; a
+# refusal is 401.2 with the deciding rule's file:line in the error log.
+# alice and carol are mapped; files without the section keep admitting
+# everyone (IIS's shipped server-level allow-all).
+. "$(dirname "$0")/harness.sh"
+h_init
+h_std
+cfg_map carol carol carol-pw
+for d in admin deny deny/sub ro; do
+    mkdir -p "$WWW/$d"
+    printf 'page %s\n' "$d" >"$WWW/$d/index.html"
+done
+authz() { # PATH RULES
+    cfg_raw "  <location path=\"Default Web Site/$1\">
+    <system.webServer><security><authorization>
+$2
+    </authorization></security></system.webServer>
+  </location>"
+}
+authz admin '      <remove users="*" roles="" verbs="" />
+      <add accessType="Allow" users="ALICE, dave" />'
+authz deny '      <add accessType="Deny" users="carol" />'
+authz deny/sub '      <add accessType="Allow" users="carol" />'
+authz ro '      <add accessType="Deny" users="*" verbs="POST,PUT" />'
+cfg_write
+deny_line=$(grep -n 'accessType="Deny" users="carol"' "$CFG" | cut -d: -f1)
+ro_line=$(grep -n 'verbs="POST,PUT"' "$CFG" | cut -d: -f1)
+h_start
+
+# no rule at / : the shipped allow-all admits both
+req carol /
+expect_status 200
+
+# by user (case-insensitive): the inherited allow-all is removed here
+req alice /admin/
+expect_status 200
+expect_body_contains "page admin"
+req carol /admin/
+expect_status 401 2
+expect_body_lacks "page admin"
+expect_log 1 carol 401 2 /admin/
+grep -aq "URL authorization refused GET /admin/ carol: no rule allows it" "$LOGDIR/certmapd.log" ||
+    h_fail "no info line for carol's refusal at /admin/ in the error log"
+
+# Deny over Allow, parent before child: the child's Allow of carol does not lift the parent's Deny
+req alice /deny/sub/
+expect_status 200
+req carol /deny/
+expect_status 401 2
+req carol /deny/sub/
+expect_status 401 2
+expect_body_lacks "page deny/sub"
+grep -aq "URL authorization refused GET /deny/sub/ carol: rule .*applicationHost.config:$deny_line" \
+    "$LOGDIR/certmapd.log" || h_fail "the refusal at /deny/sub/ does not name the parent's rule (line $deny_line)"
+
+# by verb
+req alice /ro/
+expect_status 200
+req alice /ro/ -X POST --data x
+expect_status 401 2
+grep -aq "URL authorization refused POST /ro/ alice: rule .*applicationHost.config:$ro_line" \
+    "$LOGDIR/certmapd.log" || h_fail "the POST refusal does not name line $ro_line"
+
+h_stop
+h_pass
