@@ -22,7 +22,8 @@ $2
 authz admin '      <remove users="*" roles="" verbs="" />
       <add accessType="Allow" users="ALICE, dave" />'
 authz deny '      <add accessType="Deny" users="carol" />'
-authz deny/sub '      <add accessType="Allow" users="carol" />'
+# (users="carol" alone would be the key of the parent's rule: a duplicate IIS refuses)
+authz deny/sub '      <add accessType="Allow" users="carol" verbs="GET" />'
 authz ro '      <add accessType="Deny" users="*" verbs="POST,PUT" />'
 cfg_write
 deny_line=$(grep -n 'accessType="Deny" users="carol"' "$CFG" | cut -d: -f1)

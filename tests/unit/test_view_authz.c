@@ -197,6 +197,18 @@ test_rule_errors(void **state)
     assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "must name users or roles") >= 0);
     certmap_diags_free(&d);
 
+    /* a Deny with the key of the shipped allow-all is not dropped: an error, as IIS's duplicate */
+    v = view_of(LOC("S", "<add accessType=\"Deny\" users=\"*\" />"), &d);
+    assert_null(v);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "duplicate authorization rule: IIS's") >= 0);
+    certmap_diags_free(&d);
+    v = view_of(LOC("S", "<add accessType=\"Deny\" users=\"eve\" />")
+                    LOC("S/x", "<add accessType=\"Allow\" users=\"EVE\" />"),
+                &d);
+    assert_null(v);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "t.config:7 already adds users=\"eve\"") >= 0);
+    certmap_diags_free(&d);
+
     /* accessType is required (IIS schema): the file does not load */
     {
         char *text = tc_fmt("%s%s</configuration>\n", HEAD, LOC("S", "<add users=\"bob\" />"));

@@ -62,6 +62,8 @@ rvec_find(const struct rvec *r, const char *key)
 static int
 apply_section(struct vbuild *b, struct rvec *r, struct certmap_config *cfg, struct cnode *sec)
 {
+    size_t inherited = r->n; /* rules before this element: a clear makes it 0 */
+
     for (struct cnode *c = sec->first; c != NULL; c = c->next) {
         const char *users, *roles, *verbs, *type, *file;
         const struct authz_rule *rule;
@@ -73,6 +75,7 @@ apply_section(struct vbuild *b, struct rvec *r, struct certmap_config *cfg, stru
             continue;
         if (strcmp(c->name, "clear") == 0) {
             r->n = 0;
+            inherited = 0;
             continue;
         }
         if (strcmp(c->name, "remove") != 0 && strcmp(c->name, "add") != 0)
@@ -93,11 +96,32 @@ apply_section(struct vbuild *b, struct rvec *r, struct certmap_config *cfg, stru
             if (at >= 0) {
                 memmove(&r->v[at], &r->v[at + 1], (r->n - (size_t)at - 1) * sizeof(*r->v));
                 r->n--;
+                if ((size_t)at < inherited)
+                    inherited--;
             }
             continue;
         }
+        if (at >= 0 && (size_t)at < inherited) {
+            /*
+             * IIS refuses a rule whose users, roles and verbs an inherited
+             * rule has; dropping it would silently ignore, say, a Deny.
+             */
+            const struct authz_rule *o = r->v[at];
+            if (o->file != NULL)
+                view_diag(b, CERTMAP_SEV_ERROR, cfg->name, c->line, c->name, NULL,
+                          "duplicate authorization rule: %s:%u already adds users=\"%s\" "
+                          "roles=\"%s\" verbs=\"%s\" to this path; <remove> it first",
+                          o->file, o->line, o->users, o->roles, o->verbs);
+            else
+                view_diag(b, CERTMAP_SEV_ERROR, cfg->name, c->line, c->name, NULL,
+                          "duplicate authorization rule: IIS's server-level <add "
+                          "accessType=\"Allow\" users=\"*\" />, which certmap applies when the "
+                          "server level does not write the section, has the same users, roles "
+                          "and verbs; <remove users=\"*\" roles=\"\" verbs=\"\" /> it first");
+            continue;
+        }
         if (at >= 0)
-            continue; /* a duplicate key: validation reports it; the first rule stays */
+            continue; /* a duplicate at this level: validation reports it */
         type = attr_text(cfg, c, "accessType");
         if (type == NULL)
             return -1;
