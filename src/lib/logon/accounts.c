@@ -109,7 +109,7 @@ logon_account_groups(const struct logon_account *acc, size_t *n)
 
     *n = 0;
     if (g == NULL)
-        return logon_names_pack(v, lens, 0);
+        return logon_names_pack(NULL, NULL, 0);
     while (i < acc->groups_len && k < sizeof(v) / sizeof(v[0])) {
         size_t b = i, e;
         while (i < acc->groups_len && g[i] != ',')
