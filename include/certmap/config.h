@@ -51,6 +51,7 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_CERTMAPPING                                                                \
     "system.webServer/security/authentication/iisClientCertificateMappingAuthentication"
 #define CERTMAP_SECTION_IPSECURITY "system.webServer/security/ipSecurity"
+#define CERTMAP_SECTION_AUTHORIZATION "system.webServer/security/authorization"
 /* Linux extensions, in the top-level <certmap> element. */
 #define CERTMAP_SECTION_LOGON "certmap/logon"
 #define CERTMAP_SECTION_LIMITS "certmap/limits"
@@ -133,17 +134,17 @@ int certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
 /*
  * Fails closed on IIS access rules certmap does not enforce yet.  Walks the
  * server level and every <location> for the rules of
- * system.webServer/security/authorization, dynamicIpSecurity,
- * requestFiltering and isapiCgiRestriction that restrict access (a Deny
- * entry, an Allow entry that does not admit everyone, <clear/> or <remove>
- * of authorization, allowUnlisted="false", requestFiltering rules beyond
- * IIS's shipped defaults...; docs/configuration.md lists exactly what counts)
+ * system.webServer/security/dynamicIpSecurity, requestFiltering and
+ * isapiCgiRestriction that restrict access (allowUnlisted="false",
+ * requestFiltering rules beyond IIS's shipped defaults...;
+ * docs/configuration.md lists exactly what counts; URL Authorization and
+ * ipSecurity are enforced and not checked here)
  * and appends one diagnostic per rule to diags (may be NULL), with file:line,
  * the element, the rule and the location path it restricts.  A rule is an
  * ERROR, or a WARNING saying it is not enforced when its section is listed in
  * <certmap><server unenforcedSections>.  An unenforcedSections value that is
- * not a valid list is an ERROR.  Rules that admit everyone (IIS's default
- * allow-all) are not reported.  Reads the document only.  Returns the number
+ * not a valid list is an ERROR ("authorization" is still accepted in it and
+ * acknowledges nothing).  Reads the document only.  Returns the number
  * of ERRORs (counted even when diags is NULL or full), or -1 when cfg holds
  * no loaded document.  A server must not run a configuration with errors.
  */

@@ -38,6 +38,7 @@ struct certmap_view;
 struct mapping_index; /* the one-to-one index (libcertmap internal: src/lib/mapping.h) */
 struct ipsec_rules;   /* compiled ipSecurity (libcertmap internal: src/lib/ipsec.h) */
 struct m2o_set;       /* many-to-one mappings (libcertmap internal: src/lib/mapping_many.h) */
+struct authz_rules;   /* URL Authorization rules (libcertmap internal: src/lib/authz.h) */
 
 /* Where a value was written: file NULL (and line 0) when it is the schema default. */
 struct certmap_source {
@@ -93,6 +94,17 @@ struct certmap_settings {
      * cm_enabled or cm_many_to_one is false or the site has none.
      */
     const struct m2o_set *many_to_one;
+    /*
+     * The effective URL Authorization rules (system.webServer/security/
+     * authorization): inherited rules first, then this scope's, after
+     * <clear/> and <remove>; each rule keeps its file:line.  NULL when the
+     * list is empty, which refuses every request as IIS does.  A
+     * configuration whose server level does not write the section gets IIS's
+     * shipped server-level rule <add accessType="Allow" users="*" /> (file
+     * NULL), so that files without the section admit as before.  Scopes with
+     * the same effective list share it.
+     */
+    const struct authz_rules *authz;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */

@@ -16,11 +16,14 @@
 
 static const char help_account[] =
     "Usage: certmap account add NAME (--password-stdin | --password-file FILE)\n"
+    "                           [--groups G1,G2]\n"
     "       certmap account passwd NAME (--password-stdin | --password-file FILE)\n"
     "       certmap account remove NAME\n"
     "\n"
     "Manages the accounts of the file logon provider: one 'name:hash' line per\n"
-    "account, the hash from crypt(3) with a strong salt (yescrypt where available).\n"
+    "account, the hash from crypt(3) with a strong salt (yescrypt where available),\n"
+    "'name:hash:group1,group2' for an account with groups (the roles that URL\n"
+    "Authorization rules name).\n"
     "The file is the accountsFile of <certmap><logon> (default 'accounts'),\n"
     "relative to the configuration's directory; when the configuration does not\n"
     "exist yet, 'accounts' in its directory.  The file is written atomically under\n"
@@ -30,6 +33,7 @@ static const char help_account[] =
     "  --password-stdin      read the password from standard input (one line;\n"
     "                        without echo on a terminal)\n"
     "  --password-file FILE  read the password from FILE (one line)\n"
+    "  --groups G1,G2        add: the account's groups (comma-separated)\n"
     "  -c, --config FILE     configuration that names the accounts file\n"
     "\n"
     "add fails (exit 2) when NAME exists; passwd and remove when it does not.\n";
@@ -131,11 +135,17 @@ int
 cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv)
 {
     static char name[32];
-    const char *pw_file = NULL, *pos[1], *why = NULL;
+    const char *pw_file = NULL, *groups = NULL, *pos[1], *why = NULL;
     bool pw_stdin = false, needs_password;
     const struct cli_opt opts[] = {
         {.name = "password-stdin", .flag = &pw_stdin},
         {.name = "password-file", .value = &pw_file},
+        {.name = NULL},
+    };
+    const struct cli_opt add_opts[] = {
+        {.name = "password-stdin", .flag = &pw_stdin},
+        {.name = "password-file", .value = &pw_file},
+        {.name = "groups", .value = &groups},
         {.name = NULL},
     };
     const struct cli_opt no_opts[] = {{.name = NULL}};
@@ -153,7 +163,11 @@ cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv)
     snprintf(name, sizeof(name), "account %s", verb);
     ctx->command = name;
     needs_password = strcmp(verb, "remove") != 0;
-    rc = cli_parse(ctx, argc, argv, needs_password ? opts : no_opts, pos, 1, &npos);
+    rc = cli_parse(ctx, argc, argv,
+                   strcmp(verb, "add") == 0 ? add_opts
+                   : needs_password         ? opts
+                                            : no_opts,
+                   pos, 1, &npos);
     if (rc == CLI_HELP) {
         fputs(help_account, stdout);
         return CLI_OK;
@@ -180,7 +194,7 @@ cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv)
             goto out;
     }
     if (strcmp(verb, "add") == 0)
-        rc = logon_account_add(path, pos[0], password, &err);
+        rc = logon_account_add_groups(path, pos[0], password, groups, &err);
     else if (strcmp(verb, "passwd") == 0)
         rc = logon_account_passwd(path, pos[0], password, &err);
     else

@@ -20,6 +20,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "authz.h"
 #include "cert/verify.h"
 #include "certmap/cert.h"
 #include "codec.h"
@@ -43,7 +44,8 @@ static const char help_test_cert[] =
     "client certificate in CERT (PEM or DER), step by step, with the file:line of\n"
     "every setting that decided: the scope, ipSecurity, sslFlags, the chain verification\n"
     "against the site's https binding (clientCaFile, crlFile), the one-to-one\n"
-    "mapping, the logon, and the final status.substatus and sc-win32-status.  The\n"
+    "mapping, the logon, URL Authorization, and the final status.substatus and sc-win32-status.  "
+    "The\n"
     "request is taken to come over TLS on the site's first https binding.\n"
     "\n"
     "  --path /P          URL path (default /)\n"
@@ -110,31 +112,77 @@ https_binding(const struct certmap_site *site)
     return NULL;
 }
 
+/* The logon provider of the configuration, as certmapd's logon service starts it (no cache). */
+static struct logon *
+open_logon(const struct cli_ctx *ctx, const struct certmap_view *v)
+{
+    struct logon_settings ls;
+    struct certmap_error err = {0};
+    struct logon *l;
+
+    decide_logon_settings(certmap_view_server(v), &ls);
+    ls.cache_seconds = 0;
+    ls.negative_cache_seconds = 0;
+    ls.threads = 1;
+    l = logon_new(&ls, &err);
+    if (l == NULL)
+        cli_fail(ctx, &err);
+    return l;
+}
+
 /* Runs the mapped account's logon as certmapd's logon service would. */
 static int
 try_logon(const struct cli_ctx *ctx, const struct certmap_view *v, const char *user,
           const char *password)
 {
-    const struct certmap_server_settings *sv = certmap_view_server(v);
-    struct logon_settings ls;
     struct certmap_error err = {0};
-    struct logon *l;
+    struct logon *l = open_logon(ctx, v);
     int r;
 
-    decide_logon_settings(sv, &ls);
-    ls.cache_seconds = 0;
-    ls.negative_cache_seconds = 0;
-    ls.threads = 1;
-    l = logon_new(&ls, &err);
-    if (l == NULL) {
-        cli_fail(ctx, &err);
+    if (l == NULL)
         return LOGON_ERROR;
-    }
     r = (int)logon_check(l, user, password, &err);
     if (r == LOGON_ERROR && err.message[0] != '\0')
         cli_warn(ctx, "logon of %s: %s", user, err.message);
     logon_free(l);
     return r;
+}
+
+/*
+ * URL Authorization of the authenticated request, with the account's groups
+ * from the logon provider when a rule names roles (as certmapd gets them).
+ * CLI_OK with res set, or an exit code when the groups cannot be found.
+ */
+static int
+authorize(const struct cli_ctx *ctx, const struct certmap_view *v,
+          const struct certmap_settings *loc, const char *user, const char *verb,
+          struct decide_trace *t, struct tc_result *res)
+{
+    struct certmap_error err = {0};
+    struct logon *l = NULL;
+    char **groups = NULL;
+    size_t ngroups = 0;
+    int rc = CLI_OK;
+
+    if (user != NULL && authz_rules_need_roles(loc->authz)) {
+        l = open_logon(ctx, v);
+        if (l == NULL)
+            return TC_BAD_INPUT;
+        if (logon_groups(l, user, &groups, &ngroups, &err) != 0) {
+            decide_note(t, "groups", NULL, "the groups of %s are unknown: %s", user, err.message);
+            res->status = 500;
+            res->substatus = 0;
+            goto out;
+        }
+        decide_note(t, "groups", NULL, "%s: %zu group(s)", user, ngroups);
+    }
+    if (!decide_authorize(loc, user, (const char *const *)groups, ngroups, verb, &res->status,
+                          &res->substatus, t))
+        res->win32 = win32_status(res->status, res->substatus, X509_V_OK);
+out:
+    free(groups); /* one block */
+    logon_free(l);
+    return rc;
 }
 
 /*
@@ -144,8 +192,8 @@ try_logon(const struct cli_ctx *ctx, const struct certmap_view *v, const char *u
 static int
 decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
                const struct certmap_site *site, const struct certmap_scope *scope,
-               const struct sockaddr *peer, X509 *cert, const unsigned char *der, size_t der_len,
-               bool password_check, struct decide_trace *t, struct tc_result *res)
+               const struct sockaddr *peer, const char *verb, X509 *cert, const unsigned char *der,
+               size_t der_len, bool password_check, struct decide_trace *t, struct tc_result *res)
 {
     const struct certmap_settings *loc = &scope->settings;
     const struct certmap_binding *b = https_binding(site);
@@ -226,6 +274,10 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
         res->win32 = win32_status(out.status, out.substatus, verify);
         return CLI_OK;
     }
+    rc =
+        authorize(ctx, v, loc, out.kind == DECIDE_AUTH_CERTIFICATE ? out.user : NULL, verb, t, res);
+    if (rc != CLI_OK || res->status != 0)
+        return rc;
     if (out.kind == DECIDE_AUTH_CERTIFICATE || out.kind == DECIDE_AUTH_BASIC) {
         snprintf(res->user_buf, sizeof(res->user_buf), "%s", out.display);
         res->user = res->user_buf;
@@ -443,7 +495,8 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
     decide_note(t, "scope",
                 scope->path_len > 0 ? &scope->settings.src[CERTMAP_SET_SSL_FLAGS] : &site->src,
                 "%s", scope->path_len > 0 ? scope->path : "/ (site root)");
-    rc = decide_request(ctx, v, site, scope, &peer.sa, cert, der, der_len, password_check, t, &res);
+    rc = decide_request(ctx, v, site, scope, &peer.sa, verb, cert, der, der_len, password_check, t,
+                        &res);
     if (rc != CLI_OK)
         goto out;
     if (json)

@@ -11,6 +11,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "cert/verify.h"
+#include "authz.h"
 #include "ipsec.h"
 
 void
@@ -304,6 +305,37 @@ decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
                 "disabled: no module authenticated the request");
     out->kind = DECIDE_AUTH_NONE;
     return deny(out, 2, basic_available(in));
+}
+
+bool
+decide_authorize(const struct certmap_settings *loc, const char *user, const char *const *roles,
+                 size_t nroles, const char *verb, int *status, int *substatus,
+                 struct decide_trace *trace)
+{
+    const struct authz_rule *d = NULL;
+    struct certmap_source src = {0};
+    bool ok;
+
+    *status = 0;
+    *substatus = 0;
+    ok = authz_check(loc->authz, user, roles, nroles, verb, &d) == AUTHZ_ALLOWED;
+    if (d != NULL) {
+        src.file = d->file;
+        src.line = d->line;
+        decide_note(trace, "authorization", &src,
+                    "%s users=\"%s\" roles=\"%s\" verbs=\"%s\"%s: %s %s %s",
+                    d->access == AUTHZ_DENY ? "Deny" : "Allow", d->users, d->roles, d->verbs,
+                    d->file == NULL ? " (IIS's default rule)" : "", ok ? "allows" : "refuses", verb,
+                    user != NULL ? user : "anonymous");
+    } else {
+        decide_note(trace, "authorization", NULL, "no rule allows %s by %s", verb,
+                    user != NULL ? user : "anonymous");
+    }
+    if (ok)
+        return true;
+    *status = 401;
+    *substatus = 2;
+    return false;
 }
 
 void

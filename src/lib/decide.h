@@ -9,7 +9,7 @@
  * certmap's test-cert follow it): the scope of the path (500.19 when its
  * configuration is broken), decide_ip() (ipSecurity), decide_access() (sslFlags
  * and the certificate's verification), decide_auth() (one-to-one mapping, Basic, anonymous), the
- * logon it asks for, then the handler.
+ * logon it asks for, decide_authorize() (URL Authorization), then the handler.
  *
  * Every function takes an optional trace (NULL: none) into which it writes
  * each step it decided, with the file:line of the setting that decided it.
@@ -143,6 +143,18 @@ bool decide_many_to_one(struct decide_auth_in *in, X509 *cert, struct decide_tra
  */
 enum decide_auth_result decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
                                     struct decide_trace *trace);
+
+/*
+ * URL Authorization of an authenticated request (user: the logon name, NULL
+ * for anonymous; roles: the account's groups, needed only when
+ * authz_rules_need_roles(loc->authz)).  Returns true when a rule allows it;
+ * else *status.*substatus is 401.2, as IIS 7 and later answer a request URL
+ * Authorization refuses.  The trace names the deciding rule and its
+ * file:line (or that no rule allows the request).
+ */
+bool decide_authorize(const struct certmap_settings *loc, const char *user,
+                      const char *const *roles, size_t nroles, const char *verb, int *status,
+                      int *substatus, struct decide_trace *trace);
 
 /*
  * The logon provider settings of the server settings sv (certmap/logon), as

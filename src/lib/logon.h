@@ -1,6 +1,6 @@
 /*
  * logon.h - account logon behind one interface: the file provider
- * ("name:crypt-hash" lines, crypt(3)) and PAM.
+ * ("name:crypt-hash[:groups]" lines, crypt(3)) and PAM (groups through NSS).
  *
  * logon_check() blocks (PAM may take seconds) and must never run on an event
  * loop thread; logon_submit() runs it on the logon thread pool and calls back
@@ -85,8 +85,50 @@ typedef void (*logon_done_fn)(void *arg, enum logon_result result);
 int logon_submit(struct logon *l, const char *user, const char *password, logon_done_fn on_done,
                  void *arg);
 
-/* Drops every cached result (called at reload). */
+/* Drops every cached result and group list (called at reload). */
 void logon_cache_clear(struct logon *l);
+
+/*
+ * Groups of accounts: the roles of URL Authorization.  The file provider
+ * reads them from the accounts file ("name:hash:g1,g2"), PAM from NSS
+ * (logon_nss_groups()).  A successful logon on the pool also looks up the
+ * user's groups there and keeps them beside the result, for the positive
+ * cache time but at least LOGON_GROUPS_MIN_SECONDS, so that the request the
+ * logon was made for finds them without blocking.
+ */
+#define LOGON_GROUPS_MIN_SECONDS 60
+
+/*
+ * Blocking lookup through the provider (never call it from an event loop).
+ * *names gets a malloc'd vector of *n names (one block: free(*names)).
+ * 0, or -1 and err.
+ */
+int logon_groups(struct logon *l, const char *user, char ***names, size_t *n,
+                 struct certmap_error *err);
+
+/*
+ * Cache-only lookup that never blocks: 1 and a malloc'd copy in *names and *n on
+ * a hit; 0 on a miss (queue logon_submit_groups() and ask again); -1 when the
+ * last lookup failed (the groups are unknown) or memory runs out.
+ */
+int logon_groups_cached(struct logon *l, const char *user, char ***names, size_t *n);
+
+/*
+ * Queues a group lookup of user on the pool; the groups land in the cache
+ * (or a failure, which logon_groups_cached() reports as -1) and then
+ * on_done(arg, LOGON_OK) runs on a pool thread (LOGON_ERROR when memory ran
+ * out or logon_free() came first).  Same queue bound and once-only guarantee
+ * as logon_submit().
+ */
+int logon_submit_groups(struct logon *l, const char *user, logon_done_fn on_done, void *arg);
+
+/*
+ * The groups of user through NSS: getpwnam_r() for the primary group,
+ * getgrouplist(), getgrgid_r() for the names (a group id without a name is
+ * left out: no rule can name it).  Blocking.  *names as for logon_groups().
+ * 0, or -1 and err (CERTMAP_ERR_AUTH when NSS does not know the user).
+ */
+int logon_nss_groups(const char *user, char ***names, size_t *n, struct certmap_error *err);
 
 /* Counters since logon_new(), for logs and benchmarks. */
 struct logon_stats {
@@ -129,6 +171,9 @@ int logon_names(const char *user, const char *domain, char *logon, size_t lsize,
  */
 int logon_account_add(const char *accounts_file, const char *user, const char *password,
                       struct certmap_error *err);
+/* logon_account_add() with the account's groups ("g1,g2"; NULL or "" for none). */
+int logon_account_add_groups(const char *accounts_file, const char *user, const char *password,
+                             const char *groups, struct certmap_error *err);
 int logon_account_passwd(const char *accounts_file, const char *user, const char *password,
                          struct certmap_error *err);
 int logon_account_remove(const char *accounts_file, const char *user, struct certmap_error *err);

@@ -8,6 +8,8 @@
  */
 #include "view/internal.h"
 
+#include "authz.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ certmap_view_unref(struct certmap_view *v)
     free(v->sites);
     free(v->dirs);
     free(v->config_path);
+    authz_store_free(v->authz);
     cfg_arena_free(&v->arena);
     free(v);
 }

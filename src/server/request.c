@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "authz.h"
 #include "errlog.h"
 #include "http_chunked.h"
 #include "identity.h"
@@ -249,7 +250,10 @@ basic_logon_result(struct conn *c, const char *user, const char *password)
     return DECIDE_LOGON_UNKNOWN;
 }
 
-/* Queues a logon on the pool; the request resumes when its result arrives. 0 or -1. */
+/*
+ * Queues a logon on the pool (a group lookup of user when password is NULL);
+ * the request resumes when its result arrives. 0 or -1.
+ */
 static int
 start_logon(struct conn *c, int kind, const char *user, const char *password)
 {
@@ -269,7 +273,9 @@ start_logon(struct conn *c, int kind, const char *user, const char *password)
     if (w->jobs != NULL)
         w->jobs->all_prev = job;
     w->jobs = job;
-    if (logon_submit(c->snap->logon, user, password, worker_logon_done, job) != 0) {
+    if ((password != NULL
+             ? logon_submit(c->snap->logon, user, password, worker_logon_done, job)
+             : logon_submit_groups(c->snap->logon, user, worker_logon_done, job)) != 0) {
         w->jobs = job->all_next;
         if (w->jobs != NULL)
             w->jobs->all_prev = NULL;
@@ -438,6 +444,66 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
     memcpy(rc->user, out.user, sizeof(rc->user));
     memcpy(rc->display, out.display, sizeof(rc->display));
     return 1;
+}
+
+/*
+ * URL Authorization (system.webServer/security/authorization) of an admitted
+ * request, with the scope's rules (src/lib/authz.h: Deny rules first, parent
+ * before child).  Roles are the account's groups, cached by the logon that
+ * authenticated it; when they are not cached any more, a lookup is queued on
+ * the logon pool and the request resumes (authenticated again from its
+ * pending result) when it is done.  A refusal is 401.2, as IIS 7 and later
+ * answer for URL Authorization (IIS 6's 401.7 is gone: "The HTTP status code
+ * in IIS 7.0 and later versions",
+ * https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/health-diagnostic-performance/http-status-code),
+ * logged at info level with the rule that decided.  Returns 1 when allowed,
+ * 0 when a response or a lookup was queued.
+ */
+static int
+authorize(struct conn *c, struct req_ctx *rc)
+{
+    const struct authz_rules *rules = rc->loc->authz;
+    const struct http_request *req = cur(c);
+    const char *user =
+        rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ? rc->user : NULL;
+    char **groups = NULL, verb[32], realm_buf[256];
+    size_t ngroups = 0;
+    int g, status, sub, ret = 0;
+
+    if (user != NULL && authz_rules_need_roles(rules)) {
+        g = c->snap->logon != NULL ? logon_groups_cached(c->snap->logon, user, &groups, &ngroups)
+                                   : -1;
+        if (g == 0 && start_logon(c, (int)rc->auth, user, NULL) == 0) {
+            rc->logon = true;
+            return 0;
+        }
+        if (g <= 0) {
+            errlog_printf(ERRLOG_ERROR,
+                          "the groups of %s are unknown (%s): URL authorization of "
+                          "%.*s cannot decide",
+                          user, g == 0 ? "lookup could not be queued" : "lookup failed",
+                          (int)rc->path_len, rc->path);
+            respond_error(c, 500, 0, NULL);
+            return 0;
+        }
+    }
+    snprintf(verb, sizeof(verb), "%.*s", (int)req->method_len, req->method_str);
+    if (decide_authorize(rc->loc, user, (const char *const *)groups, ngroups, verb, &status, &sub,
+                         NULL)) {
+        ret = 1;
+        goto out;
+    }
+    c->w->trace.n = 0;
+    decide_authorize(rc->loc, user, (const char *const *)groups, ngroups, verb, &status, &sub,
+                     &c->w->trace);
+    explain_refusal(rc, rc->cert, status, sub, &c->w->trace);
+    respond_error(c, status, sub,
+                  rc->loc->basic_enabled ? pipeline_realm(rc->loc, rc->host, rc->host_len, rc->site,
+                                                          realm_buf, sizeof(realm_buf))
+                                         : NULL);
+out:
+    free(groups);
+    return ret;
 }
 
 /* Reads a whole (small) file; malloc'd, or NULL. */
@@ -718,6 +784,8 @@ admit(struct conn *c, struct req_ctx *rc)
     rc->verify = a.verify;
     ret = authenticate(c, rc, &a);
     OPENSSL_cleanse(a.basic_pass, sizeof(a.basic_pass));
+    if (ret == 1)
+        ret = authorize(c, rc);
     return ret;
 }
 

@@ -33,7 +33,7 @@
  * fuzz-sources: src/server/w3clog.c src/server/mime.c src/server/http.c src/server/errlog.c
  * fuzz-sources: src/lib/logon/core.c src/lib/logon/account.c
  * fuzz-sources: src/lib/logon/accounts.c src/lib/logon/cache.c src/lib/logon/file.c
- * fuzz-sources: src/lib/logon/pam.c
+ * fuzz-sources: src/lib/logon/pam.c src/lib/logon/groups.c src/lib/authz.c src/lib/view/rules.c
  * fuzz-sources: src/lib/mapping.c src/lib/mapping/many.c src/lib/decide.c
  * fuzz-sources: src/lib/cert/verify.c src/lib/win32.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c

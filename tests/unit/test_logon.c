@@ -333,7 +333,9 @@ test_file_malformed_lines(void **state)
         {"\n\nalice:$zz$abc\n", 3, "method libcrypt does not know"},
         {"alice:%1$s extra\n", 1, "blank"},
         {" alice:%1$s\n", 1, "starts or ends with a blank"},
-        {"#x:%1$s\nalice:%1$s:more\n", 2, "':'"},
+        {"#x:%1$s\nalice:%1$s:g1:g2\n", 2, "group name contains ':'"},
+        {"alice:%1$s:\n", 1, "empty group name"},
+        {"alice:%1$s:a, ,b\n", 1, "empty group name"},
         {":%1$s\n", 1, "empty account name"},
     };
     char *dir = fixture_tmpdir(), *path, content[4096];
@@ -364,6 +366,71 @@ test_file_malformed_lines(void **state)
     assert_null(file_logon(path, &err));
     assert_int_equal(err.line, 2);
     assert_non_null(strstr(err.message, "NUL byte"));
+    free(path);
+    fixture_rmtree(dir);
+}
+
+/*
+ * Groups: "name:hash:g1,g2" (old "name:hash" lines have none); a successful
+ * logon on the pool leaves them in the cache for the request; a lookup can be
+ * queued on its own; a failed one is remembered as unknown (-1).
+ */
+static void
+test_file_groups(void **state)
+{
+    char *dir = fixture_tmpdir(), *path, content[1024], **names = NULL;
+    struct certmap_error err = {0};
+    struct done_slot slots[4];
+    struct collector c;
+    struct logon *l;
+    size_t n = 0;
+
+    (void)state;
+    snprintf(content, sizeof(content), "alice:%s: admins , ops\nbob:%s\n", some_hash(),
+             some_hash());
+    path = fixture_write(dir, "accounts", content, strlen(content));
+    l = file_logon(path, &err);
+    assert_non_null(l);
+    assert_int_equal(logon_groups(l, "alice", &names, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "admins");
+    assert_string_equal(names[1], "ops");
+    assert_null(names[2]);
+    free(names);
+    assert_int_equal(logon_groups(l, "bob", &names, &n, &err), 0);
+    assert_int_equal(n, 0);
+    free(names);
+    assert_int_equal(logon_groups(l, "nobody", &names, &n, &err), -1);
+    assert_int_equal(err.kind, CERTMAP_ERR_AUTH);
+
+    collector_init(&c, slots, 4);
+    assert_int_equal(logon_groups_cached(l, "alice", &names, &n), 0);
+    assert_int_equal(logon_submit(l, "alice", "x", on_done, &slots[0]), 0);
+    assert_int_equal(collector_wait(&c, 1), 1);
+    assert_int_equal(slots[0].result, LOGON_OK);
+    assert_int_equal(logon_groups_cached(l, "alice", &names, &n), 1);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[1], "ops");
+    free(names);
+    /* a refused logon leaves no groups */
+    assert_int_equal(logon_submit(l, "bob", "wrong", on_done, &slots[1]), 0);
+    assert_int_equal(collector_wait(&c, 2), 2);
+    assert_int_equal(slots[1].result, LOGON_REFUSED);
+    assert_int_equal(logon_groups_cached(l, "bob", &names, &n), 0);
+    /* a lookup on its own */
+    assert_int_equal(logon_submit_groups(l, "bob", on_done, &slots[2]), 0);
+    assert_int_equal(logon_submit_groups(l, "nobody", on_done, &slots[3]), 0);
+    assert_int_equal(collector_wait(&c, 4), 4);
+    assert_int_equal(slots[2].result, LOGON_OK);
+    assert_int_equal(slots[2].calls, 1);
+    assert_int_equal(logon_groups_cached(l, "bob", &names, &n), 1);
+    assert_int_equal(n, 0);
+    free(names);
+    assert_int_equal(logon_groups_cached(l, "nobody", &names, &n), -1);
+    assert_null(names);
+    logon_cache_clear(l);
+    assert_int_equal(logon_groups_cached(l, "alice", &names, &n), 0);
+    logon_free(l);
     free(path);
     fixture_rmtree(dir);
 }
@@ -793,6 +860,34 @@ hash_matches(const char *hash, const char *password)
     return ok;
 }
 
+/* `certmap account add --groups`: "name:hash:groups"; passwd keeps them; bad lists refused. */
+static void
+test_account_groups(void **state)
+{
+    char *dir = fixture_tmpdir(), *path, *got, line[512], hc[CRYPT_OUTPUT_SIZE];
+    struct certmap_error err = {0};
+    size_t len;
+
+    (void)state;
+    path = fixture_write(dir, "accounts", "", 0);
+    assert_int_equal(logon_account_add_groups(path, "carol", "pw", "g1,CORP\\g2", &err), 0);
+    assert_int_equal(logon_account_add_groups(path, "dave", "pw", "", &err), 0);
+    snprintf(hc, sizeof(hc), "%s", stored_hash(path, "carol"));
+    snprintf(line, sizeof(line), "carol:%s:g1,CORP\\g2\ndave:%s\n", hc, stored_hash(path, "dave"));
+    got = fixture_read(path, &len);
+    assert_string_equal(got, line);
+    free(got);
+    assert_int_equal(logon_account_passwd(path, "carol", "pw2", &err), 0);
+    got = fixture_read(path, &len);
+    assert_non_null(strstr(got, ":g1,CORP\\g2\n"));
+    free(got);
+    assert_int_equal(logon_account_add_groups(path, "erin", "pw", "a,,b", &err), -1);
+    assert_int_equal(err.kind, CERTMAP_ERR_INVALID);
+    assert_non_null(strstr(err.message, "empty group name"));
+    free(path);
+    fixture_rmtree(dir);
+}
+
 static void
 test_account_edits_preserve_other_lines(void **state)
 {
@@ -1019,6 +1114,8 @@ main(void)
         cmocka_unit_test(test_file_ok_refused_unknown),
         cmocka_unit_test(test_file_comments_crlf_locked),
         cmocka_unit_test(test_file_malformed_lines),
+        cmocka_unit_test(test_file_groups),
+        cmocka_unit_test(test_account_groups),
         cmocka_unit_test(test_file_change_picked_up),
         cmocka_unit_test(test_cache_hit_and_expiry),
         cmocka_unit_test(test_cache_key_is_user_and_password),

@@ -61,24 +61,14 @@ struct rule_case {
 };
 
 static const struct rule_case rule_cases[] = {
-    /* authorization: only an allow-all entry restricts nothing */
-    {"<authorization><add accessType=\"Allow\" users=\"*\" /></authorization>", 0, NULL},
-    {"<authorization><add accessType=\"allow\" users=\" * \" roles=\"\" verbs=\"\" />"
-     "</authorization>",
-     0, NULL},
-    {"<authorization><add accessType=\"Deny\" users=\"bob\" /></authorization>", 1,
-     "<add accessType=\"Deny\" users=\"bob\"> restricts \"S/admin\""},
-    {"<authorization><add accessType=\"Allow\" users=\"alice\" /></authorization>", 1,
-     "users=\"alice\""},
-    {"<authorization><add accessType=\"Allow\" users=\"*\" verbs=\"GET\" /></authorization>", 1,
-     "verbs=\"GET\""},
-    {"<authorization><add accessType=\"Allow\" users=\"*\" roles=\"admins\" /></authorization>", 1,
-     "roles=\"admins\""},
-    {"<authorization><add users=\"*\" /></authorization>", 1, "<add users=\"*\">"},
-    {"<authorization><clear /><add accessType=\"Allow\" users=\"*\" /></authorization>", 1,
-     "<clear>"},
-    {"<authorization><remove users=\"*\" roles=\"\" verbs=\"\" /></authorization>", 1, "<remove"},
-    /* ipSecurity is enforced (view/ipsec.c): none of its rules is refused here any more */
+    /* authorization is enforced (src/lib/authz.c): never reported here */
+    {"<authorization><add accessType=\"Deny\" users=\"bob\" /></authorization>", 0, NULL},
+    {"<authorization><clear /><add accessType=\"Allow\" roles=\"admins\" /></authorization>", 0,
+     NULL},
+    /* ipSecurity */
+    {"<ipSecurity allowUnlisted=\"true\" enableProxyMode=\"true\" denyAction=\"Forbidden\" />", 0,
+     NULL},
+    {"<ipSecurity><add ipAddress=\"10.0.0.1\" allowed=\"true\" /><clear /></ipSecurity>", 0, NULL},
     {"<ipSecurity allowUnlisted=\"false\"><add ipAddress=\"10.0.0.1\" allowed=\"true\" />"
      "</ipSecurity>",
      0, NULL},
@@ -176,21 +166,21 @@ test_message(void **state)
     int i;
 
     (void)state;
-    assert_int_equal(check("<authorization>\n<add accessType=\"Deny\" users=\"bob\" />\n"
-                           "<add accessType=\"Deny\" users=\"eve\" /></authorization>",
+    assert_int_equal(check("<ipSecurity>\n<add ipAddress=\"10.0.0.1\" />\n"
+                           "<add ipAddress=\"10.0.0.2\" /></ipSecurity>",
                            "", &d),
                      2);
     /* the load's note on the section comes first */
-    i = tc_find_diag(&d, CERTMAP_SEV_ERROR, "users=\"bob\"");
+    i = tc_find_diag(&d, CERTMAP_SEV_ERROR, "ipAddress=\"10.0.0.1\"");
     assert_true(i >= 0 && (size_t)i + 1 < d.count);
     certmap_error_format(&d.items[i].err, buf, sizeof(buf));
     assert_string_equal(d.items[i].err.element, "add");
     assert_int_equal(d.items[i].err.line, 7);
     assert_int_equal(d.items[i + 1].err.line, 8);
     assert_non_null(strstr(buf, "applicationHost.config:7:"));
-    assert_non_null(strstr(buf, "authorization: <add accessType=\"Deny\" users=\"bob\"> restricts "
+    assert_non_null(strstr(buf, "ipSecurity: <add ipAddress=\"10.0.0.1\"> restricts "
                                 "\"S/admin\", but certmap does not enforce "
-                                "system.webServer/security/authorization: list it in "
+                                "system.webServer/security/ipSecurity: list it in "
                                 "<certmap><server unenforcedSections> to run anyway"));
     certmap_diags_free(&d);
 }
@@ -221,7 +211,7 @@ test_server_level(void **state)
 static void
 test_acknowledged(void **state)
 {
-    const char *sec = "<authorization><add accessType=\"Deny\" users=\"bob\" /></authorization>"
+    const char *sec = "<ipSecurity><add ipAddress=\"10.0.0.9\" /></ipSecurity>"
                       "<requestFiltering><denyUrlSequences><add sequence=\"..\" />"
                       "</denyUrlSequences></requestFiltering>";
     struct certmap_diags d = {0};
@@ -232,21 +222,22 @@ test_acknowledged(void **state)
 
     memset(&d, 0, sizeof(d));
     assert_int_equal(check(sec,
-                           "unenforcedSections=\" system.webServer/security/Authorization ,"
+                           "unenforcedSections=\" system.webServer/security/IpSecurity ,"
                            "REQUESTFILTERING\"",
                            &d),
                      0);
     assert_int_equal(d.errors, 0);
     assert_int_equal(tc_count_sev(&d, CERTMAP_SEV_WARNING), 2);
     assert_true(tc_find_diag(&d, CERTMAP_SEV_WARNING,
-                             "<add accessType=\"Deny\" users=\"bob\"> restricts \"S/admin\", but "
+                             "<add ipAddress=\"10.0.0.9\"> restricts \"S/admin\", but "
                              "it is NOT enforced") >= 0);
     certmap_diags_free(&d);
 
-    /* another section listed acknowledges nothing here */
+    /* another section listed acknowledges nothing here; "authorization" (enforced now) is
+     * still accepted in the list and acknowledges nothing */
     memset(&d, 0, sizeof(d));
-    assert_int_equal(check(sec, "unenforcedSections=\"ipSecurity, requestFiltering\"", &d), 1);
-    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "users=\"bob\"") >= 0);
+    assert_int_equal(check(sec, "unenforcedSections=\"authorization, requestFiltering\"", &d), 1);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "ipAddress=\"10.0.0.9\"") >= 0);
     certmap_diags_free(&d);
 }
 
@@ -254,8 +245,8 @@ test_acknowledged(void **state)
 static void
 test_unknown_name(void **state)
 {
-    static const char *const bad[] = {"authorization, ipSecurty", "authorization,,ipSecurity",
-                                      "authorization,", "system.webServer/authorization", "access"};
+    static const char *const bad[] = {"ipSecurity, ipSecurty", "ipSecurity,,requestFiltering",
+                                      "ipSecurity,", "system.webServer/authorization", "access"};
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -266,7 +257,7 @@ test_unknown_name(void **state)
         struct certmap_config *cfg = load(xml, &d, &err);
 
         if (cfg != NULL || tc_find_diag(&d, CERTMAP_SEV_ERROR,
-                                        "(allowed: authorization, ipSecurity, dynamicIpSecurity, "
+                                        "(allowed: ipSecurity, dynamicIpSecurity, "
                                         "requestFiltering, isapiCgiRestriction") < 0) {
             fprintf(stderr, "list \"%s\":\n", bad[i]);
             tc_dump(&d);
@@ -283,7 +274,7 @@ test_unknown_name(void **state)
 static void
 test_list_syntax(void **state)
 {
-    const char *sec = "<authorization><add accessType=\"Deny\" users=\"bob\" /></authorization>";
+    const char *sec = "<ipSecurity><add ipAddress=\"10.0.0.9\" /></ipSecurity>";
     struct certmap_diags d = {0};
 
     (void)state;
@@ -293,7 +284,7 @@ test_list_syntax(void **state)
     assert_int_equal(check(sec, "unenforcedSections=\"  \"", &d), 1);
     certmap_diags_free(&d);
     memset(&d, 0, sizeof(d));
-    assert_int_equal(check(sec, "unenforcedSections=\"isapiCgiRestriction,authorization\"", &d), 0);
+    assert_int_equal(check(sec, "unenforcedSections=\"isapiCgiRestriction,ipSecurity\"", &d), 0);
     assert_int_equal(tc_count_sev(&d, CERTMAP_SEV_WARNING), 1);
     certmap_diags_free(&d);
 }
@@ -301,8 +292,8 @@ test_list_syntax(void **state)
 /*
  * The whole IIS file: its server level (allow-all authorization, shipped
  * requestFiltering lists, allowUnlisted ipSecurity, empty isapiCgiRestriction)
- * is no error; only the intranet location's own <remove>/<add> rules, which
- * do restrict, are, until acknowledged.
+ * and the intranet location's authorization rules (enforced now) are no
+ * error; an unenforcedSections list naming authorization still loads.
  */
 static void
 test_iis_file(void **state)
@@ -317,12 +308,8 @@ test_iis_file(void **state)
     cfg = load(xml, &d, &err);
     assert_non_null(cfg);
     assert_int_equal(d.errors, 0);
-    assert_int_equal(certmap_config_check_unenforced(cfg, &d), 2);
-    for (size_t i = 0; i < d.count; i++)
-        if (d.items[i].severity == CERTMAP_SEV_ERROR)
-            assert_non_null(
-                strstr(d.items[i].err.message, "restricts \"Default Web Site/intranet\""));
-    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "<remove users=\"*\"") >= 0);
+    assert_int_equal(certmap_config_check_unenforced(cfg, &d), 0);
+    assert_int_equal(d.errors, 0);
     certmap_config_close(cfg);
     certmap_diags_free(&d);
 
@@ -335,7 +322,7 @@ test_iis_file(void **state)
     assert_non_null(cfg);
     assert_int_equal(certmap_config_check_unenforced(cfg, &d), 0);
     assert_int_equal(d.errors, 0);
-    assert_int_equal(tc_count_sev(&d, CERTMAP_SEV_WARNING), 2);
+    assert_int_equal(tc_count_sev(&d, CERTMAP_SEV_WARNING), 0);
     certmap_config_close(cfg);
     certmap_diags_free(&d);
     free(acked);

@@ -297,6 +297,25 @@ static const struct schema_attr a_ipsec[] = {
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_ipsec = {"ipSecurity", a_ipsec, NULL, &c_ipsec, NULL};
 
+/*
+ * URL Authorization.  The rules' key is users + roles + verbs (AppCmd removes
+ * IIS's shipped rule with /-"[users='*',roles='',verbs='']"); each key part
+ * defaults to "" and may be left out.  bypassLoginPages concerns ASP.NET's
+ * login pages, which certmap does not have.
+ */
+static const struct schema_enum e_access_type[] = {{"Allow", 0}, {"Deny", 1}, {NULL, 0}};
+static const struct schema_attr a_authz_rule[] = {
+    {"accessType", ST_ENUM, NULL, e_access_type, SA_REQUIRED, 0, 0},
+    {"users", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {"roles", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {"verbs", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_authz_rule = {"add", a_authz_rule, NULL, NULL, NULL};
+static const struct schema_coll c_authz = {"add", "remove", "clear", &el_authz_rule, NULL};
+static const struct schema_attr a_authz[] = {
+    {"bypassLoginPages", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0}, {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_authz = {"authorization", a_authz, NULL, &c_authz, NULL};
+
 /* ---- <certmap> extensions ---- */
 
 static const struct schema_attr a_logon[] = {
@@ -350,6 +369,7 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_ANONYMOUS, &el_anonymous, 0},
     {CERTMAP_SECTION_BASIC, &el_basic, 0},
     {CERTMAP_SECTION_CERTMAPPING, &el_certmapping, 0},
+    {CERTMAP_SECTION_AUTHORIZATION, &el_authz, 0},
     {"system.webServer/security/authentication/windowsAuthentication", &el_windows, 0},
     {"system.webServer/security/authentication/digestAuthentication", &el_digest, 0},
     {CERTMAP_SECTION_IPSECURITY, &el_ipsec, 0},

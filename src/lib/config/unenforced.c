@@ -1,8 +1,8 @@
 /*
  * unenforced.c - fail closed on IIS access rules certmap does not enforce.
  *
- * IIS security sections that restrict who may reach what (authorization,
- * dynamicIpSecurity, requestFiltering, isapiCgiRestriction) load
+ * IIS security sections that restrict who may reach what
+ * (dynamicIpSecurity, requestFiltering, isapiCgiRestriction) load
  * as kept-but-ignored sections: their nodes are in the tree with schema NULL.
  * Ignoring a rule that restricts access would serve what IIS refuses, so each
  * such rule is an error, or a warning when the admin lists its section in
@@ -42,7 +42,6 @@ struct usec {
     void (*check)(struct uctx *u, struct cnode *sec);
 };
 
-static void check_authorization(struct uctx *u, struct cnode *sec);
 static void check_dynamic_ip(struct uctx *u, struct cnode *sec);
 static void check_request_filtering(struct uctx *u, struct cnode *sec);
 static void check_isapi_cgi(struct uctx *u, struct cnode *sec);
@@ -53,7 +52,7 @@ static void check_isapi_cgi(struct uctx *u, struct cnode *sec);
  * names it stays valid) with check NULL: nothing of it is refused here.
  */
 static const struct usec usecs[] = {
-    {"system.webServer/security/authorization", "authorization", check_authorization},
+    {"system.webServer/security/authorization", "authorization", NULL}, /* enforced: authz.c */
     {"system.webServer/security/ipSecurity", "ipSecurity", NULL}, /* enforced: view/ipsec.c */
     {"system.webServer/security/dynamicIpSecurity", "dynamicIpSecurity", check_dynamic_ip},
     {"system.webServer/security/requestFiltering", "requestFiltering", check_request_filtering},
@@ -69,12 +68,23 @@ eq_nocase(const char *a, const char *b, size_t blen)
     return strlen(a) == blen && strncasecmp(a, b, blen) == 0;
 }
 
+/*
+ * Sections certmap enforces now that it once listed here: still accepted in
+ * unenforcedSections (files written then keep loading), acknowledging nothing.
+ */
+static const char *const enforced_now[] = {"authorization",
+                                           "system.webServer/security/authorization"};
+
+/* Index of name in usecs, NUSECS for a section enforced now, -1 when unknown. */
 static int
 usec_find(const char *name, size_t len)
 {
     for (size_t i = 0; i < NUSECS; i++)
         if (eq_nocase(usecs[i].name, name, len) || eq_nocase(usecs[i].path, name, len))
             return (int)i;
+    for (size_t i = 0; i < sizeof(enforced_now) / sizeof(enforced_now[0]); i++)
+        if (eq_nocase(enforced_now[i], name, len))
+            return (int)NUSECS;
     return -1;
 }
 
@@ -103,14 +113,15 @@ unenforced_parse_list(const char *text, size_t len, unsigned *mask, char *msg, s
         k = usec_find(text + b, e - b);
         if (k < 0) {
             snprintf(msg, msgsize,
-                     "%s section \"%.*s\" in \"%.*s\" (allowed: authorization, ipSecurity, "
+                     "%s section \"%.*s\" in \"%.*s\" (allowed: ipSecurity, "
                      "dynamicIpSecurity, requestFiltering, isapiCgiRestriction, or the full path "
                      "system.webServer/security/NAME; comma-separated)",
                      e == b ? "empty" : "unknown", (int)(e - b > 100 ? 100 : e - b), text + b,
                      (int)(len > 200 ? 200 : len), text);
             return -1;
         }
-        m |= 1u << k;
+        if (k < (int)NUSECS)
+            m |= 1u << k;
     }
     if (mask != NULL)
         *mask = m;
@@ -226,55 +237,10 @@ set_not_false(struct uctx *u, struct cnode *n, const char *attr)
     return cfg_node_attr(n, attr) != NULL && !is_word(v, "false");
 }
 
-/* Empty after trimming spaces (IIS writes roles="" for "no roles"). */
-static bool
-blank(const char *v)
-{
-    if (v == NULL)
-        return true;
-    while (is_blank(*v))
-        v++;
-    return *v == '\0';
-}
-
-static bool
-is_star(const char *v)
-{
-    size_t n;
-
-    if (v == NULL)
-        return false;
-    while (is_blank(*v))
-        v++;
-    for (n = strlen(v); n > 0 && is_blank(v[n - 1]); n--)
-        ;
-    return n == 1 && v[0] == '*';
-}
-
-/* An entry that admits every user for every verb: IIS's default rule. */
-static bool
-allows_everyone(struct uctx *u, struct cnode *c)
-{
-    return is_word(value_of(u, c, "accessType"), "Allow") && is_star(value_of(u, c, "users")) &&
-           blank(value_of(u, c, "roles")) && blank(value_of(u, c, "verbs"));
-}
-
 static bool
 is_elem(const struct cnode *n, const char *name)
 {
     return cfg_node_live(n) && strcmp(n->name, name) == 0;
-}
-
-/*
- * <clear/> and <remove> drop inherited entries, IIS's allow-all included, so
- * they restrict here; every other entry restricts unless it admits everyone.
- */
-static void
-check_authorization(struct uctx *u, struct cnode *sec)
-{
-    for (struct cnode *c = sec->first; c != NULL; c = c->next)
-        if (cfg_node_live(c) && !(is_elem(c, "add") && allows_everyone(u, c)))
-            restricts(u, c, NULL);
 }
 
 /*

@@ -353,6 +353,7 @@ check_required(struct vctx *v, struct cnode *n, const struct schema_elem *se, un
     /* a key attribute with a default (ipSecurity's combined key) may be left out */
     for (const struct schema_attr *a = se->attrs; a->name != NULL; a++)
         if ((a->flags & mask) && cfg_node_attr(n, a->name) == NULL &&
+            /* a key part with a default may be left out (authorization's roles, verbs) */
             !(!(a->flags & SA_REQUIRED) && a->def != NULL))
             cfg_diag(v->cfg, v->d, CERTMAP_SEV_ERROR, n->line, n->name, a->name,
                      "required attribute missing");

@@ -115,7 +115,7 @@ load_current(const char *file, struct logon_accounts *a, int *exists, struct cer
 /* Builds the new file from a, with the account line added, changed or removed. */
 static int
 build(const struct logon_accounts *a, const struct logon_account *acc, const char *user,
-      const char *hash, enum account_op op, struct outbuf *o)
+      const char *hash, const char *groups, enum account_op op, struct outbuf *o)
 {
     size_t cut_from, cut_to;
 
@@ -126,9 +126,13 @@ build(const struct logon_accounts *a, const struct logon_account *acc, const cha
         if (a->len > 0 && a->data[a->len - 1] != '\n' && out_put(o, "\n", 1) != 0)
             return -1;
         if (out_put(o, user, strlen(user)) != 0 || out_put(o, ":", 1) != 0 ||
-            out_put(o, hash, strlen(hash)) != 0 || out_put(o, "\n", 1) != 0)
+            out_put(o, hash, strlen(hash)) != 0)
             return -1;
-        return 0;
+        /* old readers stop at the hash; "name:hash:groups" only when there are groups */
+        if (groups != NULL && groups[0] != '\0' &&
+            (out_put(o, ":", 1) != 0 || out_put(o, groups, strlen(groups)) != 0))
+            return -1;
+        return out_put(o, "\n", 1);
     }
     if (op == ACCOUNT_PASSWD) {
         /* Only the hash changes; a CR or blanks after it stay. */
@@ -146,8 +150,8 @@ build(const struct logon_accounts *a, const struct logon_account *acc, const cha
 }
 
 static int
-account_edit(const char *file, const char *user, const char *password, enum account_op op,
-             struct certmap_error *err)
+account_edit(const char *file, const char *user, const char *password, const char *groups,
+             enum account_op op, struct certmap_error *err)
 {
     struct logon_accounts a = {0};
     const struct logon_account *acc;
@@ -155,10 +159,15 @@ account_edit(const char *file, const char *user, const char *password, enum acco
     char hash[CRYPT_OUTPUT_SIZE] = "";
     char *lock_path = NULL;
     int lock_fd = -1, exists = 0, ret = -1;
+    const char *problem;
 
     certmap_error_clear(err);
     if (check_input(file, user, password, op, err) != 0)
         return -1;
+    if (groups != NULL && groups[0] != '\0' &&
+        (problem = logon_groups_problem(groups, strlen(groups))) != NULL)
+        return certmap_error_set(err, CERTMAP_ERR_INVALID, file, 0, NULL, NULL, "groups \"%s\": %s",
+                                 groups, problem);
     /* Hash before taking the lock: yescrypt is slow on purpose; the lock need not wait for it. */
     if (op != ACCOUNT_REMOVE && logon_hash_password(password, hash, sizeof(hash), err) != 0)
         goto out;
@@ -184,7 +193,7 @@ account_edit(const char *file, const char *user, const char *password, enum acco
             exists ? "no account \"%s\"" : "no account \"%s\" (the file does not exist)", user);
         goto out;
     }
-    if (build(&a, acc, user, hash, op, &o) != 0) {
+    if (build(&a, acc, user, hash, groups, op, &o) != 0) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, file, 0, NULL, NULL, "out of memory");
         goto out;
     }
@@ -204,18 +213,25 @@ int
 logon_account_add(const char *accounts_file, const char *user, const char *password,
                   struct certmap_error *err)
 {
-    return account_edit(accounts_file, user, password, ACCOUNT_ADD, err);
+    return account_edit(accounts_file, user, password, NULL, ACCOUNT_ADD, err);
+}
+
+int
+logon_account_add_groups(const char *accounts_file, const char *user, const char *password,
+                         const char *groups, struct certmap_error *err)
+{
+    return account_edit(accounts_file, user, password, groups, ACCOUNT_ADD, err);
 }
 
 int
 logon_account_passwd(const char *accounts_file, const char *user, const char *password,
                      struct certmap_error *err)
 {
-    return account_edit(accounts_file, user, password, ACCOUNT_PASSWD, err);
+    return account_edit(accounts_file, user, password, NULL, ACCOUNT_PASSWD, err);
 }
 
 int
 logon_account_remove(const char *accounts_file, const char *user, struct certmap_error *err)
 {
-    return account_edit(accounts_file, user, NULL, ACCOUNT_REMOVE, err);
+    return account_edit(accounts_file, user, NULL, NULL, ACCOUNT_REMOVE, err);
 }

@@ -1,6 +1,7 @@
 /*
  * accounts.c - the accounts file of the file provider: "name:crypt-hash"
- * lines, blank lines and '#' comments.  Parsed into a table sorted by name
+ * lines, optionally followed by ":group1,group2" (the account's groups, the
+ * roles of URL Authorization), blank lines and '#' comments.  Parsed into a table sorted by name
  * that keeps the file's bytes, so that `certmap account` can rewrite one line
  * and leave every other byte as it was.
  */
@@ -68,6 +69,64 @@ logon_hash_problem(const char *hash, size_t len)
     return NULL;
 }
 
+const char *
+logon_groups_problem(const char *groups, size_t len)
+{
+    size_t i = 0, count = 0;
+
+    for (;; count++) {
+        size_t b = i, e;
+        if (count == LOGON_ACCOUNT_GROUPS_MAX)
+            return "more than 256 groups";
+        while (i < len && groups[i] != ',')
+            i++;
+        e = i;
+        while (b < e && (groups[b] == ' ' || groups[b] == '\t'))
+            b++;
+        while (e > b && (groups[e - 1] == ' ' || groups[e - 1] == '\t'))
+            e--;
+        if (e == b)
+            return "empty group name (groups are \"name:hash:group1,group2\")";
+        for (size_t k = b; k < e; k++) {
+            unsigned char c = (unsigned char)groups[k];
+            if (c == ':')
+                return "group name contains ':'";
+            if (c < 0x20 || c == 0x7f)
+                return "group name contains a control character";
+        }
+        if (i == len)
+            return NULL;
+        i++;
+    }
+}
+
+char **
+logon_account_groups(const struct logon_account *acc, size_t *n)
+{
+    const char *v[LOGON_ACCOUNT_GROUPS_MAX];
+    size_t lens[LOGON_ACCOUNT_GROUPS_MAX], k = 0, i = 0;
+    const char *g = acc->groups;
+
+    *n = 0;
+    if (g == NULL)
+        return logon_names_pack(NULL, NULL, 0);
+    while (i < acc->groups_len && k < sizeof(v) / sizeof(v[0])) {
+        size_t b = i, e;
+        while (i < acc->groups_len && g[i] != ',')
+            i++;
+        e = i;
+        while (b < e && (g[b] == ' ' || g[b] == '\t'))
+            b++;
+        while (e > b && (g[e - 1] == ' ' || g[e - 1] == '\t'))
+            e--;
+        v[k] = g + b;
+        lens[k++] = e - b;
+        i++;
+    }
+    *n = k;
+    return logon_names_pack(v, lens, k);
+}
+
 static int
 account_cmp(const void *a, const void *b)
 {
@@ -106,7 +165,7 @@ static int
 parse_line(struct logon_accounts *a, size_t *cap, const char *path, unsigned line, size_t start,
            size_t end, size_t next, struct certmap_error *err)
 {
-    const char *p = a->data, *colon, *problem;
+    const char *p = a->data, *colon, *gcolon, *problem;
     struct logon_account acc;
     size_t s = start, e = end;
 
@@ -128,12 +187,23 @@ parse_line(struct logon_accounts *a, size_t *cap, const char *path, unsigned lin
     acc.name_len = (size_t)(colon - acc.name);
     acc.hash = colon + 1;
     acc.hash_len = (size_t)(p + e - acc.hash);
+    acc.groups = NULL;
+    acc.groups_len = 0;
+    /* a hash never holds ':', so a second one starts the optional groups */
+    gcolon = memchr(acc.hash, ':', acc.hash_len);
+    if (gcolon != NULL) {
+        acc.groups = gcolon + 1;
+        acc.groups_len = (size_t)(p + e - acc.groups);
+        acc.hash_len = (size_t)(gcolon - acc.hash);
+    }
     acc.line = line;
     acc.line_start = start;
     acc.line_end = next;
     problem = logon_name_problem(acc.name, acc.name_len);
     if (problem == NULL)
         problem = logon_hash_problem(acc.hash, acc.hash_len);
+    if (problem == NULL && acc.groups != NULL)
+        problem = logon_groups_problem(acc.groups, acc.groups_len);
     if (problem != NULL)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, path, line, NULL, NULL, "%s", problem);
     if (push_account(a, cap, &acc) != 0)

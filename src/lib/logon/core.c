@@ -35,6 +35,7 @@
 enum job_kind {
     JOB_LOGON,   /* call the provider for entry */
     JOB_DELIVER, /* call on_done(arg, result) */
+    JOB_GROUPS,  /* look up user's groups, then deliver */
 };
 
 /*
@@ -45,7 +46,7 @@ struct logon_task {
     struct logon_task *next;
     enum job_kind kind;
     struct logon_entry *entry; /* JOB_LOGON: the pending cache entry */
-    char *user;                /* JOB_LOGON: owned copy */
+    char *user;                /* JOB_LOGON, JOB_GROUPS: owned copy */
     char *password;            /* JOB_LOGON: owned copy, wiped before free */
     logon_done_fn on_done;     /* JOB_DELIVER and async waiters */
     void *arg;
@@ -76,6 +77,7 @@ struct logon {
     pthread_cond_t work_cv; /* a job was queued, or stopping */
     pthread_cond_t done_cv; /* a logon finished: blocking waiters look */
     struct logon_cache cache;
+    struct logon_gcache groups; /* groups of users whose logon succeeded */
     struct job_list deliveries; /* served first: they need no provider call */
     struct job_list logons;     /* provider calls to make */
     size_t queued;              /* jobs in both lists */
@@ -218,6 +220,40 @@ deliver_all(struct logon_task *job)
     }
 }
 
+/*
+ * Looks up the groups of user through the provider and caches them (a
+ * failure too, so that the request is answered rather than retried without
+ * end).  Lock not held.  0, or -1 when memory ran out.
+ */
+static int
+store_groups(struct logon *l, const char *user)
+{
+    struct certmap_error err = {0};
+    char **names = NULL;
+    size_t n = 0;
+    bool failed = false;
+    uint64_t ttl = l->ttl_ok_ms > (uint64_t)LOGON_GROUPS_MIN_SECONDS * 1000
+                       ? l->ttl_ok_ms
+                       : (uint64_t)LOGON_GROUPS_MIN_SECONDS * 1000;
+    int ret;
+
+    if (l->ops->groups == NULL) {
+        names = logon_names_pack(NULL, NULL, 0);
+        if (names == NULL)
+            return -1;
+    } else if (l->ops->groups(l->state, user, &names, &n, &err) != 0) {
+        if (err.kind == CERTMAP_ERR_NOMEM)
+            return -1;
+        failed = true;
+        names = NULL;
+        n = 0;
+    }
+    pthread_mutex_lock(&l->lock);
+    ret = logon_gcache_put(&l->groups, user, names, n, failed, l->now_ms(l->now_ctx) + ttl);
+    pthread_mutex_unlock(&l->lock);
+    return ret;
+}
+
 /* Runs one JOB_LOGON on a pool thread; called and returns with the lock held. */
 static void
 run_logon(struct logon *l, struct logon_task *job)
@@ -231,12 +267,32 @@ run_logon(struct logon *l, struct logon_task *job)
         l->stats.provider_calls++;
         pthread_mutex_unlock(&l->lock);
         r = l->ops->check(l->state, job->user, job->password, &err);
+        /* the groups are ready before anyone learns of the success */
+        if (r == LOGON_OK && store_groups(l, job->user) != 0)
+            r = LOGON_ERROR;
         pthread_mutex_lock(&l->lock);
     }
     async = finish_locked(l, job->entry, r);
     pthread_mutex_unlock(&l->lock);
     job_free(job);
     deliver_all(async);
+    pthread_mutex_lock(&l->lock);
+}
+
+/* Runs one JOB_GROUPS on a pool thread; called and returns with the lock held. */
+static void
+run_groups(struct logon *l, struct logon_task *job)
+{
+    enum logon_result r = LOGON_ERROR;
+    bool stopping = l->stopping;
+
+    pthread_mutex_unlock(&l->lock);
+    if (!stopping && store_groups(l, job->user) == 0)
+        r = LOGON_OK;
+    job->kind = JOB_DELIVER;
+    job->result = r;
+    job->next = NULL;
+    deliver_all(job);
     pthread_mutex_lock(&l->lock);
 }
 
@@ -261,6 +317,10 @@ pool_main(void *arg)
         l->queued--;
         if (job->kind == JOB_LOGON) {
             run_logon(l, job);
+            continue;
+        }
+        if (job->kind == JOB_GROUPS) {
+            run_groups(l, job);
             continue;
         }
         pthread_mutex_unlock(&l->lock);
@@ -375,6 +435,7 @@ logon_free(struct logon *l)
         pthread_join(l->threads[i], NULL);
     free(l->threads);
     logon_cache_destroy(&l->cache);
+    logon_gcache_flush(&l->groups);
     if (l->state != NULL)
         l->ops->close(l->state);
     if (l->lock_ready) {
@@ -595,7 +656,77 @@ logon_cache_clear(struct logon *l)
         return;
     pthread_mutex_lock(&l->lock);
     logon_cache_flush(&l->cache);
+    logon_gcache_flush(&l->groups);
     pthread_mutex_unlock(&l->lock);
+}
+
+int
+logon_groups(struct logon *l, const char *user, char ***names, size_t *n, struct certmap_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    if (l == NULL || user == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no user");
+    if (l->ops->groups == NULL) {
+        *names = logon_names_pack(NULL, NULL, 0);
+        return *names != NULL ? 0
+                              : certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL,
+                                                  "out of memory");
+    }
+    return l->ops->groups(l->state, user, names, n, err);
+}
+
+int
+logon_groups_cached(struct logon *l, const char *user, char ***names, size_t *n)
+{
+    const struct logon_gentry *e;
+    int ret = 0;
+
+    *names = NULL;
+    *n = 0;
+    if (l == NULL || user == NULL)
+        return -1;
+    pthread_mutex_lock(&l->lock);
+    e = logon_gcache_find(&l->groups, user, l->now_ms(l->now_ctx));
+    if (e != NULL && e->failed) {
+        ret = -1;
+    } else if (e != NULL) {
+        *names = logon_names_copy(e->names, e->n);
+        *n = e->n;
+        ret = *names != NULL ? 1 : -1;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return ret;
+}
+
+int
+logon_submit_groups(struct logon *l, const char *user, logon_done_fn on_done, void *arg)
+{
+    struct logon_task *job;
+    int ret = -1;
+
+    if (l == NULL || user == NULL || on_done == NULL)
+        return -1;
+    job = calloc(1, sizeof(*job));
+    if (job == NULL)
+        return -1;
+    job->kind = JOB_GROUPS;
+    job->on_done = on_done;
+    job->arg = arg;
+    job->user = strdup(user);
+    pthread_mutex_lock(&l->lock);
+    if (job->user != NULL && !l->stopping && l->queued < l->queue_max) {
+        list_push(&l->logons, job);
+        l->queued++;
+        pthread_cond_signal(&l->work_cv);
+        ret = 0;
+    } else if (job->user != NULL && !l->stopping) {
+        l->stats.queue_full++;
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (ret != 0)
+        job_free(job);
+    return ret;
 }
 
 void

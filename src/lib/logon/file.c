@@ -276,6 +276,36 @@ file_check(void *state, const char *user, const char *password, struct certmap_e
     return LOGON_REFUSED;
 }
 
+/* The groups written after the account's hash ("name:hash:g1,g2"); none when not written. */
+static int
+file_groups(void *state, const char *user, char ***names, size_t *n, struct certmap_error *err)
+{
+    struct file_state *fs = state;
+    const struct logon_account *acc;
+    int ret = -1;
+
+    *names = NULL;
+    *n = 0;
+    pthread_mutex_lock(&fs->lock);
+    if (refresh(fs, err) != 0)
+        goto out;
+    acc = logon_accounts_find(&fs->acc, user);
+    if (acc == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_AUTH, fs->path, 0, NULL, NULL, "no account \"%s\"",
+                          user);
+        goto out;
+    }
+    *names = logon_account_groups(acc, n);
+    if (*names == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    ret = 0;
+out:
+    pthread_mutex_unlock(&fs->lock);
+    return ret;
+}
+
 static void
 file_close(void *state)
 {
@@ -295,4 +325,5 @@ const struct logon_provider_ops logon_file_provider = {
     .open = file_open,
     .check = file_check,
     .close = file_close,
+    .groups = file_groups,
 };

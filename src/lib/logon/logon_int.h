@@ -31,6 +31,13 @@ struct logon_provider_ops {
                                struct certmap_error *err);
     /* Frees the state.  NULL is ignored. */
     void (*close)(void *state);
+    /*
+     * The groups of user (URL Authorization roles) as a logon_names_pack()
+     * vector in *names (n entries; the caller frees it).  Thread-safe, may
+     * block.  0, or -1 and err.  NULL: the provider knows no groups (none).
+     */
+    int (*groups)(void *state, const char *user, char ***names, size_t *n,
+                  struct certmap_error *err);
 };
 
 /* file.c */
@@ -118,6 +125,39 @@ void logon_cache_finish(struct logon_cache *c, struct logon_entry *e, enum logon
 /* Frees every finished entry; pending ones become stale.  */
 void logon_cache_flush(struct logon_cache *c);
 
+/*
+ * groups.c: a names vector in one malloc'd block (the pointers, a NULL, then
+ * the strings), freed with free().  NULL when memory runs out.
+ */
+char **logon_names_pack(const char *const *v, const size_t *lens, size_t n);
+char **logon_names_copy(char *const *names, size_t n);
+
+/* groups.c: groups looked up per user, beside the result cache (the caller holds the mutex). */
+#define LOGON_GROUP_BUCKETS 1024
+
+struct logon_gentry {
+    struct logon_gentry *next; /* bucket chain */
+    char *user;                /* owned */
+    char **names;              /* owned logon_names_pack() vector; NULL when failed */
+    size_t n;
+    bool failed;         /* the lookup failed: the groups are unknown */
+    uint64_t expires_ms; /* valid while now < expires_ms */
+};
+
+struct logon_gcache {
+    struct logon_gentry *b[LOGON_GROUP_BUCKETS];
+    size_t count; /* at most LOGON_CACHE_MAX; beyond, everything is dropped */
+};
+
+/* The entry of user that has not expired (expired ones met on the way are freed), or NULL. */
+const struct logon_gentry *logon_gcache_find(struct logon_gcache *c, const char *user,
+                                             uint64_t now_ms);
+/* Stores (takes names, also on failure) the groups of user until expires_ms.  0 or -1. */
+int logon_gcache_put(struct logon_gcache *c, const char *user, char **names, size_t n, bool failed,
+                     uint64_t expires_ms);
+/* Frees every entry. */
+void logon_gcache_flush(struct logon_gcache *c);
+
 /* True once logon_free() has begun on l (tests synchronise on it). */
 bool logon_is_stopping(struct logon *l);
 
@@ -127,6 +167,8 @@ struct logon_account {
     size_t name_len;
     const char *hash; /* points into data, hash_len bytes */
     size_t hash_len;
+    const char *groups; /* "g1,g2" after a second ':' (points into data), NULL when none */
+    size_t groups_len;
     unsigned line;     /* 1-based line number */
     size_t line_start; /* offset of the line's first byte in data */
     size_t line_end;   /* offset just past the line's '\n' (or end of data) */
@@ -141,9 +183,9 @@ struct logon_accounts {
 
 /*
  * Parses an accounts file held in data (len bytes, NUL-terminated); takes
- * ownership of data whatever the outcome.  Lines are "name:hash", blank, or
- * comments starting with '#'.  A malformed line, an invalid name or hash, or
- * a duplicate name fails with err naming path:line.  0, or -1 and err.
+ * ownership of data whatever the outcome.  Lines are "name:hash" or
+ * "name:hash:group1,group2", blank, or comments starting with '#'.  A malformed line, an invalid
+ * name or hash, or a duplicate name fails with err naming path:line.  0, or -1 and err.
  */
 int logon_accounts_parse(struct logon_accounts *a, const char *path, char *data, size_t len,
                          struct certmap_error *err);
@@ -160,6 +202,19 @@ const struct logon_account *logon_accounts_find(const struct logon_accounts *a, 
  * NULL when valid, else a static text saying what is wrong.
  */
 const char *logon_name_problem(const char *name, size_t len);
+
+/* Most groups one line of the accounts file may give its account. */
+#define LOGON_ACCOUNT_GROUPS_MAX 256
+
+/*
+ * Checks a comma-separated group list ("g1,g2", blanks around names allowed):
+ * every name non-empty, no ':', no control character, at most
+ * LOGON_ACCOUNT_GROUPS_MAX names.  NULL or a static text.
+ */
+const char *logon_groups_problem(const char *groups, size_t len);
+
+/* The groups of account acc as a logon_names_pack() vector; NULL when memory runs out. */
+char **logon_account_groups(const struct logon_account *acc, size_t *n);
 
 /*
  * Checks a stored hash: no ':', blank or control character, at most

@@ -171,9 +171,18 @@ pamprov_close(void *state)
     free(ps);
 }
 
+/* PAM authenticates; the groups come from NSS, where SSSD, LDAP and winbind publish them. */
+static int
+pamprov_groups(void *state, const char *user, char ***names, size_t *n, struct certmap_error *err)
+{
+    (void)state;
+    return logon_nss_groups(user, names, n, err);
+}
+
 const struct logon_provider_ops logon_pam_provider = {
     .name = "pam",
     .open = pamprov_open,
     .check = pamprov_check,
     .close = pamprov_close,
+    .groups = pamprov_groups,
 };

@@ -89,6 +89,8 @@ struct vscope {
     struct vscope *next_hash;            /* bucket chain of the site's table */
     const struct ipsec_rules *ipsec_eff; /* compiled ipSecurity here (view arena), NULL: none */
     const struct ipsec_rules *ipsec_inh; /* what child applications inherit */
+    const struct authz_rules *authz_eff; /* URL Authorization rules here (NULL: none) */
+    const struct authz_rules *authz_inh; /* ...what child applications inherit */
 };
 
 struct vsite {
@@ -114,6 +116,7 @@ struct certmap_view {
     size_t nsites;
     const char **dirs; /* directories searched for web.config files (malloc; arena strings) */
     size_t ndirs, capdirs;
+    struct authz_store *authz; /* owns every scope's URL Authorization rules */
 };
 
 /* State of one build. */
@@ -202,6 +205,18 @@ int ipsec_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope 
 int scope_build_server(struct vbuild *b);
 /* Builds site's scopes (locations, apps, vdirs, web.config), their settings and its index. */
 int scope_build_site(struct vbuild *b, struct vsite *site, struct certmap_element *site_elem);
+
+/* ---- view/rules.c ---- */
+
+/* The server level's URL Authorization rules (b->server.authz_eff/inh). -1 on allocation failure.
+ */
+int rules_build_server(struct vbuild *b);
+/*
+ * sc's URL Authorization rules from its parent's (from: the parent scope or
+ * the server level) and its own layers; sets sc->pub.settings.authz.  -1 on
+ * allocation failure.
+ */
+int rules_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
 
 /* ---- view/site.c ---- */
 

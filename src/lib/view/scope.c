@@ -193,7 +193,9 @@ scope_build_server(struct vbuild *b)
         }
         b->v->server_secs[k++] = s;
     }
-    return ipsec_settle_scope(b, sv, NULL, false);
+    if (ipsec_settle_scope(b, sv, NULL, false) != 0)
+        return -1;
+    return rules_build_server(b);
 }
 
 /* The mapping collection's schema (oneToOneMappings of the certificate mapping section). */
@@ -593,6 +595,8 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
                                                m2o_set_count(s->m2o) > 0
                                            ? s->m2o
                                            : NULL;
+        if (rules_settle_scope(b, sc, from) != 0)
+            return -1;
         if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
             s->pub.wants_cert = true;
         if (sc != root) {

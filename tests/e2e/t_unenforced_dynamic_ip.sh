@@ -1,8 +1,9 @@
-# An <authorization> deny rule, which certmap does not enforce, under
+# A <dynamicIpSecurity> rule, which certmap does not enforce, under
 # <location path="Default Web Site/admin">: certmapd refuses to start and
 # `certmap validate` exits 2, both naming file:line.  Listed in
 # <certmap><server unenforcedSections>, certmapd starts, serves /admin (the
-# rule is NOT enforced) and logs a warning naming the rule.
+# rule is NOT enforced) and logs a warning naming the rule.  (URL
+# Authorization, which this test covered before, is enforced: t_authz_*.sh.)
 . "$(dirname "$0")/harness.sh"
 h_init
 h_std
@@ -11,25 +12,25 @@ printf 'admin page\n' >"$WWW/admin/index.html"
 cfg_raw '  <location path="Default Web Site/admin">
     <system.webServer>
       <security>
-        <authorization>
-          <add accessType="Deny" users="alice" />
-        </authorization>
+        <dynamicIpSecurity>
+          <denyByConcurrentRequests enabled="true" maxConcurrentRequests="5" />
+        </dynamicIpSecurity>
       </security>
     </system.webServer>
   </location>'
 cfg_write
-line=$(grep -n 'accessType="Deny"' "$CFG" | cut -d: -f1)
+line=$(grep -n 'denyByConcurrentRequests enabled="true"' "$CFG" | cut -d: -f1)
 at="applicationHost\.config:$line:"
 
-h_start_fails "deny rule" "$at.*authorization: <add accessType=\"Deny\" users=\"alice\"> restricts \"Default Web Site/admin\""
+h_start_fails "dynamicIpSecurity rule" "$at.*dynamicIpSecurity: <denyByConcurrentRequests enabled=\"true\"> restricts \"Default Web Site/admin\""
 
 "$CERTMAP" -c "$CFG" validate >"$T/validate.out" 2>&1
 rc=$?
 [ $rc = 2 ] || h_fail "certmap validate: exit $rc (expected 2): $(cat "$T/validate.out")"
-grep -qE "$at error: add: authorization: .*list it in <certmap><server unenforcedSections>" \
+grep -qE "$at error: denyByConcurrentRequests: enabled: dynamicIpSecurity: .*list it in <certmap><server unenforcedSections>" \
     "$T/validate.out" || h_fail "certmap validate does not name line $line: $(cat "$T/validate.out")"
 
-H_SERVER+=' unenforcedSections="authorization"'
+H_SERVER+=' unenforcedSections="dynamicIpSecurity"'
 cfg_write
 h_start
 req alice /admin/
