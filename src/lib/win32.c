@@ -13,27 +13,11 @@
 
 #include <openssl/x509_vfy.h>
 
-/* The chain engine's error for an OpenSSL verification result (403.13, 403.16, 403.17). */
+/* The chain engine's error for the OpenSSL verification result of a 403.16. */
 static unsigned long
-cert_error(long v)
+untrusted_error(long v)
 {
     switch (v) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        return WIN32_CERT_E_EXPIRED;
-    case X509_V_ERR_CERT_REVOKED:
-        return WIN32_CRYPT_E_REVOKED;
-    case X509_V_ERR_UNABLE_TO_GET_CRL:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
-    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
-    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
-        /* the revocation status could not be established */
-        return WIN32_CRYPT_E_REVOCATION_OFFLINE;
     case X509_V_ERR_INVALID_PURPOSE:
         return WIN32_CERT_E_WRONG_USAGE;
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
@@ -57,9 +41,13 @@ win32_status(int status, int substatus, long cert_verify)
     case 403:
         switch (substatus) {
         case 13:
-            return cert_verify != X509_V_OK ? cert_error(cert_verify) : WIN32_CRYPT_E_REVOKED;
+            /* 403.13 is a revoked certificate, or a revocation status that could not be
+               established (no CRL, a CRL out of date or unverifiable) */
+            return cert_verify == X509_V_ERR_CERT_REVOKED || cert_verify == X509_V_OK
+                       ? WIN32_CRYPT_E_REVOKED
+                       : WIN32_CRYPT_E_REVOCATION_OFFLINE;
         case 16:
-            return cert_verify != X509_V_OK ? cert_error(cert_verify) : WIN32_CERT_E_UNTRUSTEDROOT;
+            return untrusted_error(cert_verify);
         case 17:
             return WIN32_CERT_E_EXPIRED;
         case 0:

@@ -166,21 +166,21 @@ test_message(void **state)
     int i;
 
     (void)state;
-    assert_int_equal(check("<ipSecurity>\n<add ipAddress=\"10.0.0.1\" />\n"
-                           "<add ipAddress=\"10.0.0.2\" /></ipSecurity>",
+    assert_int_equal(check("<dynamicIpSecurity>\n<denyByConcurrentRequests enabled=\"true\" />\n"
+                           "<denyByRequestRate enabled=\"true\" /></dynamicIpSecurity>",
                            "", &d),
                      2);
     /* the load's note on the section comes first */
-    i = tc_find_diag(&d, CERTMAP_SEV_ERROR, "ipAddress=\"10.0.0.1\"");
+    i = tc_find_diag(&d, CERTMAP_SEV_ERROR, "<denyByConcurrentRequests enabled=\"true\">");
     assert_true(i >= 0 && (size_t)i + 1 < d.count);
     certmap_error_format(&d.items[i].err, buf, sizeof(buf));
-    assert_string_equal(d.items[i].err.element, "add");
+    assert_string_equal(d.items[i].err.element, "denyByConcurrentRequests");
     assert_int_equal(d.items[i].err.line, 7);
     assert_int_equal(d.items[i + 1].err.line, 8);
     assert_non_null(strstr(buf, "applicationHost.config:7:"));
-    assert_non_null(strstr(buf, "ipSecurity: <add ipAddress=\"10.0.0.1\"> restricts "
-                                "\"S/admin\", but certmap does not enforce "
-                                "system.webServer/security/ipSecurity: list it in "
+    assert_non_null(strstr(buf, "dynamicIpSecurity: <denyByConcurrentRequests enabled=\"true\"> "
+                                "restricts \"S/admin\", but certmap does not enforce "
+                                "system.webServer/security/dynamicIpSecurity: list it in "
                                 "<certmap><server unenforcedSections> to run anyway"));
     certmap_diags_free(&d);
 }
@@ -211,7 +211,8 @@ test_server_level(void **state)
 static void
 test_acknowledged(void **state)
 {
-    const char *sec = "<ipSecurity><add ipAddress=\"10.0.0.9\" /></ipSecurity>"
+    const char *sec = "<dynamicIpSecurity><denyByRequestRate enabled=\"true\" />"
+                      "</dynamicIpSecurity>"
                       "<requestFiltering><denyUrlSequences><add sequence=\"..\" />"
                       "</denyUrlSequences></requestFiltering>";
     struct certmap_diags d = {0};
@@ -222,22 +223,23 @@ test_acknowledged(void **state)
 
     memset(&d, 0, sizeof(d));
     assert_int_equal(check(sec,
-                           "unenforcedSections=\" system.webServer/security/IpSecurity ,"
+                           "unenforcedSections=\" system.webServer/security/DynamicIpSecurity ,"
                            "REQUESTFILTERING\"",
                            &d),
                      0);
     assert_int_equal(d.errors, 0);
     assert_int_equal(tc_count_sev(&d, CERTMAP_SEV_WARNING), 2);
     assert_true(tc_find_diag(&d, CERTMAP_SEV_WARNING,
-                             "<add ipAddress=\"10.0.0.9\"> restricts \"S/admin\", but "
+                             "<denyByRequestRate enabled=\"true\"> restricts \"S/admin\", but "
                              "it is NOT enforced") >= 0);
     certmap_diags_free(&d);
 
-    /* another section listed acknowledges nothing here; "authorization" (enforced now) is
-     * still accepted in the list and acknowledges nothing */
+    /* another section listed acknowledges nothing here; "authorization" and "ipSecurity"
+     * (enforced now) are still accepted in the list and acknowledge nothing */
     memset(&d, 0, sizeof(d));
-    assert_int_equal(check(sec, "unenforcedSections=\"authorization, requestFiltering\"", &d), 1);
-    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "ipAddress=\"10.0.0.9\"") >= 0);
+    assert_int_equal(
+        check(sec, "unenforcedSections=\"authorization, ipSecurity, requestFiltering\"", &d), 1);
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_ERROR, "<denyByRequestRate enabled=\"true\">") >= 0);
     certmap_diags_free(&d);
 }
 
@@ -257,7 +259,7 @@ test_unknown_name(void **state)
         struct certmap_config *cfg = load(xml, &d, &err);
 
         if (cfg != NULL || tc_find_diag(&d, CERTMAP_SEV_ERROR,
-                                        "(allowed: ipSecurity, dynamicIpSecurity, "
+                                        "(allowed: authorization, ipSecurity, dynamicIpSecurity, "
                                         "requestFiltering, isapiCgiRestriction") < 0) {
             fprintf(stderr, "list \"%s\":\n", bad[i]);
             tc_dump(&d);
@@ -274,7 +276,8 @@ test_unknown_name(void **state)
 static void
 test_list_syntax(void **state)
 {
-    const char *sec = "<ipSecurity><add ipAddress=\"10.0.0.9\" /></ipSecurity>";
+    const char *sec =
+        "<dynamicIpSecurity><denyByRequestRate enabled=\"true\" /></dynamicIpSecurity>";
     struct certmap_diags d = {0};
 
     (void)state;
@@ -284,7 +287,8 @@ test_list_syntax(void **state)
     assert_int_equal(check(sec, "unenforcedSections=\"  \"", &d), 1);
     certmap_diags_free(&d);
     memset(&d, 0, sizeof(d));
-    assert_int_equal(check(sec, "unenforcedSections=\"isapiCgiRestriction,ipSecurity\"", &d), 0);
+    assert_int_equal(check(sec, "unenforcedSections=\"isapiCgiRestriction,dynamicIpSecurity\"", &d),
+                     0);
     assert_int_equal(tc_count_sev(&d, CERTMAP_SEV_WARNING), 1);
     certmap_diags_free(&d);
 }

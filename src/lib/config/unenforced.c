@@ -53,7 +53,7 @@ static void check_isapi_cgi(struct uctx *u, struct cnode *sec);
  */
 static const struct usec usecs[] = {
     {"system.webServer/security/authorization", "authorization", NULL}, /* enforced: authz.c */
-    {"system.webServer/security/ipSecurity", "ipSecurity", NULL}, /* enforced: view/ipsec.c */
+    {"system.webServer/security/ipSecurity", "ipSecurity", NULL},       /* enforced: view/ipsec.c */
     {"system.webServer/security/dynamicIpSecurity", "dynamicIpSecurity", check_dynamic_ip},
     {"system.webServer/security/requestFiltering", "requestFiltering", check_request_filtering},
     {"system.webServer/security/isapiCgiRestriction", "isapiCgiRestriction", check_isapi_cgi},
@@ -113,7 +113,7 @@ unenforced_parse_list(const char *text, size_t len, unsigned *mask, char *msg, s
         k = usec_find(text + b, e - b);
         if (k < 0) {
             snprintf(msg, msgsize,
-                     "%s section \"%.*s\" in \"%.*s\" (allowed: ipSecurity, "
+                     "%s section \"%.*s\" in \"%.*s\" (allowed: authorization, ipSecurity, "
                      "dynamicIpSecurity, requestFiltering, isapiCgiRestriction, or the full path "
                      "system.webServer/security/NAME; comma-separated)",
                      e == b ? "empty" : "unknown", (int)(e - b > 100 ? 100 : e - b), text + b,

@@ -200,21 +200,56 @@ scope_build_server(struct vbuild *b)
 
 /* The mapping collection's schema (oneToOneMappings of the certificate mapping section). */
 static const struct schema_coll *
-mappings_schema(void)
+mappings_schema(const char *name)
 {
     const struct schema_section *sec = cfg_schema_section_find(CERTMAP_SECTION_CERTMAPPING);
-    const struct schema_elem *e = cfg_schema_child_find(sec->elem, "oneToOneMappings");
+    const struct schema_elem *e = cfg_schema_child_find(sec->elem, name);
 
     return e != NULL ? e->coll : NULL;
 }
 
-/* The oneToOneMappings container of a layer, or NULL. */
+/* The container of mapping collection name (oneToOneMappings, manyToOneMappings) of a layer, or
+ * NULL. */
 static struct cnode *
-mappings_node(const struct vlayer *l)
+mappings_node(const struct vlayer *l, const char *name)
 {
     struct cnode *cm = cfg_loc_find_section(l->container, CERTMAP_SECTION_CERTMAPPING);
 
-    return cm != NULL ? cfg_node_child(cm, "oneToOneMappings") : NULL;
+    return cm != NULL ? cfg_node_child(cm, name) : NULL;
+}
+
+/*
+ * The effective items of mapping collection name (oneToOneMappings,
+ * manyToOneMappings) of a site: the server level's and the site root's,
+ * the only levels where IIS reads them.  0 with *items malloc'd (caller
+ * frees; NULL when none) and *sc its schema, or -1 on allocation failure.
+ */
+static int
+site_mapping_items(struct vbuild *b, const struct vscope *root, const char *name,
+                   const struct schema_coll **sc, struct cnode ***items, size_t *nitems)
+{
+    struct cnode **cont;
+    size_t ncont = 0;
+    bool oom = false;
+
+    *items = NULL;
+    *nitems = 0;
+    *sc = mappings_schema(name);
+    cont = malloc((b->server.nlayers + root->nlayers + 1) * sizeof(*cont));
+    if (cont == NULL || *sc == NULL) {
+        free(cont);
+        return -1;
+    }
+    for (size_t i = 0; i < b->server.nlayers; i++)
+        if ((cont[ncont] = mappings_node(&b->server.layers[i], name)) != NULL)
+            ncont++;
+    for (size_t i = 0; i < root->nlayers; i++)
+        if (root->layers[i].cfg == b->cfg &&
+            (cont[ncont] = mappings_node(&root->layers[i], name)) != NULL)
+            ncont++;
+    *items = cfg_coll_effective(b->cfg, *sc, cont, ncont, NULL, REPORT_NONE, nitems, &oom);
+    free(cont);
+    return oom ? -1 : 0;
 }
 
 /* Text of attribute name of item n, or the schema default; NULL on allocation failure. */
@@ -297,24 +332,12 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
 static int
 build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
 {
-    const struct schema_coll *sc = mappings_schema();
-    struct cnode **cont = NULL, **items = NULL;
-    size_t ncont = 0, nitems = 0;
-    bool oom = false;
+    const struct schema_coll *sc;
+    struct cnode **items = NULL;
+    size_t nitems = 0;
     int ret = -1;
 
-    cont = malloc((b->server.nlayers + root->nlayers + 1) * sizeof(*cont));
-    if (cont == NULL || sc == NULL)
-        goto out;
-    for (size_t i = 0; i < b->server.nlayers; i++)
-        if ((cont[ncont] = mappings_node(&b->server.layers[i])) != NULL)
-            ncont++;
-    for (size_t i = 0; i < root->nlayers; i++)
-        if (root->layers[i].cfg == b->cfg &&
-            (cont[ncont] = mappings_node(&root->layers[i])) != NULL)
-            ncont++;
-    items = cfg_coll_effective(b->cfg, sc, cont, ncont, NULL, REPORT_NONE, &nitems, &oom);
-    if (oom)
+    if (site_mapping_items(b, root, "oneToOneMappings", &sc, &items, &nitems) != 0)
         goto out;
     if (nitems > 0) {
         s->index = mapping_index_new(nitems);
@@ -327,46 +350,32 @@ build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
     }
     ret = 0;
 out:
-    free(cont);
     free(items);
     return ret;
 }
 
-/* Mappings written below the site level: kept, never used (IIS ignores them too). */
+/*
+ * Mappings of collection name written below the site level: kept, never used
+ * (IIS ignores them too).  what names them in the note ("one-to-one").
+ */
 static void
-note_ignored_mappings(struct vbuild *b, const struct vsite *s, const struct vscope *sc)
+note_ignored_mappings(struct vbuild *b, const struct vsite *s, const struct vscope *sc,
+                      const char *name, const char *what)
 {
     for (size_t i = 0; i < sc->nlayers; i++) {
-        struct cnode *m = mappings_node(&sc->layers[i]);
+        struct cnode *m = mappings_node(&sc->layers[i], name);
         if (m == NULL || m->first == NULL)
             continue;
-        view_diag(b, CERTMAP_SEV_NOTE, sc->layers[i].cfg->name, m->line, "oneToOneMappings", NULL,
-                  "one-to-one mappings of \"%s%s\" are ignored: IIS reads them only at the server "
+        view_diag(b, CERTMAP_SEV_NOTE, sc->layers[i].cfg->name, m->line, name, NULL,
+                  "%s mappings of \"%s%s\" are ignored: IIS reads them only at the server "
                   "and site level; move them to <location path=\"%s\">",
-                  s->pub.name, sc->pub.path, s->pub.name);
+                  what, s->pub.name, sc->pub.path, s->pub.name);
     }
 }
 
 /* ---- many-to-one mappings ---- */
 
 /* The manyToOneMappings collection's schema. */
-static const struct schema_coll *
-m2o_schema(void)
-{
-    const struct schema_section *sec = cfg_schema_section_find(CERTMAP_SECTION_CERTMAPPING);
-    const struct schema_elem *e = cfg_schema_child_find(sec->elem, "manyToOneMappings");
-
-    return e != NULL ? e->coll : NULL;
-}
-
-/* The manyToOneMappings container of a layer, or NULL. */
-static struct cnode *
-m2o_node(const struct vlayer *l)
-{
-    struct cnode *cm = cfg_loc_find_section(l->container, CERTMAP_SECTION_CERTMAPPING);
-
-    return cm != NULL ? cfg_node_child(cm, "manyToOneMappings") : NULL;
-}
 
 /* Numeric value of attribute name of item n (enum, bool) as the schema reads it. */
 static unsigned long long
@@ -489,23 +498,12 @@ out:
 static int
 build_m2o(struct vbuild *b, struct vsite *s, const struct vscope *root)
 {
-    const struct schema_coll *sc = m2o_schema();
-    struct cnode **cont = NULL, **items = NULL;
-    size_t ncont = 0, nitems = 0;
-    bool oom = false;
+    const struct schema_coll *sc;
+    struct cnode **items = NULL;
+    size_t nitems = 0;
     int ret = -1;
 
-    cont = malloc((b->server.nlayers + root->nlayers + 1) * sizeof(*cont));
-    if (cont == NULL || sc == NULL)
-        goto out;
-    for (size_t i = 0; i < b->server.nlayers; i++)
-        if ((cont[ncont] = m2o_node(&b->server.layers[i])) != NULL)
-            ncont++;
-    for (size_t i = 0; i < root->nlayers; i++)
-        if (root->layers[i].cfg == b->cfg && (cont[ncont] = m2o_node(&root->layers[i])) != NULL)
-            ncont++;
-    items = cfg_coll_effective(b->cfg, sc, cont, ncont, NULL, REPORT_NONE, &nitems, &oom);
-    if (oom)
+    if (site_mapping_items(b, root, "manyToOneMappings", &sc, &items, &nitems) != 0)
         goto out;
     if (nitems > 0) {
         s->m2o = m2o_set_new();
@@ -517,24 +515,8 @@ build_m2o(struct vbuild *b, struct vsite *s, const struct vscope *root)
     }
     ret = 0;
 out:
-    free(cont);
     free(items);
     return ret;
-}
-
-/* Many-to-one mappings written below the site level: kept, never used (IIS ignores them too). */
-static void
-note_ignored_m2o(struct vbuild *b, const struct vsite *s, const struct vscope *sc)
-{
-    for (size_t i = 0; i < sc->nlayers; i++) {
-        struct cnode *m = m2o_node(&sc->layers[i]);
-        if (m == NULL || m->first == NULL)
-            continue;
-        view_diag(b, CERTMAP_SEV_NOTE, sc->layers[i].cfg->name, m->line, "manyToOneMappings", NULL,
-                  "many-to-one mappings of \"%s%s\" are ignored: IIS reads them only at the "
-                  "server and site level; move them to <location path=\"%s\">",
-                  s->pub.name, sc->pub.path, s->pub.name);
-    }
 }
 
 int
@@ -600,8 +582,8 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
         if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
             s->pub.wants_cert = true;
         if (sc != root) {
-            note_ignored_mappings(b, s, sc);
-            note_ignored_m2o(b, s, sc);
+            note_ignored_mappings(b, s, sc, "oneToOneMappings", "one-to-one");
+            note_ignored_mappings(b, s, sc, "manyToOneMappings", "many-to-one");
         }
     }
     /* the public list: sorted by path, the root first */
