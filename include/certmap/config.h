@@ -50,6 +50,7 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_BASIC "system.webServer/security/authentication/basicAuthentication"
 #define CERTMAP_SECTION_CERTMAPPING                                                                \
     "system.webServer/security/authentication/iisClientCertificateMappingAuthentication"
+#define CERTMAP_SECTION_SERVER_RUNTIME "system.webServer/serverRuntime"
 /* Linux extensions, in the top-level <certmap> element. */
 #define CERTMAP_SECTION_LOGON "certmap/logon"
 #define CERTMAP_SECTION_LIMITS "certmap/limits"

@@ -248,7 +248,8 @@ struct req_ctx {
     char user[PIPELINE_LOGON_NAME_MAX]; /* logon name when authenticated */
     X509 *cert;                         /* certificate the location uses, NULL if none */
     long verify;
-    bool logon; /* a logon was started: the request waits for its result */
+    bool logon;     /* a logon was started: the request waits for its result */
+    bool need_cert; /* the scope needs a certificate the connection can still be asked for */
 };
 
 /*
@@ -562,6 +563,10 @@ admit(struct conn *c, struct req_ctx *rc)
         if (pipeline_uses_cert(loc) && !c->cert_ignored) {
             a.cert = SSL_get0_peer_certificate(c->ssl);
             a.verify = a.cert != NULL ? c->cert_verify : X509_V_OK;
+            if (a.cert == NULL && tls_late_possible(c->ssl)) {
+                rc->need_cert = true;
+                return 0;
+            }
         }
     }
     ci.has_cert = a.cert != NULL;
@@ -627,6 +632,35 @@ plan_body(struct conn *c)
         c->close_after = true;
 }
 
+/*
+ * The scope needs a client certificate the handshake did not ask for.  As
+ * IIS does before it renegotiates, the body is read first, up to
+ * serverRuntime/@uploadReadAheadSize: a larger one is answered 413 and the
+ * connection closed.  mark: where this request's output (a 100 Continue)
+ * starts in wbuf.
+ */
+static enum request_verdict
+late_cert(struct conn *c, const struct req_ctx *rc, size_t mark)
+{
+    const struct http_request *req = cur(c);
+    uint64_t body = req->chunked              ? c->chunk.body
+                    : req->content_length > 0 ? (uint64_t)req->content_length
+                                              : 0;
+
+    if (body > rc->loc->upload_read_ahead) {
+        c->wlen = (uint32_t)mark;
+        c->close_after = true;
+        respond_error(c, 413, 0, NULL);
+        plan_body(c);
+        return request_finish(c);
+    }
+    /* Expect: 100-continue: the 100 stays queued and the body is read, then this runs again. */
+    if (c->body_left > 0 || c->body_chunked)
+        return REQUEST_READ_BODY;
+    c->wlen = (uint32_t)mark;
+    return REQUEST_NEED_CERT;
+}
+
 enum request_verdict
 request_begin(struct conn *c)
 {
@@ -678,6 +712,8 @@ request_begin(struct conn *c)
         c->wlen = (uint32_t)mark; /* the 100 Continue waits for the decision */
         return REQUEST_LOGON;
     }
+    if (rc.need_cert)
+        return late_cert(c, &rc, mark);
     if (c->log.status >= 400 && mark != c->wlen && req->expect_continue) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
         memmove(c->wbuf + mark, c->wbuf + mark + 25, c->wlen - mark - 25);
