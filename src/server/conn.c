@@ -532,6 +532,7 @@ cert_answered(struct conn *c)
 static enum step
 step_cert(struct conn *c)
 {
+    enum step st;
     int r;
 
     if (out_pending(c)) {
@@ -562,7 +563,11 @@ step_cert(struct conn *c)
     /* A full buffer of pipelined requests: nothing more is read; the request timeout ends it. */
     if (c->rlen >= c->rcap)
         return STEP_WAIT;
-    return read_more(c, TL_BODY);
+    st = read_more(c, TL_BODY);
+    /* The read that found no application data may have taken the client's answer. */
+    if (st == STEP_WAIT && tls_late_done(c->ssl))
+        return cert_answered(c);
+    return st;
 }
 
 static enum step

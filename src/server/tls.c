@@ -464,8 +464,9 @@ parse_sni(const unsigned char *p, size_t len, const char **out, size_t *out_len)
 #define TLS_LATE_DEFERRED 0x01 /* the handshake did not ask; a request may */
 #define TLS_LATE_PHA 0x02      /* TLS 1.3 client offering post-handshake authentication */
 #define TLS_LATE_STARTED 0x04  /* tls_late_start() asked */
-#define TLS_LATE_FINISHED 0x08 /* the client's Finished of the post-handshake exchange came */
-#define TLS_LATE_RENEG 0x10    /* a server-initiated renegotiation is under way */
+#define TLS_LATE_FIN_IN 0x08   /* since then: the client's Finished came */
+#define TLS_LATE_FIN_OUT 0x10  /* since then: our Finished went (renegotiation) */
+#define TLS_LATE_RENEG 0x20    /* a server-initiated renegotiation is under way */
 
 static unsigned
 late_flags(const SSL *ssl)
@@ -513,6 +514,9 @@ decide_cert_request(SSL *ssl)
     const unsigned char *ext;
     size_t len;
 
+    /* The ClientHello of our own renegotiation: it asks, as tls_late_start() set. */
+    if (late_flags(ssl) & TLS_LATE_STARTED)
+        return;
     late_set(ssl, 0);
     if (b == NULL || !b->request_cert || b->cert_defer == SNAP_DEFER_NO)
         return;
@@ -991,15 +995,20 @@ tls_late_possible(const SSL *ssl)
            SSL_get0_peer_certificate(ssl) == NULL;
 }
 
-/* Marks the client's Finished of a post-handshake exchange (TLS 1.3: no other end is visible). */
+/*
+ * The Finished messages of the exchange tls_late_start() began: OpenSSL
+ * shows no other end of a post-handshake authentication, and the order of
+ * a renegotiation's two Finished depends on the handshake it becomes.
+ */
 static void
 on_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
 {
     (void)version;
     (void)arg;
-    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
-        ((const unsigned char *)buf)[0] == SSL3_MT_FINISHED)
-        late_set(ssl, late_flags(ssl) | TLS_LATE_FINISHED);
+    if (content_type != SSL3_RT_HANDSHAKE || len == 0 ||
+        ((const unsigned char *)buf)[0] != SSL3_MT_FINISHED)
+        return;
+    late_set(ssl, late_flags(ssl) | (write_p ? TLS_LATE_FIN_OUT : TLS_LATE_FIN_IN));
 }
 
 int
@@ -1026,9 +1035,13 @@ tls_late_start(SSL *ssl)
     if (SSL_get_secure_renegotiation_support(ssl) != 1)
         return -1;
     SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+    /* A full handshake: resuming the session would carry no certificate. */
+    SSL_set_options(ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
     SSL_clear_options(ssl, SSL_OP_NO_RENEGOTIATION);
+    SSL_set_msg_callback(ssl, on_msg);
     if (SSL_renegotiate(ssl) != 1) {
         SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+        SSL_set_msg_callback(ssl, NULL);
         ERR_clear_error();
         return -1;
     }
@@ -1040,20 +1053,15 @@ int
 tls_late_done(SSL *ssl)
 {
     unsigned f = late_flags(ssl);
+    unsigned need = TLS_LATE_FIN_IN | ((f & TLS_LATE_RENEG) ? TLS_LATE_FIN_OUT : 0);
 
-    if (f & TLS_LATE_RENEG) {
-        if (SSL_renegotiate_pending(ssl) || !SSL_is_init_finished(ssl))
-            return 0;
-        SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
-        late_set(ssl, f & ~(unsigned)TLS_LATE_RENEG);
-        return 1;
-    }
-    if (!(f & TLS_LATE_FINISHED) || !SSL_is_init_finished(ssl))
+    if ((f & need) != need || !SSL_is_init_finished(ssl))
         return 0;
     SSL_set_msg_callback(ssl, NULL);
-    /* A ticket that carries the certificate just obtained (the first one had none). */
-    if (SSL_get0_peer_certificate(ssl) != NULL)
-        SSL_new_session_ticket(ssl);
+    if (f & TLS_LATE_RENEG) {
+        SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+        late_set(ssl, f & ~(unsigned)TLS_LATE_RENEG);
+    }
     ERR_clear_error();
     return 1;
 }
