@@ -393,7 +393,9 @@ on_ticket_gen(SSL *ssl, void *arg)
         return 1;
     end = asn1_time_t(X509_get0_notAfter(peer));
     start = (time_t)SSL_SESSION_get_time(sess);
-    left = end == (time_t)-1 || end <= start ? 0 : (long)(end - start);
+    /* At least a second: OpenSSL fails the handshake on a ticket without lifetime, and a
+       session whose certificate has expired is refused at resumption (on_ticket_dec()). */
+    left = end == (time_t)-1 || end <= start + 1 ? 1 : (long)(end - start);
     if (left < SSL_SESSION_get_timeout(sess))
         SSL_SESSION_set_timeout(sess, left);
     return 1;
