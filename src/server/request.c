@@ -667,6 +667,7 @@ request_begin(struct conn *c)
     struct http_request *req = cur(c);
     struct req_ctx rc;
     size_t mark;
+    bool continued;
 
     c->head_len = (uint32_t)req->head_len;
     if (!c->body_scanned) {
@@ -699,7 +700,9 @@ request_begin(struct conn *c)
     respond_log_fields(c, req);
     /* 100 Continue goes before the final response, which is queued right after it. */
     mark = c->wlen;
-    if (req->expect_continue && (c->body_chunked || c->body_left > 0)) {
+    /* not when the body was read already (before a late client certificate) */
+    continued = req->expect_continue && (c->body_chunked || c->body_left > 0);
+    if (continued) {
         memcpy(c->wbuf + c->wlen, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         c->wlen += 25;
     }
@@ -714,7 +717,7 @@ request_begin(struct conn *c)
     }
     if (rc.need_cert)
         return late_cert(c, &rc, mark);
-    if (c->log.status >= 400 && mark != c->wlen && req->expect_continue) {
+    if (c->log.status >= 400 && continued) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
         memmove(c->wbuf + mark, c->wbuf + mark + 25, c->wlen - mark - 25);
         c->wlen -= 25;

@@ -20,7 +20,7 @@ late_site() {
     mkdir -p "$WWW/secure" "$WWW/neg"
     printf 'certmap late secure\n' >"$WWW/secure/index.html"
     printf 'certmap late neg\n' >"$WWW/neg/index.html"
-    h_account alice alice-pw
+    grep -q '^alice:' "$T/accounts" 2>/dev/null || h_account alice alice-pw
     cfg_site "Default Web Site" 1
     cfg_https "127.0.0.1:$PORT:localhost" server \
         "clientCaFile=\"$PKI/ca.crt\" crlFile=\"$PKI/crl.pem\"${cc:+ clientCertificate=\"$cc\"}"
