@@ -365,6 +365,29 @@ on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_
     return 1;
 }
 
+/*
+ * Late client certificates: what the handshake decided and how far a
+ * request after it went, per SSL (ex_data ssl_late_idx).
+ */
+#define TLS_LATE_DEFERRED 0x01 /* the handshake did not ask; a request may */
+#define TLS_LATE_PHA 0x02      /* TLS 1.3 client offering post-handshake authentication */
+#define TLS_LATE_STARTED 0x04  /* tls_late_start() asked */
+#define TLS_LATE_FIN_IN 0x08   /* since then: the client's Finished came */
+#define TLS_LATE_FIN_OUT 0x10  /* since then: our Finished went (renegotiation) */
+#define TLS_LATE_RENEG 0x20    /* a server-initiated renegotiation is under way */
+
+static unsigned
+late_flags(const SSL *ssl)
+{
+    return (unsigned)(uintptr_t)SSL_get_ex_data(ssl, ssl_late_idx);
+}
+
+static void
+late_set(SSL *ssl, unsigned flags)
+{
+    SSL_set_ex_data(ssl, ssl_late_idx, (void *)(uintptr_t)flags);
+}
+
 /* t as seconds since the epoch; -1 when OpenSSL cannot convert it. */
 static time_t
 asn1_time_t(const ASN1_TIME *t)
@@ -413,7 +436,6 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
     time_t now = time(NULL);
     X509 *peer;
 
-    (void)ssl;
     (void)keyname;
     (void)keyname_len;
     (void)arg;
@@ -427,6 +449,13 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
     default:
         return SSL_TICKET_RETURN_ABORT;
     }
+    /*
+     * Our renegotiation must be a full handshake (a resumed session has no
+     * certificate), and end with a new ticket that carries the certificate
+     * (SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION would send none).
+     */
+    if (late_flags(ssl) & TLS_LATE_RENEG)
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
     if (sess == NULL ||
         (long)(now - (time_t)SSL_SESSION_get_time(sess)) >= SSL_SESSION_get_timeout(sess))
         return SSL_TICKET_RETURN_IGNORE_RENEW;
@@ -457,29 +486,6 @@ parse_sni(const unsigned char *p, size_t len, const char **out, size_t *out_len)
     *out = (const char *)p + 3;
     *out_len = name_len;
     return 0;
-}
-
-/*
- * Late client certificates: what the handshake decided and how far a
- * request after it went, per SSL (ex_data ssl_late_idx).
- */
-#define TLS_LATE_DEFERRED 0x01 /* the handshake did not ask; a request may */
-#define TLS_LATE_PHA 0x02      /* TLS 1.3 client offering post-handshake authentication */
-#define TLS_LATE_STARTED 0x04  /* tls_late_start() asked */
-#define TLS_LATE_FIN_IN 0x08   /* since then: the client's Finished came */
-#define TLS_LATE_FIN_OUT 0x10  /* since then: our Finished went (renegotiation) */
-#define TLS_LATE_RENEG 0x20    /* a server-initiated renegotiation is under way */
-
-static unsigned
-late_flags(const SSL *ssl)
-{
-    return (unsigned)(uintptr_t)SSL_get_ex_data(ssl, ssl_late_idx);
-}
-
-static void
-late_set(SSL *ssl, unsigned flags)
-{
-    SSL_set_ex_data(ssl, ssl_late_idx, (void *)(uintptr_t)flags);
 }
 
 /* 1 when the ClientHello's supported_versions (RFC 8446 §4.2.1) offers TLS 1.3. */
@@ -1037,8 +1043,6 @@ tls_late_start(SSL *ssl)
     if (SSL_get_secure_renegotiation_support(ssl) != 1)
         return -1;
     SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-    /* A full handshake: resuming the session would carry no certificate. */
-    SSL_set_options(ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
     SSL_clear_options(ssl, SSL_OP_NO_RENEGOTIATION);
     SSL_set_msg_callback(ssl, on_msg);
     if (SSL_renegotiate(ssl) != 1) {
