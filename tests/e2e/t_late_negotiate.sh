@@ -40,6 +40,17 @@ expect_log 1 alice 200 0 /secure/
 late_get - /secure/ -tls1_2
 adv_expect_tls "TLS 1.2, no certificate, /secure/" 403 7
 
+# A certificate obtained late is verified as one from the handshake.
+for mode in "-tls1_3 -enable_pha" "-tls1_2"; do
+    read -ra P <<<"$mode"
+    late_get untrusted /secure/ "${P[@]}"
+    adv_expect_tls "$mode untrusted, late" 403 16
+    late_get expired /secure/ "${P[@]}"
+    adv_expect_tls "$mode expired, late" 403 17
+    late_get revoked /secure/ "${P[@]}"
+    adv_expect_tls "$mode revoked, late" 403 13
+done
+
 # TLS 1.3 without post-handshake authentication (browsers): asked in the handshake.
 late_get alice / -tls1_3
 adv_expect_tls "TLS 1.3 without PHA /" 200
