@@ -512,6 +512,10 @@ cert_answered(struct conn *c)
 
     worker_timer_clear(c->w, &c->wc);
     c->cert_verify = cert != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+    /* After a reload the handshake's context is the old one: verify with the current store. */
+    if (cert != NULL && c->tls_binding != NULL && c->tls_binding->ssl_ctx != NULL &&
+        c->tls_binding->ssl_ctx != SSL_get_SSL_CTX(c->ssl))
+        c->cert_verify = tls_reverify(c->ssl, c->tls_binding->ssl_ctx);
     c->mc_valid = false;
     c->mc_logon = PIPELINE_LOGON_UNKNOWN;
     recheck_cert(c);
