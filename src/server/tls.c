@@ -10,7 +10,11 @@
  * once; a tls_ticket.c or tls_verify.c would need them exported from here
  * while calling back into tls_ssl_binding(), a dependency circle for
  * about 60 to 200 lines.  The certificate and key loading (load_cert_*) is
- * the one part that stands alone; it moves out if the file grows.
+ * the one part that stands alone; it moves out if the file grows.  Client
+ * certificates asked for after the handshake (tls_late_*) belong here for
+ * the same reason: the ClientHello callback decides whether the handshake
+ * asks, and the ticket callbacks must know when a renegotiation of ours is
+ * under way.
  */
 #include "tls.h"
 
@@ -532,8 +536,7 @@ decide_cert_request(SSL *ssl)
         SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
         late_set(ssl, TLS_LATE_DEFERRED);
     } else if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_post_handshake_auth, &ext, &len) == 1) {
-        /* TLS 1.3: no CertificateRequest in the handshake, SSL_verify_client_post_handshake() later
-         */
+        /* TLS 1.3: no CertificateRequest now; SSL_verify_client_post_handshake() later */
         SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE, NULL);
         late_set(ssl, TLS_LATE_DEFERRED | TLS_LATE_PHA);
     } else if (b->cert_defer == SNAP_DEFER_ALWAYS) {
