@@ -654,9 +654,13 @@ late_cert(struct conn *c, const struct req_ctx *rc, size_t mark)
         plan_body(c);
         return request_finish(c);
     }
-    /* Expect: 100-continue: the 100 stays queued and the body is read, then this runs again. */
-    if (c->body_left > 0 || c->body_chunked)
+    /* Expect: 100-continue: the 100 stays queued and the body is read, then this runs again;
+       a chunked body is cut at the bound (the decoder answers 413 past it). */
+    if (c->body_left > 0 || c->body_chunked) {
+        if (c->body_chunked && c->chunk.max_body > rc->loc->upload_read_ahead)
+            c->chunk.max_body = rc->loc->upload_read_ahead;
         return REQUEST_READ_BODY;
+    }
     c->wlen = (uint32_t)mark;
     return REQUEST_NEED_CERT;
 }

@@ -48,6 +48,8 @@ req alice /small/index.html --data-binary @"$T/2k"
 expect_status 413
 req alice /small/index.html -H 'Transfer-Encoding: chunked' --data-binary @"$T/2k"
 expect_status 413
+req alice /small/index.html -H 'Transfer-Encoding: chunked' -H 'Expect: 100-continue' --data-binary @"$T/2k"
+expect_status 413
 req alice /small/
 expect_status 200
 expect_log 1 alice 200 0 /small/
