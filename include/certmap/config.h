@@ -52,6 +52,7 @@ struct certmap_collection; /* a collection of an element, effective at one locat
     "system.webServer/security/authentication/iisClientCertificateMappingAuthentication"
 #define CERTMAP_SECTION_IPSECURITY "system.webServer/security/ipSecurity"
 #define CERTMAP_SECTION_AUTHORIZATION "system.webServer/security/authorization"
+#define CERTMAP_SECTION_SERVER_RUNTIME "system.webServer/serverRuntime"
 /* Linux extensions, in the top-level <certmap> element. */
 #define CERTMAP_SECTION_LOGON "certmap/logon"
 #define CERTMAP_SECTION_LIMITS "certmap/limits"

@@ -105,6 +105,13 @@ struct certmap_settings {
      * the same effective list share it.
      */
     const struct authz_rules *authz;
+    /*
+     * serverRuntime/@uploadReadAheadSize: the largest request body (bytes)
+     * accepted by a request that makes certmapd ask for a client certificate
+     * after the handshake (413 when larger), and where it was written.
+     */
+    unsigned upload_read_ahead;
+    struct certmap_source upload_read_ahead_src;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */
@@ -144,9 +151,14 @@ enum certmap_binding_proto {
 
 /* binding/@clientCertificate (extension). */
 enum certmap_client_cert {
-    CERTMAP_CC_AUTO, /* request one when some scope of the site negotiates or requires one */
-    CERTMAP_CC_ON,
-    CERTMAP_CC_OFF,
+    CERTMAP_CC_AUTO, /* some scope negotiates or requires one: ask in the handshake when the
+                        site root does, or when the client can be asked later by no other means
+                        (TLS 1.3 without post-handshake authentication); else when a request
+                        reaches such a scope */
+    CERTMAP_CC_ON,   /* always ask in the handshake */
+    CERTMAP_CC_OFF,  /* never ask */
+    CERTMAP_CC_LATE, /* ask only when a request reaches a scope that needs one (TLS 1.3
+                        post-handshake authentication, TLS 1.2 renegotiation) */
 };
 
 struct certmap_binding {

@@ -235,6 +235,11 @@ apply(struct conn *c, enum request_verdict v)
     case REQUEST_SEND:
         c->state = CS_SEND;
         break;
+    case REQUEST_NEED_CERT:
+        c->state = CS_CERT;
+        c->cert_asked = false;
+        worker_timer_set(c->w, &c->wc, TL_BODY);
+        break;
     case REQUEST_DISCARD:
         /* The next wait starts its own timer (idle, header or body). */
         worker_timer_clear(c->w, &c->wc);
@@ -367,6 +372,21 @@ adopt_snapshot(struct conn *c)
     return 0;
 }
 
+/*
+ * The certificate's validity dates, checked for every request: a
+ * keep-alive connection or a resumed session must not outlive them.
+ */
+static void
+recheck_cert(struct conn *c)
+{
+    X509 *cert;
+
+    if (c->ssl == NULL || c->cert_verify != X509_V_OK ||
+        (cert = SSL_get0_peer_certificate(c->ssl)) == NULL)
+        return;
+    c->cert_verify = tls_cert_time_check(cert, c->w->now_s);
+}
+
 static enum step
 step_head(struct conn *c)
 {
@@ -405,6 +425,7 @@ step_head(struct conn *c)
                 conn_close(c);
                 return STEP_CLOSED;
             }
+            recheck_cert(c);
             apply(c, request_begin(c));
             return STEP_CONTINUE;
         }
@@ -448,7 +469,19 @@ reparse_head(struct conn *c)
 static enum step
 step_prebody(struct conn *c)
 {
-    int r = request_body_more(c);
+    int r;
+
+    /* A 100 Continue queued before the body is read (a late certificate needs the body first). */
+    if (out_pending(c)) {
+        r = flush(c);
+        if (r == IO_AGAIN)
+            return STEP_WAIT;
+        if (r != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+    }
+    r = request_body_more(c);
 
     if (r == 0) {
         worker_timer_clear(c->w, &c->wc);
@@ -470,6 +503,76 @@ step_prebody(struct conn *c)
         return STEP_CONTINUE;
     }
     return read_more(c, TL_BODY);
+}
+
+/* The late certificate exchange is over: verify result as a handshake's, then the request again. */
+static enum step
+cert_answered(struct conn *c)
+{
+    X509 *cert = SSL_get0_peer_certificate(c->ssl);
+
+    worker_timer_clear(c->w, &c->wc);
+    c->cert_verify = cert != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+    /* After a reload the handshake's context is the old one: verify with the current store. */
+    if (cert != NULL && c->tls_binding != NULL && c->tls_binding->ssl_ctx != NULL &&
+        c->tls_binding->ssl_ctx != SSL_get_SSL_CTX(c->ssl))
+        c->cert_verify = tls_reverify(c->ssl, c->tls_binding->ssl_ctx);
+    c->mc_valid = false;
+    c->mc_logon = DECIDE_LOGON_UNKNOWN;
+    recheck_cert(c);
+    if (reparse_head(c) != 0) {
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+    apply(c, request_begin(c));
+    return STEP_CONTINUE;
+}
+
+/*
+ * CS_CERT: earlier responses go out, then the certificate is asked for
+ * (TLS 1.3 CertificateRequest or TLS 1.2 HelloRequest) and the answer read.
+ * Application data the client sends meanwhile (pipelined requests) is kept
+ * in rbuf behind the current head.
+ */
+static enum step
+step_cert(struct conn *c)
+{
+    enum step st;
+    int r;
+
+    if (out_pending(c)) {
+        r = flush(c);
+        if (r == IO_AGAIN)
+            return STEP_WAIT;
+        if (r != 0) {
+            conn_close(c);
+            return STEP_CLOSED;
+        }
+    }
+    if (!c->cert_asked) {
+        c->cert_asked = true;
+        /* This client cannot be asked after the handshake: the request goes on without one. */
+        if (tls_late_start(c->ssl) != 0)
+            return cert_answered(c);
+    }
+    ERR_clear_error();
+    r = SSL_do_handshake(c->ssl);
+    if (r != 1) {
+        if (tls_failure(c, r) == IO_AGAIN)
+            return STEP_WAIT;
+        conn_close(c);
+        return STEP_CLOSED;
+    }
+    if (tls_late_done(c->ssl))
+        return cert_answered(c);
+    /* A full buffer of pipelined requests: nothing more is read; the request timeout ends it. */
+    if (c->rlen >= c->rcap)
+        return STEP_WAIT;
+    st = read_more(c, TL_BODY);
+    /* The read that found no application data may have taken the client's answer. */
+    if (st == STEP_WAIT && tls_late_done(c->ssl))
+        return cert_answered(c);
+    return st;
 }
 
 static enum step
@@ -677,6 +780,9 @@ conn_run(struct conn *c)
         case CS_LOGON:
             s = step_logon(c);
             break;
+        case CS_CERT:
+            s = step_cert(c);
+            break;
         case CS_BODY:
             s = step_body(c);
             break;
@@ -779,6 +885,12 @@ on_timeout(struct worker_client *cl, enum timer_kind kind)
     case TL_BODY:
         if (c->state == CS_PREBODY && ensure_wbuf(c) == 0) {
             /* The body did not arrive in time: 408, then close. */
+            fail(c, 408);
+            conn_run(c);
+            return;
+        }
+        if (c->state == CS_CERT && ensure_wbuf(c) == 0) {
+            /* The client did not answer the certificate request in time. */
             fail(c, 408);
             conn_run(c);
             return;

@@ -30,6 +30,7 @@ enum conn_state {
     CS_HEAD,      /* waiting for / parsing the next request head (idle when nothing buffered) */
     CS_PREBODY,   /* reading and dropping the body before the request is processed */
     CS_LOGON,     /* the request waits for a logon result */
+    CS_CERT,      /* the request waits for a client certificate asked after the handshake */
     CS_BODY,      /* discarding the body of the request just answered */
     CS_SEND,      /* a response is streaming from a file or a large memory body */
     CS_SHUTDOWN,  /* closing: TLS close_notify, then close */
@@ -76,6 +77,7 @@ struct conn {
     bool tls_failed;   /* TLS error: no close_notify */
     bool shut_sent;    /* close_notify sent (or not to be sent) */
     bool half_closed;  /* shutdown(SHUT_WR) done */
+    bool cert_asked;   /* CS_CERT: tls_late_start() was called for this request */
 
     union conn_addr local;
     union conn_addr peer;

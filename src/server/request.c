@@ -307,8 +307,9 @@ struct req_ctx {
     char display[PIPELINE_LOGON_NAME_MAX]; /* the same as IIS shows it ("DOMAIN\\user") */
     X509 *cert;                            /* certificate the location uses, NULL if none */
     long verify;
-    bool logon; /* a logon was started: the request waits for its result */
-    bool abort; /* ipSecurity AbortRequest: close without a response (nothing queued) */
+    bool logon;     /* a logon was started: the request waits for its result */
+    bool abort;     /* ipSecurity AbortRequest: close without a response (nothing queued) */
+    bool need_cert; /* the scope needs a certificate the connection can still be asked for */
 };
 
 /*
@@ -768,6 +769,10 @@ admit(struct conn *c, struct req_ctx *rc)
         if (decide_uses_cert(loc) && !c->cert_ignored) {
             a.cert = SSL_get0_peer_certificate(c->ssl);
             a.verify = a.cert != NULL ? c->cert_verify : X509_V_OK;
+            if (a.cert == NULL && tls_late_possible(c->ssl)) {
+                rc->need_cert = true;
+                return 0;
+            }
         }
     }
     ci.has_cert = a.cert != NULL;
@@ -838,12 +843,46 @@ plan_body(struct conn *c)
         c->close_after = true;
 }
 
+/*
+ * The scope needs a client certificate the handshake did not ask for.  As
+ * IIS does before it renegotiates, the body is read first, up to
+ * serverRuntime/@uploadReadAheadSize: a larger one is answered 413 and the
+ * connection closed.  mark: where this request's output (a 100 Continue)
+ * starts in wbuf.
+ */
+static enum request_verdict
+late_cert(struct conn *c, const struct req_ctx *rc, size_t mark)
+{
+    const struct http_request *req = cur(c);
+    uint64_t body = req->chunked              ? c->chunk.body
+                    : req->content_length > 0 ? (uint64_t)req->content_length
+                                              : 0;
+
+    if (body > rc->loc->upload_read_ahead) {
+        c->wlen = (uint32_t)mark;
+        c->close_after = true;
+        respond_error(c, 413, 0, NULL);
+        plan_body(c);
+        return request_finish(c);
+    }
+    /* Expect: 100-continue: the 100 stays queued and the body is read, then this runs again;
+       a chunked body is cut at the bound (the decoder answers 413 past it). */
+    if (c->body_left > 0 || c->body_chunked) {
+        if (c->body_chunked && c->chunk.max_body > rc->loc->upload_read_ahead)
+            c->chunk.max_body = rc->loc->upload_read_ahead;
+        return REQUEST_READ_BODY;
+    }
+    c->wlen = (uint32_t)mark;
+    return REQUEST_NEED_CERT;
+}
+
 enum request_verdict
 request_begin(struct conn *c)
 {
     struct http_request *req = cur(c);
     struct req_ctx rc;
     size_t mark;
+    bool continued;
 
     c->head_len = (uint32_t)req->head_len;
     if (!c->body_scanned) {
@@ -876,7 +915,9 @@ request_begin(struct conn *c)
     respond_log_fields(c, req);
     /* 100 Continue goes before the final response, which is queued right after it. */
     mark = c->wlen;
-    if (req->expect_continue && (c->body_chunked || c->body_left > 0)) {
+    /* not when the body was read already (before a late client certificate) */
+    continued = req->expect_continue && (c->body_chunked || c->body_left > 0);
+    if (continued) {
         memcpy(c->wbuf + c->wlen, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         c->wlen += 25;
     }
@@ -891,7 +932,9 @@ request_begin(struct conn *c)
     }
     if (rc.abort)
         c->wlen = (uint32_t)mark; /* not even the 100 Continue */
-    if (c->log.status >= 400 && mark != c->wlen && req->expect_continue) {
+    if (rc.need_cert)
+        return late_cert(c, &rc, mark);
+    if (c->log.status >= 400 && continued) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
         memmove(c->wbuf + mark, c->wbuf + mark + 25, c->wlen - mark - 25);
         c->wlen -= 25;

@@ -20,6 +20,9 @@ enum request_verdict {
     REQUEST_READ_BODY, /* drop the body (request_body_more) before the request runs */
     REQUEST_LOGON,     /* wait for the logon started (c->job), then run request_begin() again */
     REQUEST_SEND,      /* stream c->file_* or c->mbody after the head, then request_finish() */
+    REQUEST_NEED_CERT, /* the scope needs a client certificate the handshake did not ask for:
+                          ask now (tls_late_start()), wait for the answer, then run
+                          request_begin() again with the same head; the body is read */
 };
 
 /*

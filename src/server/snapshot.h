@@ -42,6 +42,16 @@ enum snap_client_cert {
     SNAP_CC_AUTO, /* request one when the site has a location that negotiates or requires one */
     SNAP_CC_ON,
     SNAP_CC_OFF,
+    SNAP_CC_LATE, /* request one only when a request needs it */
+};
+
+/* When a binding that uses client certificates asks for one (snap_binding.cert_defer). */
+enum snap_cert_defer {
+    SNAP_DEFER_NO,      /* in the handshake */
+    SNAP_DEFER_CAPABLE, /* after the handshake when the client can be asked then (TLS 1.2
+                           renegotiation, TLS 1.3 with post-handshake authentication), else in
+                           the handshake: "auto" on a site whose root does not need one */
+    SNAP_DEFER_ALWAYS,  /* after the handshake, or never when the client cannot be asked: "late" */
 };
 
 /* Runtime resources of one virtual directory of the view (same index as certmap_site.vdirs). */
@@ -77,6 +87,7 @@ struct snap_binding {
     SSL_CTX *ssl_ctx;  /* https: owned (one reference) */
     char *file;        /* source of the <binding>, for messages */
     unsigned line;
+    enum snap_cert_defer cert_defer; /* with request_cert: when the certificate is asked for */
 };
 
 /* One listening address: every binding that accepts connections on it. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pipeline.h"
 #include "snapshot_bind.h"
 #include "tls.h"
 
@@ -116,6 +117,26 @@ struct raw_binding {
     struct snap_site *site;
 };
 
+/*
+ * When b asks for the client certificate: "late" always after the
+ * handshake; "auto" after it only when the site root neither negotiates nor
+ * requires one (a site that needs it everywhere asks at once, as IIS does).
+ */
+static enum snap_cert_defer
+cert_defer(const struct snap_binding *b)
+{
+    const struct certmap_site *vs = b->site->vs;
+    const struct certmap_scope *root = vs->nscopes > 0 ? vs->scopes[0] : NULL;
+
+    if (b->client_cert == SNAP_CC_LATE)
+        return SNAP_DEFER_ALWAYS;
+    if (b->client_cert != SNAP_CC_AUTO || root == NULL)
+        return SNAP_DEFER_NO;
+    if (root->path_len == 0 && !decide_uses_cert(&root->settings))
+        return SNAP_DEFER_CAPABLE;
+    return SNAP_DEFER_NO;
+}
+
 /* Creates the SSL context of an https binding. 0 or -1 (reported). */
 static int
 build_tls(struct snapshot *snap, struct snap_binding *b, const struct certmap_binding *vb,
@@ -214,11 +235,13 @@ snap_build_bindings(struct snapshot *snap, bool tls, struct certmap_diags *diags
             ret = -1;
             break;
         }
-        b->client_cert = vb->client_cert == CERTMAP_CC_ON    ? SNAP_CC_ON
-                         : vb->client_cert == CERTMAP_CC_OFF ? SNAP_CC_OFF
-                                                             : SNAP_CC_AUTO;
+        b->client_cert = vb->client_cert == CERTMAP_CC_ON     ? SNAP_CC_ON
+                         : vb->client_cert == CERTMAP_CC_OFF  ? SNAP_CC_OFF
+                         : vb->client_cert == CERTMAP_CC_LATE ? SNAP_CC_LATE
+                                                              : SNAP_CC_AUTO;
         b->request_cert =
-            b->client_cert == SNAP_CC_ON || (b->client_cert == SNAP_CC_AUTO && b->site->wants_cert);
+            b->client_cert == SNAP_CC_ON || (b->client_cert != SNAP_CC_OFF && b->site->wants_cert);
+        b->cert_defer = cert_defer(b);
         if (b->proto == SNAP_HTTPS && tls && build_tls(snap, b, vb, diags) != 0)
             ret = -1;
     }

@@ -10,7 +10,11 @@
  * once; a tls_ticket.c or tls_verify.c would need them exported from here
  * while calling back into tls_ssl_binding(), a dependency circle for
  * about 60 to 200 lines.  The certificate and key loading (load_cert_*) is
- * the one part that stands alone; it moves out if the file grows.
+ * the one part that stands alone; it moves out if the file grows.  Client
+ * certificates asked for after the handshake (tls_late_*) belong here for
+ * the same reason: the ClientHello callback decides whether the handshake
+ * asks, and the ticket callbacks must know when a renegotiation of ours is
+ * under way.
  */
 #include "tls.h"
 
@@ -46,6 +50,7 @@
 static int ctx_binding_idx = -1;  /* SSL_CTX ex_data: struct snap_binding * */
 static int ssl_endpoint_idx = -1; /* SSL ex_data: const struct snap_endpoint * */
 static int ctx_vcache_idx = -1;   /* SSL_CTX ex_data: struct vcache * (freed with the context) */
+static int ssl_late_idx = -1;     /* SSL ex_data: TLS_LATE_* bits, stored as the pointer value */
 static EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once rather than per ticket */
 static EVP_MD *vcache_md;         /* SHA-256, fetched once rather than per handshake */
 
@@ -96,6 +101,7 @@ init_indexes(void)
     ticket_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     vcache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     ctx_vcache_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, vcache_free_ex);
+    ssl_late_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 int
@@ -103,7 +109,7 @@ tls_init(void)
 {
     pthread_once(&init_once, init_indexes);
     if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || ticket_cipher == NULL || vcache_md == NULL ||
-        ctx_vcache_idx < 0)
+        ctx_vcache_idx < 0 || ssl_late_idx < 0)
         return -1;
     return 0;
 }
@@ -289,6 +295,106 @@ on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_
     return 1;
 }
 
+/*
+ * Late client certificates: what the handshake decided and how far a
+ * request after it went, per SSL (ex_data ssl_late_idx).
+ */
+#define TLS_LATE_DEFERRED 0x01 /* the handshake did not ask; a request may */
+#define TLS_LATE_PHA 0x02      /* TLS 1.3 client offering post-handshake authentication */
+#define TLS_LATE_STARTED 0x04  /* tls_late_start() asked */
+#define TLS_LATE_FIN_IN 0x08   /* since then: the client's Finished came */
+#define TLS_LATE_FIN_OUT 0x10  /* since then: our Finished went (renegotiation) */
+#define TLS_LATE_RENEG 0x20    /* a server-initiated renegotiation is under way */
+
+static unsigned
+late_flags(const SSL *ssl)
+{
+    return (unsigned)(uintptr_t)SSL_get_ex_data(ssl, ssl_late_idx);
+}
+
+static void
+late_set(SSL *ssl, unsigned flags)
+{
+    SSL_set_ex_data(ssl, ssl_late_idx, (void *)(uintptr_t)flags);
+}
+
+/* t as seconds since the epoch; -1 when OpenSSL cannot convert it. */
+static time_t
+asn1_time_t(const ASN1_TIME *t)
+{
+    struct tm tm;
+
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+        return (time_t)-1;
+    return timegm(&tm);
+}
+
+/*
+ * A new session ticket: it ends no later than the client certificate it
+ * carries (a resumption must not outlive the certificate's notAfter).
+ */
+static int
+on_ticket_gen(SSL *ssl, void *arg)
+{
+    SSL_SESSION *sess = SSL_get0_session(ssl);
+    X509 *peer;
+    time_t end, start;
+    long left;
+
+    (void)arg;
+    if (sess == NULL || (peer = SSL_SESSION_get0_peer(sess)) == NULL)
+        return 1;
+    end = asn1_time_t(X509_get0_notAfter(peer));
+    start = (time_t)SSL_SESSION_get_time(sess);
+    /* At least a second: OpenSSL fails the handshake on a ticket without lifetime, and a
+       session whose certificate has expired is refused at resumption (on_ticket_dec()). */
+    left = end == (time_t)-1 || end <= start + 1 ? 1 : (long)(end - start);
+    if (left < SSL_SESSION_get_timeout(sess))
+        SSL_SESSION_set_timeout(sess, left);
+    return 1;
+}
+
+/*
+ * A ticket the client presents: a session past its timeout, or whose client
+ * certificate is outside its validity now, is not resumed (full handshake),
+ * whatever the ticket's own lifetime says.
+ */
+static SSL_TICKET_RETURN
+on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t keyname_len,
+              SSL_TICKET_STATUS status, void *arg)
+{
+    time_t now = time(NULL);
+    X509 *peer;
+
+    (void)keyname;
+    (void)keyname_len;
+    (void)arg;
+    switch (status) {
+    case SSL_TICKET_SUCCESS:
+    case SSL_TICKET_SUCCESS_RENEW:
+        break;
+    case SSL_TICKET_EMPTY:
+    case SSL_TICKET_NO_DECRYPT:
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    default:
+        return SSL_TICKET_RETURN_ABORT;
+    }
+    /*
+     * Our renegotiation must be a full handshake (a resumed session has no
+     * certificate), and end with a new ticket that carries the certificate
+     * (SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION would send none).
+     */
+    if (late_flags(ssl) & TLS_LATE_RENEG)
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    if (sess == NULL ||
+        (long)(now - (time_t)SSL_SESSION_get_time(sess)) >= SSL_SESSION_get_timeout(sess))
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    peer = SSL_SESSION_get0_peer(sess);
+    if (peer != NULL && tls_cert_time_check(peer, now) != X509_V_OK)
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+}
+
 /* The host_name of a server_name extension (RFC 6066 §3); 0 and out/len, or -1. */
 static int
 parse_sni(const unsigned char *p, size_t len, const char **out, size_t *out_len)
@@ -312,11 +418,65 @@ parse_sni(const unsigned char *p, size_t len, const char **out, size_t *out_len)
     return 0;
 }
 
+/* 1 when the ClientHello's supported_versions (RFC 8446 §4.2.1) offers TLS 1.3. */
+static int
+offers_tls13(SSL *ssl)
+{
+    const unsigned char *ext;
+    size_t len, i;
+    int max = (int)SSL_get_max_proto_version(ssl);
+
+    if (max != 0 && max < TLS1_3_VERSION)
+        return 0;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &ext, &len) != 1)
+        return 0;
+    if (len < 1 || ext[0] != len - 1)
+        return 0;
+    for (i = 1; i + 1 < len; i += 2)
+        if (ext[i] == 0x03 && ext[i + 1] == 0x04)
+            return 1;
+    return 0;
+}
+
+/*
+ * Whether this handshake asks for the client certificate, for a binding
+ * that may ask later: a TLS 1.2 client (renegotiation) and a TLS 1.3 client
+ * offering post-handshake authentication are not asked now; a TLS 1.3
+ * client without it is asked now under "auto" (it could never be asked
+ * later) and never under "late".
+ */
+static void
+decide_cert_request(SSL *ssl)
+{
+    const struct snap_binding *b = tls_ssl_binding(ssl);
+    const unsigned char *ext;
+    size_t len;
+
+    /* The ClientHello of our own renegotiation: it asks, as tls_late_start() set. */
+    if (late_flags(ssl) & TLS_LATE_STARTED)
+        return;
+    late_set(ssl, 0);
+    if (b == NULL || !b->request_cert || b->cert_defer == SNAP_DEFER_NO)
+        return;
+    if (!offers_tls13(ssl)) {
+        SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+        late_set(ssl, TLS_LATE_DEFERRED);
+    } else if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_post_handshake_auth, &ext, &len) == 1) {
+        /* TLS 1.3: no CertificateRequest now; SSL_verify_client_post_handshake() later */
+        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE, NULL);
+        late_set(ssl, TLS_LATE_DEFERRED | TLS_LATE_PHA);
+    } else if (b->cert_defer == SNAP_DEFER_ALWAYS) {
+        SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+        late_set(ssl, TLS_LATE_DEFERRED);
+    }
+}
+
 /*
  * Picks the binding from the SNI name before OpenSSL looks at the session, so
  * that session ID context, ticket keys, verification mode and trust store
  * are those of the selected site.  An unknown name stays on the endpoint's
- * default context; the HTTP layer then judges the Host header.
+ * default context; the HTTP layer then judges the Host header.  Then decides
+ * whether the handshake asks for a client certificate (decide_cert_request()).
  */
 static int
 on_client_hello(SSL *ssl, int *alert, void *arg)
@@ -325,28 +485,25 @@ on_client_hello(SSL *ssl, int *alert, void *arg)
     const unsigned char *ext;
     size_t ext_len, name_len;
     const char *name;
-    const struct snap_binding *b;
+    const struct snap_binding *b = NULL;
     SSL_CTX *ctx;
 
-    (void)alert;
     (void)arg;
-    if (ep == NULL)
-        return SSL_CLIENT_HELLO_SUCCESS;
-    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len) != 1)
-        return SSL_CLIENT_HELLO_SUCCESS;
-    if (parse_sni(ext, ext_len, &name, &name_len) != 0)
-        return SSL_CLIENT_HELLO_SUCCESS;
-    b = snapshot_find_binding(ep, name, name_len);
-    if (b == NULL || b->ssl_ctx == NULL || b->ssl_ctx == SSL_get_SSL_CTX(ssl))
-        return SSL_CLIENT_HELLO_SUCCESS;
-    ctx = b->ssl_ctx;
-    if (SSL_set_SSL_CTX(ssl, ctx) != ctx) {
-        *alert = SSL_AD_INTERNAL_ERROR;
-        return SSL_CLIENT_HELLO_ERROR;
+    if (ep != NULL &&
+        SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len) == 1 &&
+        parse_sni(ext, ext_len, &name, &name_len) == 0)
+        b = snapshot_find_binding(ep, name, name_len);
+    if (b != NULL && b->ssl_ctx != NULL && b->ssl_ctx != SSL_get_SSL_CTX(ssl)) {
+        ctx = b->ssl_ctx;
+        if (SSL_set_SSL_CTX(ssl, ctx) != ctx) {
+            *alert = SSL_AD_INTERNAL_ERROR;
+            return SSL_CLIENT_HELLO_ERROR;
+        }
+        /* SSL_set_SSL_CTX() keeps the verification settings of the first context. */
+        SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
+        X509_VERIFY_PARAM_set1(SSL_get0_param(ssl), SSL_CTX_get0_param(ctx));
     }
-    /* SSL_set_SSL_CTX() keeps the verification settings of the first context. */
-    SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
-    X509_VERIFY_PARAM_set1(SSL_get0_param(ssl), SSL_CTX_get0_param(ctx));
+    decide_cert_request(ssl);
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -582,8 +739,8 @@ set_session_context(SSL_CTX *ctx, const struct snap_binding *b, const struct tls
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     unsigned int len = 0;
 
-    snprintf(buf, sizeof(buf), "certmap|%lu|%lu|%d|", b->site->id, conf->generation,
-             (int)b->request_cert);
+    snprintf(buf, sizeof(buf), "certmap|%lu|%lu|%d|%d|", b->site->id, conf->generation,
+             (int)b->request_cert, (int)b->cert_defer);
     if (h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1) {
         EVP_DigestUpdate(h, buf, strlen(buf));
         EVP_DigestUpdate(h, b->site->name, strlen(b->site->name) + 1);
@@ -649,6 +806,10 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
         binding_error(err, conf, NULL, "cannot set the session ticket keys%s", "");
         goto out;
     }
+    if (SSL_CTX_set_session_ticket_cb(ctx, on_ticket_gen, on_ticket_dec, NULL) != 1) {
+        binding_error(err, conf, NULL, "cannot set the session ticket callbacks%s", "");
+        goto out;
+    }
     SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
     ok = 1;
 out:
@@ -708,4 +869,101 @@ const struct snap_binding *
 tls_ssl_binding(const SSL *ssl)
 {
     return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_binding_idx);
+}
+
+long
+tls_cert_time_check(X509 *cert, time_t now)
+{
+    time_t t = now;
+    int before = X509_cmp_time(X509_get0_notBefore(cert), &t);
+    int after = X509_cmp_time(X509_get0_notAfter(cert), &t);
+
+    /* X509_cmp_time(): -1 earlier than t, 1 later, 0 when the field cannot be read */
+    if (before == 0)
+        return X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD;
+    if (after == 0)
+        return X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD;
+    if (before > 0)
+        return X509_V_ERR_CERT_NOT_YET_VALID;
+    if (after < 0)
+        return X509_V_ERR_CERT_HAS_EXPIRED;
+    return X509_V_OK;
+}
+
+bool
+tls_late_possible(const SSL *ssl)
+{
+    unsigned f = late_flags(ssl);
+
+    return (f & TLS_LATE_DEFERRED) && !(f & TLS_LATE_STARTED) &&
+           SSL_get0_peer_certificate(ssl) == NULL;
+}
+
+/*
+ * The Finished messages of the exchange tls_late_start() began: OpenSSL
+ * shows no other end of a post-handshake authentication, and the order of
+ * a renegotiation's two Finished depends on the handshake it becomes.
+ */
+static void
+on_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)arg;
+    if (content_type != SSL3_RT_HANDSHAKE || len == 0 ||
+        ((const unsigned char *)buf)[0] != SSL3_MT_FINISHED)
+        return;
+    late_set(ssl, late_flags(ssl) | (write_p ? TLS_LATE_FIN_OUT : TLS_LATE_FIN_IN));
+}
+
+int
+tls_late_start(SSL *ssl)
+{
+    unsigned f = late_flags(ssl);
+
+    if (!tls_late_possible(ssl))
+        return -1;
+    late_set(ssl, f | TLS_LATE_STARTED);
+    ERR_clear_error();
+    if (SSL_version(ssl) >= TLS1_3_VERSION) {
+        if (!(f & TLS_LATE_PHA))
+            return -1;
+        SSL_set_msg_callback(ssl, on_msg);
+        if (SSL_verify_client_post_handshake(ssl) != 1) {
+            SSL_set_msg_callback(ssl, NULL);
+            ERR_clear_error();
+            return -1;
+        }
+        return 0;
+    }
+    /* TLS 1.2: secure renegotiation (RFC 5746) only; the client's own stays refused. */
+    if (SSL_get_secure_renegotiation_support(ssl) != 1)
+        return -1;
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+    SSL_clear_options(ssl, SSL_OP_NO_RENEGOTIATION);
+    SSL_set_msg_callback(ssl, on_msg);
+    if (SSL_renegotiate(ssl) != 1) {
+        SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+        SSL_set_msg_callback(ssl, NULL);
+        ERR_clear_error();
+        return -1;
+    }
+    late_set(ssl, f | TLS_LATE_STARTED | TLS_LATE_RENEG);
+    return 0;
+}
+
+int
+tls_late_done(SSL *ssl)
+{
+    unsigned f = late_flags(ssl);
+    unsigned need = TLS_LATE_FIN_IN | ((f & TLS_LATE_RENEG) ? TLS_LATE_FIN_OUT : 0);
+
+    if ((f & need) != need || !SSL_is_init_finished(ssl))
+        return 0;
+    SSL_set_msg_callback(ssl, NULL);
+    if (f & TLS_LATE_RENEG) {
+        SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+        late_set(ssl, f & ~(unsigned)TLS_LATE_RENEG);
+    }
+    ERR_clear_error();
+    return 1;
 }

@@ -19,6 +19,7 @@
 #define CERTMAP_SERVER_TLS_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 
@@ -71,5 +72,37 @@ const struct snap_binding *tls_ssl_binding(const SSL *ssl);
  * significant error.  For a connection that outlives a reload.
  */
 long tls_reverify(SSL *ssl, SSL_CTX *ctx);
+
+/*
+ * The validity dates of cert at now: X509_V_OK, X509_V_ERR_CERT_NOT_YET_VALID
+ * or X509_V_ERR_CERT_HAS_EXPIRED.  A certificate verified at the handshake is
+ * checked again for every request, so a keep-alive connection or a resumed
+ * session does not outlive it.
+ */
+long tls_cert_time_check(X509 *cert, time_t now);
+
+/*
+ * Client certificates asked for after the handshake (binding
+ * clientCertificate "auto" on a site whose root needs none, or "late"):
+ * the ClientHello callback decides whether the handshake asks.  When it did
+ * not, a request that needs the certificate calls tls_late_start(): TLS 1.3
+ * post-handshake authentication when the client offered it, else a
+ * server-initiated TLS 1.2 secure renegotiation (a renegotiation the client
+ * starts stays refused).  The caller then drives the SSL (SSL_do_handshake()
+ * to send the request, SSL_read() for the answer, keeping application data
+ * that arrives meanwhile) until tls_late_done().  The certificate is verified
+ * by the context's verify callback as in a handshake; SSL_get_verify_result()
+ * then gives the result, and a new session ticket carries the certificate.
+ * Once per connection: a client that sent no certificate is not asked again.
+ */
+
+/* true when the handshake did not ask, nothing was asked since and no certificate is there. */
+bool tls_late_possible(const SSL *ssl);
+
+/* Asks for the certificate now.  0 when asked, -1 when this client cannot be asked. */
+int tls_late_start(SSL *ssl);
+
+/* 1 when the exchange tls_late_start() began is over (certificate or none), else 0. */
+int tls_late_done(SSL *ssl);
 
 #endif

@@ -446,6 +446,68 @@ test_hosts_and_client_cert_modes(void **state)
     certmap_diags_free(&d);
 }
 
+/* When a binding asks for the client certificate: at once, or when a request needs it. */
+static void
+test_cert_defer(void **state)
+{
+    static const char text[] =
+        HEAD "<site name=\"A\" id=\"1\">\n"
+             " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/a\" "
+             "/></application>\n"
+             " <bindings><binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:a.test\" "
+             "/>\n"
+             "  <binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:l.test\" "
+             "clientCertificate=\"LATE\" />\n"
+             "  <binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:o.test\" "
+             "clientCertificate=\"on\" /></bindings>\n"
+             "</site>\n"
+             "<site name=\"B\" id=\"2\">\n"
+             " <application path=\"/\"><virtualDirectory path=\"/\" physicalPath=\"/b\" "
+             "/></application>\n"
+             " <bindings><binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:b.test\" "
+             "/></bindings>\n"
+             "</site></sites></system.applicationHost>\n"
+             "<location path=\"A/secure\"><system.webServer><security><access "
+             "sslFlags=\"Ssl, SslNegotiateCert, SslRequireCert\" /></security></system.webServer>"
+             "</location>\n"
+             "<location path=\"B\"><system.webServer><security><access "
+             "sslFlags=\"Ssl, SslNegotiateCert\" /></security></system.webServer></location>\n"
+             "</configuration>\n";
+    struct certmap_diags d;
+    struct snapshot *snap;
+    const struct snap_endpoint *ep = NULL;
+    const struct snap_binding *b;
+    size_t i;
+
+    (void)state;
+    snap = build(text, &d);
+    if (snap == NULL)
+        print_diags(&d);
+    assert_non_null(snap);
+    for (i = 0; i < snap->nendpoints; i++)
+        if (strcmp(snap->endpoints[i].key, "https/127.0.0.1:9443") == 0)
+            ep = &snap->endpoints[i];
+    assert_non_null(ep);
+    /* auto, the root needs none, /secure does: later when the client can be asked then */
+    b = snapshot_find_binding(ep, "a.test", 6);
+    assert_true(b->request_cert);
+    assert_int_equal(b->client_cert, SNAP_CC_AUTO);
+    assert_int_equal(b->cert_defer, SNAP_DEFER_CAPABLE);
+    b = snapshot_find_binding(ep, "l.test", 6);
+    assert_true(b->request_cert);
+    assert_int_equal(b->client_cert, SNAP_CC_LATE);
+    assert_int_equal(b->cert_defer, SNAP_DEFER_ALWAYS);
+    b = snapshot_find_binding(ep, "o.test", 6);
+    assert_true(b->request_cert);
+    assert_int_equal(b->cert_defer, SNAP_DEFER_NO);
+    /* auto, the root negotiates: in the handshake, as before */
+    b = snapshot_find_binding(ep, "b.test", 6);
+    assert_true(b->request_cert);
+    assert_int_equal(b->cert_defer, SNAP_DEFER_NO);
+    snapshot_unref(snap);
+    certmap_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -456,6 +518,7 @@ main(void)
         cmocka_unit_test(test_binding_errors),
         cmocka_unit_test(test_bad_mapping_certificate),
         cmocka_unit_test(test_hosts_and_client_cert_modes),
+        cmocka_unit_test(test_cert_defer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

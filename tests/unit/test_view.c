@@ -559,6 +559,32 @@ test_web_config(void **state)
     fixture_rmtree(dir);
 }
 
+/* serverRuntime/@uploadReadAheadSize: IIS's default, inherited, set per <location>. */
+static void
+test_upload_read_ahead(void **state)
+{
+    static const char body[] =
+        "<location path=\"S/app\"><system.webServer><serverRuntime uploadReadAheadSize=\"1024\" "
+        "/></system.webServer></location>\n";
+    struct certmap_diags d;
+    struct certmap_view *v = view_of(body, &d);
+    const struct certmap_site *s;
+    const struct certmap_scope *root, *app;
+
+    (void)state;
+    assert_non_null(v);
+    s = certmap_view_find_site(v, "S");
+    root = certmap_view_match(s, "/x", 2);
+    app = certmap_view_match(s, "/app/sub/x", 10);
+    assert_int_equal(root->settings.upload_read_ahead, 49152);
+    assert_null(root->settings.upload_read_ahead_src.file);
+    assert_int_equal(app->settings.upload_read_ahead, 1024);
+    assert_non_null(app->settings.upload_read_ahead_src.file);
+    assert_int_equal(app->settings.upload_read_ahead_src.line, 1 + 8);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -571,6 +597,7 @@ main(void)
         cmocka_unit_test(test_long_location_path),
         cmocka_unit_test(test_many_locations),
         cmocka_unit_test(test_web_config),
+        cmocka_unit_test(test_upload_read_ahead),
     };
     return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -62,7 +62,11 @@ static const struct schema_enum e_override[] = {
 
 static const struct schema_enum e_provider[] = {{"file", 0}, {"pam", 1}, {NULL, 0}};
 
-static const struct schema_enum e_client_cert[] = {{"auto", 0}, {"on", 1}, {"off", 2}, {NULL, 0}};
+static const struct schema_enum e_client_cert[] = {
+    {"auto", 0}, {"on", 1}, {"off", 2}, {"late", 3}, {NULL, 0}};
+
+static const struct schema_enum e_user_override[] = {
+    {"UseAnonymousUser", 0}, {"UseAuthenticatedUser", 1}, {NULL, 0}};
 
 #define U32MAX 4294967295ULL
 
@@ -316,6 +320,27 @@ static const struct schema_attr a_authz[] = {
     {"bypassLoginPages", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0}, {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_authz = {"authorization", a_authz, NULL, &c_authz, NULL};
 
+/* ---- system.webServer/serverRuntime ---- */
+
+/*
+ * certmap reads uploadReadAheadSize: the most a request body may hold when
+ * a client certificate is asked for after the request arrived (IIS buffers
+ * that much before it renegotiates, and answers 413 to a larger body).
+ */
+static const struct schema_attr a_server_runtime[] = {
+    {"enabled", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {"appConcurrentRequestLimit", ST_UINT, "5000", NULL, SA_NOEFFECT, 0, 0},
+    {"maxRequestEntityAllowed", ST_UINT, "4294967295", NULL, SA_NOEFFECT, 0, 0},
+    {"uploadReadAheadSize", ST_UINT, "49152", NULL, 0, 2147483647ULL, 0},
+    {"alternateHostName", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {"enableNagling", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},
+    {"frequentHitThreshold", ST_UINT, "2", NULL, SA_NOEFFECT, 2147483647ULL, 1},
+    {"frequentHitTimePeriod", ST_STRING, "00:00:10", NULL, SA_NOEFFECT, 0, 0},
+    {"authenticatedUserOverride", ST_ENUM, "UseAnonymousUser", e_user_override, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_server_runtime = {"serverRuntime", a_server_runtime, NULL, NULL,
+                                                     NULL};
+
 /* ---- <certmap> extensions ---- */
 
 static const struct schema_attr a_logon[] = {
@@ -373,6 +398,7 @@ const struct schema_section cfg_schema_sections[] = {
     {"system.webServer/security/authentication/windowsAuthentication", &el_windows, 0},
     {"system.webServer/security/authentication/digestAuthentication", &el_digest, 0},
     {CERTMAP_SECTION_IPSECURITY, &el_ipsec, 0},
+    {CERTMAP_SECTION_SERVER_RUNTIME, &el_server_runtime, 0},
     {CERTMAP_SECTION_LOGON, &el_logon, SS_SERVER_ONLY},
     {CERTMAP_SECTION_LIMITS, &el_limits, SS_SERVER_ONLY},
     {CERTMAP_SECTION_SERVER, &el_server, SS_SERVER_ONLY},
@@ -418,7 +444,6 @@ static const char *const iis_known[] = {
     "system.webServer/isapiFilters",
     "system.webServer/modules",
     "system.webServer/odbcLogging",
-    "system.webServer/serverRuntime",
     "system.webServer/serverSideInclude",
     "system.webServer/staticContent",
     "system.webServer/urlCompression",

@@ -163,6 +163,17 @@ scope_settle_settings(struct vscope *sc, const struct vsite *s)
     st->mappings = st->cm_enabled && st->cm_one_to_one ? s->index : NULL;
 }
 
+/* serverRuntime: the request body bound of a late client-certificate request. */
+static void
+scope_settle_runtime(struct vscope *sc)
+{
+    struct certmap_settings *st = &sc->pub.settings;
+    const struct vsec *rt = sc->eff[view_section_index(CERTMAP_SECTION_SERVER_RUNTIME)];
+
+    st->upload_read_ahead =
+        (unsigned)vsec_num(rt, "uploadReadAheadSize", &st->upload_read_ahead_src);
+}
+
 int
 scope_build_server(struct vbuild *b)
 {
@@ -579,6 +590,7 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
                                            : NULL;
         if (rules_settle_scope(b, sc, from) != 0)
             return -1;
+        scope_settle_runtime(sc);
         if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
             s->pub.wants_cert = true;
         if (sc != root) {

@@ -303,6 +303,8 @@ client_cert_mode(const char *v)
         return CERTMAP_CC_ON;
     if (strcasecmp(v, "off") == 0)
         return CERTMAP_CC_OFF;
+    if (strcasecmp(v, "late") == 0)
+        return CERTMAP_CC_LATE;
     return CERTMAP_CC_AUTO;
 }
 
