@@ -1,6 +1,6 @@
 # Logon names as IIS forms them, and sc-win32-status as IIS writes it.
-# - userName="CORP\dave" logs on as dave@CORP (the provider's form) and is
-#   shown as CORP\dave in cs-username and LOGON_USER;
+# - userName="CORP\erin" (on dave's certificate) logs on as erin@CORP (the provider's form) and is
+#   shown as CORP\erin in cs-username, LOGON_USER and REMOTE_USER;
 # - a child location that only sets defaultLogonDomain="CORP" logs alice on
 #   as alice@CORP there: one keep-alive connection asking / then /dom/ makes
 #   two independent logons (200 then 401.1, and in the other order 401.1
@@ -12,8 +12,9 @@
 . "$(dirname "$0")/harness.sh"
 h_init
 h_std
-cfg_map dave 'CORP\dave' dave-pw
-h_account 'dave@CORP' dave-pw
+cfg_map dave 'CORP\erin' erin-pw
+h_account 'erin@CORP' erin-pw
+printf 'user=[<!--#echo var="LOGON_USER"-->] remote=[<!--#echo var="REMOTE_USER"-->]\n' >"$WWW/whoami.shtml"
 mkdir -p "$WWW/dom"
 printf 'dom\n' >"$WWW/dom/index.html"
 cfg_location "Default Web Site/dom" domain=CORP
@@ -46,7 +47,10 @@ expect_win32() {
 
 req dave /
 expect_status 200
-expect_win32 'CORP\dave 200.0 0'
+expect_win32 'CORP\erin 200.0 0'
+req dave /whoami.shtml
+expect_status 200
+expect_body_contains 'user=[CORP\erin] remote=[CORP\erin]'
 
 # one connection, two scopes with different defaultLogonDomain
 both() {
