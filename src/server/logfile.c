@@ -10,7 +10,8 @@
 #include "logfile.h"
 
 #define LOGFILE_MODE 0640
-#define LOGFILE_DIR_MODE 0750
+/* setgid: files the service creates after the drop (a new day, a rotation) inherit adm. */
+#define LOGFILE_DIR_MODE 02750
 
 /* Set once by main() before threads start (logfile_set_owner()), then only read. */
 static uid_t logfile_uid = (uid_t)-1;
@@ -39,7 +40,8 @@ logfile_group(gid_t gid)
 static int
 give(int fd, mode_t mode)
 {
-    if ((logfile_uid != (uid_t)-1 || logfile_gid != (gid_t)-1) &&
+    /* Only root gives files away; after the drop the directory's setgid bit sets the group. */
+    if (geteuid() == 0 && (logfile_uid != (uid_t)-1 || logfile_gid != (gid_t)-1) &&
         fchown(fd, logfile_uid, logfile_gid) != 0)
         return -1;
     /* open() and mkdir() applied the umask; the mode documented is the mode wanted. */

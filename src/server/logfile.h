@@ -8,7 +8,8 @@
  *   name is not followed, the open fails and says so; a file with more than
  *   one hard link, or not a regular file, is refused too;
  * - new files are created 0640 (whatever the umask) and new directories
- *   0750; when certmapd runs as root (it starts as root and drops to
+ *   02750 (setgid, so that files created later inherit the group); when
+ *   certmapd runs as root (it starts as root and drops to
  *   <certmap><server user>), they are given to the owner set with
  *   logfile_set_owner(): the service user, and Debian's `adm` group when it
  *   exists (else the service user's group), as Debian's daemons do, so that
@@ -39,7 +40,7 @@ gid_t logfile_group(gid_t gid);
 int logfile_open(const char *path, struct certmap_error *err);
 
 /*
- * mkdir -p of dir: every missing component is created 0750 and given the
+ * mkdir -p of dir: every missing component is created 02750 and given the
  * owner above.  0, or -1 and errno.
  */
 int logfile_mkdirs(const char *dir);

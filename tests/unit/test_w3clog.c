@@ -148,7 +148,7 @@ test_file_name_header_and_mode(void **state)
     snprintf(want, sizeof(want), "%s/W3SVC3", sub);
     assert_int_equal(stat(want, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
-    assert_int_equal(st.st_mode & 0777, 0750);
+    assert_int_equal(st.st_mode & 07777, 02750);
     entry_init(&e, T_DAY1 + 5);
     w3clog_write(l, &e);
     /* Buffered: nothing on disk before a flush. */
