@@ -178,11 +178,37 @@ struct certmap_binding {
     struct certmap_source src;  /* the <binding> */
 };
 
+/* logFile/@logExtFileFlags bits, IIS's values. */
+#define CERTMAP_LOG_DATE 0x1
+#define CERTMAP_LOG_TIME 0x2
+#define CERTMAP_LOG_CLIENT_IP 0x4
+#define CERTMAP_LOG_USER_NAME 0x8
+#define CERTMAP_LOG_SITE_NAME 0x10
+#define CERTMAP_LOG_COMPUTER_NAME 0x20
+#define CERTMAP_LOG_SERVER_IP 0x40
+#define CERTMAP_LOG_METHOD 0x80
+#define CERTMAP_LOG_URI_STEM 0x100
+#define CERTMAP_LOG_URI_QUERY 0x200
+#define CERTMAP_LOG_HTTP_STATUS 0x400
+#define CERTMAP_LOG_WIN32_STATUS 0x800
+#define CERTMAP_LOG_BYTES_SENT 0x1000
+#define CERTMAP_LOG_BYTES_RECV 0x2000
+#define CERTMAP_LOG_TIME_TAKEN 0x4000
+#define CERTMAP_LOG_SERVER_PORT 0x8000
+#define CERTMAP_LOG_USER_AGENT 0x10000
+#define CERTMAP_LOG_COOKIE 0x20000
+#define CERTMAP_LOG_REFERER 0x40000
+#define CERTMAP_LOG_PROTOCOL_VERSION 0x80000
+#define CERTMAP_LOG_HOST 0x100000
+#define CERTMAP_LOG_HTTP_SUB_STATUS 0x200000
+
 struct certmap_site {
     const char *name;    /* site/@name */
     unsigned long id;    /* site/@id */
     bool auto_start;     /* serverAutoStart */
     const char *log_dir; /* directory holding W3SVC<id>/ (absolute) */
+    unsigned log_fields; /* logFile/@logExtFileFlags (the site's, else siteDefaults'): bits
+                            CERTMAP_LOG_* */
     const struct certmap_binding
         *bindings; /* usable bindings (problems are in the build's diags) */
     size_t nbindings;
@@ -217,6 +243,10 @@ struct certmap_server_settings {
     unsigned logon_cache_seconds;
     unsigned logon_negative_cache_seconds;
     unsigned logon_threads;
+    const char *user;   /* server/@user: account certmapd drops to when started as root, "" none */
+    const char *group;  /* server/@group: its group, "" for the user's primary group */
+    bool allow_root;    /* server/@allowRoot: serving requests as root is allowed */
+    unsigned log_level; /* server/@logLevel: 0 error, 1 warn, 2 notice, 3 info, 4 debug */
 };
 
 struct certmap_view_options {

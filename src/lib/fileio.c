@@ -62,9 +62,40 @@ out:
     return ret;
 }
 
-int
-fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                    struct certmap_error *err)
+/*
+ * Gives the temp file fd its owner and mode before it takes path's place:
+ * chown first, because chown clears set-id bits.  uid/gid (uid_t)-1 and
+ * (gid_t)-1 leave what the kernel gave.
+ */
+static int
+set_owner_mode(int fd, const char *tmp, const char *path, uid_t uid, gid_t gid, mode_t mode,
+               struct certmap_error *err)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot stat: %s",
+                                 strerror(errno));
+    if (uid == st.st_uid)
+        uid = (uid_t)-1;
+    if (gid == st.st_gid)
+        gid = (gid_t)-1;
+    if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL,
+                                 "cannot keep owner %ld and group %ld: %s (run as root or as "
+                                 "the owner)",
+                                 uid == (uid_t)-1 ? (long)st.st_uid : (long)uid,
+                                 gid == (gid_t)-1 ? (long)st.st_gid : (long)gid, strerror(errno));
+    /* open() applied the umask; the mode asked for is the mode wanted. */
+    if (fchmod(fd, mode & 07777) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot chmod: %s",
+                                 strerror(errno));
+    return 0;
+}
+
+static int
+write_atomic(const char *path, const void *data, size_t len, uid_t uid, gid_t gid, mode_t mode,
+             struct certmap_error *err)
 {
     char tmp[4096];
     int fd = -1, ret = -1;
@@ -82,15 +113,22 @@ fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                           strerror(errno));
         goto out_done;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    /* 0600 until the data is in: no one else reads a half-written secret. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         /* not ours to remove: someone else created it since the unlink */
         certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot create: %s",
                           strerror(errno));
         goto out_done;
     }
-    /* open() applies the umask; the mode asked for is the mode wanted. */
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (write_all(fd, data, len) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot write: %s",
+                          strerror(errno));
+        goto out;
+    }
+    if (set_owner_mode(fd, tmp, path, uid, gid, mode, err) != 0)
+        goto out;
+    if (fsync(fd) != 0) {
         certmap_error_set(err, CERTMAP_ERR_IO, tmp, 0, NULL, NULL, "cannot write: %s",
                           strerror(errno));
         goto out;
@@ -118,6 +156,43 @@ out:
         close(fd);
     unlink(tmp);
     return ret;
+}
+
+int
+fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                    struct certmap_error *err)
+{
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
+    struct stat st;
+    char *dir;
+
+    if (stat(path, &st) == 0) {
+        /* An existing file keeps its owner, group and mode, never more than mode allows. */
+        return write_atomic(path, data, len, st.st_uid, st.st_gid, st.st_mode & mode & 07777, err);
+    }
+    if (errno != ENOENT)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot stat: %s",
+                                 strerror(errno));
+    /* Root creating a file in the service's directory gives it to the directory's owners. */
+    if (geteuid() == 0) {
+        dir = fileio_dirname(path);
+        if (dir == NULL)
+            return certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+        if (stat(dir, &st) == 0) {
+            uid = st.st_uid;
+            gid = st.st_gid;
+        }
+        free(dir);
+    }
+    return write_atomic(path, data, len, uid, gid, mode, err);
+}
+
+int
+fileio_write_atomic_as(const char *path, const void *data, size_t len, const struct stat *like,
+                       struct certmap_error *err)
+{
+    return write_atomic(path, data, len, like->st_uid, like->st_gid, like->st_mode & 07777, err);
 }
 
 int

@@ -165,10 +165,15 @@ int logon_names(const char *user, const char *domain, char *logon, size_t lsize,
 
 /*
  * Accounts file management for `certmap account add|passwd|remove`:
- * rewrites the file atomically (lock, temp file, fsync, rename, fsync dir,
- * mode 0600) with the hash from crypt(3) under a strong crypt_gensalt prefix.
- * add fails when the name exists, passwd/remove when it does not.
+ * rewrites the file atomically (lock, temp file, fsync, rename, fsync dir)
+ * with the hash from crypt(3) under a strong crypt_gensalt prefix.  The file
+ * keeps its owner, group and mode, less any access for others and group
+ * write; a new file is LOGON_ACCOUNTS_MODE with the owner and group of its
+ * directory when root creates it (fileio.h), so that the service reading it
+ * through that group is never locked out.  add fails when the name exists,
+ * passwd/remove when it does not.
  */
+#define LOGON_ACCOUNTS_MODE 0640
 int logon_account_add(const char *accounts_file, const char *user, const char *password,
                       struct certmap_error *err);
 /* logon_account_add() with the account's groups ("g1,g2"; NULL or "" for none). */

@@ -108,11 +108,15 @@ read_key(const char *path, unsigned char key[SECRET_KEY_LEN], struct certmap_err
                           "key file is not a regular file");
         goto out;
     }
-    /* Like ssh with private keys: a key others could have read is no longer secret. */
-    if ((st.st_mode & 077) != 0) {
+    /*
+     * Like ssh with private keys: a key others could have read is no longer
+     * secret.  Group read is allowed, as for Debian's ssl-cert keys: it is how
+     * the unprivileged service reads a key root created.
+     */
+    if ((st.st_mode & 027) != 0) {
         certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
-                          "key file is accessible by group or others (mode %04o); it must be "
-                          "0600 (chmod 600 '%s')",
+                          "key file is writable by its group or accessible by others (mode "
+                          "%04o); it must be 0600 or 0640 (chmod 640 '%s')",
                           (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
@@ -158,7 +162,7 @@ create_key(const char *path, struct certmap_error *err)
     }
     codec_hex_encode(key, SECRET_KEY_LEN, hex, CODEC_LOWER);
     hex[KEY_HEX_LEN] = '\n';
-    if (fileio_write_atomic(tmp, hex, sizeof(hex), 0600, err) != 0)
+    if (fileio_write_atomic(tmp, hex, sizeof(hex), 0640, err) != 0)
         goto out;
     if (link(tmp, path) != 0 && errno != EEXIST) {
         certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot create key file: %s",

@@ -4,8 +4,9 @@
  * The base64 (standard alphabet, padded, one line) holds version byte 1, a
  * random 12-byte nonce, the AES-256-GCM ciphertext and its 16-byte tag; the
  * version byte and the string "AesProvider" are authenticated as additional
- * data.  The 32-byte key lives in a key file (mode 0600) beside the
- * configuration, created on first need.  Key file format: 64 hex digits (any
+ * data.  The 32-byte key lives in a key file (mode 0600, or 0640 so that the
+ * service reads it through its group) beside the configuration, created on
+ * first need.  Key file format: 64 hex digits (any
  * case) and an optional newline; certmap writes lower case with a newline
  * (65 bytes).  Failure never yields an empty password: every error path
  * returns -1.
@@ -29,11 +30,13 @@ bool secret_is_envelope(const char *s);
 
 /*
  * Loads the key from path.  With create, a missing file is created atomically
- * with a fresh random key and mode 0600; an existing file is never replaced
+ * with a fresh random key, mode 0640 and, when root creates it, the owner
+ * and group of its directory (the service's group reads it, as Debian's
+ * ssl-cert group reads private keys); an existing file is never replaced
  * (of two processes creating it at once, both end up with the winner's key).
- * A file of the wrong size, not hex, or with any group/other permission bit is
- * an error.  0, or -1 and err filled (err->file is the key file).  The caller
- * wipes key with OPENSSL_cleanse() when done.
+ * A file of the wrong size, not hex, writable by its group or with any
+ * permission for others is an error.  0, or -1 and err filled (err->file is the key file).  The
+ * caller wipes key with OPENSSL_cleanse() when done.
  */
 int secret_key_load(const char *path, bool create, unsigned char key[SECRET_KEY_LEN],
                     struct certmap_error *err);

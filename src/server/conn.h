@@ -49,7 +49,10 @@ struct conn_logrec {
     uint32_t query_off, query_len; /* query_off 0 and len 0: none */
     uint32_t ua_off, ua_len;
     uint32_t ref_off, ref_len;
-    const char *user;   /* mapped user (snapshot-owned) or NULL */
+    uint32_t cookie_off, cookie_len; /* cs(Cookie) */
+    uint32_t host_off, host_len;     /* cs-host: the Host header */
+    int minor_version;               /* cs-version: HTTP/1.<minor_version> */
+    const char *user;                /* mapped user (snapshot-owned) or NULL */
     const char *domain; /* defaultLogonDomain applied to the name (snapshot-owned) or NULL */
     char *user_owned;   /* Basic: user name as sent (malloc'd), else NULL */
     int status;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "errlog.h"
+#include "logfile.h"
 
 #define ERRLOG_LINE_MAX 4096
 
@@ -29,7 +30,7 @@ static atomic_int errlog_level = ERRLOG_INFO;
 
 static const char *const level_names[] = {"error", "warn", "notice", "info", "debug"};
 
-/* Creates the parent directory of path (one level, 0755) when it is missing. */
+/* Creates the parent directories of path (logfile.h: 0750, the log owner) when missing. */
 static void
 make_parent(const char *path)
 {
@@ -42,20 +43,14 @@ make_parent(const char *path)
     if (slash == NULL || slash == dir)
         return;
     *slash = '\0';
-    (void)mkdir(dir, 0755); /* EEXIST is fine; other errors show at open() */
+    (void)logfile_mkdirs(dir); /* errors show at open() */
 }
 
 static int
 open_file(const char *path, struct certmap_error *err)
 {
-    int fd;
-
     make_parent(path);
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-    if (fd < 0)
-        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open the error log: %s",
-                          strerror(errno));
-    return fd;
+    return logfile_open(path, err);
 }
 
 int

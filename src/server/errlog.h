@@ -26,14 +26,18 @@ enum errlog_level {
 };
 
 /*
- * Opens (creates 0644, O_APPEND) path as the error log, replacing any log
- * opened before; path NULL means stderr only.  to_stderr copies every line
- * to stderr too.  Creates the parent directory (0755) when missing.
+ * Opens path as the error log (logfile.h: O_APPEND, never through a
+ * symbolic link, created 0640 with the log owner), replacing any log opened
+ * before; path NULL means stderr only.  to_stderr copies every line to
+ * stderr too.  Creates the parent directories (0750) when missing.
  * 0, or -1 and err (the previous log stays in use).
  */
 int errlog_open(const char *path, int to_stderr, struct certmap_error *err);
 
-/* Reopens the same path (after log rotation, on SIGHUP). 0, or -1 and err. */
+/*
+ * Reopens the same path (after log rotation: SIGUSR1, and SIGHUP with its
+ * reload).  0, or -1 and err; the old descriptor then stays in use.
+ */
 int errlog_reopen(struct certmap_error *err);
 
 /* Lines above this level are discarded; the default is ERRLOG_INFO. */

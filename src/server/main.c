@@ -5,6 +5,11 @@
  *
  *   certmapd -c CONFIG [--workers N] [--foreground] [--pid-file F]
  *
+ * Signals: SIGHUP reloads the configuration and reopens the logs, SIGUSR1
+ * reopens the logs (logrotate's postrotate), SIGTERM/SIGINT stop.  Started
+ * as root, the process drops to <server user> once its listeners, logs and
+ * keys are open (privs.h).
+ *
  * Startup errors (bad configuration, missing key or certificate, port in
  * use) print one line each on stderr and exit 1.  Without --foreground the
  * process daemonizes only after everything that can fail at startup has
@@ -32,7 +37,9 @@
 #include "conn.h"
 #include "errlog.h"
 #include "logon.h"
+#include "logfile.h"
 #include "logonsvc.h"
+#include "privs.h"
 #include "reload.h"
 #include "snapshot.h"
 #include "tls.h"
@@ -350,6 +357,82 @@ stop_everything(void)
     errlog_close();
 }
 
+/*
+ * After logrotate renamed the files: the error log and every W3C log start
+ * new files by their names.  A W3C log's lines still in memory go to the new
+ * file; workers keep appending meanwhile (w3clog.h).
+ */
+static void
+reopen_logs(void)
+{
+    struct certmap_error err;
+
+    certmap_error_clear(&err);
+    if (errlog_reopen(&err) != 0)
+        errlog_printf(ERRLOG_ERROR,
+                      "cannot reopen the error log: %s; still writing to the old file",
+                      err.message);
+    w3clog_set_reopen(g_reload.logs);
+}
+
+/*
+ * Started as root: new log files and directories go to the service user and
+ * the adm group (logfile.h); the W3C directories the snapshot created before
+ * the owner was known are given to it too, so the service creates each
+ * day's file.
+ */
+static void
+set_log_owner(const struct snapshot *snap, const struct privs_plan *plan)
+{
+    char dir[PATH_MAX];
+    struct stat st;
+    size_t i;
+
+    if (geteuid() != 0)
+        return;
+    logfile_set_owner(plan->uid, logfile_group(plan->gid));
+    if (!plan->drop)
+        return;
+    for (i = 0; i < snap->nsites; i++) {
+        if (snap->sites[i].log_dir == NULL)
+            continue;
+        snprintf(dir, sizeof(dir), "%s/W3SVC%lu", snap->sites[i].log_dir, snap->sites[i].id);
+        if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+            chown(dir, plan->uid, logfile_group(plan->gid)) != 0)
+            die("%s: cannot give the W3C log directory to user %s: %s", dir, plan->name,
+                strerror(errno));
+    }
+}
+
+/*
+ * After the drop: every log directory must be writable by the service user,
+ * or the first rotation or day roll would lose lines; said now, at startup.
+ */
+static void
+check_log_dirs(const struct snapshot *snap)
+{
+    char dir[PATH_MAX], *slash;
+    size_t i;
+
+    for (i = 0; i < snap->nsites; i++) {
+        if (snap->sites[i].log_dir == NULL)
+            continue;
+        snprintf(dir, sizeof(dir), "%s/W3SVC%lu", snap->sites[i].log_dir, snap->sites[i].id);
+        if (access(dir, W_OK | X_OK) != 0)
+            die("%s: the W3C log directory is not writable by user %ld: %s", dir, (long)geteuid(),
+                strerror(errno));
+    }
+    snprintf(dir, sizeof(dir), "%s", snap->server.error_log);
+    slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        if (access(dir, W_OK | X_OK) != 0)
+            die("%s: the error log's directory is not writable by user %ld (a rotated log "
+                "could not be reopened): %s",
+                dir, (long)geteuid(), strerror(errno));
+    }
+}
+
 /* Signals, configuration changes and finished reloads, until SIGTERM/SIGINT. */
 static void
 main_loop(void)
@@ -368,6 +451,7 @@ main_loop(void)
 
     sigemptyset(&set);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -417,11 +501,12 @@ main_loop(void)
         if (pfd[0].revents & POLLIN) {
             while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                 if (si.ssi_signo == SIGHUP) {
-                    struct certmap_error err;
-                    if (errlog_reopen(&err) != 0)
-                        errlog_printf(ERRLOG_WARN, "cannot reopen the error log: %s", err.message);
+                    reopen_logs();
                     errlog_printf(ERRLOG_NOTICE, "SIGHUP: reloading");
                     again = true;
+                } else if (si.ssi_signo == SIGUSR1) {
+                    reopen_logs();
+                    errlog_printf(ERRLOG_NOTICE, "SIGUSR1: logs reopened");
                 } else {
                     if (job != NULL)
                         reload_abandon(job);
@@ -458,6 +543,7 @@ main(int argc, char **argv)
     struct certmap_error err;
     struct snapshot *snap;
     struct logonsvc *svc;
+    struct privs_plan plan;
     sigset_t set;
     unsigned k;
 
@@ -471,6 +557,7 @@ main(int argc, char **argv)
     /* Every thread inherits this mask: signals are read by the main loop only. */
     sigemptyset(&set);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -498,6 +585,11 @@ main(int argc, char **argv)
         certmap_diags_free(&diags);
         die("the configuration %s cannot be served", g_config_path);
     }
+    if (privs_plan_make(g_config_path, snap->server.user, snap->server.group,
+                        snap->server.allow_root, &plan, &err) != 0)
+        die("%s: %s", g_config_path, err.message);
+    set_log_owner(snap, &plan);
+    errlog_set_level((enum errlog_level)snap->server.log_level);
     if (errlog_open(snap->server.error_log, g_opt.foreground, &err) != 0)
         die("error log %s: %s", snap->server.error_log, err.message);
     reload_report_diags(&diags, false, "");
@@ -515,6 +607,16 @@ main(int argc, char **argv)
     start_workers(snap);
     if (g_opt.pid_file != NULL && write_pid_file(g_opt.pid_file) != 0)
         die("pid file %s: %s", g_opt.pid_file, strerror(errno));
+    /* Listeners, logs and keys are open: the workers start as the service user. */
+    if (privs_drop(&plan, &err) != 0)
+        die("%s", err.message);
+    if (plan.drop) {
+        check_log_dirs(snap);
+        errlog_printf(ERRLOG_NOTICE, "running as user %s (uid %ld, gid %ld)", plan.name,
+                      (long)plan.uid, (long)plan.gid);
+    } else if (geteuid() == 0) {
+        errlog_printf(ERRLOG_WARN, "serving requests as root (allowRoot=\"true\")");
+    }
     for (k = 0; k < g_srv.nworkers; k++)
         if (worker_start(&g_srv.workers[k], &err) != 0)
             die("%s", err.message);

@@ -331,6 +331,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
         worker_post_snapshot(&ctx->srv->workers[k], snapshot_ref(snap), wfds, eps, n);
     }
     reload_listeners_set(ctx, snap);
+    errlog_set_level((enum errlog_level)snap->server.log_level);
     snapshot_unref(old);
     errlog_printf(ERRLOG_NOTICE,
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",

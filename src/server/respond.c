@@ -44,6 +44,13 @@ respond_log_fields(struct conn *c, const struct http_request *req)
     h = http_find_header(req, "Referer");
     l->ref_off = h != NULL ? off_in(c, h->value) : 0;
     l->ref_len = h != NULL ? (uint32_t)h->value_len : 0;
+    h = http_find_header(req, "Cookie");
+    l->cookie_off = h != NULL ? off_in(c, h->value) : 0;
+    l->cookie_len = h != NULL ? (uint32_t)h->value_len : 0;
+    h = http_find_header(req, "Host");
+    l->host_off = h != NULL ? off_in(c, h->value) : 0;
+    l->host_len = h != NULL ? (uint32_t)h->value_len : 0;
+    l->minor_version = req->minor_version;
 }
 
 void
@@ -108,6 +115,15 @@ respond_log(struct conn *c, const struct snap_site *site)
         e.referer = c->rbuf + l->ref_off;
         e.referer_len = l->ref_len;
     }
+    if (l->cookie_len > 0) {
+        e.cookie = c->rbuf + l->cookie_off;
+        e.cookie_len = l->cookie_len;
+    }
+    if (l->host_len > 0) {
+        e.host = c->rbuf + l->host_off;
+        e.host_len = l->host_len;
+    }
+    e.version = l->minor_version == 0 ? "HTTP/1.0" : "HTTP/1.1";
     e.status = l->status;
     e.substatus = l->substatus;
     e.win32_status = win32_status(l->status, l->substatus, c->cert_verify);

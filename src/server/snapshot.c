@@ -143,6 +143,8 @@ snapshot_unref(struct snapshot *snap)
     free(snap->sites);
     free(snap->server.error_log);
     free(snap->server.log_dir);
+    free(snap->server.user);
+    free(snap->server.group);
     free(snap->logon_settings.accounts_file);
     free(snap->logon_settings.pam_service);
     logonsvc_unref(snap->logon_svc);

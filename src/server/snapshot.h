@@ -122,6 +122,10 @@ struct snap_server {
     char *log_dir;    /* default W3C log directory (absolute) */
     bool basic_without_ssl;
     unsigned ticket_seconds;
+    unsigned log_level; /* enum errlog_level of <server logLevel> */
+    char *user;         /* <server user>: the account certmapd drops to, "" none (owned) */
+    char *group;        /* <server group>, "" for the user's primary group (owned) */
+    bool allow_root;    /* <server allowRoot>: serving as root is allowed */
 };
 
 struct snap_logon {

@@ -75,7 +75,8 @@ build_site(struct build *bd, struct snap_site *site, const struct certmap_site *
         ret = -1;
     if (bd->params->logs != NULL && site->log_dir != NULL) {
         certmap_error_clear(&e);
-        site->log = w3clog_set_get(bd->params->logs, site->log_dir, (unsigned)site->id, &e);
+        site->log =
+            w3clog_set_get(bd->params->logs, site->log_dir, (unsigned)site->id, vs->log_fields, &e);
         if (site->log == NULL) {
             snap_diag(bd->diags, CERTMAP_SEV_ERROR, vs->src.file, vs->src.line, "logFile",
                       "directory", "site \"%s\": cannot open its W3C log under %s: %s", site->name,
@@ -106,6 +107,10 @@ build_settings(struct build *bd)
     snap->server.workers = sv->workers;
     snap->server.basic_without_ssl = sv->basic_without_ssl;
     snap->server.ticket_seconds = sv->ticket_seconds;
+    snap->server.log_level = sv->log_level;
+    snap->server.allow_root = sv->allow_root;
+    snap->server.user = snap_strdup(sv->user);
+    snap->server.group = snap_strdup(sv->group);
     snap->server.log_dir = snap_strdup(sv->log_dir);
     snap->server.error_log = snap_strdup(sv->error_log);
     snap->logon_settings.provider =
@@ -116,6 +121,7 @@ build_settings(struct build *bd)
     snap->logon_settings.negative_cache_seconds = sv->logon_negative_cache_seconds;
     snap->logon_settings.threads = sv->logon_threads;
     if (snap->server.log_dir == NULL || snap->server.error_log == NULL ||
+        snap->server.user == NULL || snap->server.group == NULL ||
         snap->logon_settings.accounts_file == NULL || snap->logon_settings.pam_service == NULL)
         return -1;
     return 0;

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #include "codec.h"
 #include "errlog.h"
+#include "logfile.h"
 #include "w3clog.h"
 
 #define W3CLOG_BUF_SIZE (64 * 1024) /* per log; a full buffer is written at once */
@@ -37,6 +39,9 @@ struct w3clog {
     pthread_mutex_t lock;    /* guards buf, len, lines, buf_day, buf_first */
     pthread_mutex_t io_lock; /* guards fd, fd_day, spare, dropped, last_report */
     char *dir;               /* owned: "<dir>/W3SVC<id>" */
+    unsigned fields;         /* CERTMAP_LOG_* bits: the columns, fixed for the log's life */
+    char sitename[32];       /* s-sitename as IIS writes it: "W3SVC<id>" */
+    char computer[256];      /* s-computername: the host name */
     char *buf;               /* owned: pending lines, W3CLOG_BUF_SIZE bytes */
     size_t len;              /* bytes pending in buf */
     unsigned long lines;     /* lines pending in buf */
@@ -159,58 +164,162 @@ format_datetime(time_t t)
     return tls_date;
 }
 
-size_t
-w3clog_format(char *buf, size_t size, const struct w3clog_entry *e)
-{
-    size_t o;
+/* The columns IIS writes for each logExtFileFlags bit, in IIS's order. */
+static const struct {
+    unsigned flag;
+    const char *name;
+} w3c_columns[] = {
+    {CERTMAP_LOG_DATE, "date"},
+    {CERTMAP_LOG_TIME, "time"},
+    {CERTMAP_LOG_SITE_NAME, "s-sitename"},
+    {CERTMAP_LOG_COMPUTER_NAME, "s-computername"},
+    {CERTMAP_LOG_SERVER_IP, "s-ip"},
+    {CERTMAP_LOG_METHOD, "cs-method"},
+    {CERTMAP_LOG_URI_STEM, "cs-uri-stem"},
+    {CERTMAP_LOG_URI_QUERY, "cs-uri-query"},
+    {CERTMAP_LOG_SERVER_PORT, "s-port"},
+    {CERTMAP_LOG_USER_NAME, "cs-username"},
+    {CERTMAP_LOG_CLIENT_IP, "c-ip"},
+    {CERTMAP_LOG_PROTOCOL_VERSION, "cs-version"},
+    {CERTMAP_LOG_USER_AGENT, "cs(User-Agent)"},
+    {CERTMAP_LOG_COOKIE, "cs(Cookie)"},
+    {CERTMAP_LOG_REFERER, "cs(Referer)"},
+    {CERTMAP_LOG_HOST, "cs-host"},
+    {CERTMAP_LOG_HTTP_STATUS, "sc-status"},
+    {CERTMAP_LOG_HTTP_SUB_STATUS, "sc-substatus"},
+    {CERTMAP_LOG_WIN32_STATUS, "sc-win32-status"},
+    {CERTMAP_LOG_BYTES_SENT, "sc-bytes"},
+    {CERTMAP_LOG_BYTES_RECV, "cs-bytes"},
+    {CERTMAP_LOG_TIME_TAKEN, "time-taken"},
+};
+#define W3C_NCOLUMNS (sizeof(w3c_columns) / sizeof(w3c_columns[0]))
 
-    /* 8 escaped fields, the numbers and the date always fit in W3CLOG_LINE_MAX. */
+size_t
+w3clog_fields_line(unsigned fields, char *buf, size_t size)
+{
+    size_t o = 0, i, n;
+
+    if (size == 0)
+        return 0;
+    buf[0] = '\0';
+    for (i = 0; i < W3C_NCOLUMNS; i++) {
+        if (!(fields & w3c_columns[i].flag))
+            continue;
+        n = strlen(w3c_columns[i].name);
+        if (o + n + 2 > size)
+            return 0;
+        if (o > 0)
+            buf[o++] = ' ';
+        memcpy(buf + o, w3c_columns[i].name, n);
+        o += n;
+        buf[o] = '\0';
+    }
+    return o;
+}
+
+/* Appends column flag of e (after a ' ', except for the first column). */
+static size_t
+put_column(char *out, size_t o, unsigned flag, const struct w3clog_entry *e, const char *dt)
+{
+    size_t start = o;
+
+    switch (flag) {
+    case CERTMAP_LOG_DATE:
+        o = put_field(out, o, dt, 10);
+        break;
+    case CERTMAP_LOG_TIME:
+        o = put_field(out, o, dt + 11, 8);
+        break;
+    case CERTMAP_LOG_SITE_NAME:
+        o = put_cstr(out, o, e->site_name);
+        break;
+    case CERTMAP_LOG_COMPUTER_NAME:
+        o = put_cstr(out, o, e->computer_name);
+        break;
+    case CERTMAP_LOG_SERVER_IP:
+        o = put_cstr(out, o, e->s_ip);
+        break;
+    case CERTMAP_LOG_METHOD:
+        o = put_field(out, o, e->method, e->method_len);
+        break;
+    case CERTMAP_LOG_URI_STEM:
+        o = put_field(out, o, e->uri_stem, e->uri_stem_len);
+        break;
+    case CERTMAP_LOG_URI_QUERY:
+        o = put_field(out, o, e->uri_query, e->uri_query_len);
+        break;
+    case CERTMAP_LOG_SERVER_PORT:
+        o = put_number(out, o, e->s_port);
+        break;
+    case CERTMAP_LOG_USER_NAME:
+        o = put_field(out, o, e->username, e->username_len);
+        break;
+    case CERTMAP_LOG_CLIENT_IP:
+        o = put_cstr(out, o, e->c_ip);
+        break;
+    case CERTMAP_LOG_PROTOCOL_VERSION:
+        o = put_cstr(out, o, e->version);
+        break;
+    case CERTMAP_LOG_USER_AGENT:
+        o = put_field(out, o, e->user_agent, e->user_agent_len);
+        break;
+    case CERTMAP_LOG_COOKIE:
+        o = put_field(out, o, e->cookie, e->cookie_len);
+        break;
+    case CERTMAP_LOG_REFERER:
+        o = put_field(out, o, e->referer, e->referer_len);
+        break;
+    case CERTMAP_LOG_HOST:
+        o = put_field(out, o, e->host, e->host_len);
+        break;
+    case CERTMAP_LOG_HTTP_STATUS:
+        o = put_number(out, o, e->status < 0 ? 0 : (unsigned long)e->status);
+        break;
+    case CERTMAP_LOG_HTTP_SUB_STATUS:
+        o = put_number(out, o, e->substatus < 0 ? 0 : (unsigned long)e->substatus);
+        break;
+    case CERTMAP_LOG_WIN32_STATUS:
+        o = put_number(out, o, e->win32_status);
+        break;
+    case CERTMAP_LOG_TIME_TAKEN:
+        o = put_number(out, o, e->time_taken);
+        break;
+    default: /* sc-bytes, cs-bytes: not counted per request */
+        o = put_field(out, o, NULL, 0);
+        break;
+    }
+    if (start == 0) { /* the first column has no separator before it */
+        memmove(out, out + 1, o - 1);
+        o--;
+    }
+    return o;
+}
+
+size_t
+w3clog_format_fields(char *buf, size_t size, const struct w3clog_entry *e, unsigned fields)
+{
+    const char *dt;
+    size_t o = 0, i;
+
+    /* 22 escaped fields at most, the numbers and the date always fit in W3CLOG_LINE_MAX. */
     if (size < W3CLOG_LINE_MAX)
         return 0;
-    memcpy(buf, format_datetime(e->time != 0 ? e->time : time(NULL)), 19);
-    o = 19;
-    o = put_cstr(buf, o, e->s_ip);
-    o = put_field(buf, o, e->method, e->method_len);
-    o = put_field(buf, o, e->uri_stem, e->uri_stem_len);
-    o = put_field(buf, o, e->uri_query, e->uri_query_len);
-    o = put_number(buf, o, e->s_port);
-    o = put_field(buf, o, e->username, e->username_len);
-    o = put_cstr(buf, o, e->c_ip);
-    o = put_field(buf, o, e->user_agent, e->user_agent_len);
-    o = put_field(buf, o, e->referer, e->referer_len);
-    o = put_number(buf, o, e->status < 0 ? 0 : (unsigned long)e->status);
-    o = put_number(buf, o, e->substatus < 0 ? 0 : (unsigned long)e->substatus);
-    o = put_number(buf, o, e->win32_status);
-    o = put_number(buf, o, e->time_taken);
+    dt = format_datetime(e->time != 0 ? e->time : time(NULL));
+    for (i = 0; i < W3C_NCOLUMNS; i++)
+        if (fields & w3c_columns[i].flag)
+            o = put_column(buf, o, w3c_columns[i].flag, e, dt);
     buf[o++] = '\n';
     buf[o] = '\0';
     return o;
 }
 
-/* ---- files ------------------------------------------------------------ */
-
-/* mkdir -p with mode 0755 for every missing component. 0, or -1 and errno. */
-static int
-make_dirs(const char *path)
+size_t
+w3clog_format(char *buf, size_t size, const struct w3clog_entry *e)
 {
-    char tmp[PATH_MAX];
-    size_t i, len = strlen(path);
-
-    if (len == 0 || len >= sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(tmp, path, len + 1);
-    for (i = 1; i <= len; i++) {
-        if (tmp[i] != '/' && tmp[i] != '\0')
-            continue;
-        tmp[i] = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return -1;
-        tmp[i] = path[i];
-    }
-    return 0;
+    return w3clog_format_fields(buf, size, e, W3CLOG_DEFAULT_FIELDS);
 }
+
+/* ---- files ------------------------------------------------------------ */
 
 /* Reports a write problem of l to the error log, at most once a minute. Under io_lock. */
 static void
@@ -245,11 +354,57 @@ write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-/* Opens the file of day for appending, with the header when it is new. Under io_lock. */
+/*
+ * true when the last #Fields directive of the file open at fd (size bytes)
+ * is fields_line: this log may go on under it.  Only the last MiB is read: a
+ * directive further back is written again, which W3C readers accept.
+ */
+static bool
+last_fields_match(const char *path, off_t size, const char *fields_line)
+{
+    char *tail, *p, *hit = NULL;
+    off_t from = size > (1 << 20) ? size - (1 << 20) : 0;
+    size_t n = (size_t)(size - from), want = strlen(fields_line);
+    ssize_t got;
+    bool ok = false;
+    int rfd;
+
+    /* The log descriptor is write-only: read through a second one, never through a link. */
+    rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (rfd < 0)
+        return false;
+    tail = malloc(n + 1);
+    if (tail == NULL) {
+        close(rfd);
+        return false;
+    }
+    got = pread(rfd, tail, n, from);
+    close(rfd);
+    if (got > 0) {
+        tail[got] = '\0';
+        for (p = tail; (p = strstr(p, "#Fields: ")) != NULL; p++)
+            if (p == tail || p[-1] == '\n')
+                hit = p;
+        if (hit != NULL) {
+            hit += 9;
+            ok = strncmp(hit, fields_line, want) == 0 && (hit[want] == '\n' || hit[want] == '\r');
+        }
+    }
+    free(tail);
+    return ok;
+}
+
+/*
+ * Opens the file of day for appending (logfile.h: never through a link),
+ * with the directives when it is new or when its last #Fields is not this
+ * log's (logExtFileFlags changed).  Under io_lock.  -1 with errno, after
+ * reporting a refused file (a planted link) to the error log.
+ */
 static int
 open_day(struct w3clog *l, long day, time_t first)
 {
-    char path[PATH_MAX], head[256];
+    char path[PATH_MAX], head[1024], fields[512];
+    struct certmap_error err;
     time_t t = (time_t)day * 86400;
     struct tm tm;
     struct stat st;
@@ -258,17 +413,22 @@ open_day(struct w3clog *l, long day, time_t first)
     gmtime_r(&t, &tm);
     snprintf(path, sizeof(path), "%s/u_ex%02d%02d%02d.log", l->dir, tm.tm_year % 100, tm.tm_mon + 1,
              tm.tm_mday);
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-    if (fd < 0 && errno == ENOENT && make_dirs(l->dir) == 0)
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-    if (fd < 0)
+    certmap_error_clear(&err);
+    if (access(l->dir, F_OK) != 0 && errno == ENOENT)
+        (void)logfile_mkdirs(l->dir);
+    fd = logfile_open(path, &err);
+    if (fd < 0) {
+        errlog_printf(ERRLOG_ERROR, "w3c log %s: %s", path, err.message);
+        errno = EACCES;
         return -1;
-    if (fstat(fd, &st) == 0 && st.st_size == 0) {
+    }
+    w3clog_fields_line(l->fields, fields, sizeof(fields));
+    if (fstat(fd, &st) == 0 && (st.st_size == 0 || !last_fields_match(path, st.st_size, fields))) {
         if (first / 86400 != day)
             first = t;
         n = snprintf(head, sizeof(head),
                      "#Software: certmap %s\n#Version: 1.0\n#Date: %s\n#Fields: %s\n",
-                     CERTMAP_VERSION, format_datetime(first), W3CLOG_FIELDS);
+                     CERTMAP_VERSION, format_datetime(first), fields);
         if (write_all(fd, head, (size_t)n) != 0) {
             close(fd);
             return -1;
@@ -329,7 +489,7 @@ out:
 }
 
 struct w3clog *
-w3clog_open(const char *dir, unsigned site_id, struct certmap_error *err)
+w3clog_open(const char *dir, unsigned site_id, unsigned fields, struct certmap_error *err)
 {
     struct w3clog *l = NULL;
     size_t n;
@@ -349,7 +509,7 @@ w3clog_open(const char *dir, unsigned site_id, struct certmap_error *err)
     if (l->dir == NULL || l->buf == NULL || l->spare == NULL)
         goto nomem;
     snprintf(l->dir, n, "%s/W3SVC%u", dir, site_id);
-    if (make_dirs(l->dir) != 0) {
+    if (logfile_mkdirs(l->dir) != 0) {
         certmap_error_set(err, CERTMAP_ERR_IO, l->dir, 0, "logFile", "directory",
                           "cannot create the log directory: %s", strerror(errno));
         goto fail;
@@ -360,6 +520,11 @@ w3clog_open(const char *dir, unsigned site_id, struct certmap_error *err)
     l->fd_day = -1;
     l->buf_day = -1;
     l->site_id = site_id;
+    l->fields = fields;
+    snprintf(l->sitename, sizeof(l->sitename), "W3SVC%u", site_id);
+    if (gethostname(l->computer, sizeof(l->computer)) != 0)
+        l->computer[0] = '\0';
+    l->computer[sizeof(l->computer) - 1] = '\0';
     return l;
 nomem:
     certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
@@ -386,7 +551,9 @@ w3clog_write(struct w3clog *l, const struct w3clog_entry *e)
         return;
     copy = *e;
     copy.time = t;
-    n = w3clog_format(line, sizeof(line), &copy);
+    copy.site_name = l->sitename;
+    copy.computer_name = l->computer[0] != '\0' ? l->computer : NULL;
+    n = w3clog_format_fields(line, sizeof(line), &copy, l->fields);
     if (n == 0)
         return;
     pthread_mutex_lock(&l->lock);
@@ -482,18 +649,19 @@ w3clog_set_new(struct certmap_error *err)
 }
 
 struct w3clog *
-w3clog_set_get(struct w3clog_set *s, const char *dir, unsigned site_id, struct certmap_error *err)
+w3clog_set_get(struct w3clog_set *s, const char *dir, unsigned site_id, unsigned fields,
+               struct certmap_error *err)
 {
     struct w3clog *l;
 
     pthread_mutex_lock(&s->lock);
     for (l = s->logs; l != NULL; l = l->next) {
-        if (l->site_id == site_id && strcmp(l->set_dir, dir) == 0) {
+        if (l->site_id == site_id && l->fields == fields && strcmp(l->set_dir, dir) == 0) {
             l->refs++;
             goto out;
         }
     }
-    l = w3clog_open(dir, site_id, err);
+    l = w3clog_open(dir, site_id, fields, err);
     if (l == NULL)
         goto out;
     l->set_dir = strdup(dir);
@@ -531,6 +699,30 @@ w3clog_set_put(struct w3clog_set *s, struct w3clog *l)
     }
     pthread_mutex_unlock(&s->lock);
     w3clog_close(l);
+}
+
+void
+w3clog_reopen(struct w3clog *l)
+{
+    if (l == NULL)
+        return;
+    pthread_mutex_lock(&l->io_lock);
+    /* Lines still buffered were not written anywhere: they go to the new file. */
+    if (l->fd >= 0)
+        close(l->fd);
+    l->fd = -1;
+    pthread_mutex_unlock(&l->io_lock);
+}
+
+void
+w3clog_set_reopen(struct w3clog_set *s)
+{
+    struct w3clog *l;
+
+    pthread_mutex_lock(&s->lock);
+    for (l = s->logs; l != NULL; l = l->next)
+        w3clog_reopen(l);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void

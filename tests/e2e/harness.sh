@@ -216,6 +216,10 @@ h_init() {
 # H_LOGON, H_SERVER, H_LIMITS hold the attributes of <certmap><logon>,
 # <server> and <limits>.
 
+# certmapd refuses to serve as root unless told so: the tests run as root in CI.
+H_ALLOW_ROOT=""
+[ "$(id -u)" -eq 0 ] && H_ALLOW_ROOT='allowRoot="true"'
+
 xml_escape() {
     local s=$1
     s=${s//&/&amp;}
@@ -238,7 +242,7 @@ cfg_reset() {
     H_M2O_OPEN=""
     H_RAW_XML=""
     H_LOGON="provider=\"file\" accountsFile=\"$T/accounts\""
-    H_SERVER="logDirectory=\"$LOGDIR\""
+    H_SERVER="logDirectory=\"$LOGDIR\" $H_ALLOW_ROOT"
     H_LIMITS=""
 }
 

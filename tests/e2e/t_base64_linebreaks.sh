@@ -55,7 +55,7 @@ $dave_folded
   </location>
   <certmap>
     <logon provider="file" accountsFile="$T/accounts" />
-    <server logDirectory="$LOGDIR" />
+    <server logDirectory="$LOGDIR" $H_ALLOW_ROOT />
   </certmap>
 </configuration>
 XML

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # account add|passwd|remove manage the file logon provider's accounts file
-# (crypt(3) hashes, mode 0600), found through <certmap><logon accountsFile>.
+# (crypt(3) hashes, mode 0640, readable by the service through its group), found through <certmap><logon accountsFile>.
 . "$(dirname "$0")/cli_lib.sh"
 cli_init
 printf 'first-pw\n' >"$T/pw1"
@@ -10,7 +10,7 @@ printf 'second-pw\n' >"$T/pw2"
 CLI_STDIN=$T/pw1 run_ok account add alice --password-stdin
 A=$T/accounts
 [ -f "$A" ] || cli_fail "accounts file not created"
-[ "$(stat -c %a "$A")" = 600 ] || cli_fail "accounts file mode $(stat -c %a "$A"), want 600"
+[ "$(stat -c %a "$A")" = 640 ] || cli_fail "accounts file mode $(stat -c %a "$A"), want 640"
 grep -qE '^alice:\$(y|gy|7|2b|6)\$' "$A" || cli_fail "no strong crypt hash: $(cat "$A")"
 grep -q 'first-pw' "$A" && cli_fail "plain password in the accounts file"
 h1=$(grep '^alice:' "$A")
@@ -25,7 +25,7 @@ chmod 600 "$T/pw2"
 run_ok account passwd alice --password-file "$T/pw2"
 expect_no_err 'warning'
 [ "$(grep '^alice:' "$A")" != "$h1" ] || cli_fail "passwd did not change the hash"
-[ "$(stat -c %a "$A")" = 600 ] || cli_fail "mode changed by passwd"
+[ "$(stat -c %a "$A")" = 640 ] || cli_fail "mode changed by passwd"
 grep -q '^bob:' "$A" || cli_fail "passwd lost bob"
 
 # Errors leave the file byte-identical.
@@ -60,7 +60,7 @@ mkdir -p "$T/etc"
 run_ok account add dave --password-file "$T/pw1"
 grep -q '^dave:' "$T/etc/users.db" || cli_fail "accountsFile of the config not used"
 grep -q '^dave:' "$A" && cli_fail "dave written to the default file"
-[ "$(stat -c %a "$T/etc/users.db")" = 600 ] || cli_fail "users.db mode"
+[ "$(stat -c %a "$T/etc/users.db")" = 640 ] || cli_fail "users.db mode"
 
 # No configuration yet: "accounts" in the directory the configuration will live in.
 mkdir -p "$T/new"

@@ -15,7 +15,7 @@ expect_cfg_text "certificate=\"$(openssl x509 -in "$T/alice.pem" -outform DER | 
 expect_cfg 'password="\[enc:AesProvider:[^"]+:enc\]"'
 expect_no_cfg 's3cret-pw'
 [ -f "$T/certmap.key" ] || cli_fail "key file not created beside the config"
-[ "$(stat -c %a "$T/certmap.key")" = 600 ] || cli_fail "key file mode is not 0600"
+[ "$(stat -c %a "$T/certmap.key")" = 640 ] || cli_fail "key file mode is not 0640 (the service reads it through its group)"
 expect_valid
 
 run_ok list mappings --json

@@ -52,7 +52,7 @@ grep -qF "certificate=\"$B64\"" "$CFG" || fail "certificate not stored as single
 # the password is an envelope, never the plain text
 grep -q 'password="\[enc:AesProvider:[A-Za-z0-9+/=]*:enc\]"' "$CFG" || fail "password not encrypted"
 grep -q 'Secret pass' "$CFG" && fail "plain-text password in the file"
-[ "$(stat -c %a "$T/certmap.key")" = 600 ] || fail "key file not created 0600"
+[ "$(stat -c %a "$T/certmap.key")" = 640 ] || fail "key file not created 0640"
 grep -q '<access sslFlags="Ssl, SslNegotiateCert" />' "$CFG" || fail "sslFlags not written"
 grep -q '<location path="Default Web Site">' "$CFG" || fail "no location block"
 

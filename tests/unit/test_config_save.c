@@ -702,7 +702,7 @@ test_passwords(void **state)
     certmap_config_close(cfg);
     key = tc_fmt("%s/certmap.key", e.dir);
     assert_int_equal(stat(key, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_mode & 0777, 0640);
     disk = fixture_read(e.path, NULL);
     assert_null(strstr(disk, "s3cr&t"));
     assert_non_null(strstr(disk, "password=\"[enc:AesProvider:"));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "certmap/error.h"
@@ -113,6 +114,135 @@ test_atomic_write_ignores_planted_temp(void **state)
     fixture_rmtree(dir);
 }
 
+/*
+ * A rewritten file keeps its mode, less the bits outside the mode asked for;
+ * a new one gets that mode exactly, whatever the umask.
+ */
+static void
+test_atomic_write_keeps_mode(void **state)
+{
+    char *dir = fixture_tmpdir();
+    char path[1024];
+    struct certmap_error err = {0};
+    struct stat st;
+    mode_t old_umask;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/f", dir);
+    old_umask = umask(077);
+    assert_int_equal(fileio_write_atomic(path, "one", 3, 0640, &err), 0);
+    umask(old_umask);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(fileio_write_atomic(path, "two", 3, 0640, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(fileio_write_atomic(path, "three", 5, 0640, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    fixture_rmtree(dir);
+}
+
+#define OTHER_ID 65534 /* nobody / nogroup on Debian */
+
+/*
+ * As root: a rewritten file keeps its owner and group, a new file takes
+ * those of its directory, and fileio_write_atomic_as() gives exactly the
+ * owner asked for.  Skipped when not root (chown needs it).
+ */
+static void
+test_atomic_write_keeps_owner(void **state)
+{
+    char *dir = fixture_tmpdir();
+    char sub[1024], path[1024], newfile[1024], copy[1024];
+    struct certmap_error err = {0};
+    struct stat st, like;
+
+    (void)state;
+    if (geteuid() != 0) {
+        fixture_rmtree(dir);
+        skip();
+    }
+    snprintf(sub, sizeof(sub), "%s/svc", dir);
+    assert_int_equal(mkdir(sub, 0750), 0);
+    assert_int_equal(chown(sub, OTHER_ID, OTHER_ID), 0);
+    snprintf(path, sizeof(path), "%s/accounts", sub);
+    assert_int_equal(fileio_write_atomic(path, "a", 1, 0640, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, OTHER_ID);
+    assert_int_equal(st.st_gid, OTHER_ID);
+    assert_int_equal(st.st_mode & 07777, 0640);
+
+    /* Owner root, group the service's: root rewriting it keeps both. */
+    assert_int_equal(chown(path, 0, OTHER_ID), 0);
+    assert_int_equal(fileio_write_atomic(path, "b", 1, 0640, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_gid, OTHER_ID);
+
+    /* A new file in root's directory stays root's. */
+    snprintf(newfile, sizeof(newfile), "%s/new", dir);
+    assert_int_equal(chown(dir, 0, 0), 0);
+    assert_int_equal(fileio_write_atomic(newfile, "n", 1, 0600, &err), 0);
+    assert_int_equal(stat(newfile, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+
+    /* The history copy takes the owner and mode of the file it copies. */
+    assert_int_equal(chmod(path, 0604), 0);
+    assert_int_equal(stat(path, &like), 0);
+    snprintf(copy, sizeof(copy), "%s/copy", dir);
+    assert_int_equal(fileio_write_atomic_as(copy, "b", 1, &like, &err), 0);
+    assert_int_equal(stat(copy, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_gid, OTHER_ID);
+    assert_int_equal(st.st_mode & 07777, 0604);
+    fixture_rmtree(dir);
+}
+
+/*
+ * A process that may not give the file's owner back (not root, not the
+ * owner) gets an error naming the owner, and the file is untouched: it never
+ * silently takes the file over.  Runs the writer as nobody in a child.
+ */
+static void
+test_atomic_write_refuses_to_take_over(void **state)
+{
+    char *dir = fixture_tmpdir(), *data = NULL;
+    char path[1024];
+    struct certmap_error err = {0};
+    size_t len = 0;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    if (geteuid() != 0) {
+        fixture_rmtree(dir);
+        skip();
+    }
+    assert_int_equal(chmod(dir, 0777), 0);
+    snprintf(path, sizeof(path), "%s/f", dir);
+    assert_int_equal(fileio_write_atomic(path, "root's", 6, 0644, &err), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgid(OTHER_ID) != 0 || setuid(OTHER_ID) != 0)
+            _exit(3);
+        if (fileio_write_atomic(path, "taken", 5, 0644, &err) == 0)
+            _exit(1);
+        _exit(strstr(err.message, "cannot keep owner 0") != NULL ? 0 : 2);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(fileio_read(path, &data, &len, 0, &err), 0);
+    assert_string_equal(data, "root's");
+    free(data);
+    fixture_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -121,6 +251,9 @@ main(void)
         cmocka_unit_test(test_diags_count_errors),
         cmocka_unit_test(test_atomic_write_replaces_and_sets_mode),
         cmocka_unit_test(test_atomic_write_ignores_planted_temp),
+        cmocka_unit_test(test_atomic_write_keeps_mode),
+        cmocka_unit_test(test_atomic_write_keeps_owner),
+        cmocka_unit_test(test_atomic_write_refuses_to_take_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

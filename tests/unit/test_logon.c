@@ -816,13 +816,14 @@ test_logon_names(void **state)
 
 /* ---- accounts file management ---- */
 
+/* LOGON_ACCOUNTS_MODE: the service reads the file through its group. */
 static void
-assert_mode_0600(const char *path)
+assert_mode_0640(const char *path)
 {
     struct stat st;
 
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_mode & 0777, 0640);
 }
 
 /* The hash stored for name in the file at path (static buffer). */
@@ -912,7 +913,7 @@ test_account_edits_preserve_other_lines(void **state)
     got = fixture_read(path, &len);
     assert_string_equal(got, expect);
     free(got);
-    assert_mode_0600(path);
+    assert_mode_0640(path);
 
     snprintf(bob_old, sizeof(bob_old), "%s", stored_hash(path, "bob"));
     assert_int_equal(logon_account_passwd(path, "bob", "new bob pw", &err), 0);
@@ -934,7 +935,7 @@ test_account_edits_preserve_other_lines(void **state)
     got = fixture_read(path, &len);
     assert_string_equal(got, expect);
     free(got);
-    assert_mode_0600(path);
+    assert_mode_0640(path);
     free(path);
     fixture_rmtree(dir);
 }
@@ -971,7 +972,7 @@ test_account_errors(void **state)
     assert_int_equal(logon_account_remove(missing, "alice", &err), -1);
     assert_int_equal(stat(missing, &st), -1);
     assert_int_equal(logon_account_add(missing, "alice", "pw", &err), 0);
-    assert_mode_0600(missing);
+    assert_mode_0640(missing);
 
     path = fixture_write(dir, "accounts", "", 0);
     assert_int_equal(logon_account_add(path, "alice", "pw", &err), 0);
@@ -1103,7 +1104,7 @@ test_account_concurrent_adds(void **state)
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
     assert_int_equal(count_accounts(path), (THREADS + PROCS) * ADDS_PER_WORKER);
-    assert_mode_0600(path);
+    assert_mode_0640(path);
     fixture_rmtree(dir);
 }
 

@@ -79,7 +79,7 @@ assert_decrypt_fails(const unsigned char *key, const char *env, const char *want
 }
 
 static void
-test_key_file_created_0600_and_reloaded(void **state)
+test_key_file_created_0640_and_reloaded(void **state)
 {
     struct ctx *c = *state;
     struct certmap_error err = {0};
@@ -89,7 +89,7 @@ test_key_file_created_0600_and_reloaded(void **state)
     size_t len, i;
 
     assert_int_equal(stat(c->key_path, &st), 0);
-    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(st.st_mode & 07777, 0640);
     data = fixture_read(c->key_path, &len);
     assert_non_null(data);
     assert_int_equal(len, 65);
@@ -128,7 +128,13 @@ test_key_file_refusals(void **state)
     assert_int_equal(secret_key_load(p, true, key, &err), -1);
     assert_string_equal(err.file, p);
     assert_non_null(strstr(err.message, "mode 0644"));
+    /* Group read is how the service reads a key root created (ssl-cert style). */
     assert_int_equal(chmod(p, 0640), 0);
+    assert_int_equal(secret_key_load(p, false, key, &err), 0);
+    assert_int_equal(chmod(p, 0660), 0);
+    assert_int_equal(secret_key_load(p, false, key, &err), -1);
+    assert_non_null(strstr(err.message, "mode 0660"));
+    assert_int_equal(chmod(p, 0604), 0);
     assert_int_equal(secret_key_load(p, false, key, &err), -1);
     assert_int_equal(chmod(p, 0600), 0);
     assert_int_equal(secret_key_load(p, false, key, &err), 0);
@@ -358,7 +364,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_file_created_0600_and_reloaded),
+        cmocka_unit_test(test_key_file_created_0640_and_reloaded),
         cmocka_unit_test(test_key_file_refusals),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_empty_password_is_distinguishable),

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "errlog.c"
+#include "logfile.c"
 #include "w3clog.c"
 #include "fixture.h"
 
@@ -142,12 +143,12 @@ test_file_name_header_and_mode(void **state)
     (void)state;
     umask(022);
     snprintf(sub, sizeof(sub), "%s/logs/LogFiles", dir);
-    l = w3clog_open(sub, 3, &err);
+    l = w3clog_open(sub, 3, W3CLOG_DEFAULT_FIELDS, &err);
     assert_non_null(l);
     snprintf(want, sizeof(want), "%s/W3SVC3", sub);
     assert_int_equal(stat(want, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
-    assert_int_equal(st.st_mode & 0777, 0755);
+    assert_int_equal(st.st_mode & 07777, 02750);
     entry_init(&e, T_DAY1 + 5);
     w3clog_write(l, &e);
     /* Buffered: nothing on disk before a flush. */
@@ -163,11 +164,11 @@ test_file_name_header_and_mode(void **state)
     free(text);
     snprintf(want, sizeof(want), "%s/W3SVC3/u_ex261125.log", sub);
     assert_int_equal(stat(want, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(st.st_mode & 0777, 0640);
     w3clog_close(l);
 
     /* Reopening the same day appends without a second header. */
-    l = w3clog_open(sub, 3, &err);
+    l = w3clog_open(sub, 3, W3CLOG_DEFAULT_FIELDS, &err);
     assert_non_null(l);
     entry_init(&e, T_DAY1 + 60);
     w3clog_write(l, &e);
@@ -175,6 +176,87 @@ test_file_name_header_and_mode(void **state)
     text = read_log(sub, 3, "u_ex261125.log");
     assert_int_equal(count_lines(text, "#Fields:"), 1);
     assert_int_equal(count_lines(text, "2026-11-25 10:0"), 2);
+    free(text);
+
+    /* Other columns (logExtFileFlags changed): a new directive block, then lines in them. */
+    l = w3clog_open(sub, 3,
+                    CERTMAP_LOG_TIME | CERTMAP_LOG_SITE_NAME | CERTMAP_LOG_HTTP_STATUS |
+                        CERTMAP_LOG_BYTES_SENT,
+                    &err);
+    assert_non_null(l);
+    entry_init(&e, T_DAY1 + 61);
+    w3clog_write(l, &e);
+    w3clog_close(l);
+    text = read_log(sub, 3, "u_ex261125.log");
+    assert_int_equal(count_lines(text, "#Fields:"), 2);
+    assert_non_null(strstr(text, "#Fields: time s-sitename sc-status sc-bytes\n"
+                                 "10:01:01 W3SVC3 200 -\n"));
+    free(text);
+    fixture_rmtree(dir);
+}
+
+/* A symbolic link planted at the day's name is not followed: the target stays untouched. */
+static void
+test_planted_link_not_followed(void **state)
+{
+    char *dir = fixture_tmpdir(), *victim, *text, sub[1024], link_path[1200];
+    struct certmap_error err = {0};
+    struct w3clog *l;
+    struct w3clog_entry e;
+
+    (void)state;
+    victim = fixture_write(dir, "victim", "keep", 4);
+    snprintf(sub, sizeof(sub), "%s/logs", dir);
+    l = w3clog_open(sub, 1, W3CLOG_DEFAULT_FIELDS, &err);
+    assert_non_null(l);
+    snprintf(link_path, sizeof(link_path), "%s/W3SVC1/u_ex261125.log", sub);
+    assert_int_equal(symlink(victim, link_path), 0);
+    entry_init(&e, T_DAY1 + 5);
+    w3clog_write(l, &e);
+    w3clog_flush(l);
+    assert_int_equal(w3clog_dropped(l), 1);
+    w3clog_close(l);
+    text = fixture_read(victim, NULL);
+    assert_string_equal(text, "keep");
+    free(text);
+    free(victim);
+    fixture_rmtree(dir);
+}
+
+/*
+ * Rotation: after a rename and w3clog_reopen(), the lines written (and those
+ * still buffered) go to a new file with its directives; the renamed one is
+ * not written again.
+ */
+static void
+test_reopen_after_rename(void **state)
+{
+    char *dir = fixture_tmpdir(), *text, old[1200], cur[1200];
+    struct certmap_error err = {0};
+    struct w3clog *l;
+    struct w3clog_entry e;
+
+    (void)state;
+    l = w3clog_open(dir, 1, W3CLOG_DEFAULT_FIELDS, &err);
+    assert_non_null(l);
+    entry_init(&e, T_DAY1 + 5);
+    w3clog_write(l, &e);
+    w3clog_flush(l);
+    snprintf(cur, sizeof(cur), "%s/W3SVC1/u_ex261125.log", dir);
+    snprintf(old, sizeof(old), "%s.1", cur);
+    assert_int_equal(rename(cur, old), 0);
+    entry_init(&e, T_DAY1 + 6); /* buffered before the reopen */
+    w3clog_write(l, &e);
+    w3clog_reopen(l);
+    entry_init(&e, T_DAY1 + 7);
+    w3clog_write(l, &e);
+    w3clog_close(l);
+    text = fixture_read(old, NULL);
+    assert_int_equal(count_lines(text, "2026-11-25 10:00:0"), 1);
+    free(text);
+    text = fixture_read(cur, NULL);
+    assert_int_equal(count_lines(text, "#Fields:"), 1);
+    assert_int_equal(count_lines(text, "2026-11-25 10:00:0"), 2);
     free(text);
     fixture_rmtree(dir);
 }
@@ -184,7 +266,7 @@ test_day_roll(void **state)
 {
     char *dir = fixture_tmpdir(), *d1, *d2;
     struct certmap_error err = {0};
-    struct w3clog *l = w3clog_open(dir, 1, &err);
+    struct w3clog *l = w3clog_open(dir, 1, W3CLOG_DEFAULT_FIELDS, &err);
     struct w3clog_entry e;
 
     (void)state;
@@ -247,7 +329,7 @@ test_concurrent_writers_lose_nothing(void **state)
 {
     char *dir = fixture_tmpdir(), *text, *p, needle[64];
     struct certmap_error err = {0};
-    struct w3clog *l = w3clog_open(dir, 2, &err);
+    struct w3clog *l = w3clog_open(dir, 2, W3CLOG_DEFAULT_FIELDS, &err);
     struct writer w[WRITERS];
     pthread_t th[WRITERS];
     static unsigned char seen[WRITERS][LINES_PER_WRITER];
@@ -295,10 +377,10 @@ test_set_shares_logs_and_flushes_every_second(void **state)
 
     (void)state;
     assert_non_null(s);
-    a = w3clog_set_get(s, dir, 1, &err);
-    b = w3clog_set_get(s, dir, 1, &err);
+    a = w3clog_set_get(s, dir, 1, W3CLOG_DEFAULT_FIELDS, &err);
+    b = w3clog_set_get(s, dir, 1, W3CLOG_DEFAULT_FIELDS, &err);
     snprintf(other, sizeof(other), "%s/other", dir);
-    c = w3clog_set_get(s, other, 1, &err);
+    c = w3clog_set_get(s, other, 1, W3CLOG_DEFAULT_FIELDS, &err);
     assert_non_null(a);
     assert_ptr_equal(a, b);
     assert_ptr_not_equal(a, c);
@@ -333,11 +415,11 @@ test_open_errors(void **state)
     char p[1100];
 
     (void)state;
-    assert_null(w3clog_open("", 1, &err));
+    assert_null(w3clog_open("", 1, W3CLOG_DEFAULT_FIELDS, &err));
     assert_int_equal(err.kind, CERTMAP_ERR_USAGE);
     file = fixture_write(dir, "plainfile", "x", 1);
     snprintf(p, sizeof(p), "%s/sub", file);
-    assert_null(w3clog_open(p, 1, &err));
+    assert_null(w3clog_open(p, 1, W3CLOG_DEFAULT_FIELDS, &err));
     assert_int_equal(err.kind, CERTMAP_ERR_IO);
     assert_non_null(strstr(err.file, "W3SVC1"));
     free(file);
@@ -371,9 +453,15 @@ test_errlog_lines(void **state)
     assert_true(text[4] == '-' && text[10] == 'T');
     free(text);
     /* A path that cannot be opened keeps the previous log and says why. */
-    snprintf(path, sizeof(path), "%s/missing/deeper/error.log", dir);
+    snprintf(path, sizeof(path), "%s/log/error.log/below", dir);
     assert_int_equal(errlog_open(path, 0, &err), -1);
     assert_int_equal(err.kind, CERTMAP_ERR_IO);
+    /* A symbolic link at the log's name is not followed. */
+    snprintf(path, sizeof(path), "%s/log/link.log", dir);
+    assert_int_equal(symlink("error.log", path), 0);
+    assert_int_equal(errlog_open(path, 0, &err), -1);
+    assert_non_null(strstr(err.message, "symbolic link"));
+    errlog_close();
     fixture_rmtree(dir);
 }
 
@@ -384,6 +472,8 @@ main(void)
         cmocka_unit_test(test_format_line),
         cmocka_unit_test(test_long_fields_are_cut),
         cmocka_unit_test(test_file_name_header_and_mode),
+        cmocka_unit_test(test_planted_link_not_followed),
+        cmocka_unit_test(test_reopen_after_rename),
         cmocka_unit_test(test_day_roll),
         cmocka_unit_test(test_concurrent_writers_lose_nothing),
         cmocka_unit_test(test_set_shares_logs_and_flushes_every_second),

@@ -517,13 +517,25 @@ save_history(struct certmap_config *cfg, struct certmap_error *err)
     size_t n = 0, cap = 0, blen;
     DIR *d = NULL;
     struct dirent *de;
+    struct stat like;
     int ret = -1;
 
     base = base != NULL ? base + 1 : cfg->path;
     blen = strlen(base);
-    if (mkdir(cfg->history_dir, 0700) != 0 && errno != EEXIST)
+    /* The copy is the file as it was: same owner, group and mode (fileio.h). */
+    if (stat(cfg->path, &like) != 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, cfg->path, 0, NULL, NULL, "cannot stat: %s",
+                                 strerror(errno));
+    if (mkdir(cfg->history_dir, 0700) == 0) {
+        /* Root's first commit must not leave a directory the file's owner cannot write. */
+        if (geteuid() == 0 && chown(cfg->history_dir, like.st_uid, like.st_gid) != 0)
+            return certmap_error_set(err, CERTMAP_ERR_IO, cfg->history_dir, 0, NULL, NULL,
+                                     "cannot give the history directory to owner %ld: %s",
+                                     (long)like.st_uid, strerror(errno));
+    } else if (errno != EEXIST) {
         return certmap_error_set(err, CERTMAP_ERR_IO, cfg->history_dir, 0, NULL, NULL,
                                  "cannot create history directory: %s", strerror(errno));
+    }
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     snprintf(name, sizeof(name), "%s.%04d%02d%02dT%02d%02d%02d.%09ldZ", base, tm.tm_year + 1900,
@@ -531,7 +543,7 @@ save_history(struct certmap_config *cfg, struct certmap_error *err)
     full = join(cfg->history_dir, name);
     if (full == NULL)
         goto nomem;
-    if (fileio_write_atomic(full, cfg->text, cfg->text_len, 0600, err) != 0)
+    if (fileio_write_atomic_as(full, cfg->text, cfg->text_len, &like, err) != 0)
         goto out;
     d = opendir(cfg->history_dir);
     if (d == NULL) {

@@ -62,6 +62,10 @@ static const struct schema_enum e_override[] = {
 
 static const struct schema_enum e_provider[] = {{"file", 0}, {"pam", 1}, {NULL, 0}};
 
+/* The error log's levels, in errlog.h's order (certmapd's enum errlog_level). */
+static const struct schema_enum e_log_level[] = {{"error", 0}, {"warn", 1},  {"notice", 2},
+                                                 {"info", 3},  {"debug", 4}, {NULL, 0}};
+
 static const struct schema_enum e_client_cert[] = {
     {"auto", 0}, {"on", 1}, {"off", 2}, {"late", 3}, {NULL, 0}};
 
@@ -373,6 +377,10 @@ static const struct schema_attr a_server[] = {
     {"allowBasicWithoutSsl", ST_BOOL, "false", NULL, 0, 0, 0},
     {"sessionTicketSeconds", ST_UINT, "7200", NULL, 0, 0, 0},
     {"unenforcedSections", ST_STRING, "", NULL, SA_SECTIONS, 0, 0},
+    {"user", ST_STRING, "", NULL, 0, 0, 0},
+    {"group", ST_STRING, "", NULL, 0, 0, 0},
+    {"allowRoot", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"logLevel", ST_ENUM, "info", e_log_level, 0, 0, 0},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};
 

@@ -197,7 +197,7 @@ account_edit(const char *file, const char *user, const char *password, const cha
         certmap_error_set(err, CERTMAP_ERR_NOMEM, file, 0, NULL, NULL, "out of memory");
         goto out;
     }
-    if (fileio_write_atomic(file, o.p != NULL ? o.p : "", o.len, 0600, err) != 0)
+    if (fileio_write_atomic(file, o.p != NULL ? o.p : "", o.len, LOGON_ACCOUNTS_MODE, err) != 0)
         goto out;
     ret = 0;
 out:

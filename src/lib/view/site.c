@@ -160,6 +160,10 @@ build_server(struct vbuild *b)
     sv->logon_cache_seconds = clamp_u(vsec_num(lg, "cacheSeconds", NULL));
     sv->logon_negative_cache_seconds = clamp_u(vsec_num(lg, "negativeCacheSeconds", NULL));
     sv->logon_threads = clamp_u(vsec_num(lg, "threads", NULL));
+    sv->user = vsec_text(srv, "user", NULL);
+    sv->group = vsec_text(srv, "group", NULL);
+    sv->allow_root = vsec_num(srv, "allowRoot", NULL) != 0;
+    sv->log_level = clamp_u(vsec_num(srv, "logLevel", NULL));
 }
 
 /* ---- sites ---- */
@@ -414,12 +418,40 @@ log_dir_of(struct vbuild *b, struct certmap_element *logfile)
     return expand_attr(b, logfile, "directory");
 }
 
+/*
+ * The W3C fields of a site: logExtFileFlags of its own logFile when set
+ * there, else of siteDefaults' (IIS's inheritance), else the schema's
+ * default (IIS's default set).
+ */
+static unsigned
+log_fields_of(struct vbuild *b, struct certmap_element *own, struct certmap_element *defaults)
+{
+    struct certmap_element *lf = own;
+    struct certmap_error err = {0};
+    unsigned v = 0;
+
+    if (lf == NULL || !certmap_element_is_set(lf, "logExtFileFlags"))
+        lf = defaults;
+    if (lf == NULL)
+        lf = own;
+    if (lf == NULL) /* no logFile anywhere: IIS's default set */
+        return CERTMAP_LOG_DATE | CERTMAP_LOG_TIME | CERTMAP_LOG_CLIENT_IP | CERTMAP_LOG_USER_NAME |
+               CERTMAP_LOG_SERVER_IP | CERTMAP_LOG_METHOD | CERTMAP_LOG_URI_STEM |
+               CERTMAP_LOG_URI_QUERY | CERTMAP_LOG_HTTP_STATUS | CERTMAP_LOG_WIN32_STATUS |
+               CERTMAP_LOG_TIME_TAKEN | CERTMAP_LOG_SERVER_PORT | CERTMAP_LOG_USER_AGENT |
+               CERTMAP_LOG_REFERER | CERTMAP_LOG_HTTP_SUB_STATUS;
+    if (certmap_element_get_flags(lf, "logExtFileFlags", &v, &err) != 0)
+        view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
+                  err.message);
+    return v;
+}
+
 static int
 build_site(struct vbuild *b, struct vsite *s, struct certmap_element *se,
            struct certmap_element *sites_section)
 {
     struct certmap_error err = {0};
-    struct certmap_element *lf, *defaults;
+    struct certmap_element *lf, *defaults, *defaults_lf;
     unsigned long long id = 0;
 
     s->pub.src = source_of(b, se, NULL);
@@ -433,13 +465,13 @@ build_site(struct vbuild *b, struct vsite *s, struct certmap_element *se,
         return -1;
     lf = certmap_element_child(se, "logFile", &err);
     s->pub.log_dir = log_dir_of(b, lf);
-    if (s->pub.log_dir == NULL) {
-        defaults = certmap_element_child(sites_section, "siteDefaults", &err);
-        lf = defaults != NULL ? certmap_element_child(defaults, "logFile", &err) : NULL;
-        s->pub.log_dir = log_dir_of(b, lf);
-    }
+    defaults = certmap_element_child(sites_section, "siteDefaults", &err);
+    defaults_lf = defaults != NULL ? certmap_element_child(defaults, "logFile", &err) : NULL;
+    if (s->pub.log_dir == NULL)
+        s->pub.log_dir = log_dir_of(b, defaults_lf);
     if (s->pub.log_dir == NULL)
         s->pub.log_dir = b->v->server.log_dir;
+    s->pub.log_fields = log_fields_of(b, certmap_element_child(se, "logFile", &err), defaults_lf);
     if (build_apps(b, s, se) != 0 || build_bindings(b, s, se) != 0)
         return -1;
     return scope_build_site(b, s, se);
