@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"add", "mapping", cmd_add_mapping, "map a certificate file to an account"},
     {"list", "mappings", cmd_list_mappings, "list one-to-one mappings (table or --json)"},
     {"set", "mapping", cmd_set_mapping, "change a mapping's user, password or state"},
+    {"set", "password", cmd_set_password, "set the password of every mapping of an account"},
     {"enable", "mapping", cmd_enable_mapping, "enable a mapping"},
     {"disable", "mapping", cmd_disable_mapping, "disable a mapping (kept in the file)"},
     {"remove", "mapping", cmd_remove_mapping, "remove a mapping"},

@@ -191,6 +191,7 @@ int cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv);
 int cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_set_password(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_enable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_disable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_remove_mapping(struct cli_ctx *ctx, int argc, char **argv);
