@@ -182,6 +182,34 @@ const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct
  */
 int cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const char *path);
 
+/* cli_jsonread.c */
+
+#define CLI_JSON_MEMBERS_MAX 32
+
+/* One flat JSON object: member names and values as text (strings unescaped, owned). */
+struct cli_json_obj {
+    size_t n;
+    char *keys[CLI_JSON_MEMBERS_MAX];
+    char *vals[CLI_JSON_MEMBERS_MAX]; /* a string's value, or the literal ("true", "12", "null") */
+    bool is_str[CLI_JSON_MEMBERS_MAX];
+    unsigned line; /* where the object starts */
+};
+
+/*
+ * Parses text (NUL-terminated) as a JSON array of flat objects (string,
+ * number, true, false, null values; nothing nested).  0 with *objs (free with
+ * cli_json_objs_free()) and *n, or -1 with *line and *why (static text) saying
+ * where and what is wrong.
+ */
+int cli_json_read_objects(const char *text, struct cli_json_obj **objs, size_t *n, unsigned *line,
+                          const char **why);
+
+/* The value of member key of o (borrowed), or NULL; *is_str (may be NULL) says if a string. */
+const char *cli_json_get(const struct cli_json_obj *o, const char *key, bool *is_str);
+
+/* Frees what cli_json_read_objects() returned. NULL is ignored. */
+void cli_json_objs_free(struct cli_json_obj *objs, size_t n);
+
 /* Command implementations.  argv holds the arguments after the command name. */
 int cmd_cert_string(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_validate(struct cli_ctx *ctx, int argc, char **argv);
@@ -191,6 +219,8 @@ int cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv);
 int cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_import_mappings(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export_mappings(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_password(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_enable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_disable_mapping(struct cli_ctx *ctx, int argc, char **argv);
