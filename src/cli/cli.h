@@ -114,6 +114,13 @@ struct certmap_config *cli_open_config(const struct cli_ctx *ctx, bool lock, int
 /* Prints one diagnostic as "file:line: severity: element: attribute: message" to f. */
 void cli_print_diag(FILE *f, const struct certmap_diag *d);
 
+/*
+ * Writes one diagnostic as a JSON object to f: file, line (0 when none),
+ * severity ("error", "warning", "note"), element, attribute, message, item
+ * (true for an error that disables one collection item only).
+ */
+void cli_print_diag_json(FILE *f, const struct certmap_diag *d);
+
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_string(FILE *f, const char *s);
 
@@ -181,6 +188,21 @@ const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct
  * printed.
  */
 int cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const char *path);
+
+/* cmd_list_views.c */
+
+/*
+ * `list mappings --site S --path P --effective [--json]`: the mappings the
+ * resolved view applies at P (one-to-one index and many-to-one set of its
+ * scope), each with its file:line.  An exit code.
+ */
+int cli_list_effective(struct cli_ctx *ctx, const char *site, const char *path, bool json);
+
+/*
+ * `list mappings --expiring DAYS [--site S] [--json]`: mapped certificates of
+ * the view whose notAfter is within DAYS from now, expired first.  An exit code.
+ */
+int cli_list_expiring(struct cli_ctx *ctx, const char *site, const char *days, bool json);
 
 /* cli_jsonread.c */
 
