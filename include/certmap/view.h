@@ -205,6 +205,9 @@ struct certmap_server_settings {
     unsigned logon_cache_seconds;
     unsigned logon_negative_cache_seconds;
     unsigned logon_threads;
+    /* certificateExpiryWarningDays: warn this many days before a mapped or server
+       certificate's notAfter (0: never) */
+    unsigned expiry_warning_days;
 };
 
 struct certmap_view_options {
