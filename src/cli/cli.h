@@ -204,6 +204,17 @@ int cli_list_effective(struct cli_ctx *ctx, const char *site, const char *path, 
  */
 int cli_list_expiring(struct cli_ctx *ctx, const char *site, const char *days, bool json);
 
+/* cmd_binding.c */
+
+/*
+ * `get config --section system.applicationHost/sites [--site S] [--json]`:
+ * the sites (or site S) as written, with bindings, applications and virtual
+ * directories (virtual directory passwords left out), each with file:line in
+ * JSON.  An exit code.
+ */
+int cli_print_sites(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *site,
+                    bool json);
+
 /* cli_jsonread.c */
 
 #define CLI_JSON_MEMBERS_MAX 32
@@ -243,6 +254,9 @@ int cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import_mappings(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export_mappings(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_add_binding(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_remove_binding(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_set_site(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_password(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_enable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_disable_mapping(struct cli_ctx *ctx, int argc, char **argv);
