@@ -23,7 +23,7 @@ struct command {
 static const struct command commands[] = {
     {"add", "mapping", cmd_add_mapping, "map a certificate file to an account"},
     {"list", "mappings", cmd_list_mappings, "list one-to-one mappings (table or --json)"},
-    {"set", "mapping", cmd_set_mapping, "change a mapping's user, password or state"},
+    {"set", "mapping", cmd_set_mapping, "change a mapping's user, password, state or certificate"},
     {"import", "mappings", cmd_import_mappings,
      "add many mappings in one commit (CSV, directory, JSON)"},
     {"export", "mappings", cmd_export_mappings, "print a site's mappings as JSON for import"},
