@@ -26,7 +26,7 @@ skip_ws(struct reader *r)
 }
 
 static int
-fail(struct reader *r, const char *why)
+reader_fail(struct reader *r, const char *why)
 {
     if (r->why == NULL)
         r->why = why;
@@ -70,7 +70,7 @@ read_string(struct reader *r)
             s = t;
         }
         if ((unsigned char)*r->p < 0x20) {
-            fail(r, "control character or end of input inside a string");
+            reader_fail(r, "control character or end of input inside a string");
             goto bad;
         }
         if (*r->p != '\\') {
@@ -96,7 +96,7 @@ read_string(struct reader *r)
         case 'u':
             /* the writer escapes control characters only: the BMP is enough */
             if (hex4(r->p + 1, &cp) != 0 || cp == 0 || (cp >= 0xd800 && cp < 0xe000)) {
-                fail(r, "bad \\u escape");
+                reader_fail(r, "bad \\u escape");
                 goto bad;
             }
             if (cp < 0x80) {
@@ -112,13 +112,13 @@ read_string(struct reader *r)
             r->p += 4;
             break;
         default:
-            fail(r, "bad escape in a string");
+            reader_fail(r, "bad escape in a string");
             goto bad;
         }
         r->p++;
     }
     if (s == NULL) {
-        fail(r, "out of memory");
+        reader_fail(r, "out of memory");
         return NULL;
     }
     r->p++;
@@ -141,12 +141,13 @@ read_scalar(struct reader *r)
     else if (strncmp(r->p, "false", 5) == 0)
         n = 5;
     if (n == 0) {
-        fail(r, "expected a string, number, true, false or null (nested values are not read)");
+        reader_fail(r,
+                    "expected a string, number, true, false or null (nested values are not read)");
         return NULL;
     }
     s = strndup(r->p, n);
     if (s == NULL)
-        fail(r, "out of memory");
+        reader_fail(r, "out of memory");
     r->p += n;
     return s;
 }
@@ -167,7 +168,7 @@ read_object(struct reader *r, struct cli_json_obj *o)
     for (;;) {
         skip_ws(r);
         if (*r->p != '"')
-            return fail(r, "expected a member name");
+            return reader_fail(r, "expected a member name");
         r->p++;
         key = read_string(r);
         if (key == NULL)
@@ -175,7 +176,7 @@ read_object(struct reader *r, struct cli_json_obj *o)
         skip_ws(r);
         if (*r->p != ':') {
             free(key);
-            return fail(r, "expected ':'");
+            return reader_fail(r, "expected ':'");
         }
         r->p++;
         skip_ws(r);
@@ -186,7 +187,7 @@ read_object(struct reader *r, struct cli_json_obj *o)
         if (val == NULL || o->n == CLI_JSON_MEMBERS_MAX) {
             free(key);
             free(val);
-            return fail(r, "too many members in an object");
+            return reader_fail(r, "too many members in an object");
         }
         o->keys[o->n] = key;
         o->vals[o->n] = val;
@@ -197,7 +198,7 @@ read_object(struct reader *r, struct cli_json_obj *o)
             continue;
         }
         if (*r->p != '}')
-            return fail(r, "expected ',' or '}'");
+            return reader_fail(r, "expected ',' or '}'");
         r->p++;
         return 0;
     }
@@ -213,7 +214,7 @@ cli_json_read_objects(const char *text, struct cli_json_obj **objs, size_t *n, u
 
     skip_ws(&r);
     if (*r.p != '[') {
-        fail(&r, "expected a JSON array of objects");
+        reader_fail(&r, "expected a JSON array of objects");
         goto bad;
     }
     r.p++;
@@ -221,21 +222,21 @@ cli_json_read_objects(const char *text, struct cli_json_obj **objs, size_t *n, u
     while (*r.p != ']') {
         if (count > 0) {
             if (*r.p != ',') {
-                fail(&r, "expected ',' or ']'");
+                reader_fail(&r, "expected ',' or ']'");
                 goto bad;
             }
             r.p++;
             skip_ws(&r);
         }
         if (*r.p != '{') {
-            fail(&r, "expected an object");
+            reader_fail(&r, "expected an object");
             goto bad;
         }
         if (count == cap) {
             cap = cap == 0 ? 64 : cap * 2;
             t = realloc(v, cap * sizeof(*v));
             if (t == NULL) {
-                fail(&r, "out of memory");
+                reader_fail(&r, "out of memory");
                 goto bad;
             }
             v = t;
@@ -249,7 +250,7 @@ cli_json_read_objects(const char *text, struct cli_json_obj **objs, size_t *n, u
     r.p++;
     skip_ws(&r);
     if (*r.p != '\0') {
-        fail(&r, "text after the array");
+        reader_fail(&r, "text after the array");
         goto bad;
     }
     *objs = v;
