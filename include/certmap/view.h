@@ -247,6 +247,9 @@ struct certmap_server_settings {
     const char *group;  /* server/@group: its group, "" for the user's primary group */
     bool allow_root;    /* server/@allowRoot: serving requests as root is allowed */
     unsigned log_level; /* server/@logLevel: 0 error, 1 warn, 2 notice, 3 info, 4 debug */
+    /* certificateExpiryWarningDays: warn this many days before a mapped or server
+       certificate's notAfter (0: never) */
+    unsigned expiry_warning_days;
 };
 
 struct certmap_view_options {

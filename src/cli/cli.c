@@ -425,6 +425,23 @@ cli_print_diag(FILE *f, const struct certmap_diag *d)
     fprintf(f, "%s\n", e->message);
 }
 
+void
+cli_print_diag_json(FILE *f, const struct certmap_diag *d)
+{
+    const struct certmap_error *e = &d->err;
+
+    fputs("{\"file\":", f);
+    cli_json_string(f, e->file);
+    fprintf(f, ",\"line\":%u,\"severity\":\"%s\",\"element\":", e->line,
+            severity_name(d->severity));
+    cli_json_string(f, e->element);
+    fputs(",\"attribute\":", f);
+    cli_json_string(f, e->attribute);
+    fputs(",\"message\":", f);
+    cli_json_string(f, e->message);
+    fprintf(f, ",\"item\":%s}", d->item ? "true" : "false");
+}
+
 struct certmap_config *
 cli_open_config(const struct cli_ctx *ctx, bool lock, int *rc)
 {

@@ -114,6 +114,13 @@ struct certmap_config *cli_open_config(const struct cli_ctx *ctx, bool lock, int
 /* Prints one diagnostic as "file:line: severity: element: attribute: message" to f. */
 void cli_print_diag(FILE *f, const struct certmap_diag *d);
 
+/*
+ * Writes one diagnostic as a JSON object to f: file, line (0 when none),
+ * severity ("error", "warning", "note"), element, attribute, message, item
+ * (true for an error that disables one collection item only).
+ */
+void cli_print_diag_json(FILE *f, const struct certmap_diag *d);
+
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_string(FILE *f, const char *s);
 
@@ -182,6 +189,60 @@ const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct
  */
 int cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const char *path);
 
+/* cmd_list_views.c */
+
+/*
+ * `list mappings --site S --path P --effective [--json]`: the mappings the
+ * resolved view applies at P (one-to-one index and many-to-one set of its
+ * scope), each with its file:line.  An exit code.
+ */
+int cli_list_effective(struct cli_ctx *ctx, const char *site, const char *path, bool json);
+
+/*
+ * `list mappings --expiring DAYS [--site S] [--json]`: mapped certificates of
+ * the view whose notAfter is within DAYS from now, expired first.  An exit code.
+ */
+int cli_list_expiring(struct cli_ctx *ctx, const char *site, const char *days, bool json);
+
+/* cmd_binding.c */
+
+/*
+ * `get config --section system.applicationHost/sites [--site S] [--json]`:
+ * the sites (or site S) as written, with bindings, applications and virtual
+ * directories (virtual directory passwords left out), each with file:line in
+ * JSON.  An exit code.
+ */
+int cli_print_sites(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *site,
+                    bool json);
+
+/* cli_jsonread.c */
+
+#define CLI_JSON_MEMBERS_MAX 32
+
+/* One flat JSON object: member names and values as text (strings unescaped, owned). */
+struct cli_json_obj {
+    size_t n;
+    char *keys[CLI_JSON_MEMBERS_MAX];
+    char *vals[CLI_JSON_MEMBERS_MAX]; /* a string's value, or the literal ("true", "12", "null") */
+    bool is_str[CLI_JSON_MEMBERS_MAX];
+    unsigned line; /* where the object starts */
+};
+
+/*
+ * Parses text (NUL-terminated) as a JSON array of flat objects (string,
+ * number, true, false, null values; nothing nested).  0 with *objs (free with
+ * cli_json_objs_free()) and *n, or -1 with *line and *why (static text) saying
+ * where and what is wrong.
+ */
+int cli_json_read_objects(const char *text, struct cli_json_obj **objs, size_t *n, unsigned *line,
+                          const char **why);
+
+/* The value of member key of o (borrowed), or NULL; *is_str (may be NULL) says if a string. */
+const char *cli_json_get(const struct cli_json_obj *o, const char *key, bool *is_str);
+
+/* Frees what cli_json_read_objects() returned. NULL is ignored. */
+void cli_json_objs_free(struct cli_json_obj *objs, size_t n);
+
 /* Command implementations.  argv holds the arguments after the command name. */
 int cmd_cert_string(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_validate(struct cli_ctx *ctx, int argc, char **argv);
@@ -191,6 +252,12 @@ int cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv);
 int cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_import_mappings(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export_mappings(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_add_binding(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_remove_binding(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_set_site(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_set_password(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_enable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_disable_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_remove_mapping(struct cli_ctx *ctx, int argc, char **argv);

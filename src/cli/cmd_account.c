@@ -11,6 +11,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
+#include "authz.h"
 #include "fileio.h"
 #include "logon.h"
 
@@ -131,6 +134,91 @@ out:
     return path;
 }
 
+/*
+ * Prints the mappings of collection name at loc written for account whose
+ * stored password is not password (they still carry the old one and would
+ * answer 401.1); counts them in *stale.  Passwords that do not decrypt are
+ * reported too: they do not log on either.
+ */
+static void
+stale_in(const struct cli_ctx *ctx, struct certmap_element *sec, const char *name,
+         const char *account, const char *password, size_t *stale)
+{
+    struct certmap_collection *c = certmap_element_collection(sec, name, NULL);
+    struct certmap_element *item;
+    const char *u, *file = NULL;
+    unsigned line = 0;
+    char *plain = NULL;
+    size_t i, n = c != NULL ? certmap_collection_count(c) : 0;
+    bool same;
+
+    for (i = 0; i < n; i++) {
+        item = certmap_collection_item(c, i);
+        u = certmap_element_get(item, "userName");
+        if (certmap_element_is_inherited(item) || u == NULL || !authz_name_eq(u, account))
+            continue;
+        plain = NULL;
+        same = certmap_element_get_secret(item, "password", &plain, NULL) == 0 &&
+               strcmp(plain, password) == 0;
+        if (plain != NULL) {
+            OPENSSL_cleanse(plain, strlen(plain));
+            free(plain);
+        }
+        if (same)
+            continue;
+        certmap_element_source(item, NULL, &file, &line);
+        cli_warn(ctx, "%s:%u: %s mapping of '%s' still carries the old password", file ? file : "?",
+                 line, strcmp(name, "oneToOneMappings") == 0 ? "one-to-one" : "many-to-one", u);
+        (*stale)++;
+    }
+}
+
+/*
+ * After `account passwd`: the mappings of the account whose password is not
+ * the new one.  The configuration is read only; a configuration that cannot
+ * be read is said so, the account change stands.
+ */
+static void
+report_stale(struct cli_ctx *ctx, const char *account, const char *password)
+{
+    struct certmap_open_options o = cli_open_options(ctx, false);
+    struct certmap_error err = {0};
+    struct certmap_config *cfg;
+    struct certmap_element *sec;
+    const char *loc;
+    size_t i, n, stale = 0;
+    struct stat st;
+
+    if (stat(ctx->config_path, &st) != 0)
+        return;
+    cfg = certmap_config_open(ctx->config_path, &o, NULL, &err);
+    if (cfg == NULL) {
+        char buf[2048];
+
+        cli_warn(ctx, "cannot check the mappings' passwords: %s",
+                 certmap_error_format(&err, buf, sizeof(buf)));
+        return;
+    }
+    n = certmap_config_location_count(cfg);
+    for (i = 0; i <= n; i++) {
+        /* the server level first, then every <location> */
+        loc = i == 0 ? "" : certmap_config_location_path(cfg, i - 1);
+        if (loc == NULL || (i > 0 && loc[0] == '\0'))
+            continue;
+        sec = certmap_config_get_section(cfg, CERTMAP_SECTION_CERTMAPPING, loc, NULL);
+        if (sec == NULL)
+            continue;
+        stale_in(ctx, sec, "oneToOneMappings", account, password, &stale);
+        stale_in(ctx, sec, "manyToOneMappings", account, password, &stale);
+    }
+    if (stale > 0)
+        cli_warn(ctx,
+                 "%zu mapping%s of '%s' still carr%s the old password; 'certmap set password "
+                 "--user %s --password-stdin' changes them all",
+                 stale, stale == 1 ? "" : "s", account, stale == 1 ? "ies" : "y", account);
+    certmap_config_close(cfg);
+}
+
 int
 cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv)
 {
@@ -205,9 +293,10 @@ cmd_account(struct cli_ctx *ctx, const char *verb, int argc, char **argv)
     }
     if (strcmp(verb, "add") == 0)
         printf("added account '%s' to %s\n", pos[0], path);
-    else if (strcmp(verb, "passwd") == 0)
+    else if (strcmp(verb, "passwd") == 0) {
         printf("changed the password of account '%s' in %s\n", pos[0], path);
-    else
+        report_stale(ctx, pos[0], password);
+    } else
         printf("removed account '%s' from %s\n", pos[0], path);
     rc = CLI_OK;
 out:

@@ -26,7 +26,9 @@ static const char help_get[] =
     "  basicAuthentication          (same)\n"
     "  iisClientCertificateMappingAuthentication  (same)\n"
     "  windowsAuthentication, digestAuthentication  (load; not supported on Linux)\n"
-    "  sites                        system.applicationHost/sites (server level)\n"
+    "  sites                        system.applicationHost/sites: every site (or\n"
+    "                               --site SITE) with its bindings, applications and\n"
+    "                               virtual directories as written\n"
     "  certmap/logon, certmap/limits, certmap/server  Linux extensions (server level)\n"
     "\n"
     "The location may also be given as a first argument, as AppCmd does:\n"
@@ -350,6 +352,16 @@ cmd_get_config(struct cli_ctx *ctx, int argc, char **argv)
     cfg = cli_open_config(ctx, false, &rc);
     if (cfg == NULL)
         goto out;
+    full = resolve_section(ctx, w.section);
+    if (full != NULL && strcmp(full, CERTMAP_SECTION_SITES) == 0 && attr == NULL) {
+        /* the section is its collection: sites with bindings, applications, directories */
+        if (w.path != NULL || (w.site != NULL && w.positional != NULL)) {
+            rc = cli_usage(ctx, "sites are listed by --site SITE only (no --path)");
+            goto out;
+        }
+        rc = cli_print_sites(ctx, cfg, w.site != NULL ? w.site : w.positional, json);
+        goto out;
+    }
     /* the element checks the section, the location and the attribute names (the schema) */
     sec = open_section(ctx, cfg, &w, &loc, &full, &rc);
     if (sec == NULL)

@@ -15,6 +15,8 @@
 
 static const char help_list[] =
     "Usage: certmap list mappings [--site SITE] [--json]\n"
+    "       certmap list mappings --site SITE [--path /P] --effective [--json]\n"
+    "       certmap list mappings --expiring DAYS [--site SITE] [--json]\n"
     "\n"
     "Lists the one-to-one mappings written in the configuration: one row per <add>\n"
     "at every location of SITE (with the server-level mappings, which apply to it\n"
@@ -30,7 +32,16 @@ static const char help_list[] =
     "  --site SITE  only the locations of this site (and the server level)\n"
     "  --json       a JSON array of objects with the fields site, location, user,\n"
     "               enabled, status, sha256, sha1, subject, issuer, serial, notBefore,\n"
-    "               notAfter, file, line (dates ISO 8601 UTC, fingerprints hex)\n";
+    "               notAfter, file, line (dates ISO 8601 UTC, fingerprints hex)\n"
+    "  --effective  what certmapd applies to a request for /P of SITE: the\n"
+    "               one-to-one and many-to-one mappings of the resolved view (IIS\n"
+    "               reads them at the server and site level, after <clear/> and\n"
+    "               <remove>; none when the path's scope turns mapping off), each\n"
+    "               with the file:line it comes from.  JSON: an object with site,\n"
+    "               path, scope, certificateMapping, oneToOne, manyToOne, mappings\n"
+    "  --expiring DAYS  the mapped certificates (of SITE, or of every site) whose\n"
+    "               notAfter is within DAYS days, expired ones first, then the\n"
+    "               soonest; JSON rows add daysLeft and expired\n";
 
 /* A table row: what is printed, copied so the column widths can be measured first. */
 struct row {
@@ -345,12 +356,12 @@ list_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const struc
 int
 cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv)
 {
-    const char *site = NULL, *pos[1], *loc;
-    bool json = false, first = true;
+    const char *site = NULL, *pos[1], *loc, *path = NULL, *expiring = NULL;
+    bool json = false, first = true, effective = false;
     const struct cli_opt opts[] = {
-        {.name = "site", .value = &site},
-        {.name = "json", .flag = &json},
-        {.name = NULL},
+        {.name = "site", .value = &site},         {.name = "json", .flag = &json},
+        {.name = "path", .value = &path},         {.name = "effective", .flag = &effective},
+        {.name = "expiring", .value = &expiring}, {.name = NULL},
     };
     struct certmap_config *cfg = NULL;
     struct certmap_view *v = NULL;
@@ -368,6 +379,14 @@ cmd_list_mappings(struct cli_ctx *ctx, int argc, char **argv)
     }
     if (rc != CLI_OK)
         return rc;
+    if (effective && expiring != NULL)
+        return cli_usage(ctx, "give either --effective or --expiring, not both");
+    if (effective)
+        return cli_list_effective(ctx, site, path, json);
+    if (path != NULL)
+        return cli_usage(ctx, "--path goes with --effective");
+    if (expiring != NULL)
+        return cli_list_expiring(ctx, site, expiring, json);
     cfg = cli_open_config(ctx, false, &rc);
     if (cfg == NULL)
         goto out;

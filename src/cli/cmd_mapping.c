@@ -46,12 +46,17 @@ static const char help_select[] =
     "  --fingerprint HEX     its SHA-256 (or SHA-1) fingerprint, ':' separators allowed\n"
     "Exit status 2 when no mapping at that location matches.\n";
 
-static const char help_set[] = "Usage: certmap set mapping SELECTION [--user USER]\n"
-                               "           [--password-stdin | --password-file FILE] "
-                               "[--enable | --disable]\n"
-                               "\n"
-                               "Changes the account, password or state of one mapping.\n"
-                               "\n";
+static const char help_set[] =
+    "Usage: certmap set mapping SELECTION [--user USER]\n"
+    "           [--password-stdin | --password-file FILE] [--enable | --disable]\n"
+    "           [--new-cert FILE]\n"
+    "\n"
+    "Changes the account, password or state of one mapping.  --new-cert rotates\n"
+    "the certificate: the mapping keeps its user, password and state and maps the\n"
+    "certificate in FILE instead, in one commit (no window where neither or both\n"
+    "certificates are mapped).  Refused when FILE is already mapped at that\n"
+    "location (written there or inherited).\n"
+    "\n";
 
 static const char help_enable[] = "Usage: certmap enable mapping SELECTION\n"
                                   "\n"
@@ -478,11 +483,37 @@ out:
 
 /* What a selection command changes on the selected mapping. */
 struct change {
+    const char *new_cert; /* --new-cert FILE: rotate the certificate, or NULL */
     const char *user;     /* new userName, or NULL */
     const char *password; /* new password, or NULL */
     int enabled;          /* 1 enable, 0 disable, -1 unchanged */
     bool remove;          /* delete the mapping */
 };
+
+/*
+ * Refuses a rotation to a certificate that the location already maps (its own
+ * <add> or an inherited one): the commit would hold it twice.  An exit code.
+ */
+static int
+check_rotation(const struct cli_ctx *ctx, struct certmap_collection *coll,
+               const struct certmap_element *item, const struct selector *next, const char *loc)
+{
+    struct certmap_element *existing = certmap_collection_find(coll, next->iis);
+    char where[600];
+
+    if (existing == NULL)
+        return CLI_OK;
+    if (selector_matches(next, item)) {
+        cli_err(ctx, "--new-cert %s: that is the certificate the mapping already has",
+                next->cert_file);
+        return CLI_INVALID;
+    }
+    describe_source(existing, where, sizeof(where));
+    cli_err(ctx, "--new-cert %s: certificate already mapped at '%s' by %s (user '%s')%s",
+            next->cert_file, loc, where, certmap_element_get(existing, "userName"),
+            certmap_element_is_inherited(existing) ? ", inherited from an enclosing location" : "");
+    return CLI_INVALID;
+}
 
 /* Opens the config locked, selects the mapping, applies ch and commits. */
 static int
@@ -492,11 +523,14 @@ change_mapping(struct cli_ctx *ctx, struct selector *s, const struct change *ch)
     struct certmap_config *cfg = NULL;
     struct certmap_collection *coll = NULL;
     struct certmap_element *item;
-    char *loc = NULL, hex[65], user[512];
+    struct selector next = {.site = s->site, .cert_file = ch->new_cert};
+    char *loc = NULL, hex[65], next_hex[65], user[512];
     bool was = true;
     int rc;
 
     rc = selector_load(ctx, s);
+    if (rc == CLI_OK && ch->new_cert != NULL)
+        rc = selector_load(ctx, &next);
     if (rc != CLI_OK)
         goto out;
     cfg = cli_open_config(ctx, true, &rc);
@@ -505,6 +539,11 @@ change_mapping(struct cli_ctx *ctx, struct selector *s, const struct change *ch)
     item = select_mapping(ctx, cfg, s, &loc, &coll, &rc);
     if (item == NULL)
         goto out;
+    if (ch->new_cert != NULL) {
+        rc = check_rotation(ctx, coll, item, &next, loc);
+        if (rc != CLI_OK)
+            goto out;
+    }
     snprintf(user, sizeof(user), "%s", certmap_element_get(item, "userName"));
     certmap_element_get_bool(item, "enabled", &was, NULL);
     if (ch->remove) {
@@ -512,13 +551,15 @@ change_mapping(struct cli_ctx *ctx, struct selector *s, const struct change *ch)
             rc = cli_fail(ctx, &err);
             goto out;
         }
-    } else if (ch->enabled >= 0 && ch->user == NULL && ch->password == NULL &&
+    } else if (ch->enabled >= 0 && ch->user == NULL && ch->password == NULL && next.iis == NULL &&
                was == (ch->enabled == 1)) {
         /* Nothing to write: say so instead of adding a history entry for nothing. */
         printf("mapping at '%s' for '%s' is already %s\n", loc, user, was ? "enabled" : "disabled");
         rc = CLI_OK;
         goto out;
-    } else if ((ch->user != NULL && certmap_element_set(item, "userName", ch->user, &err) != 0) ||
+    } else if ((next.iis != NULL &&
+                certmap_element_set(item, "certificate", next.iis, &err) != 0) ||
+               (ch->user != NULL && certmap_element_set(item, "userName", ch->user, &err) != 0) ||
                (ch->password != NULL &&
                 certmap_element_set(item, "password", ch->password, &err) != 0) ||
                (ch->enabled >= 0 &&
@@ -535,6 +576,9 @@ change_mapping(struct cli_ctx *ctx, struct selector *s, const struct change *ch)
         certmap_hex(s->fp, (size_t)s->fp_len, hex);
     if (ch->remove)
         printf("removed mapping at '%s': %s -> %s\n", loc, hex, user);
+    else if (next.iis != NULL)
+        printf("rotated mapping at '%s' for '%s': %s -> sha256 %s\n", loc,
+               ch->user != NULL ? ch->user : user, hex, certmap_hex(next.fp, 32, next_hex));
     else
         printf("changed mapping at '%s': %s -> %s%s\n", loc, hex,
                ch->user != NULL ? ch->user : user,
@@ -544,6 +588,7 @@ change_mapping(struct cli_ctx *ctx, struct selector *s, const struct change *ch)
 out:
     certmap_config_close(cfg);
     selector_free(s);
+    selector_free(&next);
     free(loc);
     return rc;
 }
@@ -616,14 +661,12 @@ cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct selector s = {0};
     struct change ch = {.enabled = -1};
-    const char *user = NULL, *pw_file = NULL;
+    const char *user = NULL, *pw_file = NULL, *new_cert = NULL;
     bool pw_stdin = false, enable = false, disable = false;
     const struct cli_opt extra[] = {
-        {.name = "user", .value = &user},
-        {.name = "password-stdin", .flag = &pw_stdin},
-        {.name = "password-file", .value = &pw_file},
-        {.name = "enable", .flag = &enable},
-        {.name = "disable", .flag = &disable},
+        {.name = "new-cert", .value = &new_cert},      {.name = "user", .value = &user},
+        {.name = "password-stdin", .flag = &pw_stdin}, {.name = "password-file", .value = &pw_file},
+        {.name = "enable", .flag = &enable},           {.name = "disable", .flag = &disable},
     };
     char *password = NULL;
     int rc;
@@ -635,8 +678,8 @@ cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv)
         return rc;
     if (enable && disable)
         return cli_usage(ctx, "give either --enable or --disable, not both");
-    if (user == NULL && !pw_stdin && pw_file == NULL && !enable && !disable)
-        return cli_usage(ctx, "nothing to change: give --user, --password-stdin, "
+    if (user == NULL && !pw_stdin && pw_file == NULL && !enable && !disable && new_cert == NULL)
+        return cli_usage(ctx, "nothing to change: give --new-cert, --user, --password-stdin, "
                               "--password-file, --enable or --disable");
     if (user != NULL && user[0] == '\0')
         return cli_usage(ctx, "--user must not be empty");
@@ -648,6 +691,7 @@ cmd_set_mapping(struct cli_ctx *ctx, int argc, char **argv)
         if (rc != CLI_OK)
             return rc;
     }
+    ch.new_cert = new_cert;
     ch.user = user;
     ch.password = password;
     ch.enabled = enable ? 1 : disable ? 0 : -1;

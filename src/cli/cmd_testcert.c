@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -384,6 +385,33 @@ print_text(const struct certmap_site *site, const struct certmap_scope *scope,
     printf(" [site \"%s\", scope \"%s\"]\n", site->name, scope->path_len > 0 ? scope->path : "/");
 }
 
+/*
+ * A step when the certificate is within certificateExpiryWarningDays of its
+ * notAfter (the window certmapd warns about in its error log), or past it.
+ */
+static void
+note_expiry(const struct certmap_view *v, const unsigned char *der, size_t der_len,
+            struct decide_trace *t)
+{
+    unsigned days = certmap_view_server(v)->expiry_warning_days;
+    struct certmap_cert_info info;
+    int64_t left;
+
+    if (days == 0 || certmap_cert_info(der, der_len, &info, NULL) != 0)
+        return;
+    left = info.not_after_t - (int64_t)time(NULL);
+    if (left > (int64_t)days * 86400)
+        return;
+    /* no source: the window informs, it never decides the answer */
+    if (left < 0)
+        decide_note(t, "expiry", NULL, "the certificate expired on %s", info.not_after);
+    else
+        decide_note(t, "expiry", NULL,
+                    "the certificate expires on %s, in %lld day%s (within "
+                    "certificateExpiryWarningDays=%u)",
+                    info.not_after, (long long)(left / 86400), left / 86400 == 1 ? "" : "s", days);
+}
+
 int
 cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -495,6 +523,7 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
     decide_note(t, "scope",
                 scope->path_len > 0 ? &scope->settings.src[CERTMAP_SET_SSL_FLAGS] : &site->src,
                 "%s", scope->path_len > 0 ? scope->path : "/ (site root)");
+    note_expiry(v, der, der_len, t);
     rc = decide_request(ctx, v, site, scope, &peer.sa, verb, cert, der, der_len, password_check, t,
                         &res);
     if (rc != CLI_OK)

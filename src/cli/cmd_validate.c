@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char help_validate[] =
-    "Usage: certmap validate [--quiet]\n"
+    "Usage: certmap validate [--quiet] [--json]\n"
     "\n"
     "Loads the configuration as certmapd would (decrypting every password with the\n"
     "key file) and prints every error, warning and note as\n"
@@ -26,6 +26,9 @@ static const char help_validate[] =
     "\n"
     "Options:\n"
     "  -q, --quiet   print errors only, no summary\n"
+    "  --json        one JSON object: file, errors, warnings, notes and findings,\n"
+    "                an array of {file, line, severity, element, attribute,\n"
+    "                message, item} (item: the error disables one item only)\n"
     "\n"
     "A mapping whose password cannot be decrypted (an envelope IIS wrote with its\n"
     "own key, another key file, a damaged value) or whose certificate does not\n"
@@ -108,9 +111,10 @@ out:
 int
 cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
 {
-    bool quiet = false;
+    bool quiet = false, json = false, first = true;
     const struct cli_opt opts[] = {
         {.name = "quiet", .short_name = 'q', .flag = &quiet},
+        {.name = "json", .flag = &json},
         {.name = NULL},
     };
     struct certmap_open_options o = cli_open_options(ctx, false);
@@ -144,13 +148,34 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
             warnings++;
         else if (d->severity == CERTMAP_SEV_NOTE)
             notes++;
-        if (!quiet || d->severity == CERTMAP_SEV_ERROR)
-            cli_print_diag(stdout, d);
     }
     if (cfg == NULL && diags.errors == 0) {
         /* Not a finding in the file: it could not be read at all. */
         rc = cli_fail(ctx, &err);
         goto out;
+    }
+    if (json) {
+        fputs("{\"file\":", stdout);
+        cli_json_string(stdout, ctx->config_path);
+        printf(",\"errors\":%zu,\"warnings\":%zu,\"notes\":%zu,\"findings\":[", diags.errors,
+               warnings, notes);
+    }
+    for (i = 0; i < diags.count; i++) {
+        const struct certmap_diag *d = &diags.items[i];
+
+        if (quiet && d->severity != CERTMAP_SEV_ERROR)
+            continue;
+        if (json) {
+            fputs(first ? "\n  " : ",\n  ", stdout);
+            cli_print_diag_json(stdout, d);
+            first = false;
+        } else {
+            cli_print_diag(stdout, d);
+        }
+    }
+    if (json) {
+        printf("%s]}\n", first ? "" : "\n");
+        quiet = true; /* the counts are in the object */
     }
     if (!quiet && diags.item_errors > 0 && diags.errors == diags.item_errors && cfg != NULL)
         printf("%s: %zu error%s (each disables one item only; the rest is usable), "

@@ -31,11 +31,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "certmap/config.h"
 #include "conn.h"
 #include "errlog.h"
+#include "expiry.h"
 #include "logon.h"
 #include "logfile.h"
 #include "logonsvc.h"
@@ -68,7 +70,9 @@ struct retired_logon {
 static pthread_mutex_t g_retired_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct retired_logon *g_retired; /* guarded by g_retired_lock */
 static int g_retired_fd = -1;           /* eventfd: g_retired has something */
-static int g_ready_fd = -1;             /* daemon: pipe to the waiting parent */
+/* certificates warned about today (expiry.h); main thread only */
+static struct expiry_log g_expiry;
+static int g_ready_fd = -1; /* daemon: pipe to the waiting parent */
 
 static void
 usage(FILE *f)
@@ -444,7 +448,7 @@ main_loop(void)
     unsigned long watched = 0; /* generation whose content directories wfd watches */
     int wfd = -1;
     bool again = false, pending = false;
-    uint64_t due = 0, now;
+    uint64_t due = 0, now, expiry_due = worker_now_ms() + EXPIRY_PERIOD_MS;
     int sfd, ifd, dfd, timeout;
     sigset_t set;
     uint64_t v;
@@ -479,6 +483,8 @@ main_loop(void)
         pfd[4].events = POLLIN;
         now = worker_now_ms();
         timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
+        if (timeout < 0 || (uint64_t)timeout > (expiry_due > now ? expiry_due - now : 0))
+            timeout = expiry_due > now ? (int)(expiry_due - now) : 0;
         if (poll(pfd, 5, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         now = worker_now_ms();
@@ -526,7 +532,12 @@ main_loop(void)
             if (job != NULL) {
                 reload_finish(&g_reload, job);
                 job = NULL;
+                expiry_check(&g_expiry, g_srv.current, (int64_t)time(NULL));
             }
+        }
+        if (now >= expiry_due) {
+            expiry_due = now + EXPIRY_PERIOD_MS;
+            expiry_check(&g_expiry, g_srv.current, (int64_t)time(NULL));
         }
         /* One reload at a time; a request during one runs after it. */
         if (again && job == NULL) {
@@ -625,8 +636,10 @@ main(int argc, char **argv)
                   "mapping(s)",
                   CERTMAP_VERSION, g_config_path, g_srv.nworkers, snap->nsites, snap->nendpoints,
                   snap->mapping_count);
+    expiry_check(&g_expiry, snap, (int64_t)time(NULL));
     daemon_ready();
     main_loop();
     stop_everything();
+    expiry_log_free(&g_expiry);
     return 0;
 }

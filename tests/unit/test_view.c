@@ -585,10 +585,33 @@ test_upload_read_ahead(void **state)
     certmap_diags_free(&d);
 }
 
+/* certificateExpiryWarningDays: 30 by default, the value written, 0 turns warnings off. */
+static void
+test_expiry_warning_days(void **state)
+{
+    struct certmap_diags d;
+    struct certmap_view *v;
+
+    (void)state;
+    v = view_of("", &d);
+    assert_int_equal(certmap_view_server(v)->expiry_warning_days, 30);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    v = view_of("<certmap><server certificateExpiryWarningDays=\"7\" /></certmap>", &d);
+    assert_int_equal(certmap_view_server(v)->expiry_warning_days, 7);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    v = view_of("<certmap><server certificateExpiryWarningDays=\"0\" /></certmap>", &d);
+    assert_int_equal(certmap_view_server(v)->expiry_warning_days, 0);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expiry_warning_days),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_respell),
         cmocka_unit_test(test_mappings_site_level),

@@ -1,0 +1,56 @@
+/*
+ * expiry.h - certificate expiry warnings in certmapd's error log.
+ *
+ * IIS never says that a mapped certificate expires next week: the admin
+ * learns it from the helpdesk.  certmapd logs one warning per certificate
+ * (every enabled mapped certificate and every https binding's server
+ * certificate) within <certmap><server certificateExpiryWarningDays> of its
+ * notAfter, or past it: when a snapshot is installed (startup, reload) and
+ * then once a day from the main loop.  A certificate is warned about at most
+ * once per UTC day, so a reload does not repeat the warnings of the morning.
+ *
+ * The state (which certificate was warned about on which day) is owned by
+ * main.c; every call runs on the main thread.
+ */
+#ifndef CERTMAP_SERVER_EXPIRY_H
+#define CERTMAP_SERVER_EXPIRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+/* How often the main loop runs expiry_check() after the first run. */
+#define EXPIRY_PERIOD_MS (24ULL * 3600 * 1000)
+
+/* A certificate already warned about, and on which UTC day (seconds / 86400). */
+struct expiry_seen {
+    unsigned char sha256[32];
+    int64_t day;
+};
+
+/* Certificates warned about today.  Zero-initialise; free with expiry_log_free(). */
+struct expiry_log {
+    struct expiry_seen *v; /* owned array */
+    size_t n, cap;
+};
+
+/*
+ * Logs a warning for each certificate of snap within its view's
+ * expiry_warning_days of notAfter (nothing when 0) that has not been warned
+ * about on now's UTC day.  Returns the number of warnings logged.  Out of
+ * memory only forgets what was warned (a warning may repeat), never stops.
+ */
+size_t expiry_check(struct expiry_log *log, const struct snapshot *snap, int64_t now);
+
+/*
+ * true when the certificate with this SHA-256 has not been warned about on
+ * day yet, and records it; entries of earlier days are dropped on the way.
+ */
+bool expiry_first_today(struct expiry_log *log, const unsigned char sha256[32], int64_t day);
+
+/* Frees the state. NULL is ignored. */
+void expiry_log_free(struct expiry_log *log);
+
+#endif
