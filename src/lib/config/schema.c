@@ -347,6 +347,8 @@ static const struct schema_attr a_server[] = {
     {"logDirectory", ST_STRING, "logs", NULL, 0, 0, 0},
     {"allowBasicWithoutSsl", ST_BOOL, "false", NULL, 0, 0, 0},
     {"sessionTicketSeconds", ST_UINT, "7200", NULL, 0, 0, 0},
+    /* lead time of the warning about a CRL whose nextUpdate draws near; 0: none */
+    {"crlWarningHours", ST_UINT, "24", NULL, 0, 8760, 0},
     {"unenforcedSections", ST_STRING, "", NULL, SA_SECTIONS, 0, 0},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};

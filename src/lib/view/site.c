@@ -142,6 +142,7 @@ build_server(struct vbuild *b)
     sv->workers = clamp_u(vsec_num(srv, "workers", NULL));
     sv->basic_without_ssl = vsec_num(srv, "allowBasicWithoutSsl", NULL) != 0;
     sv->ticket_seconds = clamp_u(vsec_num(srv, "sessionTicketSeconds", NULL));
+    sv->crl_warning_hours = clamp_u(vsec_num(srv, "crlWarningHours", NULL));
     sv->log_dir = expand_text(b, srv, "logDirectory");
     v = vsec_text(srv, "errorLog", NULL);
     if (v[0] == '/' || sv->log_dir == NULL) {
