@@ -436,7 +436,7 @@ main_loop(void)
 {
     struct reload_job *job = NULL;
     struct signalfd_siginfo si;
-    struct pollfd pfd[5];
+    struct pollfd pfd[6];
     const char *base = NULL;
     unsigned long watched = 0; /* generation whose content directories wfd watches */
     int wfd = -1;
@@ -470,12 +470,15 @@ main_loop(void)
         if (g_srv.current != NULL && g_srv.current->generation != watched) {
             watched = g_srv.current->generation;
             wfd = reload_watch_content(g_srv.current, wfd);
+            reload_watch_files(&g_reload, g_srv.current);
         }
         pfd[4].fd = wfd;
         pfd[4].events = POLLIN;
+        pfd[5].fd = g_reload.files_fd;
+        pfd[5].events = POLLIN;
         now = worker_now_ms();
         timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
-        if (poll(pfd, 5, timeout) < 0 && errno != EINTR)
+        if (poll(pfd, 6, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         now = worker_now_ms();
         if (pfd[3].revents & POLLIN)
@@ -486,6 +489,11 @@ main_loop(void)
             due = now + RELOAD_DELAY_MS;
         }
         if ((pfd[4].revents & POLLIN) && reload_content_changed(wfd)) {
+            pending = true;
+            due = now + RELOAD_DELAY_MS;
+        }
+        /* a certificate, key, CA or CRL file: a new snapshot reads it again */
+        if ((pfd[5].revents & POLLIN) && reload_files_changed(&g_reload)) {
             pending = true;
             due = now + RELOAD_DELAY_MS;
         }
@@ -511,6 +519,7 @@ main_loop(void)
                         close(ifd);
                     if (wfd >= 0)
                         close(wfd);
+                    reload_watch_files_close(&g_reload);
                     return;
                 }
             }
@@ -567,6 +576,7 @@ main(int argc, char **argv)
     g_reload.srv = &g_srv;
     g_reload.config_path = g_config_path;
     g_reload.retire = retire_logon;
+    g_reload.files_fd = -1;
     g_reload.logs = w3clog_set_new(&err);
     if (g_reload.logs == NULL)
         die("W3C logs: %s", err.message);

@@ -77,6 +77,8 @@ struct snap_binding {
     SSL_CTX *ssl_ctx;  /* https: owned (one reference) */
     char *file;        /* source of the <binding>, for messages */
     unsigned line;
+    char *crl_note; /* what its crlFile's CRLs say (cert_crl_describe()), for the explanation
+                       of a refusal; NULL without crlFile */
 };
 
 /* One listening address: every binding that accepts connections on it. */
