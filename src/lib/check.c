@@ -323,7 +323,7 @@ check_log_dir(struct run *r, const char *dir, const struct certmap_source *src, 
 
     snprintf(path, sizeof(path), "%s", dir);
     while (stat(path, &st) != 0) {
-        if (errno != ENOENT) {
+        if (errno != ENOENT && errno != ENOTDIR) {
             finding(r, CERTMAP_SEV_ERROR, src->file, src->line, element, attr, "%s %s: %s: %s",
                     what, dir, path, strerror(errno));
             return;
@@ -373,7 +373,11 @@ check_logs(struct run *r)
         if (s->log_dir == NULL)
             continue;
         snprintf(dir, sizeof(dir), "%s/W3SVC%lu", s->log_dir, s->id);
-        check_log_dir(r, dir, &s->src, "logFile", "directory", "W3C log directory");
+        /* named where the directory is written: the server's logDirectory unless the site says */
+        if (sv->log_dir != NULL && strcmp(s->log_dir, sv->log_dir) == 0)
+            check_log_dir(r, dir, &src, "server", "logDirectory", "W3C log directory");
+        else
+            check_log_dir(r, dir, &s->src, "logFile", "directory", "W3C log directory");
     }
 }
 
