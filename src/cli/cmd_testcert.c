@@ -203,6 +203,7 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
     struct decide_auth_out out;
     enum decide_auth_result r;
     long verify = X509_V_OK;
+    char crl_note[1024];
     int rc, sub;
 
     res->status = 0;
@@ -234,6 +235,10 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
             return rc;
         ci.has_cert = true;
         ci.cert_verify = verify;
+        /* certmapd names the CRLs in a revocation refusal; so does the offline run */
+        ci.crl = b->crl_file != NULL
+                     ? cert_crl_describe(b->crl_file, time(NULL), crl_note, sizeof(crl_note))
+                     : NULL;
     }
     res->status = decide_access(loc, &ci, &sub, t);
     if (res->status != 0) {

@@ -4,6 +4,7 @@
  * to envelopes).
  */
 #include "cli.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,15 @@ static const char help_validate[] =
     "view certmapd serves from (web.config files included) and lists its findings\n"
     "too: unusable bindings and physical paths, mappings that cannot be used, and\n"
     "one-to-one mappings written below a site (notes: IIS and certmapd read them\n"
-    "only at the server and site level).  Each finding is printed once.\n"
+    "only at the server and site level).  Last, it runs the checks of 'certmapd -t'\n"
+    "(the same library code): server certificates and keys load and match (with\n"
+    "the server's own loader), chains, certificateHash found in its store,\n"
+    "clientCaFile and crlFile load as the handshake loads them, CRLs past their\n"
+    "nextUpdate (errors) or near it (warnings, crlWarningHours), a missing\n"
+    "clientCaFile where client certificates are requested (a warning naming the\n"
+    "system trust store that then decides), physical paths that are missing or not\n"
+    "directories, log directories the current user cannot write, and bindings that\n"
+    "conflict with each other.  Each finding is printed once.\n"
     "\n"
     "Options:\n"
     "  -q, --quiet   print errors only, no summary\n"
@@ -68,7 +77,8 @@ said_before(const struct certmap_diags *diags, size_t upto, const struct certmap
 }
 
 /*
- * Builds the view as certmapd does at load, appending its findings to diags.
+ * Builds the view as certmapd does at load and runs the checks of certmapd
+ * -t over it (check.h), appending the findings to diags.
  * The loader's findings come first; a view finding at the same place as one
  * of them (a binding whose protocol is not served, an item the loader already
  * named) is the same finding and is dropped, so each is printed once.
@@ -85,6 +95,11 @@ view_findings(struct certmap_config *cfg, struct certmap_diags *diags, struct ce
     int ret = -1;
 
     v = certmap_view_build(cfg, &vo, &found, err);
+    /* What certmapd -t checks: the files the view points to, as certmapd loads them. */
+    if (v != NULL && check_view(v, NULL, &found) != 0) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
     for (i = 0; i < found.count; i++) {
         const struct certmap_diag *d = &found.items[i];
 

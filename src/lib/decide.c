@@ -138,8 +138,13 @@ decide_access(const struct certmap_settings *loc, const struct decide_conn *ci, 
     if (decide_uses_cert(loc) && ci->has_cert) {
         if (ci->cert_verify != X509_V_OK) {
             *substatus = cert_verify_substatus(ci->cert_verify);
-            decide_note(trace, "certificate", NULL, "refused: %s",
-                        X509_verify_cert_error_string(ci->cert_verify));
+            /* a revocation refusal names the CRLs: an expired one refuses everybody it covers */
+            if (*substatus == 13 && ci->crl != NULL && ci->crl[0] != '\0')
+                decide_note(trace, "certificate", NULL, "refused: %s (%s)",
+                            X509_verify_cert_error_string(ci->cert_verify), ci->crl);
+            else
+                decide_note(trace, "certificate", NULL, "refused: %s",
+                            X509_verify_cert_error_string(ci->cert_verify));
             return 403;
         }
         decide_note(trace, "certificate", NULL, "verified");

@@ -66,6 +66,8 @@ struct decide_conn {
     int cipher_bits;  /* strength of the negotiated cipher (TLS) */
     bool has_cert;    /* the client sent a certificate */
     long cert_verify; /* X509_V_OK or the verification error of that certificate */
+    const char *crl;  /* what the binding's crlFile says (cert_crl_describe()), named when the
+                         certificate is refused for revocation; NULL: no crlFile */
 };
 
 /*

@@ -4,6 +4,7 @@
  * graceful stop.  The only file with process-global state (g_*).
  *
  *   certmapd -c CONFIG [--workers N] [--foreground] [--pid-file F]
+ *   certmapd -t [-c CONFIG]      test the configuration and exit (0 ok, 2 findings)
  *
  * Signals: SIGHUP reloads the configuration and reopens the logs, SIGUSR1
  * reopens the logs (logrotate's postrotate), SIGTERM/SIGINT stop.  Started
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include "certmap/config.h"
+#include "check.h"
 #include "conn.h"
 #include "errlog.h"
 #include "expiry.h"
@@ -48,6 +50,9 @@
 #include "w3clog.h"
 #include "worker.h"
 
+/* The configuration `certmapd -t` tests when -c is not given. */
+#define CERTMAPD_DEFAULT_CONFIG "/etc/certmap/applicationHost.config"
+
 /* Debounce of configuration file changes (an editor or a commit writes in several steps). */
 #define RELOAD_DELAY_MS 200
 
@@ -56,6 +61,7 @@ struct options {
     unsigned workers; /* 0: from the configuration */
     bool foreground;
     const char *pid_file;
+    bool test; /* -t: test the configuration and exit */
 };
 
 static struct server g_srv;
@@ -77,7 +83,11 @@ static int g_ready_fd = -1; /* daemon: pipe to the waiting parent */
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: certmapd -c CONFIG [--workers N] [--foreground] [--pid-file FILE]\n");
+    fprintf(f,
+            "usage: certmapd -c CONFIG [--workers N] [--foreground] [--pid-file FILE]\n"
+            "       certmapd -t [-c CONFIG]   test the configuration (default %s):\n"
+            "                                 exit 0 when it is fine, 2 with findings\n",
+            CERTMAPD_DEFAULT_CONFIG);
 }
 
 static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
@@ -99,20 +109,17 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"workers", required_argument, NULL, 'w'},
-        {"foreground", no_argument, NULL, 'f'},
-        {"pid-file", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"workers", required_argument, NULL, 'w'},
+        {"foreground", no_argument, NULL, 'f'},   {"pid-file", required_argument, NULL, 'p'},
+        {"test", no_argument, NULL, 't'},         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     char *end;
     unsigned long v;
     int ch;
 
     memset(o, 0, sizeof(*o));
-    while ((ch = getopt_long(argc, argv, "c:w:fp:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:w:fp:thV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -133,6 +140,9 @@ parse_options(int argc, char **argv, struct options *o)
         case 'p':
             o->pid_file = optarg;
             break;
+        case 't':
+            o->test = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -149,12 +159,82 @@ parse_options(int argc, char **argv, struct options *o)
         usage(stderr);
         return -1;
     }
+    if (o->config == NULL && o->test)
+        o->config = CERTMAPD_DEFAULT_CONFIG;
     if (o->config == NULL) {
         fprintf(stderr, "certmapd: the configuration file is required (-c CONFIG)\n");
         usage(stderr);
         return -1;
     }
     return 0;
+}
+
+/* One finding of `certmapd -t`: "file:line: severity: element: attribute: message". */
+static void
+print_finding(const struct certmap_diag *d)
+{
+    static const char *const sev[] = {"error", "warning", "note"};
+    const struct certmap_error *e = &d->err;
+
+    fprintf(stderr, "certmapd: ");
+    if (e->file[0] != '\0' && e->line > 0)
+        fprintf(stderr, "%s:%u: ", e->file, e->line);
+    else if (e->file[0] != '\0')
+        fprintf(stderr, "%s: ", e->file);
+    fprintf(stderr, "%s: ", sev[d->severity]);
+    if (e->element[0] != '\0')
+        fprintf(stderr, "%s: ", e->element);
+    if (e->attribute[0] != '\0')
+        fprintf(stderr, "%s: ", e->attribute);
+    fprintf(stderr, "%s\n", e->message);
+}
+
+/*
+ * certmapd -t: opens the configuration and builds its view as a start or a
+ * reload does (web.config files included), then runs libcertmap's checks
+ * (check.h: the certificate and trust loaders the server itself uses, CRL
+ * dates, directories, log directories, listeners).  Prints every finding on
+ * stderr; returns 0 when there is no error and no warning, else 2.
+ */
+static int
+config_test(const char *path)
+{
+    const struct certmap_view_options vo = {.web_config = true};
+    struct certmap_open_options oo;
+    struct certmap_diags diags = {0};
+    struct certmap_error err;
+    struct certmap_config *cfg;
+    struct certmap_view *v = NULL;
+    size_t i, warnings = 0;
+    int rc = 2;
+
+    memset(&oo, 0, sizeof(oo));
+    certmap_error_clear(&err);
+    cfg = certmap_config_open(path, &oo, &diags, &err);
+    if (cfg != NULL)
+        v = certmap_view_build(cfg, &vo, &diags, &err);
+    /* The service account: the current user until the privilege drop names another. */
+    if (v != NULL && check_view(v, NULL, &diags) != 0)
+        certmap_error_set(&err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    if ((v == NULL || err.kind == CERTMAP_ERR_NOMEM) && diags.errors == 0 &&
+        certmap_diags_add(&diags, CERTMAP_SEV_ERROR, &err) != 0)
+        fprintf(stderr, "certmapd: %s: out of memory\n", path);
+    for (i = 0; i < diags.count; i++) {
+        print_finding(&diags.items[i]);
+        if (diags.items[i].severity == CERTMAP_SEV_WARNING)
+            warnings++;
+    }
+    if (diags.errors == 0 && warnings == 0 && v != NULL) {
+        fprintf(stderr, "certmapd: the configuration %s is fine\n", path);
+        rc = 0;
+    } else {
+        fprintf(stderr, "certmapd: the configuration %s has %zu error%s and %zu warning%s\n", path,
+                diags.errors, diags.errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    }
+    certmap_view_unref(v);
+    certmap_config_close(cfg);
+    certmap_diags_free(&diags);
+    return rc;
 }
 
 /*
@@ -443,7 +523,7 @@ main_loop(void)
 {
     struct reload_job *job = NULL;
     struct signalfd_siginfo si;
-    struct pollfd pfd[5];
+    struct pollfd pfd[6];
     const char *base = NULL;
     unsigned long watched = 0; /* generation whose content directories wfd watches */
     int wfd = -1;
@@ -478,14 +558,17 @@ main_loop(void)
         if (g_srv.current != NULL && g_srv.current->generation != watched) {
             watched = g_srv.current->generation;
             wfd = reload_watch_content(g_srv.current, wfd);
+            reload_watch_files(&g_reload, g_srv.current);
         }
         pfd[4].fd = wfd;
         pfd[4].events = POLLIN;
+        pfd[5].fd = g_reload.files_fd;
+        pfd[5].events = POLLIN;
         now = worker_now_ms();
         timeout = pending ? (due > now ? (int)(due - now) : 0) : -1;
         if (timeout < 0 || (uint64_t)timeout > (expiry_due > now ? expiry_due - now : 0))
             timeout = expiry_due > now ? (int)(expiry_due - now) : 0;
-        if (poll(pfd, 5, timeout) < 0 && errno != EINTR)
+        if (poll(pfd, 6, timeout) < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         now = worker_now_ms();
         if (pfd[3].revents & POLLIN)
@@ -496,6 +579,11 @@ main_loop(void)
             due = now + RELOAD_DELAY_MS;
         }
         if ((pfd[4].revents & POLLIN) && reload_content_changed(wfd)) {
+            pending = true;
+            due = now + RELOAD_DELAY_MS;
+        }
+        /* a certificate, key, CA or CRL file: a new snapshot reads it again */
+        if ((pfd[5].revents & POLLIN) && reload_files_changed(&g_reload)) {
             pending = true;
             due = now + RELOAD_DELAY_MS;
         }
@@ -522,6 +610,7 @@ main_loop(void)
                         close(ifd);
                     if (wfd >= 0)
                         close(wfd);
+                    reload_watch_files_close(&g_reload);
                     return;
                 }
             }
@@ -560,6 +649,9 @@ main(int argc, char **argv)
 
     if (parse_options(argc, argv, &g_opt) != 0)
         return 2;
+    if (g_opt.test)
+        return config_test(realpath(g_opt.config, g_config_path) != NULL ? g_config_path
+                                                                         : g_opt.config);
     if (realpath(g_opt.config, g_config_path) == NULL) {
         fprintf(stderr, "certmapd: %s: %s\n", g_opt.config, strerror(errno));
         return 1;
@@ -582,6 +674,7 @@ main(int argc, char **argv)
     g_reload.srv = &g_srv;
     g_reload.config_path = g_config_path;
     g_reload.retire = retire_logon;
+    g_reload.files_fd = -1;
     g_reload.logs = w3clog_set_new(&err);
     if (g_reload.logs == NULL)
         die("W3C logs: %s", err.message);

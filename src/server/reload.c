@@ -436,3 +436,147 @@ reload_content_changed(int fd)
     }
     return hit;
 }
+
+void
+reload_watch_files_close(struct reload_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->nwatched; i++)
+        free(ctx->watched[i].name);
+    free(ctx->watched);
+    ctx->watched = NULL;
+    ctx->nwatched = 0;
+    if (ctx->files_fd >= 0)
+        close(ctx->files_fd);
+    ctx->files_fd = -1;
+}
+
+/*
+ * Watches the directory of path for its name (name_only) or for any file (a
+ * store directory, path itself).  0, or -1 when the directory cannot be
+ * watched (counted by the caller) or memory runs out.
+ */
+static int
+watch_one(struct reload_ctx *ctx, const char *path, bool name_only)
+{
+    char dir[PATH_MAX];
+    const char *slash;
+    struct reload_watched *grown;
+    int wd;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(path, '/');
+    if (name_only) {
+        if (slash == NULL)
+            return -1;
+        dir[slash - path] = '\0';
+    }
+    wd = inotify_add_watch(ctx->files_fd, dir[0] ? dir : "/",
+                           IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                               IN_ONLYDIR);
+    if (wd < 0)
+        return -1;
+    grown = realloc(ctx->watched, (ctx->nwatched + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return -1;
+    ctx->watched = grown;
+    grown[ctx->nwatched].wd = wd;
+    grown[ctx->nwatched].name = NULL;
+    if (name_only) {
+        grown[ctx->nwatched].name = strdup(slash + 1);
+        if (grown[ctx->nwatched].name == NULL)
+            return -1;
+    }
+    ctx->nwatched++;
+    return 0;
+}
+
+/* path, and where it points when it is a symbolic link (certbot's live/ files are). */
+static size_t
+watch_file(struct reload_ctx *ctx, const char *path, bool name_only)
+{
+    char real[PATH_MAX];
+    size_t failed = 0;
+
+    if (path == NULL)
+        return 0;
+    if (watch_one(ctx, path, name_only) != 0)
+        failed++;
+    if (realpath(path, real) != NULL && strcmp(real, path) != 0 &&
+        watch_one(ctx, real, name_only) != 0)
+        failed++;
+    return failed;
+}
+
+int
+reload_watch_files(struct reload_ctx *ctx, const struct snapshot *snap)
+{
+    size_t failed = 0, ns = certmap_view_site_count(snap->view);
+
+    reload_watch_files_close(ctx);
+    ctx->files_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (ctx->files_fd < 0) {
+        errlog_printf(ERRLOG_WARN,
+                      "cannot watch the certificate, key, CA and CRL files: %s; reload with "
+                      "SIGHUP after changing one",
+                      strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        const struct certmap_site *s = certmap_view_site(snap->view, i);
+
+        for (size_t j = 0; s->auto_start && j < s->nbindings; j++) {
+            const struct certmap_binding *b = &s->bindings[j];
+
+            if (b->proto != CERTMAP_BINDING_HTTPS)
+                continue;
+            failed += watch_file(ctx, b->cert_file, true);
+            failed += watch_file(ctx, b->key_file, true);
+            if (b->cert_file == NULL)
+                failed += watch_file(ctx, b->store_dir, false);
+            failed += watch_file(ctx, b->client_ca_file, true);
+            failed += watch_file(ctx, b->crl_file, true);
+        }
+    }
+    if (failed > 0)
+        errlog_printf(ERRLOG_WARN,
+                      "%zu certificate, key, CA or CRL location(s) cannot be watched for changes: "
+                      "reload with SIGHUP after changing one",
+                      failed);
+    if (ctx->nwatched == 0)
+        reload_watch_files_close(ctx);
+    return ctx->files_fd;
+}
+
+/* The watched file that an event names, or NULL. */
+static const struct reload_watched *
+watched_of(const struct reload_ctx *ctx, const struct inotify_event *ev)
+{
+    for (size_t i = 0; i < ctx->nwatched; i++) {
+        const struct reload_watched *w = &ctx->watched[i];
+
+        if (w->wd == ev->wd && ev->len > 0 && (w->name == NULL || strcmp(w->name, ev->name) == 0))
+            return w;
+    }
+    return NULL;
+}
+
+bool
+reload_files_changed(struct reload_ctx *ctx)
+{
+    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    bool hit = false;
+    ssize_t n;
+
+    while ((n = read(ctx->files_fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+
+            if (!hit && watched_of(ctx, ev) != NULL) {
+                errlog_printf(ERRLOG_NOTICE, "%s changed: a TLS file of a binding", ev->name);
+                hit = true;
+            }
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return hit;
+}

@@ -28,6 +28,12 @@
 #include "w3clog.h"
 #include "worker.h"
 
+/* A file of the TLS settings that certmapd watches: a name in a watched directory. */
+struct reload_watched {
+    int wd;     /* inotify watch of its directory */
+    char *name; /* file name in that directory (owned); NULL: any file (a certificate store) */
+};
+
 /* What reloads need of the running server.  One instance, owned by main.c. */
 struct reload_ctx {
     struct server *srv;        /* workers and the current snapshot (borrowed) */
@@ -37,6 +43,9 @@ struct reload_ctx {
     unsigned long generation;  /* generation of the newest snapshot started */
     char **listen_keys;        /* endpoint keys the workers listen on (owned) */
     size_t nlisten_keys;
+    int files_fd;                   /* inotify of the TLS files' directories, -1 when none */
+    struct reload_watched *watched; /* the files files_fd watches (owned) */
+    size_t nwatched;
 };
 
 /* A reload in progress on its own thread. */
@@ -119,5 +128,22 @@ int reload_watch_content(const struct snapshot *snap, int old);
 
 /* true when the events read from fd concern a web.config or a new directory. */
 bool reload_content_changed(int fd);
+
+/*
+ * Watches the files the https bindings of snap's started sites read
+ * (certificateFile, certificateKeyFile, the certificate store directory,
+ * clientCaFile, crlFile; for a symbolic link, the directory of its target
+ * too), so that a replaced CRL, CA file, certificate or key takes effect in
+ * a new snapshot without a signal.  Replaces what ctx watched before;
+ * returns ctx->files_fd (-1 when there is nothing to watch or inotify fails,
+ * logged).  Directories that cannot be watched are named in a warning.
+ */
+int reload_watch_files(struct reload_ctx *ctx, const struct snapshot *snap);
+
+/* true when the events read from ctx->files_fd concern a watched file (logged by name). */
+bool reload_files_changed(struct reload_ctx *ctx);
+
+/* Stops watching the TLS files and frees what ctx holds for it. */
+void reload_watch_files_close(struct reload_ctx *ctx);
 
 #endif

@@ -777,6 +777,7 @@ admit(struct conn *c, struct req_ctx *rc)
     }
     ci.has_cert = a.cert != NULL;
     ci.cert_verify = a.verify;
+    ci.crl = b->crl_note;
     status = decide_access(loc, &ci, &sub, NULL);
     if (status != 0) {
         c->w->trace.n = 0;

@@ -133,6 +133,7 @@ snapshot_unref(struct snapshot *snap)
         SSL_CTX_free(snap->bindings[i].ssl_ctx);
         free(snap->bindings[i].host);
         free(snap->bindings[i].file);
+        free(snap->bindings[i].crl_note);
     }
     free(snap->bindings);
     for (i = 0; i < snap->nendpoints; i++)

@@ -88,6 +88,8 @@ struct snap_binding {
     char *file;        /* source of the <binding>, for messages */
     unsigned line;
     enum snap_cert_defer cert_defer; /* with request_cert: when the certificate is asked for */
+    char *crl_note; /* what its crlFile's CRLs say (cert_crl_describe()), for the explanation
+                       of a refusal; NULL without crlFile */
 };
 
 /* One listening address: every binding that accepts connections on it. */

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "pipeline.h"
+#include "cert/verify.h"
+#include "check.h"
 #include "snapshot_bind.h"
 #include "tls.h"
 
@@ -137,6 +140,28 @@ cert_defer(const struct snap_binding *b)
     return SNAP_DEFER_NO;
 }
 
+/*
+ * The CRLs of a binding that verifies client certificates: a CRL past its
+ * nextUpdate is an error in the log at every load (and near it a warning),
+ * though the configuration is served: certmapd answers 403.13 for what it
+ * no longer covers, as IIS does.  Keeps what the CRLs say for the
+ * explanation of those refusals.  0, or -1 when out of memory.
+ */
+static int
+note_crl(struct snapshot *snap, struct snap_binding *b, const struct certmap_binding *vb,
+         struct certmap_diags *diags)
+{
+    time_t now = time(NULL);
+    char note[1024];
+
+    if (diags != NULL &&
+        check_crl(vb->crl_file, now, certmap_view_server(snap->view)->crl_warning_hours, b->file,
+                  b->line, diags) != 0)
+        return -1;
+    b->crl_note = snap_strdup(cert_crl_describe(vb->crl_file, now, note, sizeof(note)));
+    return b->crl_note != NULL ? 0 : -1;
+}
+
 /* Creates the SSL context of an https binding. 0 or -1 (reported). */
 static int
 build_tls(struct snapshot *snap, struct snap_binding *b, const struct certmap_binding *vb,
@@ -162,7 +187,7 @@ build_tls(struct snapshot *snap, struct snap_binding *b, const struct certmap_bi
         snap_diag_err(diags, CERTMAP_SEV_ERROR, &err);
         return -1;
     }
-    return 0;
+    return b->request_cert && vb->crl_file != NULL ? note_crl(snap, b, vb, diags) : 0;
 }
 
 /* The bindings of every started site, in order. -1 on allocation failure. */

@@ -9,12 +9,12 @@
  * the ex_data indexes and the cipher and digest that tls_init() sets up
  * once; a tls_ticket.c or tls_verify.c would need them exported from here
  * while calling back into tls_ssl_binding(), a dependency circle for
- * about 60 to 200 lines.  The certificate and key loading (load_cert_*) is
- * the one part that stands alone; it moves out if the file grows.  Client
- * certificates asked for after the handshake (tls_late_*) belong here for
- * the same reason: the ClientHello callback decides whether the handshake
- * asks, and the ticket callbacks must know when a renegotiation of ours is
- * under way.
+ * about 60 to 200 lines.  The certificate and key loading stands alone and
+ * lives in libcertmap (cert/server.h), where `certmapd -t` and `certmap
+ * validate` read the files exactly as the server does.  Client certificates
+ * asked for after the handshake (tls_late_*) belong here: the ClientHello
+ * callback decides whether the handshake asks, and the ticket callbacks must
+ * know when a renegotiation of ours is under way.
  */
 #include "tls.h"
 
@@ -36,6 +36,7 @@
 #include <openssl/tls1.h>
 #include <openssl/x509v3.h>
 
+#include "cert/server.h"
 #include "cert/verify.h"
 #include "certmap/cert.h"
 #include "codec.h"
@@ -528,169 +529,43 @@ binding_error(struct certmap_error *err, const struct tls_binding_conf *conf, co
     return -1;
 }
 
+/*
+ * The binding's certificate, chain and key, read by libcertmap as `certmapd
+ * -t` checks them (cert/server.h), installed in ctx.
+ */
 static int
-load_cert_files(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
+load_server_cert(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
 {
-    const char *key = conf->key_file != NULL ? conf->key_file : conf->cert_file;
+    struct cert_server_conf sc = {
+        .cert_file = conf->cert_file,
+        .key_file = conf->key_file,
+        .cert_hash = conf->cert_hash,
+        .store_dir = conf->store_dir,
+        .src_file = conf->src_file,
+        .src_line = conf->src_line,
+    };
+    struct cert_server s;
+    int ret = -1, i;
 
-    if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert_file) != 1)
-        return binding_error(err, conf, "certificateFile",
-                             "cannot load the server certificate chain %s", conf->cert_file);
-    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-        return binding_error(err, conf, "certificateKeyFile", "cannot load the private key %s",
-                             key);
-    if (SSL_CTX_check_private_key(ctx) != 1)
-        return binding_error(err, conf, "certificateKeyFile",
-                             "the private key %s does not match the certificate", key);
-    return 0;
-}
-
-/* Normalises a thumbprint as IIS writes it (any case, spaces, stray invisible characters). */
-static int
-parse_hash(const char *text, unsigned char out[20])
-{
-    unsigned char buf[32];
-    char clean[64];
-    size_t n = 0;
-
-    for (; *text != '\0'; text++) {
-        char c = *text;
-        if (codec_hex_digit((unsigned char)c) >= 0) {
-            if (n + 1 >= sizeof(clean))
-                return -1;
-            clean[n++] = c;
-        }
-    }
-    clean[n] = '\0';
-    if (certmap_parse_fingerprint(clean, buf) != 20)
+    if (cert_server_load(&sc, &s, err) != 0)
         return -1;
-    memcpy(out, buf, 20);
-    return 0;
-}
-
-/* Reads every certificate of a PEM file; NULL when none. */
-static STACK_OF(X509) * read_certs(const char *path)
-{
-    STACK_OF(X509) *certs = NULL;
-    FILE *f;
-    X509 *x;
-
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    certs = sk_X509_new_null();
-    while (certs != NULL && (x = PEM_read_X509(f, NULL, on_passwd, NULL)) != NULL) {
-        if (sk_X509_push(certs, x) == 0) {
-            X509_free(x);
-            break;
-        }
-    }
-    fclose(f);
-    ERR_clear_error();
-    if (certs != NULL && sk_X509_num(certs) == 0) {
-        sk_X509_free(certs);
-        certs = NULL;
-    }
-    return certs;
-}
-
-static EVP_PKEY *
-read_key(const char *path)
-{
-    EVP_PKEY *key;
-    FILE *f;
-
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    key = PEM_read_PrivateKey(f, NULL, on_passwd, NULL);
-    fclose(f);
-    ERR_clear_error();
-    return key;
-}
-
-/* "dir/name.crt" -> "dir/name.key" into out. */
-static void
-key_path_of(const char *path, char *out, size_t size)
-{
-    const char *dot = strrchr(path, '.');
-    const char *slash = strrchr(path, '/');
-    size_t base =
-        (dot != NULL && (slash == NULL || dot > slash)) ? (size_t)(dot - path) : strlen(path);
-
-    snprintf(out, size, "%.*s.key", (int)base, path);
-}
-
-/* Uses the certificate of conf->store_dir whose SHA-1 is conf->cert_hash. */
-static int
-load_cert_store(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct certmap_error *err)
-{
-    unsigned char want[20], got[20];
-    unsigned char *der = NULL;
-    STACK_OF(X509) *certs = NULL;
-    EVP_PKEY *key = NULL;
-    char path[4096], keypath[4096];
-    struct dirent *de;
-    DIR *dir = NULL;
-    int ret = -1, len, i;
-
-    if (parse_hash(conf->cert_hash, want) != 0)
-        return binding_error(err, conf, "certificateHash",
-                             "%s is not a SHA-1 thumbprint (40 hex digits)", conf->cert_hash);
-    dir = opendir(conf->store_dir);
-    if (dir == NULL)
-        return binding_error(err, conf, "certificateStoreName",
-                             "cannot open the certificate store %s", conf->store_dir);
-    while ((de = readdir(dir)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", conf->store_dir, de->d_name);
-        certs = read_certs(path);
-        if (certs == NULL)
-            continue;
-        der = NULL;
-        len = i2d_X509(sk_X509_value(certs, 0), &der);
-        if (len > 0) {
-            certmap_cert_sha1(der, (size_t)len, got);
-            OPENSSL_free(der);
-            if (memcmp(got, want, 20) == 0)
-                break;
-        }
-        sk_X509_pop_free(certs, X509_free);
-        certs = NULL;
-    }
-    if (certs == NULL) {
-        binding_error(err, conf, "certificateHash",
-                      "no certificate with thumbprint %s in the store", conf->cert_hash);
+    if (SSL_CTX_use_certificate(ctx, s.cert) != 1 || SSL_CTX_use_PrivateKey(ctx, s.key) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        binding_error(err, conf, conf->cert_file != NULL ? "certificateFile" : "certificateHash",
+                      "cannot use the certificate and key of %s", s.path);
         goto out;
     }
-    key = read_key(path);
-    if (key == NULL) {
-        key_path_of(path, keypath, sizeof(keypath));
-        key = read_key(keypath);
-    }
-    if (key == NULL) {
-        binding_error(err, conf, "certificateHash", "no private key for the certificate %s", path);
-        goto out;
-    }
-    if (SSL_CTX_use_certificate(ctx, sk_X509_value(certs, 0)) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-        binding_error(err, conf, "certificateHash", "the certificate and key in %s do not match",
-                      path);
-        goto out;
-    }
-    for (i = 1; i < sk_X509_num(certs); i++) {
-        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(certs, i)) != 1) {
-            binding_error(err, conf, "certificateHash", "cannot use the chain of %s", path);
+    for (i = 0; i < sk_X509_num(s.chain); i++) {
+        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(s.chain, i)) != 1) {
+            binding_error(err, conf,
+                          conf->cert_file != NULL ? "certificateFile" : "certificateHash",
+                          "cannot use the chain of %s", s.path);
             goto out;
         }
     }
     ret = 0;
 out:
-    if (dir != NULL)
-        closedir(dir);
-    sk_X509_pop_free(certs, X509_free);
-    EVP_PKEY_free(key);
+    cert_server_clear(&s);
     return ret;
 }
 
@@ -782,19 +657,8 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
                                  SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_ECDH_USE);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    if (conf->cert_file != NULL) {
-        if (load_cert_files(ctx, conf, err) != 0)
-            goto out;
-    } else if (conf->cert_hash != NULL && conf->cert_hash[0] != '\0') {
-        if (load_cert_store(ctx, conf, err) != 0)
-            goto out;
-    } else {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, conf->src_file, conf->src_line, "binding",
-                          "certificateFile",
-                          "an https binding needs certificateFile (and certificateKeyFile) or "
-                          "certificateHash and certificateStoreName");
+    if (load_server_cert(ctx, conf, err) != 0)
         goto out;
-    }
     if (b->request_cert && setup_client_auth(ctx, conf, err) != 0)
         goto out;
     set_session_context(ctx, b, conf);

@@ -38,6 +38,11 @@ cat >"$CFG" <<'EOF'
     </system.applicationHost>
 </configuration>
 EOF
+# what the sample's site points to exists (validate checks it as certmapd -t does)
+mkdir "$T/www"
+sed -i "s|/srv/www|$T/www|" "$CFG"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/server.key" \
+    -out "$T/server.pem" -subj "/CN=localhost" -days 30 2>/dev/null || fail "openssl req (server)"
 cp "$CFG" "$T/before.config"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/alice.key" \

@@ -27,6 +27,7 @@ access_check(unsigned flags, bool tls, int bits, bool cert, long verify, int *su
     struct decide_conn ci;
 
     memset(&loc, 0, sizeof(loc));
+    memset(&ci, 0, sizeof(ci));
     loc.ssl_flags = flags;
     ci.tls = tls;
     ci.cipher_bits = bits;

@@ -4,6 +4,9 @@
 #include "cert/verify.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -142,6 +145,125 @@ cert_load_trust(X509_STORE *store, const char *ca_file, const char *crl_file, co
     ERR_clear_error();
     if (n == 0)
         return trust_error(err, src_file, src_line, "crlFile", "no CRL in %s", crl_file);
-    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    /* The whole chain: a certificate issued by a revoked intermediate CA is refused too. */
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
     return 0;
+}
+
+/* An ASN1_TIME as seconds since the epoch; -1 when it does not convert. */
+static int
+asn1_time(const ASN1_TIME *a, time_t *out)
+{
+    struct tm tm;
+
+    if (a == NULL) {
+        *out = 0;
+        return 0;
+    }
+    if (ASN1_TIME_to_tm(a, &tm) != 1)
+        return -1;
+    *out = timegm(&tm);
+    return *out == (time_t)-1 ? -1 : 0;
+}
+
+/* Appends the facts of crl to *list (growing it). 0, or -1 (time unreadable, out of memory). */
+static int
+crl_push(X509_CRL *crl, struct cert_crl_info **list, size_t *n)
+{
+    struct cert_crl_info *grown, *c;
+
+    grown = realloc(*list, (*n + 1) * sizeof(**list));
+    if (grown == NULL)
+        return -1;
+    *list = grown;
+    c = &grown[*n];
+    memset(c, 0, sizeof(*c));
+    X509_NAME_oneline(X509_CRL_get_issuer(crl), c->issuer, sizeof(c->issuer));
+    if (asn1_time(X509_CRL_get0_lastUpdate(crl), &c->last_update) != 0 ||
+        asn1_time(X509_CRL_get0_nextUpdate(crl), &c->next_update) != 0)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+int
+cert_crl_read(const char *crl_file, struct cert_crl_info **out, size_t *n, const char *src_file,
+              unsigned src_line, struct certmap_error *err)
+{
+    struct cert_crl_info *list = NULL;
+    size_t count = 0;
+    X509_CRL *crl;
+    FILE *f;
+    int ret = -1;
+
+    *out = NULL;
+    *n = 0;
+    f = fopen(crl_file, "r");
+    if (f == NULL)
+        return trust_error(err, src_file, src_line, "crlFile", "cannot open %s", crl_file);
+    while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL) {
+        int r = crl_push(crl, &list, &count);
+
+        X509_CRL_free(crl);
+        if (r != 0) {
+            trust_error(err, src_file, src_line, "crlFile",
+                        "a CRL of %s has an update time that cannot be read", crl_file);
+            goto out;
+        }
+    }
+    if (count == 0) {
+        trust_error(err, src_file, src_line, "crlFile", "no CRL in %s", crl_file);
+        goto out;
+    }
+    *out = list;
+    *n = count;
+    list = NULL;
+    ret = 0;
+out:
+    fclose(f);
+    free(list);
+    ERR_clear_error();
+    return ret;
+}
+
+const char *
+cert_time_text(time_t t, char *buf, size_t size)
+{
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(buf, size, "%lld", (long long)t);
+    return buf;
+}
+
+const char *
+cert_crl_describe(const char *crl_file, time_t now, char *buf, size_t size)
+{
+    struct certmap_error err = {0};
+    struct cert_crl_info *list = NULL;
+    size_t n = 0, i, used;
+    char when[40];
+
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (crl_file == NULL)
+        return buf;
+    if (cert_crl_read(crl_file, &list, &n, NULL, 0, &err) != 0) {
+        snprintf(buf, size, "crlFile %s: %s", crl_file, err.message);
+        return buf;
+    }
+    used = (size_t)snprintf(buf, size, "crlFile %s:", crl_file);
+    for (i = 0; i < n && used < size; i++) {
+        if (list[i].next_update == 0)
+            used += (size_t)snprintf(buf + used, size - used, "%s CRL of %s, no nextUpdate",
+                                     i ? ";" : "", list[i].issuer);
+        else
+            used += (size_t)snprintf(buf + used, size - used, "%s CRL of %s, nextUpdate %s%s",
+                                     i ? ";" : "", list[i].issuer,
+                                     cert_time_text(list[i].next_update, when, sizeof(when)),
+                                     list[i].next_update <= now ? " (expired)" : "");
+    }
+    free(list);
+    return buf;
 }

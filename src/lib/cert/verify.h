@@ -10,6 +10,9 @@
 #ifndef CERTMAP_CERT_VERIFY_H
 #define CERTMAP_CERT_VERIFY_H
 
+#include <stddef.h>
+#include <time.h>
+
 #include <openssl/x509_vfy.h>
 
 #include "certmap/error.h"
@@ -36,11 +39,40 @@ long cert_verify_chain(X509_STORE_CTX *xs);
 /*
  * Loads the trust of a binding into store: the CA certificates of ca_file
  * (NULL: the system's default store), the CRLs of crl_file (NULL: none; at
- * least one CRL when set, and CRL checking turned on).  0, or -1 with err
- * at src_file:src_line (the <binding>) naming the attribute ("clientCaFile",
+ * least one CRL when set, and CRL checking turned on for every certificate
+ * of the chain, as nginx's ssl_crl does: a certificate issued by a revoked
+ * intermediate CA is revoked too, so crl_file needs a current CRL of each
+ * CA of the chain, the root included).  0, or -1 with err at
+ * src_file:src_line (the <binding>) naming the attribute ("clientCaFile",
  * "crlFile") and the file.
  */
 int cert_load_trust(X509_STORE *store, const char *ca_file, const char *crl_file,
                     const char *src_file, unsigned src_line, struct certmap_error *err);
+
+/* One CRL of a crlFile. */
+struct cert_crl_info {
+    char issuer[256];   /* the issuing CA, one line ("CN=..., O=...") */
+    time_t last_update; /* thisUpdate */
+    time_t next_update; /* nextUpdate; 0 when the CRL has none (never out of date) */
+};
+
+/*
+ * Reads the CRLs of crl_file: *out (the caller frees it with free()) holds
+ * *n entries in file order.  0, or -1 with err at src_file:src_line naming
+ * crlFile (the file cannot be read, holds no CRL, or a time does not parse).
+ */
+int cert_crl_read(const char *crl_file, struct cert_crl_info **out, size_t *n, const char *src_file,
+                  unsigned src_line, struct certmap_error *err);
+
+/*
+ * What the CRLs of crl_file say, for the explanation of a refusal: the file
+ * name and each CRL's issuer and nextUpdate (those past it marked
+ * "expired"), bounded by size; "" when crl_file is NULL, the reason when it
+ * cannot be read.  Returns buf.
+ */
+const char *cert_crl_describe(const char *crl_file, time_t now, char *buf, size_t size);
+
+/* t as "2026-05-01 12:00:00 UTC" into buf (at least 32 bytes); returns buf. */
+const char *cert_time_text(time_t t, char *buf, size_t size);
 
 #endif

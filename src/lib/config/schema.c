@@ -378,6 +378,8 @@ static const struct schema_attr a_server[] = {
     {"sessionTicketSeconds", ST_UINT, "7200", NULL, 0, 0, 0},
     /* days before a mapped or server certificate's notAfter that certmapd warns (0: never) */
     {"certificateExpiryWarningDays", ST_UINT, "30", NULL, 0, 36500, 0},
+    /* lead time of the warning about a CRL whose nextUpdate draws near; 0: none */
+    {"crlWarningHours", ST_UINT, "24", NULL, 0, 8760, 0},
     {"unenforcedSections", ST_STRING, "", NULL, SA_SECTIONS, 0, 0},
     {"user", ST_STRING, "", NULL, 0, 0, 0},
     {"group", ST_STRING, "", NULL, 0, 0, 0},

@@ -143,6 +143,7 @@ build_server(struct vbuild *b)
     sv->basic_without_ssl = vsec_num(srv, "allowBasicWithoutSsl", NULL) != 0;
     sv->ticket_seconds = clamp_u(vsec_num(srv, "sessionTicketSeconds", NULL));
     sv->expiry_warning_days = clamp_u(vsec_num(srv, "certificateExpiryWarningDays", NULL));
+    sv->crl_warning_hours = clamp_u(vsec_num(srv, "crlWarningHours", NULL));
     sv->log_dir = expand_text(b, srv, "logDirectory");
     v = vsec_text(srv, "errorLog", NULL);
     if (v[0] == '/' || sv->log_dir == NULL) {

@@ -1,0 +1,511 @@
+/*
+ * check.c - the checks of `certmapd -t` and `certmap validate` (see check.h).
+ */
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+
+#include "cert/server.h"
+#include "cert/verify.h"
+
+/* State of one check_view() run. */
+struct run {
+    const struct certmap_view *v;
+    const struct check_options *o;
+    time_t now;
+    struct certmap_diags *diags;
+    int failed; /* diags could not grow */
+    bool each;  /* add every finding, also several at one place (the CRLs of one crlFile) */
+};
+
+static bool
+same_place(const struct certmap_error *a, const struct certmap_error *b)
+{
+    return a->line == b->line && strcmp(a->file, b->file) == 0 &&
+           strcmp(a->element, b->element) == 0 && strcmp(a->attribute, b->attribute) == 0;
+}
+
+/* Adds e once per place, at its worst severity (check.h). 0 or -1. */
+static int
+add_once(struct certmap_diags *diags, enum certmap_severity sev, const struct certmap_error *e)
+{
+    for (size_t i = 0; i < diags->count; i++) {
+        struct certmap_diag *d = &diags->items[i];
+
+        if (!same_place(&d->err, e))
+            continue;
+        /* a lower enum value is more severe; the first message, often the more precise, stays */
+        if (sev < d->severity) {
+            if (sev == CERTMAP_SEV_ERROR)
+                diags->errors++;
+            d->severity = sev;
+            d->item = false;
+        }
+        return 0;
+    }
+    return certmap_diags_add(diags, sev, e);
+}
+
+static void __attribute__((format(printf, 7, 8)))
+finding(struct run *r, enum certmap_severity sev, const char *file, unsigned line,
+        const char *element, const char *attr, const char *fmt, ...)
+{
+    struct certmap_error e;
+    va_list ap;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = CERTMAP_ERR_INVALID;
+    snprintf(e.file, sizeof(e.file), "%s", file != NULL ? file : "");
+    e.line = line;
+    snprintf(e.element, sizeof(e.element), "%s", element != NULL ? element : "");
+    snprintf(e.attribute, sizeof(e.attribute), "%s", attr != NULL ? attr : "");
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof(e.message), fmt, ap);
+    va_end(ap);
+    if ((r->each ? certmap_diags_add(r->diags, sev, &e) : add_once(r->diags, sev, &e)) != 0)
+        r->failed = 1;
+}
+
+static void
+finding_err(struct run *r, enum certmap_severity sev, const struct certmap_error *e)
+{
+    if (add_once(r->diags, sev, e) != 0)
+        r->failed = 1;
+}
+
+static const char *
+subject_of(X509 *x, char *buf, size_t size)
+{
+    X509_NAME_oneline(X509_get_subject_name(x), buf, (int)size);
+    return buf;
+}
+
+/* ---- server certificates ---- */
+
+/* The certificate after which issued, and the file's last one is known to a client. */
+static void
+check_chain(struct run *r, const struct certmap_binding *b, const struct cert_server *s)
+{
+    char who[256], by[256];
+    X509 *prev = s->cert, *last, *issuer = NULL;
+    X509_STORE *sys = NULL;
+    X509_STORE_CTX *xs = NULL;
+    int i;
+
+    for (i = 0; i < sk_X509_num(s->chain); i++) {
+        X509 *x = sk_X509_value(s->chain, i);
+
+        if (X509_check_issued(x, prev) != X509_V_OK) {
+            finding(r, CERTMAP_SEV_ERROR, b->src.file, b->src.line, "binding",
+                    b->cert_file != NULL ? "certificateFile" : "certificateHash",
+                    "%s: certificate %d of the chain (%s) did not issue %s: clients cannot build "
+                    "the chain (the file holds the server certificate first, then each issuer "
+                    "in turn)",
+                    s->path, i + 2, subject_of(x, who, sizeof(who)),
+                    subject_of(prev, by, sizeof(by)));
+            return;
+        }
+        prev = x;
+    }
+    last = prev;
+    if (X509_check_issued(last, last) == X509_V_OK)
+        return; /* the file ends at a root */
+    sys = X509_STORE_new();
+    xs = X509_STORE_CTX_new();
+    if (sys == NULL || xs == NULL || X509_STORE_set_default_paths(sys) != 1 ||
+        X509_STORE_CTX_init(xs, sys, last, NULL) != 1)
+        goto out;
+    if (X509_STORE_CTX_get1_issuer(&issuer, xs, last) != 1) {
+        X509_NAME_oneline(X509_get_issuer_name(last), by, sizeof(by));
+        finding(r, CERTMAP_SEV_NOTE, b->src.file, b->src.line, "binding",
+                b->cert_file != NULL ? "certificateFile" : "certificateHash",
+                "%s: the chain ends at a certificate issued by %s, which the system trust store "
+                "does not hold: clients must trust that CA themselves, or the file lacks an "
+                "intermediate certificate",
+                s->path, by);
+    }
+out:
+    X509_free(issuer);
+    X509_STORE_CTX_free(xs);
+    X509_STORE_free(sys);
+    ERR_clear_error();
+}
+
+static void
+check_server_dates(struct run *r, const struct certmap_binding *b, const struct cert_server *s)
+{
+    char who[256];
+    time_t now = r->now;
+
+    if (X509_cmp_time(X509_get0_notAfter(s->cert), &now) < 0)
+        finding(r, CERTMAP_SEV_WARNING, b->src.file, b->src.line, "binding",
+                b->cert_file != NULL ? "certificateFile" : "certificateHash",
+                "%s: the server certificate %s has expired: clients refuse the connection", s->path,
+                subject_of(s->cert, who, sizeof(who)));
+    else if (X509_cmp_time(X509_get0_notBefore(s->cert), &now) > 0)
+        finding(r, CERTMAP_SEV_WARNING, b->src.file, b->src.line, "binding",
+                b->cert_file != NULL ? "certificateFile" : "certificateHash",
+                "%s: the server certificate %s is not valid yet: clients refuse the connection",
+                s->path, subject_of(s->cert, who, sizeof(who)));
+}
+
+static void
+check_server_cert(struct run *r, const struct certmap_binding *b)
+{
+    struct cert_server_conf conf = {
+        .cert_file = b->cert_file,
+        .key_file = b->key_file,
+        .cert_hash = b->cert_hash,
+        .store_dir = b->store_dir,
+        .src_file = b->src.file,
+        .src_line = b->src.line,
+    };
+    struct certmap_error err = {0};
+    struct cert_server s;
+
+    if (cert_server_load(&conf, &s, &err) != 0) {
+        finding_err(r, CERTMAP_SEV_ERROR, &err);
+        return;
+    }
+    check_chain(r, b, &s);
+    check_server_dates(r, b, &s);
+    cert_server_clear(&s);
+}
+
+/* ---- client certificate trust ---- */
+
+/* The system's default CA file and directory, as OpenSSL finds them (SSL_CERT_FILE/DIR too). */
+static void
+system_store(char *buf, size_t size)
+{
+    const char *file = getenv(X509_get_default_cert_file_env());
+    const char *dir = getenv(X509_get_default_cert_dir_env());
+
+    snprintf(buf, size, "%s and %s", file != NULL ? file : X509_get_default_cert_file(),
+             dir != NULL ? dir : X509_get_default_cert_dir());
+}
+
+static bool
+requests_cert(const struct certmap_site *site, const struct certmap_binding *b)
+{
+    return b->client_cert == CERTMAP_CC_ON ||
+           (b->client_cert == CERTMAP_CC_AUTO && site->wants_cert);
+}
+
+static void
+check_trust(struct run *r, const struct certmap_site *site, const struct certmap_binding *b)
+{
+    struct certmap_error err = {0};
+    X509_STORE *store;
+    char sys[512];
+
+    if (b->client_ca_file == NULL && requests_cert(site, b)) {
+        system_store(sys, sizeof(sys));
+        finding(r, CERTMAP_SEV_WARNING, b->src.file, b->src.line, "binding", "clientCaFile",
+                "site \"%s\" requests client certificates but names no clientCaFile: every CA of "
+                "the system trust store (%s) may issue certificates it accepts",
+                site->name, sys);
+    }
+    if (b->client_ca_file == NULL && b->crl_file == NULL)
+        return;
+    store = X509_STORE_new();
+    if (store == NULL) {
+        r->failed = 1;
+        return;
+    }
+    /* the client CA file and the CRLs exactly as the handshake loads them */
+    if (cert_load_trust(store, b->client_ca_file, b->crl_file, b->src.file, b->src.line, &err) != 0)
+        finding_err(r, CERTMAP_SEV_ERROR, &err);
+    else if (b->crl_file != NULL &&
+             check_crl(b->crl_file, r->now, certmap_view_server(r->v)->crl_warning_hours,
+                       b->src.file, b->src.line, r->diags) != 0)
+        r->failed = 1;
+    X509_STORE_free(store);
+    ERR_clear_error();
+}
+
+int
+check_crl(const char *crl_file, time_t now, unsigned warn_hours, const char *src_file,
+          unsigned src_line, struct certmap_diags *diags)
+{
+    struct run r = {.diags = diags, .now = now, .each = true};
+    struct certmap_error err = {0};
+    struct cert_crl_info *list = NULL;
+    size_t n = 0, i;
+    char when[40];
+
+    if (cert_crl_read(crl_file, &list, &n, src_file, src_line, &err) != 0) {
+        finding_err(&r, CERTMAP_SEV_ERROR, &err);
+        return r.failed ? -1 : 0;
+    }
+    for (i = 0; i < n; i++) {
+        const struct cert_crl_info *c = &list[i];
+
+        /* one finding per CRL, all at the binding's place */
+        if (c->next_update != 0 && c->next_update <= now)
+            finding(&r, CERTMAP_SEV_ERROR, src_file, src_line, "binding", "crlFile",
+                    "%s: the CRL of %s is past its nextUpdate (%s): every client certificate "
+                    "that CA issued is refused with 403.13 until a current CRL is installed",
+                    crl_file, c->issuer, cert_time_text(c->next_update, when, sizeof(when)));
+        else if (c->next_update != 0 && warn_hours > 0 &&
+                 c->next_update - now <= (time_t)warn_hours * 3600)
+            finding(&r, CERTMAP_SEV_WARNING, src_file, src_line, "binding", "crlFile",
+                    "%s: the CRL of %s reaches its nextUpdate at %s (less than %u hours from "
+                    "now; crlWarningHours): install its successor before then, or every client "
+                    "certificate that CA issued gets 403.13",
+                    crl_file, c->issuer, cert_time_text(c->next_update, when, sizeof(when)),
+                    warn_hours);
+        else if (c->last_update > now)
+            finding(&r, CERTMAP_SEV_WARNING, src_file, src_line, "binding", "crlFile",
+                    "%s: the CRL of %s is not valid before %s: client certificates that CA "
+                    "issued get 403.13 until then (is the clock right?)",
+                    crl_file, c->issuer, cert_time_text(c->last_update, when, sizeof(when)));
+    }
+    free(list);
+    return r.failed ? -1 : 0;
+}
+
+/* ---- directories ---- */
+
+static bool
+in_groups(const struct check_account *a, gid_t g)
+{
+    if (a->gid == g)
+        return true;
+    for (size_t i = 0; i < a->ngroups; i++)
+        if (a->groups[i] == g)
+            return true;
+    return false;
+}
+
+/* true when the account (NULL: this process) may create files in the directory st describes. */
+static bool
+may_write_dir(const char *path, const struct stat *st, const struct check_account *a)
+{
+    if (a == NULL)
+        return faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) == 0;
+    if (a->uid == 0)
+        return true;
+    if (st->st_uid == a->uid)
+        return (st->st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+    if (in_groups(a, st->st_gid))
+        return (st->st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+    return (st->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/*
+ * A log directory: certmapd creates what is missing (mkdir -p), so the
+ * nearest existing ancestor must be a directory the service account can
+ * write in.
+ */
+static void
+check_log_dir(struct run *r, const char *dir, const struct certmap_source *src, const char *element,
+              const char *attr, const char *what)
+{
+    char path[PATH_MAX], *slash;
+    const char *who = r->o->service != NULL ? r->o->service->name : "the current user";
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s", dir);
+    while (stat(path, &st) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR) {
+            finding(r, CERTMAP_SEV_ERROR, src->file, src->line, element, attr, "%s %s: %s: %s",
+                    what, dir, path, strerror(errno));
+            return;
+        }
+        slash = strrchr(path, '/');
+        if (slash == NULL || slash == path) {
+            snprintf(path, sizeof(path), "/");
+            if (stat(path, &st) != 0)
+                return;
+            break;
+        }
+        *slash = '\0';
+    }
+    if (!S_ISDIR(st.st_mode))
+        finding(r, CERTMAP_SEV_ERROR, src->file, src->line, element, attr,
+                "%s %s: %s is not a directory", what, dir, path);
+    else if (!may_write_dir(path, &st, r->o->service))
+        finding(r, CERTMAP_SEV_ERROR, src->file, src->line, element, attr,
+                "%s %s: %s cannot create files in %s%s", what, dir, who, path,
+                strcmp(path, dir) != 0 ? " (certmapd creates the missing directories there)" : "");
+}
+
+static void
+check_logs(struct run *r)
+{
+    const struct certmap_server_settings *sv = certmap_view_server(r->v);
+    struct certmap_source src = {0}, esrc = {0};
+    char dir[PATH_MAX], *slash;
+    size_t i;
+
+    certmap_view_get(r->v, NULL, CERTMAP_SECTION_SERVER, "logDirectory", &src);
+    certmap_view_get(r->v, NULL, CERTMAP_SECTION_SERVER, "errorLog", &esrc);
+    if (src.file == NULL)
+        src.file = certmap_view_config_path(r->v);
+    if (esrc.file == NULL)
+        esrc = src;
+    if (sv->error_log != NULL) {
+        snprintf(dir, sizeof(dir), "%s", sv->error_log);
+        slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir)
+            *slash = '\0';
+        check_log_dir(r, dir, &esrc, "server", "errorLog", "error log directory");
+    }
+    for (i = 0; i < certmap_view_site_count(r->v); i++) {
+        const struct certmap_site *s = certmap_view_site(r->v, i);
+
+        if (s->log_dir == NULL)
+            continue;
+        snprintf(dir, sizeof(dir), "%s/W3SVC%lu", s->log_dir, s->id);
+        /* named where the directory is written: the server's logDirectory unless the site says */
+        if (sv->log_dir != NULL && strcmp(s->log_dir, sv->log_dir) == 0)
+            check_log_dir(r, dir, &src, "server", "logDirectory", "W3C log directory");
+        else
+            check_log_dir(r, dir, &s->src, "logFile", "directory", "W3C log directory");
+    }
+}
+
+static void
+check_vdirs(struct run *r, const struct certmap_site *s)
+{
+    struct stat st;
+
+    for (size_t i = 0; i < s->nvdirs; i++) {
+        const struct certmap_vdir *d = &s->vdirs[i];
+
+        if (d->physical == NULL) {
+            finding(r, CERTMAP_SEV_ERROR, d->src.file, d->src.line, "virtualDirectory",
+                    "physicalPath", "%s: certmapd answers 500 under %s/",
+                    d->problem != NULL ? d->problem : "no usable path", d->url);
+            continue;
+        }
+        if (stat(d->physical, &st) != 0)
+            finding(r, CERTMAP_SEV_ERROR, d->src.file, d->src.line, "virtualDirectory",
+                    "physicalPath", "%s: %s; certmapd answers 500 under %s/", d->physical,
+                    strerror(errno), d->url);
+        else if (!S_ISDIR(st.st_mode))
+            finding(r, CERTMAP_SEV_ERROR, d->src.file, d->src.line, "virtualDirectory",
+                    "physicalPath", "%s is not a directory; certmapd answers 500 under %s/",
+                    d->physical, d->url);
+    }
+}
+
+/* ---- listeners ---- */
+
+/* The binding's address in canonical text ("*" for any). */
+static void
+canon_ip(const char *ip, char *out, size_t size)
+{
+    unsigned char a[16];
+
+    if (ip[0] == '\0' || strcmp(ip, "*") == 0)
+        snprintf(out, size, "*");
+    else if (inet_pton(AF_INET, ip, a) == 1)
+        inet_ntop(AF_INET, a, out, (socklen_t)size);
+    else if (inet_pton(AF_INET6, ip, a) == 1)
+        inet_ntop(AF_INET6, a, out, (socklen_t)size);
+    else
+        snprintf(out, size, "%s", ip);
+}
+
+/* b conflicts with an earlier binding o (of site os): one port, two protocols, or the same binding
+ * twice. */
+static bool
+conflict(struct run *r, const struct certmap_binding *b, const struct certmap_binding *o,
+         const struct certmap_site *os)
+{
+    char ib[64], io[64];
+
+    if (b->port != o->port)
+        return false;
+    if (b->proto != o->proto) {
+        /* certmapd opens one listener per port and protocol and refuses to start */
+        finding(r, CERTMAP_SEV_ERROR, b->src.file, b->src.line, "binding", "bindingInformation",
+                "port %u is bound as %s here and as %s at %s:%u (site \"%s\"): one port speaks "
+                "one protocol",
+                b->port, b->proto == CERTMAP_BINDING_HTTPS ? "https" : "http",
+                o->proto == CERTMAP_BINDING_HTTPS ? "https" : "http", o->src.file, o->src.line,
+                os->name);
+        return true;
+    }
+    canon_ip(b->ip, ib, sizeof(ib));
+    canon_ip(o->ip, io, sizeof(io));
+    if (strcmp(ib, io) == 0 && strcasecmp(b->host, o->host) == 0) {
+        finding(r, CERTMAP_SEV_ERROR, b->src.file, b->src.line, "binding", "bindingInformation",
+                "%s:%u:%s is already bound at %s:%u (site \"%s\"): requests would all go there",
+                b->ip, b->port, b->host, o->src.file, o->src.line, os->name);
+        return true;
+    }
+    return false;
+}
+
+static void
+check_listeners(struct run *r)
+{
+    size_t ns = certmap_view_site_count(r->v);
+
+    for (size_t i = 0; i < ns; i++) {
+        const struct certmap_site *s = certmap_view_site(r->v, i);
+
+        if (!s->auto_start)
+            continue;
+        for (size_t j = 0; j < s->nbindings; j++) {
+            const struct certmap_binding *b = &s->bindings[j];
+            bool found = false;
+
+            /* every earlier binding of every started site, this one's included */
+            for (size_t k = 0; k <= i && !found; k++) {
+                const struct certmap_site *o = certmap_view_site(r->v, k);
+                size_t end = k == i ? j : o->nbindings;
+
+                if (!o->auto_start)
+                    continue;
+                for (size_t m = 0; m < end && !found; m++)
+                    found = conflict(r, b, &o->bindings[m], o);
+            }
+        }
+    }
+}
+
+int
+check_view(const struct certmap_view *v, const struct check_options *opts,
+           struct certmap_diags *diags)
+{
+    const struct check_options none = {0};
+    struct run r = {.v = v, .o = opts != NULL ? opts : &none, .diags = diags};
+    size_t i, j;
+
+    r.now = r.o->now != 0 ? r.o->now : time(NULL);
+    for (i = 0; i < certmap_view_site_count(v); i++) {
+        const struct certmap_site *s = certmap_view_site(v, i);
+
+        check_vdirs(&r, s);
+        if (!s->auto_start)
+            continue;
+        for (j = 0; j < s->nbindings; j++) {
+            if (s->bindings[j].proto != CERTMAP_BINDING_HTTPS)
+                continue;
+            check_server_cert(&r, &s->bindings[j]);
+            check_trust(&r, s, &s->bindings[j]);
+        }
+    }
+    check_logs(&r);
+    check_listeners(&r);
+    return r.failed ? -1 : 0;
+}
