@@ -57,6 +57,7 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_LOGON "certmap/logon"
 #define CERTMAP_SECTION_LIMITS "certmap/limits"
 #define CERTMAP_SECTION_SERVER "certmap/server"
+#define CERTMAP_SECTION_STATUS "certmap/status"
 
 /* access/@sslFlags bits (IIS values). */
 enum certmap_ssl_flags {

@@ -251,6 +251,13 @@ struct certmap_server_settings {
     /* certificateExpiryWarningDays: warn this many days before a mapped or server
        certificate's notAfter (0: never) */
     unsigned expiry_warning_days;
+    /* <certmap><status listen="ADDR:PORT">: the Prometheus metrics listener.  status_ip is
+       the numeric address ("127.0.0.1", "::1"), "" when the element is absent or listen is
+       empty (no listener); a listen value that does not parse, or that collides with a
+       site binding's address and port, is an error of the build at status_src. */
+    const char *status_ip;
+    unsigned status_port;             /* 1..65535 when status_ip is not "" */
+    struct certmap_source status_src; /* the listen attribute */
 };
 
 struct certmap_view_options {

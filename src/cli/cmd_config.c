@@ -69,6 +69,7 @@ static const char *const known_sections[] = {
     CERTMAP_SECTION_LOGON,
     CERTMAP_SECTION_LIMITS,
     CERTMAP_SECTION_SERVER,
+    CERTMAP_SECTION_STATUS,
 };
 #define N_SECTIONS (sizeof(known_sections) / sizeof(known_sections[0]))
 

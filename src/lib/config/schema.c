@@ -388,6 +388,11 @@ static const struct schema_attr a_server[] = {
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};
 
+/* the metrics listener: "ADDR:PORT" ("[v6]:PORT"), "" for none (checked by the view) */
+static const struct schema_attr a_status[] = {{"listen", ST_STRING, "", NULL, 0, 0, 0},
+                                              {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_status = {"status", a_status, NULL, NULL, NULL};
+
 /* ---- <location> ---- */
 
 static const struct schema_attr a_location[] = {
@@ -414,6 +419,7 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_LOGON, &el_logon, SS_SERVER_ONLY},
     {CERTMAP_SECTION_LIMITS, &el_limits, SS_SERVER_ONLY},
     {CERTMAP_SECTION_SERVER, &el_server, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_STATUS, &el_status, SS_SERVER_ONLY},
     {NULL, NULL, 0}};
 
 static const char *const implemented_groups[] = {"system.applicationHost",

@@ -9,6 +9,7 @@
 #include "view/internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,112 @@ expand_text(struct vbuild *b, const struct vsec *s, const char *attr)
     return out;
 }
 
+/*
+ * <certmap><status listen>: "ADDR:PORT" or "[ADDR]:PORT" with a numeric IPv4
+ * or IPv6 address (the listener is plain HTTP, so no name is resolved and
+ * nothing is guessed: an address is required).
+ */
+static void
+build_status(struct vbuild *b, struct certmap_server_settings *sv)
+{
+    const struct vsec *st = server_sec(b, CERTMAP_SECTION_STATUS);
+    const char *v = vsec_text(st, "listen", &sv->status_src);
+    char ip[INET6_ADDRSTRLEN + 2], canon[INET6_ADDRSTRLEN];
+    const char *colon, *host;
+    unsigned char bin[sizeof(struct in6_addr)];
+    unsigned long port;
+    char *end;
+    size_t n;
+    int af;
+
+    sv->status_ip = "";
+    if (v == NULL || v[0] == '\0')
+        return;
+    colon = strrchr(v, ':');
+    n = colon != NULL ? (size_t)(colon - v) : 0;
+    if (colon == NULL || n == 0 || n >= sizeof(ip))
+        goto bad;
+    memcpy(ip, v, n);
+    ip[n] = '\0';
+    host = ip;
+    if (ip[0] == '[') {
+        if (n < 3 || ip[n - 1] != ']')
+            goto bad;
+        ip[n - 1] = '\0';
+        host = ip + 1;
+        af = AF_INET6;
+    } else {
+        af = strchr(ip, ':') != NULL ? -1 : AF_INET; /* IPv6 needs its brackets */
+    }
+    errno = 0;
+    port = strtoul(colon + 1, &end, 10);
+    if (af < 0 || inet_pton(af, host, bin) != 1 || colon[1] < '0' || colon[1] > '9' ||
+        *end != '\0' || errno != 0 || port == 0 || port > 65535)
+        goto bad;
+    inet_ntop(af, bin, canon, sizeof(canon));
+    sv->status_ip = arena_copy(b, canon);
+    sv->status_port = (unsigned)port;
+    return;
+bad:
+    view_diag(b, CERTMAP_SEV_ERROR, sv->status_src.file ? sv->status_src.file : b->cfg->name,
+              sv->status_src.line, "status", "listen",
+              "\"%s\" is not ADDR:PORT (a numeric address, IPv6 in brackets, and a port "
+              "1-65535, e.g. 127.0.0.1:9090)",
+              v);
+}
+
+/* Whether the status listener's address and a binding's would take the same socket. */
+static bool
+status_collides(const struct certmap_server_settings *sv, const struct certmap_binding *bd)
+{
+    unsigned char a[sizeof(struct in6_addr)], o[sizeof(struct in6_addr)];
+    int af = strchr(sv->status_ip, ':') != NULL ? AF_INET6 : AF_INET;
+    const char *ip = bd->ip;
+    char tmp[INET6_ADDRSTRLEN + 2];
+    size_t n;
+
+    if (bd->port != sv->status_port)
+        return false;
+    /* a wildcard on either side takes every address of the port */
+    if (strcmp(ip, "*") == 0 || strcmp(ip, "") == 0 || strcmp(sv->status_ip, "0.0.0.0") == 0 ||
+        strcmp(sv->status_ip, "::") == 0)
+        return true;
+    n = strlen(ip);
+    if (ip[0] == '[' && n >= 2 && n < sizeof(tmp)) {
+        memcpy(tmp, ip + 1, n - 2);
+        tmp[n - 2] = '\0';
+        ip = tmp;
+    }
+    if (inet_pton(af, sv->status_ip, a) != 1 || inet_pton(af, ip, o) != 1)
+        return false;
+    return memcmp(a, o, af == AF_INET6 ? 16 : 4) == 0;
+}
+
+/* A status listener on a site binding's address and port: an error, at the listen attribute. */
+static void
+check_status_listen(struct vbuild *b)
+{
+    const struct certmap_server_settings *sv = &b->v->server;
+
+    if (sv->status_ip == NULL || sv->status_ip[0] == '\0')
+        return;
+    for (size_t i = 0; i < b->v->nsites; i++) {
+        const struct certmap_site *site = &b->v->sites[i].pub;
+        for (size_t k = 0; k < site->nbindings; k++) {
+            const struct certmap_binding *bd = &site->bindings[k];
+            if (!status_collides(sv, bd))
+                continue;
+            view_diag(b, CERTMAP_SEV_ERROR,
+                      sv->status_src.file ? sv->status_src.file : b->cfg->name, sv->status_src.line,
+                      "status", "listen",
+                      "%s:%u is also a binding of site \"%s\" (%s:%u); the metrics listener "
+                      "needs an address and port of its own",
+                      sv->status_ip, sv->status_port, site->name,
+                      bd->src.file ? bd->src.file : b->cfg->name, bd->src.line);
+        }
+    }
+}
+
 static void
 build_server(struct vbuild *b)
 {
@@ -166,6 +273,7 @@ build_server(struct vbuild *b)
     sv->group = vsec_text(srv, "group", NULL);
     sv->allow_root = vsec_num(srv, "allowRoot", NULL) != 0;
     sv->log_level = clamp_u(vsec_num(srv, "logLevel", NULL));
+    build_status(b, sv);
 }
 
 /* ---- sites ---- */
@@ -508,5 +616,6 @@ site_build_all(struct vbuild *b)
         if (build_site(b, s, certmap_collection_item(sites, i), sites_section) != 0)
             return -1;
     }
+    check_status_listen(b);
     return 0;
 }
