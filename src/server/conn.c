@@ -279,6 +279,8 @@ step_handshake(struct conn *c)
         c->tls_binding = tls_ssl_binding(c->ssl);
         c->cert_verify = SSL_get_verify_result(c->ssl);
         c->cert_ignored = c->tls_binding == NULL || !c->tls_binding->request_cert;
+        metrics_handshake(&c->w->metrics, SSL_session_reused(c->ssl) == 1,
+                          SSL_get0_peer_certificate(c->ssl) != NULL, c->cert_verify);
         /* The first request is due within the header timeout that started at accept. */
         c->state = CS_HEAD;
         return STEP_CONTINUE;

@@ -43,6 +43,7 @@
 #include "logon.h"
 #include "logfile.h"
 #include "logonsvc.h"
+#include "metrics.h"
 #include "privs.h"
 #include "reload.h"
 #include "snapshot.h"
@@ -78,6 +79,10 @@ static struct retired_logon *g_retired; /* guarded by g_retired_lock */
 static int g_retired_fd = -1;           /* eventfd: g_retired has something */
 /* certificates warned about today (expiry.h); main thread only */
 static struct expiry_log g_expiry;
+static struct metrics_global g_metrics; /* reloads, for the status listener */
+static struct metrics_server g_status = {.fd = -1, .stopfd = -1}; /* <certmap><status> */
+static char g_status_ip[64]; /* where g_status listens ("" nowhere) */
+static unsigned g_status_port;
 static int g_ready_fd = -1; /* daemon: pipe to the waiting parent */
 
 static void
@@ -413,6 +418,8 @@ stop_everything(void)
     unsigned k;
 
     errlog_printf(ERRLOG_NOTICE, "stopping: finishing requests in flight");
+    /* first: a scrape reads the workers' counters */
+    metrics_server_stop(&g_status);
     for (k = 0; k < g_srv.nworkers; k++)
         worker_post_stop(&g_srv.workers[k]);
     for (k = 0; k < g_srv.nworkers; k++)
@@ -517,6 +524,47 @@ check_log_dirs(const struct snapshot *snap)
     }
 }
 
+/*
+ * Counts the reload that just finished (the generation served changed when
+ * it succeeded).  The status listener stays where it was opened at start: a
+ * new listen address would need the privileges dropped since.
+ */
+static void
+status_after_reload(unsigned long before)
+{
+    const struct certmap_server_settings *now;
+    const struct snapshot *snap = g_srv.current;
+
+    metrics_reload(&g_metrics, snap->generation != before, snap->generation, time(NULL));
+    if (snap->generation == before)
+        return;
+    now = certmap_view_server(snap->view);
+    if (strcmp(now->status_ip, g_status_ip) != 0 ||
+        (now->status_ip[0] != '\0' && now->status_port != g_status_port))
+        errlog_printf(ERRLOG_WARN,
+                      "%s:%u: status/@listen changed; the status listener changes at restart",
+                      now->status_src.file != NULL ? now->status_src.file : g_config_path,
+                      now->status_src.line);
+}
+
+/* Opens the status listener of snap, if any (before privileges are dropped). */
+static void
+status_listen(const struct snapshot *snap)
+{
+    const struct certmap_server_settings *sv = certmap_view_server(snap->view);
+    struct certmap_error err;
+
+    metrics_loaded(&g_metrics, snap->generation, time(NULL));
+    snprintf(g_status_ip, sizeof(g_status_ip), "%s", sv->status_ip);
+    g_status_port = sv->status_port;
+    if (sv->status_ip[0] == '\0')
+        return;
+    certmap_error_clear(&err);
+    if (metrics_server_listen(&g_status, sv->status_ip, sv->status_port, &err) != 0)
+        die("%s:%u: %s", sv->status_src.file != NULL ? sv->status_src.file : g_config_path,
+            sv->status_src.line, err.message);
+}
+
 /* Signals, configuration changes and finished reloads, until SIGTERM/SIGINT. */
 static void
 main_loop(void)
@@ -619,8 +667,10 @@ main_loop(void)
             while (read(dfd, &v, sizeof(v)) < 0 && errno == EINTR)
                 ;
             if (job != NULL) {
+                unsigned long before = g_srv.current->generation;
                 reload_finish(&g_reload, job);
                 job = NULL;
+                status_after_reload(before);
                 expiry_check(&g_expiry, g_srv.current, (int64_t)time(NULL));
             }
         }
@@ -709,6 +759,7 @@ main(int argc, char **argv)
     g_srv.current = snap;
     g_srv.accept = conn_accept;
     start_workers(snap);
+    status_listen(snap);
     if (g_opt.pid_file != NULL && write_pid_file(g_opt.pid_file) != 0)
         die("pid file %s: %s", g_opt.pid_file, strerror(errno));
     /* Listeners, logs and keys are open: the workers start as the service user. */
@@ -724,6 +775,8 @@ main(int argc, char **argv)
     for (k = 0; k < g_srv.nworkers; k++)
         if (worker_start(&g_srv.workers[k], &err) != 0)
             die("%s", err.message);
+    if (g_status.fd >= 0 && metrics_server_start(&g_status, &g_srv, &g_metrics, &err) != 0)
+        die("%s", err.message);
     errlog_printf(ERRLOG_NOTICE,
                   "certmapd %s started: %s, %u worker(s), %zu site(s), %zu endpoint(s), %zu "
                   "mapping(s)",

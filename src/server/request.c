@@ -269,6 +269,7 @@ start_logon(struct conn *c, int kind, const char *user, const char *password)
     job->cl = &c->wc;
     job->kind = kind;
     job->result = LOGON_ERROR;
+    job->start_usec = password != NULL ? metrics_now_usec() : 0; /* group lookups: no logon */
     job->all_next = w->jobs;
     if (w->jobs != NULL)
         w->jobs->all_prev = job;
@@ -985,6 +986,9 @@ request_finish(struct conn *c)
 {
     size_t head = c->head_len;
 
+    if (c->log.status != 0)
+        metrics_request(&c->w->metrics, c->log_site != NULL ? c->log_site->id : 0, c->log.status,
+                        c->log.substatus);
     if (c->log_site != NULL && c->log.status != 0)
         respond_log(c, c->log_site);
     c->w->requests++;

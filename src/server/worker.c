@@ -508,6 +508,8 @@ handle_mailbox(struct worker *w)
     for (; done != NULL; done = next) {
         next = done->next;
         unlink_job(w, done);
+        if (done->start_usec != 0)
+            metrics_logon(&w->metrics, done->result, metrics_now_usec() - done->start_usec);
         if (done->cl != NULL)
             done->cl->ops->on_logon(done->cl, done->kind, done->result);
         free(done);

@@ -22,6 +22,7 @@
 #include "certmap/error.h"
 #include "errpage.h"
 #include "http.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "snapshot.h"
 
@@ -110,6 +111,7 @@ struct logon_job {
     struct logon_job *all_prev, *all_next; /* in w->jobs */
     int kind;                              /* enum decide_auth_kind of the logon */
     int result;                            /* enum logon_result */
+    uint64_t start_usec;                   /* metrics_now_usec() at submit; 0: not timed */
 };
 
 struct worker {
@@ -150,7 +152,8 @@ struct worker {
     char date[32];   /* IMF-fixdate of now, for the Date header */
     bool stopping;   /* SIGTERM received */
     uint64_t stop_deadline;
-    unsigned long long requests; /* requests answered (statistics) */
+    unsigned long long requests;   /* requests answered (statistics) */
+    struct metrics_worker metrics; /* counters of this worker (metrics.h): written here only */
 
     /* Scratch space of the request being processed (one at a time per worker). */
     struct http_request req;
