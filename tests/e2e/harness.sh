@@ -248,6 +248,7 @@ cfg_reset() {
     H_LOGON="provider=\"file\" accountsFile=\"$T/accounts\""
     H_SERVER="logDirectory=\"$LOGDIR\" $H_ALLOW_ROOT"
     H_LIMITS=""
+    H_STATUS=""
 }
 
 # Prints the XML of the open site (nothing when none is open).
@@ -444,6 +445,7 @@ cfg_write() {
         echo "    <logon $H_LOGON />"
         [ -n "$H_LIMITS" ] && echo "    <limits $H_LIMITS />"
         echo "    <server $H_SERVER />"
+        [ -n "$H_STATUS" ] && echo "    <status $H_STATUS />"
         echo '  </certmap>'
         echo '</configuration>'
     } >"$CFG.tmp" && mv "$CFG.tmp" "$CFG"

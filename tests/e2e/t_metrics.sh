@@ -1,0 +1,142 @@
+# <certmap><status listen>: Prometheus text on a plain-HTTP listener of its
+# own; the counters move by what the requests did, promtool accepts the
+# text, anything but GET /metrics is 404, and a listen address that takes a
+# site binding's port is refused at startup with file:line.
+. "$(dirname "$0")/harness.sh"
+h_init
+h_std
+h_port SPORT
+H_STATUS="listen=\"127.0.0.1:$SPORT\""
+cfg_write
+H_WAIT_PORTS+=("$SPORT")
+h_start
+
+# scrape FILE: GET /metrics into FILE; checks the content type and the format.
+scrape() {
+    local ct
+    ct=$(curl -sS --noproxy '*' --max-time 10 -o "$1" -w '%{http_code} %{content_type}' \
+        "http://127.0.0.1:$SPORT/metrics") || h_fail "scrape failed"
+    [ "$ct" = "200 text/plain; version=0.0.4; charset=utf-8" ] || h_fail "scrape answered '$ct'"
+    check_format "$1"
+    if command -v promtool >/dev/null; then
+        promtool check metrics <"$1" >"$T/promtool.out" 2>&1 ||
+            h_fail "promtool check metrics: $(head -c 600 "$T/promtool.out")"
+    fi
+}
+
+# The text exposition format, strictly: HELP and TYPE once per family, before
+# its samples; sample names of the family; label values quoted; a number.
+check_format() {
+    awk '
+    function bad(m) { printf "line %d: %s: %s\n", NR, m, $0; err = 1; exit 1 }
+    /^# HELP / { if (help[$3]++) bad("second HELP"); next }
+    /^# TYPE / {
+        if (type[$3]) bad("second TYPE")
+        if ($4 !~ /^(counter|gauge|histogram|summary|untyped)$/) bad("type")
+        type[$3] = $4; fam = $3; next
+    }
+    /^#/ { bad("comment") }
+    {
+        if (!match($0, /^[a-zA-Z_:][a-zA-Z0-9_:]*/)) bad("name")
+        name = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1)
+        base = name; sub(/_(bucket|sum|count)$/, "", base)
+        if (name != fam && !(type[fam] == "histogram" && base == fam)) bad("sample outside its family")
+        if (type[fam] == "counter" && name !~ /_total$/) bad("counter without _total")
+        if (rest ~ /^\{/) {
+            if (!match(rest, /^\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*)?\}/)) bad("labels")
+            rest = substr(rest, RLENGTH + 1)
+        }
+        if (rest !~ /^ -?([0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|\+Inf|NaN)$/) bad("value")
+    }
+    END { if (!err && NR == 0) { print "empty"; exit 1 } }' "$1" >"$T/format.out" ||
+        h_fail "exposition format: $(cat "$T/format.out")"
+}
+
+# val FILE SAMPLE: the value of SAMPLE (name and labels as written), 0 when absent.
+val() {
+    local line
+    line=$(awk -v k="$2 " 'index($0, k) == 1 { print; exit }' "$1")
+    [ -n "$line" ] && echo "${line##* }" || echo 0
+}
+
+# moved SAMPLE N: SAMPLE rose by exactly N between $T/m1 and $T/m2.
+moved() {
+    local a b
+    a=$(val "$T/m1" "$1")
+    b=$(val "$T/m2" "$1")
+    [ "$((b - a))" = "$2" ] || h_fail "$1: $a -> $b, expected +$2"
+}
+
+SITE='site="Default Web Site"'
+scrape "$T/m1"
+req alice /
+expect_status 200
+req - /
+expect_status 403 7
+req carol /
+expect_status 401 2
+req expired /
+expect_status 403 17
+req alice /
+expect_status 200
+tls_req localhost alice -sess_out "$T/sess"
+[ "$TLS_STATUS" = 200 ] || h_fail "first s_client request: $TLS_STATUS"
+tls_req localhost alice -sess_in "$T/sess"
+[ "$TLS_STATUS" = 200 ] && [ "$TLS_REUSED" = 1 ] || h_fail "resumed request: $TLS_STATUS reused=$TLS_REUSED"
+scrape "$T/m2"
+
+moved "certmapd_requests_total{$SITE,status=\"200\",substatus=\"0\"}" 4
+moved "certmapd_requests_total{$SITE,status=\"403\",substatus=\"7\"}" 1
+moved "certmapd_requests_total{$SITE,status=\"401\",substatus=\"2\"}" 1
+moved "certmapd_requests_total{$SITE,status=\"403\",substatus=\"17\"}" 1
+moved 'certmapd_tls_handshakes_total{kind="full"}' 6
+moved 'certmapd_tls_handshakes_total{kind="resumed"}' 1
+moved 'certmapd_client_cert_verify_failures_total{reason="expired",substatus="17"}' 1
+moved 'certmapd_client_cert_verify_failures_total{reason="untrusted",substatus="16"}' 0
+# alice's first request runs the logon; the later ones find it cached
+moved 'certmapd_logons_total{result="ok"}' 1
+moved 'certmapd_logons_total{result="refused"}' 0
+moved 'certmapd_logon_duration_seconds_count' 1
+moved 'certmapd_logon_duration_seconds_bucket{le="+Inf"}' 1
+[ "$(val "$T/m2" certmapd_logon_cache_hits_total)" -ge 1 ] || h_fail "no logon cache hit counted"
+[ "$(val "$T/m2" certmapd_open_connections)" = 0 ] || h_fail "open connections: $(val "$T/m2" certmapd_open_connections)"
+[ "$(val "$T/m2" certmapd_config_generation)" = 1 ] || h_fail "generation is not 1"
+[ "$(val "$T/m2" certmapd_config_load_timestamp_seconds)" -gt 1700000000 ] || h_fail "no load time"
+
+# a connection held open shows in the gauge
+exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+sleep 0.2
+scrape "$T/m3"
+[ "$(val "$T/m3" certmapd_open_connections)" = 1 ] || h_fail "open connections with one open: $(val "$T/m3" certmapd_open_connections)"
+exec 5>&-
+
+# reloads: one that works, one that does not
+n=$(h_reloads)
+kill -HUP "$SERVER_PID"
+h_reload_wait "$n"
+n=$(h_reloads)
+cp "$CFG" "$T/good.config"
+printf '<configuration>\n' >"$CFG"
+h_reload_wait "$n"
+cp "$T/good.config" "$CFG.tmp" && mv "$CFG.tmp" "$CFG"
+scrape "$T/m4"
+[ "$(val "$T/m4" 'certmapd_reloads_total{result="ok"}')" -ge 1 ] || h_fail "no reload counted ok"
+[ "$(val "$T/m4" 'certmapd_reloads_total{result="failed"}')" -ge 1 ] || h_fail "no reload counted failed"
+[ "$(val "$T/m4" certmapd_config_generation)" -ge 2 ] || h_fail "generation did not move"
+
+# anything but GET /metrics
+code=$(curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/")
+[ "$code" = 404 ] || h_fail "GET / answered $code"
+code=$(curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$SPORT/metrics")
+[ "$code" = 404 ] || h_fail "POST /metrics answered $code"
+h_stop
+
+# a status listener on a site binding's address and port is a configuration error
+H_STATUS="listen=\"127.0.0.1:$PORT\""
+cfg_write
+line=$(grep -n '<status ' "$CFG" | cut -d: -f1)
+h_start_fails "status on the site's port" "$(basename "$CFG"):$line.*status.*listen.*also a binding of site \"Default Web Site\""
+H_STATUS="listen=\"localhost:9090\""
+cfg_write
+h_start_fails "status on a name" "$(basename "$CFG"):$line.*\"localhost:9090\" is not ADDR:PORT"
+h_pass
