@@ -21,6 +21,9 @@ scrape() {
     if command -v promtool >/dev/null; then
         promtool check metrics <"$1" >"$T/promtool.out" 2>&1 ||
             h_fail "promtool check metrics: $(head -c 600 "$T/promtool.out")"
+    elif [ -z "$H_NO_PROMTOOL_SAID" ]; then
+        H_NO_PROMTOOL_SAID=1
+        h_log "promtool not installed (scripts/install-deps test): format checked by awk only"
     fi
 }
 
