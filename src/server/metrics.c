@@ -34,14 +34,14 @@ static const double logon_bounds[METRICS_LOGON_BUCKETS] = {0.001, 0.0025, 0.005,
 
 /* The only writer of m adds one: no read-modify-write needs to be atomic. */
 static void
-bump(_Atomic uint64_t *c)
+ctr_bump(_Atomic uint64_t *c)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
                           memory_order_relaxed);
 }
 
 static uint64_t
-load(const _Atomic uint64_t *c)
+ctr_load(const _Atomic uint64_t *c)
 {
     return atomic_load_explicit((_Atomic uint64_t *)c, memory_order_relaxed);
 }
@@ -58,7 +58,7 @@ metrics_request(struct metrics_worker *m, unsigned long site_id, int status, int
         struct metrics_req_slot *s = &m->req[(i + probes) % METRICS_REQ_SLOTS];
         k = atomic_load_explicit(&s->key, memory_order_relaxed);
         if (k == key) {
-            bump(&s->n);
+            ctr_bump(&s->n);
             return;
         }
         if (k == 0) {
@@ -68,28 +68,28 @@ metrics_request(struct metrics_worker *m, unsigned long site_id, int status, int
             return;
         }
     }
-    bump(&m->req_overflow);
+    ctr_bump(&m->req_overflow);
 }
 
 void
 metrics_handshake(struct metrics_worker *m, bool resumed, bool has_cert, long verify_result)
 {
     if (resumed) {
-        bump(&m->handshakes_resumed);
+        ctr_bump(&m->handshakes_resumed);
         return;
     }
-    bump(&m->handshakes_full);
+    ctr_bump(&m->handshakes_full);
     if (!has_cert || verify_result == X509_V_OK)
         return;
     switch (cert_verify_substatus(verify_result)) {
     case 17:
-        bump(&m->verify_failed[METRICS_VERIFY_EXPIRED]);
+        ctr_bump(&m->verify_failed[METRICS_VERIFY_EXPIRED]);
         break;
     case 13:
-        bump(&m->verify_failed[METRICS_VERIFY_REVOKED]);
+        ctr_bump(&m->verify_failed[METRICS_VERIFY_REVOKED]);
         break;
     default:
-        bump(&m->verify_failed[METRICS_VERIFY_UNTRUSTED]);
+        ctr_bump(&m->verify_failed[METRICS_VERIFY_UNTRUSTED]);
         break;
     }
 }
@@ -100,11 +100,11 @@ metrics_logon(struct metrics_worker *m, int result, uint64_t usec)
     size_t b = 0;
 
     if (result >= 0 && result < 3)
-        bump(&m->logons[result]);
+        ctr_bump(&m->logons[result]);
     while (b < METRICS_LOGON_BUCKETS && (double)usec / 1e6 > logon_bounds[b])
         b++;
-    bump(&m->logon_buckets[b]);
-    atomic_store_explicit(&m->logon_usec, load(&m->logon_usec) + usec, memory_order_relaxed);
+    ctr_bump(&m->logon_buckets[b]);
+    atomic_store_explicit(&m->logon_usec, ctr_load(&m->logon_usec) + usec, memory_order_relaxed);
 }
 
 uint64_t
@@ -136,13 +136,14 @@ metrics_reload(struct metrics_global *g, bool ok, unsigned long generation, time
 
 /* ---- rendering ---- */
 
-struct out {
+struct metrics_out {
     char *p;
     size_t len, cap;
     bool oom;
 };
 
-static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+out_printf(struct metrics_out *o, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -174,51 +175,51 @@ static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char 
 
 /* A label value: backslash, double quote and line feed escaped, as the format requires. */
 static void
-put_label(struct out *o, const char *v)
+out_label(struct metrics_out *o, const char *v)
 {
     for (; *v != '\0'; v++) {
         if (*v == '\\')
-            put(o, "\\\\");
+            out_printf(o, "\\\\");
         else if (*v == '"')
-            put(o, "\\\"");
+            out_printf(o, "\\\"");
         else if (*v == '\n')
-            put(o, "\\n");
+            out_printf(o, "\\n");
         else
-            put(o, "%c", *v);
+            out_printf(o, "%c", *v);
     }
 }
 
 static void
-put_family(struct out *o, const char *name, const char *type, const char *help)
+out_family(struct metrics_out *o, const char *name, const char *type, const char *help)
 {
-    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static uint64_t
-sum_of(const struct metrics_state *st, size_t offset)
+ctr_sum(const struct metrics_state *st, size_t offset)
 {
     uint64_t n = 0;
 
     for (size_t i = 0; i < st->nworkers; i++)
-        n += load((const _Atomic uint64_t *)((const char *)st->workers[i] + offset));
+        n += ctr_load((const _Atomic uint64_t *)((const char *)st->workers[i] + offset));
     return n;
 }
 
-#define SUM(st, field) sum_of((st), offsetof(struct metrics_worker, field))
+#define SUM(st, field) ctr_sum((st), offsetof(struct metrics_worker, field))
 
 struct req_row {
     uint64_t key, n;
 };
 
 static int
-cmp_row(const void *a, const void *b)
+req_row_cmp(const void *a, const void *b)
 {
     uint64_t x = ((const struct req_row *)a)->key, y = ((const struct req_row *)b)->key;
     return x < y ? -1 : x > y;
 }
 
 static void
-render_requests(struct out *o, const struct metrics_state *st)
+render_requests(struct metrics_out *o, const struct metrics_state *st)
 {
     struct req_row *rows = calloc(st->nworkers * METRICS_REQ_SLOTS + 1, sizeof(*rows));
     size_t n = 0, i, j;
@@ -233,11 +234,11 @@ render_requests(struct out *o, const struct metrics_state *st)
             const struct metrics_req_slot *s = &st->workers[i]->req[j];
             uint64_t key = atomic_load_explicit((_Atomic uint64_t *)&s->key, memory_order_acquire);
             if (key != 0)
-                rows[n++] = (struct req_row){key, load(&s->n)};
+                rows[n++] = (struct req_row){key, ctr_load(&s->n)};
         }
     }
-    qsort(rows, n, sizeof(*rows), cmp_row);
-    put_family(o, "certmapd_requests_total", "counter",
+    qsort(rows, n, sizeof(*rows), req_row_cmp);
+    out_family(o, "certmapd_requests_total", "counter",
                "Requests answered, by site, HTTP status and IIS sub-status.");
     for (i = 0; i < n; i = j) {
         uint64_t total = 0, key = rows[i].key;
@@ -252,113 +253,115 @@ render_requests(struct out *o, const struct metrics_state *st)
                 name = idname;
             }
         }
-        put(o, "certmapd_requests_total{site=\"");
-        put_label(o, name);
-        put(o, "\",status=\"%u\",substatus=\"%u\"} %llu\n", (unsigned)(key >> 16 & 0xffff),
-            (unsigned)(key & 0xffff), (unsigned long long)total);
+        out_printf(o, "certmapd_requests_total{site=\"");
+        out_label(o, name);
+        out_printf(o, "\",status=\"%u\",substatus=\"%u\"} %llu\n", (unsigned)(key >> 16 & 0xffff),
+                   (unsigned)(key & 0xffff), (unsigned long long)total);
     }
     free(rows);
-    put_family(o, "certmapd_requests_unlabelled_total", "counter",
+    out_family(o, "certmapd_requests_unlabelled_total", "counter",
                "Requests answered but not counted by site and status: a worker's table of "
                "those was full.");
-    put(o, "certmapd_requests_unlabelled_total %llu\n", (unsigned long long)SUM(st, req_overflow));
+    out_printf(o, "certmapd_requests_unlabelled_total %llu\n",
+               (unsigned long long)SUM(st, req_overflow));
 }
 
 static void
-render_tls(struct out *o, const struct metrics_state *st)
+render_tls(struct metrics_out *o, const struct metrics_state *st)
 {
     static const char *const reason[METRICS_VERIFY_COUNT] = {"untrusted", "expired", "revoked"};
     static const char *const sub[METRICS_VERIFY_COUNT] = {"16", "17", "13"};
 
-    put_family(o, "certmapd_tls_handshakes_total", "counter",
+    out_family(o, "certmapd_tls_handshakes_total", "counter",
                "TLS handshakes completed, full or resuming a session.");
-    put(o, "certmapd_tls_handshakes_total{kind=\"full\"} %llu\n",
-        (unsigned long long)SUM(st, handshakes_full));
-    put(o, "certmapd_tls_handshakes_total{kind=\"resumed\"} %llu\n",
-        (unsigned long long)SUM(st, handshakes_resumed));
-    put_family(o, "certmapd_client_cert_verify_failures_total", "counter",
+    out_printf(o, "certmapd_tls_handshakes_total{kind=\"full\"} %llu\n",
+               (unsigned long long)SUM(st, handshakes_full));
+    out_printf(o, "certmapd_tls_handshakes_total{kind=\"resumed\"} %llu\n",
+               (unsigned long long)SUM(st, handshakes_resumed));
+    out_family(o, "certmapd_client_cert_verify_failures_total", "counter",
                "Client certificates that failed verification in a full handshake, by reason "
                "(the 403 sub-status their requests get).");
     for (int r = 0; r < METRICS_VERIFY_COUNT; r++)
-        put(o, "certmapd_client_cert_verify_failures_total{reason=\"%s\",substatus=\"%s\"} %llu\n",
+        out_printf(
+            o, "certmapd_client_cert_verify_failures_total{reason=\"%s\",substatus=\"%s\"} %llu\n",
             reason[r], sub[r],
-            (unsigned long long)sum_of(st, offsetof(struct metrics_worker, verify_failed) +
-                                               (size_t)r * sizeof(_Atomic uint64_t)));
+            (unsigned long long)ctr_sum(st, offsetof(struct metrics_worker, verify_failed) +
+                                                (size_t)r * sizeof(_Atomic uint64_t)));
 }
 
 static void
-render_logon(struct out *o, const struct metrics_state *st)
+render_logon(struct metrics_out *o, const struct metrics_state *st)
 {
     static const char *const result[3] = {"ok", "refused", "error"};
     uint64_t cum = 0;
 
-    put_family(o, "certmapd_logons_total", "counter",
+    out_family(o, "certmapd_logons_total", "counter",
                "Logons run on the logon pool (provider or its cache), by result.");
     for (int r = 0; r < 3; r++)
-        put(o, "certmapd_logons_total{result=\"%s\"} %llu\n", result[r],
-            (unsigned long long)sum_of(st, offsetof(struct metrics_worker, logons) +
-                                               (size_t)r * sizeof(_Atomic uint64_t)));
-    put_family(o, "certmapd_logon_cache_hits_total", "counter",
+        out_printf(o, "certmapd_logons_total{result=\"%s\"} %llu\n", result[r],
+                   (unsigned long long)ctr_sum(st, offsetof(struct metrics_worker, logons) +
+                                                       (size_t)r * sizeof(_Atomic uint64_t)));
+    out_family(o, "certmapd_logon_cache_hits_total", "counter",
                "Logons answered from the logon cache (restarts when a reload replaces the "
                "logon service).");
-    put(o, "certmapd_logon_cache_hits_total %llu\n",
-        (unsigned long long)(st->logon != NULL ? st->logon->hits : 0));
-    put_family(o, "certmapd_logon_cache_misses_total", "counter",
+    out_printf(o, "certmapd_logon_cache_hits_total %llu\n",
+               (unsigned long long)(st->logon != NULL ? st->logon->hits : 0));
+    out_family(o, "certmapd_logon_cache_misses_total", "counter",
                "Logons the logon cache did not answer (restarts with the logon service).");
-    put(o, "certmapd_logon_cache_misses_total %llu\n",
-        (unsigned long long)(st->logon != NULL ? st->logon->misses : 0));
-    put_family(o, "certmapd_logon_duration_seconds", "histogram",
+    out_printf(o, "certmapd_logon_cache_misses_total %llu\n",
+               (unsigned long long)(st->logon != NULL ? st->logon->misses : 0));
+    out_family(o, "certmapd_logon_duration_seconds", "histogram",
                "Time from queueing a logon on the pool to its result reaching the worker.");
     for (int b = 0; b <= METRICS_LOGON_BUCKETS; b++) {
-        cum += sum_of(st, offsetof(struct metrics_worker, logon_buckets) +
-                              (size_t)b * sizeof(_Atomic uint64_t));
+        cum += ctr_sum(st, offsetof(struct metrics_worker, logon_buckets) +
+                               (size_t)b * sizeof(_Atomic uint64_t));
         if (b < METRICS_LOGON_BUCKETS)
-            put(o, "certmapd_logon_duration_seconds_bucket{le=\"%g\"} %llu\n", logon_bounds[b],
-                (unsigned long long)cum);
+            out_printf(o, "certmapd_logon_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                       logon_bounds[b], (unsigned long long)cum);
         else
-            put(o, "certmapd_logon_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                (unsigned long long)cum);
+            out_printf(o, "certmapd_logon_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                       (unsigned long long)cum);
     }
-    put(o, "certmapd_logon_duration_seconds_sum %.6f\n", (double)SUM(st, logon_usec) / 1e6);
-    put(o, "certmapd_logon_duration_seconds_count %llu\n", (unsigned long long)cum);
+    out_printf(o, "certmapd_logon_duration_seconds_sum %.6f\n", (double)SUM(st, logon_usec) / 1e6);
+    out_printf(o, "certmapd_logon_duration_seconds_count %llu\n", (unsigned long long)cum);
 }
 
 static void
-render_server(struct out *o, const struct metrics_state *st)
+render_server(struct metrics_out *o, const struct metrics_state *st)
 {
     const struct metrics_global *g = st->global;
 
-    put_family(o, "certmapd_open_connections", "gauge", "Client connections open now.");
-    put(o, "certmapd_open_connections %lu\n", st->open_conns);
-    put_family(o, "certmapd_reloads_total", "counter",
+    out_family(o, "certmapd_open_connections", "gauge", "Client connections open now.");
+    out_printf(o, "certmapd_open_connections %lu\n", st->open_conns);
+    out_family(o, "certmapd_reloads_total", "counter",
                "Configuration reloads, by result (a failed one keeps the running configuration).");
-    put(o, "certmapd_reloads_total{result=\"ok\"} %llu\n",
-        (unsigned long long)atomic_load(&((struct metrics_global *)g)->reloads_ok));
-    put(o, "certmapd_reloads_total{result=\"failed\"} %llu\n",
-        (unsigned long long)atomic_load(&((struct metrics_global *)g)->reloads_failed));
-    put_family(o, "certmapd_config_generation", "gauge",
+    out_printf(o, "certmapd_reloads_total{result=\"ok\"} %llu\n",
+               (unsigned long long)atomic_load(&((struct metrics_global *)g)->reloads_ok));
+    out_printf(o, "certmapd_reloads_total{result=\"failed\"} %llu\n",
+               (unsigned long long)atomic_load(&((struct metrics_global *)g)->reloads_failed));
+    out_family(o, "certmapd_config_generation", "gauge",
                "Generation of the configuration being served (1 at start).");
-    put(o, "certmapd_config_generation %llu\n",
-        (unsigned long long)atomic_load(&((struct metrics_global *)g)->generation));
-    put_family(o, "certmapd_config_load_timestamp_seconds", "gauge",
+    out_printf(o, "certmapd_config_generation %llu\n",
+               (unsigned long long)atomic_load(&((struct metrics_global *)g)->generation));
+    out_family(o, "certmapd_config_load_timestamp_seconds", "gauge",
                "When the configuration being served was loaded (Unix time).");
-    put(o, "certmapd_config_load_timestamp_seconds %lld\n",
-        (long long)atomic_load(&((struct metrics_global *)g)->loaded_at));
-    put_family(o, "certmapd_crl_next_update_timestamp_seconds", "gauge",
+    out_printf(o, "certmapd_config_load_timestamp_seconds %lld\n",
+               (long long)atomic_load(&((struct metrics_global *)g)->loaded_at));
+    out_family(o, "certmapd_crl_next_update_timestamp_seconds", "gauge",
                "Earliest nextUpdate of the CRLs of each crlFile (Unix time).");
     for (size_t i = 0; i < st->ncrls; i++) {
         if (st->crls[i].next_update == 0)
             continue;
-        put(o, "certmapd_crl_next_update_timestamp_seconds{file=\"");
-        put_label(o, st->crls[i].file);
-        put(o, "\"} %lld\n", (long long)st->crls[i].next_update);
+        out_printf(o, "certmapd_crl_next_update_timestamp_seconds{file=\"");
+        out_label(o, st->crls[i].file);
+        out_printf(o, "\"} %lld\n", (long long)st->crls[i].next_update);
     }
 }
 
 char *
 metrics_render(const struct metrics_state *st, size_t *len)
 {
-    struct out o = {NULL, 0, 0, false};
+    struct metrics_out o = {NULL, 0, 0, false};
 
     o.cap = 4096;
     o.p = malloc(o.cap);
@@ -379,7 +382,7 @@ metrics_render(const struct metrics_state *st, size_t *len)
 /* ---- gathering (status thread) ---- */
 
 static const char *
-snap_site_name(const void *arg, unsigned long id)
+metrics_site_name(const void *arg, unsigned long id)
 {
     const struct snapshot *snap = arg;
 
@@ -391,7 +394,7 @@ snap_site_name(const void *arg, unsigned long id)
 
 /* The crlFiles of snap's bindings, each once, with their earliest nextUpdate. */
 static struct metrics_crl *
-gather_crls(const struct snapshot *snap, size_t *n)
+metrics_crls(const struct snapshot *snap, size_t *n)
 {
     const struct certmap_view *v = snap->view;
     struct metrics_crl *crls = NULL, *grown;
@@ -436,7 +439,7 @@ gather_crls(const struct snapshot *snap, size_t *n)
 }
 
 static char *
-scrape(struct metrics_server *ms, size_t *len)
+metrics_scrape(struct metrics_server *ms, size_t *len)
 {
     struct server *srv = ms->srv;
     const struct metrics_worker **workers = NULL;
@@ -465,9 +468,9 @@ scrape(struct metrics_server *ms, size_t *len)
         logon_stats_get(snap->logon, &ls);
         st.logon = &ls;
     }
-    st.site_name = snap_site_name;
+    st.site_name = metrics_site_name;
     st.site_arg = snap;
-    crls = gather_crls(snap, &st.ncrls);
+    crls = metrics_crls(snap, &st.ncrls);
     st.crls = crls;
     text = metrics_render(&st, len);
     free(crls);
@@ -527,7 +530,7 @@ out:
 
 /* Reads the request head; true when it asks for GET /metrics. */
 static bool
-wants_metrics(int fd)
+status_wants(int fd)
 {
     char buf[METRICS_REQUEST_MAX + 1];
     size_t len = 0;
@@ -547,7 +550,7 @@ wants_metrics(int fd)
 }
 
 static void
-write_all(int fd, const char *p, size_t len)
+status_write(int fd, const char *p, size_t len)
 {
     ssize_t n;
 
@@ -561,7 +564,7 @@ write_all(int fd, const char *p, size_t len)
 }
 
 static void
-serve_one(struct metrics_server *ms, int fd)
+status_serve(struct metrics_server *ms, int fd)
 {
     static const char not_found[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
                                     "Content-Length: 10\r\nConnection: close\r\n\r\nnot found\n";
@@ -573,23 +576,23 @@ serve_one(struct metrics_server *ms, int fd)
 
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (!wants_metrics(fd)) {
-        write_all(fd, not_found, sizeof(not_found) - 1);
+    if (!status_wants(fd)) {
+        status_write(fd, not_found, sizeof(not_found) - 1);
         return;
     }
-    body = scrape(ms, &len);
+    body = metrics_scrape(ms, &len);
     if (body == NULL) {
         static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
                                    "Connection: close\r\n\r\n";
-        write_all(fd, busy, sizeof(busy) - 1);
+        status_write(fd, busy, sizeof(busy) - 1);
         return;
     }
     hl = snprintf(head, sizeof(head),
                   "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
                   "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                   len);
-    write_all(fd, head, (size_t)hl);
-    write_all(fd, body, len);
+    status_write(fd, head, (size_t)hl);
+    status_write(fd, body, len);
     free(body);
 }
 
@@ -612,7 +615,7 @@ status_thread(void *arg)
         fd = accept4(ms->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
             continue;
-        serve_one(ms, fd);
+        status_serve(ms, fd);
         shutdown(fd, SHUT_WR);
         close(fd);
     }
