@@ -607,6 +607,69 @@ test_expiry_warning_days(void **state)
     certmap_diags_free(&d);
 }
 
+/* The first error of d that names line, or NULL. */
+static const struct certmap_diag *
+error_at(const struct certmap_diags *d, unsigned line)
+{
+    for (size_t i = 0; i < d->count; i++)
+        if (d->items[i].severity == CERTMAP_SEV_ERROR && d->items[i].err.line == line)
+            return &d->items[i];
+    return NULL;
+}
+
+/* <certmap><status listen>: parsed to a numeric address and port, checked against bindings. */
+static void
+test_status_listen(void **state)
+{
+    static const struct {
+        const char *listen;
+        const char *ip; /* NULL: an error */
+        unsigned port;
+        const char *why; /* in the error */
+    } listens[] = {
+        {"127.0.0.1:9090", "127.0.0.1", 9090, NULL},
+        {"[::1]:9090", "::1", 9090, NULL},
+        {"127.0.0.2:8080", "127.0.0.2", 8080, NULL}, /* the binding is 127.0.0.1:8080 */
+        {"127.0.0.1:8080", NULL, 0, "also a binding of site \"S\""},
+        {"0.0.0.0:8080", NULL, 0, "also a binding of site \"S\""},
+        {"localhost:9090", NULL, 0, "is not ADDR:PORT"},
+        {"::1:9090", NULL, 0, "is not ADDR:PORT"},
+        {"127.0.0.1:0", NULL, 0, "is not ADDR:PORT"},
+        {"127.0.0.1:70000", NULL, 0, "is not ADDR:PORT"},
+        {"127.0.0.1:90x", NULL, 0, "is not ADDR:PORT"},
+        {"9090", NULL, 0, "is not ADDR:PORT"},
+    };
+    struct certmap_diags d;
+    struct certmap_view *v;
+    char *body;
+
+    (void)state;
+    v = view_of("", &d);
+    assert_string_equal(certmap_view_server(v)->status_ip, "");
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+    for (size_t i = 0; i < sizeof(listens) / sizeof(listens[0]); i++) {
+        body = tc_fmt("<certmap><status listen=\"%s\" /></certmap>\n", listens[i].listen);
+        v = view_of(body, &d);
+        if (listens[i].ip != NULL) {
+            assert_non_null(v);
+            assert_string_equal(certmap_view_server(v)->status_ip, listens[i].ip);
+            assert_int_equal(certmap_view_server(v)->status_port, listens[i].port);
+            assert_int_equal(certmap_view_server(v)->status_src.line, 9);
+        } else {
+            const struct certmap_diag *e = error_at(&d, 9);
+            assert_null(v);
+            assert_non_null(e);
+            assert_string_equal(e->err.attribute, "listen");
+            if (strstr(e->err.message, listens[i].why) == NULL)
+                fail_msg("%s: %s", listens[i].listen, e->err.message);
+        }
+        certmap_view_unref(v);
+        certmap_diags_free(&d);
+        free(body);
+    }
+}
+
 int
 main(void)
 {
@@ -621,6 +684,7 @@ main(void)
         cmocka_unit_test(test_many_locations),
         cmocka_unit_test(test_web_config),
         cmocka_unit_test(test_upload_read_ahead),
+        cmocka_unit_test(test_status_listen),
     };
     return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }
