@@ -329,24 +329,25 @@ render_logon(struct metrics_out *o, const struct metrics_state *st)
 static void
 render_server(struct metrics_out *o, const struct metrics_state *st)
 {
-    const struct metrics_global *g = st->global;
+    /* C11's atomic_load() takes no const object; the main thread is the writer */
+    struct metrics_global *gw = (struct metrics_global *)st->global;
 
     out_family(o, "certmapd_open_connections", "gauge", "Client connections open now.");
     out_printf(o, "certmapd_open_connections %lu\n", st->open_conns);
     out_family(o, "certmapd_reloads_total", "counter",
                "Configuration reloads, by result (a failed one keeps the running configuration).");
     out_printf(o, "certmapd_reloads_total{result=\"ok\"} %llu\n",
-               (unsigned long long)atomic_load(&((struct metrics_global *)g)->reloads_ok));
+               (unsigned long long)atomic_load_explicit(&gw->reloads_ok, memory_order_relaxed));
     out_printf(o, "certmapd_reloads_total{result=\"failed\"} %llu\n",
-               (unsigned long long)atomic_load(&((struct metrics_global *)g)->reloads_failed));
+               (unsigned long long)atomic_load_explicit(&gw->reloads_failed, memory_order_relaxed));
     out_family(o, "certmapd_config_generation", "gauge",
                "Generation of the configuration being served (1 at start).");
     out_printf(o, "certmapd_config_generation %llu\n",
-               (unsigned long long)atomic_load(&((struct metrics_global *)g)->generation));
+               (unsigned long long)atomic_load_explicit(&gw->generation, memory_order_relaxed));
     out_family(o, "certmapd_config_load_timestamp_seconds", "gauge",
                "When the configuration being served was loaded (Unix time).");
     out_printf(o, "certmapd_config_load_timestamp_seconds %lld\n",
-               (long long)atomic_load(&((struct metrics_global *)g)->loaded_at));
+               (long long)atomic_load_explicit(&gw->loaded_at, memory_order_relaxed));
     out_family(o, "certmapd_crl_next_update_timestamp_seconds", "gauge",
                "Earliest nextUpdate of the CRLs of each crlFile (Unix time).");
     for (size_t i = 0; i < st->ncrls; i++) {
