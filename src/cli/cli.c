@@ -514,3 +514,15 @@ cli_json_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+void
+cli_element_source(const struct certmap_element *item, char *buf, size_t size)
+{
+    const char *file = NULL;
+    unsigned line = 0;
+
+    if (certmap_element_source(item, NULL, &file, &line) == 0 && file != NULL)
+        snprintf(buf, size, "%s:%u", file, line);
+    else
+        snprintf(buf, size, "(not yet written)");
+}

@@ -121,6 +121,9 @@ void cli_print_diag(FILE *f, const struct certmap_diag *d);
  */
 void cli_print_diag_json(FILE *f, const struct certmap_diag *d);
 
+/* "file:line" of a configuration element into buf, or "(not yet written)" for a new one. */
+void cli_element_source(const struct certmap_element *item, char *buf, size_t size);
+
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_string(FILE *f, const char *s);
 

@@ -111,18 +111,6 @@ m2o_at(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *loc)
     return c;
 }
 
-static void
-source_of(const struct certmap_element *item, char *buf, size_t size)
-{
-    const char *file = NULL;
-    unsigned line = 0;
-
-    if (certmap_element_source(item, NULL, &file, &line) == 0 && file != NULL)
-        snprintf(buf, size, "%s:%u", file, line);
-    else
-        snprintf(buf, size, "(not yet written)");
-}
-
 /* Adds the rules to the (already added) mapping item; 0, or -1 and err. */
 static int
 add_rules(struct certmap_element *item, const struct rule_arg *rules, size_t n, bool nocase,
@@ -224,7 +212,7 @@ cmd_add_m2o(struct cli_ctx *ctx, int argc, char **argv)
         goto out;
     existing = certmap_collection_find(coll, name);
     if (existing != NULL) {
-        source_of(existing, where, sizeof(where));
+        cli_element_source(existing, where, sizeof(where));
         cli_err(ctx, "a many-to-one mapping named '%s' already exists at '%s' (%s)%s", name, loc,
                 where, certmap_element_is_inherited(existing) ? ", inherited" : "");
         goto out;
@@ -298,7 +286,7 @@ change_m2o(struct cli_ctx *ctx, int argc, char **argv, const char *help, int ena
         goto out;
     }
     if (certmap_element_is_inherited(item)) {
-        source_of(item, where, sizeof(where));
+        cli_element_source(item, where, sizeof(where));
         cli_err(ctx,
                 "the many-to-one mapping '%s' is inherited at '%s' from the server level (%s); "
                 "change it there",

@@ -202,18 +202,6 @@ find_item(const struct selector *s, struct certmap_collection *c)
     return NULL;
 }
 
-static void
-describe_source(const struct certmap_element *item, char *buf, size_t size)
-{
-    const char *file = NULL;
-    unsigned line = 0;
-
-    if (certmap_element_source(item, NULL, &file, &line) == 0 && file != NULL)
-        snprintf(buf, size, "%s:%u", file, line);
-    else
-        snprintf(buf, size, "(not yet written)");
-}
-
 /*
  * When the selected mapping is not at loc, says where the site does map that
  * certificate, so that the admin can add the right --path.
@@ -238,7 +226,7 @@ hint_other_locations(const struct cli_ctx *ctx, struct certmap_config *cfg, cons
         item = find_item(s, c);
         if (item == NULL || certmap_element_is_inherited(item))
             continue;
-        describe_source(item, where, sizeof(where));
+        cli_element_source(item, where, sizeof(where));
         fprintf(stderr, "certmap: note: that certificate is mapped at location '%s' (%s)\n", other,
                 where);
     }
@@ -268,7 +256,7 @@ select_mapping(const struct cli_ctx *ctx, struct certmap_config *cfg, struct sel
     item = find_item(s, *coll);
     if (item != NULL && certmap_element_is_inherited(item)) {
         /* Changing it here would add a <remove> or a copy; the admin meant the original. */
-        describe_source(item, where, sizeof(where));
+        cli_element_source(item, where, sizeof(where));
         cli_err(ctx,
                 "the mapping of %s is inherited at '%s' from an enclosing location (%s); "
                 "select the location where it is written",
@@ -323,7 +311,7 @@ find_below(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *lo
             continue;
         out[found].loc = other;
         out[found].count = certmap_collection_count(c);
-        describe_source(item, out[found].where, sizeof(out[found].where));
+        cli_element_source(item, out[found].where, sizeof(out[found].where));
         found++;
     }
     return found;
@@ -448,7 +436,7 @@ cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv)
         goto out;
     existing = find_item(&s, coll);
     if (existing != NULL) {
-        describe_source(existing, where, sizeof(where));
+        cli_element_source(existing, where, sizeof(where));
         cli_err(ctx, "%s: certificate already mapped at '%s' by %s (user '%s')%s", s.cert_file, loc,
                 where, certmap_element_get(existing, "userName"),
                 certmap_element_is_inherited(existing) ? ", inherited from an enclosing location"
@@ -508,7 +496,7 @@ check_rotation(const struct cli_ctx *ctx, struct certmap_collection *coll,
                 next->cert_file);
         return CLI_INVALID;
     }
-    describe_source(existing, where, sizeof(where));
+    cli_element_source(existing, where, sizeof(where));
     cli_err(ctx, "--new-cert %s: certificate already mapped at '%s' by %s (user '%s')%s",
             next->cert_file, loc, where, certmap_element_get(existing, "userName"),
             certmap_element_is_inherited(existing) ? ", inherited from an enclosing location" : "");

@@ -508,17 +508,6 @@ on_client_hello(SSL *ssl, int *alert, void *arg)
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-/* Never prompt for a key passphrase on the terminal: an encrypted key is an error. */
-static int
-on_passwd(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return 0;
-}
-
 static int
 binding_error(struct certmap_error *err, const struct tls_binding_conf *conf, const char *attr,
               const char *fmt, const char *what)
@@ -647,7 +636,7 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
         goto out;
     }
     SSL_CTX_set_ex_data(ctx, ctx_binding_idx, b);
-    SSL_CTX_set_default_passwd_cb(ctx, on_passwd);
+    SSL_CTX_set_default_passwd_cb(ctx, cert_no_passphrase);
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1) {
         binding_error(err, conf, NULL, "cannot set the TLS versions and ciphers%s", "");

@@ -15,9 +15,8 @@
 #include "certmap/cert.h"
 #include "codec.h"
 
-/* Never prompt for a key passphrase on the terminal: an encrypted key is an error. */
-static int
-on_passwd(char *buf, int size, int rwflag, void *u)
+int
+cert_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;
     (void)size;
@@ -74,10 +73,10 @@ read_certs(const char *path, struct cert_server *s, int *open_err)
     *open_err = f == NULL ? errno : 0;
     if (f == NULL)
         return -1;
-    s->cert = PEM_read_X509_AUX(f, NULL, on_passwd, NULL);
+    s->cert = PEM_read_X509_AUX(f, NULL, cert_no_passphrase, NULL);
     s->chain = sk_X509_new_null();
     while (s->cert != NULL && s->chain != NULL &&
-           (x = PEM_read_X509(f, NULL, on_passwd, NULL)) != NULL) {
+           (x = PEM_read_X509(f, NULL, cert_no_passphrase, NULL)) != NULL) {
         if (sk_X509_push(s->chain, x) == 0) {
             X509_free(x);
             break;
@@ -103,7 +102,7 @@ read_key(const char *path, int *open_err)
     *open_err = f == NULL ? errno : 0;
     if (f == NULL)
         return NULL;
-    key = PEM_read_PrivateKey(f, NULL, on_passwd, NULL);
+    key = PEM_read_PrivateKey(f, NULL, cert_no_passphrase, NULL);
     fclose(f);
     return key;
 }

@@ -52,4 +52,10 @@ int cert_server_load(const struct cert_server_conf *conf, struct cert_server *ou
 /* Frees what s holds and zeroes it; s may be empty. */
 void cert_server_clear(struct cert_server *s);
 
+/*
+ * An OpenSSL passphrase callback that never prompts on the terminal: an
+ * encrypted key is an error, for the server and for `certmapd -t` alike.
+ */
+int cert_no_passphrase(char *buf, int size, int rwflag, void *u);
+
 #endif
