@@ -33,6 +33,7 @@
 #include "errlog.h"
 #include "logon.h"
 #include "logonsvc.h"
+#include "notify.h"
 #include "reload.h"
 #include "snapshot.h"
 #include "tls.h"
@@ -441,12 +442,15 @@ main_loop(void)
             if (job != NULL) {
                 reload_finish(&g_reload, job);
                 job = NULL;
+                notify_ready(); /* ends the reload, whether it succeeded or not */
             }
         }
         /* One reload at a time; a request during one runs after it. */
         if (again && job == NULL) {
             again = false;
             job = reload_start(&g_reload, dfd);
+            if (job != NULL)
+                notify_reloading();
         }
     }
 }
@@ -524,7 +528,11 @@ main(int argc, char **argv)
                   CERTMAP_VERSION, g_config_path, g_srv.nworkers, snap->nsites, snap->nendpoints,
                   snap->mapping_count);
     daemon_ready();
+    notify_status("serving generation 1: %zu site(s), %zu endpoint(s), %zu mapping(s)",
+                  snap->nsites, snap->nendpoints, snap->mapping_count);
+    notify_ready();
     main_loop();
+    notify_stopping();
     stop_everything();
     return 0;
 }
