@@ -11,13 +11,13 @@
 #                   installs from another configured build directory without building.
 #   make deb        the Debian package in build/deb/ (built from a copy; lintian must pass)
 #   make test-trixie  build, test and package inside a Debian 13 root (mmdebstrap, cached
-#                   in build/trixie/)
+#                   in build/trixie/); make test-bookworm: the same in a Debian 12 root
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Seconds each libFuzzer target runs in make test (CI); long runs: tests/fuzz/run 900
 FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-valgrind fuzz bench clean format install deb test-trixie
+.PHONY: all deps run test test-valgrind fuzz bench clean format install deb test-trixie test-bookworm
 
 all:
 	@./scripts/install-deps build >/dev/null 2>&1 || ./scripts/install-deps build
@@ -55,8 +55,12 @@ deb:
 	./scripts/build-deb
 
 test-trixie:
-	./scripts/install-deps trixie
-	./scripts/test-trixie
+	./scripts/install-deps debroot
+	./scripts/test-debian-root trixie
+
+test-bookworm:
+	./scripts/install-deps debroot
+	./scripts/test-debian-root bookworm
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind
