@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make install DESTDIR=... PREFIX=...` lays out what the Debian package
-# ships: programs, man pages, bash completion, the systemd unit naming the
+# `make install DESTDIR=... PREFIX=...` lays out what the Debian packages
+# ship: programs, man pages, bash completion, the C API (headers,
+# libcertmap.a, certmap.pc), the systemd unit naming the
 # installed certmapd, logrotate's file, the sample configuration (which
 # `certmap validate` accepts, and which a second install keeps once changed)
 # and the log directory; /etc and /var whatever the prefix.  Installs from
@@ -27,6 +28,10 @@ for f in usr/share/man/man1/certmap.1 usr/share/man/man5/certmap.config.5 \
     etc/logrotate.d/certmap etc/certmap/applicationHost.config; do
     [ -f "$R/$f" ] || cli_fail "$f is not installed"
 done
+for f in usr/include/certmap/config.h usr/include/certmap/view.h usr/lib/libcertmap.a; do
+    [ -f "$R/$f" ] || cli_fail "$f (the C API) is not installed"
+done
+grep -qx 'prefix=/usr' "$R/usr/lib/pkgconfig/certmap.pc" || cli_fail "certmap.pc does not name the prefix"
 for d in var/log/certmap var/lib/certmap/www; do
     [ -d "$R/$d" ] || cli_fail "$d is not created"
 done
@@ -91,6 +96,8 @@ R2=$T/opt
 install_to "$R2" /opt/certmap
 [ -x "$R2/opt/certmap/sbin/certmapd" ] || cli_fail "PREFIX=/opt/certmap: no sbin/certmapd"
 [ -f "$R2/etc/certmap/applicationHost.config" ] || cli_fail "PREFIX=/opt/certmap: no /etc/certmap"
+grep -qx 'prefix=/opt/certmap' "$R2/opt/certmap/lib/pkgconfig/certmap.pc" ||
+    cli_fail "PREFIX=/opt/certmap: certmap.pc does not name /opt/certmap"
 grep -q '^ExecStart=/opt/certmap/sbin/certmapd ' "$(find "$R2" -name certmapd.service)" ||
     cli_fail "PREFIX=/opt/certmap: the unit does not name /opt/certmap/sbin/certmapd"
 cli_pass
