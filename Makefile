@@ -5,11 +5,19 @@
 #                   then make test-valgrind and each fuzz target for FUZZ_SECONDS
 #   make test-valgrind  unit tests and an e2e subset under valgrind memcheck
 #   make fuzz       build the libFuzzer targets into build-fuzz/
+#   make install    build (make all) and install: PREFIX (/usr/local) for the programs,
+#                   man pages and completion; /etc/certmap, /var/log/certmap and the
+#                   systemd unit whatever the prefix; DESTDIR to stage.  INSTALL_FROM=DIR
+#                   installs from another configured build directory without building.
+#   make deb        the Debian package in build/deb/ (built from a copy; lintian must pass)
+#   make test-trixie  build, test and package inside a Debian 13 root (mmdebstrap, cached
+#                   in build/trixie/); make test-bookworm: the same in a Debian 12 root
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Seconds each libFuzzer target runs in make test (CI); long runs: tests/fuzz/run 900
 FUZZ_SECONDS ?= 60
+PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-valgrind fuzz bench clean format
+.PHONY: all deps run test test-valgrind fuzz bench clean format install deb test-trixie test-bookworm
 
 all:
 	@./scripts/install-deps build >/dev/null 2>&1 || ./scripts/install-deps build
@@ -37,6 +45,22 @@ test-valgrind:
 fuzz:
 	./scripts/install-deps fuzz
 	./tests/fuzz/build.sh
+
+install:
+	@if [ -z "$(INSTALL_FROM)" ]; then $(MAKE) all; fi
+	DESTDIR="$(DESTDIR)" cmake --install "$(or $(INSTALL_FROM),build)" --prefix "$(PREFIX)"
+
+deb:
+	./scripts/install-deps deb
+	./scripts/build-deb
+
+test-trixie:
+	./scripts/install-deps debroot
+	./scripts/test-debian-root trixie
+
+test-bookworm:
+	./scripts/install-deps debroot
+	./scripts/test-debian-root bookworm
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind

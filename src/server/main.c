@@ -45,6 +45,7 @@
 #include "logonsvc.h"
 #include "metrics.h"
 #include "privs.h"
+#include "notify.h"
 #include "reload.h"
 #include "snapshot.h"
 #include "tls.h"
@@ -672,6 +673,7 @@ main_loop(void)
                 job = NULL;
                 status_after_reload(before);
                 expiry_check(&g_expiry, g_srv.current, (int64_t)time(NULL));
+                notify_ready(); /* ends the reload, whether it succeeded or not */
             }
         }
         if (now >= expiry_due) {
@@ -682,6 +684,8 @@ main_loop(void)
         if (again && job == NULL) {
             again = false;
             job = reload_start(&g_reload, dfd);
+            if (job != NULL)
+                notify_reloading();
         }
     }
 }
@@ -784,7 +788,11 @@ main(int argc, char **argv)
                   snap->mapping_count);
     expiry_check(&g_expiry, snap, (int64_t)time(NULL));
     daemon_ready();
+    notify_status("serving generation 1: %zu site(s), %zu endpoint(s), %zu mapping(s)",
+                  snap->nsites, snap->nendpoints, snap->mapping_count);
+    notify_ready();
     main_loop();
+    notify_stopping();
     stop_everything();
     expiry_log_free(&g_expiry);
     return 0;

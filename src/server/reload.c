@@ -21,6 +21,7 @@
 
 #include "errlog.h"
 #include "logon.h"
+#include "notify.h"
 #include "reload.h"
 #include "snapshot_build.h"
 
@@ -271,6 +272,8 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
 {
     struct certmap_error err;
     struct snapshot *snap = job->snap, *old;
+    const struct snapshot *cur;
+    bool installed = false;
     struct logonsvc *svc;
     const struct snap_endpoint **eps = NULL;
     int *fds = NULL, *wfds = NULL;
@@ -319,6 +322,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     old = ctx->srv->current;
     ctx->srv->current = snap;
     pthread_mutex_unlock(&ctx->srv->lock);
+    installed = true;
     for (k = 0; k < ctx->srv->nworkers; k++) {
         n = 0;
         for (i = 0; i < snap->nendpoints; i++) {
@@ -337,6 +341,10 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
                   snap->generation, snap->nsites, snap->mapping_count);
 out:
+    cur = ctx->srv->current;
+    notify_status("%sserving generation %lu: %zu site(s), %zu endpoint(s), %zu mapping(s)",
+                  installed ? "" : "reload failed (see the error log); ", cur->generation,
+                  cur->nsites, cur->nendpoints, cur->mapping_count);
     free(fds);
     free(wfds);
     free(eps);

@@ -557,7 +557,19 @@ wait_in_flight(struct logon *l, struct logon_entry *e)
     struct logon_task self = {.sync = &sw};
 
     self.next = e->waiters;
+    /*
+     * self stays linked only while this thread waits: finish_locked() empties
+     * e->waiters before it sets sw.done, under the lock held here.  gcc 14
+     * (Debian 13) cannot see that and calls the store dangling.
+     */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
     e->waiters = &self;
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
     l->stats.coalesced++;
     while (!sw.done)
         pthread_cond_wait(&l->done_cv, &l->lock);
