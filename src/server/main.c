@@ -86,13 +86,38 @@ static char g_status_ip[64]; /* where g_status listens ("" nowhere) */
 static unsigned g_status_port;
 static int g_ready_fd = -1; /* daemon: pipe to the waiting parent */
 
+/* After a usage error: the full text is --help's. */
+#define TRY_HELP "Try 'certmapd --help'.\n"
+
 static void
 usage(FILE *f)
 {
     fprintf(f,
             "usage: certmapd -c CONFIG [--workers N] [--foreground] [--pid-file FILE]\n"
-            "       certmapd -t [-c CONFIG]   test the configuration (default %s):\n"
-            "                                 exit 0 when it is fine, 2 with findings\n",
+            "       certmapd -t [-c CONFIG]\n"
+            "\n"
+            "The HTTPS server of certmap: IIS client certificate mapping authentication\n"
+            "from an IIS applicationHost.config (and the web.config files it allows).\n"
+            "\n"
+            "  -c, --config FILE    configuration (default %s)\n"
+            "  -t, --test           load the configuration as the server would and check\n"
+            "                       what it would refuse or trip on later (certificates and\n"
+            "                       keys, CA and CRL files, paths, log directories,\n"
+            "                       listeners); every finding with file:line; exit 0 when\n"
+            "                       there is none, 2 otherwise\n"
+            "  -w, --workers N      worker threads (default: <certmap><server workers>, else\n"
+            "                       one per core)\n"
+            "  -f, --foreground     stay in the foreground (systemd, containers)\n"
+            "  -p, --pid-file FILE  write the process id there\n"
+            "  -h, --help           this help\n"
+            "  -V, --version        print the version\n"
+            "\n"
+            "Signals: HUP reloads the configuration (a changed file reloads by itself) and\n"
+            "reopens the logs; USR1 reopens the logs (logrotate); TERM and INT stop after\n"
+            "the requests in flight (shutdownGraceSeconds).\n"
+            "Exit status: 0 stopped normally, 1 could not start, 2 a usage error or -t\n"
+            "found problems.\n"
+            "See certmapd(8) and certmap.config(5).\n",
             CERTMAPD_DEFAULT_CONFIG);
 }
 
@@ -156,20 +181,20 @@ parse_options(int argc, char **argv, struct options *o)
             printf("certmapd %s\n", CERTMAP_VERSION);
             exit(0);
         default:
-            usage(stderr);
+            fputs(TRY_HELP, stderr);
             return -1;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "certmapd: unexpected argument \"%s\"\n", argv[optind]);
-        usage(stderr);
+        fputs(TRY_HELP, stderr);
         return -1;
     }
     if (o->config == NULL && o->test)
         o->config = CERTMAPD_DEFAULT_CONFIG;
     if (o->config == NULL) {
         fprintf(stderr, "certmapd: the configuration file is required (-c CONFIG)\n");
-        usage(stderr);
+        fputs(TRY_HELP, stderr);
         return -1;
     }
     return 0;
