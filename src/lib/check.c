@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ struct run {
     const struct check_options *o;
     time_t now;
     struct certmap_diags *diags;
+    const struct check_account *acct; /* the service account; NULL: the current user */
     int failed; /* diags could not grow */
     bool each;  /* add every finding, also several at one place (the CRLs of one crlFile) */
 };
@@ -164,6 +167,72 @@ check_server_dates(struct run *r, const struct certmap_binding *b, const struct 
                 s->path, subject_of(s->cert, who, sizeof(who)));
 }
 
+/* ---- files the service account reads ---- */
+
+static bool in_groups(const struct check_account *a, gid_t g);
+
+/* true when the mode bits of st let account a use the permission bits want (4 read, 1 search). */
+static bool
+may(const struct stat *st, const struct check_account *a, unsigned want)
+{
+    unsigned bits;
+
+    if (a->uid == 0)
+        return true;
+    if (st->st_uid == a->uid)
+        bits = (st->st_mode >> 6) & 7;
+    else if (in_groups(a, st->st_gid))
+        bits = (st->st_mode >> 3) & 7;
+    else
+        bits = st->st_mode & 7;
+    return (bits & want) == want;
+}
+
+/*
+ * A file certmapd reads again at every reload, after the privilege drop:
+ * the service account must be able to search every directory above it and
+ * read it (mode bits; ACLs are not read).  Only when the configuration
+ * names the account: otherwise the loaders above read it as the current
+ * user, which is the account certmapd runs as.
+ */
+static void
+check_readable(struct run *r, const char *path, const char *file, unsigned line,
+               const char *element, const char *attr)
+{
+    char dir[PATH_MAX], *slash;
+    struct stat st;
+
+    if (r->acct == NULL || path == NULL || path[0] != '/' || strlen(path) >= sizeof(dir))
+        return;
+    if (stat(path, &st) != 0)
+        return; /* the loaders report what does not exist */
+    snprintf(dir, sizeof(dir), "%s", path);
+    while ((slash = strrchr(dir, '/')) != NULL) {
+        struct stat ds;
+
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(dir, &ds) == 0 && !may(&ds, r->acct, 1)) {
+            finding(r, CERTMAP_SEV_ERROR, file, line, element, attr,
+                    "%s: the service account %s cannot enter %s (%ld:%ld %03o): certmapd cannot "
+                    "read the file after it drops its privileges, and fails at the next reload",
+                    path, r->acct->name, dir, (long)ds.st_uid, (long)ds.st_gid,
+                    (unsigned)(ds.st_mode & 07777));
+            return;
+        }
+        if (slash == dir)
+            break;
+    }
+    if (!may(&st, r->acct, 4))
+        finding(r, CERTMAP_SEV_ERROR, file, line, element, attr,
+                "%s: the service account %s cannot read it (%ld:%ld %03o): give the file a group "
+                "the account is in (Debian: group ssl-cert for keys, adduser %s ssl-cert)",
+                path, r->acct->name, (long)st.st_uid, (long)st.st_gid,
+                (unsigned)(st.st_mode & 07777), r->acct->name);
+}
+
 static void
 check_server_cert(struct run *r, const struct certmap_binding *b)
 {
@@ -185,6 +254,8 @@ check_server_cert(struct run *r, const struct certmap_binding *b)
     check_chain(r, b, &s);
     check_server_dates(r, b, &s);
     cert_server_clear(&s);
+    check_readable(r, b->cert_file, b->src.file, b->src.line, "binding", "certificateFile");
+    check_readable(r, b->key_file, b->src.file, b->src.line, "binding", "certificateKeyFile");
 }
 
 /* ---- client certificate trust ---- */
@@ -229,12 +300,16 @@ check_trust(struct run *r, const struct certmap_site *site, const struct certmap
         return;
     }
     /* the client CA file and the CRLs exactly as the handshake loads them */
-    if (cert_load_trust(store, b->client_ca_file, b->crl_file, b->src.file, b->src.line, &err) != 0)
+    if (cert_load_trust(store, b->client_ca_file, b->crl_file, b->src.file, b->src.line, &err) != 0) {
         finding_err(r, CERTMAP_SEV_ERROR, &err);
-    else if (b->crl_file != NULL &&
-             check_crl(b->crl_file, r->now, certmap_view_server(r->v)->crl_warning_hours,
-                       b->src.file, b->src.line, r->diags) != 0)
-        r->failed = 1;
+    } else {
+        check_readable(r, b->client_ca_file, b->src.file, b->src.line, "binding", "clientCaFile");
+        check_readable(r, b->crl_file, b->src.file, b->src.line, "binding", "crlFile");
+        if (b->crl_file != NULL &&
+            check_crl(b->crl_file, r->now, certmap_view_server(r->v)->crl_warning_hours,
+                      b->src.file, b->src.line, r->diags) != 0)
+            r->failed = 1;
+    }
     X509_STORE_free(store);
     ERR_clear_error();
 }
@@ -318,7 +393,7 @@ check_log_dir(struct run *r, const char *dir, const struct certmap_source *src, 
               const char *attr, const char *what)
 {
     char path[PATH_MAX], *slash;
-    const char *who = r->o->service != NULL ? r->o->service->name : "the current user";
+    const char *who = r->acct != NULL ? r->acct->name : "the current user";
     struct stat st;
 
     snprintf(path, sizeof(path), "%s", dir);
@@ -340,7 +415,7 @@ check_log_dir(struct run *r, const char *dir, const struct certmap_source *src, 
     if (!S_ISDIR(st.st_mode))
         finding(r, CERTMAP_SEV_ERROR, src->file, src->line, element, attr,
                 "%s %s: %s is not a directory", what, dir, path);
-    else if (!may_write_dir(path, &st, r->o->service))
+    else if (!may_write_dir(path, &st, r->acct))
         finding(r, CERTMAP_SEV_ERROR, src->file, src->line, element, attr,
                 "%s %s: %s cannot create files in %s%s", what, dir, who, path,
                 strcmp(path, dir) != 0 ? " (certmapd creates the missing directories there)" : "");
@@ -483,15 +558,86 @@ check_listeners(struct run *r)
     }
 }
 
+/* The account <certmap><server user group> names, looked up as certmapd's privilege drop does. */
+struct named_account {
+    struct check_account a;
+    char name[256];
+    gid_t *groups; /* malloc'd, free()d by the caller */
+};
+
+/* 1: acct filled; 0: no user named, or one that does not exist (a finding then). */
+static int
+named_account(struct run *r, struct named_account *acct)
+{
+    const struct certmap_server_settings *sv = certmap_view_server(r->v);
+    struct certmap_source src = {0};
+    struct passwd pw, *pwr = NULL;
+    struct group gr, *grr = NULL;
+    char buf[16384];
+    int n = 64;
+
+    if (sv->user == NULL || sv->user[0] == '\0')
+        return 0;
+    certmap_view_get(r->v, NULL, CERTMAP_SECTION_SERVER, "user", &src);
+    if (src.file == NULL)
+        src.file = certmap_view_config_path(r->v);
+    if (getpwnam_r(sv->user, &pw, buf, sizeof(buf), &pwr) != 0 || pwr == NULL) {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "server", "user",
+                "no user \"%s\": certmapd started as root cannot drop its privileges to it",
+                sv->user);
+        return 0;
+    }
+    snprintf(acct->name, sizeof(acct->name), "%s", sv->user);
+    acct->a.name = acct->name;
+    acct->a.uid = pw.pw_uid;
+    acct->a.gid = pw.pw_gid;
+    if (sv->group != NULL && sv->group[0] != '\0') {
+        if (getgrnam_r(sv->group, &gr, buf, sizeof(buf), &grr) != 0 || grr == NULL) {
+            finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "server", "group",
+                    "no group \"%s\": certmapd started as root cannot drop its privileges to it",
+                    sv->group);
+            return 0;
+        }
+        acct->a.gid = gr.gr_gid;
+    }
+    /* the supplementary groups of the user, as initgroups(3) gives them at the drop */
+    for (;;) {
+        int want = n;
+        gid_t *g = realloc(acct->groups, (size_t)want * sizeof(*g));
+
+        if (g == NULL) {
+            r->failed = 1;
+            return 0;
+        }
+        acct->groups = g;
+        if (getgrouplist(sv->user, acct->a.gid, g, &n) >= 0)
+            break;
+        /* -1: n is now the count needed (glibc); grow to it, within the kernel's limit */
+        if (n <= want)
+            n = want * 2;
+        if (n > 65536) {
+            n = 0; /* judge by the primary group alone */
+            break;
+        }
+    }
+    acct->a.groups = acct->groups;
+    acct->a.ngroups = (size_t)n;
+    return 1;
+}
+
 int
 check_view(const struct certmap_view *v, const struct check_options *opts,
            struct certmap_diags *diags)
 {
+    struct named_account named = {.groups = NULL};
     const struct check_options none = {0};
     struct run r = {.v = v, .o = opts != NULL ? opts : &none, .diags = diags};
     size_t i, j;
 
     r.now = r.o->now != 0 ? r.o->now : time(NULL);
+    r.acct = r.o->service;
+    if (r.acct == NULL && named_account(&r, &named) == 1)
+        r.acct = &named.a;
     for (i = 0; i < certmap_view_site_count(v); i++) {
         const struct certmap_site *s = certmap_view_site(v, i);
 
@@ -507,5 +653,6 @@ check_view(const struct certmap_view *v, const struct check_options *opts,
     }
     check_logs(&r);
     check_listeners(&r);
+    free(named.groups);
     return r.failed ? -1 : 0;
 }

@@ -29,11 +29,9 @@
 #include "certmap/view.h"
 
 /*
- * The account certmapd serves as, for the log-directory checks.  When
- * certmapd drops privileges to <certmap><server user="..." group="...">,
- * the caller fills this from those attributes (getpwnam(), getgrouplist())
- * and the directories are judged by their owner, group and mode bits for
- * that account (ACLs are not read).
+ * The account certmapd serves as, for the checks of what it writes and
+ * reads after the privilege drop: files and directories are judged by their
+ * owner, group and mode bits for that account (ACLs are not read).
  */
 struct check_account {
     const char *name;    /* for messages ("certmap") */
@@ -46,9 +44,11 @@ struct check_account {
 struct check_options {
     time_t now; /* the time CRLs and certificates are judged at; 0: time(NULL) */
     /*
-     * The service account; NULL: the account running the check, through
-     * access(2) with the effective ids.  Until the view carries the
-     * privilege-drop setting, both certmapd -t and validate pass NULL.
+     * The service account; NULL: the one <certmap><server user group> names
+     * (looked up with its supplementary groups, as certmapd's privilege drop
+     * makes them: log directories must be writable and certificate, key, CA
+     * and CRL files readable by it, since certmapd reads them again at every
+     * reload), else the account running the check (access(2)).
      */
     const struct check_account *service;
 };

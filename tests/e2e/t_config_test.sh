@@ -98,6 +98,25 @@ else
     h_log "running as root: the unwritable log directory is checked by unit_test_check"
 fi
 
+# <server user="...">: what certmapd reads and writes after its privilege drop is judged
+# for that account (its groups as the drop gives them), not for root running the test.
+if [ "$(id -u)" = 0 ]; then
+    base
+    mkdir -p "$T/rootlogs"
+    chmod 0755 "$T/rootlogs"
+    H_SERVER="user=\"nobody\" logDirectory=\"$T/rootlogs\""
+    cfg_write
+    chmod 0600 "$PKI/server.key"
+    chmod a+rx "$T" "$PKI"
+    expect_t "key the service user cannot read" 'certificateKeyFile=' "error: binding: certificateKeyFile: $PKI/server.key: the service account nobody cannot read it"
+    grep -qE "^certmapd: $CFG:[0-9]+: error: server: logDirectory: W3C log directory $T/rootlogs/W3SVC1: nobody cannot create files in $T/rootlogs" "$T/t.out" ||
+        h_fail "the log directory is not judged for the service user: $(cat "$T/t.out")"
+    H_SERVER="user=\"no-such-user-$$\""
+    cfg_write
+    expect_t "service user that does not exist" '<server ' "error: server: user: no user \"no-such-user-$$\""
+    H_SERVER=""
+fi
+
 # Listeners in conflict: one port as https and http; the same binding twice.
 base
 cfg_site "Other" 2
