@@ -32,8 +32,8 @@ struct run {
     time_t now;
     struct certmap_diags *diags;
     const struct check_account *acct; /* the service account; NULL: the current user */
-    int failed; /* diags could not grow */
-    bool each;  /* add every finding, also several at one place (the CRLs of one crlFile) */
+    int failed;                       /* diags could not grow */
+    bool each; /* add every finding, also several at one place (the CRLs of one crlFile) */
 };
 
 static bool
@@ -300,7 +300,8 @@ check_trust(struct run *r, const struct certmap_site *site, const struct certmap
         return;
     }
     /* the client CA file and the CRLs exactly as the handshake loads them */
-    if (cert_load_trust(store, b->client_ca_file, b->crl_file, b->src.file, b->src.line, &err) != 0) {
+    if (cert_load_trust(store, b->client_ca_file, b->crl_file, b->src.file, b->src.line, &err) !=
+        0) {
         finding_err(r, CERTMAP_SEV_ERROR, &err);
     } else {
         check_readable(r, b->client_ca_file, b->src.file, b->src.line, "binding", "clientCaFile");

@@ -804,7 +804,8 @@ main(int argc, char **argv)
     for (k = 0; k < g_srv.nworkers; k++)
         if (worker_start(&g_srv.workers[k], &err) != 0)
             die("%s", err.message);
-    if (g_status.fd >= 0 && metrics_server_start(&g_status, &g_srv, &g_metrics, &err) != 0)
+    if (g_status.fd >= 0 &&
+        metrics_server_start(&g_status, worker_metrics_collect, &g_srv, &g_metrics, &err) != 0)
         die("%s", err.message);
     errlog_printf(ERRLOG_NOTICE,
                   "certmapd %s started: %s, %u worker(s), %zu site(s), %zu endpoint(s), %zu "

@@ -21,7 +21,6 @@
 #include "cert/verify.h"
 #include "errlog.h"
 #include "snapshot.h"
-#include "worker.h"
 
 /* A scrape request must arrive whole within this time; one scrape at a time is served. */
 #define METRICS_IO_TIMEOUT_SEC 2
@@ -442,29 +441,17 @@ metrics_crls(const struct snapshot *snap, size_t *n)
 static char *
 metrics_scrape(struct metrics_server *ms, size_t *len)
 {
-    struct server *srv = ms->srv;
-    const struct metrics_worker **workers = NULL;
     struct metrics_state st;
     struct logon_stats ls;
     struct metrics_crl *crls;
     struct snapshot *snap;
     char *text = NULL;
 
-    pthread_mutex_lock(&srv->lock);
-    snap = srv->current != NULL ? snapshot_ref(srv->current) : NULL;
-    pthread_mutex_unlock(&srv->lock);
+    memset(&st, 0, sizeof(st));
+    snap = ms->collect(ms->collect_arg, &st);
     if (snap == NULL)
         return NULL;
-    workers = calloc(srv->nworkers + 1, sizeof(*workers));
-    if (workers == NULL)
-        goto out;
-    for (unsigned k = 0; k < srv->nworkers; k++)
-        workers[k] = &srv->workers[k].metrics;
-    memset(&st, 0, sizeof(st));
-    st.workers = workers;
-    st.nworkers = srv->nworkers;
     st.global = ms->global;
-    st.open_conns = atomic_load(&srv->nconns);
     if (snap->logon != NULL) {
         logon_stats_get(snap->logon, &ls);
         st.logon = &ls;
@@ -475,8 +462,7 @@ metrics_scrape(struct metrics_server *ms, size_t *len)
     st.crls = crls;
     text = metrics_render(&st, len);
     free(crls);
-out:
-    free(workers);
+    free((void *)st.workers);
     snapshot_unref(snap);
     return text;
 }
@@ -624,12 +610,13 @@ status_thread(void *arg)
 }
 
 int
-metrics_server_start(struct metrics_server *ms, struct server *srv, struct metrics_global *global,
-                     struct certmap_error *err)
+metrics_server_start(struct metrics_server *ms, metrics_collect_fn collect, void *arg,
+                     struct metrics_global *global, struct certmap_error *err)
 {
     int e;
 
-    ms->srv = srv;
+    ms->collect = collect;
+    ms->collect_arg = arg;
     ms->global = global;
     ms->stopfd = eventfd(0, EFD_CLOEXEC);
     if (ms->stopfd < 0) {

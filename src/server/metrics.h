@@ -28,8 +28,6 @@
 #include "certmap/error.h"
 #include "logon.h"
 
-struct server;
-
 /* Distinct (site, status, sub-status) triples one worker counts; more go to req_overflow. */
 #define METRICS_REQ_SLOTS 512
 
@@ -120,9 +118,21 @@ struct metrics_state {
  */
 char *metrics_render(const struct metrics_state *st, size_t *len);
 
+struct snapshot;
+
+/*
+ * What a scrape reads from the running server, given by the code that owns
+ * it (worker.c): fills st->workers (an array the scrape frees with free()),
+ * st->nworkers and st->open_conns, and returns a reference to the current
+ * snapshot (the scrape releases it with snapshot_unref()); NULL when there
+ * is no snapshot or memory runs out.  Runs on the status thread.
+ */
+typedef struct snapshot *(*metrics_collect_fn)(void *arg, struct metrics_state *st);
+
 /* The status listener and its thread. */
 struct metrics_server {
-    struct server *srv;            /* what is scraped (borrowed) */
+    metrics_collect_fn collect; /* what is scraped */
+    void *collect_arg;
     struct metrics_global *global; /* borrowed */
     int fd;                        /* listening socket, -1 none */
     int stopfd;                    /* eventfd: stop the thread */
@@ -138,8 +148,11 @@ struct metrics_server {
 int metrics_server_listen(struct metrics_server *ms, const char *ip, unsigned port,
                           struct certmap_error *err);
 
-/* Starts the thread serving scrapes of srv (after metrics_server_listen()). 0, or -1 and err. */
-int metrics_server_start(struct metrics_server *ms, struct server *srv,
+/*
+ * Starts the thread serving scrapes of what collect(arg) gives (after
+ * metrics_server_listen()).  0, or -1 and err.
+ */
+int metrics_server_start(struct metrics_server *ms, metrics_collect_fn collect, void *arg,
                          struct metrics_global *global, struct certmap_error *err);
 
 /* Stops the thread and closes the listener; harmless when never started. */

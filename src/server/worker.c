@@ -771,3 +771,29 @@ worker_destroy(struct worker *w)
     w->epfd = w->wakefd = -1;
     pthread_mutex_destroy(&w->mlock);
 }
+
+struct snapshot *
+worker_metrics_collect(void *arg, struct metrics_state *st)
+{
+    struct server *srv = arg;
+    const struct metrics_worker **workers;
+    struct snapshot *snap;
+
+    pthread_mutex_lock(&srv->lock);
+    snap = srv->current != NULL ? snapshot_ref(srv->current) : NULL;
+    pthread_mutex_unlock(&srv->lock);
+    if (snap == NULL)
+        return NULL;
+    workers = calloc(srv->nworkers + 1, sizeof(*workers));
+    if (workers == NULL) {
+        snapshot_unref(snap);
+        return NULL;
+    }
+    /* the counters are atomics each worker writes alone: read without a lock */
+    for (unsigned k = 0; k < srv->nworkers; k++)
+        workers[k] = &srv->workers[k].metrics;
+    st->workers = workers;
+    st->nworkers = srv->nworkers;
+    st->open_conns = atomic_load(&srv->nconns);
+    return snap;
+}

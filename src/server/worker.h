@@ -239,4 +239,10 @@ uint64_t worker_now_ms(void);
 /* Logon pool callback: hands a job back to its worker (any thread). */
 void worker_logon_done(void *arg, enum logon_result result);
 
+/*
+ * metrics_collect_fn of the status listener, arg a struct server: the
+ * workers' counters, the open connections and the current snapshot.
+ */
+struct snapshot *worker_metrics_collect(void *arg, struct metrics_state *st);
+
 #endif
