@@ -7,6 +7,7 @@
 #define CERTMAP_TEST_CONFIG_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "certmap/cert.h"
 #include "certmap/config.h"
+#include "certmap/view.h"
 #include "fixture.h"
 #include "testcert.h"
 
@@ -184,6 +186,36 @@ tc_dump(const struct certmap_diags *d)
     for (size_t i = 0; i < d->count; i++)
         fprintf(stderr, "  %s: %s\n", sev[d->items[i].severity],
                 certmap_error_format(&d->items[i].err, buf, sizeof(buf)));
+}
+
+/*
+ * The resolved view of the configuration head + body + "</configuration>",
+ * parsed as file name (secrets decrypted unless skip_secrets); the parse must
+ * succeed, the view may be refused (NULL, diags in d).  Prints the
+ * diagnostics when either fails.
+ */
+static inline struct certmap_view *
+tc_view_of(const char *name, const char *head, const char *body, bool skip_secrets,
+           struct certmap_diags *d)
+{
+    char *text = tc_fmt("%s%s</configuration>\n", head, body);
+    struct certmap_open_options oo = {.skip_secrets = skip_secrets};
+    struct certmap_error err = {0};
+    struct certmap_config *cfg;
+    struct certmap_view *v;
+
+    memset(d, 0, sizeof(*d));
+    assert_non_null(text);
+    cfg = certmap_config_parse(name, text, strlen(text), &oo, d, &err);
+    if (cfg == NULL)
+        tc_dump(d);
+    assert_non_null(cfg);
+    v = certmap_view_build(cfg, NULL, d, &err);
+    if (v == NULL)
+        tc_dump(d);
+    certmap_config_close(cfg);
+    free(text);
+    return v;
 }
 
 /* cmocka group setup and teardown of a test program that uses the certificates above. */

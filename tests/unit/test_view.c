@@ -106,27 +106,11 @@ static const struct vcase cases[] = {
      {{"/", CERTMAP_SSL, -1, 1, ""}, {"/a/b", NEG, -1, 0, "/a"}, {NULL, 0, 0, 0, NULL}}},
 };
 
+/* Builds the view of HEAD + body; NULL when the build refuses it (diags in d). */
 static struct certmap_view *
 view_of(const char *body, struct certmap_diags *d)
 {
-    char *text = tc_fmt("%s%s</configuration>\n", HEAD, body);
-    struct certmap_open_options oo = {.skip_secrets = false};
-    struct certmap_error err = {0};
-    struct certmap_config *cfg;
-    struct certmap_view *v;
-
-    memset(d, 0, sizeof(*d));
-    assert_non_null(text);
-    cfg = certmap_config_parse("test.config", text, strlen(text), &oo, d, &err);
-    if (cfg == NULL)
-        tc_dump(d);
-    assert_non_null(cfg);
-    v = certmap_view_build(cfg, NULL, d, &err);
-    if (v == NULL)
-        tc_dump(d);
-    certmap_config_close(cfg);
-    free(text);
-    return v;
+    return tc_view_of("test.config", HEAD, body, false, d);
 }
 
 static void

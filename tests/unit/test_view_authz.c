@@ -33,24 +33,11 @@
     "<location path=\"" path "\"><system.webServer><security><authorization>" rules                \
     "</authorization></security></system.webServer></location>\n"
 
+/* Builds the view of HEAD + body; NULL when the build refuses it (diags in d). */
 static struct certmap_view *
 view_of(const char *body, struct certmap_diags *d)
 {
-    char *text = tc_fmt("%s%s</configuration>\n", HEAD, body);
-    struct certmap_open_options oo = {.skip_secrets = true};
-    struct certmap_error err = {0};
-    struct certmap_config *cfg;
-    struct certmap_view *v;
-
-    memset(d, 0, sizeof(*d));
-    cfg = certmap_config_parse("t.config", text, strlen(text), &oo, d, &err);
-    if (cfg == NULL)
-        tc_dump(d);
-    assert_non_null(cfg);
-    v = certmap_view_build(cfg, NULL, d, &err);
-    certmap_config_close(cfg);
-    free(text);
-    return v;
+    return tc_view_of("t.config", HEAD, body, true, d);
 }
 
 static const struct authz_rules *

@@ -36,22 +36,7 @@
 static struct certmap_view *
 view_of(const char *body, struct certmap_diags *d)
 {
-    char *text = tc_fmt("%s%s</configuration>\n", HEAD, body);
-    struct certmap_open_options oo = {.skip_secrets = true};
-    struct certmap_error err = {0};
-    struct certmap_config *cfg;
-    struct certmap_view *v;
-
-    memset(d, 0, sizeof(*d));
-    assert_non_null(text);
-    cfg = certmap_config_parse("test.config", text, strlen(text), &oo, d, &err);
-    if (cfg == NULL)
-        tc_dump(d);
-    assert_non_null(cfg);
-    v = certmap_view_build(cfg, NULL, d, &err);
-    certmap_config_close(cfg);
-    free(text);
-    return v;
+    return tc_view_of("test.config", HEAD, body, true, d);
 }
 
 static const struct ipsec_rules *
@@ -94,34 +79,57 @@ test_inheritance(void **state)
     const char *body = SEC(
         "<ipSecurity allowUnlisted=\"false\">"
         "<add ipAddress=\"127.0.0.1\" allowed=\"true\" /></ipSecurity>") "<location "
-                                                                         "path=\"S\">" SEC("<ipSecu"
-                                                                                           "rity "
-                                                                                           "denyAct"
-                                                                                           "ion="
-                                                                                           "\"NotFo"
-                                                                                           "und\">"
-                                                                                           "<add "
-                                                                                           "ipAddre"
-                                                                                           "ss="
-                                                                                           "\"10.0."
-                                                                                           "0.0\" "
-                                                                                           "subnetM"
-                                                                                           "ask="
-                                                                                           "\"255."
-                                                                                           "0.0."
-                                                                                           "0\" "
-                                                                                           "allowed"
-                                                                                           "=\"true"
-                                                                                           "\" "
-                                                                                           "/></"
-                                                                                           "ipSecur"
-                                                                                           "ity>") "</location>\n"
-                                                                                                   "<location path=\"S/dir\">" SEC(
-                                                                                                       "<ipSecurity><remove ipAddress=\"127.0.0.1\" />"
-                                                                                                       "</ipSecurity>") "</location>\n"
-                                                                                                                        "<location path=\"S/open\">" SEC(
-                                                                                                                            "<ipSecurity allowUnlisted=\"true\"><clear />"
-                                                                                                                            "<add ipAddress=\"192.0.2.7\" /></ipSecurity>") "</location>\n";
+                                                                         "path=\"S\">" SEC(
+                                                                             "<ipSecu"
+                                                                             "rity "
+                                                                             "denyAct"
+                                                                             "ion="
+                                                                             "\"NotFo"
+                                                                             "und\">"
+                                                                             "<add "
+                                                                             "ipAddre"
+                                                                             "ss="
+                                                                             "\"10.0."
+                                                                             "0.0\" "
+                                                                             "subnetM"
+                                                                             "ask="
+                                                                             "\"255."
+                                                                             "0.0."
+                                                                             "0\" "
+                                                                             "allowed"
+                                                                             "=\"true"
+                                                                             "\" "
+                                                                             "/></"
+                                                                             "ipSecur"
+                                                                             "ity>") "</location>\n"
+                                                                                     "<location "
+                                                                                     "path=\"S/"
+                                                                                     "dir\">" SEC(
+                                                                                         "<ipSecuri"
+                                                                                         "ty><"
+                                                                                         "remove "
+                                                                                         "ipAddress"
+                                                                                         "=\"127.0."
+                                                                                         "0.1\" />"
+                                                                                         "</"
+                                                                                         "ipSecurit"
+                                                                                         "y>") "</"
+                                                                                               "loc"
+                                                                                               "ati"
+                                                                                               "on>"
+                                                                                               "\n"
+                                                                                               "<lo"
+                                                                                               "cat"
+                                                                                               "ion"
+                                                                                               " pa"
+                                                                                               "th="
+                                                                                               "\"S"
+                                                                                               "/op"
+                                                                                               "en"
+                                                                                               "\""
+                                                                                               ">" SEC(
+                                                                                                   "<ipSecurity allowUnlisted=\"true\"><clear />"
+                                                                                                   "<add ipAddress=\"192.0.2.7\" /></ipSecurity>") "</location>\n";
     struct certmap_diags d;
     struct certmap_view *v = view_of(body, &d);
     const struct ipsec_rules *root, *dir, *open, *app;
