@@ -294,7 +294,7 @@ step_handshake(struct conn *c)
 static void
 parse_limits(const struct conn *c, struct http_limits *lim)
 {
-    const struct snap_limits *l = &c->snap->limits;
+    const struct certmap_server_settings *l = c->snap->sv;
 
     lim->max_request_line = l->max_request_line;
     lim->max_header_bytes = l->max_header_bytes;

@@ -402,8 +402,8 @@ worker_count(const struct snapshot *snap)
 
     if (g_opt.workers > 0)
         return g_opt.workers;
-    if (snap->server.workers > 0)
-        return snap->server.workers > 1024 ? 1024 : snap->server.workers;
+    if (snap->sv->workers > 0)
+        return snap->sv->workers > 1024 ? 1024 : snap->sv->workers;
     n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
 }
@@ -539,7 +539,7 @@ check_log_dirs(const struct snapshot *snap)
             die("%s: the W3C log directory is not writable by user %ld: %s", dir, (long)geteuid(),
                 strerror(errno));
     }
-    snprintf(dir, sizeof(dir), "%s", snap->server.error_log);
+    snprintf(dir, sizeof(dir), "%s", snap->sv->error_log);
     slash = strrchr(dir, '/');
     if (slash != NULL && slash != dir) {
         *slash = '\0';
@@ -768,13 +768,13 @@ main(int argc, char **argv)
         certmap_diags_free(&diags);
         die("the configuration %s cannot be served", g_config_path);
     }
-    if (privs_plan_make(g_config_path, snap->server.user, snap->server.group,
-                        snap->server.allow_root, &plan, &err) != 0)
+    if (privs_plan_make(g_config_path, snap->sv->user, snap->sv->group, snap->sv->allow_root, &plan,
+                        &err) != 0)
         die("%s: %s", g_config_path, err.message);
     set_log_owner(snap, &plan);
-    errlog_set_level((enum errlog_level)snap->server.log_level);
-    if (errlog_open(snap->server.error_log, g_opt.foreground, &err) != 0)
-        die("error log %s: %s", snap->server.error_log, err.message);
+    errlog_set_level((enum errlog_level)snap->sv->log_level);
+    if (errlog_open(snap->sv->error_log, g_opt.foreground, &err) != 0)
+        die("error log %s: %s", snap->sv->error_log, err.message);
     reload_report_diags(&diags, false, "");
     certmap_diags_free(&diags);
 

@@ -78,26 +78,11 @@ reload_report_diags(const struct certmap_diags *diags, bool to_stderr, const cha
     }
 }
 
-static void
-logon_settings_of(const struct snapshot *snap, struct logon_settings *ls)
-{
-    memset(ls, 0, sizeof(*ls));
-    ls->provider = snap->logon_settings.provider;
-    ls->accounts_file = snap->logon_settings.accounts_file;
-    ls->pam_service = snap->logon_settings.pam_service;
-    ls->cache_seconds = snap->logon_settings.cache_seconds;
-    ls->negative_cache_seconds = snap->logon_settings.negative_cache_seconds;
-    ls->threads = snap->logon_settings.threads;
-}
-
 struct logonsvc *
 reload_logon_new(const struct reload_ctx *ctx, const struct snapshot *snap,
                  struct certmap_error *err)
 {
-    struct logon_settings ls;
-
-    logon_settings_of(snap, &ls);
-    return logonsvc_new(&ls, ctx->retire, NULL, err);
+    return logonsvc_new(&snap->logon_settings, ctx->retire, NULL, err);
 }
 
 static bool
@@ -107,7 +92,7 @@ same_str(const char *a, const char *b)
 }
 
 static bool
-same_logon(const struct snap_logon *a, const struct snap_logon *b)
+same_logon(const struct logon_settings *a, const struct logon_settings *b)
 {
     return a->provider == b->provider && same_str(a->accounts_file, b->accounts_file) &&
            same_str(a->pam_service, b->pam_service) && a->cache_seconds == b->cache_seconds &&
@@ -335,7 +320,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
         worker_post_snapshot(&ctx->srv->workers[k], snapshot_ref(snap), wfds, eps, n);
     }
     reload_listeners_set(ctx, snap);
-    errlog_set_level((enum errlog_level)snap->server.log_level);
+    errlog_set_level((enum errlog_level)snap->sv->log_level);
     snapshot_unref(old);
     errlog_printf(ERRLOG_NOTICE,
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",

@@ -156,7 +156,7 @@ lookup_mapping(struct conn *c, X509 *cert, const struct mapping_index *idx)
 static void
 cache_cert_logon(struct conn *c, int result, const struct certmap_settings *loc)
 {
-    const struct snap_logon *ls = &c->snap->logon_settings;
+    const struct logon_settings *ls = &c->snap->logon_settings;
     unsigned secs = result == LOGON_OK ? ls->cache_seconds : ls->negative_cache_seconds;
 
     if (secs == 0)
@@ -374,7 +374,7 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
     memset(&in, 0, sizeof(in));
     in.loc = loc;
     in.tls = c->ssl != NULL;
-    in.basic_without_ssl = c->snap->server.basic_without_ssl;
+    in.basic_without_ssl = c->snap->sv->basic_without_ssl;
     in.cert_logon = DECIDE_LOGON_UNKNOWN;
     in.basic_logon = DECIDE_LOGON_UNKNOWN;
     if (loc->cm_enabled && loc->cm_one_to_one && loc->mappings != NULL && a->cert != NULL &&
@@ -822,7 +822,7 @@ scan_body(struct conn *c)
     c->body_chunked = false;
     c->body_left = 0;
     if (req->chunked) {
-        http_chunked_init(&c->chunk, c->snap->limits.max_body);
+        http_chunked_init(&c->chunk, c->snap->sv->max_body);
         len = avail;
         r = http_chunked_decode(&c->chunk, c->rbuf + c->head_len, &len, &used);
         drop_after_head(c, used);

@@ -142,12 +142,6 @@ snapshot_unref(struct snapshot *snap)
     for (i = 0; i < snap->nsites; i++)
         free_site(snap, &snap->sites[i]);
     free(snap->sites);
-    free(snap->server.error_log);
-    free(snap->server.log_dir);
-    free(snap->server.user);
-    free(snap->server.group);
-    free(snap->logon_settings.accounts_file);
-    free(snap->logon_settings.pam_service);
     logonsvc_unref(snap->logon_svc);
     free(snap->config_path);
     certmap_view_unref(snap->view);

@@ -106,39 +106,6 @@ struct snap_endpoint {
     SSL_CTX *default_ctx; /* https: context of the first binding, used until SNI picks one */
 };
 
-struct snap_limits {
-    unsigned long max_connections;
-    unsigned header_timeout;  /* seconds */
-    unsigned request_timeout; /* seconds */
-    unsigned idle_timeout;    /* seconds */
-    unsigned long max_request_line;
-    unsigned long max_header_bytes;
-    unsigned max_header_count;
-    unsigned long long max_body;
-    unsigned shutdown_grace; /* seconds */
-};
-
-struct snap_server {
-    unsigned workers; /* 0: one per core */
-    char *error_log;  /* absolute path of the error log */
-    char *log_dir;    /* default W3C log directory (absolute) */
-    bool basic_without_ssl;
-    unsigned ticket_seconds;
-    unsigned log_level; /* enum errlog_level of <server logLevel> */
-    char *user;         /* <server user>: the account certmapd drops to, "" none (owned) */
-    char *group;        /* <server group>, "" for the user's primary group (owned) */
-    bool allow_root;    /* <server allowRoot>: serving as root is allowed */
-};
-
-struct snap_logon {
-    enum logon_provider_kind provider;
-    char *accounts_file; /* absolute */
-    char *pam_service;
-    unsigned cache_seconds;
-    unsigned negative_cache_seconds;
-    unsigned threads;
-};
-
 struct snapshot {
     atomic_long refs;          /* the server's current pointer + workers + connections */
     struct certmap_view *view; /* the resolved configuration (one reference) */
@@ -150,9 +117,9 @@ struct snapshot {
     size_t nbindings;
     struct snap_endpoint *endpoints;
     size_t nendpoints;
-    struct snap_limits limits;
-    struct snap_server server;
-    struct snap_logon logon_settings;
+    /* the server-level settings (limits, logs, workers, privileges), read from the view */
+    const struct certmap_server_settings *sv;
+    struct logon_settings logon_settings; /* the logon service's settings (strings in view) */
     struct logon *logon;        /* the logon service requests use (of logon_svc), or NULL */
     struct logonsvc *logon_svc; /* owned reference to the shared service, or NULL */
     struct w3clog_set *logs;    /* borrowed */

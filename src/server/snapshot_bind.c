@@ -179,7 +179,7 @@ build_tls(struct snapshot *snap, struct snap_binding *b, const struct certmap_bi
     conf.crl_file = vb->crl_file;
     conf.src_file = b->file;
     conf.src_line = b->line;
-    conf.ticket_seconds = snap->server.ticket_seconds;
+    conf.ticket_seconds = snap->sv->ticket_seconds;
     conf.generation = snap->generation;
     certmap_error_clear(&err);
     b->ssl_ctx = tls_ctx_new(b, &conf, &err);

@@ -11,6 +11,7 @@
 
 #include <openssl/rand.h>
 
+#include "decide.h"
 #include "snapshot_bind.h"
 #include "static_open.h"
 #include "tls.h"
@@ -87,46 +88,6 @@ build_site(struct build *bd, struct snap_site *site, const struct certmap_site *
     return ret;
 }
 
-/* Copies the view's server-level settings into the snapshot's runtime form. */
-static int
-build_settings(struct build *bd)
-{
-    struct snapshot *snap = bd->snap;
-    const struct certmap_server_settings *sv = certmap_view_server(snap->view);
-    struct snap_limits *l = &snap->limits;
-
-    l->max_connections = sv->max_connections;
-    l->header_timeout = sv->header_timeout;
-    l->request_timeout = sv->request_timeout;
-    l->idle_timeout = sv->idle_timeout;
-    l->max_request_line = sv->max_request_line;
-    l->max_header_bytes = sv->max_header_bytes;
-    l->max_header_count = sv->max_header_count;
-    l->max_body = sv->max_body;
-    l->shutdown_grace = sv->shutdown_grace;
-    snap->server.workers = sv->workers;
-    snap->server.basic_without_ssl = sv->basic_without_ssl;
-    snap->server.ticket_seconds = sv->ticket_seconds;
-    snap->server.log_level = sv->log_level;
-    snap->server.allow_root = sv->allow_root;
-    snap->server.user = snap_strdup(sv->user);
-    snap->server.group = snap_strdup(sv->group);
-    snap->server.log_dir = snap_strdup(sv->log_dir);
-    snap->server.error_log = snap_strdup(sv->error_log);
-    snap->logon_settings.provider =
-        strcasecmp(sv->logon_provider, "pam") == 0 ? LOGON_PAM : LOGON_FILE;
-    snap->logon_settings.accounts_file = snap_strdup(sv->accounts_file);
-    snap->logon_settings.pam_service = snap_strdup(sv->pam_service);
-    snap->logon_settings.cache_seconds = sv->logon_cache_seconds;
-    snap->logon_settings.negative_cache_seconds = sv->logon_negative_cache_seconds;
-    snap->logon_settings.threads = sv->logon_threads;
-    if (snap->server.log_dir == NULL || snap->server.error_log == NULL ||
-        snap->server.user == NULL || snap->server.group == NULL ||
-        snap->logon_settings.accounts_file == NULL || snap->logon_settings.pam_service == NULL)
-        return -1;
-    return 0;
-}
-
 struct snapshot *
 snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
                struct certmap_diags *diags, struct certmap_error *err)
@@ -160,10 +121,8 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
         ret = -1;
         goto out;
     }
-    if (build_settings(&bd) != 0) {
-        ret = -1;
-        goto out;
-    }
+    snap->sv = certmap_view_server(snap->view);
+    decide_logon_settings(snap->sv, &snap->logon_settings);
     nitems = certmap_view_site_count(snap->view);
     snap->sites = calloc(nitems ? nitems : 1, sizeof(*snap->sites));
     if (snap->sites == NULL) {

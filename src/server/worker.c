@@ -68,7 +68,7 @@ worker_now_ms(void)
 static void
 set_timeouts(struct worker *w)
 {
-    const struct snap_limits *l = &w->snap->limits;
+    const struct certmap_server_settings *l = w->snap->sv;
     size_t need;
 
     w->timeouts[TL_HEADER] = l->header_timeout * 1000U;
@@ -372,7 +372,7 @@ on_accept(struct worker_ev *ev, uint32_t events)
 {
     struct listener *l = (struct listener *)ev;
     struct worker *w = l->w;
-    unsigned long max = w->snap->limits.max_connections;
+    unsigned long max = w->snap->sv->max_connections;
     struct sockaddr_storage peer;
     socklen_t len;
     int i, fd;
@@ -463,7 +463,7 @@ begin_stop(struct worker *w)
     if (w->stopping)
         return;
     w->stopping = true;
-    w->stop_deadline = w->now_ms + (uint64_t)w->snap->limits.shutdown_grace * 1000;
+    w->stop_deadline = w->now_ms + (uint64_t)w->snap->sv->shutdown_grace * 1000;
     for (i = 0; i < w->nlisteners; i++)
         close_listener(w, w->listeners[i]);
     w->nlisteners = 0;

@@ -124,13 +124,13 @@ test_sites_bindings_endpoints(void **state)
     assert_false(s->wants_cert);
     assert_false(snap->bindings[0].request_cert);
     /* Limits and settings defaults (docs/configuration.md). */
-    assert_int_equal(snap->limits.max_connections, 10000);
-    assert_int_equal(snap->limits.header_timeout, 10);
-    assert_int_equal(snap->limits.idle_timeout, 120);
-    assert_int_equal(snap->limits.max_body, 30000000ULL);
-    assert_int_equal(snap->server.ticket_seconds, 7200);
-    assert_string_equal(snap->server.log_dir, "/etc/certmap/logs");
-    assert_string_equal(snap->server.error_log, "/etc/certmap/logs/certmapd.log");
+    assert_int_equal(snap->sv->max_connections, 10000);
+    assert_int_equal(snap->sv->header_timeout, 10);
+    assert_int_equal(snap->sv->idle_timeout, 120);
+    assert_int_equal(snap->sv->max_body, 30000000ULL);
+    assert_int_equal(snap->sv->ticket_seconds, 7200);
+    assert_string_equal(snap->sv->log_dir, "/etc/certmap/logs");
+    assert_string_equal(snap->sv->error_log, "/etc/certmap/logs/certmapd.log");
     assert_string_equal(s->log_dir, "/etc/certmap/logs");
     assert_int_equal(snap->logon_settings.provider, LOGON_FILE);
     assert_string_equal(snap->logon_settings.accounts_file, "/etc/certmap/accounts");
