@@ -330,6 +330,17 @@ asn1_time_t(const ASN1_TIME *t)
     return timegm(&tm);
 }
 
+/* When the session began; OpenSSL 3.3 added the Y2038-safe call, 3.4 deprecates the other. */
+static time_t
+session_start(const SSL_SESSION *sess)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+    return SSL_SESSION_get_time_ex(sess);
+#else
+    return (time_t)SSL_SESSION_get_time(sess);
+#endif
+}
+
 /*
  * A new session ticket: it ends no later than the client certificate it
  * carries (a resumption must not outlive the certificate's notAfter).
@@ -346,7 +357,7 @@ on_ticket_gen(SSL *ssl, void *arg)
     if (sess == NULL || (peer = SSL_SESSION_get0_peer(sess)) == NULL)
         return 1;
     end = asn1_time_t(X509_get0_notAfter(peer));
-    start = (time_t)SSL_SESSION_get_time(sess);
+    start = session_start(sess);
     /* At least a second: OpenSSL fails the handshake on a ticket without lifetime, and a
        session whose certificate has expired is refused at resumption (on_ticket_dec()). */
     left = end == (time_t)-1 || end <= start + 1 ? 1 : (long)(end - start);
@@ -388,7 +399,7 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
     if (late_flags(ssl) & TLS_LATE_RENEG)
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     if (sess == NULL ||
-        (long)(now - (time_t)SSL_SESSION_get_time(sess)) >= SSL_SESSION_get_timeout(sess))
+        (long)(now - session_start(sess)) >= SSL_SESSION_get_timeout(sess))
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     peer = SSL_SESSION_get0_peer(sess);
     if (peer != NULL && tls_cert_time_check(peer, now) != X509_V_OK)
