@@ -4,9 +4,9 @@
  * The pipeline fills one struct identity per request after authentication
  * and passes it (const) to the handler.  Everything it points to is owned by
  * the connection or the configuration snapshot and stays valid until the
- * handler returns.  The names follow IIS's server variables (LOGON_USER,
- * REMOTE_USER, AUTH_TYPE, CERT_SUBJECT, CERT_ISSUER, CERT_SERIALNUMBER,
- * CERT_COOKIE, REMOTE_ADDR, HTTPS); identity_var() returns them by name.
+ * handler returns.  The server variables built from it (LOGON_USER,
+ * REMOTE_USER, AUTH_TYPE, CERT_SUBJECT, CERT_SERIALNUMBER, REMOTE_ADDR,
+ * HTTPS...) are read through svar_get() (svars.h).
  */
 #ifndef CERTMAP_SERVER_IDENTITY_H
 #define CERTMAP_SERVER_IDENTITY_H
@@ -40,18 +40,5 @@ struct identity {
                                 or when the location does not negotiate one */
     long cert_verify;        /* X509_V_OK or the verification error of cert */
 };
-
-/*
- * Writes the server variable name (IIS spelling, case-insensitive) of id into
- * buf as a NUL-terminated string: LOGON_USER, REMOTE_USER, AUTH_USER,
- * AUTH_TYPE, CERT_SUBJECT, CERT_ISSUER, CERT_SERIALNUMBER (upper-case hex),
- * CERT_COOKIE (SHA-256 of the certificate, lower-case hex), CERT_FLAGS ("1"
- * when a certificate is present, else "0"), REMOTE_ADDR, REMOTE_HOST,
- * REMOTE_PORT, LOCAL_ADDR, SERVER_PORT, SERVER_NAME, HTTPS ("on"/"off").
- * Certificate variables are "" without a certificate.  Returns the length, or
- * -1 when the name is unknown (buf = "") ; a value longer than size - 1 is cut.
- * Thread-safe; does not allocate except inside OpenSSL for CERT_SUBJECT/ISSUER.
- */
-int identity_var(const struct identity *id, const char *name, char *buf, size_t size);
 
 #endif

@@ -22,6 +22,7 @@
 #include "errlog.h"
 #include "http_chunked.h"
 #include "identity.h"
+#include "svars.h"
 #include "ssi.h"
 #include "static.h"
 #include "tls.h"
@@ -537,6 +538,7 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
 {
     char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], server_name[256];
     struct identity id;
+    struct svar_ctx sv;
     struct response r;
     char *src = NULL, *out = NULL;
     size_t out_len = 0, room;
@@ -568,7 +570,15 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
     id.server_name = server_name;
     id.cert = rc->cert;
     id.cert_verify = rc->verify;
-    if (src == NULL || ssi_render(src, (size_t)res->size, &id, &out, &out_len) != 0) {
+    memset(&sv, 0, sizeof(sv));
+    sv.id = &id;
+    sv.req = cur(c);
+    sv.site = rc->site;
+    sv.scope = rc->scope;
+    sv.path = rc->path;
+    sv.path_len = rc->path_len;
+    sv.ssl = c->ssl;
+    if (src == NULL || ssi_render(src, (size_t)res->size, &sv, &out, &out_len) != 0) {
         free(src);
         respond_error(c, 500, 0, NULL);
         return;

@@ -119,13 +119,46 @@ parse_echo(const char *d, size_t n, char *name, size_t size)
     return true;
 }
 
+/*
+ * The value of variable name into *value (grown as needed, up to
+ * SSI_MAX_VALUE); "(none)" for an unknown one.  0, or -1.
+ */
+static int
+echo_value(const struct svar_ctx *ctx, const char *name, char **value, size_t *size)
+{
+    char *nv;
+    int n;
+
+    for (;;) {
+        n = svar_get(ctx, name, strlen(name), *value, *size);
+        if (n == SVAR_UNKNOWN) {
+            snprintf(*value, *size, "(none)");
+            return 0;
+        }
+        if (n >= 0)
+            return 0;
+        if (*size >= SSI_MAX_VALUE)
+            return -1;
+        nv = realloc(*value, *size * 2);
+        if (nv == NULL)
+            return -1;
+        *value = nv;
+        *size *= 2;
+    }
+}
+
 int
-ssi_render(const char *src, size_t len, const struct identity *id, char **out, size_t *out_len)
+ssi_render(const char *src, size_t len, const struct svar_ctx *ctx, char **out, size_t *out_len)
 {
     struct buf b = {0};
     const char *p = src, *end = src + len, *start, *close;
-    char name[64], value[2048];
+    char name[64];
+    size_t value_size = 2048;
+    char *value = malloc(value_size);
     int ret = -1;
+
+    if (value == NULL)
+        goto out;
 
     while (p < end) {
         start = memmem(p, (size_t)(end - p), "<!--#", 5);
@@ -144,8 +177,8 @@ ssi_render(const char *src, size_t len, const struct identity *id, char **out, s
             break;
         }
         if (parse_echo(start + 5, (size_t)(close - start - 5), name, sizeof(name))) {
-            if (identity_var(id, name, value, sizeof(value)) < 0)
-                snprintf(value, sizeof(value), "(none)");
+            if (echo_value(ctx, name, &value, &value_size) != 0)
+                goto out;
             if (buf_add_escaped(&b, value) != 0)
                 goto out;
         }
@@ -162,6 +195,7 @@ ssi_render(const char *src, size_t len, const struct identity *id, char **out, s
     b.p = NULL;
     ret = 0;
 out:
+    free(value);
     free(b.p);
     return ret;
 }

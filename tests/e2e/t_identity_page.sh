@@ -15,8 +15,8 @@ req alice /whoami.shtml
 expect_status 200
 expect_body_contains "user=[alice]"
 expect_body_contains "remote=[alice]"
-expect_body_contains "CN=alice"
-expect_body_contains "CN=certmap demo CA"
+expect_body_contains "subject=[O=certmap demo, CN=alice]"
+expect_body_contains "issuer=[O=certmap demo, CN=certmap demo CA]"
 expect_body_lacks "#echo"
 expect_log 1 alice 200 0 /whoami.shtml
 

@@ -1,4 +1,4 @@
-/* Unit tests for ssi.c: #echo rendering of identity variables. */
+/* Unit tests for ssi.c: #echo rendering of server variables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/server/identity.c"
 #include "../../src/server/ssi.c"
+#include "../../src/server/svars.c"
 
 static struct identity
 make_id(const char *user)
@@ -32,10 +32,11 @@ make_id(const char *user)
 static char *
 render(const char *src, const struct identity *id)
 {
+    struct svar_ctx ctx = {.id = id};
     char *out = NULL;
     size_t len = 0;
 
-    assert_int_equal(ssi_render(src, strlen(src), id, &out, &len), 0);
+    assert_int_equal(ssi_render(src, strlen(src), &ctx, &out, &len), 0);
     assert_int_equal(strlen(out), len);
     return out;
 }
