@@ -126,10 +126,9 @@ name_text(X509_NAME *n, char *out, size_t size)
     out[0] = '\0';
     if (b == NULL)
         return;
-    X509_NAME_print_ex(
-        b, n, 0,
-        (XN_FLAG_SEP_COMMA_PLUS | XN_FLAG_DN_REV | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT) &
-            ~ASN1_STRFLGS_ESC_MSB);
+    X509_NAME_print_ex(b, n, 0,
+                       (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT) &
+                           ~ASN1_STRFLGS_ESC_MSB);
     len = BIO_read(b, out, (int)size - 1);
     out[len > 0 ? len : 0] = '\0';
     BIO_free(b);
