@@ -17,7 +17,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-valgrind fuzz bench clean format install deb test-trixie test-bookworm
+.PHONY: all deps run test test-long test-valgrind fuzz bench clean format install deb test-trixie test-bookworm
 
 all:
 	@./scripts/install-deps build >/dev/null 2>&1 || ./scripts/install-deps build
@@ -28,6 +28,12 @@ run:
 	./scripts/install-deps run
 	$(MAKE) all
 	./scripts/demo
+
+# The proxy's 1 GiB upload and download (make test streams 256 MiB each way).
+test-long:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCERTMAP_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && PX_MIB=1024 ctest --output-on-failure -R e2e_t_proxy_stream
 
 test:
 	./scripts/install-deps test

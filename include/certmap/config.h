@@ -58,6 +58,8 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_LIMITS "certmap/limits"
 #define CERTMAP_SECTION_SERVER "certmap/server"
 #define CERTMAP_SECTION_STATUS "certmap/status"
+#define CERTMAP_SECTION_PROXY "system.webServer/proxy" /* ARR */
+#define CERTMAP_SECTION_UPSTREAM "certmap/upstream"
 
 /* access/@sslFlags bits (IIS values). */
 enum certmap_ssl_flags {

@@ -258,6 +258,22 @@ struct certmap_server_settings {
     const char *status_ip;
     unsigned status_port;             /* 1..65535 when status_ip is not "" */
     struct certmap_source status_src; /* the listen attribute */
+    /* system.webServer/proxy (ARR): a rewrite to an absolute http(s) URL proxies only when
+       proxy_enabled; 404.4 otherwise, as IIS answers without ARR */
+    bool proxy_enabled;
+    bool proxy_preserve_host;           /* preserveHostHeader: the client's Host goes upstream */
+    bool proxy_reverse_rewrite_host;    /* reverseRewriteHostInResponseHeaders */
+    bool proxy_keep_alive;              /* keepAlive: upstream connections are reused */
+    const char *proxy_xff_name;         /* xForwardedForHeaderName; "" sends none */
+    bool proxy_xff_port;                /* includePortInXForwardedFor */
+    unsigned proxy_http_version;        /* httpVersion: 0 PassThrough, 1 Http10, 2 Http11 */
+    unsigned proxy_timeout_ms;          /* timeout (timespan) in ms, at least 1000 */
+    unsigned proxy_max_response_header; /* maxResponseHeaderSize in bytes (ARR counts KB) */
+    /* <certmap><upstream>: caFile (absolute; "" for the system store), keepUnderscoreHeaders,
+       maxIdlePerUpstream */
+    const char *proxy_ca_file;
+    bool proxy_keep_underscore;
+    unsigned proxy_max_idle;
 };
 
 struct certmap_view_options {

@@ -37,6 +37,7 @@
 #include <openssl/err.h>
 
 #include "errlog.h"
+#include "proxy.h"
 #include "request.h"
 #include "tls.h"
 
@@ -239,6 +240,10 @@ apply(struct conn *c, enum request_verdict v)
         c->state = CS_CERT;
         c->cert_asked = false;
         worker_timer_set(c->w, &c->wc, TL_BODY);
+        break;
+    case REQUEST_GATEWAY:
+        c->state = CS_GATEWAY;
+        worker_timer_set(c->w, &c->wc, TL_GATEWAY);
         break;
     case REQUEST_DISCARD:
         /* The next wait starts its own timer (idle, header or body). */
@@ -723,6 +728,77 @@ step_send(struct conn *c)
     return STEP_CLOSED;
 }
 
+/* The proxied request is over (response complete, or failed and answered 502.3): log it. */
+static void
+gateway_done(struct conn *c)
+{
+    /* the exchange took the body (or the connection closes with what is left) */
+    c->body_left = 0;
+    c->body_chunked = false;
+    worker_timer_clear(c->w, &c->wc);
+    apply(c, request_finish(c));
+}
+
+/*
+ * CS_GATEWAY: the exchange (proxy.c) moves bytes between rbuf, its upstream
+ * and wbuf; this step does the client's side: it sends wbuf and reads into
+ * rbuf when the exchange has room for more of the request (backpressure:
+ * nothing is read while the upstream has not taken what came before, and
+ * the upstream is not read while wbuf is full).  The proxy timeout restarts
+ * on every progress.
+ */
+static enum step
+step_gateway(struct conn *c)
+{
+    enum proxy_pump pr;
+    bool progress;
+    uint32_t pending;
+    ssize_t n;
+    int r;
+
+    for (;;) {
+        progress = false;
+        if (out_pending(c)) {
+            pending = c->wlen - c->wpos;
+            r = flush(c);
+            if (r == IO_ERR) {
+                conn_close(c);
+                return STEP_CLOSED;
+            }
+            progress = !out_pending(c) || c->wlen - c->wpos != pending;
+        }
+        pr = proxy_pump(c);
+        if (pr == PROXY_FINISHED) {
+            gateway_done(c);
+            return STEP_CONTINUE;
+        }
+        if (pr == PROXY_FAILED) {
+            if (proxy_fail(c, NULL) != 0) {
+                conn_close(c);
+                return STEP_CLOSED;
+            }
+            gateway_done(c);
+            return STEP_CONTINUE;
+        }
+        progress = progress || pr == PROXY_PROGRESS;
+        if (proxy_wants_client(c) && c->rlen < c->rcap) {
+            n = conn_read(c, c->rbuf + c->rlen, c->rcap - c->rlen);
+            if (n > 0) {
+                c->rlen += (uint32_t)n;
+                progress = true;
+            } else if (n == IO_EOF) {
+                progress = true; /* c->eof: the exchange decides what it means */
+            } else if (n == IO_ERR) {
+                conn_close(c);
+                return STEP_CLOSED;
+            }
+        }
+        if (!progress)
+            return STEP_WAIT;
+        worker_timer_set(c->w, &c->wc, TL_GATEWAY);
+    }
+}
+
 /*
  * Closing: TLS close_notify, then half-close and read until the peer closes
  * (bounded by TL_CLOSE), so that unread request bytes do not turn into a RST
@@ -790,6 +866,9 @@ conn_run(struct conn *c)
             break;
         case CS_SEND:
             s = step_send(c);
+            break;
+        case CS_GATEWAY:
+            s = step_gateway(c);
             break;
         case CS_SHUTDOWN:
         default:
@@ -907,6 +986,14 @@ on_timeout(struct worker_client *cl, enum timer_kind kind)
             return;
         }
         break;
+    case TL_GATEWAY:
+        if (c->state == CS_GATEWAY && ensure_wbuf(c) == 0 && proxy_fail(c, "timed out") == 0) {
+            /* nothing of the response went out: 502.3, as ARR answers a timeout */
+            gateway_done(c);
+            conn_run(c);
+            return;
+        }
+        break;
     default:
         break;
     }
@@ -954,6 +1041,12 @@ on_close(struct worker_client *cl)
     conn_close((struct conn *)cl);
 }
 
+void
+conn_on_upstream(void *arg)
+{
+    conn_run((struct conn *)arg);
+}
+
 /* Closes and frees c now. */
 static void
 conn_close(struct conn *c)
@@ -961,6 +1054,7 @@ conn_close(struct conn *c)
     struct worker *w = c->w;
 
     worker_client_remove(w, &c->wc);
+    proxy_free(c);
     if (c->job != NULL)
         c->job->cl = NULL;
     if (c->ssl != NULL)

@@ -33,6 +33,7 @@ enum conn_state {
     CS_CERT,      /* the request waits for a client certificate asked after the handshake */
     CS_BODY,      /* discarding the body of the request just answered */
     CS_SEND,      /* a response is streaming from a file or a large memory body */
+    CS_GATEWAY,   /* a proxied request: c->px streams both ways with its upstream (proxy.c) */
     CS_SHUTDOWN,  /* closing: TLS close_notify, then close */
 };
 
@@ -59,6 +60,8 @@ struct conn_logrec {
     int substatus;
     uint64_t start_ms;
 };
+
+struct proxy_xchg;
 
 struct conn {
     struct worker_client wc; /* first: the worker loop's part (handlers, timer, list) */
@@ -125,6 +128,8 @@ struct conn {
     int pending_result;    /* its enum logon_result, DECIDE_LOGON_UNKNOWN when none */
     struct logon_job *job; /* logon in progress */
 
+    struct proxy_xchg *px; /* CS_GATEWAY: the exchange with the upstream (owned), else NULL */
+
     struct conn_logrec log;
     const struct snap_site *log_site; /* site of the current request once routed, else NULL */
 };
@@ -136,5 +141,12 @@ struct conn {
  */
 void conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd,
                  const struct sockaddr *peer, socklen_t len);
+
+/*
+ * The handler a connection registers with its upstream (upstream_open()):
+ * an event on the upstream socket runs the connection's state machine, as
+ * an event on its own socket does.  arg is the struct conn.
+ */
+void conn_on_upstream(void *arg);
 
 #endif

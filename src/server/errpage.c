@@ -87,6 +87,14 @@ static const struct errpage_text texts[] = {
      "Try again later; the administrator can find the cause in the server's error log."},
     {501, -1, "The server does not support the functionality needed to answer the request.",
      "Check the method and the Transfer-Encoding of the request."},
+    {502, -1,
+     "The server, acting as a gateway, received an invalid response from the upstream server.",
+     "Try again later; the administrator can find the cause in the server's error log."},
+    {502, 3,
+     "The server, acting as a gateway, could not complete the request: the connection to the "
+     "upstream server failed or timed out, or its response was invalid.",
+     "Try again later; the administrator can find the upstream and the cause in the server's "
+     "error log."},
     {503, -1, "The service is unavailable: the server is overloaded or shutting down.",
      "Try again later."},
     {505, -1, "The HTTP version of the request is not supported.", "Use HTTP/1.1 or HTTP/1.0."},

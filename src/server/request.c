@@ -22,6 +22,7 @@
 #include "errlog.h"
 #include "http_chunked.h"
 #include "identity.h"
+#include "proxy.h"
 #include "svars.h"
 #include "ssi.h"
 #include "static.h"
@@ -611,6 +612,57 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
     }
 }
 
+/*
+ * ARR's proxy is on (system.webServer/proxy enabled): request bodies are
+ * neither read ahead nor dropped before the request runs, since a rule may
+ * forward the request and its body streams to the upstream then.  A request
+ * answered here instead has its body discarded after the answer (CS_BODY).
+ */
+static bool
+gateway_mode(const struct conn *c)
+{
+    return certmap_view_server(c->snap->view)->proxy_enabled;
+}
+
+/* Gateway mode: the framing of the body, left in rbuf after the head. */
+static void
+keep_body(struct conn *c)
+{
+    struct http_request *req = cur(c);
+
+    c->body_chunked = req->chunked;
+    c->body_left = req->content_length > 0 ? (uint64_t)req->content_length : 0;
+    if (req->chunked)
+        http_chunked_init(&c->chunk, c->snap->sv->max_body);
+}
+
+/*
+ * The rules rewrote the request to the absolute http(s) URL url[0..len):
+ * with ARR's proxy enabled, forward it with the identity of rc (the
+ * client's certificate when it authenticated the request) and the headers
+ * set[0..nset) the rules set.  true when the request is in the proxy's
+ * hands (its error answered too: 502.3); false when the proxy is off and
+ * nothing was queued (the caller answers 404.4, as IIS without ARR).
+ * Its caller is the rewrite step (branch rewrite), hence "unused" until then.
+ */
+static bool __attribute__((unused))
+request_proxy(struct conn *c, const struct req_ctx *rc, const char *url, size_t len,
+              const struct proxy_set_header *set, size_t nset)
+{
+    struct proxy_request_in in;
+
+    if (!gateway_mode(c))
+        return false;
+    memset(&in, 0, sizeof(in));
+    in.url = url;
+    in.url_len = len;
+    in.cert = rc->auth == DECIDE_AUTH_CERTIFICATE ? rc->cert : NULL;
+    in.set = set;
+    in.nset = nset;
+    proxy_start(c, &in);
+    return true;
+}
+
 /* The handler: static files of the virtual directory, server-side include pages. */
 static void
 serve(struct conn *c, const struct req_ctx *rc)
@@ -870,7 +922,9 @@ late_cert(struct conn *c, const struct req_ctx *rc, size_t mark)
                     : req->content_length > 0 ? (uint64_t)req->content_length
                                               : 0;
 
-    if (body > rc->loc->upload_read_ahead) {
+    /* Gateway mode keeps bodies for the upstream: none can be read ahead to ask for a
+       certificate (bindings of proxied paths that take bodies use clientCertificate="on") */
+    if (body > rc->loc->upload_read_ahead || (gateway_mode(c) && body > 0)) {
         c->wlen = (uint32_t)mark;
         c->close_after = true;
         respond_error(c, 413, 0, NULL);
@@ -906,6 +960,10 @@ request_begin(struct conn *c)
         if (!req->keep_alive || c->retired)
             c->close_after = true;
         c->body_scanned = true;
+        if (gateway_mode(c)) {
+            keep_body(c);
+            goto run;
+        }
         st = scan_body(c);
         if (st != 0) {
             c->close_after = true;
@@ -920,6 +978,7 @@ request_begin(struct conn *c)
         if ((c->body_left > 0 || c->body_chunked) && !req->expect_continue)
             return REQUEST_READ_BODY;
     }
+run:
     free(c->log.user_owned);
     c->log.user_owned = NULL;
     c->log.user = NULL;
@@ -946,6 +1005,8 @@ request_begin(struct conn *c)
         c->wlen = (uint32_t)mark; /* not even the 100 Continue */
     if (rc.need_cert)
         return late_cert(c, &rc, mark);
+    if (c->px != NULL)
+        return REQUEST_GATEWAY;
     if (c->log.status >= 400 && continued) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */
         memmove(c->wbuf + mark, c->wbuf + mark + 25, c->wlen - mark - 25);

@@ -23,6 +23,8 @@ enum request_verdict {
     REQUEST_NEED_CERT, /* the scope needs a client certificate the handshake did not ask for:
                           ask now (tls_late_start()), wait for the answer, then run
                           request_begin() again with the same head; the body is read */
+    REQUEST_GATEWAY,   /* proxied (c->px): the body and the response stream through the
+                          upstream exchange (proxy.c), then request_finish() */
 };
 
 /*

@@ -20,6 +20,7 @@
 
 #include "errlog.h"
 #include "static.h"
+#include "upstream.h"
 
 #define MAX_EVENTS 256
 #define ACCEPT_BURST 64
@@ -76,6 +77,7 @@ set_timeouts(struct worker *w)
     w->timeouts[TL_IDLE] = l->idle_timeout * 1000U;
     w->timeouts[TL_SEND] = l->idle_timeout * 1000U;
     w->timeouts[TL_CLOSE] = CLOSE_LINGER_MS;
+    w->timeouts[TL_GATEWAY] = certmap_view_server(w->snap->view)->proxy_timeout_ms;
     /* The read buffer holds the largest head the limits allow, so the parser always decides. */
     need = l->max_request_line + l->max_header_bytes + 1024;
     if (need < 32768)
@@ -735,6 +737,8 @@ worker_destroy(struct worker *w)
     size_t i;
 
     close_all(w);
+    upstream_pool_free(w->upool);
+    w->upool = NULL;
     for (i = 0; i < w->nlisteners; i++)
         close_listener(w, w->listeners[i]);
     free(w->listeners);

@@ -29,6 +29,7 @@
 struct worker;
 struct worker_client;
 struct static_cache;
+struct upstream_pool;
 
 /* Takes over a socket accepted on endpoint ep (closes it on failure); from peer (len bytes). */
 typedef void (*worker_accept_fn)(struct worker *w, const struct snap_endpoint *ep, int fd,
@@ -68,11 +69,12 @@ struct timer_list {
 };
 
 enum timer_kind {
-    TL_HEADER, /* TLS handshake or request head in progress: headerTimeoutSeconds */
-    TL_BODY,   /* request body or logon in progress: requestTimeoutSeconds */
-    TL_IDLE,   /* keep-alive, waiting for the next request: idleTimeoutSeconds */
-    TL_SEND,   /* response blocked on the client: idleTimeoutSeconds, reset on progress */
-    TL_CLOSE,  /* closing (TLS close_notify, lingering): 2 seconds */
+    TL_HEADER,  /* TLS handshake or request head in progress: headerTimeoutSeconds */
+    TL_BODY,    /* request body or logon in progress: requestTimeoutSeconds */
+    TL_IDLE,    /* keep-alive, waiting for the next request: idleTimeoutSeconds */
+    TL_SEND,    /* response blocked on the client: idleTimeoutSeconds, reset on progress */
+    TL_CLOSE,   /* closing (TLS close_notify, lingering): 2 seconds */
+    TL_GATEWAY, /* proxied request waiting on its upstream or its client: proxy timeout */
     TL_COUNT,
     TL_NONE = TL_COUNT,
 };
@@ -136,6 +138,7 @@ struct worker {
     size_t nfree_bufs;
     size_t buf_size;
     struct static_cache *fcache; /* small static files of this worker (NULL: uncached) */
+    struct upstream_pool *upool; /* idle upstream connections (upstream.c), NULL until used */
 
     pthread_mutex_t mlock;   /* guards the m_ fields */
     struct snapshot *m_snap; /* new snapshot to switch to (reference), or NULL */

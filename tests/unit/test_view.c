@@ -654,6 +654,77 @@ test_status_listen(void **state)
     }
 }
 
+/* ARR's proxy section and <certmap><upstream>: defaults, values, a timeout that is no timespan. */
+static void
+test_proxy_settings(void **state)
+{
+    static const struct {
+        const char *timeout;
+        unsigned ms; /* 0: an error */
+    } spans[] = {
+        {"00:00:30", 30000},  {"00:02:00", 120000}, {"1.00:00:00", 86400000},
+        {"00:00:01.5", 1500}, {"00:00:00", 0},      {"30", 0},
+        {"00:60:00", 0},      {"0:0:30", 0},        {"00:00:30x", 0},
+    };
+    const struct certmap_server_settings *sv;
+    struct certmap_diags d;
+    struct certmap_view *v;
+    char *body;
+
+    (void)state;
+    v = view_of("", &d);
+    sv = certmap_view_server(v);
+    assert_false(sv->proxy_enabled);
+    assert_false(sv->proxy_preserve_host);
+    assert_true(sv->proxy_reverse_rewrite_host);
+    assert_true(sv->proxy_xff_port);
+    assert_string_equal(sv->proxy_xff_name, "X-Forwarded-For");
+    assert_int_equal(sv->proxy_timeout_ms, 30000);
+    assert_int_equal(sv->proxy_max_response_header, 128 * 1024);
+    assert_string_equal(sv->proxy_ca_file, "");
+    assert_false(sv->proxy_keep_underscore);
+    assert_int_equal(sv->proxy_max_idle, 8);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+
+    v = view_of("<system.webServer><proxy enabled=\"true\" preserveHostHeader=\"true\" "
+                "xForwardedForHeaderName=\"X-Client-IP\" includePortInXForwardedFor=\"false\" "
+                "timeout=\"00:01:00\" /></system.webServer>\n"
+                "<certmap><upstream caFile=\"/etc/ssl/up.pem\" keepUnderscoreHeaders=\"true\" "
+                "maxIdlePerUpstream=\"2\" /></certmap>\n",
+                &d);
+    assert_non_null(v);
+    sv = certmap_view_server(v);
+    assert_true(sv->proxy_enabled);
+    assert_true(sv->proxy_preserve_host);
+    assert_false(sv->proxy_xff_port);
+    assert_string_equal(sv->proxy_xff_name, "X-Client-IP");
+    assert_int_equal(sv->proxy_timeout_ms, 60000);
+    assert_string_equal(sv->proxy_ca_file, "/etc/ssl/up.pem");
+    assert_true(sv->proxy_keep_underscore);
+    assert_int_equal(sv->proxy_max_idle, 2);
+    certmap_view_unref(v);
+    certmap_diags_free(&d);
+
+    for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+        body = tc_fmt("<system.webServer><proxy timeout=\"%s\" /></system.webServer>\n",
+                      spans[i].timeout);
+        v = view_of(body, &d);
+        if (spans[i].ms != 0) {
+            assert_non_null(v);
+            assert_int_equal(certmap_view_server(v)->proxy_timeout_ms, spans[i].ms);
+        } else {
+            const struct certmap_diag *e = error_at(&d, 9);
+            assert_null(v);
+            if (e == NULL || strcmp(e->err.attribute, "timeout") != 0)
+                fail_msg("%s: no error on the timeout", spans[i].timeout);
+        }
+        certmap_view_unref(v);
+        certmap_diags_free(&d);
+        free(body);
+    }
+}
+
 int
 main(void)
 {
@@ -669,6 +740,7 @@ main(void)
         cmocka_unit_test(test_web_config),
         cmocka_unit_test(test_upload_read_ahead),
         cmocka_unit_test(test_status_listen),
+        cmocka_unit_test(test_proxy_settings),
     };
     return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -393,6 +393,55 @@ static const struct schema_attr a_status[] = {{"listen", ST_STRING, "", NULL, 0,
                                               {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_status = {"status", a_status, NULL, NULL, NULL};
 
+/* ---- system.webServer/proxy (Application Request Routing) ---- */
+
+/*
+ * ARR's proxy section, server level as ARR installs it (applicationHost.config
+ * only).  certmap reads enabled, preserveHostHeader,
+ * reverseRewriteHostInResponseHeaders, xForwardedForHeaderName,
+ * includePortInXForwardedFor, timeout, httpVersion and maxResponseHeaderSize
+ * (KB, as ARR counts it); the response-buffering and caching knobs shape
+ * ARR's own buffering, which certmapd does not have (it streams), so they
+ * are kept and noted.  timeout is a timespan ("hh:mm:ss" or "d.hh:mm:ss"),
+ * checked by the view.
+ */
+static const struct schema_enum e_proxy_http_version[] = {
+    {"PassThrough", 0}, {"Http10", 1}, {"Http11", 2}, {NULL, 0}};
+static const struct schema_attr a_proxy[] = {
+    {"enabled", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"httpVersion", ST_ENUM, "PassThrough", e_proxy_http_version, 0, 0, 0},
+    {"keepAlive", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"timeout", ST_STRING, "00:00:30", NULL, 0, 0, 0},
+    {"reverseRewriteHostInResponseHeaders", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"preserveHostHeader", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"xForwardedForHeaderName", ST_STRING, "X-Forwarded-For", NULL, 0, 0, 0},
+    {"includePortInXForwardedFor", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"maxResponseHeaderSize", ST_UINT, "128", NULL, 0, 65536, 1},
+    {"minResponseBuffer", ST_UINT, "1024", NULL, SA_NOEFFECT, 0, 0},
+    {"responseBufferLimit", ST_UINT, "4096", NULL, SA_NOEFFECT, 0, 0},
+    {"arrResponseHeader", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {"logGuidName", ST_STRING, "X-ARR-LOG-ID", NULL, SA_NOEFFECT, 0, 0},
+    {"proxy", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {"proxyBypass", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const char *const k_proxy[] = {"cache", NULL};
+static const struct schema_elem el_proxy = {"proxy", a_proxy, NULL, NULL, k_proxy};
+
+/*
+ * <certmap><upstream>: Linux extensions of the proxy.  caFile: PEM file of
+ * the CAs an https upstream's certificate must chain to ("": the system
+ * store); keepUnderscoreHeaders: forward client header names holding '_'
+ * (dropped by default: CGI and WSGI back ends read X_User and X-User as one
+ * variable); maxIdlePerUpstream: idle keep-alive connections each worker
+ * keeps per upstream.
+ */
+static const struct schema_attr a_upstream[] = {
+    {"caFile", ST_STRING, "", NULL, 0, 0, 0},
+    {"keepUnderscoreHeaders", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"maxIdlePerUpstream", ST_UINT, "8", NULL, 0, 1024, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_upstream = {"upstream", a_upstream, NULL, NULL, NULL};
+
 /* ---- <location> ---- */
 
 static const struct schema_attr a_location[] = {
@@ -420,6 +469,8 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_LIMITS, &el_limits, SS_SERVER_ONLY},
     {CERTMAP_SECTION_SERVER, &el_server, SS_SERVER_ONLY},
     {CERTMAP_SECTION_STATUS, &el_status, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_PROXY, &el_proxy, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_UPSTREAM, &el_upstream, SS_SERVER_ONLY},
     {NULL, NULL, 0}};
 
 static const char *const implemented_groups[] = {"system.applicationHost",

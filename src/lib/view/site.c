@@ -227,6 +227,105 @@ check_status_listen(struct vbuild *b)
     }
 }
 
+/*
+ * An IIS timespan as the configuration writes it: "[d.]hh:mm:ss[.fraction]"
+ * (ARR's proxy timeout, "00:00:30").  Milliseconds, or -1 when it does not
+ * parse or exceeds 2^32 ms (about 49 days, what the server keeps).
+ */
+static long long
+parse_timespan(const char *v)
+{
+    unsigned long long part[4] = {0, 0, 0, 0}, ms = 0;
+    size_t n = 0, digits = 0;
+    const char *p = v;
+
+    if (v == NULL || *v == '\0')
+        return -1;
+    /* optional days: digits followed by '.' before the first ':' */
+    if (strchr(v, '.') != NULL && strchr(v, ':') != NULL && strchr(v, '.') < strchr(v, ':')) {
+        while (*p >= '0' && *p <= '9' && digits < 6) {
+            part[0] = part[0] * 10 + (unsigned long long)(*p++ - '0');
+            digits++;
+        }
+        if (digits == 0 || *p++ != '.')
+            return -1;
+    }
+    for (n = 1; n <= 3; n++) {
+        digits = 0;
+        while (*p >= '0' && *p <= '9' && digits < 2) {
+            part[n] = part[n] * 10 + (unsigned long long)(*p++ - '0');
+            digits++;
+        }
+        if (digits != 2)
+            return -1;
+        if (n < 3 && *p++ != ':')
+            return -1;
+    }
+    if (*p == '.') {
+        unsigned long long scale = 100;
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9') {
+            ms += (unsigned long long)(*p++ - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (*p != '\0' || part[2] > 59 || part[3] > 59 || part[1] > 23)
+        return -1;
+    ms += ((part[0] * 24 + part[1]) * 60 + part[2]) * 60000ULL + part[3] * 1000ULL;
+    if (ms > 0xffffffffULL)
+        return -1;
+    return (long long)ms;
+}
+
+/* system.webServer/proxy (ARR) and <certmap><upstream>. */
+static void
+build_proxy(struct vbuild *b, struct certmap_server_settings *sv)
+{
+    const struct vsec *px = server_sec(b, CERTMAP_SECTION_PROXY);
+    const struct vsec *up = server_sec(b, CERTMAP_SECTION_UPSTREAM);
+    struct certmap_source src;
+    const char *t, *ca;
+    long long ms;
+
+    sv->proxy_enabled = vsec_num(px, "enabled", NULL) != 0;
+    sv->proxy_preserve_host = vsec_num(px, "preserveHostHeader", NULL) != 0;
+    sv->proxy_reverse_rewrite_host = vsec_num(px, "reverseRewriteHostInResponseHeaders", NULL) != 0;
+    sv->proxy_keep_alive = vsec_num(px, "keepAlive", NULL) != 0;
+    sv->proxy_xff_name = vsec_text(px, "xForwardedForHeaderName", NULL);
+    sv->proxy_xff_port = vsec_num(px, "includePortInXForwardedFor", NULL) != 0;
+    sv->proxy_http_version = clamp_u(vsec_num(px, "httpVersion", NULL));
+    sv->proxy_max_response_header = clamp_u(vsec_num(px, "maxResponseHeaderSize", NULL)) * 1024U;
+    t = vsec_text(px, "timeout", &src);
+    ms = parse_timespan(t);
+    if (ms < 1000) {
+        view_diag(b, CERTMAP_SEV_ERROR, src.file ? src.file : b->cfg->name, src.line, "proxy",
+                  "timeout",
+                  "\"%s\" is not a timespan of at least one second (hh:mm:ss or d.hh:mm:ss, "
+                  "e.g. 00:00:30)",
+                  t != NULL ? t : "");
+        ms = 30000;
+    }
+    sv->proxy_timeout_ms = (unsigned)ms;
+    for (const char *c = sv->proxy_xff_name; c != NULL && *c != '\0'; c++) {
+        /* a header name is a token (RFC 9110 5.1) */
+        if (*c <= ' ' || *c >= 127 || strchr("\"(),/:;<=>?@[\\]{}", *c) != NULL) {
+            vsec_text(px, "xForwardedForHeaderName", &src);
+            view_diag(b, CERTMAP_SEV_ERROR, src.file ? src.file : b->cfg->name, src.line, "proxy",
+                      "xForwardedForHeaderName", "\"%s\" is not a header name", sv->proxy_xff_name);
+            sv->proxy_xff_name = "X-Forwarded-For";
+            break;
+        }
+    }
+    ca = vsec_text(up, "caFile", NULL);
+    sv->proxy_ca_file = ca != NULL && ca[0] != '\0' ? expand_text(b, up, "caFile") : "";
+    if (sv->proxy_ca_file == NULL)
+        sv->proxy_ca_file = "";
+    sv->proxy_keep_underscore = vsec_num(up, "keepUnderscoreHeaders", NULL) != 0;
+    sv->proxy_max_idle = clamp_u(vsec_num(up, "maxIdlePerUpstream", NULL));
+}
+
 static void
 build_server(struct vbuild *b)
 {
@@ -274,6 +373,7 @@ build_server(struct vbuild *b)
     sv->allow_root = vsec_num(srv, "allowRoot", NULL) != 0;
     sv->log_level = clamp_u(vsec_num(srv, "logLevel", NULL));
     build_status(b, sv);
+    build_proxy(b, sv);
 }
 
 /* ---- sites ---- */

@@ -1,0 +1,930 @@
+/*
+ * proxy.c - one request forwarded to an upstream and its response streamed
+ * back (proxy.h).  conn.c owns the connection's state and its socket; this
+ * file owns the exchange: the upstream connection, the two buffers toward
+ * and from it, the framing of both bodies.
+ *
+ * Buffers:  client --rbuf[head_len..]--> ubuf --> upstream
+ *           upstream --> dbuf --> wbuf --> client
+ * The request head stays at the front of rbuf until request_finish() (the
+ * W3C fields point into it); body bytes after it are moved to ubuf, framed
+ * for the upstream, and dropped from rbuf.
+ */
+#include "proxy.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include "errlog.h"
+#include "proxy_hdr.h"
+#include "request.h"
+#include "respond.h"
+#include "upstream.h"
+
+/* Room kept for a chunk's size line and CRLF when re-framing. */
+#define CHUNK_OVERHEAD 16
+
+enum body_mode {
+    BODY_NONE,    /* no body */
+    BODY_LENGTH,  /* Content-Length bytes */
+    BODY_CHUNKED, /* chunked */
+    BODY_CLOSE,   /* until the upstream closes (responses only) */
+};
+
+enum px_phase { PX_CONNECT, PX_EXCHANGE, PX_TUNNEL };
+
+struct proxy_xchg {
+    struct upstream_conn *up;
+    struct upstream_target t;
+    enum px_phase phase;
+    char *ubuf; /* toward the upstream: [upos, ulen) to send */
+    uint32_t ucap, ulen, upos;
+    char *dbuf; /* from the upstream: [dpos, dlen) not yet used */
+    uint32_t dcap, dlen, dpos;
+
+    /* request body, client -> upstream */
+    enum body_mode req_mode;
+    uint64_t req_left;
+    struct http_chunked req_chunk;
+    bool req_done; /* the whole body is in ubuf (framing included) */
+
+    /* response, upstream -> client */
+    bool head_request;      /* HEAD: no body whatever the framing says */
+    bool upgrade;           /* the client asked for an Upgrade */
+    bool client_10;         /* the client speaks HTTP/1.0 */
+    bool client_keep_alive; /* the client may keep the connection */
+    bool head_done;         /* the final response head is queued for the client */
+    bool started;           /* bytes of the response went to wbuf */
+    enum body_mode resp_mode;
+    uint64_t resp_left;
+    struct http_chunked resp_chunk;
+    bool chunk_to_client; /* re-frame the body as chunked toward the client */
+    bool resp_done;
+    bool up_close; /* the upstream closes after this response */
+    bool up_eof;   /* the upstream closed its side */
+    bool up_shut;  /* tunnel: our write side toward the upstream is shut */
+    int status;    /* the upstream's final status */
+    unsigned max_head;
+    bool reverse_host;               /* reverseRewriteHostInResponseHeaders */
+    char client_origin[8 + 300 + 1]; /* "https://host[:port]" the client used */
+    char why[200];                   /* cause of a failure */
+};
+
+static const struct certmap_server_settings *
+settings(const struct conn *c)
+{
+    return certmap_view_server(c->snap->view);
+}
+
+/* ---- building the request head ---- */
+
+struct head {
+    char *p;
+    size_t len, cap;
+    bool overflow;
+};
+
+static void
+put(struct head *h, const char *s, size_t n)
+{
+    if (h->overflow || h->cap - h->len < n) {
+        h->overflow = true;
+        return;
+    }
+    memcpy(h->p + h->len, s, n);
+    h->len += n;
+}
+
+static void
+puts_(struct head *h, const char *s)
+{
+    put(h, s, strlen(s));
+}
+
+static void
+put_header(struct head *h, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    put(h, name, nlen);
+    put(h, ": ", 2);
+    put(h, value, vlen);
+    put(h, "\r\n", 2);
+}
+
+/* A certificate name in IIS's order, "C=US, O=Contoso, CN=alice" (most significant first). */
+static void
+name_text(X509_NAME *n, char *out, size_t size)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    int len;
+
+    out[0] = '\0';
+    if (b == NULL)
+        return;
+    X509_NAME_print_ex(b, n, 0,
+                       (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT) &
+                           ~ASN1_STRFLGS_ESC_MSB);
+    len = BIO_read(b, out, (int)size - 1);
+    out[len > 0 ? len : 0] = '\0';
+    BIO_free(b);
+}
+
+/*
+ * X-ARR-SSL as ARR (and Azure App Service, which runs ARR in front of every
+ * site) sends it: "<server key bits>|<cipher secret bits>|<server
+ * certificate issuer>|<server certificate subject>", for example
+ * "2048|256|C=US, O=Contoso, CN=Contoso CA|CN=www.contoso.com".  Microsoft
+ * documents the header only by example (Azure App Service's "X-ARR-SSL"
+ * request header), so the names follow IIS's HTTPS_KEYSIZE,
+ * HTTPS_SECRETKEYSIZE, HTTPS_SERVER_ISSUER and HTTPS_SERVER_SUBJECT.
+ */
+static void
+arr_ssl(SSL *ssl, char *out, size_t size)
+{
+    X509 *srv = SSL_get_certificate(ssl);
+    EVP_PKEY *k = srv != NULL ? X509_get0_pubkey(srv) : NULL;
+    char issuer[512], subject[512];
+
+    issuer[0] = subject[0] = '\0';
+    if (srv != NULL) {
+        name_text(X509_get_issuer_name(srv), issuer, sizeof(issuer));
+        name_text(X509_get_subject_name(srv), subject, sizeof(subject));
+    }
+    snprintf(out, size, "%d|%d|%s|%s", k != NULL ? EVP_PKEY_get_bits(k) : 0,
+             SSL_get_cipher_bits(ssl, NULL), issuer, subject);
+}
+
+/* X-ARR-ClientCert: base64 of the leaf's DER, one line (what ASP.NET Core's forwarder reads). */
+static int
+put_client_cert(struct head *h, X509 *cert)
+{
+    unsigned char *der = NULL;
+    char *b64;
+    int len = i2d_X509(cert, &der);
+
+    if (len <= 0)
+        return -1;
+    b64 = malloc((size_t)(len + 2) / 3 * 4 + 1);
+    if (b64 == NULL) {
+        OPENSSL_free(der);
+        return -1;
+    }
+    len = EVP_EncodeBlock((unsigned char *)b64, der, len);
+    put_header(h, "X-ARR-ClientCert", 16, b64, (size_t)len);
+    free(b64);
+    OPENSSL_free(der);
+    return 0;
+}
+
+/* The client address as X-Forwarded-For carries it (ARR: IPv6 in brackets, ":port" optional). */
+static void
+xff_entry(const struct conn *c, bool with_port, char *out, size_t size)
+{
+    char addr[INET6_ADDRSTRLEN];
+    unsigned port;
+
+    respond_addr_text(&c->peer, addr, sizeof(addr), &port);
+    if (strchr(addr, ':') != NULL)
+        snprintf(out, size, with_port ? "[%s]:%u" : "[%s]", addr, port);
+    else if (with_port)
+        snprintf(out, size, "%s:%u", addr, port);
+    else
+        snprintf(out, size, "%s", addr);
+}
+
+/* The names of every header certmapd sets for this request (client copies are spoofs). */
+static size_t
+owned_names(const struct certmap_server_settings *sv, const struct proxy_request_in *in,
+            const char **names, size_t max)
+{
+    static const char *const fixed[] = {"X-Forwarded-Proto", "X-Forwarded-Host", "X-Original-URL",
+                                        "X-ARR-ClientCert", "X-ARR-SSL"};
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        names[n++] = fixed[i];
+    (void)max;
+    (void)sv;
+    (void)in;
+    return n;
+}
+
+/* true when name[0..len) is one of the rules' headers (compared as the filter does). */
+static bool
+set_by_rule(const struct proxy_request_in *in, const char *name, size_t len)
+{
+    for (size_t i = 0; i < in->nset; i++)
+        if (proxy_hdr_same(name, len, in->set[i].name, in->set[i].name_len))
+            return true;
+    return false;
+}
+
+/*
+ * The request head toward the upstream, into px->ubuf.  0, or -1 when it
+ * does not fit (px->why says so).
+ */
+static int
+build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in *in,
+           const char *path, size_t path_len)
+{
+    const struct certmap_server_settings *sv = settings(c);
+    const struct http_request *req = &c->w->req;
+    const struct http_header *conn_h = http_find_header(req, "Connection");
+    const char *owned[8];
+    struct proxy_hdr_policy pol;
+    struct head h = {px->ubuf, 0, px->ucap, false};
+    bool xff_named = sv->proxy_xff_name[0] != '\0', xff_seen = false;
+    size_t xff_len = strlen(sv->proxy_xff_name);
+    char entry[INET6_ADDRSTRLEN + 16], ssl_text[1200];
+
+    memset(&pol, 0, sizeof(pol));
+    pol.nowned = owned_names(sv, in, owned, sizeof(owned) / sizeof(owned[0]));
+    pol.owned = owned;
+    pol.connection = conn_h != NULL ? conn_h->value : NULL;
+    pol.connection_len = conn_h != NULL ? conn_h->value_len : 0;
+    pol.keep_underscore = sv->proxy_keep_underscore;
+    pol.upgrade = px->upgrade;
+
+    put(&h, req->method_str, req->method_len);
+    put(&h, " ", 1);
+    put(&h, path, path_len);
+    puts_(&h, " HTTP/1.1\r\n");
+    if (sv->proxy_preserve_host && req->host != NULL)
+        put_header(&h, "Host", 4, req->host, req->host_len);
+    else
+        put_header(&h, "Host", 4, px->t.authority, strlen(px->t.authority));
+
+    /* X-Forwarded-For: the client's own values first (in order), then the client address */
+    if (xff_named) {
+        put(&h, sv->proxy_xff_name, xff_len);
+        put(&h, ": ", 2);
+        for (unsigned i = 0; i < req->header_count; i++) {
+            const struct http_header *x = &req->headers[i];
+            if (x->name_len != xff_len || strncasecmp(x->name, sv->proxy_xff_name, xff_len) != 0)
+                continue;
+            if (x->value_len == 0)
+                continue;
+            if (xff_seen)
+                put(&h, ", ", 2);
+            put(&h, x->value, x->value_len);
+            xff_seen = true;
+        }
+        xff_entry(c, sv->proxy_xff_port, entry, sizeof(entry));
+        if (xff_seen)
+            put(&h, ", ", 2);
+        puts_(&h, entry);
+        put(&h, "\r\n", 2);
+    }
+    for (unsigned i = 0; i < req->header_count; i++) {
+        const struct http_header *x = &req->headers[i];
+        enum proxy_hdr_verdict v;
+        if (xff_named && proxy_hdr_same(x->name, x->name_len, sv->proxy_xff_name, xff_len))
+            continue; /* merged above (exact spelling) or a '_' spelling of it: dropped */
+        if (set_by_rule(in, x->name, x->name_len))
+            continue; /* a spoofed copy of a rule's header */
+        v = proxy_hdr_request(&pol, x->name, x->name_len);
+        if (v == PROXY_HDR_FORWARD)
+            put_header(&h, x->name, x->name_len, x->value, x->value_len);
+    }
+    puts_(&h, c->ssl != NULL ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
+    if (req->host != NULL)
+        put_header(&h, "X-Forwarded-Host", 16, req->host, req->host_len);
+    /* X-Original-URL: the path and query the client asked for, as URL Rewrite sets it */
+    if (req->form == HTTP_T_ORIGIN) {
+        put_header(&h, "X-Original-URL", 14, req->target, req->target_len);
+    } else {
+        put(&h, "X-Original-URL: ", 16);
+        put(&h, req->path, req->path_len);
+        if (req->query != NULL) {
+            put(&h, "?", 1);
+            put(&h, req->query, req->query_len);
+        }
+        put(&h, "\r\n", 2);
+    }
+    if (in->cert != NULL && c->ssl != NULL) {
+        if (put_client_cert(&h, in->cert) != 0)
+            h.overflow = true;
+        arr_ssl(c->ssl, ssl_text, sizeof(ssl_text));
+        put_header(&h, "X-ARR-SSL", 9, ssl_text, strlen(ssl_text));
+    }
+    for (size_t i = 0; i < in->nset; i++)
+        if (in->set[i].value_len > 0)
+            put_header(&h, in->set[i].name, in->set[i].name_len, in->set[i].value,
+                       in->set[i].value_len);
+    if (px->upgrade) {
+        const struct http_header *u = http_find_header(req, "Upgrade");
+        put_header(&h, "Upgrade", 7, u->value, u->value_len);
+        puts_(&h, "Connection: Upgrade\r\n");
+    } else if (!sv->proxy_keep_alive) {
+        puts_(&h, "Connection: close\r\n");
+    }
+    if (px->req_mode == BODY_CHUNKED) {
+        puts_(&h, "Transfer-Encoding: chunked\r\n");
+    } else if (req->content_length >= 0) {
+        char cl[32];
+        snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n", (long long)req->content_length);
+        puts_(&h, cl);
+    }
+    put(&h, "\r\n", 2);
+    if (h.overflow) {
+        snprintf(px->why, sizeof(px->why), "the request head toward the upstream exceeds %u bytes",
+                 px->ucap);
+        return -1;
+    }
+    px->ulen = (uint32_t)h.len;
+    return 0;
+}
+
+/* ---- the exchange ---- */
+
+static void
+xchg_free(struct conn *c, bool reusable)
+{
+    struct proxy_xchg *px = c->px;
+
+    if (px == NULL)
+        return;
+    if (px->up != NULL)
+        upstream_release(c->w, px->up, reusable, settings(c)->proxy_max_idle);
+    worker_buf_put(c->w, px->ubuf, px->ucap);
+    worker_buf_put(c->w, px->dbuf, px->dcap);
+    free(px);
+    c->px = NULL;
+}
+
+void
+proxy_free(struct conn *c)
+{
+    xchg_free(c, false);
+}
+
+static void
+log_failure(struct conn *c, const char *why)
+{
+    struct proxy_xchg *px = c->px;
+
+    errlog_printf(ERRLOG_ERROR, "proxy to %s: %s", px->t.unix_path[0] ? px->t.key : px->t.key, why);
+}
+
+int
+proxy_start(struct conn *c, const struct proxy_request_in *in)
+{
+    const struct http_request *req = &c->w->req;
+    const struct certmap_server_settings *sv = settings(c);
+    const struct http_header *hu = http_find_header(req, "Upgrade");
+    struct proxy_xchg *px;
+    const char *path;
+    size_t path_len;
+    char why[160];
+
+    px = calloc(1, sizeof(*px));
+    if (px == NULL) {
+        respond_error(c, 500, 0, NULL);
+        return -1;
+    }
+    c->px = px;
+    if (upstream_parse_url(in->url, in->url_len, &px->t, &path, &path_len) != 0) {
+        snprintf(px->t.key, sizeof(px->t.key), "%.*s", (int)(in->url_len > 200 ? 200 : in->url_len),
+                 in->url);
+        log_failure(c, "not an upstream URL (http://host[:port]/path, https://..., "
+                       "http://unix:/socket:/path)");
+        goto fail;
+    }
+    px->ubuf = worker_buf_get(c->w, &px->ucap);
+    px->dbuf = worker_buf_get(c->w, &px->dcap);
+    if (px->ubuf == NULL || px->dbuf == NULL) {
+        log_failure(c, "out of memory");
+        goto fail;
+    }
+    px->head_request = req->method == HTTP_M_HEAD;
+    px->client_10 = req->minor_version == 0;
+    px->client_keep_alive = req->keep_alive;
+    px->upgrade = hu != NULL && req->method == HTTP_M_GET &&
+                  http_find_header(req, "Connection") != NULL &&
+                  http_token_list_has(http_find_header(req, "Connection")->value,
+                                      http_find_header(req, "Connection")->value_len, "upgrade");
+    px->max_head =
+        sv->proxy_max_response_header < px->dcap ? sv->proxy_max_response_header : px->dcap;
+    px->reverse_host = sv->proxy_reverse_rewrite_host && req->host != NULL;
+    if (px->reverse_host)
+        snprintf(px->client_origin, sizeof(px->client_origin), "%s://%.*s",
+                 c->ssl != NULL ? "https" : "http", (int)req->host_len, req->host);
+    if (c->body_chunked) {
+        px->req_mode = BODY_CHUNKED;
+        px->req_chunk = c->chunk;
+    } else if (c->body_left > 0) {
+        px->req_mode = BODY_LENGTH;
+        px->req_left = c->body_left;
+    } else {
+        px->req_done = true;
+    }
+    if (build_head(c, px, in, path, path_len) != 0) {
+        log_failure(c, px->why);
+        goto fail;
+    }
+    px->up = upstream_open(c->w, &px->t, sv->proxy_ca_file, conn_on_upstream, c, why, sizeof(why));
+    if (px->up == NULL) {
+        log_failure(c, why);
+        goto fail;
+    }
+    px->phase = px->up->reused ? PX_EXCHANGE : PX_CONNECT;
+    c->log.status = 0;
+    return 0;
+fail:
+    xchg_free(c, false);
+    respond_error(c, 502, 3, NULL);
+    return -1;
+}
+
+/* Drops n body bytes that follow the head in rbuf. */
+static void
+take_client(struct conn *c, size_t n)
+{
+    size_t at = c->head_len;
+
+    memmove(c->rbuf + at, c->rbuf + at + n, c->rlen - at - n);
+    c->rlen -= (uint32_t)n;
+}
+
+static uint32_t
+uroom(struct proxy_xchg *px)
+{
+    if (px->upos == px->ulen)
+        px->upos = px->ulen = 0;
+    else if (px->upos > 0 && px->ucap - px->ulen < px->ucap / 4) {
+        memmove(px->ubuf, px->ubuf + px->upos, px->ulen - px->upos);
+        px->ulen -= px->upos;
+        px->upos = 0;
+    }
+    return px->ucap - px->ulen;
+}
+
+/* Room at the end of the client's write buffer (compacted when needed). */
+static uint32_t
+wroom(struct conn *c)
+{
+    if (c->wpos == c->wlen)
+        c->wpos = c->wlen = 0;
+    else if (c->wpos > 0 && c->wcap - c->wlen < c->wcap / 4) {
+        memmove(c->wbuf, c->wbuf + c->wpos, c->wlen - c->wpos);
+        c->wlen -= c->wpos;
+        c->wpos = 0;
+    }
+    return c->wcap - c->wlen;
+}
+
+/* Appends n data bytes to buf at *len, as one chunk when chunked. */
+static void
+frame(char *buf, uint32_t *len, const char *data, size_t n, bool chunked)
+{
+    if (chunked) {
+        if (n == 0)
+            return;
+        *len += (uint32_t)sprintf(buf + *len, "%zx\r\n", n);
+    }
+    memcpy(buf + *len, data, n);
+    *len += (uint32_t)n;
+    if (chunked) {
+        memcpy(buf + *len, "\r\n", 2);
+        *len += 2;
+    }
+}
+
+/* Client body bytes after the head -> ubuf.  -1 on broken framing (px->why). */
+static int
+fill_request(struct conn *c, struct proxy_xchg *px, bool *progress)
+{
+    size_t avail = c->rlen - c->head_len, room, n, used;
+    int r;
+
+    if (px->phase == PX_TUNNEL) {
+        room = uroom(px);
+        n = avail < room ? avail : room;
+        if (n > 0) {
+            memcpy(px->ubuf + px->ulen, c->rbuf + c->head_len, n);
+            px->ulen += (uint32_t)n;
+            take_client(c, n);
+            *progress = true;
+        }
+        return 0;
+    }
+    if (px->req_done || avail == 0)
+        return 0;
+    room = uroom(px);
+    if (room <= CHUNK_OVERHEAD + 5)
+        return 0;
+    if (px->req_mode == BODY_LENGTH) {
+        n = avail < px->req_left ? avail : (size_t)px->req_left;
+        if (n > room)
+            n = room;
+        memcpy(px->ubuf + px->ulen, c->rbuf + c->head_len, n);
+        px->ulen += (uint32_t)n;
+        take_client(c, n);
+        px->req_left -= n;
+        px->req_done = px->req_left == 0;
+        *progress = n > 0;
+        return 0;
+    }
+    /* chunked: decode in place (as much input as the decoded data can take), re-frame */
+    n = avail < room - CHUNK_OVERHEAD - 5 ? avail : room - CHUNK_OVERHEAD - 5;
+    r = http_chunked_decode(&px->req_chunk, c->rbuf + c->head_len, &n, &used);
+    frame(px->ubuf, &px->ulen, c->rbuf + c->head_len, n, true);
+    take_client(c, used);
+    *progress = used > 0;
+    if (r == HTTP_CHUNK_ERROR) {
+        snprintf(px->why, sizeof(px->why), "the client's chunked body is malformed (%d)",
+                 px->req_chunk.status);
+        return -1;
+    }
+    if (r == HTTP_CHUNK_DONE) {
+        memcpy(px->ubuf + px->ulen, "0\r\n\r\n", 5);
+        px->ulen += 5;
+        px->req_done = true;
+    }
+    return 0;
+}
+
+/* A Location-like value naming the upstream: the part to replace, else 0. */
+static size_t
+upstream_prefix(const struct proxy_xchg *px, const char *v, size_t len)
+{
+    const char *scheme = px->t.tls ? "https://" : "http://";
+    size_t sl = strlen(scheme), al = strlen(px->t.authority);
+
+    if (len < sl + al || strncasecmp(v, scheme, sl) != 0 ||
+        strncasecmp(v + sl, px->t.authority, al) != 0)
+        return 0;
+    if (len > sl + al && v[sl + al] != '/' && v[sl + al] != '?')
+        return 0;
+    return sl + al;
+}
+
+/* The response head toward the client, into wbuf.  -1 when it does not fit. */
+static int
+queue_head(struct conn *c, struct proxy_xchg *px, const struct proxy_response *r)
+{
+    bool switching = r->status == 101;
+    struct head h;
+
+    wroom(c);
+    h.p = c->wbuf + c->wlen;
+    h.len = 0;
+    h.cap = c->wcap - c->wlen;
+    h.overflow = false;
+    {
+        char line[64];
+        snprintf(line, sizeof(line), "HTTP/1.1 %03d ", r->status);
+        puts_(&h, line);
+    }
+    put(&h, r->reason, r->reason_len);
+    put(&h, "\r\n", 2);
+    for (unsigned i = 0; i < r->header_count; i++) {
+        const struct http_header *x = &r->headers[i];
+        size_t pre;
+        if (proxy_hdr_response_hop(x->name, x->name_len, r->connection, r->connection_len,
+                                   switching))
+            continue;
+        if (px->reverse_host &&
+            (http_header_eq(x, "location") || http_header_eq(x, "content-location")) &&
+            (pre = upstream_prefix(px, x->value, x->value_len)) > 0) {
+            put(&h, x->name, x->name_len);
+            put(&h, ": ", 2);
+            puts_(&h, px->client_origin);
+            put(&h, x->value + pre, x->value_len - pre);
+            put(&h, "\r\n", 2);
+            continue;
+        }
+        put_header(&h, x->name, x->name_len, x->value, x->value_len);
+    }
+    if (switching) {
+        const struct http_header *u = NULL;
+        for (unsigned i = 0; i < r->header_count && u == NULL; i++)
+            if (http_header_eq(&r->headers[i], "upgrade"))
+                u = &r->headers[i];
+        if (u != NULL)
+            put_header(&h, "Upgrade", 7, u->value, u->value_len);
+        puts_(&h, "Connection: Upgrade\r\n");
+    } else {
+        if (px->resp_mode == BODY_LENGTH || (px->head_request && r->content_length >= 0)) {
+            char cl[40];
+            snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n", (long long)r->content_length);
+            puts_(&h, cl);
+        } else if (px->chunk_to_client) {
+            puts_(&h, "Transfer-Encoding: chunked\r\n");
+        }
+        if (c->close_after)
+            puts_(&h, "Connection: close\r\n");
+        else if (px->client_10)
+            puts_(&h, "Connection: keep-alive\r\n");
+    }
+    put(&h, "\r\n", 2);
+    if (h.overflow)
+        return -1;
+    c->wlen += (uint32_t)h.len;
+    return 0;
+}
+
+/* Decides the framing of the response just parsed; queues its head. -1 on failure (why). */
+static int
+start_response(struct conn *c, struct proxy_xchg *px, const struct proxy_response *r)
+{
+    px->status = r->status;
+    px->up_close = r->close;
+    if (r->status == 101) {
+        if (!px->upgrade) {
+            snprintf(px->why, sizeof(px->why), "101 answer to a request without Upgrade");
+            return -1;
+        }
+        px->resp_mode = BODY_NONE;
+        c->close_after = true; /* the connection is the tunnel's until it ends */
+    } else if (px->head_request || r->status == 204 || r->status == 304) {
+        px->resp_mode = BODY_NONE;
+    } else if (r->chunked) {
+        px->resp_mode = BODY_CHUNKED;
+        http_chunked_init(&px->resp_chunk, UINT64_MAX);
+    } else if (r->content_length >= 0) {
+        px->resp_mode = BODY_LENGTH;
+        px->resp_left = (uint64_t)r->content_length;
+    } else {
+        px->resp_mode = BODY_CLOSE;
+        px->up_close = true;
+    }
+    if (px->resp_mode == BODY_CHUNKED || px->resp_mode == BODY_CLOSE) {
+        /* an HTTP/1.0 client cannot read chunks: the end of the body is the end of the
+           connection */
+        if (px->client_10)
+            c->close_after = true;
+        else
+            px->chunk_to_client = true;
+    }
+    if (px->client_10 && !px->client_keep_alive)
+        c->close_after = true;
+    if (!px->req_done)
+        c->close_after = true; /* the upstream answered before the whole body: drop it */
+    if (queue_head(c, px, r) != 0) {
+        snprintf(px->why, sizeof(px->why), "response head larger than the buffer (%u bytes)",
+                 c->wcap);
+        return -1;
+    }
+    c->log.status = r->status;
+    c->log.substatus = 0;
+    px->started = true;
+    px->head_done = true;
+    if (r->status == 101)
+        px->phase = PX_TUNNEL;
+    else if (px->resp_mode == BODY_NONE)
+        px->resp_done = true;
+    return 0;
+}
+
+/* Parses heads in dbuf until the final one is queued.  -1 on failure. */
+static int
+parse_heads(struct conn *c, struct proxy_xchg *px, bool *progress)
+{
+    struct proxy_response *r = malloc(sizeof(*r));
+    const char *why = NULL;
+    int rc = 0, pr;
+
+    if (r == NULL) {
+        snprintf(px->why, sizeof(px->why), "out of memory");
+        return -1;
+    }
+    while (!px->head_done && px->dpos < px->dlen) {
+        pr = proxy_parse_response(px->dbuf + px->dpos, px->dlen - px->dpos, px->max_head, r, &why);
+        if (pr == PROXY_PARSE_AGAIN)
+            break;
+        if (pr == PROXY_PARSE_ERROR) {
+            snprintf(px->why, sizeof(px->why), "invalid response head: %s", why);
+            rc = -1;
+            break;
+        }
+        *progress = true;
+        if (r->status >= 100 && r->status < 200 && r->status != 101) {
+            px->dpos += (uint32_t)r->head_len; /* interim: dropped (Expect is answered here) */
+            continue;
+        }
+        if (wroom(c) < r->head_len + 256 && c->wpos < c->wlen) {
+            *progress = false;
+            break; /* earlier output first (a 100 Continue) */
+        }
+        if (start_response(c, px, r) != 0) {
+            rc = -1;
+            break;
+        }
+        px->dpos += (uint32_t)r->head_len;
+    }
+    free(r);
+    return rc;
+}
+
+/* Response body bytes in dbuf -> wbuf.  -1 on broken framing. */
+static int
+drain_response(struct conn *c, struct proxy_xchg *px, bool *progress)
+{
+    size_t avail = px->dlen - px->dpos, room, n, used;
+    int r;
+
+    if (px->resp_done || avail == 0)
+        return 0;
+    room = wroom(c);
+    if (room <= CHUNK_OVERHEAD + 5)
+        return 0;
+    if (px->phase == PX_TUNNEL || px->resp_mode != BODY_CHUNKED) {
+        n = avail < room - CHUNK_OVERHEAD ? avail : room - CHUNK_OVERHEAD;
+        if (px->resp_mode == BODY_LENGTH && n > px->resp_left)
+            n = (size_t)px->resp_left;
+        frame(c->wbuf, &c->wlen, px->dbuf + px->dpos, n,
+              px->phase != PX_TUNNEL && px->chunk_to_client);
+        px->dpos += (uint32_t)n;
+        *progress = n > 0;
+        if (px->phase != PX_TUNNEL && px->resp_mode == BODY_LENGTH) {
+            px->resp_left -= n;
+            px->resp_done = px->resp_left == 0;
+        }
+        return 0;
+    }
+    n = avail < room - CHUNK_OVERHEAD - 5 ? avail : room - CHUNK_OVERHEAD - 5;
+    r = http_chunked_decode(&px->resp_chunk, px->dbuf + px->dpos, &n, &used);
+    frame(c->wbuf, &c->wlen, px->dbuf + px->dpos, n, px->chunk_to_client);
+    px->dpos += (uint32_t)used;
+    *progress = used > 0;
+    if (r == HTTP_CHUNK_ERROR) {
+        snprintf(px->why, sizeof(px->why), "the upstream's chunked body is malformed");
+        return -1;
+    }
+    if (r == HTTP_CHUNK_DONE) {
+        px->resp_done = true;
+        if (px->chunk_to_client) {
+            memcpy(c->wbuf + c->wlen, "0\r\n\r\n", 5);
+            c->wlen += 5;
+        }
+    }
+    return 0;
+}
+
+/* Sends ubuf to the upstream.  -1 on failure. */
+static int
+send_upstream(struct proxy_xchg *px, bool *progress)
+{
+    ssize_t n;
+
+    while (px->upos < px->ulen) {
+        n = upstream_write(px->up, px->ubuf + px->upos, px->ulen - px->upos);
+        if (n == UPSTREAM_AGAIN)
+            return 0;
+        if (n < 0) {
+            if (px->head_done)
+                return 0; /* the answer came; the rest of the body is not wanted */
+            snprintf(px->why, sizeof(px->why), "%s", px->up->why);
+            return -1;
+        }
+        px->upos += (uint32_t)n;
+        *progress = true;
+    }
+    return 0;
+}
+
+/* Reads from the upstream into dbuf.  -1 on failure. */
+static int
+recv_upstream(struct proxy_xchg *px, bool *progress)
+{
+    ssize_t n;
+
+    if (px->up_eof || px->resp_done)
+        return 0;
+    if (px->dpos == px->dlen) {
+        px->dpos = px->dlen = 0;
+    } else if (px->dpos > 0 && px->dcap - px->dlen < px->dcap / 4) {
+        memmove(px->dbuf, px->dbuf + px->dpos, px->dlen - px->dpos);
+        px->dlen -= px->dpos;
+        px->dpos = 0;
+    }
+    if (px->dlen >= px->dcap)
+        return 0; /* full: the client must take some first */
+    n = upstream_read(px->up, px->dbuf + px->dlen, px->dcap - px->dlen);
+    if (n == UPSTREAM_AGAIN)
+        return 0;
+    if (n == UPSTREAM_ERR) {
+        snprintf(px->why, sizeof(px->why), "%s", px->up->why);
+        return -1;
+    }
+    *progress = true;
+    if (n == 0) {
+        px->up_eof = true;
+        return 0;
+    }
+    px->dlen += (uint32_t)n;
+    return 0;
+}
+
+bool
+proxy_wants_client(const struct conn *c)
+{
+    const struct proxy_xchg *px = c->px;
+
+    if (px == NULL || c->eof)
+        return false;
+    if (px->phase == PX_TUNNEL)
+        return true;
+    return !px->req_done;
+}
+
+/* The tunnel ends when one side closed and what it sent has reached the other. */
+static bool
+tunnel_over(const struct conn *c, const struct proxy_xchg *px)
+{
+    if (px->up_eof && px->dpos == px->dlen)
+        return true;
+    if (c->eof && c->rlen == c->head_len && px->upos == px->ulen)
+        return true;
+    return false;
+}
+
+enum proxy_pump
+proxy_pump(struct conn *c)
+{
+    struct proxy_xchg *px = c->px;
+    bool progress = false, reusable;
+    int r;
+
+    if (px->phase == PX_CONNECT) {
+        r = upstream_establish(px->up);
+        if (r == UPSTREAM_AGAIN)
+            return PROXY_BLOCKED;
+        if (r != 0) {
+            snprintf(px->why, sizeof(px->why), "%s", px->up->why);
+            return PROXY_FAILED;
+        }
+        px->phase = PX_EXCHANGE;
+        progress = true;
+    }
+    if (fill_request(c, px, &progress) != 0 || send_upstream(px, &progress) != 0 ||
+        recv_upstream(px, &progress) != 0)
+        return PROXY_FAILED;
+    if (!px->head_done && parse_heads(c, px, &progress) != 0)
+        return PROXY_FAILED;
+    if (px->head_done && drain_response(c, px, &progress) != 0)
+        return PROXY_FAILED;
+    if (px->phase == PX_TUNNEL) {
+        if (c->eof && c->rlen == c->head_len && px->upos == px->ulen && !px->up_shut) {
+            upstream_shutdown_write(px->up);
+            px->up_shut = true;
+        }
+        if (tunnel_over(c, px)) {
+            xchg_free(c, false);
+            return PROXY_FINISHED;
+        }
+        return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+    }
+    if (px->up_eof && !px->resp_done) {
+        if (px->head_done && px->resp_mode == BODY_CLOSE && px->dpos == px->dlen) {
+            px->resp_done = true;
+            if (px->chunk_to_client) {
+                if (wroom(c) < 5)
+                    return PROXY_BLOCKED;
+                memcpy(c->wbuf + c->wlen, "0\r\n\r\n", 5);
+                c->wlen += 5;
+            }
+        } else if (px->dpos == px->dlen) {
+            snprintf(px->why, sizeof(px->why), "%s",
+                     px->head_done ? "the upstream closed the connection in the body"
+                                   : "the upstream closed the connection before answering");
+            return PROXY_FAILED;
+        }
+    }
+    if (px->resp_done) {
+        reusable = px->req_done && px->upos == px->ulen && !px->up_close && !px->up_eof &&
+                   px->dpos == px->dlen && settings(c)->proxy_keep_alive;
+        xchg_free(c, reusable);
+        return PROXY_FINISHED;
+    }
+    /* the client went away before its body was complete: nothing more can come */
+    if (c->eof && !px->req_done && c->rlen == c->head_len) {
+        snprintf(px->why, sizeof(px->why), "the client closed before sending its whole body");
+        return PROXY_FAILED;
+    }
+    return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+}
+
+int
+proxy_fail(struct conn *c, const char *why)
+{
+    struct proxy_xchg *px = c->px;
+    bool started = px->started, body_done = px->req_done && c->rlen >= c->head_len;
+
+    log_failure(c, why != NULL ? why : px->why[0] != '\0' ? px->why : "failed");
+    xchg_free(c, false);
+    if (started)
+        return -1;
+    if (!body_done)
+        c->close_after = true;
+    c->body_left = 0;
+    c->body_chunked = false;
+    respond_error(c, 502, 3, NULL);
+    return 0;
+}
