@@ -1277,7 +1277,8 @@ with_query(struct sbuf *out, const char *url, size_t n, const struct cur *c, boo
     sb_add(out, url, n);
     if (append && c->has_query && c->query.n > 0) {
         sb_addc(out, memchr(url, '?', n) != NULL ? '&' : '?');
-        sb_add(out, c->query.p, c->query.n);
+        /* the parser admits no control character in a query; made safe here all the same */
+        put(out, c->query.p, c->query.n, X_URL, false);
     }
 }
 
@@ -1300,12 +1301,12 @@ rewrite_local(const struct rewrite_rule *r, const char *u, size_t n, struct cur 
         if (r->append_query && c->has_query && c->query.n > 0) {
             if (nq.n > 0)
                 sb_addc(&nq, '&');
-            sb_add(&nq, c->query.p, c->query.n);
+            put(&nq, c->query.p, c->query.n, X_URL, false);
         }
         has_q = true;
     } else if (r->append_query) {
         if (c->has_query)
-            sb_add(&nq, c->query.p != NULL ? c->query.p : "", c->query.n);
+            put(&nq, c->query.p != NULL ? c->query.p : "", c->query.n, X_URL, false);
     } else {
         has_q = false;
     }
