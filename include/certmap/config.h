@@ -53,6 +53,10 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_IPSECURITY "system.webServer/security/ipSecurity"
 #define CERTMAP_SECTION_AUTHORIZATION "system.webServer/security/authorization"
 #define CERTMAP_SECTION_SERVER_RUNTIME "system.webServer/serverRuntime"
+/* IIS URL Rewrite: distributed rules, global rules (server level), allowedServerVariables */
+#define CERTMAP_SECTION_REWRITE_RULES "system.webServer/rewrite/rules"
+#define CERTMAP_SECTION_REWRITE_GLOBAL "system.webServer/rewrite/globalRules"
+#define CERTMAP_SECTION_REWRITE_ALLOWED "system.webServer/rewrite/allowedServerVariables"
 /* Linux extensions, in the top-level <certmap> element. */
 #define CERTMAP_SECTION_LOGON "certmap/logon"
 #define CERTMAP_SECTION_LIMITS "certmap/limits"

@@ -39,6 +39,7 @@ struct mapping_index; /* the one-to-one index (libcertmap internal: src/lib/mapp
 struct ipsec_rules;   /* compiled ipSecurity (libcertmap internal: src/lib/ipsec.h) */
 struct m2o_set;       /* many-to-one mappings (libcertmap internal: src/lib/mapping_many.h) */
 struct authz_rules;   /* URL Authorization rules (libcertmap internal: src/lib/authz.h) */
+struct rewrite_rules; /* URL Rewrite rules (libcertmap internal: src/lib/rewrite.h) */
 
 /* Where a value was written: file NULL (and line 0) when it is the schema default. */
 struct certmap_source {
@@ -112,6 +113,16 @@ struct certmap_settings {
      */
     unsigned upload_read_ahead;
     struct certmap_source upload_read_ahead_src;
+    /*
+     * The URL Rewrite distributed rules (system.webServer/rewrite/rules):
+     * inherited rules first, each matching the path relative to the scope
+     * it is written for; NULL when there is none.  The server's globalRules
+     * come from certmap_view_global_rules().
+     */
+    const struct rewrite_rules *rewrite;
+    /* allowedServerVariables: the names distributed rules may set */
+    const char *const *rewrite_allowed;
+    size_t rewrite_nallowed;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */
@@ -345,6 +356,12 @@ void certmap_view_respell(const struct certmap_scope *scope, char *path);
  */
 const char *certmap_view_get(const struct certmap_view *v, const struct certmap_scope *scope,
                              const char *section, const char *attr, struct certmap_source *src);
+
+/*
+ * The URL Rewrite globalRules of the server level (evaluated before every
+ * scope's distributed rules), or NULL when there is none.
+ */
+const struct rewrite_rules *certmap_view_global_rules(const struct certmap_view *v);
 
 /*
  * The one-to-one mappings of site (its index, also when disabled by the

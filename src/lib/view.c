@@ -9,6 +9,7 @@
 #include "view/internal.h"
 
 #include "authz.h"
+#include "rewrite.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ certmap_view_unref(struct certmap_view *v)
     free(v->dirs);
     free(v->config_path);
     authz_store_free(v->authz);
+    rewrite_store_free(v->rewrite);
     cfg_arena_free(&v->arena);
     free(v);
 }
@@ -195,4 +197,10 @@ certmap_view_build(struct certmap_config *cfg, const struct certmap_view_options
         return NULL;
     }
     return v;
+}
+
+const struct rewrite_rules *
+certmap_view_global_rules(const struct certmap_view *v)
+{
+    return v->global_rules;
 }

@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "cert/iisvars.h"
 #include "errlog.h"
 #include "proxy_hdr.h"
 #include "request.h"
@@ -107,31 +108,24 @@ puts_(struct head *h, const char *s)
     put(h, s, strlen(s));
 }
 
+/*
+ * One header line.  A value with a control character (CR, LF, NUL...: a
+ * certificate name may hold them, and a rewrite rule may copy one into a
+ * value) would split the head toward the upstream: the head is refused
+ * instead (h->overflow), never sent cut or as written.
+ */
 static void
 put_header(struct head *h, const char *name, size_t nlen, const char *value, size_t vlen)
 {
+    for (size_t i = 0; i < vlen; i++)
+        if (((unsigned char)value[i] < 0x20 && value[i] != '\t') || value[i] == 0x7f) {
+            h->overflow = true;
+            return;
+        }
     put(h, name, nlen);
     put(h, ": ", 2);
     put(h, value, vlen);
     put(h, "\r\n", 2);
-}
-
-/* A certificate name in IIS's order, "C=US, O=Contoso, CN=alice" (most significant first). */
-static void
-name_text(X509_NAME *n, char *out, size_t size)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    int len;
-
-    out[0] = '\0';
-    if (b == NULL)
-        return;
-    X509_NAME_print_ex(b, n, 0,
-                       (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT) &
-                           ~ASN1_STRFLGS_ESC_MSB);
-    len = BIO_read(b, out, (int)size - 1);
-    out[len > 0 ? len : 0] = '\0';
-    BIO_free(b);
 }
 
 /*
@@ -152,8 +146,11 @@ arr_ssl(SSL *ssl, char *out, size_t size)
 
     issuer[0] = subject[0] = '\0';
     if (srv != NULL) {
-        name_text(X509_get_issuer_name(srv), issuer, sizeof(issuer));
-        name_text(X509_get_subject_name(srv), subject, sizeof(subject));
+        /* as HTTPS_SERVER_ISSUER / _SUBJECT; a name too long for the buffer is left out */
+        if (cert_iis_name(X509_get_issuer_name(srv), issuer, sizeof(issuer)) < 0)
+            issuer[0] = '\0';
+        if (cert_iis_name(X509_get_subject_name(srv), subject, sizeof(subject)) < 0)
+            subject[0] = '\0';
     }
     snprintf(out, size, "%d|%d|%s|%s", k != NULL ? EVP_PKEY_get_bits(k) : 0,
              SSL_get_cipher_bits(ssl, NULL), issuer, subject);
@@ -332,7 +329,9 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
     }
     put(&h, "\r\n", 2);
     if (h.overflow) {
-        snprintf(px->why, sizeof(px->why), "the request head toward the upstream exceeds %u bytes",
+        snprintf(px->why, sizeof(px->why),
+                 "the request head toward the upstream exceeds %u bytes or a header value "
+                 "holds a control character",
                  px->ucap);
         return -1;
     }

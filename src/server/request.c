@@ -7,8 +7,10 @@
 #include "respond.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,12 @@
 #include "http_chunked.h"
 #include "identity.h"
 #include "proxy.h"
+#include "rewrite.h"
 #include "svars.h"
 #include "ssi.h"
 #include "static.h"
 #include "tls.h"
+#include "urlrewrite.h"
 #include "w3clog.h"
 
 static struct http_request *
@@ -313,6 +317,13 @@ struct req_ctx {
     bool logon;     /* a logon was started: the request waits for its result */
     bool abort;     /* ipSecurity AbortRequest: close without a response (nothing queued) */
     bool need_cert; /* the scope needs a certificate the connection can still be asked for */
+    const struct snap_binding *binding; /* the binding the request was routed to */
+    const char *query;                  /* query of the path served (rewritten or the request's),
+                                           NULL when none */
+    size_t query_len;
+    /* URL Rewrite: the outcome, and the server variables the rules set (HTTP_* ones are request
+       headers for the handler, as IIS passes them on); freed when the request is done */
+    struct rewrite_state rw;
 };
 
 /*
@@ -533,6 +544,51 @@ read_all(int fd, off_t size)
     return buf;
 }
 
+/* The identity of an admitted request; the strings go to the caller's buffers. */
+static void
+fill_identity(const struct conn *c, const struct req_ctx *rc, struct identity *id,
+              char remote[INET6_ADDRSTRLEN], char local[INET6_ADDRSTRLEN], char *server_name,
+              size_t server_name_size)
+{
+    memset(id, 0, sizeof(*id));
+    id->auth = rc->auth == DECIDE_AUTH_CERTIFICATE ? IDENTITY_CERTIFICATE
+               : rc->auth == DECIDE_AUTH_BASIC     ? IDENTITY_BASIC
+               : rc->auth == DECIDE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
+                                                   : IDENTITY_NONE;
+    id->user = id->auth == IDENTITY_CERTIFICATE || id->auth == IDENTITY_BASIC ? rc->display : "";
+    id->auth_type = id->auth == IDENTITY_CERTIFICATE ? "SSL/PCT"
+                    : id->auth == IDENTITY_BASIC     ? "Basic"
+                                                     : "";
+    id->anon_user = id->auth == IDENTITY_ANONYMOUS ? rc->loc->anon_user : "";
+    id->https = c->ssl != NULL;
+    respond_addr_text(&c->peer, remote, INET6_ADDRSTRLEN, &id->remote_port);
+    respond_addr_text(&c->local, local, INET6_ADDRSTRLEN, &id->local_port);
+    id->remote_addr = remote;
+    id->local_addr = local;
+    snprintf(server_name, server_name_size, "%.*s", (int)rc->host_len,
+             rc->host != NULL ? rc->host : "");
+    id->server_name = server_name;
+    id->cert = rc->cert;
+    id->cert_verify = rc->verify;
+}
+
+/* The server variables of an admitted request (svars.h): its identity in id, strings as above. */
+static void
+fill_svars(struct conn *c, const struct req_ctx *rc, struct svar_ctx *sv, struct identity *id,
+           char remote[INET6_ADDRSTRLEN], char local[INET6_ADDRSTRLEN], char *server_name,
+           size_t server_name_size)
+{
+    fill_identity(c, rc, id, remote, local, server_name, server_name_size);
+    memset(sv, 0, sizeof(*sv));
+    sv->id = id;
+    sv->req = cur(c);
+    sv->site = rc->site;
+    sv->scope = rc->scope;
+    sv->path = rc->path;
+    sv->path_len = rc->path_len;
+    sv->ssl = c->ssl;
+}
+
 /* Renders a server-side include page for the request's identity; takes res->fd. */
 static void
 respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
@@ -551,34 +607,7 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
     }
     src = read_all(res->fd, res->size);
     close(res->fd);
-    memset(&id, 0, sizeof(id));
-    id.auth = rc->auth == DECIDE_AUTH_CERTIFICATE ? IDENTITY_CERTIFICATE
-              : rc->auth == DECIDE_AUTH_BASIC     ? IDENTITY_BASIC
-              : rc->auth == DECIDE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
-                                                  : IDENTITY_NONE;
-    id.user = id.auth == IDENTITY_CERTIFICATE || id.auth == IDENTITY_BASIC ? rc->display : "";
-    id.auth_type = id.auth == IDENTITY_CERTIFICATE ? "SSL/PCT"
-                   : id.auth == IDENTITY_BASIC     ? "Basic"
-                                                   : "";
-    id.anon_user = id.auth == IDENTITY_ANONYMOUS ? rc->loc->anon_user : "";
-    id.https = c->ssl != NULL;
-    respond_addr_text(&c->peer, remote, sizeof(remote), &id.remote_port);
-    respond_addr_text(&c->local, local, sizeof(local), &id.local_port);
-    id.remote_addr = remote;
-    id.local_addr = local;
-    snprintf(server_name, sizeof(server_name), "%.*s", (int)rc->host_len,
-             rc->host != NULL ? rc->host : "");
-    id.server_name = server_name;
-    id.cert = rc->cert;
-    id.cert_verify = rc->verify;
-    memset(&sv, 0, sizeof(sv));
-    sv.id = &id;
-    sv.req = cur(c);
-    sv.site = rc->site;
-    sv.scope = rc->scope;
-    sv.path = rc->path;
-    sv.path_len = rc->path_len;
-    sv.ssl = c->ssl;
+    fill_svars(c, rc, &sv, &id, remote, local, server_name, sizeof(server_name));
     if (src == NULL || ssi_render(src, (size_t)res->size, &sv, &out, &out_len) != 0) {
         free(src);
         respond_error(c, 500, 0, NULL);
@@ -643,9 +672,8 @@ keep_body(struct conn *c)
  * set[0..nset) the rules set.  true when the request is in the proxy's
  * hands (its error answered too: 502.3); false when the proxy is off and
  * nothing was queued (the caller answers 404.4, as IIS without ARR).
- * Its caller is the rewrite step (branch rewrite), hence "unused" until then.
  */
-static bool __attribute__((unused))
+static bool
 request_proxy(struct conn *c, const struct req_ctx *rc, const char *url, size_t len,
               const struct proxy_set_header *set, size_t nset)
 {
@@ -772,17 +800,15 @@ ip_admitted(struct conn *c, struct req_ctx *rc)
     return 0;
 }
 
+static int admit_path(struct conn *c, struct req_ctx *rc, const char *raw, size_t raw_len);
+
 /* Routing, access and authentication; 1 when the handler may run. */
 static int
 admit(struct conn *c, struct req_ctx *rc)
 {
     struct http_request *req = cur(c);
     const struct snap_binding *b = NULL;
-    const struct certmap_settings *loc;
-    const struct certmap_scope *scope;
-    struct decide_conn ci;
-    struct auth_ctx a;
-    int status, sub, ret;
+    int status;
 
     if (req->host != NULL)
         pipeline_host_name(req->host, req->host_len, &rc->host, &rc->host_len);
@@ -802,8 +828,28 @@ admit(struct conn *c, struct req_ctx *rc)
         respond_error(c, 400, 0, NULL);
         return 0;
     }
-    status = pipeline_normalize_path(req->path, req->path_len, c->w->path, sizeof(c->w->path),
-                                     &rc->path_len);
+    rc->binding = b;
+    rc->query = req->query;
+    rc->query_len = req->query_len;
+    return admit_path(c, rc, req->path, req->path_len);
+}
+
+/*
+ * The path raw[0..raw_len) (the request's, or what a rewrite rule made of it)
+ * through scope, IP restrictions, access, authentication and authorization;
+ * 1 when the handler may run.
+ */
+static int
+admit_path(struct conn *c, struct req_ctx *rc, const char *raw, size_t raw_len)
+{
+    const struct snap_binding *b = rc->binding;
+    const struct certmap_settings *loc;
+    const struct certmap_scope *scope;
+    struct decide_conn ci;
+    struct auth_ctx a;
+    int status, sub, ret;
+
+    status = pipeline_normalize_path(raw, raw_len, c->w->path, sizeof(c->w->path), &rc->path_len);
     if (status != 0) {
         respond_error(c, status, 0, NULL);
         return 0;
@@ -856,6 +902,191 @@ admit(struct conn *c, struct req_ctx *rc)
     if (ret == 1)
         ret = authorize(c, rc);
     return ret;
+}
+
+/* Longest header name a rule's HTTP_<NAME> variable gives the proxied request. */
+#define REWRITE_HEADER_NAME_MAX 256
+
+/*
+ * A Rewrite to an absolute http:// or https:// URL: ARR's reverse proxy,
+ * when system.webServer/proxy is enabled, with the request headers the
+ * rules set (a variable HTTP_X_REMOTE_USER is the header X-Remote-User, as
+ * URL Rewrite turns HTTP_ variables into request headers).  Without the
+ * proxy IIS answers 404.4 (no handler for the request).
+ */
+static void
+request_rewrite_absolute(struct conn *c, struct req_ctx *rc)
+{
+    struct proxy_set_header *set = NULL;
+    char *names = NULL;
+    size_t nset = 0, nv = rc->rw.nvars;
+
+    if (nv > 0) {
+        set = calloc(nv, sizeof(*set));
+        names = malloc(nv * REWRITE_HEADER_NAME_MAX);
+        if (set == NULL || names == NULL) {
+            respond_error(c, 500, 0, NULL);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < nv; i++) {
+        const struct rewrite_var *v = &rc->rw.vars[i];
+        size_t n = strlen(v->name);
+        char *out = names + nset * REWRITE_HEADER_NAME_MAX;
+        bool up = true, later = false;
+
+        if (n <= 5 || strncasecmp(v->name, "HTTP_", 5) != 0)
+            continue;
+        /* set twice: the last value is the variable's */
+        for (size_t k = i + 1; k < nv && !later; k++)
+            later = strcasecmp(rc->rw.vars[k].name, v->name) == 0;
+        if (later)
+            continue;
+        if (n - 5 >= REWRITE_HEADER_NAME_MAX) {
+            errlog_printf(ERRLOG_ERROR,
+                          "URL Rewrite: server variable %.64s...: the header name is "
+                          "longer than %d bytes",
+                          v->name, REWRITE_HEADER_NAME_MAX - 1);
+            respond_error(c, 500, 50, NULL);
+            goto out;
+        }
+        for (size_t k = 5; k < n; k++) {
+            char ch = v->name[k] == '_' ? '-' : v->name[k];
+            out[k - 5] = up ? (char)toupper((unsigned char)ch) : (char)tolower((unsigned char)ch);
+            up = ch == '-';
+        }
+        set[nset].name = out;
+        set[nset].name_len = n - 5;
+        set[nset].value = v->value;
+        set[nset].value_len = strlen(v->value);
+        nset++;
+    }
+    if (request_proxy(c, rc, rc->rw.url, strlen(rc->rw.url), set, nset))
+        goto out;
+    errlog_printf(ERRLOG_INFO, "rewrite of %.*s to %s: ARR's proxy is not enabled: 404.4",
+                  (int)rc->path_len, rc->path, rc->rw.url);
+    respond_error(c, 404, 4, NULL);
+out:
+    free(set);
+    free(names);
+}
+
+/* A Redirect action: the status of redirectType and Location (encoded by the engine). */
+static void
+rewrite_redirect(struct conn *c, const struct req_ctx *rc)
+{
+    struct response r;
+
+    memset(&r, 0, sizeof(r));
+    r.status = (int)rc->rw.status;
+    r.content_length = 0;
+    r.file_fd = -1;
+    r.redirect = rc->rw.url;
+    c->log.status = r.status;
+    c->log.substatus = 0;
+    if (respond_queue(c, &r, true) != 0) {
+        c->close_after = true;
+        respond_error(c, 500, 50, NULL);
+    }
+}
+
+/*
+ * The URL Rewrite rules of an admitted request (global rules, then the
+ * scope's).  Returns 1 when the handler serves rc->path, 2 when a local
+ * rewrite sends the request through admission again (the new path is in
+ * rc->rw.url), 0 when the rules answered (or closed) the request.
+ */
+static int
+rewrite_step(struct conn *c, struct req_ctx *rc)
+{
+    const struct rewrite_rules *global = certmap_view_global_rules(c->snap->view);
+    char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], server_name[256];
+    char file[PIPELINE_PATH_MAX + 4096];
+    struct urlrewrite_ctx ctx, *x = &ctx;
+    struct rewrite_env env;
+    enum rewrite_outcome outcome;
+    struct identity id;
+    const struct snap_vdir *vd;
+
+    if (global == NULL && rc->loc->rewrite == NULL)
+        return 1;
+    memset(x, 0, offsetof(struct urlrewrite_ctx, buf));
+    fill_svars(c, rc, &x->sv, &id, remote, local, server_name, sizeof(server_name));
+    vd = snapshot_scope_vdir(rc->site, rc->scope);
+    x->physical = "";
+    if (vd != NULL && vd->v->physical != NULL &&
+        snprintf(file, sizeof(file), "%s%.*s", vd->v->physical,
+                 (int)(rc->path_len - vd->v->url_len),
+                 rc->path + vd->v->url_len) < (int)sizeof(file))
+        x->physical = file;
+    env.get_var = urlrewrite_var;
+    env.file_kind = urlrewrite_file_kind;
+    env.ctx = x;
+    env.allowed = rc->loc->rewrite_allowed;
+    env.nallowed = rc->loc->rewrite_nallowed;
+    outcome = rewrite_run(&rc->rw, global, rc->loc->rewrite, rc->path, rc->path_len, rc->query,
+                          rc->query_len, &env);
+    if (x->too_long) {
+        /* a variable did not fit: a cut value could have matched where the whole would not */
+        errlog_printf(ERRLOG_ERROR,
+                      "URL Rewrite: a server variable the rules read is longer "
+                      "than %d bytes (path %.*s)",
+                      URLREWRITE_VAR_MAX, (int)rc->path_len, rc->path);
+        respond_error(c, 500, 50, NULL);
+        return 0;
+    }
+    switch (outcome) {
+    case REWRITE_NONE:
+        return 1;
+    case REWRITE_LOCAL:
+        rc->query = rc->rw.query;
+        rc->query_len = rc->rw.query != NULL ? strlen(rc->rw.query) : 0;
+        return 2;
+    case REWRITE_ABSOLUTE:
+        request_rewrite_absolute(c, rc);
+        return 0;
+    case REWRITE_REDIRECT:
+        rewrite_redirect(c, rc);
+        return 0;
+    case REWRITE_CUSTOM:
+        respond_error(c, (int)rc->rw.status, (int)rc->rw.substatus, NULL);
+        return 0;
+    case REWRITE_ABORT:
+        /* AbortRequest: the connection closes without an answer (nothing logged, as ipSecurity's)
+         */
+        errlog_printf(ERRLOG_INFO, "aborted (no answer): rewrite rule \"%s\" at %s:%u, path %.*s",
+                      rewrite_rule_name(rc->rw.rule), rewrite_rule_file(rc->rw.rule),
+                      rewrite_rule_line(rc->rw.rule), (int)rc->path_len, rc->path);
+        rc->abort = true;
+        c->close_after = true;
+        c->log.status = 0;
+        c->log_site = NULL;
+        return 0;
+    case REWRITE_ERROR:
+        errlog_printf(ERRLOG_ERROR, "URL Rewrite: %s", rc->rw.error);
+        respond_error(c, (int)rc->rw.status, (int)rc->rw.substatus, NULL);
+        return 0;
+    }
+    return 0;
+}
+
+/* Admission, URL Rewrite (a local rewrite is admitted again), then the handler. */
+static void
+admit_and_serve(struct conn *c, struct req_ctx *rc)
+{
+    int r;
+
+    if (!admit(c, rc))
+        return;
+    for (;;) {
+        r = rewrite_step(c, rc);
+        if (r == 1) {
+            serve(c, rc);
+            return;
+        }
+        if (r == 0 || !admit_path(c, rc, rc->rw.url, strlen(rc->rw.url)))
+            return;
+    }
 }
 
 /* Drops n body bytes that follow the head in rbuf. */
@@ -993,8 +1224,9 @@ run:
         c->wlen += 25;
     }
     memset(&rc, 0, sizeof(rc));
-    if (admit(c, &rc))
-        serve(c, &rc);
+    rewrite_state_init(&rc.rw);
+    admit_and_serve(c, &rc);
+    rewrite_state_free(&rc.rw);
     c->pending_kind = DECIDE_AUTH_NONE;
     c->pending_result = DECIDE_LOGON_UNKNOWN;
     if (rc.logon) {

@@ -243,6 +243,8 @@ respond_queue(struct conn *c, const struct response *r, bool head_only)
         }
         ADDLIT("\r\n");
     }
+    if (r->redirect != NULL)
+        ADDHDR("Location: ", r->redirect);
     if (r->realm != NULL) {
         ADDLIT("WWW-Authenticate: Basic realm=\"");
         adds(b, cap, &len, r->realm);

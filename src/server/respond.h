@@ -27,7 +27,8 @@ struct response {
     size_t location_len;
     const char *location_query;
     size_t location_query_len;
-    const char *realm; /* WWW-Authenticate: Basic realm, NULL when none */
+    const char *redirect; /* Location sent as it is (a rewrite rule's, already encoded), or NULL */
+    const char *realm;    /* WWW-Authenticate: Basic realm, NULL when none */
 };
 
 /* true when the request being answered (c->w->req) is a HEAD. */

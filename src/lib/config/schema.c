@@ -345,6 +345,98 @@ static const struct schema_attr a_server_runtime[] = {
 static const struct schema_elem el_server_runtime = {"serverRuntime", a_server_runtime, NULL, NULL,
                                                      NULL};
 
+/* ---- system.webServer/rewrite (IIS URL Rewrite Module 2.x, rewrite_schema.xml) ---- */
+
+/*
+ * Inbound rules, as rewrite_schema.xml declares them for both rules and
+ * globalRules.  The values of the enumerations are IIS's (redirectType's
+ * are the statuses).  The view compiles the rules (view/rewrite.c,
+ * src/lib/rewrite.h); useOriginalURLEncoding (URL Rewrite 2.1) is kept
+ * without effect: rules always see the decoded, normalised path.
+ */
+static const struct schema_enum e_pattern_syntax[] = {
+    {"ECMAScript", 0}, {"Wildcard", 1}, {"ExactMatch", 2}, {NULL, 0}};
+static const struct schema_enum e_logical_grouping[] = {
+    {"MatchAll", 0}, {"MatchAny", 1}, {NULL, 0}};
+static const struct schema_enum e_match_type[] = {
+    {"Pattern", 0}, {"IsFile", 1}, {"IsDirectory", 2}, {NULL, 0}};
+static const struct schema_enum e_action_type[] = {{"None", 0},         {"Rewrite", 1},
+                                                   {"Redirect", 2},     {"CustomResponse", 3},
+                                                   {"AbortRequest", 4}, {NULL, 0}};
+static const struct schema_enum e_redirect_type[] = {
+    {"Permanent", 301}, {"Found", 302}, {"SeeOther", 303}, {"Temporary", 307}, {NULL, 0}};
+
+static const struct schema_attr a_rw_match[] = {{"url", ST_STRING, NULL, NULL, SA_REQUIRED, 0, 0},
+                                                {"ignoreCase", ST_BOOL, "true", NULL, 0, 0, 0},
+                                                {"negate", ST_BOOL, "false", NULL, 0, 0, 0},
+                                                {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_match = {"match", a_rw_match, NULL, NULL, NULL};
+
+static const struct schema_attr a_rw_cond[] = {
+    {"input", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY, 0, 0},
+    {"matchType", ST_ENUM, "Pattern", e_match_type, SA_KEY, 0, 0},
+    {"pattern", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {"ignoreCase", ST_BOOL, "true", NULL, SA_KEY, 0, 0},
+    {"negate", ST_BOOL, "false", NULL, SA_KEY, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_cond = {"add", a_rw_cond, NULL, NULL, NULL};
+static const struct schema_coll c_rw_conds = {"add", "remove", "clear", &el_rw_cond, NULL};
+static const struct schema_attr a_rw_conds[] = {
+    {"logicalGrouping", ST_ENUM, "MatchAll", e_logical_grouping, 0, 0, 0},
+    {"trackAllCaptures", ST_BOOL, "false", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_conds = {"conditions", a_rw_conds, NULL, &c_rw_conds, NULL};
+
+static const struct schema_attr a_rw_set[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"value", ST_STRING, NULL, NULL, SA_REQUIRED, 0, 0},
+    {"replace", ST_BOOL, "true", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_set = {"set", a_rw_set, NULL, NULL, NULL};
+static const struct schema_coll c_rw_sets = {"set", "remove", "clear", &el_rw_set, NULL};
+static const struct schema_elem el_rw_sets = {"serverVariables", a_none, NULL, &c_rw_sets, NULL};
+
+static const struct schema_attr a_rw_action[] = {
+    {"type", ST_ENUM, "None", e_action_type, 0, 0, 0},
+    {"url", ST_STRING, "", NULL, 0, 0, 0},
+    {"appendQueryString", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"logRewrittenUrl", ST_BOOL, "false", NULL, 0, 0, 0},
+    {"redirectType", ST_ENUM, "Permanent", e_redirect_type, 0, 0, 0},
+    {"statusCode", ST_UINT, "0", NULL, 0, 999, 0},
+    {"subStatusCode", ST_UINT, "0", NULL, 0, 999, 0},
+    {"statusReason", ST_STRING, "", NULL, 0, 0, 0},
+    {"statusDescription", ST_STRING, "", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_action = {"action", a_rw_action, NULL, NULL, NULL};
+
+static const struct schema_attr a_rw_rule[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"enabled", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"patternSyntax", ST_ENUM, "ECMAScript", e_pattern_syntax, 0, 0, 0},
+    {"stopProcessing", ST_BOOL, "false", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_child ch_rw_rule[] = {{"match", &el_rw_match},
+                                                 {"conditions", &el_rw_conds},
+                                                 {"serverVariables", &el_rw_sets},
+                                                 {"action", &el_rw_action},
+                                                 {NULL, NULL}};
+static const struct schema_elem el_rw_rule = {"rule", a_rw_rule, ch_rw_rule, NULL, NULL};
+static const struct schema_coll c_rw_rules = {"rule", "remove", "clear", &el_rw_rule, NULL};
+static const struct schema_attr a_rw_rules[] = {
+    {"useOriginalURLEncoding", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_rules = {"rules", a_rw_rules, NULL, &c_rw_rules, NULL};
+static const struct schema_elem el_rw_global = {"globalRules", a_rw_rules, NULL, &c_rw_rules, NULL};
+
+static const struct schema_attr a_rw_allowed[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_rw_allowed_item = {"add", a_rw_allowed, NULL, NULL, NULL};
+static const struct schema_coll c_rw_allowed = {"add", "remove", "clear", &el_rw_allowed_item,
+                                                NULL};
+static const struct schema_elem el_rw_allowed = {"allowedServerVariables", a_none, NULL,
+                                                 &c_rw_allowed, NULL};
+
 /* ---- <certmap> extensions ---- */
 
 static const struct schema_attr a_logon[] = {
@@ -465,6 +557,9 @@ const struct schema_section cfg_schema_sections[] = {
     {"system.webServer/security/authentication/digestAuthentication", &el_digest, 0},
     {CERTMAP_SECTION_IPSECURITY, &el_ipsec, 0},
     {CERTMAP_SECTION_SERVER_RUNTIME, &el_server_runtime, 0},
+    {CERTMAP_SECTION_REWRITE_RULES, &el_rw_rules, 0},
+    {CERTMAP_SECTION_REWRITE_ALLOWED, &el_rw_allowed, 0},
+    {CERTMAP_SECTION_REWRITE_GLOBAL, &el_rw_global, SS_SERVER_ONLY},
     {CERTMAP_SECTION_LOGON, &el_logon, SS_SERVER_ONLY},
     {CERTMAP_SECTION_LIMITS, &el_limits, SS_SERVER_ONLY},
     {CERTMAP_SECTION_SERVER, &el_server, SS_SERVER_ONLY},
@@ -477,6 +572,7 @@ static const char *const implemented_groups[] = {"system.applicationHost",
                                                  "system.webServer",
                                                  "system.webServer/security",
                                                  "system.webServer/security/authentication",
+                                                 "system.webServer/rewrite",
                                                  "certmap",
                                                  NULL};
 
@@ -523,6 +619,9 @@ static const char *const iis_known[] = {
     "system.webServer/tracing",
     "system.webServer/webdav",
     "system.webServer/rewrite",
+    "system.webServer/rewrite/outboundRules",
+    "system.webServer/rewrite/providers",
+    "system.webServer/rewrite/rewriteMaps",
     "system.webServer/aspNetCore",
     "system.webServer/httpPlatform",
     "system.webServer/iisnode",

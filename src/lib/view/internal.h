@@ -76,6 +76,12 @@ struct vlayer {
     bool no_inherit;            /* inheritInChildApplications="false" */
 };
 
+/* A list of names (allowedServerVariables): arena array of arena strings. */
+struct vnames {
+    const char **v;
+    size_t n;
+};
+
 struct vscope {
     struct certmap_scope pub; /* what the view's users read; first member */
     char *key;                /* path folded to lower case (arena) */
@@ -91,6 +97,10 @@ struct vscope {
     const struct ipsec_rules *ipsec_inh; /* what child applications inherit */
     const struct authz_rules *authz_eff; /* URL Authorization rules here (NULL: none) */
     const struct authz_rules *authz_inh; /* ...what child applications inherit */
+    const struct rewrite_rules *rw_eff;  /* URL Rewrite distributed rules here (NULL: none) */
+    const struct rewrite_rules *rw_inh;  /* ...what child applications inherit */
+    struct vnames rw_allowed_eff;        /* allowedServerVariables here */
+    struct vnames rw_allowed_inh;        /* ...what child applications inherit */
 };
 
 struct vsite {
@@ -116,7 +126,9 @@ struct certmap_view {
     size_t nsites;
     const char **dirs; /* directories searched for web.config files (malloc; arena strings) */
     size_t ndirs, capdirs;
-    struct authz_store *authz; /* owns every scope's URL Authorization rules */
+    struct authz_store *authz;                /* owns every scope's URL Authorization rules */
+    struct rewrite_store *rewrite;            /* owns every URL Rewrite rule and list */
+    const struct rewrite_rules *global_rules; /* globalRules (server level), NULL: none */
 };
 
 /* State of one build. */
@@ -217,6 +229,21 @@ int rules_build_server(struct vbuild *b);
  * allocation failure.
  */
 int rules_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
+
+/* ---- view/rewrite.c ---- */
+
+/*
+ * The server level's URL Rewrite rules, allowedServerVariables and the
+ * globalRules (v->global_rules).  Rules that do not compile are errors with
+ * file:line.  -1 on allocation failure.
+ */
+int rewrite_build_server(struct vbuild *b);
+/*
+ * sc's URL Rewrite rules and allowedServerVariables from its parent's (from)
+ * and its own layers; sets sc->pub.settings.rewrite*.  -1 on allocation
+ * failure.
+ */
+int rewrite_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
 
 /* ---- view/site.c ---- */
 
