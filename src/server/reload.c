@@ -88,6 +88,7 @@ logon_settings_of(const struct snapshot *snap, struct logon_settings *ls)
     ls->cache_seconds = snap->logon_settings.cache_seconds;
     ls->negative_cache_seconds = snap->logon_settings.negative_cache_seconds;
     ls->threads = snap->logon_settings.threads;
+    ls->nss_credentials = snap->logon_settings.nss_credentials;
 }
 
 struct logonsvc *
@@ -111,7 +112,8 @@ same_logon(const struct snap_logon *a, const struct snap_logon *b)
 {
     return a->provider == b->provider && same_str(a->accounts_file, b->accounts_file) &&
            same_str(a->pam_service, b->pam_service) && a->cache_seconds == b->cache_seconds &&
-           a->negative_cache_seconds == b->negative_cache_seconds && a->threads == b->threads;
+           a->negative_cache_seconds == b->negative_cache_seconds && a->threads == b->threads &&
+           a->nss_credentials == b->nss_credentials;
 }
 
 static bool

@@ -124,10 +124,11 @@ struct snap_server {
     char *log_dir;    /* default W3C log directory (absolute) */
     bool basic_without_ssl;
     unsigned ticket_seconds;
-    unsigned log_level; /* enum errlog_level of <server logLevel> */
-    char *user;         /* <server user>: the account certmapd drops to, "" none (owned) */
-    char *group;        /* <server group>, "" for the user's primary group (owned) */
-    bool allow_root;    /* <server allowRoot>: serving as root is allowed */
+    unsigned log_level;      /* enum errlog_level of <server logLevel> */
+    char *user;              /* <server user>: the account certmapd drops to, "" none (owned) */
+    char *group;             /* <server group>, "" for the user's primary group (owned) */
+    bool allow_root;         /* <server allowRoot>: serving as root is allowed */
+    bool read_files_as_user; /* <server readFilesAsUser>: open static files as the account */
 };
 
 struct snap_logon {
@@ -137,6 +138,7 @@ struct snap_logon {
     unsigned cache_seconds;
     unsigned negative_cache_seconds;
     unsigned threads;
+    bool nss_credentials; /* look up the accounts' uid/gid/groups (readFilesAsUser) */
 };
 
 struct snapshot {

@@ -109,6 +109,7 @@ build_settings(struct build *bd)
     snap->server.ticket_seconds = sv->ticket_seconds;
     snap->server.log_level = sv->log_level;
     snap->server.allow_root = sv->allow_root;
+    snap->server.read_files_as_user = sv->read_files_as_user;
     snap->server.user = snap_strdup(sv->user);
     snap->server.group = snap_strdup(sv->group);
     snap->server.log_dir = snap_strdup(sv->log_dir);
@@ -120,6 +121,7 @@ build_settings(struct build *bd)
     snap->logon_settings.cache_seconds = sv->logon_cache_seconds;
     snap->logon_settings.negative_cache_seconds = sv->logon_negative_cache_seconds;
     snap->logon_settings.threads = sv->logon_threads;
+    snap->logon_settings.nss_credentials = sv->read_files_as_user;
     if (snap->server.log_dir == NULL || snap->server.error_log == NULL ||
         snap->server.user == NULL || snap->server.group == NULL ||
         snap->logon_settings.accounts_file == NULL || snap->logon_settings.pam_service == NULL)
