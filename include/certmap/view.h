@@ -133,11 +133,13 @@ struct certmap_settings {
 #define CERTMAP_SCOPE_WEBCONFIG 0x10 /* its directory holds a web.config */
 
 struct certmap_vdir {
-    const char *url;      /* application path + vdir path, "" for the site root, no trailing '/' */
-    size_t url_len;       /* strlen(url) */
-    const char *physical; /* expanded absolute physicalPath; NULL when unusable (see problem) */
-    const char *problem;  /* why physical is NULL (Windows path, bad variable), else NULL */
-    bool sub_dir_config;  /* allowSubDirConfig: web.config files below the root are read */
+    const char *url;       /* application path + vdir path, "" for the site root, no trailing '/' */
+    size_t url_len;        /* strlen(url) */
+    const char *physical;  /* expanded absolute physicalPath; NULL when unusable (see problem) */
+    const char *problem;   /* why physical is NULL (Windows path, bad variable), else NULL */
+    bool sub_dir_config;   /* allowSubDirConfig: web.config files below the root are read */
+    const char *user_name; /* userName (IIS "connect as"): the Linux account its files are read
+                              as, "" for the request's own account; its password is not used */
     struct certmap_source src; /* the <virtualDirectory> */
 };
 
@@ -259,6 +261,8 @@ struct certmap_server_settings {
     const char *group;  /* server/@group: its group, "" for the user's primary group */
     bool allow_root;    /* server/@allowRoot: serving requests as root is allowed */
     unsigned log_level; /* server/@logLevel: 0 error, 1 warn, 2 notice, 3 info, 4 debug */
+    bool read_files_as_user; /* server/@readFilesAsUser: static files are opened as the
+                                request's account when certmapd has CAP_SETUID/CAP_SETGID */
     /* certificateExpiryWarningDays: warn this many days before a mapped or server
        certificate's notAfter (0: never) */
     unsigned expiry_warning_days;

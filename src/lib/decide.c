@@ -353,4 +353,6 @@ decide_logon_settings(const struct certmap_server_settings *sv, struct logon_set
     out->cache_seconds = sv->logon_cache_seconds;
     out->negative_cache_seconds = sv->logon_negative_cache_seconds;
     out->threads = sv->logon_threads;
+    /* reading files as the account needs its uid, gid and groups (fetched with its groups) */
+    out->nss_credentials = sv->read_files_as_user;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "certmap/error.h"
 
@@ -38,6 +39,8 @@ struct logon_settings {
     unsigned cache_seconds;          /* positive cache TTL (0 disables) */
     unsigned negative_cache_seconds; /* negative cache TTL (0 disables) */
     unsigned threads;                /* size of the thread pool (0: 2) */
+    bool nss_credentials; /* each group lookup also fetches the account's uid, gid and group
+                             ids from NSS (files read as the account: logon_cred_cached()) */
 };
 
 enum logon_result {
@@ -129,6 +132,47 @@ int logon_submit_groups(struct logon *l, const char *user, logon_done_fn on_done
  * 0, or -1 and err (CERTMAP_ERR_AUTH when NSS does not know the user).
  */
 int logon_nss_groups(const char *user, char ***names, size_t *n, struct certmap_error *err);
+
+/*
+ * Credentials of a Linux account, for opening files as it (IIS reads a
+ * static file with the token of the request's account).  One malloc'd
+ * block, freed with free().
+ */
+struct logon_cred {
+    uid_t uid;
+    gid_t gid;      /* primary group */
+    size_t ngroups; /* entries of groups */
+    gid_t groups[]; /* getgrouplist(): the primary group and every supplementary one */
+};
+
+/*
+ * The account user through NSS (getpwnam_r(), getgrouplist(): SSSD, LDAP
+ * and winbind accounts count as local ones do).  Blocking.  1 and *cred
+ * (the caller frees it); 0 when NSS does not know the account; -1 and err
+ * when the lookup failed (the name service did not answer, out of memory).
+ */
+int logon_nss_cred(const char *user, struct logon_cred **cred, struct certmap_error *err);
+
+/* A malloc'd copy of c, or NULL when memory runs out. */
+struct logon_cred *logon_cred_copy(const struct logon_cred *c);
+
+enum logon_cred_state {
+    LOGON_CRED_MISS = 0,    /* not cached (or settings.nss_credentials is off) */
+    LOGON_CRED_FOUND = 1,   /* a system account: *cred set */
+    LOGON_CRED_UNKNOWN = 2, /* NSS does not know the name: not a system account */
+    LOGON_CRED_FAILED = 3,  /* the lookup failed: who the account is cannot be said */
+};
+
+/*
+ * Cache-only lookup of the credentials of user that never blocks.  They are
+ * fetched with the groups (settings.nss_credentials): by every successful
+ * logon, and by logon_submit_groups(), so on LOGON_CRED_MISS queue that and
+ * ask again when it is done.  LOGON_CRED_FOUND sets *cred to a malloc'd
+ * copy (free()); the other results leave it NULL.  Out of memory is
+ * LOGON_CRED_FAILED.  Cached as long as the groups are.
+ */
+enum logon_cred_state logon_cred_cached(struct logon *l, const char *user,
+                                        struct logon_cred **cred);
 
 /* Counters since logon_new(), for logs and benchmarks. */
 struct logon_stats {

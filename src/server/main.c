@@ -44,6 +44,8 @@
 #include "logfile.h"
 #include "logonsvc.h"
 #include "metrics.h"
+#include "fileacct.h"
+#include "fsid.h"
 #include "privs.h"
 #include "notify.h"
 #include "reload.h"
@@ -771,6 +773,7 @@ main(int argc, char **argv)
     if (privs_plan_make(g_config_path, snap->sv->user, snap->sv->group, snap->sv->allow_root, &plan,
                         &err) != 0)
         die("%s: %s", g_config_path, err.message);
+    plan.keep_setid = snap->sv->read_files_as_user;
     set_log_owner(snap, &plan);
     errlog_set_level((enum errlog_level)snap->sv->log_level);
     if (errlog_open(snap->sv->error_log, g_opt.foreground, &err) != 0)
@@ -801,6 +804,9 @@ main(int argc, char **argv)
     } else if (geteuid() == 0) {
         errlog_printf(ERRLOG_WARN, "serving requests as root (allowRoot=\"true\")");
     }
+    /* The workers, started below, inherit the main thread's capabilities. */
+    g_srv.can_switch_fsid = fsid_capable();
+    fileacct_notice(snap->sv->read_files_as_user, g_srv.can_switch_fsid);
     for (k = 0; k < g_srv.nworkers; k++)
         if (worker_start(&g_srv.workers[k], &err) != 0)
             die("%s", err.message);

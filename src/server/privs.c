@@ -70,6 +70,12 @@ privs_drop(const struct privs_plan *p, struct certmap_error *err)
     if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_BIND_SERVICE) != 0)
         return certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, "server", "user",
                                  "libcap-ng: cannot keep CAP_NET_BIND_SERVICE");
+    /* The workers switch their file credentials per request (fsid.h). */
+    if (p->keep_setid &&
+        (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SETUID) != 0 ||
+         capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SETGID) != 0))
+        return certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, "server", "readFilesAsUser",
+                                 "libcap-ng: cannot keep CAP_SETUID and CAP_SETGID");
     /*
      * capng_change_id: keep capabilities across the change, setresgid,
      * initgroups(name, gid), setresuid, then apply the set above (glibc
@@ -81,9 +87,13 @@ privs_drop(const struct privs_plan *p, struct certmap_error *err)
                                  "cannot change to user \"%s\" (uid %ld, gid %ld): libcap-ng "
                                  "capng_change_id returned %d (%s)",
                                  p->name, (long)p->uid, (long)p->gid, rc, strerror(errno));
-    /* No way back: a process that could become root again has not dropped anything. */
-    if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != p->uid || geteuid() != p->uid ||
-        getgid() != p->gid || getegid() != p->gid)
+    /*
+     * No way back: a process that could become root again has not dropped
+     * anything.  With CAP_SETUID kept, setuid(0) would succeed (and make
+     * every thread root): the ids are checked, not probed.
+     */
+    if ((!p->keep_setid && (setuid(0) == 0 || seteuid(0) == 0)) || getuid() != p->uid ||
+        geteuid() != p->uid || getgid() != p->gid || getegid() != p->gid)
         return certmap_error_set(err, CERTMAP_ERR_IO, NULL, 0, "server", "user",
                                  "the change to user \"%s\" did not hold", p->name);
     return 0;

@@ -5,7 +5,11 @@
  *   supplementary groups (initgroups of the user, so that the ssl-cert group
  *   of Debian's private keys applies), gid, uid, and of the capabilities only
  *   CAP_NET_BIND_SERVICE, kept so that a reload can listen on a new port
- *   below 1024 (libcap-ng; the bounding set is cleared).
+ *   below 1024, plus CAP_SETUID and CAP_SETGID when static files are read
+ *   as the request's account (<server readFilesAsUser>, fsid.h) (libcap-ng;
+ *   the bounding set is cleared).  With those two the process could make
+ *   itself root again: that is the price of reading files as the account,
+ *   and readFilesAsUser="false" is the drop that cannot be undone.
  *
  * The drop runs on the main thread; glibc applies setgroups/setresgid/
  * setresuid to every thread of the process, so threads started before it
@@ -24,10 +28,12 @@
 
 /* The account to run as, resolved from the configuration. */
 struct privs_plan {
-    bool drop;      /* started as root with a user: drop to uid/gid */
-    uid_t uid;      /* the account's uid (the current one when !drop) */
-    gid_t gid;      /* group/@group, else the user's primary group */
-    char name[256]; /* user name, for initgroups and messages */
+    bool drop;       /* started as root with a user: drop to uid/gid */
+    uid_t uid;       /* the account's uid (the current one when !drop) */
+    gid_t gid;       /* group/@group, else the user's primary group */
+    char name[256];  /* user name, for initgroups and messages */
+    bool keep_setid; /* keep CAP_SETUID and CAP_SETGID (files read as the account); the
+                        caller sets it after privs_plan_make() */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 
 #include "errlog.h"
+#include "fileacct.h"
 #include "logon.h"
 #include "notify.h"
 #include "reload.h"
@@ -96,7 +97,8 @@ same_logon(const struct logon_settings *a, const struct logon_settings *b)
 {
     return a->provider == b->provider && same_str(a->accounts_file, b->accounts_file) &&
            same_str(a->pam_service, b->pam_service) && a->cache_seconds == b->cache_seconds &&
-           a->negative_cache_seconds == b->negative_cache_seconds && a->threads == b->threads;
+           a->negative_cache_seconds == b->negative_cache_seconds && a->threads == b->threads &&
+           a->nss_credentials == b->nss_credentials;
 }
 
 static bool
@@ -258,7 +260,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     struct certmap_error err;
     struct snapshot *snap = job->snap, *old;
     const struct snapshot *cur;
-    bool installed = false;
+    bool installed = false, files_as_user = false;
     struct logonsvc *svc;
     const struct snap_endpoint **eps = NULL;
     int *fds = NULL, *wfds = NULL;
@@ -308,6 +310,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     ctx->srv->current = snap;
     pthread_mutex_unlock(&ctx->srv->lock);
     installed = true;
+    files_as_user = old->sv->read_files_as_user;
     for (k = 0; k < ctx->srv->nworkers; k++) {
         n = 0;
         for (i = 0; i < snap->nendpoints; i++) {
@@ -325,6 +328,8 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     errlog_printf(ERRLOG_NOTICE,
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
                   snap->generation, snap->nsites, snap->mapping_count);
+    if (files_as_user != snap->sv->read_files_as_user)
+        fileacct_notice(snap->sv->read_files_as_user, ctx->srv->can_switch_fsid);
 out:
     cur = ctx->srv->current;
     notify_status("%sserving generation %lu: %zu site(s), %zu endpoint(s), %zu mapping(s)",

@@ -22,6 +22,8 @@
 
 #include "authz.h"
 #include "errlog.h"
+#include "fileacct.h"
+#include "fsid.h"
 #include "http_chunked.h"
 #include "identity.h"
 #include "proxy.h"
@@ -691,9 +693,94 @@ request_proxy(struct conn *c, const struct req_ctx *rc, const char *url, size_t 
     return true;
 }
 
+/*
+ * The account the request's files are opened as (fileacct.h), when
+ * readFilesAsUser is on and the workers can switch their file credentials.
+ * Returns 1 with *fa filled (a zeroed *fa: certmapd's own identity), or 0
+ * when a response (401.3, 500) or a credential lookup on the logon pool was
+ * queued (rc->logon: the request runs again when it is done).
+ */
+static int
+file_account(struct conn *c, struct req_ctx *rc, const struct snap_vdir *vd, struct fileacct *fa)
+{
+    const char *logon_user =
+        rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ? rc->user : NULL;
+    /* this request ran a lookup of its own (start_logon() with DECIDE_AUTH_NONE) */
+    bool looked_up =
+        c->pending_kind == DECIDE_AUTH_NONE && c->pending_result != DECIDE_LOGON_UNKNOWN;
+    enum fileacct_source src;
+    const char *name;
+    char why[512], realm_buf[256];
+
+    memset(fa, 0, sizeof(*fa));
+    if (!c->snap->sv->read_files_as_user || !c->w->srv->can_switch_fsid)
+        return 1;
+    name = fileacct_name(vd->v->user_name, logon_user, rc->loc->anon_user, &src);
+    switch (fileacct_resolve(c->snap->logon, name, src, looked_up, fa, why, sizeof(why))) {
+    case FILEACCT_READY:
+        return 1;
+    case FILEACCT_LOOKUP:
+        if (start_logon(c, DECIDE_AUTH_NONE, name, NULL) == 0) {
+            rc->logon = true;
+            return 0;
+        }
+        errlog_printf(ERRLOG_ERROR,
+                      "the credentials of \"%s\" could not be looked up: the "
+                      "logon queue is full or stopping",
+                      name);
+        respond_error(c, 500, 0, NULL);
+        return 0;
+    case FILEACCT_DENY:
+        errlog_printf(ERRLOG_INFO, "refused 401.3: site \"%s\" path %.*s: %s", rc->site->name,
+                      (int)rc->path_len, rc->path, why);
+        respond_error(c, 401, 3,
+                      rc->loc->basic_enabled
+                          ? pipeline_realm(rc->loc, rc->host, rc->host_len, rc->site, realm_buf,
+                                           sizeof(realm_buf))
+                          : NULL);
+        return 0;
+    case FILEACCT_ERROR:
+        errlog_printf(ERRLOG_ERROR, "site \"%s\" path %.*s: %s", rc->site->name, (int)rc->path_len,
+                      rc->path, why);
+        respond_error(c, 500, 0, NULL);
+        return 0;
+    }
+    return 0;
+}
+
+/*
+ * static_resolve() or static_resolve_cached() with the calling worker
+ * opening files as fa's account, and itself again before it returns.  A
+ * switch that fails answers 500 (res->status): never a read as another
+ * identity than the one decided.
+ */
+static void
+resolve_as(struct conn *c, const struct fileacct *fa, bool cached, int root_fd, const char *rel,
+           size_t rel_len, const struct static_cond *cond, struct static_result *res)
+{
+    struct fsid_saved saved = {0};
+
+    if (fa->cred != NULL && fsid_enter(&fa->fs, &saved) != 0) {
+        errlog_printf(ERRLOG_ERROR, "cannot open files as uid %ld: %s", (long)fa->fs.uid,
+                      strerror(errno));
+        memset(res, 0, sizeof(*res));
+        res->fd = -1;
+        res->status = 500;
+        return;
+    }
+    if (!cached)
+        static_resolve(root_fd, rel, rel_len, cond, res);
+    else
+        static_resolve_cached(
+            c->w->fcache, c->w->now_s, root_fd, fa->key, rel, rel_len,
+            c->wcap - c->wlen > RESPONSE_HEAD_ROOM ? c->wcap - c->wlen - RESPONSE_HEAD_ROOM : 0,
+            cond, res);
+    fsid_leave(&saved);
+}
+
 /* The handler: static files of the virtual directory, server-side include pages. */
 static void
-serve(struct conn *c, const struct req_ctx *rc)
+serve(struct conn *c, struct req_ctx *rc)
 {
     struct http_request *req = cur(c);
     const char *path = rc->path;
@@ -702,8 +789,11 @@ serve(struct conn *c, const struct req_ctx *rc)
     bool ssi = ssi_is_ssi_path(path, path_len);
     struct static_cond cond;
     struct static_result res;
+    struct fileacct fa;
     const char *rel;
     size_t rel_len;
+    char realm_buf[256];
+    long fa_uid;
 
     if (vd == NULL) {
         respond_error(c, 404, 0, NULL);
@@ -713,6 +803,8 @@ serve(struct conn *c, const struct req_ctx *rc)
         respond_error(c, 500, 0, NULL);
         return;
     }
+    if (!file_account(c, rc, vd, &fa))
+        return;
     /* Decoded once, by pipeline_normalize_path(); the handler checks it again as it is. */
     rel = path + vd->v->url_len;
     rel_len = path_len - vd->v->url_len;
@@ -734,13 +826,23 @@ serve(struct conn *c, const struct req_ctx *rc)
     }
     /* SSI pages are rendered from their descriptor; other files may come from the cache, when
        they fit in the buffer after the head (RESPONSE_HEAD_ROOM). */
-    if (ssi)
-        static_resolve(vd->root_fd, rel, rel_len, &cond, &res);
-    else
-        static_resolve_cached(
-            c->w->fcache, c->w->now_s, vd->root_fd, rel, rel_len,
-            c->wcap - c->wlen > RESPONSE_HEAD_ROOM ? c->wcap - c->wlen - RESPONSE_HEAD_ROOM : 0,
-            &cond, &res);
+    resolve_as(c, &fa, !ssi, vd->root_fd, rel, rel_len, &cond, &res);
+    fa_uid = fa.cred != NULL ? (long)fa.cred->uid : -1;
+    fileacct_release(&fa);
+    if (res.status == 401) {
+        /* 401.3: the file's permissions refuse the account; the challenge as for 401.2 */
+        if (res.fd >= 0)
+            close(res.fd);
+        errlog_printf(ERRLOG_INFO,
+                      "refused 401.3: site \"%s\" path %.*s: permission denied to uid %ld",
+                      rc->site->name, (int)path_len, path, fa_uid >= 0 ? fa_uid : (long)geteuid());
+        respond_error(c, 401, res.substatus,
+                      rc->loc->basic_enabled
+                          ? pipeline_realm(rc->loc, rc->host, rc->host_len, rc->site, realm_buf,
+                                           sizeof(realm_buf))
+                          : NULL);
+        return;
+    }
     if (ssi && res.status == 200 && res.fd >= 0) {
         respond_ssi(c, rc, &res);
         return;

@@ -153,7 +153,9 @@ open_error_status(int e, int *substatus)
         return 404;
     case EACCES:
     case EPERM:
-        return 403;
+        /* IIS: 401.3, "access denied by ACL on resource"; the account may have others */
+        *substatus = 3;
+        return 401;
     case ENAMETOOLONG:
         return 414;
     default:
@@ -543,6 +545,7 @@ static_resolve(int root_fd, const char *path, size_t path_len, const struct stat
  */
 struct cache_entry {
     int root_fd;
+    uint64_t who; /* fsid_key() of the credentials the file was opened with */
     uint32_t hash;
     time_t checked_s; /* last time the file was seen unchanged */
     dev_t dev;        /* identity of the version cached: changes on any write, rename, chmod */
@@ -566,11 +569,13 @@ struct static_cache {
 #define STATIC_CACHE_SLOTS 1024
 
 static uint32_t
-cache_hash(int root_fd, const char *rel, size_t len)
+cache_hash(int root_fd, uint64_t who, const char *rel, size_t len)
 {
     uint32_t h = 2166136261u ^ (uint32_t)root_fd;
     size_t i;
 
+    for (i = 0; i < 8; i++)
+        h = (h ^ (unsigned char)(who >> (8 * i))) * 16777619u;
     for (i = 0; i < len; i++)
         h = (h ^ (unsigned char)rel[i]) * 16777619u;
     return h;
@@ -640,8 +645,9 @@ same_version(const struct cache_entry *e, const struct stat *st)
  * made when the whole file is read and still matches st afterwards.  NULL when not cached.
  */
 static struct cache_entry *
-cache_fill(struct static_cache *sc, size_t slot, uint32_t hash, int root_fd, const char *rel,
-           size_t rel_len, const struct stat *st, const char *type, int fd, time_t now_s)
+cache_fill(struct static_cache *sc, size_t slot, uint32_t hash, int root_fd, uint64_t who,
+           const char *rel, size_t rel_len, const struct stat *st, const char *type, int fd,
+           time_t now_s)
 {
     struct cache_entry *e;
     struct stat after;
@@ -673,6 +679,7 @@ cache_fill(struct static_cache *sc, size_t slot, uint32_t hash, int root_fd, con
         return NULL;
     }
     e->root_fd = root_fd;
+    e->who = who;
     e->hash = hash;
     e->checked_s = now_s;
     e->dev = st->st_dev;
@@ -691,9 +698,9 @@ cache_fill(struct static_cache *sc, size_t slot, uint32_t hash, int root_fd, con
 }
 
 int
-static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *path,
-                      size_t path_len, size_t max_body, const struct static_cond *cond,
-                      struct static_result *res)
+static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, uint64_t who,
+                      const char *path, size_t path_len, size_t max_body,
+                      const struct static_cond *cond, struct static_result *res)
 {
     char rel[STATIC_PATH_MAX + 1];
     struct cache_entry *e = NULL;
@@ -713,11 +720,12 @@ static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const 
         return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
     }
     rel_len = strlen(rel);
-    hash = cache_hash(root_fd, rel, rel_len);
+    hash = cache_hash(root_fd, who, rel, rel_len);
     slot = hash % sc->nslots;
     e = sc->slots[slot];
-    if (e != NULL && (e->hash != hash || e->root_fd != root_fd || e->rel_len != rel_len ||
-                      memcmp(e->rel, rel, rel_len) != 0))
+    /* Only the account that opened the file gets it from memory: another one opens it. */
+    if (e != NULL && (e->hash != hash || e->root_fd != root_fd || e->who != who ||
+                      e->rel_len != rel_len || memcmp(e->rel, rel, rel_len) != 0))
         e = NULL;
     if (e != NULL && e->checked_s != now_s) {
         /* Revalidated at most once a second: any change of the file gives a new version. */
@@ -737,7 +745,8 @@ static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const 
         if (!S_ISREG(st.st_mode) || st.st_size > STATIC_CACHE_FILE_MAX ||
             (size_t)st.st_size > max_body || mime_lookup(rel) == NULL)
             return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
-        e = cache_fill(sc, slot, hash, root_fd, rel, rel_len, &st, mime_lookup(rel), fd, now_s);
+        e = cache_fill(sc, slot, hash, root_fd, who, rel, rel_len, &st, mime_lookup(rel), fd,
+                       now_s);
         if (e == NULL)
             return resolve_opened(root_fd, rel, trailing_slash, &st, cond, res);
         close(fd);

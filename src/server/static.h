@@ -24,6 +24,7 @@
 #define CERTMAP_STATIC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -55,7 +56,8 @@ struct static_cond {
  * outcome.
  */
 struct static_result {
-    int status;    /* 200, 206, 301, 304, or an error status (400, 403, 404, 405, 414, 416, 500) */
+    int status; /* 200, 206, 301, 304, or an error status (400, 401, 403, 404, 405, 414, 416, 500)
+                 */
     int substatus; /* IIS sub-status: 404.3 unknown MIME type, 403.14 no default document, ... */
     int fd;        /* file to send, O_RDONLY|O_CLOEXEC, owned by the caller (close it); -1 when
                       no body comes from a file: HEAD, 301, 304 and errors */
@@ -95,7 +97,8 @@ struct static_result {
  * leaving the root through a symbolic link, a missing file, something that
  * is not a regular file or directory, a file requested with a trailing
  * slash -> 404.0 (one answer for all, so that nothing outside the root can
- * be probed); permission denied -> 403.0 (IIS: 401.3); a directory without
+ * be probed); permission denied -> 401.3 (IIS's "access denied by ACL on
+ * resource": the caller opens files with the request's account, fsid.h); a directory without
  * trailing slash -> 301; a directory without default document
  * (default.htm, index.htm, index.html, iisstart.htm, in this order) ->
  * 403.14; an extension not in mime.h -> 404.3; a method other than GET or
@@ -110,7 +113,9 @@ int static_resolve(int root_fd, const char *path, size_t path_len, const struct 
 
 /*
  * A cache of small files for one thread (a worker): no locks, so never shared.
- * Entries are keyed by the root descriptor and the checked path;
+ * Entries are keyed by the root descriptor, the credentials the file was
+ * opened with (fsid_key(), so that a file is never handed from memory to an
+ * account that did not open it itself) and the checked path;
  * bounded by 1024 entries and max_bytes of content.  static_cache_new()
  * returns NULL when out of memory (callers then resolve uncached).
  * static_cache_clear() drops every entry: call it whenever root descriptors
@@ -127,15 +132,17 @@ void static_cache_free(struct static_cache *sc);
  * checked exactly as static_resolve() does on every call; a
  * regular file of at most STATIC_CACHE_FILE_MAX and max_body bytes reached
  * through the confined open is kept in memory, and later requests for the
- * same path under the same root are answered from memory after a
+ * same path under the same root by the same who (fsid_key() of the
+ * credentials the calling thread opens files with now, 0 for its own) are
+ * answered from memory after a
  * fstatat() check (at most once per second of now_s) that the file's
  * device, inode, size, mtime and ctime are unchanged; any change drops the
  * entry and the next request opens it again.  On a 200/206 from memory
  * res->body is set and res->fd is -1; otherwise as static_resolve().
  * Default documents (paths ending in '/') are not cached.
  */
-int static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, const char *path,
-                          size_t path_len, size_t max_body, const struct static_cond *cond,
-                          struct static_result *res);
+int static_resolve_cached(struct static_cache *sc, time_t now_s, int root_fd, uint64_t who,
+                          const char *path, size_t path_len, size_t max_body,
+                          const struct static_cond *cond, struct static_result *res);
 
 #endif

@@ -43,6 +43,8 @@ struct server {
     unsigned nworkers;
     atomic_ulong nconns;     /* open connections over all workers (maxConnections) */
     worker_accept_fn accept; /* what becomes of an accepted socket (the connection code) */
+    bool can_switch_fsid;    /* CAP_SETUID and CAP_SETGID held after the privilege drop: the
+                                workers can open files as a request's account (fsid.h) */
 };
 
 /*

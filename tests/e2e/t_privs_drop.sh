@@ -1,5 +1,7 @@
 # certmapd started as root with <server user group> runs as that user (every
-# thread: Uid, Gid, groups; CapEff at most CAP_NET_BIND_SERVICE), and still
+# thread: Uid, Gid, groups; CapEff at most CAP_NET_BIND_SERVICE, as
+# readFilesAsUser="false" asks: t_files_as_user_drop.sh keeps CAP_SETUID and
+# CAP_SETGID for files read as the account), and still
 # serves, reloads and reopens its logs; root running `certmap account add`
 # keeps the accounts file readable by it, so alice still logs on.
 . "$(dirname "$0")/harness.sh"
@@ -25,7 +27,7 @@ gid=$(id -g "$SVC")
 # would /etc/certmap (root:certmap 0750); the logs are written by it.
 chmod 0755 "$T"
 h_std
-H_SERVER="$H_SERVER user=\"$SVC\""
+H_SERVER="$H_SERVER user=\"$SVC\" readFilesAsUser=\"false\""
 H_SERVER=${H_SERVER//allowRoot=\"true\"/}
 cfg_write
 chgrp "$SVC" "$T/accounts" && chmod 0640 "$T/accounts"

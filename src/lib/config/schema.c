@@ -119,7 +119,7 @@ static const struct schema_elem el_bindings = {"bindings", NULL, NULL, &c_bindin
 #define VDIR_ATTRS(pathflags)                                                                      \
     {"path", ST_STRING, NULL, NULL, pathflags, 0, 0},                                              \
         {"physicalPath", ST_STRING, "", NULL, 0, 0, 0},                                            \
-        {"userName", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},                                      \
+        {"userName", ST_STRING, "", NULL, 0, 0, 0},                                                \
         {"password", ST_STRING, "", NULL, SA_ENCRYPTED | SA_NOEFFECT, 0, 0},                       \
         {"logonMethod", ST_ENUM, "ClearText", e_logon_method, SA_NOEFFECT, 0, 0},                  \
         {"allowSubDirConfig", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},                           \
@@ -477,6 +477,8 @@ static const struct schema_attr a_server[] = {
     {"group", ST_STRING, "", NULL, 0, 0, 0},
     {"allowRoot", ST_BOOL, "false", NULL, 0, 0, 0},
     {"logLevel", ST_ENUM, "info", e_log_level, 0, 0, 0},
+    /* static files opened as the request's account when certmapd holds CAP_SETUID/CAP_SETGID */
+    {"readFilesAsUser", ST_BOOL, "true", NULL, 0, 0, 0},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};
 

@@ -70,6 +70,7 @@ struct logon {
     void *state;                   /* provider state, owned */
     uint64_t ttl_ok_ms;            /* positive cache TTL */
     uint64_t ttl_refused_ms;       /* negative cache TTL */
+    bool nss_credentials;          /* group lookups fetch the NSS credentials too */
     uint64_t (*now_ms)(void *ctx); /* monotonic clock (tests inject one) */
     void *now_ctx;
     bool lock_ready;        /* lock and condition variables initialised */
@@ -232,6 +233,8 @@ store_groups(struct logon *l, const char *user)
     char **names = NULL;
     size_t n = 0;
     bool failed = false;
+    struct logon_cred *cred = NULL;
+    enum logon_cred_state cstate = LOGON_CRED_MISS;
     uint64_t ttl = l->ttl_ok_ms > (uint64_t)LOGON_GROUPS_MIN_SECONDS * 1000
                        ? l->ttl_ok_ms
                        : (uint64_t)LOGON_GROUPS_MIN_SECONDS * 1000;
@@ -248,8 +251,27 @@ store_groups(struct logon *l, const char *user)
         names = NULL;
         n = 0;
     }
+    if (l->nss_credentials) {
+        /* whatever the provider: files are opened as the system account of that name */
+        switch (logon_nss_cred(user, &cred, &err)) {
+        case 1:
+            cstate = LOGON_CRED_FOUND;
+            break;
+        case 0:
+            cstate = LOGON_CRED_UNKNOWN;
+            break;
+        default:
+            if (err.kind == CERTMAP_ERR_NOMEM) {
+                free(names);
+                return -1;
+            }
+            cstate = LOGON_CRED_FAILED;
+            break;
+        }
+    }
     pthread_mutex_lock(&l->lock);
-    ret = logon_gcache_put(&l->groups, user, names, n, failed, l->now_ms(l->now_ctx) + ttl);
+    ret = logon_gcache_put(&l->groups, user, names, n, failed, cred, cstate,
+                           l->now_ms(l->now_ctx) + ttl);
     pthread_mutex_unlock(&l->lock);
     return ret;
 }
@@ -357,6 +379,7 @@ logon_new_with_provider(const struct logon_settings *s, const struct logon_provi
     l->ops = ops;
     l->ttl_ok_ms = (uint64_t)s->cache_seconds * 1000;
     l->ttl_refused_ms = (uint64_t)s->negative_cache_seconds * 1000;
+    l->nss_credentials = s->nss_credentials;
     l->now_ms = clock_monotonic_ms;
     l->queue_max = LOGON_QUEUE_MAX;
     if (pthread_mutex_init(&l->lock, NULL) != 0)
@@ -709,6 +732,28 @@ logon_groups_cached(struct logon *l, const char *user, char ***names, size_t *n)
     }
     pthread_mutex_unlock(&l->lock);
     return ret;
+}
+
+enum logon_cred_state
+logon_cred_cached(struct logon *l, const char *user, struct logon_cred **cred)
+{
+    const struct logon_gentry *e;
+    enum logon_cred_state st = LOGON_CRED_MISS;
+
+    *cred = NULL;
+    if (l == NULL || user == NULL)
+        return LOGON_CRED_FAILED;
+    pthread_mutex_lock(&l->lock);
+    e = logon_gcache_find(&l->groups, user, l->now_ms(l->now_ctx));
+    if (e != NULL)
+        st = e->cred_state;
+    if (st == LOGON_CRED_FOUND) {
+        *cred = logon_cred_copy(e->cred);
+        if (*cred == NULL)
+            st = LOGON_CRED_FAILED;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return st;
 }
 
 int

@@ -67,20 +67,25 @@ nss_bufsize(int name)
     return n > 0 ? (size_t)n : 16384;
 }
 
-int
-logon_nss_groups(const char *user, char ***names, size_t *n, struct certmap_error *err)
+/*
+ * The ids of user through NSS: getpwnam_r() for the uid and primary group,
+ * getgrouplist() for every group (the primary one included).  1 with *uid,
+ * *gid and *gids (malloc'd, *ngids entries; the caller frees it); 0 when
+ * NSS does not know the account (err says so, kind CERTMAP_ERR_AUTH); -1
+ * and err when the lookup failed.  what names the lookup in messages.
+ */
+static int
+nss_ids(const char *user, const char *what, uid_t *uid, gid_t *gid, gid_t **gids, int *ngids,
+        struct certmap_error *err)
 {
     struct passwd pw, *pwp = NULL;
-    struct group gr, *grp;
-    size_t pwlen = nss_bufsize(_SC_GETPW_R_SIZE_MAX), grlen = nss_bufsize(_SC_GETGR_R_SIZE_MAX);
-    char *pwbuf = NULL, *grbuf = NULL, *nb;
-    gid_t *gids = NULL, *ng;
-    int ngids = 32, rc, ret = -1;
-    const char **v = NULL;
-    size_t *lens = NULL, k = 0;
+    size_t pwlen = nss_bufsize(_SC_GETPW_R_SIZE_MAX);
+    char *pwbuf = NULL, *nb;
+    gid_t *v = NULL, *ng;
+    int n = 32, rc, ret = -1;
 
-    *names = NULL;
-    *n = 0;
+    *gids = NULL;
+    *ngids = 0;
     for (;;) {
         nb = realloc(pwbuf, pwlen);
         if (nb == NULL)
@@ -96,27 +101,60 @@ logon_nss_groups(const char *user, char ***names, size_t *n, struct certmap_erro
         rc = 0;
     if (rc != 0 || pwp == NULL) {
         certmap_error_set(err, rc != 0 ? CERTMAP_ERR_IO : CERTMAP_ERR_AUTH, NULL, 0, NULL, NULL,
-                          "groups of \"%s\": %s", user,
+                          "%s of \"%s\": %s", what, user,
                           rc != 0 ? strerror(rc) : "no such account in the name service (NSS)");
+        ret = rc != 0 ? -1 : 0;
         goto out;
     }
     for (;;) {
-        int want = ngids;
-        ng = realloc(gids, (size_t)want * sizeof(*gids));
+        int want = n;
+        ng = realloc(v, (size_t)want * sizeof(*v));
         if (ng == NULL)
             goto nomem;
-        gids = ng;
-        if (getgrouplist(user, pw.pw_gid, gids, &ngids) >= 0)
+        v = ng;
+        if (getgrouplist(user, pw.pw_gid, v, &n) >= 0)
             break;
-        /* too small: ngids now holds the number needed (glibc); grow at least twofold */
-        if (ngids <= want)
-            ngids = want * 2;
-        if (ngids > GROUPS_MAX) {
+        /* too small: n now holds the number needed (glibc); grow at least twofold */
+        if (n <= want)
+            n = want * 2;
+        if (n > GROUPS_MAX) {
             certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
-                              "groups of \"%s\": more than %d groups", user, GROUPS_MAX);
+                              "%s of \"%s\": more than %d groups", what, user, GROUPS_MAX);
             goto out;
         }
     }
+    *uid = pw.pw_uid;
+    *gid = pw.pw_gid;
+    *gids = v;
+    *ngids = n;
+    v = NULL;
+    ret = 1;
+    goto out;
+nomem:
+    certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+out:
+    free(v);
+    free(pwbuf);
+    return ret;
+}
+
+int
+logon_nss_groups(const char *user, char ***names, size_t *n, struct certmap_error *err)
+{
+    struct group gr, *grp;
+    size_t grlen = nss_bufsize(_SC_GETGR_R_SIZE_MAX);
+    char *grbuf = NULL, *nb;
+    gid_t *gids = NULL;
+    uid_t uid;
+    gid_t gid;
+    int ngids = 0, rc, ret = -1;
+    const char **v = NULL;
+    size_t *lens = NULL, k = 0;
+
+    *names = NULL;
+    *n = 0;
+    if (nss_ids(user, "groups", &uid, &gid, &gids, &ngids, err) != 1)
+        goto out;
     v = calloc((size_t)ngids + 1, sizeof(*v));
     lens = calloc((size_t)ngids + 1, sizeof(*lens));
     grbuf = malloc(grlen);
@@ -157,9 +195,45 @@ out:
     free(v);
     free(lens);
     free(gids);
-    free(pwbuf);
     free(grbuf);
     return ret;
+}
+
+int
+logon_nss_cred(const char *user, struct logon_cred **cred, struct certmap_error *err)
+{
+    struct logon_cred *c;
+    gid_t *gids = NULL, gid;
+    uid_t uid;
+    int ngids = 0, rc;
+
+    *cred = NULL;
+    rc = nss_ids(user, "credentials", &uid, &gid, &gids, &ngids, err);
+    if (rc != 1)
+        return rc;
+    c = malloc(sizeof(*c) + (size_t)ngids * sizeof(gid_t));
+    if (c == NULL) {
+        free(gids);
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    }
+    c->uid = uid;
+    c->gid = gid;
+    c->ngroups = (size_t)ngids;
+    memcpy(c->groups, gids, (size_t)ngids * sizeof(gid_t));
+    free(gids);
+    *cred = c;
+    return 1;
+}
+
+struct logon_cred *
+logon_cred_copy(const struct logon_cred *c)
+{
+    size_t size = sizeof(*c) + c->ngroups * sizeof(gid_t);
+    struct logon_cred *out = malloc(size);
+
+    if (out != NULL)
+        memcpy(out, c, size);
+    return out;
 }
 
 /* ---- the cache ---- */
@@ -181,6 +255,7 @@ gentry_free(struct logon_gentry *e)
 {
     free(e->user);
     free(e->names);
+    free(e->cred);
     free(e);
 }
 
@@ -219,7 +294,7 @@ logon_gcache_find(struct logon_gcache *c, const char *user, uint64_t now_ms)
 
 int
 logon_gcache_put(struct logon_gcache *c, const char *user, char **names, size_t n, bool failed,
-                 uint64_t expires_ms)
+                 struct logon_cred *cred, enum logon_cred_state cred_state, uint64_t expires_ms)
 {
     struct logon_gentry **pp = &c->b[bucket_of(user)], *e;
 
@@ -239,11 +314,14 @@ logon_gcache_put(struct logon_gcache *c, const char *user, char **names, size_t 
     if (e == NULL || (e->user = strdup(user)) == NULL) {
         free(e);
         free(names);
+        free(cred);
         return -1;
     }
     e->names = names;
     e->n = n;
     e->failed = failed;
+    e->cred = cred;
+    e->cred_state = cred_state;
     e->expires_ms = expires_ms;
     e->next = c->b[bucket_of(user)];
     c->b[bucket_of(user)] = e;

@@ -140,8 +140,10 @@ struct logon_gentry {
     char *user;                /* owned */
     char **names;              /* owned logon_names_pack() vector; NULL when failed */
     size_t n;
-    bool failed;         /* the lookup failed: the groups are unknown */
-    uint64_t expires_ms; /* valid while now < expires_ms */
+    bool failed;                      /* the lookup failed: the groups are unknown */
+    struct logon_cred *cred;          /* owned; LOGON_CRED_FOUND only, else NULL */
+    enum logon_cred_state cred_state; /* LOGON_CRED_MISS when credentials are not looked up */
+    uint64_t expires_ms;              /* valid while now < expires_ms */
 };
 
 struct logon_gcache {
@@ -152,8 +154,12 @@ struct logon_gcache {
 /* The entry of user that has not expired (expired ones met on the way are freed), or NULL. */
 const struct logon_gentry *logon_gcache_find(struct logon_gcache *c, const char *user,
                                              uint64_t now_ms);
-/* Stores (takes names, also on failure) the groups of user until expires_ms.  0 or -1. */
+/*
+ * Stores (takes names and cred, also on failure) the groups and the
+ * credentials of user until expires_ms.  0 or -1.
+ */
 int logon_gcache_put(struct logon_gcache *c, const char *user, char **names, size_t n, bool failed,
+                     struct logon_cred *cred, enum logon_cred_state cred_state,
                      uint64_t expires_ms);
 /* Frees every entry. */
 void logon_gcache_flush(struct logon_gcache *c);

@@ -372,6 +372,7 @@ build_server(struct vbuild *b)
     sv->group = vsec_text(srv, "group", NULL);
     sv->allow_root = vsec_num(srv, "allowRoot", NULL) != 0;
     sv->log_level = clamp_u(vsec_num(srv, "logLevel", NULL));
+    sv->read_files_as_user = vsec_num(srv, "readFilesAsUser", NULL) != 0;
     build_status(b, sv);
     build_proxy(b, sv);
 }
@@ -486,6 +487,9 @@ build_apps(struct vbuild *b, struct vsite *s, struct certmap_element *se)
                 return -1;
             d->url_len = strlen(d->url);
             d->sub_dir_config = get_bool(b, vd, "allowSubDirConfig");
+            d->user_name = arena_copy(b, get_text(b, vd, "userName"));
+            if (d->user_name == NULL)
+                return -1;
             k++;
             if (windows_path(phys)) {
                 d->problem = arena_copy(b, "a Windows path");

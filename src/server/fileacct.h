@@ -1,0 +1,93 @@
+/*
+ * fileacct.h - whose rights open the static files of a request.
+ *
+ * IIS reads a file with the token of the request's account, so that the
+ * file's ACL decides (401.3 when it refuses).  certmapd does the same when
+ * <server readFilesAsUser> is on (the default) and it holds CAP_SETUID and
+ * CAP_SETGID (fsid.h); the account is, in IIS's order:
+ *
+ *   1. the virtual directory's userName ("connect as", physical path
+ *      credentials): that Linux account, whoever the request is; its
+ *      password is not used (Linux needs none to act as an account);
+ *   2. an authenticated request (certificate mapping, Basic): the account
+ *      it logged on as, looked up in NSS by its logon name; a name NSS does
+ *      not know (an account of the accounts file only) reads as certmapd's
+ *      own user, as without the capabilities;
+ *   3. an anonymous request: anonymousAuthentication/@userName; IIS's
+ *      default "IUSR" is Linux's "nobody" (an anonymous visitor reads what
+ *      anyone may read), "" is certmapd's own user (IIS: the application
+ *      pool identity), another name that account.
+ *
+ * A name from 1 or 3 that NSS does not know, and any account with uid 0,
+ * is refused (401.3): nothing falls back to a wider identity.
+ *
+ * The credentials come from the logon service's cache (logon_cred_cached(),
+ * filled beside the groups by each logon and by logon_submit_groups() on
+ * the pool), so that NSS (SSSD, LDAP) never blocks a worker.
+ */
+#ifndef CERTMAP_SERVER_FILEACCT_H
+#define CERTMAP_SERVER_FILEACCT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsid.h"
+#include "logon.h"
+
+/* Where the account's name came from (it decides what an unknown name means). */
+enum fileacct_source {
+    FILEACCT_SELF,  /* no name: certmapd's own identity */
+    FILEACCT_VDIR,  /* virtualDirectory/@userName */
+    FILEACCT_LOGON, /* the account an authenticated request logged on as */
+    FILEACCT_ANON,  /* anonymousAuthentication/@userName */
+};
+
+/*
+ * The name whose files the request reads (see the top of this file).
+ * vdir_user: the virtual directory's userName ("" or NULL: none);
+ * logon_user: the logon name of an authenticated request, NULL for an
+ * anonymous one; anon_user: the scope's anonymous userName.  Returns the
+ * name (borrowed from the arguments or static) and *src, or NULL with
+ * *src FILEACCT_SELF.
+ */
+const char *fileacct_name(const char *vdir_user, const char *logon_user, const char *anon_user,
+                          enum fileacct_source *src);
+
+/* The account files are opened as, for one request. */
+struct fileacct {
+    struct logon_cred *cred; /* owned; NULL: certmapd's own identity (no switch) */
+    struct fsid_cred fs;     /* cred as fsid_enter() takes it (points into cred) */
+    uint64_t key;            /* fsid_key(): the file cache's key, 0 for the own identity */
+};
+
+enum fileacct_result {
+    FILEACCT_READY,  /* *fa filled */
+    FILEACCT_LOOKUP, /* not cached: queue logon_submit_groups(name) and come back */
+    FILEACCT_DENY,   /* 401.3: why says which account and why */
+    FILEACCT_ERROR,  /* 500: why says what failed */
+};
+
+/*
+ * Resolves name (from fileacct_name(), src its source) to credentials
+ * through l's cache; looked_up tells that a lookup of it has just finished
+ * (a second miss is then an error, not another lookup).  On FILEACCT_READY
+ * *fa is filled and released with fileacct_release(); otherwise *fa holds
+ * nothing and why (whysize bytes) says what the error log should.
+ */
+enum fileacct_result fileacct_resolve(struct logon *l, const char *name, enum fileacct_source src,
+                                      bool looked_up, struct fileacct *fa, char *why,
+                                      size_t whysize);
+
+/* Frees what fileacct_resolve() put in *fa and zeroes it; a zeroed *fa is fine. */
+void fileacct_release(struct fileacct *fa);
+
+/*
+ * Says in the error log, at notice level, whose rights static files are
+ * read with: each request's account (read_files_as_user and can_switch), or
+ * certmapd's own user and why.  Called at start-up and when a reload
+ * changes readFilesAsUser: once, never per request.
+ */
+void fileacct_notice(bool read_files_as_user, bool can_switch);
+
+#endif
