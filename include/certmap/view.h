@@ -258,6 +258,10 @@ struct certmap_server_settings {
     const char *status_ip;
     unsigned status_port;             /* 1..65535 when status_ip is not "" */
     struct certmap_source status_src; /* the listen attribute */
+    /* <server ticketKeyFile>: the shared session-ticket key file (absolute), NULL when
+       unset (keys per process); ticket_key_src is the attribute, for messages. */
+    const char *ticket_key_file;
+    struct certmap_source ticket_key_src;
 };
 
 struct certmap_view_options {

@@ -273,6 +273,8 @@ build_server(struct vbuild *b)
     sv->group = vsec_text(srv, "group", NULL);
     sv->allow_root = vsec_num(srv, "allowRoot", NULL) != 0;
     sv->log_level = clamp_u(vsec_num(srv, "logLevel", NULL));
+    v = vsec_text(srv, "ticketKeyFile", &sv->ticket_key_src);
+    sv->ticket_key_file = v[0] != '\0' ? expand_text(b, srv, "ticketKeyFile") : NULL;
     build_status(b, sv);
 }
 
