@@ -289,6 +289,10 @@ struct certmap_server_settings {
     const char *proxy_ca_file;
     bool proxy_keep_underscore;
     unsigned proxy_max_idle;
+    /* <server ticketKeyFile>: the shared session-ticket key file (absolute), NULL when
+       unset (keys per process); ticket_key_src is the attribute, for messages. */
+    const char *ticket_key_file;
+    struct certmap_source ticket_key_src;
 };
 
 struct certmap_view_options {

@@ -72,6 +72,8 @@ usage(FILE *f)
     fputs("  account add NAME     add an account to the file logon provider\n"
           "  account passwd NAME  change an account's password\n"
           "  account remove NAME  remove an account\n"
+          "  ticket-keys rotate   write a new shared session-ticket key (keeps two previous)\n"
+          "  ticket-keys show     list the session-ticket keys (ids only) and their age\n"
           "\n"
           "Global options (also accepted after the command):\n"
           "  -c, --config FILE    configuration file (default: $CERTMAP_CONFIG, else\n"
@@ -114,6 +116,12 @@ dispatch(struct cli_ctx *ctx, int argc, char **argv)
         if (argc < 2)
             return cli_usage(ctx, "missing subcommand: add, passwd or remove");
         return cmd_account(ctx, argv[1], argc - 2, argv + 2);
+    }
+    if (strcmp(argv[0], "ticket-keys") == 0) {
+        ctx->command = "ticket-keys";
+        if (argc < 2)
+            return cli_usage(ctx, "missing subcommand: rotate or show");
+        return cmd_ticket_keys(ctx, argv[1], argc - 2, argv + 2);
     }
     for (c = commands; c->verb != NULL; c++) {
         if (strcmp(c->verb, argv[0]) != 0)

@@ -248,6 +248,8 @@ void cli_json_objs_free(struct cli_json_obj *objs, size_t n);
 
 /* Command implementations.  argv holds the arguments after the command name. */
 int cmd_cert_string(struct cli_ctx *ctx, int argc, char **argv);
+/* `certmap ticket-keys rotate|show`: sub is the subcommand, argv what follows it. */
+int cmd_ticket_keys(struct cli_ctx *ctx, const char *sub, int argc, char **argv);
 int cmd_validate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_encrypt_passwords(struct cli_ctx *ctx, int argc, char **argv);

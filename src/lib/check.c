@@ -24,6 +24,7 @@
 
 #include "cert/server.h"
 #include "cert/verify.h"
+#include "secret/ticketkeys.h"
 
 /* State of one check_view() run. */
 struct run {
@@ -626,6 +627,28 @@ named_account(struct run *r, struct named_account *acct)
     return 1;
 }
 
+/* <server ticketKeyFile>: read as certmapd reads it, so a bad line or mode stops -t too. */
+static void
+check_ticket_keys(struct run *r)
+{
+    const struct certmap_server_settings *sv = certmap_view_server(r->v);
+    struct ticketkeys keys;
+    struct certmap_error e = {0};
+
+    if (sv->ticket_key_file == NULL)
+        return;
+    if (ticketkeys_load(sv->ticket_key_file, &keys, &e) != 0) {
+        snprintf(e.element, sizeof(e.element), "%s", "server");
+        snprintf(e.attribute, sizeof(e.attribute), "%s", "ticketKeyFile");
+        finding_err(r, CERTMAP_SEV_ERROR, &e);
+    } else {
+        /* certmapd reads it again at every change, after the privilege drop */
+        check_readable(r, sv->ticket_key_file, sv->ticket_key_src.file, sv->ticket_key_src.line,
+                       "server", "ticketKeyFile");
+    }
+    ticketkeys_clear(&keys);
+}
+
 int
 check_view(const struct certmap_view *v, const struct check_options *opts,
            struct certmap_diags *diags)
@@ -655,5 +678,6 @@ check_view(const struct certmap_view *v, const struct check_options *opts,
     check_logs(&r);
     check_listeners(&r);
     free(named.groups);
+    check_ticket_keys(&r);
     return r.failed ? -1 : 0;
 }

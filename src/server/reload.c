@@ -535,9 +535,13 @@ reload_watch_files(struct reload_ctx *ctx, const struct snapshot *snap)
             failed += watch_file(ctx, b->crl_file, true);
         }
     }
+    /* A rotated shared ticket-key file (`certmap ticket-keys rotate` renames a new file into
+       place) takes effect without a signal, on every instance that shares it. */
+    failed += watch_file(ctx, certmap_view_server(snap->view)->ticket_key_file, true);
     if (failed > 0)
         errlog_printf(ERRLOG_WARN,
-                      "%zu certificate, key, CA or CRL location(s) cannot be watched for changes: "
+                      "%zu certificate, key, CA, CRL or ticket-key location(s) cannot be watched "
+                      "for changes: "
                       "reload with SIGHUP after changing one",
                       failed);
     if (ctx->nwatched == 0)

@@ -116,8 +116,7 @@ free_site(struct snapshot *snap, struct snap_site *s)
     free(s->vdirs);
     if (s->log != NULL && snap->logs != NULL)
         w3clog_set_put(snap->logs, s->log);
-    OPENSSL_cleanse(s->ticket_aes, sizeof(s->ticket_aes));
-    OPENSSL_cleanse(s->ticket_hmac, sizeof(s->ticket_hmac));
+    tickets_site_clear(&s->tickets);
 }
 
 void

@@ -27,6 +27,7 @@
 #include "certmap/view.h"
 #include "logon.h"
 #include "mapping.h"
+#include "tickets.h"
 
 struct logonsvc;
 struct w3clog;
@@ -69,9 +70,8 @@ struct snap_site {
     const char *log_dir; /* directory holding W3SVC<id>/ (borrowed from the view) */
     struct w3clog *log;  /* W3C log of the site (reference from the w3clog_set), NULL if none */
     bool wants_cert;     /* some scope negotiates or requires a client certificate */
-    unsigned char ticket_name[16]; /* session ticket key of this site (random per snapshot) */
-    unsigned char ticket_aes[32];
-    unsigned char ticket_hmac[32];
+    struct tickets_site tickets; /* session-ticket keys: random per snapshot, or derived from
+                                    <server ticketKeyFile> (tickets.h) */
 };
 
 struct snap_endpoint;

@@ -54,8 +54,34 @@ build_vdirs(struct build *bd, struct snap_site *site)
     return 0;
 }
 
+/*
+ * The shared session-ticket keys of <server ticketKeyFile>, when set, into
+ * keys (keys->n stays 0 otherwise).  A file that cannot be used is an
+ * error: certmapd does not start, and a reload keeps the running snapshot -
+ * never per-process keys in its place, which would silently end resumption
+ * across instances.
+ */
 static int
-build_site(struct build *bd, struct snap_site *site, const struct certmap_site *vs)
+load_ticket_keys(struct build *bd, struct ticketkeys *keys)
+{
+    const struct certmap_server_settings *sv = certmap_view_server(bd->snap->view);
+    struct certmap_error e = {0};
+
+    memset(keys, 0, sizeof(*keys));
+    if (sv->ticket_key_file == NULL)
+        return 0;
+    if (ticketkeys_load(sv->ticket_key_file, keys, &e) == 0)
+        return 0;
+    snap_diag(bd->diags, CERTMAP_SEV_ERROR, e.file, e.line, "server", "ticketKeyFile",
+              "%s (ticketKeyFile at %s:%u)", e.message,
+              sv->ticket_key_src.file ? sv->ticket_key_src.file : bd->snap->config_path,
+              sv->ticket_key_src.line);
+    return -1;
+}
+
+static int
+build_site(struct build *bd, struct snap_site *site, const struct certmap_site *vs,
+           const struct ticketkeys *shared)
 {
     struct certmap_error e;
     int ret = 0;
@@ -65,11 +91,10 @@ build_site(struct build *bd, struct snap_site *site, const struct certmap_site *
     site->id = vs->id;
     site->log_dir = vs->log_dir;
     site->wants_cert = vs->wants_cert;
-    if (RAND_bytes(site->ticket_name, sizeof(site->ticket_name)) != 1 ||
-        RAND_bytes(site->ticket_aes, sizeof(site->ticket_aes)) != 1 ||
-        RAND_bytes(site->ticket_hmac, sizeof(site->ticket_hmac)) != 1) {
+    if ((shared->n > 0 ? tickets_site_derive(&site->tickets, shared, site->id, site->name)
+                       : tickets_site_random(&site->tickets)) != 0) {
         snap_diag(bd->diags, CERTMAP_SEV_ERROR, vs->src.file, vs->src.line, "site", NULL,
-                  "no random bytes");
+                  "cannot make the site's session-ticket keys");
         return -1;
     }
     if (build_vdirs(bd, site) != 0)
@@ -94,6 +119,7 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
 {
     struct certmap_view_options vo = {.web_config = params->open_roots};
     struct build bd;
+    struct ticketkeys shared = {0};
     struct snapshot *snap;
     size_t nitems, i, errors_before = diags != NULL ? diags->errors : 0;
     int ret = 0;
@@ -123,6 +149,10 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
     }
     snap->sv = certmap_view_server(snap->view);
     decide_logon_settings(snap->sv, &snap->logon_settings);
+    if (load_ticket_keys(&bd, &shared) != 0) {
+        ret = -1;
+        goto out;
+    }
     nitems = certmap_view_site_count(snap->view);
     snap->sites = calloc(nitems ? nitems : 1, sizeof(*snap->sites));
     if (snap->sites == NULL) {
@@ -131,7 +161,7 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
     }
     for (i = 0; i < nitems; i++) {
         const struct certmap_site *vs = certmap_view_site(snap->view, i);
-        if (build_site(&bd, &snap->sites[snap->nsites++], vs) != 0)
+        if (build_site(&bd, &snap->sites[snap->nsites++], vs, &shared) != 0)
             ret = -1;
         snap->mapping_count += vs->mapping_count;
     }
@@ -141,6 +171,7 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
         snap_diag(diags, CERTMAP_SEV_WARNING, snap->config_path, 0, "sites", NULL,
                   "no site has an http or https binding: nothing to serve");
 out:
+    ticketkeys_clear(&shared);
     if (diags != NULL && diags->errors > errors_before && snap->view == NULL)
         ret = -1;
     if (ret != 0) {

@@ -260,40 +260,43 @@ on_cert_verify(X509_STORE_CTX *xs, void *arg)
     return 1;
 }
 
-/* Session tickets with the keys of the site whose context the SSL uses now. */
+/*
+ * Session tickets with the keys of the site whose context the SSL uses now
+ * (tickets.h): the first key encrypts, any of the site's keys decrypts, and
+ * a ticket naming a key of another site (or of an older snapshot, or a key
+ * that left the shared file) gets a full handshake.
+ */
 static int
 on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_LENGTH],
               EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
     const struct snap_binding *b = tls_ssl_binding(ssl);
+    const struct tickets_key *k;
     OSSL_PARAM params[3];
-    const struct snap_site *site;
 
-    if (b == NULL)
+    if (b == NULL || b->site->tickets.n == 0)
         return -1;
-    site = b->site;
-    params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)site->ticket_hmac,
-                                                  sizeof(site->ticket_hmac));
+    k = enc ? &b->site->tickets.k[0] : tickets_find(&b->site->tickets, key_name);
+    if (k == NULL)
+        return 0;
+    params[0] =
+        OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)k->hmac, sizeof(k->hmac));
     params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
     params[2] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_CTX_set_params(hctx, params) != 1)
+        return -1;
     if (enc) {
-        memcpy(key_name, site->ticket_name, 16);
+        memcpy(key_name, k->name, 16);
         if (RAND_bytes(iv, 16) != 1)
             return -1;
-        if (EVP_EncryptInit_ex(cctx, ticket_cipher, NULL, site->ticket_aes, iv) != 1)
-            return -1;
-        if (EVP_MAC_CTX_set_params(hctx, params) != 1)
+        if (EVP_EncryptInit_ex(cctx, ticket_cipher, NULL, k->aes, iv) != 1)
             return -1;
         return 1;
     }
-    /* Another site's (or an older snapshot's) ticket: full handshake. */
-    if (memcmp(key_name, site->ticket_name, 16) != 0)
-        return 0;
-    if (EVP_MAC_CTX_set_params(hctx, params) != 1)
+    if (EVP_DecryptInit_ex(cctx, ticket_cipher, NULL, k->aes, iv) != 1)
         return -1;
-    if (EVP_DecryptInit_ex(cctx, ticket_cipher, NULL, site->ticket_aes, iv) != 1)
-        return -1;
-    return 1;
+    /* A ticket of a previous key: use it, and send a new one under the current key. */
+    return k == &b->site->tickets.k[0] ? 1 : 2;
 }
 
 /*
@@ -367,6 +370,43 @@ on_ticket_gen(SSL *ssl, void *arg)
 }
 
 /*
+ * With shared ticket keys a ticket may come from another instance or from
+ * before a reload (the keys, and so the tickets, outlive both), and the
+ * verification result it carries was decided with that trust store and
+ * those CRLs.  So the certificate is verified again with this context's
+ * store (the context's cache makes that cheap), and a session whose
+ * certificate does not verify now is not resumed: the full handshake that
+ * follows decides afresh and the HTTP layer answers 403.16 / 403.13 / 403.17.
+ * The intermediates the client sent are not in the ticket: a client whose
+ * chain needs them gets a full handshake each time (slower, never wrong).
+ * Per-process keys die with their snapshot, so this is needed only here.
+ */
+static bool
+shared_session_verifies(SSL *ssl, X509 *peer)
+{
+    const struct snap_binding *b = tls_ssl_binding(ssl);
+    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+    X509_STORE_CTX *xs = NULL;
+    bool ok = false;
+
+    if (b == NULL || !b->site->tickets.shared)
+        return true;
+    if (!b->request_cert)
+        return true;
+    xs = X509_STORE_CTX_new();
+    if (xs == NULL || X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx), peer, NULL) != 1)
+        goto out;
+    X509_STORE_CTX_set_default(xs, "ssl_client");
+    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), SSL_CTX_get0_param(ctx));
+    on_cert_verify(xs, SSL_CTX_get_ex_data(ctx, ctx_vcache_idx));
+    ok = X509_STORE_CTX_get_error(xs) == X509_V_OK;
+out:
+    X509_STORE_CTX_free(xs);
+    ERR_clear_error();
+    return ok;
+}
+
+/*
  * A ticket the client presents: a session past its timeout, or whose client
  * certificate is outside its validity now, is not resumed (full handshake),
  * whatever the ticket's own lifetime says.
@@ -403,6 +443,8 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     peer = SSL_SESSION_get0_peer(sess);
     if (peer != NULL && tls_cert_time_check(peer, now) != X509_V_OK)
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    if (peer != NULL && !shared_session_verifies(ssl, peer))
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
 }
@@ -604,7 +646,11 @@ setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct cert
 /*
  * Session ID context: a hash of the site and of what verification depends
  * on, plus the snapshot generation, so that sessions neither cross sites nor
- * survive a reload that may have removed a CA or a mapping.
+ * survive a reload that may have removed a CA or a mapping.  With shared
+ * ticket keys the generation is left out: it differs between instances and
+ * across reloads, which would end every resumption the shared file is for;
+ * shared_session_verifies() checks such a session's certificate against the
+ * current store instead, and mappings and logons are decided per request.
  */
 static void
 set_session_context(SSL_CTX *ctx, const struct snap_binding *b, const struct tls_binding_conf *conf)
@@ -614,8 +660,9 @@ set_session_context(SSL_CTX *ctx, const struct snap_binding *b, const struct tls
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     unsigned int len = 0;
 
-    snprintf(buf, sizeof(buf), "certmap|%lu|%lu|%d|%d|", b->site->id, conf->generation,
-             (int)b->request_cert, (int)b->cert_defer);
+    snprintf(buf, sizeof(buf), "certmap|%lu|%lu|%d|%d|", b->site->id,
+             b->site->tickets.shared ? 0UL : conf->generation, (int)b->request_cert,
+             (int)b->cert_defer);
     if (h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1) {
         EVP_DigestUpdate(h, buf, strlen(buf));
         EVP_DigestUpdate(h, b->site->name, strlen(b->site->name) + 1);

@@ -553,6 +553,23 @@ h_start() {
     done
 }
 
+# h_start_instance CFG PORT OUT: one more certmapd (a second instance beside
+# the one h_start runs, e.g. sharing a ticket-key file) on configuration CFG,
+# its output in OUT; waits until PORT listens.  Sets INSTANCE_PID; h_cleanup
+# stops it with the background helpers.
+h_start_instance() {
+    env "${H_ENV[@]}" "$CERTMAPD" -c "$1" --foreground >"$3" 2>&1 &
+    INSTANCE_PID=$!
+    H_BG_PIDS+=("$INSTANCE_PID")
+    h_bg h_guard $$ "$INSTANCE_PID" </dev/null >/dev/null 2>&1
+    local deadline=$((SECONDS + 10 * H_SLOW))
+    until h_listening "$2"; do
+        h_alive "$INSTANCE_PID" || h_fail "the instance on $1 exited during startup: $(head -c 500 "$3")"
+        [ $SECONDS -lt $deadline ] || h_fail "the instance on $1 does not listen on $2"
+        sleep 0.05
+    done
+}
+
 # h_start_fails WHAT PATTERN: certmapd -c $CFG must exit non-zero promptly
 # (without listening) and its output match the extended regular expression.
 # The output is kept in $T/start.out.

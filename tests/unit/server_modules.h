@@ -17,6 +17,7 @@
 #include "../../src/server/snapshot_build.c"
 #include "../../src/server/static.c"
 #include "../../src/server/static_open.c"
+#include "../../src/server/tickets.c"
 #include "../../src/server/tls.c"
 #include "../../src/server/w3clog.c"
 

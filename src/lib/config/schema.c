@@ -479,6 +479,8 @@ static const struct schema_attr a_server[] = {
     {"logLevel", ST_ENUM, "info", e_log_level, 0, 0, 0},
     /* static files opened as the request's account when certmapd holds CAP_SETUID/CAP_SETGID */
     {"readFilesAsUser", ST_BOOL, "true", NULL, 0, 0, 0},
+    /* shared session-ticket key file (docs/ticket-keys.md); "": keys per process */
+    {"ticketKeyFile", ST_STRING, "", NULL, 0, 0, 0},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};
 

@@ -373,6 +373,8 @@ build_server(struct vbuild *b)
     sv->allow_root = vsec_num(srv, "allowRoot", NULL) != 0;
     sv->log_level = clamp_u(vsec_num(srv, "logLevel", NULL));
     sv->read_files_as_user = vsec_num(srv, "readFilesAsUser", NULL) != 0;
+    v = vsec_text(srv, "ticketKeyFile", &sv->ticket_key_src);
+    sv->ticket_key_file = v[0] != '\0' ? expand_text(b, srv, "ticketKeyFile") : NULL;
     build_status(b, sv);
     build_proxy(b, sv);
 }
