@@ -58,6 +58,8 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_LIMITS "certmap/limits"
 #define CERTMAP_SECTION_SERVER "certmap/server"
 #define CERTMAP_SECTION_STATUS "certmap/status"
+#define CERTMAP_SECTION_HANDLERS "system.webServer/handlers"
+#define CERTMAP_SECTION_FASTCGI "system.webServer/fastCgi"
 
 /* access/@sslFlags bits (IIS values). */
 enum certmap_ssl_flags {

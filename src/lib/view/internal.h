@@ -91,6 +91,9 @@ struct vscope {
     const struct ipsec_rules *ipsec_inh; /* what child applications inherit */
     const struct authz_rules *authz_eff; /* URL Authorization rules here (NULL: none) */
     const struct authz_rules *authz_inh; /* ...what child applications inherit */
+
+    const struct certmap_handlers *hand_eff; /* handler mappings here (view/handlers.c) */
+    const struct certmap_handlers *hand_inh; /* ...what child applications inherit */
 };
 
 struct vsite {
@@ -117,6 +120,9 @@ struct certmap_view {
     const char **dirs; /* directories searched for web.config files (malloc; arena strings) */
     size_t ndirs, capdirs;
     struct authz_store *authz; /* owns every scope's URL Authorization rules */
+
+    struct certmap_fcgi_app *fcgi_apps; /* fastCgi applications (arena), nfcgi_apps */
+    size_t nfcgi_apps;
 };
 
 /* State of one build. */
@@ -217,6 +223,16 @@ int rules_build_server(struct vbuild *b);
  * allocation failure.
  */
 int rules_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
+
+/* ---- view/handlers.c ---- */
+
+/*
+ * The fastCgi applications and the server level's handler mappings
+ * (b->server.hand_eff/inh).  -1 on allocation failure.
+ */
+int handlers_build_server(struct vbuild *b);
+/* sc's handler mappings from from's and its own layers; sets sc->pub.settings.handlers. */
+int handlers_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
 
 /* ---- view/site.c ---- */
 
