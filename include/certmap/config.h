@@ -64,6 +64,8 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_STATUS "certmap/status"
 #define CERTMAP_SECTION_PROXY "system.webServer/proxy" /* ARR */
 #define CERTMAP_SECTION_UPSTREAM "certmap/upstream"
+#define CERTMAP_SECTION_HANDLERS "system.webServer/handlers"
+#define CERTMAP_SECTION_FASTCGI "system.webServer/fastCgi"
 
 /* access/@sslFlags bits (IIS values). */
 enum certmap_ssl_flags {

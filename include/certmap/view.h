@@ -41,6 +41,8 @@ struct m2o_set;       /* many-to-one mappings (libcertmap internal: src/lib/mapp
 struct authz_rules;   /* URL Authorization rules (libcertmap internal: src/lib/authz.h) */
 struct rewrite_rules; /* URL Rewrite rules (libcertmap internal: src/lib/rewrite.h) */
 
+struct certmap_handlers; /* handler mappings of a scope (below) */
+
 /* Where a value was written: file NULL (and line 0) when it is the schema default. */
 struct certmap_source {
     const char *file;
@@ -123,6 +125,14 @@ struct certmap_settings {
     /* allowedServerVariables: the names distributed rules may set */
     const char *const *rewrite_allowed;
     size_t rewrite_nallowed;
+    /*
+     * The effective handler mappings (system.webServer/handlers), in IIS's
+     * order of evaluation, and accessPolicy; never NULL.  A configuration
+     * whose server level does not write the section gets IIS's shipped
+     * StaticFile handler (path="*" verb="*", file NULL), so that files
+     * without the section serve as before.
+     */
+    const struct certmap_handlers *handlers;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */
@@ -382,6 +392,96 @@ const struct mapping_index *certmap_view_site_mappings(const struct certmap_site
  * settings at every scope), or NULL when the site has none.
  */
 const struct m2o_set *certmap_view_site_many_to_one(const struct certmap_site *site);
+
+/* ---- handler mappings and FastCGI applications ---- */
+
+/* What serves a request that a handler mapping selects. */
+enum certmap_handler_module {
+    CERTMAP_HMOD_STATIC,  /* StaticFileModule, DefaultDocumentModule, DirectoryListingModule,
+                             ProtocolSupportModule: certmapd's static handler */
+    CERTMAP_HMOD_FASTCGI, /* FastCgiModule: app (below) */
+    CERTMAP_HMOD_MISSING, /* a module certmap does not have (IsapiModule, CgiModule,
+                             ManagedPipelineHandler, none): 500.21 as IIS answers */
+};
+
+/* fastCgi/application/@fullPath, as certmap reads it on Linux. */
+enum certmap_fcgi_kind {
+    CERTMAP_FCGI_PROGRAM, /* an absolute program path certmapd starts (php-cgi) */
+    CERTMAP_FCGI_UNIX,    /* "unix:/path": an external FastCGI server's Unix socket */
+    CERTMAP_FCGI_TCP,     /* "host:port", "[v6]:port": an external server over TCP */
+};
+
+struct certmap_fcgi_env {
+    const char *name;
+    const char *value;
+};
+
+/* A FastCGI application (system.webServer/fastCgi, server level). */
+struct certmap_fcgi_app {
+    const char *full_path;              /* as written */
+    const char *arguments;              /* as written, "" when none */
+    enum certmap_fcgi_kind kind;        /* how full_path reads */
+    const char *address;                /* UNIX: socket path; TCP: host; PROGRAM: full_path */
+    unsigned port;                      /* TCP: 1..65535 */
+    unsigned max_instances;             /* processes (PROGRAM) or connections per worker; 0: 4 */
+    unsigned instance_max_requests;     /* requests a process serves before it is replaced */
+    unsigned activity_timeout;          /* seconds without a byte from the application */
+    unsigned request_timeout;           /* seconds a request may take */
+    unsigned idle_timeout;              /* seconds an idle process lives */
+    const struct certmap_fcgi_env *env; /* environmentVariables, in order */
+    size_t nenv;
+    struct certmap_source src; /* the <application> */
+};
+
+/* One handler mapping (handlers/add). */
+struct certmap_handler {
+    const char *name;
+    const char *path; /* "*.php", "*", "x.axd"; with a '/', matched against the whole path */
+    const char *verb; /* "*" or a comma-separated list of methods */
+    const char *modules;
+    const char *script_processor;
+    enum certmap_handler_module module;
+    unsigned resource_type;             /* 0 File, 1 Directory, 2 Either, 3 Unspecified */
+    unsigned require_access;            /* 0 None, 1 Read, 2 Write, 3 Script, 4 Execute */
+    const struct certmap_fcgi_app *app; /* CERTMAP_HMOD_FASTCGI: the scriptProcessor's */
+    struct certmap_source src;          /* the <add>; file NULL for the shipped StaticFile */
+};
+
+/* handlers/@accessPolicy bits (IIS's values). */
+#define CERTMAP_ACCESS_READ 0x1
+#define CERTMAP_ACCESS_WRITE 0x2
+#define CERTMAP_ACCESS_EXECUTE 0x4
+#define CERTMAP_ACCESS_SOURCE 0x10
+#define CERTMAP_ACCESS_SCRIPT 0x200
+#define CERTMAP_ACCESS_NO_REMOTE_WRITE 0x400
+#define CERTMAP_ACCESS_NO_REMOTE_READ 0x1000
+#define CERTMAP_ACCESS_NO_REMOTE_EXECUTE 0x2000
+#define CERTMAP_ACCESS_NO_REMOTE_SCRIPT 0x4000
+
+struct certmap_handlers {
+    const struct certmap_handler *const *items; /* in evaluation order */
+    size_t n;
+    unsigned access_policy; /* CERTMAP_ACCESS_* bits */
+    struct certmap_source access_policy_src;
+};
+
+/*
+ * The handler for a request to path[0..len) (decoded, normalised) with
+ * method[0..mlen), as IIS picks it: the first mapping whose path pattern
+ * ('*' wildcards, case-insensitive; against the last segment, or the whole
+ * path when the pattern holds a '/') and verb list match, skipping the
+ * mappings accessPolicy disables (requireAccess Read needs Read, Write
+ * needs Write, Script needs Script or Execute, Execute needs Execute; the
+ * NoRemote* flags take theirs away, every request being remote here).
+ * NULL when none matches: IIS answers 404.4.
+ */
+const struct certmap_handler *certmap_handlers_match(const struct certmap_handlers *h,
+                                                     const char *path, size_t len,
+                                                     const char *method, size_t mlen);
+
+/* The FastCGI applications (server level), in configuration order. */
+size_t certmap_view_fcgi_app_count(const struct certmap_view *v);
+const struct certmap_fcgi_app *certmap_view_fcgi_app(const struct certmap_view *v, size_t i);
 
 #ifdef __cplusplus
 }

@@ -72,6 +72,8 @@ static const char *const known_sections[] = {
     CERTMAP_SECTION_STATUS,
     CERTMAP_SECTION_PROXY,
     CERTMAP_SECTION_UPSTREAM,
+    CERTMAP_SECTION_HANDLERS,
+    CERTMAP_SECTION_FASTCGI,
 };
 #define N_SECTIONS (sizeof(known_sections) / sizeof(known_sections[0]))
 

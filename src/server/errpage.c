@@ -67,6 +67,10 @@ static const struct errpage_text texts[] = {
      "The resource cannot be served because its file name extension is not mapped to a "
      "content type on this server.",
      "Ask the administrator to add a MIME type for this extension, if the file should be served."},
+    {404, 4,
+     "The resource cannot be served because no handler mapping applies to its path and "
+     "method.",
+     "Ask the administrator to map a handler for this path and method."},
     {404, 11, "The request was refused because the URL contains a double-escaped sequence.",
      "Remove the repeated escaping from the URL."},
     {405, -1, "The method used in the request is not allowed for this resource.",
@@ -83,6 +87,8 @@ static const struct errpage_text texts[] = {
      "The requested page cannot be accessed because the related configuration data for the "
      "page is invalid.",
      "The administrator can find the web.config and the line in the server's error log."},
+    {500, 21, "The handler mapped to this resource names a module that this server does not have.",
+     "The administrator can find the handler and its module in the server's error log."},
     {500, -1, "The server met an internal error and could not complete the request.",
      "Try again later; the administrator can find the cause in the server's error log."},
     {501, -1, "The server does not support the functionality needed to answer the request.",

@@ -778,6 +778,36 @@ resolve_as(struct conn *c, const struct fileacct *fa, bool cached, int root_fd, 
     fsid_leave(&saved);
 }
 
+/*
+ * The handler mapping of the request (system.webServer/handlers), as IIS
+ * picks it.  true when the static handler serves the request; false when an
+ * answer was queued: 404.4 when no mapping matches, 500.21 when the mapping
+ * names a module certmapd does not have (IIS: "Handler X has a bad module Y
+ * in its module list").  FastCgiModule mappings are refused when the view is
+ * built, so none reaches a request.
+ */
+static bool
+select_handler(struct conn *c, const struct req_ctx *rc)
+{
+    struct http_request *req = cur(c);
+    const struct certmap_handler *h;
+
+    h = certmap_handlers_match(rc->loc->handlers, rc->path, rc->path_len, req->method_str,
+                               req->method_len);
+    if (h == NULL) {
+        respond_error(c, 404, 4, NULL);
+        return false;
+    }
+    if (h->module == CERTMAP_HMOD_STATIC)
+        return true;
+    errlog_printf(ERRLOG_ERROR,
+                  "handler \"%s\" (%s:%u) names modules \"%s\", which certmapd "
+                  "does not have: 500.21",
+                  h->name, h->src.file != NULL ? h->src.file : "-", h->src.line, h->modules);
+    respond_error(c, 500, 21, NULL);
+    return false;
+}
+
 /* The handler: static files of the virtual directory, server-side include pages. */
 static void
 serve(struct conn *c, struct req_ctx *rc)
@@ -795,6 +825,8 @@ serve(struct conn *c, struct req_ctx *rc)
     char realm_buf[256];
     long fa_uid;
 
+    if (!select_handler(c, rc))
+        return;
     if (vd == NULL) {
         respond_error(c, 404, 0, NULL);
         return;

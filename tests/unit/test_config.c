@@ -775,10 +775,12 @@ test_full_iis_file(void **state)
                 0);
     /* URL Rewrite is implemented: the fixture's globalRules load as a section, not a note */
     assert_true(tc_find_diag(&d, CERTMAP_SEV_NOTE, "system.webServer/rewrite") < 0);
-    /* handlers appears at the server level and in a location: one note */
+    /* directoryBrowse appears at the server level and in a location: one note */
     for (size_t i = 0; i < d.count; i++)
-        handlers += strstr(d.items[i].err.message, "system.webServer/handlers:") != NULL;
+        handlers += strstr(d.items[i].err.message, "system.webServer/directoryBrowse:") != NULL;
     assert_int_equal(handlers, 1);
+    /* handlers and fastCgi are implemented now: read, not noted */
+    assert_true(tc_find_diag(&d, CERTMAP_SEV_NOTE, "system.webServer/handlers") < 0);
     sites = certmap_element_collection(section(cfg, CERTMAP_SECTION_SITES, NULL), NULL, &err);
     assert_int_equal(certmap_collection_count(sites), 2);
     certmap_diags_free(&d);

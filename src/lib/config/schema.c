@@ -538,6 +538,100 @@ static const struct schema_attr a_upstream[] = {
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_upstream = {"upstream", a_upstream, NULL, NULL, NULL};
 
+/* ---- system.webServer/handlers and system.webServer/fastCgi ---- */
+
+/*
+ * Handler mappings as IIS_schema.xml defines them.  certmap serves a
+ * handler whose modules are StaticFileModule, DefaultDocumentModule,
+ * DirectoryListingModule or ProtocolSupportModule as its static handler,
+ * and FastCgiModule through a system.webServer/fastCgi application; a
+ * request whose handler names another module (IsapiModule, CgiModule,
+ * ManagedPipelineHandler...) is refused with 500.21, as IIS answers a
+ * handler with a module it does not have (view/handlers.c).  allowPathInfo,
+ * preCondition, responseBufferLimit and type are kept as IIS defines them.
+ */
+static const struct schema_enum e_handler_access[] = {{"None", 0},
+                                                      {"Read", 1},
+                                                      {"Write", 2},
+                                                      {"Execute", 4},
+                                                      {"Source", 16},
+                                                      {"Script", 512},
+                                                      {"NoRemoteWrite", 1024},
+                                                      {"NoRemoteRead", 4096},
+                                                      {"NoRemoteExecute", 8192},
+                                                      {"NoRemoteScript", 16384},
+                                                      {NULL, 0}};
+static const struct schema_enum e_require_access[] = {{"None", 0},   {"Read", 1},    {"Write", 2},
+                                                      {"Script", 3}, {"Execute", 4}, {NULL, 0}};
+static const struct schema_enum e_resource_type[] = {
+    {"File", 0}, {"Directory", 1}, {"Either", 2}, {"Unspecified", 3}, {NULL, 0}};
+
+static const struct schema_attr a_handler[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"path", ST_STRING, NULL, NULL, SA_REQUIRED | SA_NONEMPTY, 0, 0},
+    {"verb", ST_STRING, NULL, NULL, SA_REQUIRED | SA_NONEMPTY, 0, 0},
+    {"type", ST_STRING, "", NULL, 0, 0, 0},
+    {"modules", ST_STRING, "", NULL, 0, 0, 0},
+    {"scriptProcessor", ST_STRING, "", NULL, 0, 0, 0},
+    {"resourceType", ST_ENUM, "Unspecified", e_resource_type, 0, 0, 0},
+    {"requireAccess", ST_ENUM, "Script", e_require_access, 0, 0, 0},
+    {"allowPathInfo", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},
+    {"preCondition", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {"responseBufferLimit", ST_UINT, "4194304", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_handler = {"add", a_handler, NULL, NULL, NULL};
+static const struct schema_coll c_handlers = {"add", "remove", "clear", &el_handler, NULL};
+static const struct schema_attr a_handlers[] = {
+    {"accessPolicy", ST_FLAGS, "Read", e_handler_access, 0, 0, 0}, {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_handlers = {"handlers", a_handlers, NULL, &c_handlers, NULL};
+
+/*
+ * fastCgi/application, keyed by fullPath and arguments as in IIS (a
+ * handler's scriptProcessor "fullPath|arguments" names one).  On Linux
+ * fullPath is a program certmapd starts (php-cgi), or, as an extension,
+ * "unix:/path/to.sock" or "host:port" naming a FastCGI server run
+ * elsewhere (php-fpm).  protocol chooses between Windows named pipes and
+ * TCP: certmapd always gives a program a Unix socket, so it is kept and
+ * noted.  Timeouts are seconds, as IIS counts them.
+ */
+static const struct schema_enum e_fcgi_protocol[] = {{"NamedPipe", 0}, {"Tcp", 1}, {NULL, 0}};
+static const struct schema_enum e_fcgi_stderr[] = {{"ReturnStdErrIn500", 0},
+                                                   {"ReturnGeneric500", 1},
+                                                   {"IgnoreAndReturn200", 2},
+                                                   {"TerminateProcess", 3},
+                                                   {NULL, 0}};
+static const struct schema_attr a_fcgi_env[] = {
+    {"name", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"value", ST_STRING, "", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_fcgi_env = {"environmentVariable", a_fcgi_env, NULL, NULL, NULL};
+static const struct schema_coll c_fcgi_env = {"environmentVariable", "remove", "clear",
+                                              &el_fcgi_env, NULL};
+static const struct schema_elem el_fcgi_envs = {"environmentVariables", a_none, NULL, &c_fcgi_env,
+                                                NULL};
+static const struct schema_attr a_fcgi_app[] = {
+    {"fullPath", ST_STRING, NULL, NULL, SA_REQUIRED | SA_KEY | SA_NONEMPTY, 0, 0},
+    {"arguments", ST_STRING, "", NULL, SA_KEY, 0, 0},
+    {"maxInstances", ST_UINT, "4", NULL, 0, 10000, 0},
+    {"idleTimeout", ST_UINT, "300", NULL, 0, 604800, 10},
+    {"activityTimeout", ST_UINT, "30", NULL, 0, 3600, 10},
+    {"requestTimeout", ST_UINT, "90", NULL, 0, 604800, 10},
+    {"instanceMaxRequests", ST_UINT, "200", NULL, 0, 10000000, 1},
+    {"protocol", ST_ENUM, "NamedPipe", e_fcgi_protocol, SA_NOEFFECT, 0, 0},
+    {"queueLength", ST_UINT, "1000", NULL, SA_NOEFFECT, 10000000, 1},
+    {"flushNamedPipe", ST_BOOL, "false", NULL, SA_NOEFFECT, 0, 0},
+    {"rapidFailsPerMinute", ST_UINT, "10", NULL, SA_NOEFFECT, 2147483647ULL, 1},
+    {"signalBeforeTerminateSeconds", ST_UINT, "0", NULL, SA_NOEFFECT, 60, 0},
+    {"stderrMode", ST_ENUM, "ReturnStdErrIn500", e_fcgi_stderr, SA_NOEFFECT, 0, 0},
+    {"monitorChangesTo", ST_STRING, "", NULL, SA_NOEFFECT, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_child ch_fcgi_app[] = {{"environmentVariables", &el_fcgi_envs},
+                                                  {NULL, NULL}};
+static const struct schema_elem el_fcgi_app = {"application", a_fcgi_app, ch_fcgi_app, NULL, NULL};
+static const struct schema_coll c_fcgi_apps = {"application", "remove", "clear", &el_fcgi_app,
+                                               NULL};
+static const struct schema_elem el_fastcgi = {"fastCgi", a_none, NULL, &c_fcgi_apps, NULL};
+
 /* ---- <location> ---- */
 
 static const struct schema_attr a_location[] = {
@@ -570,6 +664,8 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_STATUS, &el_status, SS_SERVER_ONLY},
     {CERTMAP_SECTION_PROXY, &el_proxy, SS_SERVER_ONLY},
     {CERTMAP_SECTION_UPSTREAM, &el_upstream, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_HANDLERS, &el_handlers, 0},
+    {CERTMAP_SECTION_FASTCGI, &el_fastcgi, SS_SERVER_ONLY},
     {NULL, NULL, 0}};
 
 static const char *const implemented_groups[] = {"system.applicationHost",
@@ -601,9 +697,7 @@ static const char *const iis_known[] = {
     "system.webServer/cgi",
     "system.webServer/defaultDocument",
     "system.webServer/directoryBrowse",
-    "system.webServer/fastCgi",
     "system.webServer/globalModules",
-    "system.webServer/handlers",
     "system.webServer/httpCompression",
     "system.webServer/httpErrors",
     "system.webServer/httpLogging",

@@ -101,6 +101,9 @@ struct vscope {
     const struct rewrite_rules *rw_inh;  /* ...what child applications inherit */
     struct vnames rw_allowed_eff;        /* allowedServerVariables here */
     struct vnames rw_allowed_inh;        /* ...what child applications inherit */
+
+    const struct certmap_handlers *hand_eff; /* handler mappings here (view/handlers.c) */
+    const struct certmap_handlers *hand_inh; /* ...what child applications inherit */
 };
 
 struct vsite {
@@ -129,6 +132,9 @@ struct certmap_view {
     struct authz_store *authz;                /* owns every scope's URL Authorization rules */
     struct rewrite_store *rewrite;            /* owns every URL Rewrite rule and list */
     const struct rewrite_rules *global_rules; /* globalRules (server level), NULL: none */
+
+    struct certmap_fcgi_app *fcgi_apps; /* fastCgi applications (arena), nfcgi_apps */
+    size_t nfcgi_apps;
 };
 
 /* State of one build. */
@@ -244,6 +250,16 @@ int rewrite_build_server(struct vbuild *b);
  * failure.
  */
 int rewrite_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
+
+/* ---- view/handlers.c ---- */
+
+/*
+ * The fastCgi applications and the server level's handler mappings
+ * (b->server.hand_eff/inh).  -1 on allocation failure.
+ */
+int handlers_build_server(struct vbuild *b);
+/* sc's handler mappings from from's and its own layers; sets sc->pub.settings.handlers. */
+int handlers_settle_scope(struct vbuild *b, struct vscope *sc, const struct vscope *from);
 
 /* ---- view/site.c ---- */
 

@@ -206,7 +206,7 @@ scope_build_server(struct vbuild *b)
     }
     if (ipsec_settle_scope(b, sv, NULL, false) != 0)
         return -1;
-    if (rewrite_build_server(b) != 0)
+    if (rewrite_build_server(b) != 0 || handlers_build_server(b) != 0)
         return -1;
     return rules_build_server(b);
 }
@@ -590,7 +590,8 @@ scope_build_site(struct vbuild *b, struct vsite *s, struct certmap_element *site
                                                m2o_set_count(s->m2o) > 0
                                            ? s->m2o
                                            : NULL;
-        if (rules_settle_scope(b, sc, from) != 0 || rewrite_settle_scope(b, sc, from) != 0)
+        if (rules_settle_scope(b, sc, from) != 0 || rewrite_settle_scope(b, sc, from) != 0 ||
+            handlers_settle_scope(b, sc, from) != 0)
             return -1;
         scope_settle_runtime(sc);
         if (sc->pub.settings.ssl_flags & (CERTMAP_SSL_NEGOTIATE_CERT | CERTMAP_SSL_REQUIRE_CERT))
