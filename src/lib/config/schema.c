@@ -402,8 +402,9 @@ static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NUL
  * The LDAP directory that maps certificates (docs/directory.md).  uri "" means
  * no directory.  mode altSecurityIdentities searches mappingAttribute for the
  * certificate's mapping strings; userCertificate compares userCertificate;binary
- * byte for byte.  Groups: the entry's groupAttribute values (first RDN), or a
- * search under groupBaseDn for groupMemberAttribute=<the account's DN>.
+ * byte for byte.  Groups (roles): the first RDN value of each groupAttribute
+ * value (memberOf), and with groupBaseDn of each group entry found there whose
+ * groupMemberAttribute holds the account's DN.
  */
 static const struct schema_enum e_dir_mode[] = {
     {"altSecurityIdentities", 0}, {"userCertificate", 1}, {NULL, 0}};
@@ -418,7 +419,6 @@ static const struct schema_attr a_directory[] = {
     {"groupAttribute", ST_STRING, "memberOf", NULL, 0, 0, 0},
     {"groupBaseDn", ST_STRING, "", NULL, 0, 0, 0},
     {"groupMemberAttribute", ST_STRING, "member", NULL, SA_NONEMPTY, 0, 0},
-    {"groupNameAttribute", ST_STRING, "cn", NULL, SA_NONEMPTY, 0, 0},
     {"cacheSeconds", ST_UINT, "60", NULL, 0, 86400, 0},
     {"negativeCacheSeconds", ST_UINT, "10", NULL, 0, 86400, 0},
     {"maxStaleSeconds", ST_UINT, "300", NULL, 0, 604800, 0},

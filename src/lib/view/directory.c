@@ -89,7 +89,6 @@ view_build_directory(struct vbuild *b)
     d->group_attribute = vsec_text(s, "groupAttribute", NULL);
     d->group_base_dn = vsec_text(s, "groupBaseDn", NULL);
     d->group_member_attribute = vsec_text(s, "groupMemberAttribute", NULL);
-    d->group_name_attribute = vsec_text(s, "groupNameAttribute", NULL);
     d->cache_seconds = (unsigned)vsec_num(s, "cacheSeconds", NULL);
     d->negative_cache_seconds = (unsigned)vsec_num(s, "negativeCacheSeconds", NULL);
     d->max_stale_seconds = (unsigned)vsec_num(s, "maxStaleSeconds", NULL);
