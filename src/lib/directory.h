@@ -54,11 +54,11 @@ const char *dir_status_name(enum dir_status st);
 
 /* What is asked: the certificate (its DER and its mapping strings). */
 struct dir_query {
-    unsigned char key[32];                 /* SHA-256 of der: the cache key */
-    const unsigned char *der;              /* the certificate (userCertificate mode) */
+    unsigned char key[32];    /* SHA-256 of der: the cache key */
+    const unsigned char *der; /* the certificate (userCertificate mode) */
     size_t der_len;
-    const char *strings[DIR_STRINGS_MAX];  /* mapping strings searched (owned by the query) */
-    bool strong[DIR_STRINGS_MAX];          /* strings[i] is a strong form */
+    const char *strings[DIR_STRINGS_MAX]; /* mapping strings searched (owned by the query) */
+    bool strong[DIR_STRINGS_MAX];         /* strings[i] is a strong form */
     size_t nstrings;
 };
 
@@ -75,12 +75,12 @@ void dir_query_clear(struct dir_query *q);
 /* The answer of one lookup. */
 struct dir_answer {
     enum dir_status status;
-    bool stale;                /* served from the cache past its expiry (directory unreachable) */
-    char user[DIR_NAME_MAX];   /* DIR_FOUND: the userAttribute value, LOGON_USER */
-    char dn[1024];             /* DIR_FOUND: the account's DN (cut when longer) */
-    char **groups;             /* DIR_FOUND: role names, one malloc'd block (dir_answer_clear) */
+    bool stale;              /* served from the cache past its expiry (directory unreachable) */
+    char user[DIR_NAME_MAX]; /* DIR_FOUND: the userAttribute value, LOGON_USER */
+    char dn[1024];           /* DIR_FOUND: the account's DN (cut when longer) */
+    char **groups;           /* DIR_FOUND: role names, one malloc'd block (dir_answer_clear) */
     size_t ngroups;
-    char why[512];             /* what decided, in words (for the trace and the error log) */
+    char why[512]; /* what decided, in words (for the trace and the error log) */
 };
 
 /* Frees answer->groups and zeroes it.  NULL is ignored. */
@@ -244,16 +244,16 @@ bool directory_should_report(struct directory *d, unsigned interval_seconds, cha
 
 /* Counters since directory_new(), for the metrics. */
 struct dir_stats {
-    unsigned long long hits;            /* answered from the cache, fresh */
-    unsigned long long stale_hits;      /* answered from the cache past expiry (unreachable) */
-    unsigned long long misses;          /* a lookup was queued */
-    unsigned long long coalesced;       /* joined a lookup already queued or running */
-    unsigned long long lookups;         /* lookups the directory answered */
-    unsigned long long failures;        /* lookups the directory did not answer */
-    unsigned long long latency_usec;    /* sum of the answered lookups' durations */
+    unsigned long long hits;               /* answered from the cache, fresh */
+    unsigned long long stale_hits;         /* answered from the cache past expiry (unreachable) */
+    unsigned long long misses;             /* a lookup was queued */
+    unsigned long long coalesced;          /* joined a lookup already queued or running */
+    unsigned long long lookups;            /* lookups the directory answered */
+    unsigned long long failures;           /* lookups the directory did not answer */
+    unsigned long long latency_usec;       /* sum of the answered lookups' durations */
     unsigned long long latency_buckets[8]; /* answered lookups by duration: <=1, 5, 10, 50, 100,
                                               500, 1000 ms, more */
-    size_t cached;                      /* results in the cache now */
+    size_t cached;                         /* results in the cache now */
 };
 /* Upper bounds (ms) of dir_stats.latency_buckets[0..6]. */
 extern const unsigned dir_latency_bounds_ms[7];

@@ -38,17 +38,17 @@ struct dwaiter {
 
 struct dentry {
     unsigned char key[32];
-    struct dentry *hnext;         /* hash chain */
-    struct dentry *prev, *next;   /* age list: oldest first */
-    struct dentry *qnext;         /* in the job queue while queued */
-    bool has_answer;              /* ans is what the directory said */
+    struct dentry *hnext;       /* hash chain */
+    struct dentry *prev, *next; /* age list: oldest first */
+    struct dentry *qnext;       /* in the job queue while queued */
+    bool has_answer;            /* ans is what the directory said */
     struct dir_answer ans;
-    uint64_t fresh_until_ms;      /* ans serves until then (and maxStale later when down) */
-    bool last_failed;             /* the last lookup did not get an answer */
-    bool pending;                 /* queued or running */
+    uint64_t fresh_until_ms; /* ans serves until then (and maxStale later when down) */
+    bool last_failed;        /* the last lookup did not get an answer */
+    bool pending;            /* queued or running */
     struct dwaiter *waiters;
-    unsigned char *der;           /* pending: copy of the certificate */
-    struct dir_query q;           /* pending: the query (strings owned, der -> der above) */
+    unsigned char *der; /* pending: copy of the certificate */
+    struct dir_query q; /* pending: the query (strings owned, der -> der above) */
 };
 
 struct directory {
@@ -64,10 +64,10 @@ struct directory {
     size_t count;
     struct dentry *qhead, *qtail;
     size_t queued;
-    bool down;                  /* the last attempt to reach the directory failed */
-    bool probe;                 /* a pool thread should see whether the directory is back */
-    uint64_t next_probe_ms;     /* a stale hit queues a background lookup after this */
-    uint64_t next_report_ms;    /* directory_should_report() */
+    bool down;               /* the last attempt to reach the directory failed */
+    bool probe;              /* a pool thread should see whether the directory is back */
+    uint64_t next_probe_ms;  /* a stale hit queues a background lookup after this */
+    uint64_t next_report_ms; /* directory_should_report() */
     char last_error[512];
     struct dir_stats st;
 };
@@ -332,8 +332,7 @@ directory_cached(struct directory *d, const unsigned char key[32], bool just_don
     }
     if (just_done && e->last_failed) {
         out->status = DIR_UNAVAILABLE;
-        snprintf(out->why, sizeof(out->why), "the directory cannot be reached: %s",
-                 d->last_error);
+        snprintf(out->why, sizeof(out->why), "the directory cannot be reached: %s", d->last_error);
         ret = 1;
     }
 out:
@@ -403,9 +402,9 @@ run_lookup(struct directory *d, struct dir_conn **conn, struct dentry *e)
         e->has_answer = true;
         e->last_failed = false;
         e->fresh_until_ms =
-            now_ms() + (uint64_t)(ans.status == DIR_FOUND ? d->s.cache_seconds
-                                                          : d->s.negative_cache_seconds) *
-                           1000;
+            now_ms() +
+            (uint64_t)(ans.status == DIR_FOUND ? d->s.cache_seconds : d->s.negative_cache_seconds) *
+                1000;
         d->down = false;
         note_latency(d, now_usec() - t0);
     } else {
@@ -415,9 +414,9 @@ run_lookup(struct directory *d, struct dir_conn **conn, struct dentry *e)
         snprintf(d->last_error, sizeof(d->last_error), "%s",
                  err.message[0] ? err.message : "no answer");
     }
-    status = rc == 0 ? (int)e->ans.status
+    status = rc == 0                          ? (int)e->ans.status
              : usable(d, e, now_ms(), &stale) ? (int)e->ans.status
-                                               : (int)DIR_UNAVAILABLE;
+                                              : (int)DIR_UNAVAILABLE;
     e->pending = false;
     dir_query_clear(&e->q);
     free(e->der);
@@ -590,8 +589,7 @@ directory_lookup_once(const struct certmap_directory_settings *s, const struct d
         dir_conn_close(c);
         dir_answer_clear(out);
         out->status = DIR_UNAVAILABLE;
-        snprintf(out->why, sizeof(out->why), "the directory cannot be reached: %s",
-                 err->message);
+        snprintf(out->why, sizeof(out->why), "the directory cannot be reached: %s", err->message);
         return DIR_UNAVAILABLE;
     }
     dir_conn_close(c);

@@ -95,8 +95,8 @@ dir_filter_for(const struct dir_query *q, const struct certmap_directory_setting
         buf[o++] = '|';
     }
     for (size_t i = 0; i < q->nstrings; i++)
-        if (append_term(buf, size, &o, s->mapping_attribute, q->strings[i],
-                        strlen(q->strings[i]), false) != 0)
+        if (append_term(buf, size, &o, s->mapping_attribute, q->strings[i], strlen(q->strings[i]),
+                        false) != 0)
             goto fail;
     if (q->nstrings > 1) {
         if (size - o < 2)

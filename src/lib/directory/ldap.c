@@ -189,8 +189,8 @@ values_of(LDAP *ld, LDAPMessage *e, const char *attr, struct berval ***bv, size_
 
 /* The DNs of the groups under groupBaseDn whose groupMemberAttribute holds dn, appended. */
 static int
-search_groups(struct dir_conn *c, const char *dn, struct dir_value **vals, size_t *n,
-              char ***owned, size_t *nowned, struct certmap_error *err)
+search_groups(struct dir_conn *c, const char *dn, struct dir_value **vals, size_t *n, char ***owned,
+              size_t *nowned, struct certmap_error *err)
 {
     const struct certmap_directory_settings *s = c->s;
     struct timeval tv = {(time_t)s->timeout_seconds, 0};
@@ -212,8 +212,7 @@ search_groups(struct dir_conn *c, const char *dn, struct dir_value **vals, size_
         ldap_err(err, s, "group search", c->ld, rc);
         goto out;
     }
-    for (LDAPMessage *e = ldap_first_entry(c->ld, res); e != NULL;
-         e = ldap_next_entry(c->ld, e)) {
+    for (LDAPMessage *e = ldap_first_entry(c->ld, res); e != NULL; e = ldap_next_entry(c->ld, e)) {
         char *gdn = ldap_get_dn(c->ld, e);
         struct dir_value *nv;
         char **no;
@@ -249,8 +248,8 @@ dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_answer
 {
     const struct certmap_directory_settings *s = c->s;
     struct timeval tv = {(time_t)s->timeout_seconds, 0};
-    const char *mattr = s->mode == CERTMAP_DIR_USER_CERTIFICATE ? "userCertificate;binary"
-                                                                  : s->mapping_attribute;
+    const char *mattr =
+        s->mode == CERTMAP_DIR_USER_CERTIFICATE ? "userCertificate;binary" : s->mapping_attribute;
     char *attrs[4] = {(char *)s->user_attribute, (char *)mattr,
                       s->group_attribute[0] ? (char *)s->group_attribute : NULL, NULL};
     struct dir_entry ents[2];
@@ -269,8 +268,8 @@ dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_answer
         return dir_result_decide(NULL, 0, q, s, out);
     }
     /* two are enough to know there is more than one */
-    rc = ldap_search_ext_s(c->ld, s->base_dn, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL,
-                           &tv, 2, &res);
+    rc = ldap_search_ext_s(c->ld, s->base_dn, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL, &tv,
+                           2, &res);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
         ldap_err(err, s, "search", c->ld, rc);
         goto out;
@@ -327,8 +326,8 @@ dir_conn_ping(struct dir_conn *c, struct certmap_error *err)
     LDAPMessage *res = NULL;
     int rc;
 
-    rc = ldap_search_ext_s(c->ld, c->s->base_dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
-                           NULL, NULL, &tv, 1, &res);
+    rc = ldap_search_ext_s(c->ld, c->s->base_dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL,
+                           NULL, &tv, 1, &res);
     ldap_msgfree(res);
     if (rc != LDAP_SUCCESS) {
         ldap_err(err, c->s, "read of baseDn", c->ld, rc);

@@ -12,9 +12,9 @@
 
 #include "cert/adstring.h"
 
-static const enum cert_ad_form forms[] = {CERT_AD_ISSUER_SERIAL,  CERT_AD_SKI,
-                                          CERT_AD_SHA1_PUKEY,     CERT_AD_ISSUER_SUBJECT,
-                                          CERT_AD_SUBJECT,        CERT_AD_RFC822};
+static const enum cert_ad_form forms[] = {CERT_AD_ISSUER_SERIAL, CERT_AD_SKI,
+                                          CERT_AD_SHA1_PUKEY,    CERT_AD_ISSUER_SUBJECT,
+                                          CERT_AD_SUBJECT,       CERT_AD_RFC822};
 
 int
 dir_query_init(struct dir_query *q, X509 *cert, const unsigned char *der, size_t der_len,
@@ -33,8 +33,7 @@ dir_query_init(struct dir_query *q, X509 *cert, const unsigned char *der, size_t
     }
     if (s->mode == CERTMAP_DIR_USER_CERTIFICATE)
         return 0;
-    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]) && q->nstrings < DIR_STRINGS_MAX;
-         i++) {
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]) && q->nstrings < DIR_STRINGS_MAX; i++) {
         struct certmap_error e = {0};
         bool strong = cert_ad_form_strong(forms[i]);
         char *v;

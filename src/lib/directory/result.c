@@ -258,22 +258,24 @@ dir_result_decide(const struct dir_entry *entries, size_t n, const struct dir_qu
     if (!entry_matches(e, q, s, &matched)) {
         out->status = DIR_NOT_FOUND;
         snprintf(out->why, sizeof(out->why),
-                 "\"%.300s\" was returned but holds no value equal to the certificate's %s",
-                 e->dn, s->mode == CERTMAP_DIR_USER_CERTIFICATE ? "bytes" : "mapping strings");
+                 "\"%.300s\" was returned but holds no value equal to the certificate's %s", e->dn,
+                 s->mode == CERTMAP_DIR_USER_CERTIFICATE ? "bytes" : "mapping strings");
         return 0;
     }
     if (e->nuser != 1 || !good_name(&e->user[0])) {
         out->status = DIR_NOT_FOUND;
-        snprintf(out->why, sizeof(out->why),
-                 "\"%.300s\" maps the certificate but its %s is %s", e->dn, s->user_attribute,
-                 e->nuser == 0 ? "missing" : e->nuser > 1 ? "multi-valued" : "not a usable name");
+        snprintf(out->why, sizeof(out->why), "\"%.300s\" maps the certificate but its %s is %s",
+                 e->dn, s->user_attribute,
+                 e->nuser == 0  ? "missing"
+                 : e->nuser > 1 ? "multi-valued"
+                                : "not a usable name");
         return 0;
     }
     memcpy(out->user, e->user[0].data, e->user[0].len);
     out->user[e->user[0].len] = '\0';
     decide_groups(e, out, &bad);
     out->status = DIR_FOUND;
-    snprintf(out->why, sizeof(out->why), "\"%.300s\" (%s) by %.120s%s", e->dn, out->user,
-             matched, bad > 0 ? "; some group values were not usable names" : "");
+    snprintf(out->why, sizeof(out->why), "\"%.300s\" (%s) by %.120s%s", e->dn, out->user, matched,
+             bad > 0 ? "; some group values were not usable names" : "");
     return 0;
 }
