@@ -39,6 +39,8 @@
 #define DIR_NAME_MAX 256
 /* Most roles an account brings (more are left out and logged). */
 #define DIR_GROUPS_MAX 256
+/* Most entries one account search reads (userCertificate mode: same issuer and serial). */
+#define DIR_CANDIDATES_MAX 8
 /* Most mapping strings of one certificate (the six forms of cert/adstring.h). */
 #define DIR_STRINGS_MAX 6
 
@@ -102,9 +104,10 @@ long dir_filter_escape(const void *in, size_t len, bool all, char *out, size_t s
 
 /*
  * The search filter of q under s: (|(attr=v1)(attr=v2)...) over
- * mappingAttribute in altSecurityIdentities mode, (userCertificate;binary=
- * \xx...) in userCertificate mode.  malloc'd (caller frees), NULL when q has
- * nothing to search or memory runs out.
+ * mappingAttribute in altSecurityIdentities mode; in userCertificate mode
+ * (|(userCertificate;binary=\xx...)(userCertificate={ serialNumber N, issuer
+ * rdnSequence:"DN" })): octets for AD, RFC 4523's exact assertion for OpenLDAP.  malloc'd (caller
+ * frees), NULL when q has nothing to search or memory runs out.
  */
 char *dir_filter_for(const struct dir_query *q, const struct certmap_directory_settings *s);
 

@@ -252,13 +252,14 @@ dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_answer
         s->mode == CERTMAP_DIR_USER_CERTIFICATE ? "userCertificate;binary" : s->mapping_attribute;
     char *attrs[4] = {(char *)s->user_attribute, (char *)mattr,
                       s->group_attribute[0] ? (char *)s->group_attribute : NULL, NULL};
-    struct dir_entry ents[2];
-    struct berval **bv[2][3] = {{NULL}};
-    char *dns[2] = {NULL, NULL};
+    struct dir_entry ents[DIR_CANDIDATES_MAX];
+    struct berval **bv[DIR_CANDIDATES_MAX][3] = {{NULL}};
+    char *dns[DIR_CANDIDATES_MAX] = {NULL};
     char **owned = NULL;
     size_t nents = 0, nowned = 0;
     LDAPMessage *res = NULL;
     char *filter = dir_filter_for(q, s);
+    size_t limit = s->mode == CERTMAP_DIR_USER_CERTIFICATE ? DIR_CANDIDATES_MAX : 2;
     int rc, ret = -1;
 
     memset(ents, 0, sizeof(ents));
@@ -274,7 +275,7 @@ dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_answer
         ldap_err(err, s, "search", c->ld, rc);
         goto out;
     }
-    for (LDAPMessage *e = ldap_first_entry(c->ld, res); e != NULL && nents < 2;
+    for (LDAPMessage *e = ldap_first_entry(c->ld, res); e != NULL && nents < limit;
          e = ldap_next_entry(c->ld, e)) {
         struct dir_entry *d = &ents[nents];
         dns[nents] = ldap_get_dn(c->ld, e);
@@ -286,6 +287,8 @@ dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_answer
     }
     if (rc == LDAP_SIZELIMIT_EXCEEDED && nents < 2)
         nents = 2; /* the server counted more than it sent: still more than one */
+    if (rc == LDAP_SIZELIMIT_EXCEEDED && s->mode == CERTMAP_DIR_USER_CERTIFICATE)
+        ents[0].nmapping = ents[1].nmapping = 0; /* too many candidates to tell: nobody */
     if (nents == 1 && s->group_base_dn[0] != '\0') {
         struct dir_value *g = (struct dir_value *)ents[0].groups;
         size_t ng = ents[0].ngroups;
@@ -296,13 +299,13 @@ dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_answer
         ents[0].groups = g;
         ents[0].ngroups = ng;
     }
-    if (nents == 2 && ents[1].dn == NULL)
+    if (nents >= 2 && ents[1].dn == NULL)
         ents[1].dn = "(more)";
     ret = dir_result_decide(ents, nents, q, s, out);
     if (ret != 0)
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
 out:
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < DIR_CANDIDATES_MAX; i++) {
         free((void *)ents[i].user);
         free((void *)ents[i].mapping);
         free((void *)ents[i].groups);

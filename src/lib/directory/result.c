@@ -238,6 +238,42 @@ dir_result_decide(const struct dir_entry *entries, size_t n, const struct dir_qu
     size_t bad = 0;
 
     memset(out, 0, sizeof(*out));
+    if (s->mode == CERTMAP_DIR_USER_CERTIFICATE && n > 0) {
+        /*
+         * The search matched by issuer and serial (OpenLDAP) or by octets
+         * (AD): only entries holding these very bytes count, so that a twin
+         * certificate (same issuer and serial, another key) is nobody's.
+         */
+        static const struct dir_entry none;
+        const struct dir_entry *first = &none, *second = NULL;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!entry_matches(&entries[i], q, s, &matched))
+                continue;
+            if (k == 0)
+                first = &entries[i];
+            else if (k == 1)
+                second = &entries[i];
+            k++;
+        }
+        if (k == 0) {
+            out->status = DIR_NOT_FOUND;
+            snprintf(out->why, sizeof(out->why),
+                     "no account under \"%s\" holds this certificate (userCertificate;binary)",
+                     s->base_dn);
+            return 0;
+        }
+        if (k > 1) {
+            out->status = DIR_AMBIGUOUS;
+            snprintf(out->why, sizeof(out->why),
+                     "more than one account holds the certificate (\"%.200s\", \"%.200s\"): "
+                     "refused",
+                     first->dn, second->dn);
+            return 0;
+        }
+        e = first;
+        n = 1;
+    }
     if (n == 0) {
         out->status = DIR_NOT_FOUND;
         snprintf(out->why, sizeof(out->why), "no account under \"%s\" maps the certificate%s",
