@@ -245,9 +245,8 @@ struct certmap_directory_settings {
     const char *mapping_attribute;      /* altSecurityIdentities mode: the strings' attribute */
     enum certmap_directory_mode mode;   /* what identifies the account */
     const char *group_attribute;        /* "" for none: each value's first RDN is a role */
-    const char *group_base_dn;          /* "" for none, else groups are searched there */
+    const char *group_base_dn;          /* "" for none, else groups are searched there too */
     const char *group_member_attribute; /* group search: attribute holding members' DNs */
-    const char *group_name_attribute;   /* group search: the role is this attribute's value */
     unsigned cache_seconds;             /* a found account is reused this long */
     unsigned negative_cache_seconds;    /* "no account" is reused this long */
     unsigned max_stale_seconds;   /* a cached result serves this long after it expired while the
