@@ -4,7 +4,8 @@
 # userCertificate;binary is the presented certificate byte for byte (bob
 # holds alice-twin's certificate: same issuer, serial and subject as alice's,
 # another key: not alice's); an LDAPS directory whose certificate does not
-# verify is unreachable (503), never trusted.
+# verify is unreachable (503), never trusted; enabling the section without
+# a directory is a configuration error.
 . "$(dirname "$0")/harness.sh"
 . "$(dirname "$0")/dir_lib.sh"
 h_init
@@ -69,4 +70,10 @@ grep -q 'directory unreachable: ldaps://127.0.0.1' "$LOGDIR/certmapd.log" ||
     h_fail "no 'directory unreachable' line: $(grep -i directory "$LOGDIR/certmapd.log")"
 h_stop
 dir_stop
+
+# enabled without a directory: an error with file:line, never ignored
+cfg_write
+"$CERTMAP" -c "$CFG" validate >"$T/validate.out" 2>&1 && h_fail "validate accepted the section without a directory"
+grep -q 'applicationHost.config:[0-9]*: error: clientCertificateMappingAuthentication: enabled: .*no <certmap><directory uri>' "$T/validate.out" ||
+    h_fail "validate: $(cat "$T/validate.out")"
 h_pass
