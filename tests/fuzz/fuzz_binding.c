@@ -36,7 +36,9 @@
  * fuzz-sources: src/lib/logon/pam.c src/lib/logon/groups.c src/lib/authz.c src/lib/view/rules.c
  * fuzz-sources: src/lib/mapping.c src/lib/mapping/many.c src/lib/decide.c
  * fuzz-sources: src/lib/cert/verify.c src/lib/cert/server.c src/lib/win32.c src/lib/check.c
- * fuzz-sources: src/server/logfile.c
+ * fuzz-sources: src/server/logfile.c src/server/dirsvc.c src/lib/view/directory.c
+ * fuzz-sources: src/lib/directory/core.c src/lib/directory/ldap.c src/lib/directory/filter.c
+ * fuzz-sources: src/lib/directory/result.c src/lib/directory/query.c src/lib/cert/adstring.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
  * fuzz-sources: src/lib/cert/der.c src/lib/cert/rdn.c src/lib/codec.c
  * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
