@@ -50,6 +50,9 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_BASIC "system.webServer/security/authentication/basicAuthentication"
 #define CERTMAP_SECTION_CERTMAPPING                                                                \
     "system.webServer/security/authentication/iisClientCertificateMappingAuthentication"
+/* IIS's Active Directory mapping: the directory (certmap/directory) maps the certificate */
+#define CERTMAP_SECTION_DIRMAPPING                                                                 \
+    "system.webServer/security/authentication/clientCertificateMappingAuthentication"
 #define CERTMAP_SECTION_IPSECURITY "system.webServer/security/ipSecurity"
 #define CERTMAP_SECTION_AUTHORIZATION "system.webServer/security/authorization"
 #define CERTMAP_SECTION_SERVER_RUNTIME "system.webServer/serverRuntime"
@@ -66,6 +69,7 @@ struct certmap_collection; /* a collection of an element, effective at one locat
 #define CERTMAP_SECTION_UPSTREAM "certmap/upstream"
 #define CERTMAP_SECTION_HANDLERS "system.webServer/handlers"
 #define CERTMAP_SECTION_FASTCGI "system.webServer/fastCgi"
+#define CERTMAP_SECTION_DIRECTORY "certmap/directory"
 
 /* access/@sslFlags bits (IIS values). */
 enum certmap_ssl_flags {

@@ -62,6 +62,7 @@ enum certmap_setting {
     CERTMAP_SET_CM_MANY_TO_ONE,  /* ...@manyToOneCertificateMappingsEnabled */
     CERTMAP_SET_CM_DOMAIN,       /* ...@defaultLogonDomain */
     CERTMAP_SET_CM_LOGON_METHOD, /* ...@logonMethod */
+    CERTMAP_SET_DIR_ENABLED,     /* clientCertificateMappingAuthentication/@enabled */
     CERTMAP_SET_COUNT
 };
 
@@ -133,6 +134,13 @@ struct certmap_settings {
      * without the section serve as before.
      */
     const struct certmap_handlers *handlers;
+    /*
+     * clientCertificateMappingAuthentication/@enabled: a verified certificate
+     * that no one-to-one or many-to-one mapping maps is looked up in the
+     * directory (certmap_server_settings.directory, never NULL when this is
+     * true: the build refuses the configuration otherwise).
+     */
+    bool dir_enabled;
 };
 
 /* certmap_scope.kind bits: why the scope exists (several may hold). */
@@ -244,6 +252,37 @@ struct certmap_site {
     struct certmap_source src; /* the <site> */
 };
 
+/* certmap/directory/@mode */
+enum certmap_directory_mode {
+    CERTMAP_DIR_ALT_SECURITY_IDENTITIES, /* mappingAttribute holds the mapping strings */
+    CERTMAP_DIR_USER_CERTIFICATE,        /* userCertificate;binary holds the certificate */
+};
+
+/* <certmap><directory>: the LDAP directory that maps certificates (docs/directory.md). */
+struct certmap_directory_settings {
+    const char *uri;                    /* ldap://host:port or ldaps://host:port (one URI) */
+    const char *base_dn;                /* where accounts are searched (subtree) */
+    const char *bind_dn;                /* "" for an anonymous bind */
+    const char *bind_password_file;     /* absolute; NULL when bind_dn is "" */
+    const char *user_attribute;         /* its value is LOGON_USER */
+    const char *mapping_attribute;      /* altSecurityIdentities mode: the strings' attribute */
+    enum certmap_directory_mode mode;   /* what identifies the account */
+    const char *group_attribute;        /* "" for none: each value's first RDN is a role */
+    const char *group_base_dn;          /* "" for none, else groups are searched there too */
+    const char *group_member_attribute; /* group search: attribute holding members' DNs */
+    unsigned cache_seconds;             /* a found account is reused this long */
+    unsigned negative_cache_seconds;    /* "no account" is reused this long */
+    unsigned max_stale_seconds;   /* a cached result serves this long after it expired while the
+                                     directory cannot be reached */
+    unsigned retry_after_seconds; /* Retry-After of a 503 when the directory is unreachable */
+    unsigned timeout_seconds;     /* network timeout of each LDAP operation */
+    unsigned connections;         /* lookup threads, each with its own connection */
+    const char *ca_file;          /* absolute, NULL for the system store */
+    bool start_tls;               /* ldap:// URIs: StartTLS before the bind (required) */
+    bool allow_weak_mappings;     /* weak strings (X509:<S>, <I><S>, <RFC822>) count too */
+    struct certmap_source src;    /* the <directory> element (its uri attribute) */
+};
+
 /* Server-level settings (sections certmap/limits, certmap/server, certmap/logon). */
 struct certmap_server_settings {
     unsigned long max_connections;
@@ -303,6 +342,8 @@ struct certmap_server_settings {
        unset (keys per process); ticket_key_src is the attribute, for messages. */
     const char *ticket_key_file;
     struct certmap_source ticket_key_src;
+    /* <certmap><directory>: NULL when the element is absent or its uri is "" */
+    const struct certmap_directory_settings *directory;
 };
 
 struct certmap_view_options {

@@ -27,6 +27,7 @@
 #include "codec.h"
 #include "decide.h"
 #include "fileio.h"
+#include "directory.h"
 #include "logon.h"
 #include "mapping.h"
 #include "secret.h"
@@ -39,7 +40,7 @@
 
 static const char help_test_cert[] =
     "Usage: certmap test-cert CERT --site SITE [--path /P] [--verb VERB] [--ip ADDR]\n"
-    "                         [--password-check] [--json]\n"
+    "                         [--password-check] [--directory] [--json]\n"
     "\n"
     "Explains what certmapd would answer a request for /P of SITE presenting the\n"
     "client certificate in CERT (PEM or DER), step by step, with the file:line of\n"
@@ -53,6 +54,9 @@ static const char help_test_cert[] =
     "  --verb VERB        request method (default GET)\n"
     "  --ip ADDR          client address for ipSecurity (default 127.0.0.1)\n"
     "  --password-check   run the mapped account's logon (else assumed accepted)\n"
+    "  --directory        where clientCertificateMappingAuthentication applies, bind to\n"
+    "                     <certmap><directory> and search it once (else the directory is\n"
+    "                     not asked and taken to map nobody); unreachable is a warning\n"
     "  --json             one JSON object: status, substatus, win32, scope, user, rule,\n"
     "                     steps [{step, result, source}]\n"
     "\n"
@@ -157,7 +161,7 @@ try_logon(const struct cli_ctx *ctx, const struct certmap_view *v, const char *u
 static int
 authorize(const struct cli_ctx *ctx, const struct certmap_view *v,
           const struct certmap_settings *loc, const char *user, const char *verb,
-          struct decide_trace *t, struct tc_result *res)
+          const struct dir_answer *dir, struct decide_trace *t, struct tc_result *res)
 {
     struct certmap_error err = {0};
     struct logon *l = NULL;
@@ -165,6 +169,13 @@ authorize(const struct cli_ctx *ctx, const struct certmap_view *v,
     size_t ngroups = 0;
     int rc = CLI_OK;
 
+    if (dir != NULL) {
+        decide_note(t, "groups", NULL, "%s: %zu group(s) from the directory", user, dir->ngroups);
+        if (!decide_authorize(loc, user, (const char *const *)dir->groups, dir->ngroups, verb,
+                              &res->status, &res->substatus, t))
+            res->win32 = win32_status(res->status, res->substatus, X509_V_OK);
+        return CLI_OK;
+    }
     if (user != NULL && authz_rules_need_roles(loc->authz)) {
         l = open_logon(ctx, v);
         if (l == NULL)
@@ -190,11 +201,64 @@ out:
  * The decisions of request.c admit() for one request.  Fills res and the
  * trace; returns CLI_OK or an exit code for bad input.
  */
+static int decide_request_in(const struct cli_ctx *ctx, const struct certmap_view *v,
+                             const struct certmap_site *site, const struct certmap_scope *scope,
+                             const struct sockaddr *peer, const char *verb, X509 *cert,
+                             const unsigned char *der, size_t der_len, bool password_check,
+                             bool directory, struct dir_answer *dans, struct decide_trace *t,
+                             struct tc_result *res);
+
 static int
 decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
                const struct certmap_site *site, const struct certmap_scope *scope,
                const struct sockaddr *peer, const char *verb, X509 *cert, const unsigned char *der,
-               size_t der_len, bool password_check, struct decide_trace *t, struct tc_result *res)
+               size_t der_len, bool password_check, bool directory, struct decide_trace *t,
+               struct tc_result *res)
+{
+    struct dir_answer dans;
+    int ret;
+
+    memset(&dans, 0, sizeof(dans));
+    ret = decide_request_in(ctx, v, site, scope, peer, verb, cert, der, der_len, password_check,
+                            directory, &dans, t, res);
+    dir_answer_clear(&dans);
+    return ret;
+}
+
+/* The directory's answer for cert: searched once with --directory, else not asked. */
+static void
+ask_directory(const struct cli_ctx *ctx, const struct certmap_view *v, X509 *cert,
+              const unsigned char *der, size_t der_len, bool directory, struct dir_answer *dans,
+              struct decide_auth_in *in)
+{
+    const struct certmap_directory_settings *s = certmap_view_server(v)->directory;
+    struct certmap_error err = {0};
+    struct dir_query q;
+
+    in->dir_retry = s != NULL ? s->retry_after_seconds : 0;
+    if (!directory || s == NULL) {
+        dans->status = DIR_NOT_FOUND;
+        snprintf(dans->why, sizeof(dans->why),
+                 "the directory was not asked (--directory asks it): taken to map nobody");
+    } else if (dir_query_init(&q, cert, der, der_len, s, &err) != 0) {
+        dans->status = DIR_UNAVAILABLE;
+        snprintf(dans->why, sizeof(dans->why), "%s", err.message);
+    } else {
+        if (directory_lookup_once(s, &q, dans, &err) == DIR_UNAVAILABLE)
+            cli_warn(ctx, "the directory %s cannot be reached: %s", s->uri, err.message);
+        dir_query_clear(&q);
+    }
+    in->dir_status = (int)dans->status;
+    in->dir_user = dans->user;
+    in->dir_why = dans->why;
+}
+
+static int
+decide_request_in(const struct cli_ctx *ctx, const struct certmap_view *v,
+                  const struct certmap_site *site, const struct certmap_scope *scope,
+                  const struct sockaddr *peer, const char *verb, X509 *cert,
+                  const unsigned char *der, size_t der_len, bool password_check, bool directory,
+                  struct dir_answer *dans, struct decide_trace *t, struct tc_result *res)
 {
     const struct certmap_settings *loc = &scope->settings;
     const struct certmap_binding *b = https_binding(site);
@@ -252,11 +316,16 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
     in.cert = ci.has_cert && verify == X509_V_OK;
     in.cert_logon = DECIDE_LOGON_UNKNOWN;
     in.basic_logon = DECIDE_LOGON_UNKNOWN;
+    in.dir_status = DECIDE_DIR_UNKNOWN;
     if (in.cert && loc->cm_enabled && loc->cm_one_to_one && loc->mappings != NULL)
         in.mapping = mapping_index_lookup(loc->mappings, der, der_len);
     if (in.cert)
         decide_many_to_one(&in, cert, t);
     r = decide_auth(&in, &out, NULL);
+    if (r == DECIDE_AUTH_NEED_DIRECTORY) {
+        ask_directory(ctx, v, cert, der, der_len, directory, dans, &in);
+        r = decide_auth(&in, &out, NULL);
+    }
     if (r == DECIDE_AUTH_NEED_LOGON) {
         if (password_check) {
             in.cert_logon = try_logon(ctx, v, out.user, out.password);
@@ -280,11 +349,14 @@ decide_request(const struct cli_ctx *ctx, const struct certmap_view *v,
         res->win32 = win32_status(out.status, out.substatus, verify);
         return CLI_OK;
     }
-    rc =
-        authorize(ctx, v, loc, out.kind == DECIDE_AUTH_CERTIFICATE ? out.user : NULL, verb, t, res);
+    rc = authorize(
+        ctx, v, loc,
+        out.kind == DECIDE_AUTH_CERTIFICATE || out.kind == DECIDE_AUTH_DIRECTORY ? out.user : NULL,
+        verb, out.kind == DECIDE_AUTH_DIRECTORY ? dans : NULL, t, res);
     if (rc != CLI_OK || res->status != 0)
         return rc;
-    if (out.kind == DECIDE_AUTH_CERTIFICATE || out.kind == DECIDE_AUTH_BASIC) {
+    if (out.kind == DECIDE_AUTH_CERTIFICATE || out.kind == DECIDE_AUTH_BASIC ||
+        out.kind == DECIDE_AUTH_DIRECTORY) {
         snprintf(res->user_buf, sizeof(res->user_buf), "%s", out.display);
         res->user = res->user_buf;
     }
@@ -421,7 +493,7 @@ int
 cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *site_name = NULL, *path = NULL, *verb = NULL, *ip = NULL, *pos[1];
-    bool json = false, password_check = false;
+    bool json = false, password_check = false, directory = false;
     const struct cli_opt opts[] = {
         {.name = "site", .value = &site_name},
         {.name = "path", .value = &path},
@@ -429,6 +501,7 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
         {.name = "ip", .value = &ip},
         {.name = "json", .flag = &json},
         {.name = "password-check", .flag = &password_check},
+        {.name = "directory", .flag = &directory},
         {.name = NULL},
     };
     struct certmap_config *cfg = NULL;
@@ -529,8 +602,8 @@ cmd_test_cert(struct cli_ctx *ctx, int argc, char **argv)
                 scope->path_len > 0 ? &scope->settings.src[CERTMAP_SET_SSL_FLAGS] : &site->src,
                 "%s", scope->path_len > 0 ? scope->path : "/ (site root)");
     note_expiry(v, der, der_len, t);
-    rc = decide_request(ctx, v, site, scope, &peer.sa, verb, cert, der, der_len, password_check, t,
-                        &res);
+    rc = decide_request(ctx, v, site, scope, &peer.sa, verb, cert, der, der_len, password_check,
+                        directory, t, &res);
     if (rc != CLI_OK)
         goto out;
     if (json)

@@ -249,6 +249,56 @@ auth_mapped(const struct decide_auth_in *in, struct decide_auth_out *out,
     return deny(out, 1, false);
 }
 
+/*
+ * clientCertificateMappingAuthentication: the directory's account.  Returns
+ * true when it decided (out and the result set), false to go on with the
+ * next module.
+ */
+static bool
+auth_directory(const struct decide_auth_in *in, struct decide_auth_out *out,
+               struct decide_trace *trace, enum decide_auth_result *r)
+{
+    const struct certmap_settings *loc = in->loc;
+    const struct certmap_source *src = &loc->src[CERTMAP_SET_DIR_ENABLED];
+    const char *why = in->dir_why != NULL ? in->dir_why : "";
+
+    if (!loc->dir_enabled || !in->cert || in->mapping != NULL)
+        return false;
+    out->kind = DECIDE_AUTH_DIRECTORY;
+    switch (in->dir_status) {
+    case DECIDE_DIR_UNKNOWN:
+        *r = DECIDE_AUTH_NEED_DIRECTORY;
+        return true;
+    case DIR_FOUND:
+        if (snprintf(out->user, sizeof(out->user), "%s", in->dir_user) >= (int)sizeof(out->user)) {
+            decide_note(trace, "directory", src, "the account name is too long");
+            *r = deny(out, 1, false);
+            return true;
+        }
+        memcpy(out->display, out->user, sizeof(out->display));
+        decide_note(trace, "directory", src, "mapped to %s: %s", out->user, why);
+        *r = DECIDE_AUTH_OK;
+        return true;
+    case DIR_AMBIGUOUS:
+        decide_note(trace, "directory", src, "%s", why);
+        *r = deny(out, 1, false);
+        return true;
+    case DIR_UNAVAILABLE:
+        /* the server failed, not the client: 503 with Retry-After, never a 401 */
+        decide_note(trace, "directory", src, "%s", why);
+        out->status = 503;
+        out->substatus = 0;
+        out->retry_after = in->dir_retry;
+        *r = DECIDE_AUTH_DENY;
+        return true;
+    default:
+        decide_note(trace, "directory", src, "%s",
+                    why[0] ? why : "no account maps the certificate");
+        out->kind = DECIDE_AUTH_NONE;
+        return false;
+    }
+}
+
 static enum decide_auth_result
 auth_basic(const struct decide_auth_in *in, struct decide_auth_out *out, struct decide_trace *trace)
 {
@@ -282,6 +332,7 @@ decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
             struct decide_trace *trace)
 {
     const struct certmap_settings *loc = in->loc;
+    enum decide_auth_result dr;
 
     memset(out, 0, sizeof(*out));
     if (!loc->cm_enabled)
@@ -298,6 +349,8 @@ decide_auth(const struct decide_auth_in *in, struct decide_auth_out *out,
     if (loc->cm_enabled && loc->cm_many_to_one && in->mapping != NULL && in->mapping->enabled &&
         in->many_to_one != NULL)
         return auth_mapped(in, out, trace);
+    if (auth_directory(in, out, trace, &dr))
+        return dr;
     if (basic_available(in) && (in->basic_user != NULL || in->basic_malformed))
         return auth_basic(in, out, trace);
     if (loc->anon_enabled) {

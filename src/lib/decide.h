@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "certmap/view.h"
+#include "directory.h"
 #include "logon.h"
 #include "mapping.h"
 #include "mapping/many.h"
@@ -100,12 +101,22 @@ struct decide_auth_in {
     const char *basic_password;
     bool basic_malformed; /* an Authorization: Basic header that does not decode */
     int basic_logon;      /* enum logon_result, or DECIDE_LOGON_UNKNOWN */
+    /* the directory's answer for the verified certificate (clientCertificateMappingAuthentication),
+       when loc->dir_enabled and no one-to-one or many-to-one mapping maps it */
+    int dir_status;       /* enum dir_status, or DECIDE_DIR_UNKNOWN: look it up and call again */
+    const char *dir_user; /* DIR_FOUND: the account's userAttribute value */
+    const char *dir_why;  /* what the directory lookup found, in words */
+    unsigned dir_retry;   /* DIR_UNAVAILABLE: the Retry-After seconds */
 };
 
+/* The directory was not asked (yet). */
+#define DECIDE_DIR_UNKNOWN (-1)
+
 enum decide_auth_result {
-    DECIDE_AUTH_OK,         /* authenticated: see out->auth and out->user */
-    DECIDE_AUTH_DENY,       /* answer out->status.out->substatus */
-    DECIDE_AUTH_NEED_LOGON, /* run a logon of out->user with out->password, then call again */
+    DECIDE_AUTH_OK,             /* authenticated: see out->auth and out->user */
+    DECIDE_AUTH_DENY,           /* answer out->status.out->substatus */
+    DECIDE_AUTH_NEED_LOGON,     /* run a logon of out->user with out->password, then call again */
+    DECIDE_AUTH_NEED_DIRECTORY, /* look the certificate up in the directory, then call again */
 };
 
 enum decide_auth_kind {
@@ -113,11 +124,13 @@ enum decide_auth_kind {
     DECIDE_AUTH_ANONYMOUS,
     DECIDE_AUTH_CERTIFICATE,
     DECIDE_AUTH_BASIC,
+    DECIDE_AUTH_DIRECTORY, /* clientCertificateMappingAuthentication: the directory's account */
 };
 
 struct decide_auth_out {
     enum decide_auth_kind kind;   /* which module decided (or needs the logon) */
-    int status;                   /* DENY: 401 */
+    int status;                   /* DENY: 401 (503 when the directory is unreachable) */
+    unsigned retry_after;         /* DENY 503: Retry-After seconds */
     int substatus;                /* DENY: 1 (logon failed) or 2 (nothing authenticates) */
     bool challenge;               /* DENY: send WWW-Authenticate: Basic */
     char user[LOGON_FORM_MAX];    /* OK/NEED_LOGON: logon name, with the domain applied */
@@ -139,7 +152,13 @@ bool decide_many_to_one(struct decide_auth_in *in, X509 *cert, struct decide_tra
  * The authentication modules in IIS's order: the certificate's mapping
  * (one-to-one, else many-to-one, when their kind is enabled at loc): a Deny
  * many-to-one mapping -> 403.12, else the logon of the mapped account
- * (refused, or a name too long for logon_names() -> 401.1); then Basic (only
+ * (refused, or a name too long for logon_names() -> 401.1); then, for a
+ * verified certificate no such mapping maps, the directory when
+ * clientCertificateMappingAuthentication is enabled at loc (NEED_DIRECTORY
+ * while in->dir_status is unknown; one account -> authenticated as its
+ * userAttribute value, no password: the directory vouches as AD mapping does;
+ * more than one -> 401.1; unreachable with nothing cached -> 503, a
+ * server-side failure; no account -> the next module); then Basic (only
  * over TLS unless basic_without_ssl; refused -> 401.1 with a challenge);
  * then anonymous; else 401.2 (with a challenge when Basic is available).
  */

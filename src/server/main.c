@@ -788,6 +788,12 @@ main(int argc, char **argv)
     if (svc == NULL)
         die("logon: %s", err.message);
     snapshot_set_logon(snap, svc);
+    {
+        struct dirsvc *dsvc = NULL;
+        if (snapshot_directory_for(snap, NULL, &dsvc, &err) != 0)
+            die("directory: %s", err.message);
+        snapshot_set_directory(snap, dsvc);
+    }
     g_srv.current = snap;
     g_srv.accept = conn_accept;
     start_workers(snap);

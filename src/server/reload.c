@@ -305,6 +305,16 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
         }
     }
     snapshot_set_logon(snap, svc);
+    {
+        struct dirsvc *dsvc = NULL;
+        if (snapshot_directory_for(snap, ctx->srv->current, &dsvc, &err) != 0) {
+            errlog_printf(ERRLOG_ERROR, "reload failed: directory: %s", err.message);
+            close_new_listeners(ctx, snap, fds);
+            snapshot_unref(snap);
+            goto out;
+        }
+        snapshot_set_directory(snap, dsvc);
+    }
     pthread_mutex_lock(&ctx->srv->lock);
     old = ctx->srv->current;
     ctx->srv->current = snap;

@@ -4,6 +4,7 @@
 #include "request.h"
 
 #include "codec.h"
+#include "dirsvc.h"
 #include "respond.h"
 
 #include <arpa/inet.h>
@@ -326,7 +327,103 @@ struct req_ctx {
     /* URL Rewrite: the outcome, and the server variables the rules set (HTTP_* ones are request
        headers for the handler, as IIS passes them on); freed when the request is done */
     struct rewrite_state rw;
+    struct dir_answer dir; /* the directory's answer for the certificate (owned; cleared after) */
 };
+
+/* The pool thread's answer goes to the worker as a logon result (its int is an enum dir_status). */
+static void
+on_directory_done(void *arg, int status)
+{
+    worker_logon_done(arg, (enum logon_result)status);
+}
+
+/* Queues the directory lookup of q; the request resumes when it is answered.  0 or -1. */
+static int
+start_directory(struct conn *c, const struct dir_query *q)
+{
+    struct worker *w = c->w;
+    struct logon_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL)
+        return -1;
+    job->w = w;
+    job->cl = &c->wc;
+    job->kind = DECIDE_AUTH_DIRECTORY;
+    job->result = DIR_UNAVAILABLE;
+    job->all_next = w->jobs;
+    if (w->jobs != NULL)
+        w->jobs->all_prev = job;
+    w->jobs = job;
+    if (directory_submit(dirsvc_dir(c->snap->dir), q, on_directory_done, job) != 0) {
+        w->jobs = job->all_next;
+        if (w->jobs != NULL)
+            w->jobs->all_prev = NULL;
+        free(job);
+        return -1;
+    }
+    c->job = job;
+    return 0;
+}
+
+/* Says once per interval that the directory cannot be reached, and what it means. */
+static void
+report_directory_down(struct conn *c)
+{
+    char why[512];
+
+    if (directory_should_report(dirsvc_dir(c->snap->dir), 60, why, sizeof(why)))
+        errlog_printf(ERRLOG_ERROR,
+                      "directory unreachable: %s; cached mappings serve for up to "
+                      "maxStaleSeconds=%u, other certificates get 503",
+                      why, dirsvc_settings(c->snap->dir)->max_stale_seconds);
+}
+
+/*
+ * The directory's answer for cert into rc->dir: the cache (or the lookup just
+ * delivered for this request), else a lookup is queued.  1 when answered, 0
+ * when a lookup was queued (stop here), -1 when none could be (answer 503).
+ */
+static int
+directory_answer(struct conn *c, X509 *cert, struct req_ctx *rc)
+{
+    struct directory *d = dirsvc_dir(c->snap->dir);
+    const struct certmap_directory_settings *s = dirsvc_settings(c->snap->dir);
+    bool just_done = c->pending_kind == DECIDE_AUTH_DIRECTORY;
+    struct certmap_error err = {0};
+    unsigned char *p = c->w->der;
+    struct dir_query q;
+    int len, ret = -1;
+
+    len = i2d_X509(cert, NULL);
+    if (len <= 0 || (size_t)len > sizeof(c->w->der) || i2d_X509(cert, &p) != len)
+        return -1;
+    memset(&q, 0, sizeof(q));
+    if (EVP_Digest(c->w->der, (size_t)len, q.key, NULL, EVP_sha256(), NULL) != 1)
+        return -1;
+    if (directory_cached(d, q.key, just_done, &rc->dir) == 1) {
+        if (rc->dir.stale || rc->dir.status == DIR_UNAVAILABLE)
+            report_directory_down(c);
+        return 1;
+    }
+    if (just_done) {
+        /* answered, but gone from the cache already (evicted): a server-side failure */
+        rc->dir.status = DIR_UNAVAILABLE;
+        snprintf(rc->dir.why, sizeof(rc->dir.why), "the directory's answer was lost");
+        return 1;
+    }
+    if (dir_query_init(&q, cert, c->w->der, (size_t)len, s, &err) != 0) {
+        errlog_printf(ERRLOG_ERROR, "directory lookup: %s", err.message);
+        return -1;
+    }
+    if (start_directory(c, &q) == 0) {
+        rc->logon = true;
+        ret = 0;
+    } else {
+        errlog_printf(ERRLOG_ERROR, "directory lookup could not be queued");
+    }
+    dir_query_clear(&q);
+    return ret;
+}
 
 /*
  * The error log's explanation of a refusal, one line at level info: who
@@ -415,6 +512,21 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         }
     }
     in.cert = a->cert != NULL && a->verify == X509_V_OK;
+    in.dir_status = DECIDE_DIR_UNKNOWN;
+    if (loc->dir_enabled && in.cert && in.mapping == NULL) {
+        int dr = c->snap->dir != NULL ? directory_answer(c, a->cert, rc) : -1;
+        if (dr == 0)
+            return 0;
+        if (dr < 0) {
+            rc->dir.status = DIR_UNAVAILABLE;
+            snprintf(rc->dir.why, sizeof(rc->dir.why), "no directory lookup could be made");
+        }
+        in.dir_status = (int)rc->dir.status;
+        in.dir_user = rc->dir.user;
+        in.dir_why = rc->dir.why;
+        in.dir_retry =
+            c->snap->dir != NULL ? dirsvc_settings(c->snap->dir)->retry_after_seconds : 10;
+    }
     r = decide_auth(&in, &out, NULL);
     if (r == DECIDE_AUTH_NEED_LOGON && out.kind == DECIDE_AUTH_BASIC) {
         in.basic_logon = basic_logon_result(c, out.user, out.password);
@@ -444,6 +556,10 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
         decide_auth(&in, &out, &c->w->trace);
         explain_refusal(rc, a->cert, out.status, out.substatus, &c->w->trace);
         /* Not authenticated: cs-username stays "-", as IIS logs a failed logon. */
+        if (out.status == 503) {
+            respond_error_retry(c, 503, 0, out.retry_after);
+            return 0;
+        }
         respond_error(c, out.status, out.substatus,
                       out.challenge
                           ? pipeline_realm(loc, host, host_len, site, realm_buf, sizeof(realm_buf))
@@ -453,6 +569,8 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
     if (out.kind == DECIDE_AUTH_CERTIFICATE) {
         c->log.user = in.mapping->user;
         c->log.domain = loc->cm_domain;
+    } else if (out.kind == DECIDE_AUTH_DIRECTORY) {
+        c->log.user_owned = strdup(out.user);
     } else if (out.kind == DECIDE_AUTH_BASIC) {
         c->log.user_owned = strdup(a->basic_user);
         c->log.domain = loc->basic_domain;
@@ -481,13 +599,19 @@ authorize(struct conn *c, struct req_ctx *rc)
 {
     const struct authz_rules *rules = rc->loc->authz;
     const struct http_request *req = cur(c);
-    const char *user =
-        rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ? rc->user : NULL;
+    const char *user = rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ||
+                               rc->auth == DECIDE_AUTH_DIRECTORY
+                           ? rc->user
+                           : NULL;
     char **groups = NULL, verb[32], realm_buf[256];
     size_t ngroups = 0;
     int g, status, sub, ret = 0;
 
-    if (user != NULL && authz_rules_need_roles(rules)) {
+    if (rc->auth == DECIDE_AUTH_DIRECTORY) {
+        /* the directory's groups, found with the account (borrowed from rc->dir) */
+        groups = rc->dir.groups;
+        ngroups = rc->dir.ngroups;
+    } else if (user != NULL && authz_rules_need_roles(rules)) {
         g = c->snap->logon != NULL ? logon_groups_cached(c->snap->logon, user, &groups, &ngroups)
                                    : -1;
         if (g == 0 && start_logon(c, (int)rc->auth, user, NULL) == 0) {
@@ -519,7 +643,8 @@ authorize(struct conn *c, struct req_ctx *rc)
                                                           realm_buf, sizeof(realm_buf))
                                          : NULL);
 out:
-    free(groups);
+    if (groups != rc->dir.groups)
+        free(groups);
     return ret;
 }
 
@@ -553,7 +678,8 @@ fill_identity(const struct conn *c, const struct req_ctx *rc, struct identity *i
               size_t server_name_size)
 {
     memset(id, 0, sizeof(*id));
-    id->auth = rc->auth == DECIDE_AUTH_CERTIFICATE ? IDENTITY_CERTIFICATE
+    id->auth = rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_DIRECTORY
+                   ? IDENTITY_CERTIFICATE
                : rc->auth == DECIDE_AUTH_BASIC     ? IDENTITY_BASIC
                : rc->auth == DECIDE_AUTH_ANONYMOUS ? IDENTITY_ANONYMOUS
                                                    : IDENTITY_NONE;
@@ -1361,6 +1487,7 @@ run:
     rewrite_state_init(&rc.rw);
     admit_and_serve(c, &rc);
     rewrite_state_free(&rc.rw);
+    dir_answer_clear(&rc.dir);
     c->pending_kind = DECIDE_AUTH_NONE;
     c->pending_result = DECIDE_LOGON_UNKNOWN;
     if (rc.logon) {

@@ -250,6 +250,13 @@ respond_queue(struct conn *c, const struct response *r, bool head_only)
         adds(b, cap, &len, r->realm);
         ADDLIT("\"\r\n");
     }
+    if (r->retry_after > 0) {
+        char num[16];
+        snprintf(num, sizeof(num), "%u", r->retry_after);
+        ADDLIT("Retry-After: ");
+        adds(b, cap, &len, num);
+        ADDLIT("\r\n");
+    }
     if (!keep)
         ADDLIT("Connection: close\r\n");
     else if (w->req.minor_version == 0)
@@ -267,8 +274,8 @@ respond_queue(struct conn *c, const struct response *r, bool head_only)
 }
 
 /* An IIS error page for status.substatus. */
-void
-respond_error(struct conn *c, int status, int substatus, const char *realm)
+static void
+error_response(struct conn *c, int status, int substatus, const char *realm, unsigned retry)
 {
     struct response r;
     size_t n;
@@ -285,6 +292,7 @@ respond_error(struct conn *c, int status, int substatus, const char *realm)
     r.body_len = n;
     r.file_fd = -1;
     r.realm = realm;
+    r.retry_after = retry;
     c->log.status = status;
     c->log.substatus = substatus;
     if (respond_queue(c, &r, respond_is_head(c)) != 0) {
@@ -292,4 +300,16 @@ respond_error(struct conn *c, int status, int substatus, const char *realm)
         c->close_after = true;
         c->wlen = c->wpos;
     }
+}
+
+void
+respond_error(struct conn *c, int status, int substatus, const char *realm)
+{
+    error_response(c, status, substatus, realm, 0);
+}
+
+void
+respond_error_retry(struct conn *c, int status, int substatus, unsigned seconds)
+{
+    error_response(c, status, substatus, NULL, seconds);
 }

@@ -29,6 +29,7 @@ struct response {
     size_t location_query_len;
     const char *redirect; /* Location sent as it is (a rewrite rule's, already encoded), or NULL */
     const char *realm;    /* WWW-Authenticate: Basic realm, NULL when none */
+    unsigned retry_after; /* Retry-After: seconds (a 503), 0 when none */
 };
 
 /* true when the request being answered (c->w->req) is a HEAD. */
@@ -43,6 +44,9 @@ int respond_queue(struct conn *c, const struct response *r, bool head_only);
 
 /* Queues an IIS error page for status.substatus (realm: add a Basic challenge). */
 void respond_error(struct conn *c, int status, int substatus, const char *realm);
+
+/* respond_error() of a server-side failure with "Retry-After: seconds" (503). */
+void respond_error_retry(struct conn *c, int status, int substatus, unsigned seconds);
 
 /* Remembers where the W3C fields of req are in c->rbuf (the head stays there until logged). */
 void respond_log_fields(struct conn *c, const struct http_request *req);

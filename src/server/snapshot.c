@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "logonsvc.h"
+#include "dirsvc.h"
 #include "w3clog.h"
 
 /* Appends one diagnostic; file/element/attr may be NULL. */
@@ -100,6 +101,30 @@ snapshot_set_logon(struct snapshot *snap, struct logonsvc *svc)
     snap->logon = svc != NULL ? logonsvc_logon(svc) : NULL;
 }
 
+void
+snapshot_set_directory(struct snapshot *snap, struct dirsvc *svc)
+{
+    dirsvc_unref(snap->dir);
+    snap->dir = svc;
+}
+
+int
+snapshot_directory_for(const struct snapshot *snap, const struct snapshot *cur, struct dirsvc **out,
+                       struct certmap_error *err)
+{
+    const struct certmap_directory_settings *want = certmap_view_server(snap->view)->directory;
+
+    *out = NULL;
+    if (want == NULL)
+        return 0;
+    if (cur != NULL && cur->dir != NULL && dirsvc_same(want, dirsvc_settings(cur->dir))) {
+        *out = dirsvc_ref(cur->dir);
+        return 0;
+    }
+    *out = dirsvc_new(want, err);
+    return *out != NULL ? 0 : -1;
+}
+
 struct snapshot *
 snapshot_ref(struct snapshot *snap)
 {
@@ -142,6 +167,7 @@ snapshot_unref(struct snapshot *snap)
         free_site(snap, &snap->sites[i]);
     free(snap->sites);
     logonsvc_unref(snap->logon_svc);
+    dirsvc_unref(snap->dir);
     free(snap->config_path);
     certmap_view_unref(snap->view);
     free(snap);

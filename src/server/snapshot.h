@@ -30,6 +30,7 @@
 #include "tickets.h"
 
 struct logonsvc;
+struct dirsvc;
 struct w3clog;
 struct w3clog_set;
 
@@ -123,6 +124,7 @@ struct snapshot {
     struct logon *logon;        /* the logon service requests use (of logon_svc), or NULL */
     struct logonsvc *logon_svc; /* owned reference to the shared service, or NULL */
     struct w3clog_set *logs;    /* borrowed */
+    struct dirsvc *dir;         /* owned reference to the directory service, NULL without one */
     size_t mapping_count;       /* mappings over all indexes built (shared ones once) */
 };
 
@@ -131,6 +133,20 @@ struct snapshot {
  * snapshot takes over the reference svc, and its last snapshot_unref() drops it.
  */
 void snapshot_set_logon(struct snapshot *snap, struct logonsvc *svc);
+
+/*
+ * Attaches the directory service (before snap is shared), taking over the
+ * reference svc (may be NULL); the last snapshot_unref() drops it.
+ */
+void snapshot_set_directory(struct snapshot *snap, struct dirsvc *svc);
+
+/*
+ * The directory service snap needs: the current one when its settings are
+ * snap's (cur may be NULL), else a new one; NULL without a directory.  0, or
+ * -1 and err.
+ */
+int snapshot_directory_for(const struct snapshot *snap, const struct snapshot *cur,
+                           struct dirsvc **out, struct certmap_error *err);
 
 /* Takes one more reference; returns snap. */
 struct snapshot *snapshot_ref(struct snapshot *snap);

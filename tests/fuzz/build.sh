@@ -32,7 +32,7 @@ cflags=(-g -O1 -std=c11 -D_GNU_SOURCE -DCERTMAP_VERSION=\"fuzz\"
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Werror
     -I"$root/include" -I"$root/src/lib" -I"$root/src" -I"$root/src/server" -I"$root/src/cli")
-libs=(-Wl,--as-needed -lssl -lcrypto -lpam -lcrypt -lpthread -lpcre2-8)
+libs=(-Wl,--as-needed -lssl -lcrypto -lpam -lcrypt -lpthread -lpcre2-8 -lldap -llber)
 if pkg-config --exists libxml-2.0 2>/dev/null; then
     read -r -a xml_cflags <<<"$(pkg-config --cflags libxml-2.0)"
     read -r -a xml_libs <<<"$(pkg-config --libs libxml-2.0)"

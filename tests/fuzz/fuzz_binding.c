@@ -38,6 +38,9 @@
  * fuzz-sources: src/lib/cert/verify.c src/lib/cert/server.c src/lib/win32.c src/lib/check.c
  * fuzz-sources: src/server/logfile.c
  * fuzz-sources: src/server/tickets.c src/lib/secret/ticketkeys.c
+ * fuzz-sources: src/server/dirsvc.c src/lib/view/directory.c src/lib/cert/adstring.c
+ * fuzz-sources: src/lib/directory/core.c src/lib/directory/ldap.c src/lib/directory/filter.c
+ * fuzz-sources: src/lib/directory/result.c src/lib/directory/query.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
  * fuzz-sources: src/lib/cert/der.c src/lib/cert/rdn.c src/lib/codec.c
  * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c

@@ -9,6 +9,7 @@
 #include "../../src/server/errlog.c"
 #include "../../src/server/http.c"
 #include "../../src/server/logfile.c"
+#include "../../src/server/dirsvc.c"
 #include "../../src/server/logonsvc.c"
 #include "../../src/server/mime.c"
 #include "../../src/server/pipeline.c"

@@ -263,6 +263,16 @@ static const struct schema_child ch_certmapping[] = {
 static const struct schema_elem el_certmapping = {"iisClientCertificateMappingAuthentication",
                                                   a_certmapping, ch_certmapping, NULL, NULL};
 
+/*
+ * IIS's Active Directory client certificate mapping: one attribute.  certmap
+ * enforces it with the LDAP directory of <certmap><directory> (directory.h);
+ * enabled without a directory is an error of the view, never ignored.
+ */
+static const struct schema_attr a_dirmapping[] = {{"enabled", ST_BOOL, "false", NULL, 0, 0, 0},
+                                                  {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_dirmapping = {"clientCertificateMappingAuthentication",
+                                                 a_dirmapping, NULL, NULL, NULL};
+
 static const struct schema_attr a_windows[] = {
     {"enabled", ST_BOOL, "false", NULL, SA_WARN_TRUE, 0, 0},
     {"authPersistNonNTLM", ST_BOOL, "true", NULL, SA_NOEFFECT, 0, 0},
@@ -484,6 +494,39 @@ static const struct schema_attr a_server[] = {
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_server = {"server", a_server, NULL, NULL, NULL};
 
+/*
+ * The LDAP directory that maps certificates (docs/directory.md).  uri "" means
+ * no directory.  mode altSecurityIdentities searches mappingAttribute for the
+ * certificate's mapping strings; userCertificate compares userCertificate;binary
+ * byte for byte.  Groups (roles): the first RDN value of each groupAttribute
+ * value (memberOf), and with groupBaseDn of each group entry found there whose
+ * groupMemberAttribute holds the account's DN.
+ */
+static const struct schema_enum e_dir_mode[] = {
+    {"altSecurityIdentities", 0}, {"userCertificate", 1}, {NULL, 0}};
+static const struct schema_attr a_directory[] = {
+    {"uri", ST_STRING, "", NULL, 0, 0, 0},
+    {"baseDn", ST_STRING, "", NULL, 0, 0, 0},
+    {"bindDn", ST_STRING, "", NULL, 0, 0, 0},
+    {"bindPasswordFile", ST_STRING, "", NULL, 0, 0, 0},
+    {"userAttribute", ST_STRING, "uid", NULL, SA_NONEMPTY, 0, 0},
+    {"mappingAttribute", ST_STRING, "altSecurityIdentities", NULL, SA_NONEMPTY, 0, 0},
+    {"mode", ST_ENUM, "altSecurityIdentities", e_dir_mode, 0, 0, 0},
+    {"groupAttribute", ST_STRING, "memberOf", NULL, 0, 0, 0},
+    {"groupBaseDn", ST_STRING, "", NULL, 0, 0, 0},
+    {"groupMemberAttribute", ST_STRING, "member", NULL, SA_NONEMPTY, 0, 0},
+    {"cacheSeconds", ST_UINT, "60", NULL, 0, 86400, 0},
+    {"negativeCacheSeconds", ST_UINT, "10", NULL, 0, 86400, 0},
+    {"maxStaleSeconds", ST_UINT, "300", NULL, 0, 604800, 0},
+    {"retryAfterSeconds", ST_UINT, "10", NULL, 0, 3600, 1},
+    {"timeoutSeconds", ST_UINT, "5", NULL, 0, 300, 1},
+    {"connections", ST_UINT, "4", NULL, 0, 64, 1},
+    {"caFile", ST_STRING, "", NULL, 0, 0, 0},
+    {"startTls", ST_BOOL, "true", NULL, 0, 0, 0},
+    {"allowWeakMappings", ST_BOOL, "false", NULL, 0, 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0, 0}};
+static const struct schema_elem el_directory = {"directory", a_directory, NULL, NULL, NULL};
+
 /* the metrics listener: "ADDR:PORT" ("[v6]:PORT"), "" for none (checked by the view) */
 static const struct schema_attr a_status[] = {{"listen", ST_STRING, "", NULL, 0, 0, 0},
                                               {NULL, 0, NULL, NULL, 0, 0, 0}};
@@ -650,6 +693,7 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_ANONYMOUS, &el_anonymous, 0},
     {CERTMAP_SECTION_BASIC, &el_basic, 0},
     {CERTMAP_SECTION_CERTMAPPING, &el_certmapping, 0},
+    {CERTMAP_SECTION_DIRMAPPING, &el_dirmapping, 0},
     {CERTMAP_SECTION_AUTHORIZATION, &el_authz, 0},
     {"system.webServer/security/authentication/windowsAuthentication", &el_windows, 0},
     {"system.webServer/security/authentication/digestAuthentication", &el_digest, 0},
@@ -666,6 +710,7 @@ const struct schema_section cfg_schema_sections[] = {
     {CERTMAP_SECTION_UPSTREAM, &el_upstream, SS_SERVER_ONLY},
     {CERTMAP_SECTION_HANDLERS, &el_handlers, 0},
     {CERTMAP_SECTION_FASTCGI, &el_fastcgi, SS_SERVER_ONLY},
+    {CERTMAP_SECTION_DIRECTORY, &el_directory, SS_SERVER_ONLY},
     {NULL, NULL, 0}};
 
 static const char *const implemented_groups[] = {"system.applicationHost",
@@ -729,7 +774,6 @@ static const char *const iis_known[] = {
     "system.webServer/security/ipSecurity",
     "system.webServer/security/isapiCgiRestriction",
     "system.webServer/security/requestFiltering",
-    "system.webServer/security/authentication/clientCertificateMappingAuthentication",
     "system.ftpServer",
     "system.net",
     "system.web",

@@ -179,6 +179,13 @@ int vsec_apply(struct vbuild *b, struct vsec *s, struct certmap_config *cfg, str
 unsigned long long vsec_num(const struct vsec *s, const char *attr, struct certmap_source *src);
 const char *vsec_text(const struct vsec *s, const char *attr, struct certmap_source *src);
 
+/* ---- view/directory.c ---- */
+
+/* <certmap><directory> into v->server.directory (errors into the build's diags). */
+void view_build_directory(struct vbuild *b);
+/* A scope enabling clientCertificateMappingAuthentication without a directory is an error. */
+void view_check_directory(struct vbuild *b);
+
 /* ---- view/table.c ---- */
 
 /*

@@ -161,6 +161,8 @@ scope_settle_settings(struct vscope *sc, const struct vsite *s)
     st->cm_logon_method =
         (unsigned)vsec_num(cm, "logonMethod", &st->src[CERTMAP_SET_CM_LOGON_METHOD]);
     st->mappings = st->cm_enabled && st->cm_one_to_one ? s->index : NULL;
+    st->dir_enabled = vsec_num(sc->eff[view_section_index(CERTMAP_SECTION_DIRMAPPING)], "enabled",
+                               &st->src[CERTMAP_SET_DIR_ENABLED]) != 0;
 }
 
 /* serverRuntime: the request body bound of a late client-certificate request. */

@@ -704,6 +704,7 @@ site_build_all(struct vbuild *b)
     if (scope_build_server(b) != 0)
         return -1;
     build_server(b);
+    view_build_directory(b);
     sites_section = certmap_config_get_section(b->cfg, CERTMAP_SECTION_SITES, NULL, &err);
     if (sites_section == NULL) {
         view_diag(b, CERTMAP_SEV_ERROR, err.file, err.line, err.element, err.attribute, "%s",
@@ -723,5 +724,6 @@ site_build_all(struct vbuild *b)
             return -1;
     }
     check_status_listen(b);
+    view_check_directory(b);
     return 0;
 }
