@@ -14,7 +14,7 @@
 #                   in build/trixie/); make test-bookworm: the same in a Debian 12 root
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Seconds each libFuzzer target runs in make test (CI); long runs: tests/fuzz/run 900
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 PREFIX ?= /usr/local
 
 .PHONY: all deps run test test-long test-valgrind fuzz bench clean format install deb test-trixie test-bookworm
