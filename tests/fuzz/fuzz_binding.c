@@ -41,7 +41,7 @@
  * fuzz-sources: src/server/dirsvc.c src/lib/view/directory.c src/lib/cert/adstring.c
  * fuzz-sources: src/lib/directory/core.c src/lib/directory/ldap.c src/lib/directory/filter.c
  * fuzz-sources: src/lib/directory/result.c src/lib/directory/query.c
- * fuzz-sources: src/lib/rewrite.c src/lib/view/rewrite.c src/lib/view/handlers.c
+ * fuzz-sources: src/lib/rewrite.c src/lib/rewrite/compile.c src/lib/view/rewrite.c src/lib/view/handlers.c
  * fuzz-sources: src/lib/error.c src/lib/fileio.c src/lib/secret.c src/lib/cert.c
  * fuzz-sources: src/lib/cert/der.c src/lib/cert/rdn.c src/lib/codec.c
  * fuzz-sources: src/lib/config/arena.c src/lib/config/tree.c src/lib/config/diag.c
