@@ -185,12 +185,13 @@ const struct certmap_site *cli_view_site(const struct cli_ctx *ctx, const struct
 /* cli_appcmd.c */
 
 /*
- * Applies AppCmd's /+"COLLECTION.[attr='value',...]" (path without the
- * "/+"): adds an item to a collection of section sec, through items of
- * nested collections selected by earlier steps.  An exit code; messages
- * printed.
+ * Applies AppCmd's /+"COLLECTION.[attr='value',...]" (op '+', path without
+ * the "/+"): adds an item to a collection of section sec, through items of
+ * nested collections selected by earlier steps; or /-"..." (op '-'):
+ * removes the item the last step selects.  An exit code; messages printed.
  */
-int cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const char *path);
+int cli_appcmd_edit(const struct cli_ctx *ctx, struct certmap_element *sec, char op,
+                    const char *path);
 
 /* cmd_list_views.c */
 

@@ -4,10 +4,14 @@
  *   /+"manyToOneMappings.[name='Contoso Employees',userName='u',password='p']"
  *   /+"manyToOneMappings.[name='Contoso Employees'].rules.[certificateField='Subject',...]"
  *
+ *   /-"manyToOneMappings.[name='Contoso Employees']"
+ *
  * A path is a chain of COLLECTION.[attr='value',...] steps: every step but
  * the last selects an existing item of its collection (all the attributes
  * given must match, compared case-insensitively as IIS compares keys); the
- * last step adds a new item with those attributes.  Values are quoted with
+ * last step adds a new item with those attributes (/+), or removes the item
+ * they select (/-: a local item is deleted, an inherited one gets a
+ * <remove> entry, as AppCmd does).  Values are quoted with
  * single quotes as AppCmd writes them (no escapes: AppCmd has none), or
  * unquoted up to the next ',' or ']'.
  */
@@ -102,7 +106,7 @@ find_item(const struct certmap_collection *c, const struct step *st)
 }
 
 int
-cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const char *path)
+cli_appcmd_edit(const struct cli_ctx *ctx, struct certmap_element *sec, char op, const char *path)
 {
     struct certmap_error err = {0};
     struct certmap_element *cur = sec, *item;
@@ -119,7 +123,7 @@ cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const cha
     }
     why = parse_path(copy, steps, &nsteps);
     if (why != NULL) {
-        rc = cli_usage(ctx, "/+\"%s\": %s", path, why);
+        rc = cli_usage(ctx, "/%c\"%s\": %s", op, path, why);
         goto out;
     }
     for (size_t i = 0; i < nsteps; i++) {
@@ -132,18 +136,30 @@ cli_appcmd_add(const struct cli_ctx *ctx, struct certmap_element *sec, const cha
         if (i + 1 < nsteps) {
             cur = find_item(c, st);
             if (cur == NULL) {
-                cli_err(ctx, "/+\"%s\": no item of %s matches the selection of step %zu", path,
+                cli_err(ctx, "/%c\"%s\": no item of %s matches the selection of step %zu", op, path,
                         st->coll, i + 1);
                 goto out;
             }
             if (certmap_element_is_inherited(cur)) {
                 cli_err(ctx,
-                        "/+\"%s\": that item of %s is inherited from an enclosing location; "
+                        "/%c\"%s\": that item of %s is inherited from an enclosing location; "
                         "change it where it is written",
-                        path, st->coll);
+                        op, path, st->coll);
                 goto out;
             }
             continue;
+        }
+        if (op == '-') {
+            item = find_item(c, st);
+            if (item == NULL) {
+                cli_err(ctx, "/-\"%s\": no item of %s matches", path, st->coll);
+                goto out;
+            }
+            if (certmap_collection_remove(c, item, &err) != 0) {
+                rc = cli_fail(ctx, &err);
+                goto out;
+            }
+            break;
         }
         item = certmap_collection_create_element(c, NULL, &err);
         if (item == NULL) {

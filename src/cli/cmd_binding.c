@@ -554,7 +554,7 @@ cmd_set_site(struct cli_ctx *ctx, int argc, char **argv)
             rc = cli_usage(ctx, "%s: only the bindings collection is supported", argv[i]);
             break;
         }
-        rc = cli_appcmd_add(ctx, s, argv[i] + 2);
+        rc = cli_appcmd_edit(ctx, s, '+', argv[i] + 2);
     }
     if (rc == CLI_OK)
         rc = check_view(ctx, cfg, certmap_element_get(s, "name"), before, false);

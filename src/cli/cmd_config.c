@@ -36,7 +36,8 @@ static const char help_get[] =
 
 static const char help_set[] =
     "Usage: certmap set config [--site SITE[/PATH]] [--path /PATH] --section SECTION\n"
-    "                          --set NAME=VALUE... [--unset NAME...]\n"
+    "                          --set NAME=VALUE... [--unset NAME...] [--add PATH...]\n"
+    "                          [--remove PATH...]\n"
     "                          [--password-stdin | --password-file FILE]\n"
     "\n"
     "Sets attributes of SECTION at the location (server level without --site).\n"
@@ -46,7 +47,8 @@ static const char help_set[] =
     "password attribute is set from --password-stdin or --password-file, never from\n"
     "--set.  All changes are committed together or not at all.\n"
     "\n"
-    "AppCmd's syntax is accepted too, with its collection adds (/+, or --add PATH):\n"
+    "AppCmd's syntax is accepted too, with its collection adds (/+, or --add PATH) and\n"
+    "removes (/-, or --remove PATH):\n"
     "  certmap set config \"Default Web Site\" -section:access /sslFlags:\"Ssl, "
     "SslNegotiateCert\"\n"
     "  certmap set config \"Default Web Site\" -section:iisClientCertificateMappingAuthentication\n"
@@ -54,6 +56,8 @@ static const char help_set[] =
     "  certmap set config \"Default Web Site\" -section:iisClientCertificateMappingAuthentication\n"
     "      /+\"manyToOneMappings.[name='Contoso Employees'].rules.[certificateField='Subject',\n"
     "      certificateSubField='O',matchCriteria='Contoso',compareCaseSensitive='True']\"\n"
+    "  certmap set config \"Default Web Site\" -section:iisClientCertificateMappingAuthentication\n"
+    "      /-\"manyToOneMappings.[name='Contoso Employees']\"\n"
     "\n"
     "SECTION names: see 'certmap get config --help'.\n";
 
@@ -126,9 +130,9 @@ translate_appcmd(int argc, char **argv, char ***out, int *out_argc, char ***pool
     for (i = 0; i < argc; i++) {
         const char *a = argv[i], *colon;
 
-        if (strncmp(a, "/+", 2) == 0) {
-            /* AppCmd's collection add: /+"coll.[a='v']" */
-            nv[n++] = (char *)"--add";
+        if (strncmp(a, "/+", 2) == 0 || strncmp(a, "/-", 2) == 0) {
+            /* AppCmd's collection add /+"coll.[a='v']" and remove /-"coll.[key='v']" */
+            nv[n++] = a[1] == '+' ? (char *)"--add" : (char *)"--remove";
             nv[n++] = argv[i] + 2;
             continue;
         }
@@ -442,19 +446,15 @@ int
 cmd_set_config(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct where w = {0};
-    struct cli_list sets = {0}, unsets = {0}, adds = {0};
+    struct cli_list sets = {0}, unsets = {0}, adds = {0}, removes = {0};
     const char *pw_file = NULL, *pos[1], *full = NULL;
     bool pw_stdin = false;
     const struct cli_opt opts[] = {
-        {.name = "site", .value = &w.site},
-        {.name = "path", .value = &w.path},
-        {.name = "section", .value = &w.section},
-        {.name = "set", .list = &sets},
-        {.name = "unset", .list = &unsets},
-        {.name = "password-stdin", .flag = &pw_stdin},
-        {.name = "password-file", .value = &pw_file},
-        {.name = "add", .list = &adds},
-        {.name = NULL},
+        {.name = "site", .value = &w.site},           {.name = "path", .value = &w.path},
+        {.name = "section", .value = &w.section},     {.name = "set", .list = &sets},
+        {.name = "unset", .list = &unsets},           {.name = "password-stdin", .flag = &pw_stdin},
+        {.name = "password-file", .value = &pw_file}, {.name = "add", .list = &adds},
+        {.name = "remove", .list = &removes},         {.name = NULL},
     };
     struct certmap_config *cfg = NULL;
     struct certmap_element *sec;
@@ -478,7 +478,8 @@ cmd_set_config(struct cli_ctx *ctx, int argc, char **argv)
         rc = cli_usage(ctx, "--section is required");
         goto out;
     }
-    if (sets.count == 0 && unsets.count == 0 && adds.count == 0 && !pw_stdin && pw_file == NULL) {
+    if (sets.count == 0 && unsets.count == 0 && adds.count == 0 && removes.count == 0 &&
+        !pw_stdin && pw_file == NULL) {
         rc = cli_usage(ctx, "nothing to change: give --set NAME=VALUE or --unset NAME");
         goto out;
     }
@@ -499,7 +500,9 @@ cmd_set_config(struct cli_ctx *ctx, int argc, char **argv)
         goto out;
     rc = apply_changes(ctx, sec, &sets, &unsets, password);
     for (i = 0; rc == CLI_OK && i < adds.count; i++)
-        rc = cli_appcmd_add(ctx, sec, adds.items[i]);
+        rc = cli_appcmd_edit(ctx, sec, '+', adds.items[i]);
+    for (i = 0; rc == CLI_OK && i < removes.count; i++)
+        rc = cli_appcmd_edit(ctx, sec, '-', removes.items[i]);
     if (rc != CLI_OK)
         goto out;
     rc = cli_commit(ctx, cfg);
@@ -520,12 +523,16 @@ cmd_set_config(struct cli_ctx *ctx, int argc, char **argv)
         printf("%s at '%s': password set (encrypted)\n", full, loc[0] != '\0' ? loc : "(server)");
     for (i = 0; i < adds.count; i++)
         printf("%s at '%s': added %s\n", full, loc[0] != '\0' ? loc : "(server)", adds.items[i]);
+    for (i = 0; i < removes.count; i++)
+        printf("%s at '%s': removed %s\n", full, loc[0] != '\0' ? loc : "(server)",
+               removes.items[i]);
 out:
     certmap_config_close(cfg);
     cli_free_secret(password);
     cli_list_free(&sets);
     cli_list_free(&unsets);
     cli_list_free(&adds);
+    cli_list_free(&removes);
     free(loc);
     free(nv);
     free_pool(pool, npool);

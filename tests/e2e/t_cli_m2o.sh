@@ -77,6 +77,21 @@ run_fails 2 'unknown certificate subfield "Org"' set config Shop -section:$S \
     /+"manyToOneMappings.[name='Contoso Employees'].rules.[certificateField='Subject',certificateSubField='Org',matchCriteria='x']"
 run_fails 1 "expected COLLECTION" set config Shop -section:$S /+"manyToOneMappings.name='x'"
 
+# AppCmd's removes: a rule of the mapping, then the mapping; one that does not exist is refused.
+run_ok set config Shop -section:$S \
+    /-"manyToOneMappings.[name='Contoso Employees'].rules.[certificateField='Subject',certificateSubField='O',matchCriteria='Contoso']"
+expect_out "removed manyToOneMappings"
+run_ok list many-to-one --site Shop
+grep -q '^  Subject:O=Contoso' "$OUT" && cli_fail "the rule is still listed after /-"
+run_fails 2 "no item of rules matches" set config Shop -section:$S \
+    /-"manyToOneMappings.[name='Contoso Employees'].rules.[certificateField='Subject',certificateSubField='O',matchCriteria='Contoso']"
+run_ok set config Shop -section:$S --remove "manyToOneMappings.[name='Contoso Employees']"
+run_ok list many-to-one --site Shop
+grep -q '^Contoso Employees' "$OUT" && cli_fail "the mapping is still listed after --remove"
+expect_valid
+run_fails 2 "no item of manyToOneMappings matches" set config Shop -section:$S \
+    /-"manyToOneMappings.[name='Contoso Employees']"
+
 # AppCmd's read verb.
 run_ok list config Shop -section:$S
 expect_out '^manyToOneCertificateMappingsEnabled=true$'
