@@ -149,6 +149,15 @@ const char *cli_find_site(const struct cli_ctx *ctx, struct certmap_config *cfg,
 char *cli_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *site,
                    const char *path, int *rc);
 
+/*
+ * The prologue of a command on one location: opens the configuration
+ * (locked when the command writes) and names the location of site and path
+ * (cli_location()).  Returns the configuration with *loc set (the caller
+ * closes and frees both), or NULL with *rc set after printing why.
+ */
+struct certmap_config *cli_open_location(const struct cli_ctx *ctx, bool lock, const char *site,
+                                         const char *path, char **loc, int *rc);
+
 /* true when location loc is the site's own location or one below it ("" site: every location). */
 bool cli_location_within(const char *loc, const char *site);
 

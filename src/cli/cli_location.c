@@ -154,6 +154,23 @@ cli_location(const struct cli_ctx *ctx, struct certmap_config *cfg, const char *
     return loc;
 }
 
+struct certmap_config *
+cli_open_location(const struct cli_ctx *ctx, bool lock, const char *site, const char *path,
+                  char **loc, int *rc)
+{
+    struct certmap_config *cfg = cli_open_config(ctx, lock, rc);
+
+    *loc = NULL;
+    if (cfg == NULL)
+        return NULL;
+    *loc = cli_location(ctx, cfg, site, path, rc);
+    if (*loc == NULL) {
+        certmap_config_close(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
 bool
 cli_location_within(const char *loc, const char *site)
 {

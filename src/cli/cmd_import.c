@@ -751,11 +751,8 @@ cmd_export_mappings(struct cli_ctx *ctx, int argc, char **argv)
         return rc;
     if (site == NULL || !json)
         return cli_usage(ctx, "--site and --json are required (JSON is the one export format)");
-    cfg = cli_open_config(ctx, false, &rc);
+    cfg = cli_open_location(ctx, false, site, path, &loc, &rc);
     if (cfg == NULL)
-        goto out;
-    loc = cli_location(ctx, cfg, site, path, &rc);
-    if (loc == NULL)
         goto out;
     coll = collection_at(ctx, cfg, loc);
     if (coll == NULL) {

@@ -200,11 +200,8 @@ cmd_add_m2o(struct cli_ctx *ctx, int argc, char **argv)
         if (rc != CLI_OK)
             goto out;
     }
-    cfg = cli_open_config(ctx, true, &rc);
+    cfg = cli_open_location(ctx, true, site, NULL, &loc, &rc);
     if (cfg == NULL)
-        goto out;
-    loc = cli_location(ctx, cfg, site, NULL, &rc);
-    if (loc == NULL)
         goto out;
     rc = CLI_INVALID;
     coll = m2o_at(ctx, cfg, loc);
@@ -270,11 +267,8 @@ change_m2o(struct cli_ctx *ctx, int argc, char **argv, const char *help, int ena
         return rc;
     if (site == NULL || name == NULL)
         return cli_usage(ctx, "--site and --name are required");
-    cfg = cli_open_config(ctx, true, &rc);
+    cfg = cli_open_location(ctx, true, site, NULL, &loc, &rc);
     if (cfg == NULL)
-        goto out;
-    loc = cli_location(ctx, cfg, site, NULL, &rc);
-    if (loc == NULL)
         goto out;
     rc = CLI_INVALID;
     coll = m2o_at(ctx, cfg, loc);
@@ -405,11 +399,8 @@ cmd_list_m2o(struct cli_ctx *ctx, int argc, char **argv)
         return rc;
     if (site_name == NULL)
         return cli_usage(ctx, "--site is required");
-    cfg = cli_open_config(ctx, false, &rc);
+    cfg = cli_open_location(ctx, false, site_name, NULL, &loc, &rc);
     if (cfg == NULL)
-        goto out;
-    loc = cli_location(ctx, cfg, site_name, NULL, &rc);
-    if (loc == NULL)
         goto out;
     v = cli_view(ctx, cfg, NULL, &rc);
     if (v == NULL)

@@ -424,11 +424,8 @@ cmd_add_mapping(struct cli_ctx *ctx, int argc, char **argv)
     rc = cli_read_password(ctx, pw_stdin, pw_file, &password);
     if (rc != CLI_OK)
         goto out;
-    cfg = cli_open_config(ctx, true, &rc);
+    cfg = cli_open_location(ctx, true, s.site, s.path, &loc, &rc);
     if (cfg == NULL)
-        goto out;
-    loc = cli_location(ctx, cfg, s.site, s.path, &rc);
-    if (loc == NULL)
         goto out;
     rc = CLI_INVALID;
     coll = mappings_at(ctx, cfg, loc, &sec);
@@ -713,11 +710,8 @@ cmd_clear_mappings(struct cli_ctx *ctx, int argc, char **argv)
         return rc;
     if (site == NULL)
         return cli_usage(ctx, "--site is required");
-    cfg = cli_open_config(ctx, true, &rc);
+    cfg = cli_open_location(ctx, true, site, path, &loc, &rc);
     if (cfg == NULL)
-        goto out;
-    loc = cli_location(ctx, cfg, site, path, &rc);
-    if (loc == NULL)
         goto out;
     rc = CLI_INVALID;
     coll = mappings_at(ctx, cfg, loc, NULL);
