@@ -130,7 +130,8 @@ up_close(struct upstream_conn *u)
     ERR_clear_error();
     if (u->fd >= 0)
         close(u->fd); /* also leaves the epoll set */
-    free(u);
+    /* its client connection may have an event queued in this batch, and it ours */
+    worker_free_later(u->pool->w, &u->ev, u);
 }
 
 /* Takes u out of its pool's idle list (it must be there). */

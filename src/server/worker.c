@@ -563,6 +563,30 @@ close_all(struct worker *w)
         w->clients->ops->on_close(w->clients);
 }
 
+void
+worker_free_later(struct worker *w, struct worker_ev *ev, void *owner)
+{
+    if (!w->in_batch) {
+        free(owner);
+        return;
+    }
+    ev->dead = true;
+    ev->grave_owner = owner;
+    ev->grave_next = w->grave;
+    w->grave = ev;
+}
+
+/* Frees what the handlers of the last batch closed (worker_free_later()). */
+static void
+free_graves(struct worker *w)
+{
+    while (w->grave != NULL) {
+        struct worker_ev *ev = w->grave;
+        w->grave = ev->grave_next;
+        free(ev->grave_owner);
+    }
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -595,10 +619,14 @@ worker_main(void *arg)
             busy = false;
         }
         w->mailbox = false;
+        w->in_batch = true;
         for (i = 0; i < n; i++) {
             struct worker_ev *ev = evs[i].data.ptr;
-            ev->on_event(ev, evs[i].events);
+            if (!ev->dead)
+                ev->on_event(ev, evs[i].events);
         }
+        w->in_batch = false;
+        free_graves(w);
         /* After the batch: the mailbox may close connections that had events in it. */
         if (w->mailbox)
             handle_mailbox(w);

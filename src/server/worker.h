@@ -54,6 +54,10 @@ struct server {
  */
 struct worker_ev {
     void (*on_event)(struct worker_ev *ev, uint32_t events);
+    /* worker_free_later(): the owner is closed; events still in the batch are dropped */
+    bool dead;
+    struct worker_ev *grave_next; /* in the worker's list of owners to free after the batch */
+    void *grave_owner;            /* what to free() */
 };
 
 struct listener {
@@ -150,12 +154,14 @@ struct worker {
     struct logon_job *m_done; /* logon results to deliver (singly linked) */
     struct logon_job *jobs;   /* every job not yet delivered or freed (worker thread only) */
 
-    bool mailbox;    /* the mailbox eventfd fired in this batch of events */
-    uint64_t now_ms; /* monotonic time of this loop iteration */
-    time_t now_s;    /* wall clock of this loop iteration */
-    time_t date_s;   /* second of date[] */
-    char date[32];   /* IMF-fixdate of now, for the Date header */
-    bool stopping;   /* SIGTERM received */
+    bool mailbox;            /* the mailbox eventfd fired in this batch of events */
+    bool in_batch;           /* the handlers of a batch of epoll events are running */
+    struct worker_ev *grave; /* owners closed during the batch, freed after it */
+    uint64_t now_ms;         /* monotonic time of this loop iteration */
+    time_t now_s;            /* wall clock of this loop iteration */
+    time_t date_s;           /* second of date[] */
+    char date[32];           /* IMF-fixdate of now, for the Date header */
+    bool stopping;           /* SIGTERM received */
     uint64_t stop_deadline;
     unsigned long long requests;   /* requests answered (statistics) */
     struct metrics_worker metrics; /* counters of this worker (metrics.h): written here only */
@@ -237,6 +243,16 @@ int worker_client_add(struct worker *w, struct worker_client *cl, int fd);
 
 /* Takes cl out of w's timers and list and stops counting it (the caller closes its socket). */
 void worker_client_remove(struct worker *w, struct worker_client *cl);
+
+/*
+ * Frees owner (a malloc'd object that embeds ev, already closed and out of
+ * the epoll set) once the current batch of events is handled, or now when
+ * no batch runs.  One batch may hold events for two registrations of one
+ * request (a client connection and its upstream): when the handler of one
+ * closes both, the other's event must find its ev still there, marked dead,
+ * and is dropped.
+ */
+void worker_free_later(struct worker *w, struct worker_ev *ev, void *owner);
 
 /* Milliseconds of the monotonic clock. */
 uint64_t worker_now_ms(void);
