@@ -1498,7 +1498,7 @@ run:
         c->wlen = (uint32_t)mark; /* not even the 100 Continue */
     if (rc.need_cert)
         return late_cert(c, &rc, mark);
-    if (c->px != NULL)
+    if (c->gw != NULL)
         return REQUEST_GATEWAY;
     if (c->log.status >= 400 && continued) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */

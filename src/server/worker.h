@@ -77,6 +77,7 @@ enum timer_kind {
     TL_SEND,    /* response blocked on the client: idleTimeoutSeconds, reset on progress */
     TL_CLOSE,   /* closing (TLS close_notify, lingering): 2 seconds */
     TL_GATEWAY, /* proxied request waiting on its upstream or its client: proxy timeout */
+    TL_TICK,    /* 1 second: the exchange checks deadlines of its own (FastCGI's timeouts) */
     TL_COUNT,
     TL_NONE = TL_COUNT,
 };
