@@ -513,6 +513,25 @@ fcgi_pool_release(struct fcgi_pool *p, struct fcgi_lease *l, int fd, bool reusab
     l->entry = NULL;
 }
 
+void
+fcgi_pool_kill(struct fcgi_pool *p, const struct fcgi_lease *l)
+{
+    struct entry *e = l->entry;
+    struct inst *in;
+
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    in = &e->inst[l->index];
+    if (in->pid == l->pid && in->pid > 0) {
+        errlog_printf(ERRLOG_WARN, "FastCGI: stopping %s (pid %ld): its request timed out",
+                      e->argv[0], (long)in->pid);
+        stop(p, in);
+        in->restart_at = worker_now_ms();
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* ---- the reaper ---- */
 
 /* Marks the entries the current configuration no longer has. */

@@ -84,4 +84,11 @@ int fcgi_pool_acquire(struct fcgi_pool *p, const struct certmap_fcgi_app *app, s
  */
 void fcgi_pool_release(struct fcgi_pool *p, struct fcgi_lease *l, int fd, bool reusable);
 
+/*
+ * The leased instance hangs (its request exceeded requestTimeout or
+ * activityTimeout): its process is stopped, as IIS terminates it; the next
+ * request starts another.  Call before fcgi_pool_release().
+ */
+void fcgi_pool_kill(struct fcgi_pool *p, const struct fcgi_lease *l);
+
 #endif
