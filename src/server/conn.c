@@ -37,6 +37,7 @@
 #include <openssl/err.h>
 
 #include "errlog.h"
+#include "gateway.h"
 #include "proxy.h"
 #include "request.h"
 #include "tls.h"
@@ -243,7 +244,7 @@ apply(struct conn *c, enum request_verdict v)
         break;
     case REQUEST_GATEWAY:
         c->state = CS_GATEWAY;
-        worker_timer_set(c->w, &c->wc, TL_GATEWAY);
+        worker_timer_set(c->w, &c->wc, c->gw->timer);
         break;
     case REQUEST_DISCARD:
         /* The next wait starts its own timer (idle, header or body). */
@@ -735,6 +736,7 @@ gateway_done(struct conn *c)
     /* the exchange took the body (or the connection closes with what is left) */
     c->body_left = 0;
     c->body_chunked = false;
+    c->gw = NULL;
     worker_timer_clear(c->w, &c->wc);
     apply(c, request_finish(c));
 }
@@ -750,6 +752,7 @@ gateway_done(struct conn *c)
 static enum step
 step_gateway(struct conn *c)
 {
+    const struct gateway_ops *gw = c->gw;
     enum proxy_pump pr;
     bool progress;
     uint32_t pending;
@@ -767,13 +770,13 @@ step_gateway(struct conn *c)
             }
             progress = !out_pending(c) || c->wlen - c->wpos != pending;
         }
-        pr = proxy_pump(c);
+        pr = gw->pump(c);
         if (pr == PROXY_FINISHED) {
             gateway_done(c);
             return STEP_CONTINUE;
         }
         if (pr == PROXY_FAILED) {
-            if (proxy_fail(c, NULL) != 0) {
+            if (gw->fail(c, NULL) != 0) {
                 conn_close(c);
                 return STEP_CLOSED;
             }
@@ -781,7 +784,7 @@ step_gateway(struct conn *c)
             return STEP_CONTINUE;
         }
         progress = progress || pr == PROXY_PROGRESS;
-        if (proxy_wants_client(c) && c->rlen < c->rcap) {
+        if (gw->wants_client(c) && c->rlen < c->rcap) {
             n = conn_read(c, c->rbuf + c->rlen, c->rcap - c->rlen);
             if (n > 0) {
                 c->rlen += (uint32_t)n;
@@ -795,7 +798,7 @@ step_gateway(struct conn *c)
         }
         if (!progress)
             return STEP_WAIT;
-        worker_timer_set(c->w, &c->wc, TL_GATEWAY);
+        worker_timer_set(c->w, &c->wc, gw->timer);
     }
 }
 
@@ -987,8 +990,14 @@ on_timeout(struct worker_client *cl, enum timer_kind kind)
         }
         break;
     case TL_GATEWAY:
-        if (c->state == CS_GATEWAY && ensure_wbuf(c) == 0 && proxy_fail(c, "timed out") == 0) {
-            /* nothing of the response went out: 502.3, as ARR answers a timeout */
+    case TL_TICK:
+        if (c->state == CS_GATEWAY && c->gw->expired != NULL && !c->gw->expired(c)) {
+            worker_timer_set(c->w, &c->wc, kind);
+            return;
+        }
+        if (c->state == CS_GATEWAY && ensure_wbuf(c) == 0 &&
+            c->gw->fail(c, c->gw->expired != NULL ? NULL : "timed out") == 0) {
+            /* nothing of the response went out: the protocol's error page (ARR: 502.3) */
             gateway_done(c);
             conn_run(c);
             return;
@@ -1054,7 +1063,9 @@ conn_close(struct conn *c)
     struct worker *w = c->w;
 
     worker_client_remove(w, &c->wc);
-    proxy_free(c);
+    if (c->gw != NULL)
+        c->gw->free(c);
+    c->gw = NULL;
     if (c->job != NULL)
         c->job->cl = NULL;
     if (c->ssl != NULL)

@@ -62,6 +62,8 @@ struct conn_logrec {
 };
 
 struct proxy_xchg;
+struct fastcgi_xchg;
+struct gateway_ops;
 
 struct conn {
     struct worker_client wc; /* first: the worker loop's part (handlers, timer, list) */
@@ -128,7 +130,9 @@ struct conn {
     int pending_result;    /* its enum logon_result, DECIDE_LOGON_UNKNOWN when none */
     struct logon_job *job; /* logon in progress */
 
-    struct proxy_xchg *px; /* CS_GATEWAY: the exchange with the upstream (owned), else NULL */
+    struct proxy_xchg *px;   /* CS_GATEWAY: the exchange with the upstream (owned), else NULL */
+    struct fastcgi_xchg *fx; /* CS_GATEWAY: the exchange with a FastCGI application (owned) */
+    const struct gateway_ops *gw; /* CS_GATEWAY: the protocol of px or fx (gateway.h), else NULL */
 
     struct conn_logrec log;
     const struct snap_site *log_site; /* site of the current request once routed, else NULL */

@@ -39,6 +39,7 @@
 #include "check.h"
 #include "conn.h"
 #include "errlog.h"
+#include "fcgi_pool.h"
 #include "expiry.h"
 #include "logon.h"
 #include "logfile.h"
@@ -452,6 +453,9 @@ stop_everything(void)
         worker_post_stop(&g_srv.workers[k]);
     for (k = 0; k < g_srv.nworkers; k++)
         worker_join(&g_srv.workers[k]);
+    /* no request runs: the FastCGI programs stop (SIGTERM, SIGKILL after a grace) */
+    fcgi_pool_free(g_srv.fcgi);
+    g_srv.fcgi = NULL;
     /*
      * No worker runs.  Dropping every snapshot retires every logon service;
      * they are stopped before the workers are destroyed, because logons
@@ -796,6 +800,9 @@ main(int argc, char **argv)
     }
     g_srv.current = snap;
     g_srv.accept = conn_accept;
+    g_srv.fcgi = fcgi_pool_new(&g_srv);
+    if (g_srv.fcgi == NULL)
+        die("FastCGI supervisor: out of memory or threads");
     start_workers(snap);
     status_listen(snap);
     if (g_opt.pid_file != NULL && write_pid_file(g_opt.pid_file) != 0)

@@ -23,6 +23,7 @@
 
 #include "cert/iisvars.h"
 #include "errlog.h"
+#include "gateway.h"
 #include "proxy_hdr.h"
 #include "request.h"
 #include "respond.h"
@@ -433,6 +434,7 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
     }
     px->phase = px->up->reused ? PX_EXCHANGE : PX_CONNECT;
     c->log.status = 0;
+    c->gw = &proxy_gateway;
     return 0;
 fail:
     xchg_free(c, false);
@@ -927,3 +929,7 @@ proxy_fail(struct conn *c, const char *why)
     respond_error(c, 502, 3, NULL);
     return 0;
 }
+
+const struct gateway_ops proxy_gateway = {
+    "proxy", proxy_pump, proxy_wants_client, proxy_fail, proxy_free, TL_GATEWAY, NULL,
+};

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -26,6 +28,7 @@
 #include "fileacct.h"
 #include "fsid.h"
 #include "http_chunked.h"
+#include "fastcgi.h"
 #include "identity.h"
 #include "proxy.h"
 #include "rewrite.h"
@@ -778,7 +781,10 @@ respond_ssi(struct conn *c, const struct req_ctx *rc, struct static_result *res)
 static bool
 gateway_mode(const struct conn *c)
 {
-    return certmap_view_server(c->snap->view)->proxy_enabled;
+    /* FastCGI handlers stream bodies too; any configured application turns it on (the scope's
+       handler is known only after routing, when the body must already be in place) */
+    return certmap_view_server(c->snap->view)->proxy_enabled ||
+           certmap_view_fcgi_app_count(c->snap->view) > 0;
 }
 
 /* Gateway mode: the framing of the body, left in rbuf after the head. */
@@ -905,33 +911,158 @@ resolve_as(struct conn *c, const struct fileacct *fa, bool cached, int root_fd, 
 }
 
 /*
+ * The script of a FastCGI mapping inside the path, as IIS splits PATH_INFO:
+ * the shortest prefix ending before a '/' whose handler is a FastCgiModule
+ * one ("/app/index.php/extra": "/app/index.php").  Its length, or 0.
+ */
+static size_t
+fastcgi_split(const struct req_ctx *rc, const struct http_request *req,
+              const struct certmap_handler **hp)
+{
+    for (size_t k = 1; k < rc->path_len; k++) {
+        const struct certmap_handler *h;
+        if (rc->path[k] != '/')
+            continue;
+        h = certmap_handlers_match(rc->loc->handlers, rc->path, k, req->method_str,
+                                   req->method_len);
+        if (h != NULL && h->module == CERTMAP_HMOD_FASTCGI) {
+            *hp = h;
+            return k;
+        }
+    }
+    return 0;
+}
+
+static void request_fastcgi(struct conn *c, struct req_ctx *rc, const struct certmap_handler *h,
+                            size_t script_len);
+
+/*
  * The handler mapping of the request (system.webServer/handlers), as IIS
  * picks it.  true when the static handler serves the request; false when an
- * answer was queued: 404.4 when no mapping matches, 500.21 when the mapping
- * names a module certmapd does not have (IIS: "Handler X has a bad module Y
- * in its module list").  FastCgiModule mappings are refused when the view is
- * built, so none reaches a request.
+ * answer was queued or the request went to a FastCGI application: 404.4
+ * when no mapping matches, 500.21 when the mapping names a module certmapd
+ * does not have (IIS: "Handler X has a bad module Y in its module list").
  */
 static bool
-select_handler(struct conn *c, const struct req_ctx *rc)
+select_handler(struct conn *c, struct req_ctx *rc)
 {
     struct http_request *req = cur(c);
-    const struct certmap_handler *h;
+    const struct certmap_handler *h, *fh = NULL;
+    size_t script_len = rc->path_len;
 
     h = certmap_handlers_match(rc->loc->handlers, rc->path, rc->path_len, req->method_str,
                                req->method_len);
+    if ((h == NULL || h->module != CERTMAP_HMOD_FASTCGI) &&
+        (script_len = fastcgi_split(rc, req, &fh)) > 0)
+        h = fh;
+    else
+        script_len = rc->path_len;
     if (h == NULL) {
         respond_error(c, 404, 4, NULL);
         return false;
     }
     if (h->module == CERTMAP_HMOD_STATIC)
         return true;
+    if (h->module == CERTMAP_HMOD_FASTCGI && h->app != NULL) {
+        request_fastcgi(c, rc, h, script_len);
+        return false;
+    }
     errlog_printf(ERRLOG_ERROR,
                   "handler \"%s\" (%s:%u) names modules \"%s\", which certmapd "
                   "does not have: 500.21",
                   h->name, h->src.file != NULL ? h->src.file : "-", h->src.line, h->modules);
     respond_error(c, 500, 21, NULL);
     return false;
+}
+
+/* The script's file exists as the handler's resourceType wants: 0, or an answer was queued. */
+static int
+fastcgi_check_file(struct conn *c, struct req_ctx *rc, const struct certmap_handler *h,
+                   const struct snap_vdir *vd, const char *rel, size_t rel_len)
+{
+    struct fsid_saved saved = {0};
+    struct fileacct fa;
+    struct stat st;
+    char *name;
+    int r, e;
+
+    if (h->resource_type != 0 && h->resource_type != 1)
+        return 0; /* Either, Unspecified: the application decides */
+    if (!file_account(c, rc, vd, &fa))
+        return -1;
+    name = strndup(rel_len > 0 && rel[0] == '/' ? rel + 1 : rel,
+                   rel_len > 0 && rel[0] == '/' ? rel_len - 1 : rel_len);
+    if (name == NULL) {
+        fileacct_release(&fa);
+        respond_error(c, 500, 0, NULL);
+        return -1;
+    }
+    /* as the request's account when files are read as it: a file it cannot see is not served */
+    if (fa.cred != NULL && fsid_enter(&fa.fs, &saved) != 0) {
+        r = -1;
+        e = EPERM;
+    } else {
+        r = fstatat(vd->root_fd, name[0] != '\0' ? name : ".", &st, 0);
+        e = errno;
+        fsid_leave(&saved);
+    }
+    fileacct_release(&fa);
+    free(name);
+    if (r == 0 && (h->resource_type == 0 ? S_ISREG(st.st_mode) : S_ISDIR(st.st_mode)))
+        return 0;
+    if (r != 0 && (e == EACCES || e == EPERM)) {
+        errlog_printf(ERRLOG_INFO, "refused 401.3: site \"%s\" script %.*s: permission denied",
+                      rc->site->name, (int)rel_len, rel);
+        respond_error(c, 401, 3, NULL);
+        return -1;
+    }
+    respond_error(c, 404, 0, NULL); /* IIS: 404.0 for a script that does not exist */
+    return -1;
+}
+
+/* The request goes to the FastCGI application of h; the script is rc->path[0..script_len). */
+static void
+request_fastcgi(struct conn *c, struct req_ctx *rc, const struct certmap_handler *h,
+                size_t script_len)
+{
+    const struct snap_vdir *vd = snapshot_scope_vdir(rc->site, rc->scope);
+    const struct snap_vdir *root = NULL;
+    char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], server_name[256];
+    struct fastcgi_request_in in;
+    struct identity id;
+    struct svar_ctx sv;
+    const char *rel;
+    size_t rel_len;
+    char *file = NULL;
+
+    if (vd == NULL || vd->v->physical == NULL || vd->root_fd < 0 || script_len < vd->v->url_len) {
+        respond_error(c, 404, 0, NULL);
+        return;
+    }
+    for (size_t i = 0; i < rc->site->nvdirs && root == NULL; i++)
+        if (rc->site->vdirs[i].v->url_len == 0)
+            root = &rc->site->vdirs[i]; /* DOCUMENT_ROOT: the site root's physical path */
+    rel = rc->path + vd->v->url_len;
+    rel_len = script_len - vd->v->url_len;
+    if (fastcgi_check_file(c, rc, h, vd, rel, rel_len) != 0)
+        return;
+    if (asprintf(&file, "%s%.*s", vd->v->physical, (int)rel_len, rel) < 0) {
+        respond_error(c, 500, 0, NULL);
+        return;
+    }
+    fill_svars(c, rc, &sv, &id, remote, local, server_name, sizeof(server_name));
+    memset(&in, 0, sizeof(in));
+    in.app = h->app;
+    in.sv = &sv;
+    in.script_name = rc->path;
+    in.script_name_len = script_len;
+    in.path_info = rc->path + script_len;
+    in.path_info_len = rc->path_len - script_len;
+    in.script_filename = file;
+    in.document_root =
+        root != NULL && root->v->physical != NULL ? root->v->physical : vd->v->physical;
+    fastcgi_start(c, &in);
+    free(file);
 }
 
 /* The handler: static files of the virtual directory, server-side include pages. */
@@ -1498,7 +1629,7 @@ run:
         c->wlen = (uint32_t)mark; /* not even the 100 Continue */
     if (rc.need_cert)
         return late_cert(c, &rc, mark);
-    if (c->px != NULL)
+    if (c->gw != NULL)
         return REQUEST_GATEWAY;
     if (c->log.status >= 400 && continued) {
         /* Refused: no 100 Continue, and the unread body forces a close (plan_body). */

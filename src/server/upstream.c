@@ -527,3 +527,50 @@ upstream_pool_free(struct upstream_pool *p)
     free(p->ctx_ca);
     free(p);
 }
+
+struct upstream_conn *
+upstream_adopt(struct worker *w, int fd, void (*on_ready)(void *arg), void *arg, char *why,
+               size_t size)
+{
+    struct upstream_pool *p = pool_of(w);
+    struct upstream_conn *u;
+    struct epoll_event ev;
+
+    u = p != NULL ? calloc(1, sizeof(*u)) : NULL;
+    if (u == NULL) {
+        snprintf(why, size, "out of memory");
+        close(fd);
+        return NULL;
+    }
+    u->fd = fd;
+    u->pool = p;
+    u->ev.on_event = on_upstream_event;
+    u->on_ready = on_ready;
+    u->arg = arg;
+    u->reused = true;
+    u->phase = PH_READY;
+    snprintf(u->key, sizeof(u->key), "adopted");
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &u->ev;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        snprintf(why, size, "epoll: %s", strerror(errno));
+        up_close(u);
+        return NULL;
+    }
+    return u;
+}
+
+int
+upstream_detach(struct upstream_conn *u)
+{
+    int fd = u->fd;
+
+    if (u->ssl != NULL) {
+        up_close(u);
+        return -1;
+    }
+    epoll_ctl(u->pool->w->epfd, EPOLL_CTL_DEL, fd, NULL);
+    free(u);
+    return fd;
+}

@@ -106,6 +106,21 @@ void upstream_shutdown_write(struct upstream_conn *u);
  */
 void upstream_release(struct worker *w, struct upstream_conn *u, bool reusable, unsigned max_idle);
 
+/*
+ * A connection of w over the connected socket fd (plain, ready), which
+ * another worker's request used before: FastCGI's kept connections to the
+ * programs certmapd supervises move between workers with their instance.
+ * NULL and why filled when it cannot be watched (fd is closed then).
+ */
+struct upstream_conn *upstream_adopt(struct worker *w, int fd, void (*on_ready)(void *arg),
+                                     void *arg, char *why, size_t size);
+
+/*
+ * Takes the socket out of u (out of the worker's epoll set) and frees u:
+ * the caller owns the returned fd; -1 (u closed) for a TLS connection.
+ */
+int upstream_detach(struct upstream_conn *u);
+
 /* Closes every pooled connection and frees the pool of w (worker teardown). NULL ok. */
 void upstream_pool_free(struct upstream_pool *p);
 

@@ -78,6 +78,7 @@ set_timeouts(struct worker *w)
     w->timeouts[TL_SEND] = l->idle_timeout * 1000U;
     w->timeouts[TL_CLOSE] = CLOSE_LINGER_MS;
     w->timeouts[TL_GATEWAY] = certmap_view_server(w->snap->view)->proxy_timeout_ms;
+    w->timeouts[TL_TICK] = 1000;
     /* The read buffer holds the largest head the limits allow, so the parser always decides. */
     need = l->max_request_line + l->max_header_bytes + 1024;
     if (need < 32768)

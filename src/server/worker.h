@@ -30,6 +30,7 @@ struct worker;
 struct worker_client;
 struct static_cache;
 struct upstream_pool;
+struct fcgi_pool;
 
 /* Takes over a socket accepted on endpoint ep (closes it on failure); from peer (len bytes). */
 typedef void (*worker_accept_fn)(struct worker *w, const struct snap_endpoint *ep, int fd,
@@ -45,6 +46,7 @@ struct server {
     worker_accept_fn accept; /* what becomes of an accepted socket (the connection code) */
     bool can_switch_fsid;    /* CAP_SETUID and CAP_SETGID held after the privilege drop: the
                                 workers can open files as a request's account (fsid.h) */
+    struct fcgi_pool *fcgi;  /* the FastCGI programs certmapd supervises (fcgi_pool.h) */
 };
 
 /*
@@ -81,6 +83,7 @@ enum timer_kind {
     TL_SEND,    /* response blocked on the client: idleTimeoutSeconds, reset on progress */
     TL_CLOSE,   /* closing (TLS close_notify, lingering): 2 seconds */
     TL_GATEWAY, /* proxied request waiting on its upstream or its client: proxy timeout */
+    TL_TICK,    /* 1 second: the exchange checks deadlines of its own (FastCGI's timeouts) */
     TL_COUNT,
     TL_NONE = TL_COUNT,
 };

@@ -1,8 +1,10 @@
 # Handler mappings (system.webServer/handlers) as IIS picks them: a mapping
 # to a module certmapd does not have answers 500.21 with the handler's
 # file:line in the error log; a path no mapping covers answers 404.4; the
-# static modules serve files as before.  A FastCgiModule mapping is refused
-# at start-up, naming its file:line, while certmapd cannot serve it.
+# static modules serve files as before.  A FastCgiModule mapping whose
+# scriptProcessor names no fastCgi application is refused at start-up,
+# naming its file:line (IIS answers 500.0 "FastCGI application not found";
+# t_fastcgi_*.sh run the ones that do).
 . "$(dirname "$0")/harness.sh"
 h_init
 h_std
@@ -40,14 +42,14 @@ expect_status 404 4
 expect_body_lacks "plain"
 h_stop
 
-# FastCgiModule: refused at start-up with file:line, never served as a file
+# FastCgiModule without its application: refused at start-up with file:line
 cfg_raw '  <system.webServer><fastCgi><application fullPath="/usr/bin/php-cgi" /></fastCgi></system.webServer>
   <location path="Default Web Site/php">
     <system.webServer><handlers>
-      <add name="PHP" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="/usr/bin/php-cgi" resourceType="File" />
+      <add name="PHP" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="/usr/bin/php-cgi|-c /nowhere" resourceType="File" />
     </handlers></system.webServer>
   </location>'
 cfg_write
 php_line=$(grep -n 'name="PHP"' "$CFG" | cut -d: -f1)
-h_start_fails "FastCgiModule handler" "applicationHost.config:$php_line: .*FastCgiModule handlers are not served"
+h_start_fails "FastCgiModule handler" "applicationHost.config:$php_line: .*no system.webServer/fastCgi application"
 h_pass

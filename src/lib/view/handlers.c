@@ -13,9 +13,8 @@
  * configuration at the handler's file:line instead, so that the mistake is
  * found before a request meets it.
  *
- * certmapd does not run FastCGI requests yet (the exchange is not wired into
- * the request path): a FastCgiModule handler is an error naming its
- * file:line, never a mapping silently served as a static file.
+ * certmapd runs a FastCgiModule handler's requests through the application
+ * (src/server/fastcgi.c).
  */
 #include "view/internal.h"
 
@@ -196,13 +195,7 @@ handler_new(struct vbuild *b, struct certmap_config *cfg, struct cnode *c, bool 
                       h->name, strchr(sp, '|') != NULL ? " and arguments" : "", sp);
         return NULL;
     }
-    if (report)
-        view_diag(b, CERTMAP_SEV_ERROR, cfg->name, c->line, "add", "modules",
-                  "handler \"%s\": FastCgiModule handlers are not served by this certmapd yet "
-                  "(application %s:%u); remove the handler or serve the path through a reverse "
-                  "proxy",
-                  h->name, h->app->src.file, h->app->src.line);
-    return NULL;
+    return h;
 }
 
 /*

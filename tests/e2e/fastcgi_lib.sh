@@ -1,0 +1,78 @@
+# fastcgi_lib.sh - the FastCGI scenario of the t_fastcgi_* tests, over
+# harness.sh: the standard site (alice mapped, carol unmapped) with a
+# FastCgiModule handler for *.php, /pub anonymous (no certificate needed),
+# and id.php printing what PHP sees.  fc_std APP-FULL-PATH [APP-ATTRS]
+# writes it; fc_go starts certmapd.  As root, certmapd drops to a
+# throwaway service user. FC_ARGS: the application's arguments (FastCGI programs never run as root); the user is
+# removed at exit.
+. "$(dirname "$0")/harness.sh"
+
+FC_SVC=""
+
+fc_cleanup() {
+    local rc=$?
+    if [ -n "$SERVER_PID" ] && h_alive "$SERVER_PID"; then
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    fi
+    [ -n "$FC_SVC" ] && userdel -f "$FC_SVC" >/dev/null 2>&1
+    (exit $rc)
+    h_cleanup
+}
+
+fc_std() {
+    [ -x /usr/bin/php-cgi ] || h_skip "no /usr/bin/php-cgi (scripts/install-deps installs php-cgi)"
+    h_std
+    mkdir -p "$WWW/pub"
+    cat >"$WWW/id.php" <<'PHP'
+<?php
+header('Content-Type: text/plain');
+foreach (['REMOTE_USER', 'AUTH_TYPE', 'LOGON_USER', 'CERT_SUBJECT', 'HTTPS', 'SCRIPT_NAME',
+          'PATH_INFO', 'CONTENT_LENGTH', 'REQUEST_METHOD', 'HTTP_X_REMOTE_USER', 'HTTP_REMOTE_USER', 'HTTP_AUTH_USER'] as $k)
+    echo $k, '=', $_SERVER[$k] ?? '', "\n";
+echo 'md5=', md5(file_get_contents('php://input')), "\n";
+echo 'pid=', getmypid(), "\n";
+PHP
+    cp "$WWW/id.php" "$WWW/pub/id.php"
+    printf '<?php sleep(30); echo "late";\n' >"$WWW/slow.php"
+    cfg_location "Default Web Site/pub" ssl="Ssl" anon=true certmap=false
+    cfg_raw "  <system.webServer>
+    <fastCgi>
+      <application fullPath=\"$1\" ${FC_ARGS:+arguments=\"$FC_ARGS\"} ${2:-} />
+    </fastCgi>
+    <handlers accessPolicy=\"Read, Script\">
+      <clear />
+      <add name=\"PHP\" path=\"*.php\" verb=\"*\" modules=\"FastCgiModule\" scriptProcessor=\"$1${FC_ARGS:+|$FC_ARGS}\" resourceType=\"File\" requireAccess=\"Script\" />
+      <add name=\"StaticFile\" path=\"*\" verb=\"*\" modules=\"StaticFileModule\" resourceType=\"Either\" requireAccess=\"Read\" />
+    </handlers>
+  </system.webServer>"
+    H_LIMITS='maxBodyBytes="200000000"'
+    if [ "$(id -u)" -eq 0 ]; then
+        FC_SVC=cmfc$$
+        trap fc_cleanup EXIT
+        useradd --system --no-create-home --shell /usr/sbin/nologin --user-group "$FC_SVC" ||
+            h_fail "useradd $FC_SVC"
+        chmod 0755 "$T"
+        H_SERVER="$H_SERVER user=\"$FC_SVC\" readFilesAsUser=\"false\""
+        H_SERVER=${H_SERVER//allowRoot=\"true\"/}
+    fi
+}
+
+fc_go() {
+    cfg_write
+    if [ -n "$FC_SVC" ]; then
+        chgrp "$FC_SVC" "$T/accounts" && chmod 0640 "$T/accounts"
+        chmod -R a+rX "$PKI" "$WWW"
+        chown "$FC_SVC" "$LOGDIR"
+    fi
+    h_start
+    for _ in $(seq 1 100); do
+        grep -a -q "certmapd .* started" "$T/certmapd.out" && break
+        sleep 0.1
+    done
+}
+
+# fc_var NAME: the value id.php printed for NAME in the last response.
+fc_var() {
+    printf '%s\n' "$BODY" | sed -n "s/^$1=//p"
+}

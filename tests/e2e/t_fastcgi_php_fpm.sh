@@ -1,0 +1,54 @@
+# FastCGI to an external server (a documented Linux extension of fullPath:
+# unix:/path): php-fpm started by the test on a Unix socket.  alice's
+# identity reaches PHP, anonymous gets none, and the kept connection
+# (FCGI_KEEP_CONN) brings the next request to the same php-fpm worker.
+. "$(dirname "$0")/fastcgi_lib.sh"
+h_init
+fpm=$(ls /usr/sbin/php-fpm* 2>/dev/null | head -n 1)
+[ -n "$fpm" ] || h_skip "no php-fpm (scripts/install-deps installs php-fpm)"
+SOCK=$T/fpm.sock
+fc_std "unix:$SOCK"
+fpm_user=""
+[ "$(id -u)" -eq 0 ] && fpm_user="user = $FC_SVC
+group = $FC_SVC"
+cat >"$T/fpm.conf" <<CONF
+[global]
+error_log = $T/fpm.log
+daemonize = no
+[www]
+$fpm_user
+listen = $SOCK
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+CONF
+h_bg "$fpm" -n -F -y "$T/fpm.conf" $([ "$(id -u)" -eq 0 ] && echo -R)
+for _ in $(seq 1 100); do
+    [ -S "$SOCK" ] && break
+    sleep 0.1
+done
+[ -S "$SOCK" ] || h_fail "php-fpm does not listen on $SOCK: $(cat "$T/fpm.log" 2>/dev/null)"
+H_SERVER="$H_SERVER workers=\"1\"" # one worker: one pool of kept connections
+fc_go
+
+req alice /id.php/x
+expect_status 200
+[ "$(fc_var REMOTE_USER)" = alice ] || h_fail "REMOTE_USER: $(fc_var REMOTE_USER)"
+case $(fc_var CERT_SUBJECT) in *CN=alice*) ;; *) h_fail "CERT_SUBJECT: $(fc_var CERT_SUBJECT)" ;; esac
+[ "$(fc_var PATH_INFO)" = /x ] || h_fail "PATH_INFO: $(fc_var PATH_INFO)"
+p1=$(fc_var pid)
+for _ in 1 2 3; do
+    req alice /id.php
+    expect_status 200
+    [ "$(fc_var pid)" = "$p1" ] || h_fail "FCGI_KEEP_CONN: pid $p1 then $(fc_var pid)"
+done
+
+req - /pub/id.php -H 'X-Remote-User: mallory' -H 'Remote_User: mallory'
+expect_status 200
+[ -z "$(fc_var REMOTE_USER)" ] || h_fail "anonymous REMOTE_USER: $(fc_var REMOTE_USER)"
+[ -z "$(fc_var HTTP_REMOTE_USER)" ] || h_fail "HTTP_REMOTE_USER: $(fc_var HTTP_REMOTE_USER)"
+
+req alice /missing.php
+expect_status 404 0
+h_stop
+h_pass
