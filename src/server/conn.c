@@ -1054,6 +1054,7 @@ conn_close(struct conn *c)
     struct worker *w = c->w;
 
     worker_client_remove(w, &c->wc);
+    worker_ev_forget(w, &c->wc.ev);
     proxy_free(c);
     if (c->job != NULL)
         c->job->cl = NULL;

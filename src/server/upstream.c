@@ -125,6 +125,7 @@ path:
 static void
 up_close(struct upstream_conn *u)
 {
+    worker_ev_forget(u->pool->w, &u->ev);
     if (u->ssl != NULL)
         SSL_free(u->ssl);
     ERR_clear_error();

@@ -563,6 +563,14 @@ close_all(struct worker *w)
         w->clients->ops->on_close(w->clients);
 }
 
+void
+worker_ev_forget(struct worker *w, const struct worker_ev *ev)
+{
+    for (int k = w->batch_next; k < w->batch_n; k++)
+        if (w->batch[k].data.ptr == ev)
+            w->batch[k].data.ptr = NULL;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -595,10 +603,15 @@ worker_main(void *arg)
             busy = false;
         }
         w->mailbox = false;
+        w->batch = evs;
+        w->batch_n = n > 0 ? n : 0;
         for (i = 0; i < n; i++) {
             struct worker_ev *ev = evs[i].data.ptr;
-            ev->on_event(ev, evs[i].events);
+            w->batch_next = i + 1;
+            if (ev != NULL) /* NULL: its object was freed earlier in this batch */
+                ev->on_event(ev, evs[i].events);
         }
+        w->batch_n = w->batch_next = 0;
         /* After the batch: the mailbox may close connections that had events in it. */
         if (w->mailbox)
             handle_mailbox(w);

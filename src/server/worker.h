@@ -141,6 +141,8 @@ struct worker {
     size_t buf_size;
     struct static_cache *fcache; /* small static files of this worker (NULL: uncached) */
     struct upstream_pool *upool; /* idle upstream connections (upstream.c), NULL until used */
+    struct epoll_event *batch;   /* the events epoll_wait() returned, while the loop runs them */
+    int batch_next, batch_n;     /* batch[batch_next..batch_n) are still to be run */
 
     pthread_mutex_t mlock;   /* guards the m_ fields */
     struct snapshot *m_snap; /* new snapshot to switch to (reference), or NULL */
@@ -240,6 +242,15 @@ void worker_client_remove(struct worker *w, struct worker_client *cl);
 
 /* Milliseconds of the monotonic clock. */
 uint64_t worker_now_ms(void);
+
+/*
+ * Forgets the events of ev still to be run in the current batch: called
+ * before the object holding ev is freed.  A connection is freed by another
+ * object's event (a proxied client closed from its upstream's event, an
+ * upstream closed from its client's), and the same batch may hold an event
+ * of the freed one.  On w's own thread; outside a batch it does nothing.
+ */
+void worker_ev_forget(struct worker *w, const struct worker_ev *ev);
 
 /* Logon pool callback: hands a job back to its worker (any thread). */
 void worker_logon_done(void *arg, enum logon_result result);
