@@ -11,16 +11,25 @@ Paths:
   /gen-close/N     the same, delimited by the end of the connection (HTTP/1.0 style)
   /sleep/S         answers after S seconds
   /ws              WebSocket echo (RFC 6455, text and binary frames, close)
+  /redirect?URL    302 with Location: URL and Content-Location: URL
   anything else    200 with a small JSON body: the request's headers
 The request body is read (Content-Length or chunked) and hashed, never kept.
 --unix PATH listens on a Unix socket instead of 127.0.0.1:--port.
+--tls-cert/--tls-key serve TLS with that certificate; the SNI name the client
+  sent is recorded ("sni", null when none).
+--idle-close MS closes a keep-alive connection idle for MS milliseconds.
+--max-requests N answers at most N requests per connection: the next one is
+  recorded ("dropped": true) and the connection closed without an answer, as
+  when an upstream's idle timeout fires just as a request arrives.
 """
 import argparse
 import base64
 import hashlib
 import json
 import os
+import select
 import socket
+import ssl
 import socketserver
 import struct
 import sys
@@ -46,6 +55,16 @@ class Handler(socketserver.StreamRequestHandler):
     lock = threading.Lock()
 
     def setup(self):
+        self.sni = None
+        if self.server.tls is not None:
+            self.request.settimeout(10)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.request.close()
+                raise
+            self.request.settimeout(None)
+            self.sni = getattr(self.request, "sni", None)
         super().setup()
         with Handler.lock:
             Handler.counter += 1
@@ -137,7 +156,13 @@ class Handler(socketserver.StreamRequestHandler):
                 return
 
     def handle(self):
+        served = 0
         while True:
+            if served > 0 and self.server.idle_close is not None:
+                pending = self.server.tls is not None and self.request.pending() > 0
+                if not pending and not select.select([self.request], [], [],
+                                                     self.server.idle_close)[0]:
+                    return
             line = self.rfile.readline(65537)
             if not line:
                 return
@@ -153,14 +178,28 @@ class Handler(socketserver.StreamRequestHandler):
                 k, _, v = h.partition(":")
                 headers.append([k, v.strip()])
             n, digest, chunked = self.read_body(headers)
-            self.record({"conn": self.conn_no, "method": method, "target": target,
-                         "headers": headers, "body_len": n, "body_sha256": digest,
-                         "chunked": chunked})
+            dropped = self.server.max_requests is not None and served >= self.server.max_requests
+            rec = {"conn": self.conn_no, "method": method, "target": target,
+                   "headers": headers, "body_len": n, "body_sha256": digest,
+                   "chunked": chunked, "sni": self.sni}
+            if dropped:
+                rec["dropped"] = True
+            self.record(rec)
+            if dropped:
+                return
+            served += 1
             path = target.split("?")[0]
             parts = path.strip("/").split("/")
             if parts[0] == "ws":
                 self.websocket(headers)
                 return
+            if parts[0] == "redirect":
+                to = target.partition("?")[2].encode("latin-1")
+                self.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: " + to +
+                                 b"\r\nContent-Location: " + to +
+                                 b"\r\nContent-Length: 0\r\n\r\n")
+                self.wfile.flush()
+                continue
             if parts[0] == "sleep":
                 time.sleep(float(parts[1]))
             if parts[0] in ("gen", "gen-chunked", "gen-close"):
@@ -175,13 +214,33 @@ class Handler(socketserver.StreamRequestHandler):
             self.wfile.flush()
 
 
-class TCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
+class TLSMixIn:
+    """Wraps each accepted socket; the handshake runs in the handler's thread."""
+    tls = None
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if self.tls is None:
+            return sock, addr
+        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def handle_error(self, request, client_address):
+        if sys.exc_info()[0] in (ssl.SSLError, ConnectionError, socket.timeout):
+            return  # a refused handshake (the client did not trust us) is part of the tests
+        super().handle_error(request, client_address)
+
+
+class TCP(TLSMixIn, socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
 
-class Unix(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+class Unix(TLSMixIn, socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+
+
+def on_sni(sock, name, ctx):
+    sock.sni = name
 
 
 def main():
@@ -190,12 +249,22 @@ def main():
     ap.add_argument("--unix")
     ap.add_argument("--record", required=True)
     ap.add_argument("--gen-hash", type=int, help="print the SHA-256 of N generated bytes")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--idle-close", type=int, metavar="MS")
+    ap.add_argument("--max-requests", type=int, metavar="N")
     a = ap.parse_args()
     if a.gen_hash is not None:
         print(gen_hash(a.gen_hash))
         return
     srv = Unix(a.unix, Handler) if a.unix else TCP(("127.0.0.1", a.port), Handler)
     srv.record_path = a.record
+    if a.tls_cert:
+        srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        srv.tls.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.tls.sni_callback = on_sni
+    srv.idle_close = a.idle_close / 1000.0 if a.idle_close is not None else None
+    srv.max_requests = a.max_requests
     open(a.record, "a").close()
     srv.serve_forever()
 

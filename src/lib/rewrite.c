@@ -648,6 +648,16 @@ enum rule_step {
     STEP_FINAL, /* the outcome is decided */
 };
 
+/* true when s holds a control character other than HTAB (RFC 9112 reason-phrase). */
+static bool
+has_ctl(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+            return true;
+    return false;
+}
+
 /* The action of r, which matched. */
 static enum rule_step
 act(struct evalctx *x, const struct rewrite_rule *r, struct cur *c, bool *changed)
@@ -677,6 +687,9 @@ act(struct evalctx *x, const struct rewrite_rule *r, struct cur *c, bool *change
         st->description = b.p != NULL ? b.p : rewrite_dupn("", 0);
         if (a.oom || b.oom || a.over || b.over || st->reason == NULL || st->description == NULL)
             fail(st, r, "statusReason or statusDescription: too long or out of memory");
+        else if (has_ctl(st->reason) || has_ctl(st->description))
+            /* the reason goes on the status line: a CR LF would start a header of its own */
+            fail(st, r, "statusReason or statusDescription: a control character");
         return STEP_FINAL;
     }
     case REWRITE_ACTION_REWRITE:

@@ -1080,6 +1080,7 @@ conn_close(struct conn *c)
     if (c->wbuf != NULL)
         worker_buf_put(w, c->wbuf, c->wcap);
     free(c->log.user_owned);
+    free(c->log.stem_owned);
     snapshot_unref(c->snap);
     snapshot_unref(c->tls_snap);
     worker_free_later(w, &c->wc.ev, c);

@@ -56,6 +56,7 @@ struct conn_logrec {
     const char *user;                /* mapped user (snapshot-owned) or NULL */
     const char *domain; /* defaultLogonDomain applied to the name (snapshot-owned) or NULL */
     char *user_owned;   /* Basic: user name as sent (malloc'd), else NULL */
+    char *stem_owned;   /* logRewrittenUrl: cs-uri-stem, the rewritten path (malloc'd), else NULL */
     int status;
     int substatus;
     uint64_t start_ms;

@@ -214,15 +214,24 @@ find_text(int status, int substatus)
 size_t
 errpage_render(char *buf, size_t size, int status, int substatus)
 {
+    return errpage_render_with(buf, size, status, substatus, NULL, NULL);
+}
+
+size_t
+errpage_render_with(char *buf, size_t size, int status, int substatus, const char *reason_html,
+                    const char *summary_html)
+{
     const struct errpage_text *t = find_text(status, substatus);
-    const char *reason = errpage_reason(status);
-    const char *summary = t != NULL ? t->summary : "The server could not complete the request.";
+    const char *reason = reason_html != NULL ? reason_html : errpage_reason(status);
+    const char *summary = summary_html != NULL ? summary_html
+                          : t != NULL          ? t->summary
+                                               : "The server could not complete the request.";
     const char *action = t != NULL ? t->action : "Try again later.";
     int n;
 
     if (substatus < 0)
         substatus = 0;
-    /* Only fixed texts and integers go into the page: nothing from the request. */
+    /* Fixed texts and integers, or what the configuration's rule said (escaped by the caller). */
     n = snprintf(buf, size,
                  "<!DOCTYPE html>\n"
                  "<html lang=\"en\">\n"

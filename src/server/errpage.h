@@ -33,4 +33,16 @@ const char *errpage_reason(int status);
  */
 size_t errpage_render(char *buf, size_t size, int status, int substatus);
 
+/*
+ * errpage_render() with the reason phrase and the summary given by the
+ * caller (URL Rewrite's CustomResponse statusReason and statusDescription):
+ * reason_html replaces the reason in <title> and <h1>, summary_html the
+ * sub-status's explanation; NULL keeps the standard text.  Both are put in
+ * as they are: the caller has escaped them for HTML.  Returns as
+ * errpage_render(); a size of ERRPAGE_MAX plus both lengths twice always
+ * holds the page.
+ */
+size_t errpage_render_with(char *buf, size_t size, int status, int substatus,
+                           const char *reason_html, const char *summary_html);
+
 #endif

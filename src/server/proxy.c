@@ -73,7 +73,12 @@ struct proxy_xchg {
     bool up_shut;  /* tunnel: our write side toward the upstream is shut */
     int status;    /* the upstream's final status */
     unsigned max_head;
-    bool reverse_host;               /* reverseRewriteHostInResponseHeaders */
+    bool reverse_host; /* reverseRewriteHostInResponseHeaders */
+    /* one retry on a new connection when a pooled one turns out dead (see can_retry) */
+    bool idempotent;                 /* the method is idempotent (RFC 9110 §9.2.2) */
+    bool ubuf_moved;                 /* ubuf no longer holds the request from its first byte */
+    bool got_reply;                  /* a byte came from the upstream on this connection */
+    bool retried;                    /* the retry was made */
     char client_origin[8 + 300 + 1]; /* "https://host[:port]" the client used */
     char why[200];                   /* cause of a failure */
 };
@@ -402,6 +407,9 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
         goto fail;
     }
     px->head_request = req->method == HTTP_M_HEAD;
+    px->idempotent = req->method == HTTP_M_GET || req->method == HTTP_M_HEAD ||
+                     req->method == HTTP_M_OPTIONS || req->method == HTTP_M_TRACE ||
+                     req->method == HTTP_M_PUT || req->method == HTTP_M_DELETE;
     px->client_10 = req->minor_version == 0;
     px->client_keep_alive = req->keep_alive;
     px->upgrade = hu != NULL && req->method == HTTP_M_GET &&
@@ -455,9 +463,11 @@ take_client(struct conn *c, size_t n)
 static uint32_t
 uroom(struct proxy_xchg *px)
 {
-    if (px->upos == px->ulen)
+    if (px->upos == px->ulen) {
+        px->ubuf_moved = px->ubuf_moved || px->ulen > 0;
         px->upos = px->ulen = 0;
-    else if (px->upos > 0 && px->ucap - px->ulen < px->ucap / 4) {
+    } else if (px->upos > 0 && px->ucap - px->ulen < px->ucap / 4) {
+        px->ubuf_moved = true;
         memmove(px->ubuf, px->ubuf + px->upos, px->ulen - px->upos);
         px->ulen -= px->upos;
         px->upos = 0;
@@ -819,6 +829,7 @@ recv_upstream(struct proxy_xchg *px, bool *progress)
         px->up_eof = true;
         return 0;
     }
+    px->got_reply = true;
     px->dlen += (uint32_t)n;
     return 0;
 }
@@ -846,8 +857,8 @@ tunnel_over(const struct conn *c, const struct proxy_xchg *px)
     return false;
 }
 
-enum proxy_pump
-proxy_pump(struct conn *c)
+static enum proxy_pump
+pump_once(struct conn *c)
 {
     struct proxy_xchg *px = c->px;
     bool progress = false, reusable;
@@ -928,6 +939,58 @@ proxy_fail(struct conn *c, const char *why)
     c->body_chunked = false;
     respond_error(c, 502, 3, NULL);
     return 0;
+}
+
+/*
+ * Whether a failed exchange may be sent again on a new connection: the
+ * connection came from the pool (an upstream may close an idle connection
+ * at the moment a request is written to it: the peek before reuse cannot
+ * see a FIN still in flight), nothing of an answer came, the whole request
+ * sent so far is still in ubuf (nothing of the client's body was let go),
+ * the method is idempotent, and no retry was made yet.  nginx's
+ * proxy_next_upstream retries the same way (error, non_idempotent off).
+ */
+static bool
+can_retry(const struct proxy_xchg *px)
+{
+    return px->up != NULL && px->up->reused && !px->retried && !px->got_reply && !px->head_done &&
+           !px->ubuf_moved && px->idempotent && px->phase == PX_EXCHANGE;
+}
+
+/* The retry: the dead connection closed, a new one under way, the request to be sent again. */
+static int
+retry(struct conn *c, struct proxy_xchg *px)
+{
+    char why[160];
+
+    errlog_printf(ERRLOG_INFO,
+                  "proxy to %s: a pooled connection failed before answering (%s); "
+                  "the request is sent again on a new connection",
+                  px->t.key, px->why);
+    upstream_release(c->w, px->up, false, 0);
+    px->retried = true;
+    px->up = upstream_connect(c->w, &px->t, settings(c)->proxy_ca_file, conn_on_upstream, c, why,
+                              sizeof(why));
+    if (px->up == NULL) {
+        snprintf(px->why, sizeof(px->why), "%s", why);
+        return -1;
+    }
+    px->phase = PX_CONNECT;
+    px->upos = 0;
+    px->dpos = px->dlen = 0;
+    px->up_eof = false;
+    px->why[0] = '\0';
+    return 0;
+}
+
+enum proxy_pump
+proxy_pump(struct conn *c)
+{
+    enum proxy_pump r = pump_once(c);
+
+    if (r == PROXY_FAILED && can_retry(c->px))
+        r = retry(c, c->px) == 0 ? PROXY_PROGRESS : PROXY_FAILED;
+    return r;
 }
 
 const struct gateway_ops proxy_gateway = {

@@ -31,7 +31,16 @@
  * (refused, unresolved, TLS failure), does not answer within the proxy
  * timeout, or answers with an invalid head; the error log names the
  * upstream and the cause, the client sees only the IIS error page.  Once
- * the response has started, a failure closes the client connection.
+ * the response has started, a failure closes the client connection.  A
+ * request on a pooled connection that fails before any byte of an answer
+ * (the upstream closed it while idle, just as the request went out) is sent
+ * once more on a new connection when its method is idempotent and the
+ * whole request sent so far is still buffered.
+ *
+ * Response heads: hop-by-hop fields removed, Content-Length written from
+ * the framing chosen, and with reverseRewriteHostInResponseHeaders a
+ * Location or Content-Location that starts with the upstream's scheme and
+ * authority given the client's scheme and Host instead.
  */
 #ifndef CERTMAP_SERVER_PROXY_H
 #define CERTMAP_SERVER_PROXY_H

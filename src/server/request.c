@@ -718,6 +718,7 @@ fill_svars(struct conn *c, const struct req_ctx *rc, struct svar_ctx *sv, struct
     sv->path = rc->path;
     sv->path_len = rc->path_len;
     sv->ssl = c->ssl;
+    sv->rw = &rc->rw;
 }
 
 /* Renders a server-side include page for the request's identity; takes res->fd. */
@@ -1362,6 +1363,18 @@ out:
     free(names);
 }
 
+/*
+ * logRewrittenUrl: cs-uri-stem is the rewritten path (as the rule wrote it,
+ * percent-encoded), as IIS logs it; the last such rewrite of the request
+ * wins.  Out of memory: the client's path stays in the log.
+ */
+static void
+log_rewritten(struct conn *c, const char *path)
+{
+    free(c->log.stem_owned);
+    c->log.stem_owned = strdup(path);
+}
+
 /* A Redirect action: the status of redirectType and Location (encoded by the engine). */
 static void
 rewrite_redirect(struct conn *c, const struct req_ctx *rc)
@@ -1430,6 +1443,8 @@ rewrite_step(struct conn *c, struct req_ctx *rc)
     case REWRITE_NONE:
         return 1;
     case REWRITE_LOCAL:
+        if (rc->rw.log_rewritten)
+            log_rewritten(c, rc->rw.url);
         rc->query = rc->rw.query;
         rc->query_len = rc->rw.query != NULL ? strlen(rc->rw.query) : 0;
         return 2;
@@ -1440,7 +1455,15 @@ rewrite_step(struct conn *c, struct req_ctx *rc)
         rewrite_redirect(c, rc);
         return 0;
     case REWRITE_CUSTOM:
-        respond_error(c, (int)rc->rw.status, (int)rc->rw.substatus, NULL);
+        if (respond_custom(c, (int)rc->rw.status, (int)rc->rw.substatus, rc->rw.reason,
+                           rc->rw.description) != 0) {
+            errlog_printf(ERRLOG_ERROR,
+                          "URL Rewrite: rule \"%s\" at %s:%u: the CustomResponse page does "
+                          "not fit the response buffer (statusDescription too long)",
+                          rewrite_rule_name(rc->rw.rule), rewrite_rule_file(rc->rw.rule),
+                          rewrite_rule_line(rc->rw.rule));
+            respond_error(c, 500, 50, NULL);
+        }
         return 0;
     case REWRITE_ABORT:
         /* AbortRequest: the connection closes without an answer (nothing logged, as ipSecurity's)
@@ -1603,6 +1626,8 @@ request_begin(struct conn *c)
 run:
     free(c->log.user_owned);
     c->log.user_owned = NULL;
+    free(c->log.stem_owned);
+    c->log.stem_owned = NULL;
     c->log.user = NULL;
     c->log.domain = NULL;
     respond_log_fields(c, req);
@@ -1689,6 +1714,8 @@ request_finish(struct conn *c)
     c->w->requests++;
     free(c->log.user_owned);
     c->log.user_owned = NULL;
+    free(c->log.stem_owned);
+    c->log.stem_owned = NULL;
     if (head > c->rlen)
         head = c->rlen;
     memmove(c->rbuf, c->rbuf + head, c->rlen - head);

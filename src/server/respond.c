@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errpage.h"
@@ -91,7 +92,10 @@ respond_log(struct conn *c, const struct snap_site *site)
     e.s_port = sport;
     e.method = c->rbuf + l->method_off;
     e.method_len = l->method_len;
-    if (l->stem_len > 0) {
+    if (l->stem_owned != NULL) {
+        e.uri_stem = l->stem_owned;
+        e.uri_stem_len = strlen(l->stem_owned);
+    } else if (l->stem_len > 0) {
         e.uri_stem = c->rbuf + l->stem_off;
         e.uri_stem_len = l->stem_len;
     } else {
@@ -213,7 +217,7 @@ respond_queue(struct conn *c, const struct response *r, bool head_only)
     ADDLIT("HTTP/1.1 ");
     addnum(b, cap, &len, r->status);
     ADDLIT(" ");
-    adds(b, cap, &len, errpage_reason(r->status));
+    adds(b, cap, &len, r->reason != NULL ? r->reason : errpage_reason(r->status));
     ADDLIT("\r\n" SERVER_HEADER);
     ADDHDR("Date: ", w->date);
     if (r->content_type != NULL)
@@ -306,6 +310,81 @@ void
 respond_error(struct conn *c, int status, int substatus, const char *realm)
 {
     error_response(c, status, substatus, realm, 0);
+}
+
+/* s escaped for HTML text and attributes, malloc'd; NULL when s is NULL or "" (or out of memory).
+ */
+static char *
+html_escape(const char *s, bool *oom)
+{
+    size_t n = 0;
+    char *out, *p;
+
+    if (s == NULL || s[0] == '\0')
+        return NULL;
+    for (const char *q = s; *q != '\0'; q++)
+        n += *q == '&' ? 5 : *q == '<' || *q == '>' ? 4 : *q == '"' || *q == '\'' ? 6 : 1;
+    out = malloc(n + 1);
+    if (out == NULL) {
+        *oom = true;
+        return NULL;
+    }
+    p = out;
+    for (const char *q = s; *q != '\0'; q++) {
+        const char *e = *q == '&'    ? "&amp;"
+                        : *q == '<'  ? "&lt;"
+                        : *q == '>'  ? "&gt;"
+                        : *q == '"'  ? "&quot;"
+                        : *q == '\'' ? "&#39;"
+                                     : NULL;
+        if (e != NULL) {
+            memcpy(p, e, strlen(e));
+            p += strlen(e);
+        } else {
+            *p++ = *q;
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+int
+respond_custom(struct conn *c, int status, int substatus, const char *reason,
+               const char *description)
+{
+    bool oom = false;
+    char *r_html = html_escape(reason, &oom), *d_html = html_escape(description, &oom);
+    char *page = NULL;
+    size_t size = ERRPAGE_MAX, n;
+    struct response r;
+    int ret = -1;
+
+    size += 2 * ((r_html != NULL ? strlen(r_html) : 0) + (d_html != NULL ? strlen(d_html) : 0));
+    page = oom ? NULL : malloc(size);
+    if (page == NULL)
+        goto out;
+    n = errpage_render_with(page, size, status, substatus, r_html, d_html);
+    if (n >= size)
+        goto out;
+    memset(&r, 0, sizeof(r));
+    r.status = status;
+    r.substatus = substatus;
+    r.reason = reason != NULL && reason[0] != '\0' ? reason : NULL;
+    r.content_type = "text/html; charset=utf-8";
+    r.content_length = (off_t)n;
+    r.body = page;
+    r.body_len = n;
+    r.file_fd = -1;
+    if (respond_queue(c, &r, respond_is_head(c)) != 0)
+        goto out;
+    c->log.status = status;
+    c->log.substatus = substatus;
+    ret = 0;
+out:
+    free(r_html);
+    free(d_html);
+    free(page);
+    return ret;
 }
 
 void

@@ -30,6 +30,7 @@ struct response {
     const char *redirect; /* Location sent as it is (a rewrite rule's, already encoded), or NULL */
     const char *realm;    /* WWW-Authenticate: Basic realm, NULL when none */
     unsigned retry_after; /* Retry-After: seconds (a 503), 0 when none */
+    const char *reason;   /* reason phrase of the status line, NULL: the standard one */
 };
 
 /* true when the request being answered (c->w->req) is a HEAD. */
@@ -44,6 +45,17 @@ int respond_queue(struct conn *c, const struct response *r, bool head_only);
 
 /* Queues an IIS error page for status.substatus (realm: add a Basic challenge). */
 void respond_error(struct conn *c, int status, int substatus, const char *realm);
+
+/*
+ * URL Rewrite's CustomResponse: the IIS error page of status.substatus with
+ * reason ("" or NULL: the standard one) on the status line and in the page,
+ * and description ("" or NULL: the standard text) as the page's summary,
+ * both escaped for HTML.  The caller has refused control characters (the
+ * engine does).  -1 when the page does not fit the write buffer (nothing is
+ * queued); 0 otherwise.
+ */
+int respond_custom(struct conn *c, int status, int substatus, const char *reason,
+                   const char *description);
 
 /* respond_error() of a server-side failure with "Retry-After: seconds" (503). */
 void respond_error_retry(struct conn *c, int status, int substatus, unsigned seconds);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cert/iisvars.h"
+#include "rewrite.h"
 
 /* A bounded output: once a write does not fit it stays failed (no cut values). */
 struct sv_out {
@@ -537,6 +538,17 @@ svar_get(const struct svar_ctx *ctx, const char *name, size_t name_len, char *bu
         return out_result(&o);
     }
     if (name_len > 5 && strncasecmp(name, "HTTP_", 5) == 0) {
+        char nm[256];
+        const char *set = NULL;
+        if (ctx->rw != NULL && name_len < sizeof(nm)) {
+            memcpy(nm, name, name_len);
+            nm[name_len] = '\0';
+            set = rewrite_state_var(ctx->rw, nm);
+        }
+        if (set != NULL) {
+            out_str(&o, set);
+            return out_result(&o);
+        }
         if (!out_header(ctx, name + 5, name_len - 5, &o))
             return SVAR_UNKNOWN;
         return out_result(&o);

@@ -28,6 +28,8 @@
 #include "identity.h"
 #include "snapshot.h"
 
+struct rewrite_state;
+
 /*
  * What the getters read.  Everything is borrowed and must stay valid while
  * svar_get()/svar_each() run; a pointer may be NULL when the request has no
@@ -41,6 +43,9 @@ struct svar_ctx {
     const char *path;                  /* decoded, normalised URL path (URL, SCRIPT_NAME) */
     size_t path_len;
     SSL *ssl; /* the TLS connection (key sizes, server certificate); NULL over http */
+    /* URL Rewrite's server variables of the request, NULL when none: an HTTP_<NAME> a rule set
+       is the request header <NAME> for svar_get(), as IIS passes it on to later handlers */
+    const struct rewrite_state *rw;
 };
 
 /* svar_get() results besides a length. */

@@ -438,8 +438,7 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
      */
     if (late_flags(ssl) & TLS_LATE_RENEG)
         return SSL_TICKET_RETURN_IGNORE_RENEW;
-    if (sess == NULL ||
-        (long)(now - session_start(sess)) >= SSL_SESSION_get_timeout(sess))
+    if (sess == NULL || (long)(now - session_start(sess)) >= SSL_SESSION_get_timeout(sess))
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     peer = SSL_SESSION_get0_peer(sess);
     if (peer != NULL && tls_cert_time_check(peer, now) != X509_V_OK)

@@ -213,9 +213,13 @@ fail:
     return NULL;
 }
 
-/* An idle, still open connection to key from the pool, or NULL. */
+/*
+ * An idle, still open connection to key from the pool, or NULL.  ctx: the
+ * TLS context in force (NULL for plain HTTP); a TLS connection made with an
+ * older one (caFile changed by a reload) is closed, not reused.
+ */
 static struct upstream_conn *
-pool_take(struct upstream_pool *p, const char *key)
+pool_take(struct upstream_pool *p, const char *key, SSL_CTX *ctx)
 {
     struct upstream_conn **pp = &p->idle, *u;
     char b;
@@ -228,9 +232,10 @@ pool_take(struct upstream_pool *p, const char *key)
         }
         *pp = u->next;
         u->next = NULL;
-        /* closed meanwhile (the event may still be queued): try the next one */
+        /* closed meanwhile (the FIN's event may still be queued): try the next one */
         n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+            (u->ssl == NULL || SSL_get_SSL_CTX(u->ssl) == ctx))
             return u;
         up_close(u);
     }
@@ -306,8 +311,8 @@ setup_tls(struct upstream_conn *u, SSL_CTX *ctx, const struct upstream_target *t
 }
 
 struct upstream_conn *
-upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_file,
-              void (*on_ready)(void *arg), void *arg, char *why, size_t size)
+upstream_connect(struct worker *w, const struct upstream_target *t, const char *ca_file,
+                 void (*on_ready)(void *arg), void *arg, char *why, size_t size)
 {
     struct upstream_pool *p = pool_of(w);
     struct upstream_conn *u = NULL;
@@ -317,14 +322,6 @@ upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_
     if (p == NULL) {
         snprintf(why, size, "out of memory");
         return NULL;
-    }
-    u = pool_take(p, t->key);
-    if (u != NULL) {
-        u->reused = true;
-        u->on_ready = on_ready;
-        u->arg = arg;
-        u->why[0] = '\0';
-        return u;
     }
     if (t->tls && (ctx = client_ctx(p, ca_file, why, size)) == NULL)
         return NULL;
@@ -354,6 +351,31 @@ upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_
 fail:
     up_close(u);
     return NULL;
+}
+
+struct upstream_conn *
+upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_file,
+              void (*on_ready)(void *arg), void *arg, char *why, size_t size)
+{
+    struct upstream_pool *p = pool_of(w);
+    struct upstream_conn *u;
+    SSL_CTX *ctx = NULL;
+
+    if (p == NULL) {
+        snprintf(why, size, "out of memory");
+        return NULL;
+    }
+    /* a TLS connection is reused only if it was verified against the caFile in force now */
+    if (t->tls && (ctx = client_ctx(p, ca_file, why, size)) == NULL)
+        return NULL;
+    u = pool_take(p, t->key, ctx);
+    if (u == NULL)
+        return upstream_connect(w, t, ca_file, on_ready, arg, why, size);
+    u->reused = true;
+    u->on_ready = on_ready;
+    u->arg = arg;
+    u->why[0] = '\0';
+    return u;
 }
 
 /* The verification failure of the handshake, in words. */

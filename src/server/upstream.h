@@ -84,6 +84,15 @@ struct upstream_conn *upstream_open(struct worker *w, const struct upstream_targ
                                     char *why, size_t size);
 
 /*
+ * A new connection to t, never one of the pool: as upstream_open() otherwise.
+ * The proxy's one retry after a pooled connection turned out dead uses it,
+ * so that a second stale connection cannot fail the request again.
+ */
+struct upstream_conn *upstream_connect(struct worker *w, const struct upstream_target *t,
+                                       const char *ca_file, void (*on_ready)(void *arg), void *arg,
+                                       char *why, size_t size);
+
+/*
  * Finishes connecting (and the TLS handshake with its checks).  0 when the
  * connection is ready, UPSTREAM_AGAIN, or UPSTREAM_ERR with u->why set
  * ("connection refused", "certificate verify failed: ...").

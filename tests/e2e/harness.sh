@@ -225,8 +225,8 @@ h_init() {
 #   cfg_write                          writes $CFG (the description stays
 #                                      open: a test may add to it and write
 #                                      again)
-# H_LOGON, H_SERVER, H_LIMITS hold the attributes of <certmap><logon>,
-# <server> and <limits>.
+# H_LOGON, H_SERVER, H_LIMITS, H_UPSTREAM hold the attributes of
+# <certmap><logon>, <server>, <limits> and <upstream>.
 
 # certmapd refuses to serve as root unless told so: the tests run as root in CI.
 H_ALLOW_ROOT=""
@@ -256,6 +256,7 @@ cfg_reset() {
     H_LOGON="provider=\"file\" accountsFile=\"$T/accounts\""
     H_SERVER="logDirectory=\"$LOGDIR\" $H_ALLOW_ROOT"
     H_LIMITS=""
+    H_UPSTREAM=""
     H_STATUS=""
 }
 
@@ -452,6 +453,7 @@ cfg_write() {
         echo '  <certmap>'
         echo "    <logon $H_LOGON />"
         [ -n "$H_LIMITS" ] && echo "    <limits $H_LIMITS />"
+        [ -n "$H_UPSTREAM" ] && echo "    <upstream $H_UPSTREAM />"
         echo "    <server $H_SERVER />"
         [ -n "$H_STATUS" ] && echo "    <status $H_STATUS />"
         echo '  </certmap>'

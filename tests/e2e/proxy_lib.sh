@@ -42,6 +42,29 @@ px_go() {
     h_start
 }
 
+# px_reload: writes the configuration again and waits until certmapd took it.
+px_reload() {
+    local n
+    n=$(h_reloads)
+    cfg_write
+    if grep -aq 'for changes; reload with SIGHUP' "$T/certmapd.out"; then
+        kill -HUP "$SERVER_PID" || h_fail "SIGHUP: certmapd is gone"
+    fi
+    h_reload_wait "$n"
+    grep -a 'configuration reloaded\|reload failed' "$T/certmapd.out" | tail -n 1 |
+        grep -aq 'configuration reloaded' || h_fail "the reload was refused"
+}
+
+# px_wait_port PORT: waits until an upstream listens on PORT.
+px_wait_port() {
+    local i
+    for i in $(seq 1 100); do
+        h_listening "$1" && return 0
+        sleep 0.05
+    done
+    h_fail "no upstream listens on $1"
+}
+
 # px_last FIELD: a field of the last request the upstream recorded (jq path, e.g. .body_len).
 px_last() {
     tail -n 1 "$REC" | jq -r "$1"

@@ -496,6 +496,30 @@ custom_response(void **state)
     rewrite_state_free(&st);
 }
 
+/* A reason made by an expansion may not carry a control character: it goes on the status line. */
+static void
+custom_response_control_character(void **state)
+{
+    struct rewrite_rule_def d = def("^blocked", REWRITE_ACTION_CUSTOM_RESPONSE, "");
+    struct rewrite_state st;
+
+    (void)state;
+    d.status = 403;
+    d.reason = "{UrlDecode:{QUERY_STRING}}";
+    rewrite_state_init(&st);
+    assert_int_equal(run(&st, NULL, list1(compile(&d)), "/blocked", "a%0d%0aX-Y:%201"),
+                     REWRITE_ERROR);
+    assert_int_equal(st.status, 500);
+    assert_int_equal(st.substatus, 50);
+    assert_non_null(strstr(st.error, "control character"));
+    rewrite_state_free(&st);
+    /* a tab is allowed (RFC 9112 reason-phrase) */
+    rewrite_state_init(&st);
+    assert_int_equal(run(&st, NULL, list1(compile(&d)), "/blocked", "a%09b"), REWRITE_CUSTOM);
+    assert_string_equal(st.reason, "a\tb");
+    rewrite_state_free(&st);
+}
+
 static void
 absolute_rewrite_and_functions(void **state)
 {
@@ -586,6 +610,7 @@ main(void)
         cmocka_unit_test(server_variables_allowed),
         cmocka_unit_test(redirect_encodes_captures),
         cmocka_unit_test(custom_response),
+        cmocka_unit_test(custom_response_control_character),
         cmocka_unit_test(absolute_rewrite_and_functions),
         cmocka_unit_test(compile_errors),
         cmocka_unit_test(disabled_and_limits),
