@@ -1047,7 +1047,7 @@ conn_on_upstream(void *arg)
     conn_run((struct conn *)arg);
 }
 
-/* Closes and frees c now. */
+/* Closes c now; its memory is freed after the worker's event batch. */
 static void
 conn_close(struct conn *c)
 {
@@ -1071,5 +1071,5 @@ conn_close(struct conn *c)
     free(c->log.user_owned);
     snapshot_unref(c->snap);
     snapshot_unref(c->tls_snap);
-    free(c);
+    worker_client_free_later(w, &c->wc); /* the batch may hold an event for c */
 }

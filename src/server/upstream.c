@@ -28,6 +28,7 @@ enum { PH_CONNECTING, PH_HANDSHAKE, PH_READY };
 struct upstream_pool {
     struct worker *w;
     struct upstream_conn *idle; /* singly linked, newest first */
+    struct upstream_conn *dead; /* closed, freed after the worker's event batch */
     SSL_CTX *ctx;               /* verifies against ctx_ca, or the system store */
     char *ctx_ca;               /* caFile the context was built for ("" system) */
 };
@@ -122,15 +123,38 @@ path:
     return 0;
 }
 
+/* A closed connection's events still waiting in the batch being handled: ignored. */
+static void
+on_dead_event(struct worker_ev *ev, uint32_t events)
+{
+    (void)ev;
+    (void)events;
+}
+
+/*
+ * Closes u now and frees it after the worker's current event batch
+ * (upstream_reap()): epoll_wait may have returned an event for u that the
+ * loop has not handled yet, when a client's event ends the exchange and
+ * the pool is full.
+ */
 static void
 up_close(struct upstream_conn *u)
 {
     if (u->ssl != NULL)
         SSL_free(u->ssl);
+    u->ssl = NULL;
     ERR_clear_error();
     if (u->fd >= 0)
-        close(u->fd); /* also leaves the epoll set */
-    free(u);
+        close(u->fd); /* also leaves the epoll set: no later batch has an event for u */
+    u->fd = -1;
+    if (u->pool == NULL) {
+        free(u);
+        return;
+    }
+    u->ev.on_event = on_dead_event;
+    u->on_ready = NULL;
+    u->next = u->pool->dead;
+    u->pool->dead = u;
 }
 
 /* Takes u out of its pool's idle list (it must be there). */
@@ -512,6 +536,20 @@ upstream_release(struct worker *w, struct upstream_conn *u, bool reusable, unsig
 }
 
 void
+upstream_reap(struct upstream_pool *p)
+{
+    struct upstream_conn *u, *next;
+
+    if (p == NULL)
+        return;
+    for (u = p->dead; u != NULL; u = next) {
+        next = u->next;
+        free(u);
+    }
+    p->dead = NULL;
+}
+
+void
 upstream_pool_free(struct upstream_pool *p)
 {
     struct upstream_conn *u, *next;
@@ -522,6 +560,7 @@ upstream_pool_free(struct upstream_pool *p)
         next = u->next;
         up_close(u);
     }
+    upstream_reap(p);
     SSL_CTX_free(p->ctx);
     free(p->ctx_ca);
     free(p);

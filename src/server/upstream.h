@@ -106,6 +106,13 @@ void upstream_shutdown_write(struct upstream_conn *u);
  */
 void upstream_release(struct worker *w, struct upstream_conn *u, bool reusable, unsigned max_idle);
 
+/*
+ * Frees the connections closed during the worker's last event batch (their
+ * memory is kept until then: the batch may still hold events for them).
+ * The worker calls it after each batch.  NULL ok.
+ */
+void upstream_reap(struct upstream_pool *p);
+
 /* Closes every pooled connection and frees the pool of w (worker teardown). NULL ok. */
 void upstream_pool_free(struct upstream_pool *p);
 

@@ -185,6 +185,35 @@ worker_client_remove(struct worker *w, struct worker_client *cl)
     atomic_fetch_sub(&w->srv->nconns, 1);
 }
 
+/* A closed client's event still waiting in the batch: ignored. */
+static void
+on_dead_client(struct worker_ev *ev, uint32_t events)
+{
+    (void)ev;
+    (void)events;
+}
+
+void
+worker_client_free_later(struct worker *w, struct worker_client *cl)
+{
+    cl->ev.on_event = on_dead_client;
+    cl->next = w->dead;
+    w->dead = cl;
+}
+
+/* Frees the clients closed during the last batch (no event can name them any more). */
+static void
+reap_clients(struct worker *w)
+{
+    struct worker_client *cl, *next;
+
+    for (cl = w->dead; cl != NULL; cl = next) {
+        next = cl->next;
+        free(cl);
+    }
+    w->dead = NULL;
+}
+
 static void
 wake(struct worker *w)
 {
@@ -603,6 +632,9 @@ worker_main(void *arg)
         if (w->mailbox)
             handle_mailbox(w);
         expire_timers(w);
+        /* closed during the batch: no event can name them any more */
+        reap_clients(w);
+        upstream_reap(w->upool);
         if (w->stopping && (w->nconns == 0 || w->now_ms >= w->stop_deadline))
             break;
     }
@@ -737,6 +769,7 @@ worker_destroy(struct worker *w)
     size_t i;
 
     close_all(w);
+    reap_clients(w);
     upstream_pool_free(w->upool);
     w->upool = NULL;
     for (i = 0; i < w->nlisteners; i++)

@@ -132,6 +132,7 @@ struct worker {
     size_t nlisteners;
 
     struct worker_client *clients; /* every open connection (list through next/prev) */
+    struct worker_client *dead;    /* closed during this batch, freed after it (through next) */
     unsigned long nconns;
     struct timer_list timers[TL_COUNT];
     unsigned timeouts[TL_COUNT]; /* milliseconds per list, from the current snapshot */
@@ -237,6 +238,15 @@ int worker_client_add(struct worker *w, struct worker_client *cl, int fd);
 
 /* Takes cl out of w's timers and list and stops counting it (the caller closes its socket). */
 void worker_client_remove(struct worker *w, struct worker_client *cl);
+
+/*
+ * Frees cl (the allocation it begins) after the worker's current batch of
+ * events rather than now: the batch may still hold an event for it (a
+ * proxied client closed from its upstream's event), and that event is then
+ * ignored.  cl must be out of the list (worker_client_remove()) and its
+ * socket closed.
+ */
+void worker_client_free_later(struct worker *w, struct worker_client *cl);
 
 /* Milliseconds of the monotonic clock. */
 uint64_t worker_now_ms(void);
