@@ -176,7 +176,12 @@ on_upstream_event(struct worker_ev *ev, uint32_t events)
     struct upstream_conn *u = (struct upstream_conn *)ev;
     char b;
 
-    (void)events;
+    /*
+     * Edge-triggered: data arriving after an EAGAIN always brings an event
+     * here, so until one does a read would only find EAGAIN again.
+     */
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        u->rd_ready = true;
     if (u->on_ready != NULL) {
         u->on_ready(u->arg);
         return;
@@ -253,8 +258,11 @@ pool_take(struct upstream_pool *p, const char *key)
         u->next = NULL;
         /* closed meanwhile (the event may still be queued): try the next one */
         n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* nothing waits: the response to the request about to go cannot be read yet */
+            u->rd_ready = false;
             return u;
+        }
         up_close(u);
     }
     return NULL;
@@ -357,6 +365,7 @@ upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_
         return NULL;
     }
     u->fd = -1;
+    u->rd_ready = true;
     u->pool = p;
     u->ev.on_event = on_upstream_event;
     u->on_ready = on_ready;
@@ -462,14 +471,19 @@ upstream_read(struct upstream_conn *u, char *buf, size_t len)
             return (ssize_t)got;
         return tls_result(u, 0);
     }
+    /* one recv() per request saved: the one right after the request was sent */
+    if (!u->rd_ready)
+        return UPSTREAM_AGAIN;
     for (;;) {
         n = recv(u->fd, buf, len, 0);
         if (n >= 0)
             return n;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            u->rd_ready = false;
             return UPSTREAM_AGAIN;
+        }
         snprintf(u->why, sizeof(u->why), "recv: %s", strerror(errno));
         return UPSTREAM_ERR;
     }
