@@ -122,11 +122,13 @@ path:
     return 0;
 }
 
+/* Closes u and frees it (after the worker's batch of events, worker_free_later()). */
 static void
 up_close(struct upstream_conn *u)
 {
     if (u->ssl != NULL)
         SSL_free(u->ssl);
+    u->ssl = NULL;
     ERR_clear_error();
     if (u->fd >= 0)
         close(u->fd); /* also leaves the epoll set */
@@ -153,7 +155,12 @@ on_upstream_event(struct worker_ev *ev, uint32_t events)
     struct upstream_conn *u = (struct upstream_conn *)ev;
     char b;
 
-    (void)events;
+    /*
+     * Edge-triggered: data arriving after an EAGAIN always brings an event
+     * here, so until one does a read would only find EAGAIN again.
+     */
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        u->rd_ready = true;
     if (u->on_ready != NULL) {
         u->on_ready(u->arg);
         return;
@@ -235,8 +242,11 @@ pool_take(struct upstream_pool *p, const char *key, SSL_CTX *ctx)
         /* closed meanwhile (the FIN's event may still be queued): try the next one */
         n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-            (u->ssl == NULL || SSL_get_SSL_CTX(u->ssl) == ctx))
+            (u->ssl == NULL || SSL_get_SSL_CTX(u->ssl) == ctx)) {
+            /* nothing waits: the response to the request about to go cannot be read yet */
+            u->rd_ready = false;
             return u;
+        }
         up_close(u);
     }
     return NULL;
@@ -331,6 +341,7 @@ upstream_connect(struct worker *w, const struct upstream_target *t, const char *
         return NULL;
     }
     u->fd = -1;
+    u->rd_ready = true;
     u->pool = p;
     u->ev.on_event = on_upstream_event;
     u->on_ready = on_ready;
@@ -461,14 +472,19 @@ upstream_read(struct upstream_conn *u, char *buf, size_t len)
             return (ssize_t)got;
         return tls_result(u, 0);
     }
+    /* one recv() per request saved: the one right after the request was sent */
+    if (!u->rd_ready)
+        return UPSTREAM_AGAIN;
     for (;;) {
         n = recv(u->fd, buf, len, 0);
         if (n >= 0)
             return n;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            u->rd_ready = false;
             return UPSTREAM_AGAIN;
+        }
         snprintf(u->why, sizeof(u->why), "recv: %s", strerror(errno));
         return UPSTREAM_ERR;
     }
@@ -565,6 +581,7 @@ upstream_adopt(struct worker *w, int fd, void (*on_ready)(void *arg), void *arg,
         return NULL;
     }
     u->fd = fd;
+    u->rd_ready = true;
     u->pool = p;
     u->ev.on_event = on_upstream_event;
     u->on_ready = on_ready;
@@ -593,6 +610,7 @@ upstream_detach(struct upstream_conn *u)
         return -1;
     }
     epoll_ctl(u->pool->w->epfd, EPOLL_CTL_DEL, fd, NULL);
-    free(u);
+    u->fd = -1;
+    worker_free_later(u->pool->w, &u->ev, u); /* an event of u may be queued in this batch */
     return fd;
 }

@@ -61,9 +61,10 @@ struct upstream_conn {
     struct worker_ev ev; /* first: the socket's events */
     struct upstream_pool *pool;
     int fd;
-    SSL *ssl;                    /* NULL for plain HTTP */
-    int phase;                   /* internal: connecting, TLS handshake, ready */
-    bool reused;                 /* taken from the pool (it served a request before) */
+    SSL *ssl;      /* NULL for plain HTTP */
+    int phase;     /* internal: connecting, TLS handshake, ready */
+    bool reused;   /* taken from the pool (it served a request before) */
+    bool rd_ready; /* plain socket: input may wait (no EAGAIN since the last input event) */
     void (*on_ready)(void *arg); /* while in use: called on every event of fd */
     void *arg;
     uint64_t idle_since; /* ms, in the pool */

@@ -186,6 +186,7 @@ worker_client_remove(struct worker *w, struct worker_client *cl)
     atomic_fetch_sub(&w->srv->nconns, 1);
 }
 
+/* A closed client's event still waiting in the batch: ignored. */
 static void
 wake(struct worker *w)
 {
