@@ -65,7 +65,8 @@ struct options {
     unsigned workers; /* 0: from the configuration */
     bool foreground;
     const char *pid_file;
-    bool test; /* -t: test the configuration and exit */
+    bool test;      /* -t: test the configuration and exit */
+    bool directory; /* -t --directory: also bind to the directory and search once */
 };
 
 static struct server g_srv;
@@ -96,7 +97,7 @@ usage(FILE *f)
 {
     fprintf(f,
             "usage: certmapd -c CONFIG [--workers N] [--foreground] [--pid-file FILE]\n"
-            "       certmapd -t [-c CONFIG]\n"
+            "       certmapd -t [-c CONFIG] [--directory]\n"
             "\n"
             "The HTTPS server of certmap: IIS client certificate mapping authentication\n"
             "from an IIS applicationHost.config (and the web.config files it allows).\n"
@@ -107,6 +108,9 @@ usage(FILE *f)
             "                       keys, CA and CRL files, paths, log directories,\n"
             "                       listeners); every finding with file:line; exit 0 when\n"
             "                       there is none, 2 otherwise\n"
+            "      --directory      with -t: also connect to <certmap><directory>, bind and\n"
+            "                       search once; a directory that does not answer is a\n"
+            "                       warning, one that refuses the bind is an error\n"
             "  -w, --workers N      worker threads (default: <certmap><server workers>, else\n"
             "                       one per core)\n"
             "  -f, --foreground     stay in the foreground (systemd, containers)\n"
@@ -142,10 +146,15 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"workers", required_argument, NULL, 'w'},
-        {"foreground", no_argument, NULL, 'f'},   {"pid-file", required_argument, NULL, 'p'},
-        {"test", no_argument, NULL, 't'},         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"workers", required_argument, NULL, 'w'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"pid-file", required_argument, NULL, 'p'},
+        {"test", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"directory", no_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
     };
     char *end;
     unsigned long v;
@@ -176,6 +185,9 @@ parse_options(int argc, char **argv, struct options *o)
         case 't':
             o->test = true;
             break;
+        case 'D':
+            o->directory = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -189,6 +201,11 @@ parse_options(int argc, char **argv, struct options *o)
     }
     if (optind < argc) {
         fprintf(stderr, "certmapd: unexpected argument \"%s\"\n", argv[optind]);
+        fputs(TRY_HELP, stderr);
+        return -1;
+    }
+    if (o->directory && !o->test) {
+        fprintf(stderr, "certmapd: --directory goes with -t\n");
         fputs(TRY_HELP, stderr);
         return -1;
     }
@@ -226,12 +243,14 @@ print_finding(const struct certmap_diag *d)
  * certmapd -t: opens the configuration and builds its view as a start or a
  * reload does (web.config files included), then runs libcertmap's checks
  * (check.h: the certificate and trust loaders the server itself uses, CRL
- * dates, directories, log directories, listeners).  Prints every finding on
- * stderr; returns 0 when there is no error and no warning, else 2.
+ * dates, directories, log directories, listeners; with directory, a bind and
+ * a search of <certmap><directory>).  Prints every finding on stderr; returns
+ * 0 when there is no error and no warning, else 2.
  */
 static int
-config_test(const char *path)
+config_test(const char *path, bool directory)
 {
+    const struct check_options co = {.directory = directory};
     const struct certmap_view_options vo = {.web_config = true};
     struct certmap_open_options oo;
     struct certmap_diags diags = {0};
@@ -247,7 +266,7 @@ config_test(const char *path)
     if (cfg != NULL)
         v = certmap_view_build(cfg, &vo, &diags, &err);
     /* The service account: the current user until the privilege drop names another. */
-    if (v != NULL && check_view(v, NULL, &diags) != 0)
+    if (v != NULL && check_view(v, &co, &diags) != 0)
         certmap_error_set(&err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     if ((v == NULL || err.kind == CERTMAP_ERR_NOMEM) && diags.errors == 0 &&
         certmap_diags_add(&diags, CERTMAP_SEV_ERROR, &err) != 0)
@@ -732,7 +751,8 @@ main(int argc, char **argv)
         return 2;
     if (g_opt.test)
         return config_test(realpath(g_opt.config, g_config_path) != NULL ? g_config_path
-                                                                         : g_opt.config);
+                                                                         : g_opt.config,
+                           g_opt.directory);
     if (realpath(g_opt.config, g_config_path) == NULL) {
         fprintf(stderr, "certmapd: %s: %s\n", g_opt.config, strerror(errno));
         return 1;
