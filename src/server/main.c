@@ -73,9 +73,14 @@ static struct server g_srv;
 static struct options g_opt;
 static char g_config_path[PATH_MAX];
 static struct reload_ctx g_reload; /* logs, generation and listen keys of the reloads */
-/* Logon services whose last snapshot went away, freed by the main loop (logonsvc.h). */
+/*
+ * Logon services and directory pools whose last snapshot went away, stopped
+ * by the main loop (logonsvc.h, dirsvc.h): stopping either waits for work in
+ * progress, which must not happen on a worker's event loop.
+ */
 struct retired_logon {
-    struct logon *logon;
+    struct logon *logon;   /* or NULL */
+    struct directory *dir; /* or NULL */
     struct retired_logon *next;
 };
 static pthread_mutex_t g_retired_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -297,7 +302,7 @@ config_test(const char *path, bool directory)
 static void
 retire_logon(struct logon *l, void *arg)
 {
-    struct retired_logon *r = malloc(sizeof(*r));
+    struct retired_logon *r = calloc(1, sizeof(*r));
     uint64_t one = 1;
 
     (void)arg;
@@ -316,7 +321,34 @@ retire_logon(struct logon *l, void *arg)
         ;
 }
 
-/* Stops and frees the logon services retired so far (main thread). */
+/*
+ * dirsvc retire function, for the same reason: stopping a directory pool
+ * joins its threads, which may be in an LDAP call for up to timeoutSeconds
+ * (twice: a lookup retries once on a new connection).
+ */
+static void
+retire_directory(struct directory *d, void *arg)
+{
+    struct retired_logon *r = calloc(1, sizeof(*r));
+    uint64_t one = 1;
+
+    (void)arg;
+    if (r == NULL) {
+        errlog_printf(ERRLOG_ERROR, "out of memory: a replaced directory pool is stopped on the "
+                                    "thread that released it");
+        directory_free(d);
+        return;
+    }
+    r->dir = d;
+    pthread_mutex_lock(&g_retired_lock);
+    r->next = g_retired;
+    g_retired = r;
+    pthread_mutex_unlock(&g_retired_lock);
+    while (write(g_retired_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}
+
+/* Stops and frees the logon services and directory pools retired so far (main thread). */
 static void
 free_retired_logons(void)
 {
@@ -332,6 +364,7 @@ free_retired_logons(void)
     for (; r != NULL; r = next) {
         next = r->next;
         logon_free(r->logon);
+        directory_free(r->dir);
         free(r);
     }
 }
@@ -472,9 +505,10 @@ stop_everything(void)
     for (k = 0; k < g_srv.nworkers; k++)
         worker_join(&g_srv.workers[k]);
     /*
-     * No worker runs.  Dropping every snapshot retires every logon service;
-     * they are stopped before the workers are destroyed, because logons
-     * still pending call back into the worker mailboxes.
+     * No worker runs.  Dropping every snapshot retires every logon service
+     * and directory pool; they are stopped before the workers are destroyed,
+     * because logons and lookups still pending call back into the worker
+     * mailboxes.
      */
     for (k = 0; k < g_srv.nworkers; k++)
         worker_release(&g_srv.workers[k]);
@@ -775,6 +809,7 @@ main(int argc, char **argv)
     g_reload.srv = &g_srv;
     g_reload.config_path = g_config_path;
     g_reload.retire = retire_logon;
+    g_reload.dir_retire = retire_directory;
     g_reload.files_fd = -1;
     g_reload.logs = w3clog_set_new(&err);
     if (g_reload.logs == NULL)
@@ -810,7 +845,7 @@ main(int argc, char **argv)
     snapshot_set_logon(snap, svc);
     {
         struct dirsvc *dsvc = NULL;
-        if (snapshot_directory_for(snap, NULL, &dsvc, &err) != 0)
+        if (snapshot_directory_for(snap, NULL, retire_directory, NULL, &dsvc, &err) != 0)
             die("directory: %s", err.message);
         snapshot_set_directory(snap, dsvc);
     }
