@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char help_validate[] =
-    "Usage: certmap validate [--quiet] [--json]\n"
+    "Usage: certmap validate [--quiet] [--json] [--directory]\n"
     "\n"
     "Loads the configuration as certmapd would (decrypting every password with the\n"
     "key file) and prints every error, warning and note as\n"
@@ -31,13 +31,19 @@ static const char help_validate[] =
     "clientCaFile where client certificates are requested (a warning naming the\n"
     "system trust store that then decides), physical paths that are missing or not\n"
     "directories, log directories the current user cannot write, and bindings that\n"
-    "conflict with each other.  Each finding is printed once.\n"
+    "conflict with each other; <certmap><directory>: uri and baseDn parse, the\n"
+    "bindPasswordFile exists, holds a password, is readable by the service account\n"
+    "and closed to others (0600 or 0640), the caFile loads.  Each finding is printed\n"
+    "once.\n"
     "\n"
     "Options:\n"
     "  -q, --quiet   print errors only, no summary\n"
     "  --json        one JSON object: file, errors, warnings, notes and findings,\n"
     "                an array of {file, line, severity, element, attribute,\n"
     "                message, item} (item: the error disables one item only)\n"
+    "  --directory   also connect to <certmap><directory>, bind and search once\n"
+    "                (certmapd -t --directory): a directory that does not answer is\n"
+    "                a warning, one that refuses the bind or lacks baseDn an error\n"
     "\n"
     "A mapping whose password cannot be decrypted (an envelope IIS wrote with its\n"
     "own key, another key file, a damaged value) or whose certificate does not\n"
@@ -86,9 +92,11 @@ said_before(const struct certmap_diags *diags, size_t upto, const struct certmap
  * in diags (out of memory).
  */
 static int
-view_findings(struct certmap_config *cfg, struct certmap_diags *diags, struct certmap_error *err)
+view_findings(struct certmap_config *cfg, bool directory, struct certmap_diags *diags,
+              struct certmap_error *err)
 {
     const struct certmap_view_options vo = {.web_config = true};
+    const struct check_options co = {.directory = directory};
     struct certmap_diags found = {0};
     struct certmap_view *v;
     size_t loader = diags->count, errors = 0, i;
@@ -96,7 +104,7 @@ view_findings(struct certmap_config *cfg, struct certmap_diags *diags, struct ce
 
     v = certmap_view_build(cfg, &vo, &found, err);
     /* What certmapd -t checks: the files the view points to, as certmapd loads them. */
-    if (v != NULL && check_view(v, NULL, &found) != 0) {
+    if (v != NULL && check_view(v, &co, &found) != 0) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         goto out;
     }
@@ -126,10 +134,11 @@ out:
 int
 cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
 {
-    bool quiet = false, json = false, first = true;
+    bool quiet = false, json = false, first = true, directory = false;
     const struct cli_opt opts[] = {
         {.name = "quiet", .short_name = 'q', .flag = &quiet},
         {.name = "json", .flag = &json},
+        {.name = "directory", .flag = &directory},
         {.name = NULL},
     };
     struct certmap_open_options o = cli_open_options(ctx, false);
@@ -152,7 +161,7 @@ cmd_validate(struct cli_ctx *ctx, int argc, char **argv)
      * What certmapd finds at load: the view (it also refuses access rules certmap would not
      * enforce, certmap_config_check_unenforced()).
      */
-    if (cfg != NULL && view_findings(cfg, &diags, &err) != 0) {
+    if (cfg != NULL && view_findings(cfg, directory, &diags, &err) != 0) {
         rc = cli_fail(ctx, &err);
         goto out;
     }

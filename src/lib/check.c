@@ -17,12 +17,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
 
 #include "cert/server.h"
+#include "directory.h"
 #include "cert/verify.h"
 #include "secret/ticketkeys.h"
 
@@ -649,6 +651,177 @@ check_ticket_keys(struct run *r)
     ticketkeys_clear(&keys);
 }
 
+/* ---- <certmap><directory> ---- */
+
+/* Where attribute attr of <certmap><directory> is written (the element's line when it is not). */
+static void
+dir_src(struct run *r, const char *attr, struct certmap_source *src)
+{
+    const struct certmap_directory_settings *d = certmap_view_server(r->v)->directory;
+
+    memset(src, 0, sizeof(*src));
+    if (certmap_view_get(r->v, NULL, CERTMAP_SECTION_DIRECTORY, attr, src) == NULL ||
+        src->file == NULL)
+        *src = d->src;
+    if (src->file == NULL)
+        src->file = certmap_view_config_path(r->v);
+}
+
+static bool
+loopback_host(const char *h)
+{
+    return strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
+           strcmp(h, "[::1]") == 0;
+}
+
+static void
+check_dir_uri(struct run *r, const struct certmap_directory_settings *d)
+{
+    struct certmap_source src;
+    char host[256], why[512];
+
+    dir_src(r, "uri", &src);
+    if (dir_uri_check(d->uri, host, sizeof(host), why, sizeof(why)) != 0) {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "uri", "%s", why);
+        return;
+    }
+    /* the bind password would cross the network in clear */
+    if (strncasecmp(d->uri, "ldap://", 7) == 0 && !d->start_tls && !loopback_host(host))
+        finding(r, CERTMAP_SEV_WARNING, src.file, src.line, "directory", "startTls",
+                "startTls=\"false\" on %s, which is not loopback: the bind and every answer "
+                "travel in clear; use ldaps:// or StartTLS",
+                host);
+    dir_src(r, "baseDn", &src);
+    if (d->base_dn[0] != '\0' && dir_dn_check(d->base_dn) != 0)
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "baseDn",
+                "\"%s\" is not a distinguished name (RFC 4514)", d->base_dn);
+}
+
+/*
+ * bindPasswordFile: a secret the service account reads at every new
+ * connection.  Group or other write access, or any other access, exposes or
+ * lets someone replace it: an error, as for certmap.key.
+ */
+static void
+check_dir_password(struct run *r, const struct certmap_directory_settings *d)
+{
+    const char *path = d->bind_password_file;
+    struct certmap_error e = {0};
+    struct certmap_source src;
+    struct stat st;
+    char *pw;
+
+    if (path == NULL)
+        return;
+    dir_src(r, "bindPasswordFile", &src);
+    if (stat(path, &st) != 0) {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "bindPasswordFile",
+                "%s: %s: certmapd cannot bind to the directory", path, strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "bindPasswordFile",
+                "%s is not a regular file", path);
+        return;
+    }
+    if ((st.st_mode & 027) != 0) {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "bindPasswordFile",
+                "%s: mode %04o: the bind password is open to %s; it must be 0600 or 0640 "
+                "(chmod 600 '%s')",
+                path, (unsigned)(st.st_mode & 07777),
+                (st.st_mode & 07) != 0 ? "every user" : "writes by its group", path);
+        return;
+    }
+    if (r->acct != NULL) {
+        check_readable(r, path, src.file, src.line, "directory", "bindPasswordFile");
+    } else if (access(path, R_OK) != 0) {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "bindPasswordFile",
+                "%s: %s (certmapd reads it as the user running this check)", path, strerror(errno));
+        return;
+    }
+    /* what dir_conn_open() sends, read the same way */
+    pw = access(path, R_OK) == 0 ? dir_password_read(path, &e) : NULL;
+    if (pw != NULL) {
+        OPENSSL_cleanse(pw, strlen(pw));
+        free(pw);
+    } else if (e.message[0] != '\0') {
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "bindPasswordFile", "%s: %s",
+                path, e.message);
+    }
+}
+
+static void
+check_dir_ca(struct run *r, const struct certmap_directory_settings *d)
+{
+    struct certmap_error e = {0};
+    struct certmap_source src;
+    X509_STORE *store;
+
+    if (d->ca_file == NULL)
+        return;
+    dir_src(r, "caFile", &src);
+    store = X509_STORE_new();
+    if (store == NULL) {
+        r->failed = 1;
+        return;
+    }
+    if (cert_load_trust(store, d->ca_file, NULL, src.file, src.line, &e) != 0) {
+        snprintf(e.element, sizeof(e.element), "%s", "directory");
+        snprintf(e.attribute, sizeof(e.attribute), "%s", "caFile");
+        finding_err(r, CERTMAP_SEV_ERROR, &e);
+    } else {
+        check_readable(r, d->ca_file, src.file, src.line, "directory", "caFile");
+    }
+    X509_STORE_free(store);
+    ERR_clear_error();
+}
+
+/* check_options.directory: bind and search once. */
+static void
+check_dir_live(struct run *r, const struct certmap_directory_settings *d)
+{
+    struct certmap_error e = {0};
+    struct certmap_source src;
+    bool holders = false;
+
+    dir_src(r, "uri", &src);
+    switch (dir_check_live(d, &holders, &e)) {
+    case DIR_CHECK_OK:
+        if (!holders)
+            finding(r, CERTMAP_SEV_NOTE, src.file, src.line, "directory", "uri",
+                    "bound to %s; no entry under %s holds %s (or the bind DN may not read it): "
+                    "nobody is mapped yet",
+                    d->uri, d->base_dn,
+                    d->mode == CERTMAP_DIR_USER_CERTIFICATE ? "userCertificate"
+                                                            : d->mapping_attribute);
+        break;
+    case DIR_CHECK_UNREACHABLE:
+        finding(r, CERTMAP_SEV_WARNING, src.file, src.line, "directory", "uri",
+                "directory unreachable: %s; certmapd starts and answers 503 (Retry-After) for "
+                "certificates it has no cached answer for until the directory answers",
+                e.message);
+        break;
+    case DIR_CHECK_REFUSED:
+        finding(r, CERTMAP_SEV_ERROR, src.file, src.line, "directory", "uri",
+                "the directory refuses: %s", e.message);
+        break;
+    }
+}
+
+static void
+check_directory(struct run *r)
+{
+    const struct certmap_directory_settings *d = certmap_view_server(r->v)->directory;
+
+    if (d == NULL)
+        return;
+    check_dir_uri(r, d);
+    check_dir_password(r, d);
+    check_dir_ca(r, d);
+    if (r->o->directory)
+        check_dir_live(r, d);
+}
+
 int
 check_view(const struct certmap_view *v, const struct check_options *opts,
            struct certmap_diags *diags)
@@ -677,7 +850,9 @@ check_view(const struct certmap_view *v, const struct check_options *opts,
     }
     check_logs(&r);
     check_listeners(&r);
-    free(named.groups);
+    /* both read the service account's groups: named.groups is freed after them */
     check_ticket_keys(&r);
+    check_directory(&r);
+    free(named.groups);
     return r.failed ? -1 : 0;
 }

@@ -51,6 +51,13 @@ struct check_options {
      * reload), else the account running the check (access(2)).
      */
     const struct check_account *service;
+    /*
+     * Also ask the directory (<certmap><directory>): bind and search once
+     * (dir_check_live()).  A directory that does not answer is a warning
+     * (certmapd starts and answers 503 until it does); one that answers no
+     * (a refused bind, a baseDn that does not exist) is an error.
+     */
+    bool directory;
 };
 
 /*
@@ -60,7 +67,10 @@ struct check_options {
  * thumbprint not in its store, a client CA file or CRL that does not parse,
  * a CRL past its nextUpdate, a physical path that is missing or not a
  * directory, a log directory the service account cannot write, two
- * bindings that cannot both listen); warnings for what works but probably
+ * bindings that cannot both listen; a <certmap><directory> whose uri or baseDn
+ * does not parse, whose bindPasswordFile is missing, not a regular file,
+ * empty, unreadable by the service account or open to others or to group
+ * writes (a secret), whose caFile does not load); warnings for what works but probably
  * not as meant (no clientCaFile where client certificates are requested:
  * the system trust store decides, and the warning names it; a CRL near its
  * nextUpdate; an expired server certificate); notes for the rest (a chain

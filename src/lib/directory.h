@@ -187,6 +187,42 @@ int dir_conn_lookup(struct dir_conn *c, const struct dir_query *q, struct dir_an
  */
 int dir_conn_ping(struct dir_conn *c, struct certmap_error *err);
 
+/*
+ * The bind password: the first line of path (without its line end), as
+ * dir_conn_open() sends it.  malloc'd: the caller wipes (OPENSSL_cleanse)
+ * and frees it.  NULL and err (at path, attribute bindPasswordFile) when the
+ * file does not open, is longer than 4096 bytes or holds no password.
+ */
+char *dir_password_read(const char *path, struct certmap_error *err);
+
+/*
+ * Whether uri is one well-formed ldap:// or ldaps:// URI naming a host, and
+ * nothing else (no DN, attributes, filter or extensions: certmap would
+ * ignore them).  0 and host (size host_size) filled, or -1 and why.
+ */
+int dir_uri_check(const char *uri, char *host, size_t host_size, char *why, size_t why_size);
+
+/* 0 when dn parses as an RFC 4514 DN, else -1. */
+int dir_dn_check(const char *dn);
+
+/* What dir_check_live() found. */
+enum dir_check {
+    DIR_CHECK_OK = 0, /* bound and searched */
+    DIR_CHECK_UNREACHABLE =
+        1,                 /* no answer: refused, timed out, TLS failed (certmapd still starts) */
+    DIR_CHECK_REFUSED = 2, /* the directory answered no: the bind, baseDn, the password file */
+};
+
+/*
+ * certmapd -t --directory: connects and binds as a lookup does, then one
+ * subtree search under baseDn for an entry holding mappingAttribute
+ * (userCertificate in that mode), at most one entry asked for.  *holders:
+ * such an entry exists.  Blocking, bounded by timeoutSeconds per operation.
+ * err says why unless DIR_CHECK_OK.
+ */
+enum dir_check dir_check_live(const struct certmap_directory_settings *s, bool *holders,
+                              struct certmap_error *err);
+
 /* ---- directory/core.c ---- */
 
 struct directory;

@@ -128,6 +128,7 @@ struct conn {
        another one logs on another account, so the result is not reused there */
     const char *mc_logon_domain;
     int pending_kind;      /* enum decide_auth_kind of a logon result just delivered */
+    bool dir_answered;     /* this request has had the directory's answer (request.c) */
     int pending_result;    /* its enum logon_result, DECIDE_LOGON_UNKNOWN when none */
     struct logon_job *job; /* logon in progress */
 

@@ -9,7 +9,9 @@
 
 struct dirsvc {
     atomic_long refs;
-    struct directory *dir;                 /* owned */
+    struct directory *dir;   /* owned until the last reference retires it */
+    dirsvc_retire_fn retire; /* NULL: directory_free() */
+    void *retire_arg;
     struct certmap_directory_settings set; /* the directory's settings (strings in blob) */
     char *blob;
 };
@@ -80,7 +82,8 @@ ds_copy_set(struct dirsvc *svc, const struct certmap_directory_settings *s)
 }
 
 struct dirsvc *
-dirsvc_new(const struct certmap_directory_settings *s, struct certmap_error *err)
+dirsvc_new(const struct certmap_directory_settings *s, dirsvc_retire_fn retire, void *arg,
+           struct certmap_error *err)
 {
     struct dirsvc *svc = calloc(1, sizeof(*svc));
 
@@ -97,6 +100,8 @@ dirsvc_new(const struct certmap_directory_settings *s, struct certmap_error *err
         free(svc);
         return NULL;
     }
+    svc->retire = retire;
+    svc->retire_arg = arg;
     atomic_init(&svc->refs, 1);
     return svc;
 }
@@ -115,7 +120,10 @@ dirsvc_unref(struct dirsvc *svc)
         return;
     if (atomic_fetch_sub_explicit(&svc->refs, 1, memory_order_acq_rel) != 1)
         return;
-    directory_free(svc->dir);
+    if (svc->retire != NULL)
+        svc->retire(svc->dir, svc->retire_arg);
+    else
+        directory_free(svc->dir);
     free(svc->blob);
     free(svc);
 }

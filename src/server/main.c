@@ -66,16 +66,22 @@ struct options {
     unsigned workers; /* 0: from the configuration */
     bool foreground;
     const char *pid_file;
-    bool test; /* -t: test the configuration and exit */
+    bool test;      /* -t: test the configuration and exit */
+    bool directory; /* -t --directory: also bind to the directory and search once */
 };
 
 static struct server g_srv;
 static struct options g_opt;
 static char g_config_path[PATH_MAX];
 static struct reload_ctx g_reload; /* logs, generation and listen keys of the reloads */
-/* Logon services whose last snapshot went away, freed by the main loop (logonsvc.h). */
+/*
+ * Logon services and directory pools whose last snapshot went away, stopped
+ * by the main loop (logonsvc.h, dirsvc.h): stopping either waits for work in
+ * progress, which must not happen on a worker's event loop.
+ */
 struct retired_logon {
-    struct logon *logon;
+    struct logon *logon;   /* or NULL */
+    struct directory *dir; /* or NULL */
     struct retired_logon *next;
 };
 static pthread_mutex_t g_retired_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -97,7 +103,7 @@ usage(FILE *f)
 {
     fprintf(f,
             "usage: certmapd -c CONFIG [--workers N] [--foreground] [--pid-file FILE]\n"
-            "       certmapd -t [-c CONFIG]\n"
+            "       certmapd -t [-c CONFIG] [--directory]\n"
             "\n"
             "The HTTPS server of certmap: IIS client certificate mapping authentication\n"
             "from an IIS applicationHost.config (and the web.config files it allows).\n"
@@ -108,6 +114,9 @@ usage(FILE *f)
             "                       keys, CA and CRL files, paths, log directories,\n"
             "                       listeners); every finding with file:line; exit 0 when\n"
             "                       there is none, 2 otherwise\n"
+            "      --directory      with -t: also connect to <certmap><directory>, bind and\n"
+            "                       search once; a directory that does not answer is a\n"
+            "                       warning, one that refuses the bind is an error\n"
             "  -w, --workers N      worker threads (default: <certmap><server workers>, else\n"
             "                       one per core)\n"
             "  -f, --foreground     stay in the foreground (systemd, containers)\n"
@@ -143,10 +152,15 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"workers", required_argument, NULL, 'w'},
-        {"foreground", no_argument, NULL, 'f'},   {"pid-file", required_argument, NULL, 'p'},
-        {"test", no_argument, NULL, 't'},         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"workers", required_argument, NULL, 'w'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"pid-file", required_argument, NULL, 'p'},
+        {"test", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"directory", no_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
     };
     char *end;
     unsigned long v;
@@ -177,6 +191,9 @@ parse_options(int argc, char **argv, struct options *o)
         case 't':
             o->test = true;
             break;
+        case 'D':
+            o->directory = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -190,6 +207,11 @@ parse_options(int argc, char **argv, struct options *o)
     }
     if (optind < argc) {
         fprintf(stderr, "certmapd: unexpected argument \"%s\"\n", argv[optind]);
+        fputs(TRY_HELP, stderr);
+        return -1;
+    }
+    if (o->directory && !o->test) {
+        fprintf(stderr, "certmapd: --directory goes with -t\n");
         fputs(TRY_HELP, stderr);
         return -1;
     }
@@ -227,12 +249,14 @@ print_finding(const struct certmap_diag *d)
  * certmapd -t: opens the configuration and builds its view as a start or a
  * reload does (web.config files included), then runs libcertmap's checks
  * (check.h: the certificate and trust loaders the server itself uses, CRL
- * dates, directories, log directories, listeners).  Prints every finding on
- * stderr; returns 0 when there is no error and no warning, else 2.
+ * dates, directories, log directories, listeners; with directory, a bind and
+ * a search of <certmap><directory>).  Prints every finding on stderr; returns
+ * 0 when there is no error and no warning, else 2.
  */
 static int
-config_test(const char *path)
+config_test(const char *path, bool directory)
 {
+    const struct check_options co = {.directory = directory};
     const struct certmap_view_options vo = {.web_config = true};
     struct certmap_open_options oo;
     struct certmap_diags diags = {0};
@@ -248,7 +272,7 @@ config_test(const char *path)
     if (cfg != NULL)
         v = certmap_view_build(cfg, &vo, &diags, &err);
     /* The service account: the current user until the privilege drop names another. */
-    if (v != NULL && check_view(v, NULL, &diags) != 0)
+    if (v != NULL && check_view(v, &co, &diags) != 0)
         certmap_error_set(&err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     if ((v == NULL || err.kind == CERTMAP_ERR_NOMEM) && diags.errors == 0 &&
         certmap_diags_add(&diags, CERTMAP_SEV_ERROR, &err) != 0)
@@ -279,7 +303,7 @@ config_test(const char *path)
 static void
 retire_logon(struct logon *l, void *arg)
 {
-    struct retired_logon *r = malloc(sizeof(*r));
+    struct retired_logon *r = calloc(1, sizeof(*r));
     uint64_t one = 1;
 
     (void)arg;
@@ -298,7 +322,34 @@ retire_logon(struct logon *l, void *arg)
         ;
 }
 
-/* Stops and frees the logon services retired so far (main thread). */
+/*
+ * dirsvc retire function, for the same reason: stopping a directory pool
+ * joins its threads, which may be in an LDAP call for up to timeoutSeconds
+ * (twice: a lookup retries once on a new connection).
+ */
+static void
+retire_directory(struct directory *d, void *arg)
+{
+    struct retired_logon *r = calloc(1, sizeof(*r));
+    uint64_t one = 1;
+
+    (void)arg;
+    if (r == NULL) {
+        errlog_printf(ERRLOG_ERROR, "out of memory: a replaced directory pool is stopped on the "
+                                    "thread that released it");
+        directory_free(d);
+        return;
+    }
+    r->dir = d;
+    pthread_mutex_lock(&g_retired_lock);
+    r->next = g_retired;
+    g_retired = r;
+    pthread_mutex_unlock(&g_retired_lock);
+    while (write(g_retired_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}
+
+/* Stops and frees the logon services and directory pools retired so far (main thread). */
 static void
 free_retired_logons(void)
 {
@@ -314,6 +365,7 @@ free_retired_logons(void)
     for (; r != NULL; r = next) {
         next = r->next;
         logon_free(r->logon);
+        directory_free(r->dir);
         free(r);
     }
 }
@@ -457,9 +509,10 @@ stop_everything(void)
     fcgi_pool_free(g_srv.fcgi);
     g_srv.fcgi = NULL;
     /*
-     * No worker runs.  Dropping every snapshot retires every logon service;
-     * they are stopped before the workers are destroyed, because logons
-     * still pending call back into the worker mailboxes.
+     * No worker runs.  Dropping every snapshot retires every logon service
+     * and directory pool; they are stopped before the workers are destroyed,
+     * because logons and lookups still pending call back into the worker
+     * mailboxes.
      */
     for (k = 0; k < g_srv.nworkers; k++)
         worker_release(&g_srv.workers[k]);
@@ -736,7 +789,8 @@ main(int argc, char **argv)
         return 2;
     if (g_opt.test)
         return config_test(realpath(g_opt.config, g_config_path) != NULL ? g_config_path
-                                                                         : g_opt.config);
+                                                                         : g_opt.config,
+                           g_opt.directory);
     if (realpath(g_opt.config, g_config_path) == NULL) {
         fprintf(stderr, "certmapd: %s: %s\n", g_opt.config, strerror(errno));
         return 1;
@@ -759,6 +813,7 @@ main(int argc, char **argv)
     g_reload.srv = &g_srv;
     g_reload.config_path = g_config_path;
     g_reload.retire = retire_logon;
+    g_reload.dir_retire = retire_directory;
     g_reload.files_fd = -1;
     g_reload.logs = w3clog_set_new(&err);
     if (g_reload.logs == NULL)
@@ -794,7 +849,7 @@ main(int argc, char **argv)
     snapshot_set_logon(snap, svc);
     {
         struct dirsvc *dsvc = NULL;
-        if (snapshot_directory_for(snap, NULL, &dsvc, &err) != 0)
+        if (snapshot_directory_for(snap, NULL, retire_directory, NULL, &dsvc, &err) != 0)
             die("directory: %s", err.message);
         snapshot_set_directory(snap, dsvc);
     }

@@ -19,6 +19,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "cert/verify.h"
+#include "dirsvc.h"
 #include "errlog.h"
 #include "snapshot.h"
 
@@ -325,6 +326,48 @@ render_logon(struct metrics_out *o, const struct metrics_state *st)
     out_printf(o, "certmapd_logon_duration_seconds_count %llu\n", (unsigned long long)cum);
 }
 
+/* The directory's lookups and cache (directory_stats_get()); nothing without a directory. */
+static void
+render_directory(struct metrics_out *o, const struct metrics_state *st)
+{
+    const struct dir_stats *d = st->dir;
+    unsigned long long cum = 0;
+
+    if (d == NULL)
+        return;
+    out_family(o, "certmapd_directory_requests_total", "counter",
+               "Certificates asked of the directory service, by how they were answered: hit "
+               "(cache, fresh), stale (cache past expiry, directory unreachable), miss (a lookup "
+               "queued), coalesced (joined a lookup already queued or running).");
+    out_printf(o, "certmapd_directory_requests_total{result=\"hit\"} %llu\n", d->hits);
+    out_printf(o, "certmapd_directory_requests_total{result=\"stale\"} %llu\n", d->stale_hits);
+    out_printf(o, "certmapd_directory_requests_total{result=\"miss\"} %llu\n", d->misses);
+    out_printf(o, "certmapd_directory_requests_total{result=\"coalesced\"} %llu\n", d->coalesced);
+    out_family(o, "certmapd_directory_lookups_total", "counter",
+               "Lookups the pool made, by result: answered by the directory, or failed (no "
+               "answer: unreachable, timed out, refused).");
+    out_printf(o, "certmapd_directory_lookups_total{result=\"answered\"} %llu\n", d->lookups);
+    out_printf(o, "certmapd_directory_lookups_total{result=\"failed\"} %llu\n", d->failures);
+    out_family(o, "certmapd_directory_lookup_duration_seconds", "histogram",
+               "Duration of the lookups the directory answered (connection, bind when needed, "
+               "searches).");
+    for (int b = 0; b <= 7; b++) {
+        cum += d->latency_buckets[b];
+        if (b < 7)
+            out_printf(o, "certmapd_directory_lookup_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                       dir_latency_bounds_ms[b] / 1000.0, cum);
+        else
+            out_printf(o, "certmapd_directory_lookup_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                       cum);
+    }
+    out_printf(o, "certmapd_directory_lookup_duration_seconds_sum %.6f\n",
+               (double)d->latency_usec / 1e6);
+    out_printf(o, "certmapd_directory_lookup_duration_seconds_count %llu\n", cum);
+    out_family(o, "certmapd_directory_cache_entries", "gauge",
+               "Answers held in the directory cache now (found, not found, ambiguous).");
+    out_printf(o, "certmapd_directory_cache_entries %zu\n", d->cached);
+}
+
 static void
 render_server(struct metrics_out *o, const struct metrics_state *st)
 {
@@ -370,6 +413,7 @@ metrics_render(const struct metrics_state *st, size_t *len)
     render_requests(&o, st);
     render_tls(&o, st);
     render_logon(&o, st);
+    render_directory(&o, st);
     render_server(&o, st);
     if (o.oom) {
         free(o.p);
@@ -443,6 +487,7 @@ metrics_scrape(struct metrics_server *ms, size_t *len)
 {
     struct metrics_state st;
     struct logon_stats ls;
+    struct dir_stats ds;
     struct metrics_crl *crls;
     struct snapshot *snap;
     char *text = NULL;
@@ -455,6 +500,10 @@ metrics_scrape(struct metrics_server *ms, size_t *len)
     if (snap->logon != NULL) {
         logon_stats_get(snap->logon, &ls);
         st.logon = &ls;
+    }
+    if (snap->dir != NULL) {
+        directory_stats_get(dirsvc_dir(snap->dir), &ds);
+        st.dir = &ds;
     }
     st.site_name = metrics_site_name;
     st.site_arg = snap;

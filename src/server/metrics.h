@@ -12,8 +12,10 @@
  * What is not counted per request is read at scrape time: open connections
  * (struct server), the logon cache (logon_stats_get() of the current
  * snapshot's logon service, so it restarts from zero when a reload changes
- * <certmap><logon>), and the nextUpdate of each crlFile of the current
- * configuration (read from the file).
+ * <certmap><logon>), the directory's lookups and cache (directory_stats_get()
+ * of the current snapshot's directory service: restarts from zero when a
+ * reload changes <certmap><directory>), and the nextUpdate of each crlFile of
+ * the current configuration (read from the file).
  */
 #ifndef CERTMAP_SERVER_METRICS_H
 #define CERTMAP_SERVER_METRICS_H
@@ -26,6 +28,7 @@
 #include <time.h>
 
 #include "certmap/error.h"
+#include "directory.h"
 #include "logon.h"
 
 /* Distinct (site, status, sub-status) triples one worker counts; more go to req_overflow. */
@@ -103,6 +106,7 @@ struct metrics_state {
     const struct metrics_global *global;
     unsigned long open_conns;
     const struct logon_stats *logon; /* NULL: no logon service */
+    const struct dir_stats *dir;     /* NULL: no <certmap><directory> (no directory families) */
     /* The name of site id (NULL: not in the current configuration); arg is site_arg. */
     const char *(*site_name)(const void *site_arg, unsigned long id);
     const void *site_arg;

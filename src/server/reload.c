@@ -307,7 +307,8 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     snapshot_set_logon(snap, svc);
     {
         struct dirsvc *dsvc = NULL;
-        if (snapshot_directory_for(snap, ctx->srv->current, &dsvc, &err) != 0) {
+        if (snapshot_directory_for(snap, ctx->srv->current, ctx->dir_retire, NULL, &dsvc, &err) !=
+            0) {
             errlog_printf(ERRLOG_ERROR, "reload failed: directory: %s", err.message);
             close_new_listeners(ctx, snap, fds);
             snapshot_unref(snap);

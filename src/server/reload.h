@@ -36,12 +36,13 @@ struct reload_watched {
 
 /* What reloads need of the running server.  One instance, owned by main.c. */
 struct reload_ctx {
-    struct server *srv;        /* workers and the current snapshot (borrowed) */
-    const char *config_path;   /* absolute path of applicationHost.config (borrowed) */
-    struct w3clog_set *logs;   /* log files shared by every snapshot (borrowed) */
-    logonsvc_retire_fn retire; /* retire function of the logon services started here */
-    unsigned long generation;  /* generation of the newest snapshot started */
-    char **listen_keys;        /* endpoint keys the workers listen on (owned) */
+    struct server *srv;          /* workers and the current snapshot (borrowed) */
+    const char *config_path;     /* absolute path of applicationHost.config (borrowed) */
+    struct w3clog_set *logs;     /* log files shared by every snapshot (borrowed) */
+    logonsvc_retire_fn retire;   /* retire function of the logon services started here */
+    dirsvc_retire_fn dir_retire; /* retire function of the directory pools started here */
+    unsigned long generation;    /* generation of the newest snapshot started */
+    char **listen_keys;          /* endpoint keys the workers listen on (owned) */
     size_t nlisten_keys;
     int files_fd;                   /* inotify of the TLS files' directories, -1 when none */
     struct reload_watched *watched; /* the files files_fd watches (owned) */

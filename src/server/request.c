@@ -391,7 +391,12 @@ directory_answer(struct conn *c, X509 *cert, struct req_ctx *rc)
 {
     struct directory *d = dirsvc_dir(c->snap->dir);
     const struct certmap_directory_settings *s = dirsvc_settings(c->snap->dir);
-    bool just_done = c->pending_kind == DECIDE_AUTH_DIRECTORY;
+    /*
+     * Its lookup just delivered, or this request ran again after another wait
+     * (the file account's lookup): the answer it already had, not counted as a
+     * second cache hit nor looked up again when cacheSeconds is 0.
+     */
+    bool just_done = c->pending_kind == DECIDE_AUTH_DIRECTORY || c->dir_answered;
     struct certmap_error err = {0};
     unsigned char *p = c->w->der;
     struct dir_query q;
@@ -406,6 +411,7 @@ directory_answer(struct conn *c, X509 *cert, struct req_ctx *rc)
     if (directory_cached(d, q.key, just_done, &rc->dir) == 1) {
         if (rc->dir.stale || rc->dir.status == DIR_UNAVAILABLE)
             report_directory_down(c);
+        c->dir_answered = true;
         return 1;
     }
     if (just_done) {
@@ -1601,6 +1607,7 @@ request_begin(struct conn *c)
         int st;
         memset(&c->log, 0, sizeof(c->log));
         c->log.start_ms = c->w->now_ms;
+        c->dir_answered = false;
         c->log_site = NULL;
         if (!req->keep_alive || c->retired)
             c->close_after = true;

@@ -109,7 +109,8 @@ snapshot_set_directory(struct snapshot *snap, struct dirsvc *svc)
 }
 
 int
-snapshot_directory_for(const struct snapshot *snap, const struct snapshot *cur, struct dirsvc **out,
+snapshot_directory_for(const struct snapshot *snap, const struct snapshot *cur,
+                       dirsvc_retire_fn retire, void *arg, struct dirsvc **out,
                        struct certmap_error *err)
 {
     const struct certmap_directory_settings *want = certmap_view_server(snap->view)->directory;
@@ -121,7 +122,7 @@ snapshot_directory_for(const struct snapshot *snap, const struct snapshot *cur, 
         *out = dirsvc_ref(cur->dir);
         return 0;
     }
-    *out = dirsvc_new(want, err);
+    *out = dirsvc_new(want, retire, arg, err);
     return *out != NULL ? 0 : -1;
 }
 

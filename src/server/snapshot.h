@@ -25,6 +25,7 @@
 #include "certmap/config.h"
 #include "certmap/error.h"
 #include "certmap/view.h"
+#include "dirsvc.h"
 #include "logon.h"
 #include "mapping.h"
 #include "tickets.h"
@@ -142,11 +143,12 @@ void snapshot_set_directory(struct snapshot *snap, struct dirsvc *svc);
 
 /*
  * The directory service snap needs: the current one when its settings are
- * snap's (cur may be NULL), else a new one; NULL without a directory.  0, or
- * -1 and err.
+ * snap's (cur may be NULL), else a new one retired through retire(arg)
+ * (dirsvc.h); NULL without a directory.  0, or -1 and err.
  */
 int snapshot_directory_for(const struct snapshot *snap, const struct snapshot *cur,
-                           struct dirsvc **out, struct certmap_error *err);
+                           dirsvc_retire_fn retire, void *arg, struct dirsvc **out,
+                           struct certmap_error *err);
 
 /* Takes one more reference; returns snap. */
 struct snapshot *snapshot_ref(struct snapshot *snap);

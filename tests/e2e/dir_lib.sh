@@ -10,6 +10,10 @@
 #   dir_modify LDIF          modifies entries as the root DN
 #   dir_ad_string WHO FORM   the mapping string of $PKI/WHO.crt ("I-SR", "SKI")
 #   dir_cfg ATTRS...         <certmap><directory> with the standard attributes and ATTRS
+#
+# DIR_MEMBEROF=1 before dir_init loads slapd's memberof overlay (groupOfNames
+# members get memberOf); DIR_GROUP_BASE (default ou=groups,$DIR_BASE) is the
+# groupBaseDn dir_cfg_write writes ("" for memberOf alone).
 
 SLAPD=${SLAPD:-/usr/sbin/slapd}
 LPORT=""
@@ -45,6 +49,10 @@ rootpw secret
 directory $T/ldap/db
 index altSecurityIdentities eq
 CONF
+    if [ -n "${DIR_MEMBEROF:-}" ]; then
+        sed -i 's/^moduleload back_mdb$/moduleload back_mdb\nmoduleload memberof/' "$T/ldap/slapd.conf"
+        printf 'overlay memberof\n' >>"$T/ldap/slapd.conf"
+    fi
     H_DIR_EXTRA=""
 }
 
@@ -132,6 +140,6 @@ dir_cfg() {
 # Writes the configuration with the directory element (cfg_write, then the element inserted).
 dir_cfg_write() {
     cfg_write
-    local el="    <directory uri=\"ldap://127.0.0.1:$LPORT\" baseDn=\"ou=people,$DIR_BASE\" bindDn=\"$DIR_ROOT\" bindPasswordFile=\"$T/ldap/bind.pw\" groupBaseDn=\"ou=groups,$DIR_BASE\" startTls=\"false\" $H_DIR_EXTRA />"
+    local el="    <directory uri=\"ldap://127.0.0.1:$LPORT\" baseDn=\"ou=people,$DIR_BASE\" bindDn=\"$DIR_ROOT\" bindPasswordFile=\"$T/ldap/bind.pw\" groupBaseDn=\"${DIR_GROUP_BASE-ou=groups,$DIR_BASE}\" startTls=\"false\" $H_DIR_EXTRA />"
     awk -v el="$el" '{print} /^  <certmap>$/ {print el}' "$CFG" >"$CFG.tmp" && mv "$CFG.tmp" "$CFG"
 }

@@ -169,14 +169,39 @@ test_decide(void **state)
     assert_int_equal(a.status, DIR_NOT_FOUND);
 }
 
+/* certmapd -t: one ldap:// or ldaps:// URI with a host and nothing certmap would ignore. */
+static void
+test_uri_check(void **state)
+{
+    char host[64], why[256];
+
+    (void)state;
+    assert_int_equal(
+        dir_uri_check("ldaps://ldap.example.org", host, sizeof(host), why, sizeof(why)), 0);
+    assert_string_equal(host, "ldap.example.org");
+    assert_int_equal(dir_uri_check("ldap://127.0.0.1:3389/", host, sizeof(host), why, sizeof(why)),
+                     0);
+    assert_string_equal(host, "127.0.0.1");
+    assert_int_equal(dir_uri_check("ldap://", host, sizeof(host), why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "names no host"));
+    assert_int_equal(dir_uri_check("ldapi:///", host, sizeof(host), why, sizeof(why)), -1);
+    assert_int_equal(dir_uri_check("http://x", host, sizeof(host), why, sizeof(why)), -1);
+    assert_int_equal(dir_uri_check("ldap://x/dc=org", host, sizeof(host), why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "baseDn"));
+    assert_int_equal(dir_uri_check("ldap://x/??sub?(uid=a)", host, sizeof(host), why, sizeof(why)),
+                     -1);
+    assert_int_equal(dir_dn_check("ou=people,dc=example,dc=org"), 0);
+    assert_int_equal(dir_dn_check("cn=a\\,b,dc=org"), 0);
+    assert_int_equal(dir_dn_check("people"), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_filter),
-        cmocka_unit_test(test_first_rdn),
-        cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_escape),    cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_first_rdn), cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_uri_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,6 +213,55 @@ test_reloads_and_crls(void **state)
     free(b);
 }
 
+/* The directory's counters as directory_stats_get() gives them; no families without a directory. */
+static void
+test_directory_families(void **state)
+{
+    static struct metrics_global g;
+    struct dir_stats ds = {.hits = 10,
+                           .stale_hits = 2,
+                           .misses = 4,
+                           .coalesced = 3,
+                           .lookups = 3,
+                           .failures = 1,
+                           .latency_usec = 1500 + 7000 + 2000000,
+                           .latency_buckets = {0, 1, 1, 0, 0, 0, 0, 1},
+                           .cached = 5};
+    struct metrics_state st = {.global = &g, .site_name = names};
+    size_t len = 0;
+    char *t;
+
+    (void)state;
+    t = metrics_render(&st, &len);
+    assert_non_null(t);
+    assert_null(strstr(t, "certmapd_directory_"));
+    free(t);
+    st.dir = &ds;
+    t = metrics_render(&st, &len);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "certmapd_directory_requests_total{result=\"hit\"} 10\n"));
+    assert_non_null(strstr(t, "certmapd_directory_requests_total{result=\"stale\"} 2\n"));
+    assert_non_null(strstr(t, "certmapd_directory_requests_total{result=\"miss\"} 4\n"));
+    assert_non_null(strstr(t, "certmapd_directory_requests_total{result=\"coalesced\"} 3\n"));
+    assert_non_null(strstr(t, "certmapd_directory_lookups_total{result=\"answered\"} 3\n"));
+    assert_non_null(strstr(t, "certmapd_directory_lookups_total{result=\"failed\"} 1\n"));
+    /* cumulative buckets, in seconds */
+    assert_non_null(
+        strstr(t, "certmapd_directory_lookup_duration_seconds_bucket{le=\"0.001\"} 0\n"));
+    assert_non_null(
+        strstr(t, "certmapd_directory_lookup_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+    assert_non_null(
+        strstr(t, "certmapd_directory_lookup_duration_seconds_bucket{le=\"0.01\"} 2\n"));
+    assert_non_null(strstr(t, "certmapd_directory_lookup_duration_seconds_bucket{le=\"1\"} 2\n"));
+    assert_non_null(
+        strstr(t, "certmapd_directory_lookup_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+    assert_non_null(strstr(t, "certmapd_directory_lookup_duration_seconds_sum 2.008500\n"));
+    assert_non_null(strstr(t, "certmapd_directory_lookup_duration_seconds_count 3\n"));
+    assert_non_null(strstr(t, "certmapd_directory_cache_entries 5\n"));
+    assert_non_null(strstr(t, "# TYPE certmapd_directory_lookup_duration_seconds histogram\n"));
+    free(t);
+}
+
 int
 main(void)
 {
@@ -222,6 +271,7 @@ main(void)
         cmocka_unit_test(test_handshakes_and_verify_failures),
         cmocka_unit_test(test_logon_histogram_is_cumulative),
         cmocka_unit_test(test_reloads_and_crls),
+        cmocka_unit_test(test_directory_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,9 +40,8 @@ ldap_err(struct certmap_error *err, const struct certmap_directory_settings *s, 
     ldap_memfree(diag);
 }
 
-/* The bind password: the file's first line.  malloc'd (wipe and free), NULL and err. */
-static char *
-read_password(const char *path, struct certmap_error *err)
+char *
+dir_password_read(const char *path, struct certmap_error *err)
 {
     FILE *f = fopen(path, "re");
     char *buf = NULL;
@@ -97,8 +96,14 @@ set_tls_options(LDAP *ld, const struct certmap_directory_settings *s, struct cer
     return 0;
 }
 
-struct dir_conn *
-dir_conn_open(const struct certmap_directory_settings *s, struct certmap_error *err)
+/*
+ * dir_conn_open() with the LDAP result code of the step that failed in *rcp:
+ * negative for libldap's own errors (server down, timeout, connect or TLS
+ * failure), positive for what the server answered (invalid credentials),
+ * 0 when the password file failed or memory ran out.
+ */
+static struct dir_conn *
+conn_open_rc(const struct certmap_directory_settings *s, int *rcp, struct certmap_error *err)
 {
     struct dir_conn *c = NULL;
     struct timeval tv = {(time_t)s->timeout_seconds, 0};
@@ -113,8 +118,10 @@ dir_conn_open(const struct certmap_directory_settings *s, struct certmap_error *
         return NULL;
     }
     c->s = s;
+    *rcp = 0;
     rc = ldap_initialize(&c->ld, s->uri);
     if (rc != LDAP_SUCCESS) {
+        *rcp = rc;
         ldap_err(err, s, "bad URI", NULL, rc);
         goto fail;
     }
@@ -127,12 +134,13 @@ dir_conn_open(const struct certmap_directory_settings *s, struct certmap_error *
     if (!ldaps && s->start_tls) {
         rc = ldap_start_tls_s(c->ld, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
+            *rcp = rc;
             ldap_err(err, s, "StartTLS", c->ld, rc);
             goto fail;
         }
     }
     if (s->bind_dn[0] != '\0') {
-        password = read_password(s->bind_password_file, err);
+        password = dir_password_read(s->bind_password_file, err);
         if (password == NULL)
             goto fail;
         cred.bv_val = password;
@@ -144,6 +152,7 @@ dir_conn_open(const struct certmap_directory_settings *s, struct certmap_error *
         free(password);
     }
     if (rc != LDAP_SUCCESS) {
+        *rcp = rc;
         ldap_err(err, s, s->bind_dn[0] ? "bind" : "anonymous bind", c->ld, rc);
         goto fail;
     }
@@ -151,6 +160,14 @@ dir_conn_open(const struct certmap_directory_settings *s, struct certmap_error *
 fail:
     dir_conn_close(c);
     return NULL;
+}
+
+struct dir_conn *
+dir_conn_open(const struct certmap_directory_settings *s, struct certmap_error *err)
+{
+    int rc = 0;
+
+    return conn_open_rc(s, &rc, err);
 }
 
 void
@@ -337,4 +354,95 @@ dir_conn_ping(struct dir_conn *c, struct certmap_error *err)
         return -1;
     }
     return 0;
+}
+
+int
+dir_uri_check(const char *uri, char *host, size_t host_size, char *why, size_t why_size)
+{
+    LDAPURLDesc *u = NULL;
+    int rc, ret = -1;
+
+    host[0] = '\0';
+    rc = ldap_url_parse(uri, &u);
+    if (rc != LDAP_URL_SUCCESS) {
+        snprintf(why, why_size, "\"%s\" is not an LDAP URI (libldap: error %d)", uri, rc);
+        goto out;
+    }
+    if (strcasecmp(u->lud_scheme, "ldap") != 0 && strcasecmp(u->lud_scheme, "ldaps") != 0) {
+        snprintf(why, why_size, "scheme \"%s\": only ldap:// and ldaps://", u->lud_scheme);
+        goto out;
+    }
+    if (u->lud_host == NULL || u->lud_host[0] == '\0') {
+        /* libldap would ask the host of ldap.conf, which nobody reading this file sees */
+        snprintf(why, why_size, "\"%s\" names no host", uri);
+        goto out;
+    }
+    if (u->lud_next != NULL) {
+        snprintf(why, why_size, "\"%s\": one URI only", uri);
+        goto out;
+    }
+    if ((u->lud_dn != NULL && u->lud_dn[0] != '\0') || u->lud_attrs != NULL ||
+        u->lud_filter != NULL || u->lud_exts != NULL) {
+        snprintf(why, why_size,
+                 "\"%s\" has a DN, attributes, filter or extensions, which certmap does not use "
+                 "(baseDn says where accounts are)",
+                 uri);
+        goto out;
+    }
+    snprintf(host, host_size, "%s", u->lud_host);
+    ret = 0;
+out:
+    ldap_free_urldesc(u);
+    return ret;
+}
+
+int
+dir_dn_check(const char *dn)
+{
+    LDAPDN parsed = NULL;
+    int rc = ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3);
+
+    ldap_dnfree(parsed);
+    return rc == LDAP_SUCCESS ? 0 : -1;
+}
+
+/* A result code of libldap itself (no answer) rather than one the server sent. */
+static bool
+unreachable_rc(int rc)
+{
+    return rc < 0;
+}
+
+enum dir_check
+dir_check_live(const struct certmap_directory_settings *s, bool *holders, struct certmap_error *err)
+{
+    struct timeval tv = {(time_t)s->timeout_seconds, 0};
+    const char *attr =
+        s->mode == CERTMAP_DIR_USER_CERTIFICATE ? "userCertificate" : s->mapping_attribute;
+    char *attrs[] = {LDAP_NO_ATTRS, NULL};
+    LDAPMessage *res = NULL;
+    struct dir_conn *c;
+    char filter[300];
+    int rc = 0;
+    enum dir_check ret;
+
+    *holders = false;
+    c = conn_open_rc(s, &rc, err);
+    if (c == NULL)
+        return rc == 0 || !unreachable_rc(rc) ? DIR_CHECK_REFUSED : DIR_CHECK_UNREACHABLE;
+    /* one search as a lookup makes it: subtree under baseDn, for anyone holding the attribute */
+    snprintf(filter, sizeof(filter), "(%s=*)", attr);
+    rc = ldap_search_ext_s(c->ld, s->base_dn, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL, &tv,
+                           1, &res);
+    if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) {
+        *holders = ldap_count_entries(c->ld, res) > 0 || rc == LDAP_SIZELIMIT_EXCEEDED;
+        ret = DIR_CHECK_OK;
+    } else {
+        ldap_err(err, s, rc == LDAP_NO_SUCH_OBJECT ? "search (baseDn does not exist)" : "search",
+                 c->ld, rc);
+        ret = unreachable_rc(rc) ? DIR_CHECK_UNREACHABLE : DIR_CHECK_REFUSED;
+    }
+    ldap_msgfree(res);
+    dir_conn_close(c);
+    return ret;
 }
