@@ -246,10 +246,21 @@ void directory_free(struct directory *d);
  * DIR_UNAVAILABLE verdict of the lookup just made for this key (so that the
  * request it was made for gets its 503 without asking again); 0 on a miss.
  * just_done: the caller's lookup of key has just been delivered, so an
- * entry is taken even when its cache time is 0.
+ * entry is taken even when its cache time is 0.  *fresh_until: the
+ * CLOCK_MONOTONIC time (ms) until which the cache itself would answer this
+ * result as fresh (cacheSeconds or negativeCacheSeconds after the
+ * directory gave it), so a caller may keep its copy until then and no
+ * longer; 0 when the answer is stale, DIR_UNAVAILABLE or not returned.
  */
 int directory_cached(struct directory *d, const unsigned char key[32], bool just_done,
-                     struct dir_answer *out);
+                     struct dir_answer *out, uint64_t *fresh_until);
+
+/*
+ * Counts one request answered from the caller's own copy of a fresh
+ * directory_cached() result (certmapd keeps one per connection) as a cache
+ * hit in directory_stats_get(), without taking the cache's lock.  Any thread.
+ */
+void directory_count_hit(struct directory *d);
 
 typedef void (*dir_done_fn)(void *arg, int status);
 

@@ -36,6 +36,7 @@
 
 #include <openssl/err.h>
 
+#include "directory.h"
 #include "errlog.h"
 #include "gateway.h"
 #include "proxy.h"
@@ -85,6 +86,29 @@ release_buffers(struct conn *c)
     /* Idle: let OpenSSL drop record buffers it still holds (it refuses when data is pending). */
     if (c->ssl != NULL && c->rbuf == NULL && c->wbuf == NULL && c->state == CS_HEAD)
         SSL_free_buffers(c->ssl);
+}
+
+/*
+ * Forgets what c cached about its client certificate (mapping lookups,
+ * logon result, directory answer, proxy certificate headers): the
+ * configuration changed, or a certificate arrived after the handshake (the
+ * lines of X-ARR-SSL name the cipher, which a renegotiation may change).
+ */
+static void
+forget_cert(struct conn *c)
+{
+    c->mc_valid = false;
+    c->m2o_valid = false;
+    c->mc_logon = DECIDE_LOGON_UNKNOWN;
+    c->dc_cert = NULL;
+    c->dc_svc = NULL;
+    dir_answer_clear(c->dc_ans);
+    free(c->dc_ans);
+    c->dc_ans = NULL;
+    c->arr_cert = NULL;
+    free(c->arr_lines);
+    c->arr_lines = NULL;
+    c->arr_len = 0;
 }
 
 static int
@@ -374,9 +398,7 @@ adopt_snapshot(struct conn *c)
     snapshot_unref(c->snap);
     c->snap = snapshot_ref(snap);
     c->ep = ep;
-    c->mc_valid = false;
-    c->m2o_valid = false;
-    c->mc_logon = DECIDE_LOGON_UNKNOWN;
+    forget_cert(c);
     return 0;
 }
 
@@ -525,8 +547,7 @@ cert_answered(struct conn *c)
     if (cert != NULL && c->tls_binding != NULL && c->tls_binding->ssl_ctx != NULL &&
         c->tls_binding->ssl_ctx != SSL_get_SSL_CTX(c->ssl))
         c->cert_verify = tls_reverify(c->ssl, c->tls_binding->ssl_ctx);
-    c->mc_valid = false;
-    c->mc_logon = DECIDE_LOGON_UNKNOWN;
+    forget_cert(c);
     recheck_cert(c);
     if (reparse_head(c) != 0) {
         conn_close(c);
@@ -1081,6 +1102,7 @@ conn_close(struct conn *c)
         worker_buf_put(w, c->wbuf, c->wcap);
     free(c->log.user_owned);
     free(c->log.stem_owned);
+    forget_cert(c);
     snapshot_unref(c->snap);
     snapshot_unref(c->tls_snap);
     worker_free_later(w, &c->wc.ev, c);

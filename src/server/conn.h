@@ -6,7 +6,13 @@
  *
  * An idle connection holds only this struct, its socket and its SSL (whose
  * buffers OpenSSL releases, SSL_MODE_RELEASE_BUFFERS): the read and write
- * buffers come from the worker's pool while a request is in progress.
+ * buffers come from the worker's pool while a request is in progress.  Two
+ * per-connection caches outlive a request on purpose, since the next
+ * keep-alive request is what they are for, and exist only on connections
+ * whose requests used them: the directory's answer (dc_ans, about 2 KiB,
+ * freed once the directory's cacheSeconds would have expired it, at the
+ * next request) and the proxy's certificate header lines (arr_lines, the
+ * size of the certificate's base64).
  */
 #ifndef CERTMAP_SERVER_CONN_H
 #define CERTMAP_SERVER_CONN_H
@@ -62,6 +68,8 @@ struct conn_logrec {
     uint64_t start_ms;
 };
 
+struct dir_answer;
+struct dirsvc;
 struct proxy_xchg;
 struct fastcgi_xchg;
 struct gateway_ops;
@@ -127,6 +135,17 @@ struct conn {
     /* the defaultLogonDomain mc_logon was obtained under (snapshot-owned): a scope with
        another one logs on another account, so the result is not reused there */
     const char *mc_logon_domain;
+    /* the directory's answer for the certificate (request.c), kept while the directory's own
+       cache would answer it as fresh; dropped with a new snapshot or a late certificate */
+    X509 *dc_cert;               /* certificate dc_key was computed from, NULL: none */
+    unsigned char dc_key[32];    /* SHA-256 of its DER: the directory cache key */
+    const struct dirsvc *dc_svc; /* directory service dc_ans came from (in snap) */
+    struct dir_answer *dc_ans;   /* a fresh answer (owned), NULL when none */
+    uint64_t dc_until;           /* ms (monotonic): the directory's own freshness of dc_ans */
+    /* the proxy's X-ARR-ClientCert and X-ARR-SSL lines for arr_cert (proxy.c) */
+    X509 *arr_cert;  /* certificate arr_lines were made for, NULL: none */
+    char *arr_lines; /* owned; NULL with arr_cert set: a name holds a control character */
+    size_t arr_len;
     int pending_kind;      /* enum decide_auth_kind of a logon result just delivered */
     bool dir_answered;     /* this request has had the directory's answer (request.c) */
     int pending_result;    /* its enum logon_result, DECIDE_LOGON_UNKNOWN when none */

@@ -162,26 +162,53 @@ arr_ssl(SSL *ssl, char *out, size_t size)
              SSL_get_cipher_bits(ssl, NULL), issuer, subject);
 }
 
-/* X-ARR-ClientCert: base64 of the leaf's DER, one line (what ASP.NET Core's forwarder reads). */
+/*
+ * X-ARR-ClientCert (base64 of the leaf's DER, one line: what ASP.NET Core's
+ * forwarder reads) and X-ARR-SSL for cert, made once per certificate of the
+ * connection into c->arr_lines: neither the client's certificate nor the
+ * server's certificate and cipher change between requests of a connection
+ * (a certificate asked for later, perhaps by a renegotiation, drops them:
+ * conn.c).  0 with c->arr_lines set; -1 when the lines cannot be sent (a
+ * certificate name with a control character, remembered; out of memory).
+ */
 static int
-put_client_cert(struct head *h, X509 *cert)
+arr_lines(struct conn *c, X509 *cert)
 {
     unsigned char *der = NULL;
-    char *b64;
-    int len = i2d_X509(cert, &der);
+    char ssl_text[1200];
+    struct head h = {NULL, 0, 0, false};
+    int len, ret = -1;
 
+    if (c->arr_cert == cert)
+        return c->arr_lines != NULL ? 0 : -1;
+    free(c->arr_lines);
+    c->arr_lines = NULL;
+    c->arr_len = 0;
+    c->arr_cert = NULL;
+    len = i2d_X509(cert, &der);
     if (len <= 0)
-        return -1;
-    b64 = malloc((size_t)(len + 2) / 3 * 4 + 1);
-    if (b64 == NULL) {
-        OPENSSL_free(der);
-        return -1;
-    }
-    len = EVP_EncodeBlock((unsigned char *)b64, der, len);
-    put_header(h, "X-ARR-ClientCert", 16, b64, (size_t)len);
-    free(b64);
+        goto out;
+    arr_ssl(c->ssl, ssl_text, sizeof(ssl_text));
+    /* both lines, sized exactly: put_header() overflows only on a control character */
+    h.cap = 16 + 2 + (size_t)(len + 2) / 3 * 4 + 2 + 9 + 2 + strlen(ssl_text) + 2;
+    h.p = malloc(h.cap + 1); /* EVP_EncodeBlock() writes a NUL after the base64 */
+    if (h.p == NULL)
+        goto out;
+    memcpy(h.p, "X-ARR-ClientCert: ", 18);
+    h.len = 18 + (size_t)EVP_EncodeBlock((unsigned char *)h.p + 18, der, len);
+    put(&h, "\r\n", 2);
+    put_header(&h, "X-ARR-SSL", 9, ssl_text, strlen(ssl_text));
+    c->arr_cert = cert;
+    if (h.overflow)
+        goto out;
+    c->arr_lines = h.p;
+    c->arr_len = h.len;
+    h.p = NULL;
+    ret = 0;
+out:
+    free(h.p);
     OPENSSL_free(der);
-    return 0;
+    return ret;
 }
 
 /* The client address as X-Forwarded-For carries it (ARR: IPv6 in brackets, ":port" optional). */
@@ -243,7 +270,7 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
     struct head h = {px->ubuf, 0, px->ucap, false};
     bool xff_named = sv->proxy_xff_name[0] != '\0', xff_seen = false;
     size_t xff_len = strlen(sv->proxy_xff_name);
-    char entry[INET6_ADDRSTRLEN + 16], ssl_text[1200];
+    char entry[INET6_ADDRSTRLEN + 16];
 
     memset(&pol, 0, sizeof(pol));
     pol.nowned = owned_names(sv, in, owned, sizeof(owned) / sizeof(owned[0]));
@@ -310,10 +337,10 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
         put(&h, "\r\n", 2);
     }
     if (in->cert != NULL && c->ssl != NULL) {
-        if (put_client_cert(&h, in->cert) != 0)
+        if (arr_lines(c, in->cert) == 0)
+            put(&h, c->arr_lines, c->arr_len);
+        else
             h.overflow = true;
-        arr_ssl(c->ssl, ssl_text, sizeof(ssl_text));
-        put_header(&h, "X-ARR-SSL", 9, ssl_text, strlen(ssl_text));
     }
     for (size_t i = 0; i < in->nset; i++)
         if (in->set[i].value_len > 0)

@@ -382,9 +382,79 @@ report_directory_down(struct conn *c)
 }
 
 /*
- * The directory's answer for cert into rc->dir: the cache (or the lookup just
- * delivered for this request), else a lookup is queued.  1 when answered, 0
- * when a lookup was queued (stop here), -1 when none could be (answer 503).
+ * c->dc_key for cert: its DER encoded and hashed once per certificate of the
+ * connection, not for every keep-alive request.  0, or -1 when it does not
+ * encode.
+ */
+static int
+dir_key(struct conn *c, X509 *cert)
+{
+    unsigned char *p = c->w->der;
+    int len;
+
+    if (c->dc_cert == cert)
+        return 0;
+    c->dc_cert = NULL;
+    len = i2d_X509(cert, NULL);
+    if (len <= 0 || (size_t)len > sizeof(c->w->der) || i2d_X509(cert, &p) != len)
+        return -1;
+    if (EVP_Digest(c->w->der, (size_t)len, c->dc_key, NULL, EVP_sha256(), NULL) != 1)
+        return -1;
+    c->dc_cert = cert;
+    return 0;
+}
+
+/*
+ * true when c holds the directory's answer for cert from its current
+ * directory service and the directory's own cache would still answer it as
+ * fresh; an answer past that is dropped here, so that a change in the
+ * directory takes effect within cacheSeconds on a keep-alive connection too.
+ */
+static bool
+dir_kept(struct conn *c, X509 *cert)
+{
+    if (c->dc_ans == NULL)
+        return false;
+    if (c->dc_cert == cert && c->dc_svc == c->snap->dir && worker_now_ms() < c->dc_until)
+        return true;
+    dir_answer_clear(c->dc_ans);
+    free(c->dc_ans);
+    c->dc_ans = NULL;
+    return false;
+}
+
+/*
+ * Keeps a copy of a on c until fresh_until (directory_cached()'s: 0 for a
+ * stale answer or a 503 verdict, which are asked for again every request so
+ * that the directory's staleness rules and probes keep applying).  Out of
+ * memory: nothing is kept, the next request asks the directory's cache.
+ */
+static void
+dir_keep(struct conn *c, const struct dir_answer *a, uint64_t fresh_until)
+{
+    struct dir_answer *k;
+
+    if (fresh_until == 0 || a->stale || a->status == DIR_UNAVAILABLE)
+        return;
+    k = malloc(sizeof(*k));
+    if (k == NULL)
+        return;
+    if (dir_answer_copy(k, a) != 0) {
+        free(k);
+        return;
+    }
+    dir_answer_clear(c->dc_ans);
+    free(c->dc_ans);
+    c->dc_ans = k;
+    c->dc_svc = c->snap->dir;
+    c->dc_until = fresh_until;
+}
+
+/*
+ * The directory's answer for cert into rc->dir: the connection's copy, the
+ * cache (or the lookup just delivered for this request), else a lookup is
+ * queued.  1 when answered, 0 when a lookup was queued (stop here), -1 when
+ * none could be (answer 503).
  */
 static int
 directory_answer(struct conn *c, X509 *cert, struct req_ctx *rc)
@@ -400,17 +470,24 @@ directory_answer(struct conn *c, X509 *cert, struct req_ctx *rc)
     struct certmap_error err = {0};
     unsigned char *p = c->w->der;
     struct dir_query q;
+    uint64_t fresh_until;
     int len, ret = -1;
 
-    len = i2d_X509(cert, NULL);
-    if (len <= 0 || (size_t)len > sizeof(c->w->der) || i2d_X509(cert, &p) != len)
+    if (dir_kept(c, cert)) {
+        if (dir_answer_copy(&rc->dir, c->dc_ans) != 0)
+            return -1;
+        if (!just_done)
+            directory_count_hit(d);
+        c->dir_answered = true;
+        return 1;
+    }
+    if (dir_key(c, cert) != 0)
         return -1;
-    memset(&q, 0, sizeof(q));
-    if (EVP_Digest(c->w->der, (size_t)len, q.key, NULL, EVP_sha256(), NULL) != 1)
-        return -1;
-    if (directory_cached(d, q.key, just_done, &rc->dir) == 1) {
+    if (directory_cached(d, c->dc_key, just_done, &rc->dir, &fresh_until) == 1) {
         if (rc->dir.stale || rc->dir.status == DIR_UNAVAILABLE)
             report_directory_down(c);
+        else
+            dir_keep(c, &rc->dir, fresh_until);
         c->dir_answered = true;
         return 1;
     }
@@ -420,6 +497,10 @@ directory_answer(struct conn *c, X509 *cert, struct req_ctx *rc)
         snprintf(rc->dir.why, sizeof(rc->dir.why), "the directory's answer was lost");
         return 1;
     }
+    /* a miss: the query needs the DER itself (the key alone was kept) */
+    len = i2d_X509(cert, NULL);
+    if (len <= 0 || (size_t)len > sizeof(c->w->der) || i2d_X509(cert, &p) != len)
+        return -1;
     if (dir_query_init(&q, cert, c->w->der, (size_t)len, s, &err) != 0) {
         errlog_printf(ERRLOG_ERROR, "directory lookup: %s", err.message);
         return -1;

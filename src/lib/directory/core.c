@@ -20,6 +20,7 @@
 #include "directory.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ struct directory {
     uint64_t next_report_ms; /* directory_should_report() */
     char last_error[512];
     struct dir_stats st;
+    atomic_ullong own_hits; /* directory_count_hit(): hits served from callers' copies */
 };
 
 static uint64_t
@@ -300,7 +302,7 @@ make_pending(struct directory *d, struct dentry *e, const struct dir_query *q)
 
 int
 directory_cached(struct directory *d, const unsigned char key[32], bool just_done,
-                 struct dir_answer *out)
+                 struct dir_answer *out, uint64_t *fresh_until)
 {
     uint64_t now = now_ms();
     struct dentry *e;
@@ -308,6 +310,7 @@ directory_cached(struct directory *d, const unsigned char key[32], bool just_don
     int ret = 0;
 
     memset(out, 0, sizeof(*out));
+    *fresh_until = 0;
     pthread_mutex_lock(&d->lock);
     e = find(d, key);
     if (e == NULL)
@@ -316,6 +319,8 @@ directory_cached(struct directory *d, const unsigned char key[32], bool just_don
         if (dir_answer_copy(out, &e->ans) != 0)
             goto out;
         out->stale = stale;
+        if (!stale && now < e->fresh_until_ms)
+            *fresh_until = e->fresh_until_ms;
         ret = 1;
         if (stale) {
             d->st.stale_hits++;
@@ -619,4 +624,11 @@ directory_stats_get(struct directory *d, struct dir_stats *st)
     *st = d->st;
     st->cached = d->count;
     pthread_mutex_unlock(&d->lock);
+    st->hits += atomic_load_explicit(&d->own_hits, memory_order_relaxed);
+}
+
+void
+directory_count_hit(struct directory *d)
+{
+    atomic_fetch_add_explicit(&d->own_hits, 1, memory_order_relaxed);
 }
