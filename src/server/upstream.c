@@ -132,6 +132,9 @@ up_close(struct upstream_conn *u)
     ERR_clear_error();
     if (u->fd >= 0)
         close(u->fd); /* also leaves the epoll set */
+    if (u->addrs != NULL)
+        freeaddrinfo(u->addrs);
+    u->addrs = u->next_addr = NULL;
     /* its client connection may have an event queued in this batch, and it ours */
     worker_free_later(u->pool->w, &u->ev, u);
 }
@@ -252,13 +255,43 @@ pool_take(struct upstream_pool *p, const char *key, SSL_CTX *ctx)
     return NULL;
 }
 
+/*
+ * Connects u->fd to the next address of u->addrs that takes a connect()
+ * (an immediate refusal moves on to the one after).  0, or -1 with why.
+ */
+static int
+connect_next(struct upstream_conn *u, char *why, size_t size)
+{
+    int one = 1;
+
+    snprintf(why, size, "no address");
+    while (u->next_addr != NULL) {
+        const struct addrinfo *ai = u->next_addr;
+
+        u->next_addr = ai->ai_next;
+        if (u->fd >= 0)
+            close(u->fd);
+        u->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (u->fd < 0) {
+            snprintf(why, size, "socket: %s", strerror(errno));
+            continue;
+        }
+        setsockopt(u->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (connect(u->fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS ||
+            errno == EAGAIN)
+            return 0;
+        snprintf(why, size, "connect: %s", strerror(errno));
+    }
+    return -1;
+}
+
 static int
 start_connect(struct upstream_conn *u, const struct upstream_target *t, char *why, size_t size)
 {
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo hints;
     struct sockaddr_un sun;
     char port[8];
-    int one = 1, r, e;
+    int r, e;
 
     if (t->unix_path[0] != '\0') {
         memset(&sun, 0, sizeof(sun));
@@ -270,32 +303,29 @@ start_connect(struct upstream_conn *u, const struct upstream_target *t, char *wh
             return -1;
         }
         r = connect(u->fd, (struct sockaddr *)&sun, sizeof(sun));
-    } else {
-        /* A name costs a blocking getaddrinfo(); keep-alive reuse makes it rare. */
-        memset(&hints, 0, sizeof(hints));
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_ADDRCONFIG;
-        snprintf(port, sizeof(port), "%u", t->port);
-        e = getaddrinfo(t->host, port, &hints, &res);
-        if (e != 0 || res == NULL) {
-            snprintf(why, size, "cannot resolve %s: %s", t->host, gai_strerror(e));
+        if (r != 0 && errno != EINPROGRESS && errno != EAGAIN) {
+            snprintf(why, size, "connect: %s", strerror(errno));
             return -1;
         }
-        u->fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (u->fd < 0) {
-            snprintf(why, size, "socket: %s", strerror(errno));
-            freeaddrinfo(res);
-            return -1;
-        }
-        setsockopt(u->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        r = connect(u->fd, res->ai_addr, res->ai_addrlen);
-        freeaddrinfo(res);
+        return 0;
     }
-    if (r != 0 && errno != EINPROGRESS && errno != EAGAIN) {
-        snprintf(why, size, "connect: %s", strerror(errno));
+    /*
+     * A name costs a blocking getaddrinfo(); keep-alive reuse makes it rare.
+     * Every address it gives is tried in turn ("localhost" is ::1 first on
+     * Debian 13, and a server may listen on 127.0.0.1 only), as nginx does.
+     */
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    snprintf(port, sizeof(port), "%u", t->port);
+    e = getaddrinfo(t->host, port, &hints, &u->addrs);
+    if (e != 0 || u->addrs == NULL) {
+        snprintf(why, size, "cannot resolve %s: %s", t->host, gai_strerror(e));
+        u->addrs = NULL;
         return -1;
     }
-    return 0;
+    u->next_addr = u->addrs;
+    return connect_next(u, why, size);
 }
 
 static int
@@ -408,6 +438,34 @@ tls_why(struct upstream_conn *u)
     ERR_clear_error();
 }
 
+/*
+ * The connection to this address failed: the next address of the name, on
+ * a new socket in the same epoll registration (and TLS object), or
+ * UPSTREAM_ERR when none is left (u->why keeps the last failure).
+ */
+static int
+retry_address(struct upstream_conn *u)
+{
+    struct epoll_event ev;
+    char why[sizeof(u->why)];
+
+    if (u->next_addr == NULL)
+        return UPSTREAM_ERR;
+    if (connect_next(u, why, sizeof(why)) != 0) {
+        snprintf(u->why, sizeof(u->why), "%s", why);
+        return UPSTREAM_ERR;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &u->ev;
+    if (epoll_ctl(u->pool->w->epfd, EPOLL_CTL_ADD, u->fd, &ev) != 0 ||
+        (u->ssl != NULL && SSL_set_fd(u->ssl, u->fd) != 1)) {
+        snprintf(u->why, sizeof(u->why), "epoll: %s", strerror(errno));
+        return UPSTREAM_ERR;
+    }
+    return UPSTREAM_AGAIN;
+}
+
 int
 upstream_establish(struct upstream_conn *u)
 {
@@ -419,7 +477,7 @@ upstream_establish(struct upstream_conn *u)
             err = errno;
         if (err != 0) {
             snprintf(u->why, sizeof(u->why), "connect: %s", strerror(err));
-            return UPSTREAM_ERR;
+            return retry_address(u);
         }
         /* connected once the socket is writable: a peer address says so */
         {
@@ -429,6 +487,9 @@ upstream_establish(struct upstream_conn *u)
                 return errno == ENOTCONN ? UPSTREAM_AGAIN : UPSTREAM_ERR;
         }
         u->phase = u->ssl != NULL ? PH_HANDSHAKE : PH_READY;
+        if (u->addrs != NULL) /* connected: a pooled connection keeps no address list */
+            freeaddrinfo(u->addrs);
+        u->addrs = u->next_addr = NULL;
     }
     if (u->phase == PH_HANDSHAKE) {
         ERR_clear_error();

@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <netdb.h>
+
 #include <openssl/ssl.h>
 
 #include "worker.h"
@@ -68,6 +70,9 @@ struct upstream_conn {
     void (*on_ready)(void *arg); /* while in use: called on every event of fd */
     void *arg;
     uint64_t idle_since; /* ms, in the pool */
+    /* connecting to a name: its addresses (owned) and the next one to try when this one fails */
+    struct addrinfo *addrs;
+    struct addrinfo *next_addr;
     struct upstream_conn *next;
     char key[UPSTREAM_KEY_MAX];
     char why[160]; /* cause of the last failure, for the error log */
