@@ -690,7 +690,13 @@ main_loop(void)
         pfd[3].events = POLLIN;
         if (g_srv.current != NULL && g_srv.current->generation != watched) {
             watched = g_srv.current->generation;
-            wfd = reload_watch_content(g_srv.current, wfd);
+            bool missed = false;
+
+            wfd = reload_watch_content(g_srv.current, wfd, &missed);
+            if (missed) {
+                pending = true;
+                due = worker_now_ms() + RELOAD_DELAY_MS;
+            }
             reload_watch_files(&g_reload, g_srv.current);
         }
         pfd[4].fd = wfd;

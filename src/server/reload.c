@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -397,34 +398,55 @@ reload_config_changed(int fd, const char *base)
 }
 
 /* A web.config written, moved or removed, or a new directory, rebuilds the configuration. */
+/* true when dir/web.config exists and changed at or after t (its ctime). */
+static bool
+web_config_since(const char *dir, const struct timespec *t)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (snprintf(path, sizeof(path), "%s/web.config", dir) >= (int)sizeof(path) ||
+        stat(path, &st) != 0)
+        return false;
+    return st.st_ctim.tv_sec > t->tv_sec ||
+           (st.st_ctim.tv_sec == t->tv_sec && st.st_ctim.tv_nsec >= t->tv_nsec);
+}
+
 int
-reload_watch_content(const struct snapshot *snap, int old)
+reload_watch_content(const struct snapshot *snap, int old, bool *changed)
 {
     size_t n = certmap_view_dir_count(snap->view), failed = 0;
-    int fd;
+    int fd = -1;
 
-    if (old >= 0)
-        close(old);
-    if (n == 0)
-        return -1;
-    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0) {
+    *changed = false;
+    if (n > 0)
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (n > 0 && fd < 0)
         errlog_printf(ERRLOG_WARN,
                       "cannot watch content directories for web.config changes: %s; "
                       "reload with SIGHUP",
                       strerror(errno));
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (inotify_add_watch(fd, certmap_view_dir(snap->view, i),
+    for (size_t i = 0; fd >= 0 && i < n; i++) {
+        const char *dir = certmap_view_dir(snap->view, i);
+
+        if (inotify_add_watch(fd, dir,
                               IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                                   IN_ONLYDIR) < 0)
             failed++;
+        else if (web_config_since(dir, &snap->build_started))
+            *changed = true; /* written while the view was built: it may have missed it */
+    }
     if (failed > 0)
         errlog_printf(ERRLOG_WARN,
                       "%zu of %zu content directories cannot be watched for web.config changes "
                       "(fs.inotify.max_user_watches?): reload with SIGHUP after changing one",
                       failed, n);
+    /* the old watches' events not read yet: the new watches were not there to see them */
+    if (old >= 0) {
+        if (reload_content_changed(old))
+            *changed = true;
+        close(old);
+    }
     return fd;
 }
 

@@ -119,13 +119,16 @@ int reload_watch_config(const char *config_path, const char **base);
 bool reload_config_changed(int fd, const char *base);
 
 /*
- * Closes old (if >= 0) and returns an inotify descriptor watching the
- * directories snap's view searched for web.config files (the set changes
- * with the content, so it is renewed for each snapshot).  -1 when there is
+ * Returns an inotify descriptor watching the directories snap's view
+ * searched for web.config files (the set changes with the content, so it is
+ * renewed for each snapshot), then closes old (if >= 0).  -1 when there is
  * nothing to watch or inotify fails (logged); directories that cannot be
- * watched are counted in a warning.
+ * watched are counted in a warning.  *changed is set when a change may have
+ * escaped both descriptors: an event still unread on old, or a web.config
+ * written since snap's build began (in a directory that only this snapshot
+ * watches, say, created during the build): the caller reloads again.
  */
-int reload_watch_content(const struct snapshot *snap, int old);
+int reload_watch_content(const struct snapshot *snap, int old, bool *changed);
 
 /* true when the events read from fd concern a web.config or a new directory. */
 bool reload_content_changed(int fd);

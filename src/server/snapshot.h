@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include <openssl/ssl.h>
@@ -109,10 +110,11 @@ struct snap_endpoint {
 };
 
 struct snapshot {
-    atomic_long refs;          /* the server's current pointer + workers + connections */
-    struct certmap_view *view; /* the resolved configuration (one reference) */
-    unsigned long generation;  /* increases with each build; part of the TLS session context */
-    char *config_path;         /* absolute path of the configuration file */
+    atomic_long refs;              /* the server's current pointer + workers + connections */
+    struct certmap_view *view;     /* the resolved configuration (one reference) */
+    unsigned long generation;      /* increases with each build; part of the TLS session context */
+    struct timespec build_started; /* CLOCK_REALTIME when the build began reading files */
+    char *config_path;             /* absolute path of the configuration file */
     struct snap_site *sites;
     size_t nsites;
     struct snap_binding *bindings;

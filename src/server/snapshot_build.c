@@ -132,6 +132,7 @@ snapshot_build(struct certmap_config *cfg, const struct snapshot_params *params,
         return NULL;
     }
     atomic_init(&snap->refs, 1);
+    clock_gettime(CLOCK_REALTIME, &snap->build_started);
     snap->generation = params->generation;
     snap->logs = params->logs;
     snap->config_path = snap_strdup(certmap_config_path(cfg));

@@ -313,10 +313,11 @@ start_connect(struct upstream_conn *u, const struct upstream_target *t, char *wh
      * A name costs a blocking getaddrinfo(); keep-alive reuse makes it rare.
      * Every address it gives is tried in turn ("localhost" is ::1 first on
      * Debian 13, and a server may listen on 127.0.0.1 only), as nginx does.
+     * No AI_ADDRCONFIG: it hides loopback addresses from a host (or network
+     * namespace, PrivateNetwork=) whose only interface is lo.
      */
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
     snprintf(port, sizeof(port), "%u", t->port);
     e = getaddrinfo(t->host, port, &hints, &u->addrs);
     if (e != 0 || u->addrs == NULL) {
