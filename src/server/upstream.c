@@ -180,8 +180,10 @@ pool_of(struct worker *w)
 {
     if (w->upool == NULL) {
         w->upool = calloc(1, sizeof(*w->upool));
-        if (w->upool != NULL)
+        if (w->upool != NULL) {
             w->upool->w = w;
+            w->upool_free = upstream_pool_free;
+        }
     }
     return w->upool;
 }

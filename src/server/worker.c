@@ -20,7 +20,6 @@
 
 #include "errlog.h"
 #include "static.h"
-#include "upstream.h"
 
 #define MAX_EVENTS 256
 #define ACCEPT_BURST 64
@@ -767,7 +766,8 @@ worker_destroy(struct worker *w)
     size_t i;
 
     close_all(w);
-    upstream_pool_free(w->upool);
+    if (w->upool != NULL)
+        w->upool_free(w->upool);
     w->upool = NULL;
     for (i = 0; i < w->nlisteners; i++)
         close_listener(w, w->listeners[i]);

@@ -148,6 +148,9 @@ struct worker {
     size_t buf_size;
     struct static_cache *fcache; /* small static files of this worker (NULL: uncached) */
     struct upstream_pool *upool; /* idle upstream connections (upstream.c), NULL until used */
+    /* frees upool at the worker's end: set by upstream.c with upool (the worker does not
+       know the pool's type) */
+    void (*upool_free)(struct upstream_pool *p);
 
     pthread_mutex_t mlock;   /* guards the m_ fields */
     struct snapshot *m_snap; /* new snapshot to switch to (reference), or NULL */
