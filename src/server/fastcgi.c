@@ -283,33 +283,12 @@ fail:
 
 /* ---- toward the application ---- */
 
-static void
-take_client(struct conn *c, size_t n)
-{
-    size_t at = c->head_len;
-
-    memmove(c->rbuf + at, c->rbuf + at + n, c->rlen - at - n);
-    c->rlen -= (uint32_t)n;
-}
-
-static uint32_t
-uroom(struct fastcgi_xchg *fx)
-{
-    if (fx->upos == fx->ulen)
-        fx->upos = fx->ulen = 0;
-    else if (fx->upos > 0 && fx->ucap - fx->ulen < fx->ucap / 4) {
-        memmove(fx->ubuf, fx->ubuf + fx->upos, fx->ulen - fx->upos);
-        fx->ulen -= fx->upos;
-        fx->upos = 0;
-    }
-    return fx->ucap - fx->ulen;
-}
-
 /* Client body bytes -> STDIN records in ubuf.  -1 on a malformed chunked body. */
 static int
 fill_stdin(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
 {
-    size_t avail = c->rlen - c->head_len, room = uroom(fx), n, used;
+    size_t avail = c->rlen - c->head_len,
+           room = gateway_room(fx->ubuf, fx->ucap, &fx->ulen, &fx->upos, NULL), n, used;
     unsigned char *h;
     int r;
 
@@ -342,7 +321,7 @@ fill_stdin(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
             fx->ulen += (uint32_t)(FCGI_HEADER_LEN + n);
             h += FCGI_HEADER_LEN + n;
         }
-        take_client(c, used);
+        gateway_take_client(c, used);
         *progress = *progress || used > 0;
     }
     if (fx->req_done && !fx->stdin_done && fx->ucap - fx->ulen >= FCGI_HEADER_LEN) {
@@ -389,19 +368,6 @@ err:
 
 /* ---- from the application ---- */
 
-static uint32_t
-wroom(struct conn *c)
-{
-    if (c->wpos == c->wlen)
-        c->wpos = c->wlen = 0;
-    else if (c->wpos > 0 && c->wcap - c->wlen < c->wcap / 4) {
-        memmove(c->wbuf, c->wbuf + c->wpos, c->wlen - c->wpos);
-        c->wlen -= c->wpos;
-        c->wpos = 0;
-    }
-    return c->wcap - c->wlen;
-}
-
 static int
 recv_app(struct fastcgi_xchg *fx, bool *progress)
 {
@@ -409,14 +375,7 @@ recv_app(struct fastcgi_xchg *fx, bool *progress)
 
     if (fx->ended)
         return 0;
-    if (fx->dpos == fx->dlen) {
-        fx->dpos = fx->dlen = 0;
-    } else if (fx->dpos > 0 && fx->dcap - fx->dlen < fx->dcap / 4) {
-        memmove(fx->dbuf, fx->dbuf + fx->dpos, fx->dlen - fx->dpos);
-        fx->dlen -= fx->dpos;
-        fx->dpos = 0;
-    }
-    if (fx->dlen >= fx->dcap)
+    if (gateway_room(fx->dbuf, fx->dcap, &fx->dlen, &fx->dpos, NULL) == 0)
         return 0;
     n = upstream_read(fx->up, fx->dbuf + fx->dlen, fx->dcap - fx->dlen);
     if (n == UPSTREAM_AGAIN)
@@ -517,7 +476,7 @@ static int
 queue_head(struct conn *c, struct fastcgi_xchg *fx, const struct fcgi_head *h)
 {
     char *out = c->wbuf + c->wlen, line[64];
-    size_t cap = wroom(c), len = 0;
+    size_t cap = gateway_client_room(c), len = 0;
     const struct fcgi_field *cl = NULL;
     bool ok = true;
     char *end;
@@ -637,7 +596,7 @@ on_head_bytes(struct conn *c, struct fastcgi_xchg *fx, const unsigned char *d, s
 static void
 drain_head(struct conn *c, struct fastcgi_xchg *fx)
 {
-    size_t n = fx->head_len - fx->head_pos, room = wroom(c);
+    size_t n = fx->head_len - fx->head_pos, room = gateway_client_room(c);
 
     if (n == 0)
         return;
@@ -662,7 +621,7 @@ decode(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
             if (fx->head_pos < fx->head_len)
                 return 0;
         }
-        room = wroom(c);
+        room = gateway_client_room(c);
         if (room <= CHUNK_OVERHEAD + 5 + FCGI_HEADER_LEN)
             return 0;
         avail = fx->dlen - fx->dpos;
@@ -751,7 +710,7 @@ fx_pump(struct conn *c)
         if (fx->head_pos < fx->head_len)
             return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
         if (fx->chunk_to_client) {
-            if (wroom(c) < 5)
+            if (gateway_client_room(c) < 5)
                 return PROXY_BLOCKED;
             memcpy(c->wbuf + c->wlen, "0\r\n\r\n", 5);
             c->wlen += 5;

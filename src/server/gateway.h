@@ -10,6 +10,8 @@
 #define CERTMAP_SERVER_GATEWAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "proxy.h" /* enum proxy_pump: the pump's results, shared by both protocols */
 #include "worker.h"
@@ -38,6 +40,23 @@ struct gateway_ops {
      */
     bool (*expired)(struct conn *c);
 };
+
+/* gateway.c: the buffer work both protocols share */
+
+/* Drops the first n bytes of the request body that follow the head in c->rbuf. */
+void gateway_take_client(struct conn *c, size_t n);
+
+/*
+ * Room at the end of buf[0..cap), whose bytes [*pos, *len) are still to be
+ * written: emptied when all were written, else compacted to the front when
+ * less than a quarter of cap is left (*moved, when not NULL, is set when
+ * bytes that were already written are dropped or moved: a retry cannot
+ * send them again).
+ */
+uint32_t gateway_room(char *buf, uint32_t cap, uint32_t *len, uint32_t *pos, bool *moved);
+
+/* gateway_room() of the client's write buffer (c->wbuf). */
+uint32_t gateway_client_room(struct conn *c);
 
 /* proxy.c */
 extern const struct gateway_ops proxy_gateway;

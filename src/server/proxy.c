@@ -477,45 +477,6 @@ fail:
     return -1;
 }
 
-/* Drops n body bytes that follow the head in rbuf. */
-static void
-take_client(struct conn *c, size_t n)
-{
-    size_t at = c->head_len;
-
-    memmove(c->rbuf + at, c->rbuf + at + n, c->rlen - at - n);
-    c->rlen -= (uint32_t)n;
-}
-
-static uint32_t
-uroom(struct proxy_xchg *px)
-{
-    if (px->upos == px->ulen) {
-        px->ubuf_moved = px->ubuf_moved || px->ulen > 0;
-        px->upos = px->ulen = 0;
-    } else if (px->upos > 0 && px->ucap - px->ulen < px->ucap / 4) {
-        px->ubuf_moved = true;
-        memmove(px->ubuf, px->ubuf + px->upos, px->ulen - px->upos);
-        px->ulen -= px->upos;
-        px->upos = 0;
-    }
-    return px->ucap - px->ulen;
-}
-
-/* Room at the end of the client's write buffer (compacted when needed). */
-static uint32_t
-wroom(struct conn *c)
-{
-    if (c->wpos == c->wlen)
-        c->wpos = c->wlen = 0;
-    else if (c->wpos > 0 && c->wcap - c->wlen < c->wcap / 4) {
-        memmove(c->wbuf, c->wbuf + c->wpos, c->wlen - c->wpos);
-        c->wlen -= c->wpos;
-        c->wpos = 0;
-    }
-    return c->wcap - c->wlen;
-}
-
 /* Appends n data bytes to buf at *len, as one chunk when chunked. */
 static void
 frame(char *buf, uint32_t *len, const char *data, size_t n, bool chunked)
@@ -541,19 +502,19 @@ fill_request(struct conn *c, struct proxy_xchg *px, bool *progress)
     int r;
 
     if (px->phase == PX_TUNNEL) {
-        room = uroom(px);
+        room = gateway_room(px->ubuf, px->ucap, &px->ulen, &px->upos, &px->ubuf_moved);
         n = avail < room ? avail : room;
         if (n > 0) {
             memcpy(px->ubuf + px->ulen, c->rbuf + c->head_len, n);
             px->ulen += (uint32_t)n;
-            take_client(c, n);
+            gateway_take_client(c, n);
             *progress = true;
         }
         return 0;
     }
     if (px->req_done || avail == 0)
         return 0;
-    room = uroom(px);
+    room = gateway_room(px->ubuf, px->ucap, &px->ulen, &px->upos, &px->ubuf_moved);
     if (room <= CHUNK_OVERHEAD + 5)
         return 0;
     if (px->req_mode == BODY_LENGTH) {
@@ -562,7 +523,7 @@ fill_request(struct conn *c, struct proxy_xchg *px, bool *progress)
             n = room;
         memcpy(px->ubuf + px->ulen, c->rbuf + c->head_len, n);
         px->ulen += (uint32_t)n;
-        take_client(c, n);
+        gateway_take_client(c, n);
         px->req_left -= n;
         px->req_done = px->req_left == 0;
         *progress = n > 0;
@@ -572,7 +533,7 @@ fill_request(struct conn *c, struct proxy_xchg *px, bool *progress)
     n = avail < room - CHUNK_OVERHEAD - 5 ? avail : room - CHUNK_OVERHEAD - 5;
     r = http_chunked_decode(&px->req_chunk, c->rbuf + c->head_len, &n, &used);
     frame(px->ubuf, &px->ulen, c->rbuf + c->head_len, n, true);
-    take_client(c, used);
+    gateway_take_client(c, used);
     *progress = used > 0;
     if (r == HTTP_CHUNK_ERROR) {
         snprintf(px->why, sizeof(px->why), "the client's chunked body is malformed (%d)",
@@ -609,7 +570,7 @@ queue_head(struct conn *c, struct proxy_xchg *px, const struct proxy_response *r
     bool switching = r->status == 101;
     struct head h;
 
-    wroom(c);
+    gateway_client_room(c);
     h.p = c->wbuf + c->wlen;
     h.len = 0;
     h.cap = c->wcap - c->wlen;
@@ -746,7 +707,7 @@ parse_heads(struct conn *c, struct proxy_xchg *px, bool *progress)
             px->dpos += (uint32_t)r->head_len; /* interim: dropped (Expect is answered here) */
             continue;
         }
-        if (wroom(c) < r->head_len + 256 && c->wpos < c->wlen) {
+        if (gateway_client_room(c) < r->head_len + 256 && c->wpos < c->wlen) {
             *progress = false;
             break; /* earlier output first (a 100 Continue) */
         }
@@ -769,7 +730,7 @@ drain_response(struct conn *c, struct proxy_xchg *px, bool *progress)
 
     if (px->resp_done || avail == 0)
         return 0;
-    room = wroom(c);
+    room = gateway_client_room(c);
     if (room <= CHUNK_OVERHEAD + 5)
         return 0;
     if (px->phase == PX_TUNNEL || px->resp_mode != BODY_CHUNKED) {
@@ -835,14 +796,7 @@ recv_upstream(struct proxy_xchg *px, bool *progress)
 
     if (px->up_eof || px->resp_done)
         return 0;
-    if (px->dpos == px->dlen) {
-        px->dpos = px->dlen = 0;
-    } else if (px->dpos > 0 && px->dcap - px->dlen < px->dcap / 4) {
-        memmove(px->dbuf, px->dbuf + px->dpos, px->dlen - px->dpos);
-        px->dlen -= px->dpos;
-        px->dpos = 0;
-    }
-    if (px->dlen >= px->dcap)
+    if (gateway_room(px->dbuf, px->dcap, &px->dlen, &px->dpos, NULL) == 0)
         return 0; /* full: the client must take some first */
     n = upstream_read(px->up, px->dbuf + px->dlen, px->dcap - px->dlen);
     if (n == UPSTREAM_AGAIN)
@@ -924,7 +878,7 @@ pump_once(struct conn *c)
         if (px->head_done && px->resp_mode == BODY_CLOSE && px->dpos == px->dlen) {
             px->resp_done = true;
             if (px->chunk_to_client) {
-                if (wroom(c) < 5)
+                if (gateway_client_room(c) < 5)
                     return PROXY_BLOCKED;
                 memcpy(c->wbuf + c->wlen, "0\r\n\r\n", 5);
                 c->wlen += 5;
