@@ -143,3 +143,23 @@ dir_cfg_write() {
     local el="    <directory uri=\"ldap://127.0.0.1:$LPORT\" baseDn=\"ou=people,$DIR_BASE\" bindDn=\"$DIR_ROOT\" bindPasswordFile=\"$T/ldap/bind.pw\" groupBaseDn=\"${DIR_GROUP_BASE-ou=groups,$DIR_BASE}\" startTls=\"false\" $H_DIR_EXTRA />"
     awk -v el="$el" '{print} /^  <certmap>$/ {print el}' "$CFG" >"$CFG.tmp" && mv "$CFG.tmp" "$CFG"
 }
+
+# dir_std_site: alice in the directory, mapped by her strong X509:<I>...<SR>...
+# string, and "Default Web Site" (index.html "directory site") requiring a
+# client certificate that only the directory maps (no anonymous access).
+dir_std_site() {
+    dir_base "uid=alice,ou=people,$DIR_BASE"
+    dir_person alice "altSecurityIdentities: $(dir_ad_string alice '<I>')"
+    printf 'directory site\n' >"$WWW/index.html"
+    cfg_site "Default Web Site" 1
+    cfg_https "127.0.0.1:$PORT:"
+    cfg_raw '  <location path="Default Web Site">
+    <system.webServer><security>
+      <access sslFlags="Ssl, SslNegotiateCert, SslRequireCert" />
+      <authentication>
+        <anonymousAuthentication enabled="false" />
+        <clientCertificateMappingAuthentication enabled="true" />
+      </authentication>
+    </security></system.webServer>
+  </location>'
+}

@@ -10,21 +10,7 @@
 h_init
 dir_init
 dir_start
-dir_base "uid=alice,ou=people,$DIR_BASE"
-dir_person alice "altSecurityIdentities: $(dir_ad_string alice '<I>')"
-
-printf 'directory site\n' >"$WWW/index.html"
-cfg_site "Default Web Site" 1
-cfg_https "127.0.0.1:$PORT:"
-cfg_raw '  <location path="Default Web Site">
-    <system.webServer><security>
-      <access sslFlags="Ssl, SslNegotiateCert, SslRequireCert" />
-      <authentication>
-        <anonymousAuthentication enabled="false" />
-        <clientCertificateMappingAuthentication enabled="true" />
-      </authentication>
-    </security></system.webServer>
-  </location>'
+dir_std_site
 h_port SPORT
 H_STATUS="listen=\"127.0.0.1:$SPORT\""
 dir_cfg cacheSeconds=\"1\" negativeCacheSeconds=\"1\" maxStaleSeconds=\"60\" timeoutSeconds=\"2\"

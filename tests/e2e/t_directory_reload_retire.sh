@@ -15,21 +15,7 @@
 h_init
 dir_init
 dir_start
-dir_base "uid=alice,ou=people,$DIR_BASE"
-dir_person alice "altSecurityIdentities: $(dir_ad_string alice '<I>')"
-
-printf 'directory site\n' >"$WWW/index.html"
-cfg_site "Default Web Site" 1
-cfg_https "127.0.0.1:$PORT:"
-cfg_raw '  <location path="Default Web Site">
-    <system.webServer><security>
-      <access sslFlags="Ssl, SslNegotiateCert, SslRequireCert" />
-      <authentication>
-        <anonymousAuthentication enabled="false" />
-        <clientCertificateMappingAuthentication enabled="true" />
-      </authentication>
-    </security></system.webServer>
-  </location>'
+dir_std_site
 H_SERVER+=' workers="1"'
 H_LIMITS='requestTimeoutSeconds="2"'
 dir_cfg cacheSeconds=\"30\" timeoutSeconds=\"5\" connections=\"1\"
