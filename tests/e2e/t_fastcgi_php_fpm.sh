@@ -50,5 +50,11 @@ expect_status 200
 
 req alice /missing.php
 expect_status 404 0
+# A chunked body cannot be handed over (CONTENT_LENGTH unknown): 411, never an empty body.
+printf 'payload' >"$T/chunked.txt"
+req alice /id.php -H 'Transfer-Encoding: chunked' --data-binary @"$T/chunked.txt"
+expect_status 411
+grep -a -q "a chunked request body cannot be handed to the FastCGI application" "$T/certmapd.out" ||
+    h_fail "the 411 is not explained in the error log"
 h_stop
 h_pass
