@@ -106,6 +106,7 @@ forget_cert(struct conn *c)
     free(c->dc_ans);
     c->dc_ans = NULL;
     c->arr_cert = NULL;
+    c->dates_cert = NULL;
     free(c->arr_lines);
     c->arr_lines = NULL;
     c->arr_len = 0;
@@ -414,7 +415,19 @@ recheck_cert(struct conn *c)
     if (c->ssl == NULL || c->cert_verify != X509_V_OK ||
         (cert = SSL_get0_peer_certificate(c->ssl)) == NULL)
         return;
-    c->cert_verify = tls_cert_time_check(cert, c->w->now_s);
+    /* the dates are parsed once per certificate, not for every request */
+    if (cert != c->dates_cert) {
+        long v = tls_cert_window(cert, &c->dates_from, &c->dates_until);
+        if (v != X509_V_OK) {
+            c->cert_verify = v;
+            return;
+        }
+        c->dates_cert = cert;
+    }
+    if (c->w->now_s < c->dates_from)
+        c->cert_verify = X509_V_ERR_CERT_NOT_YET_VALID;
+    else if (c->w->now_s > c->dates_until)
+        c->cert_verify = X509_V_ERR_CERT_HAS_EXPIRED;
 }
 
 static enum step

@@ -121,6 +121,10 @@ struct conn {
 
     const struct snap_binding *tls_binding; /* binding of the TLS context after SNI (in snap) */
     long cert_verify; /* verification result of the client certificate, against snap's store */
+    /* the validity window of the certificate dates_cert, read once (tls_cert_window()) for the
+       check every request makes */
+    const X509 *dates_cert;
+    time_t dates_from, dates_until;
 
     /* Per-connection caches: the certificate never changes on a connection. */
     /* the many-to-one lookup of the connection's certificate, once per rule set */

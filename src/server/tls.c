@@ -800,6 +800,20 @@ tls_cert_time_check(X509 *cert, time_t now)
     return X509_V_OK;
 }
 
+long
+tls_cert_window(const X509 *cert, time_t *not_before, time_t *not_after)
+{
+    struct tm tm;
+
+    if (ASN1_TIME_to_tm(X509_get0_notBefore(cert), &tm) != 1 ||
+        (*not_before = timegm(&tm)) == (time_t)-1)
+        return X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD;
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1 ||
+        (*not_after = timegm(&tm)) == (time_t)-1)
+        return X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD;
+    return X509_V_OK;
+}
+
 bool
 tls_late_possible(const SSL *ssl)
 {

@@ -82,6 +82,14 @@ long tls_reverify(SSL *ssl, SSL_CTX *ctx);
 long tls_cert_time_check(X509 *cert, time_t now);
 
 /*
+ * cert's notBefore and notAfter as times: X509_V_OK, or the
+ * X509_V_ERR_ERROR_IN_CERT_NOT_*_FIELD of a field that cannot be read.  A
+ * certificate is valid at now when *not_before <= now <= *not_after, as
+ * tls_cert_time_check() decides.
+ */
+long tls_cert_window(const X509 *cert, time_t *not_before, time_t *not_after);
+
+/*
  * Client certificates asked for after the handshake (binding
  * clientCertificate "auto" on a site whose root needs none, or "late"):
  * the ClientHello callback decides whether the handshake asks.  When it did
