@@ -287,6 +287,18 @@ connect_next(struct upstream_conn *u, char *why, size_t size)
     return -1;
 }
 
+/* true for "localhost" and "*.localhost" (any case, an ending dot allowed). */
+static bool
+is_localhost(const char *host)
+{
+    size_t n = strlen(host);
+
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+           (n > 10 && strncasecmp(host + n - 10, ".localhost", 10) == 0);
+}
+
 static int
 start_connect(struct upstream_conn *u, const struct upstream_target *t, char *why, size_t size)
 {
@@ -321,7 +333,12 @@ start_connect(struct upstream_conn *u, const struct upstream_target *t, char *wh
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
     snprintf(port, sizeof(port), "%u", t->port);
-    e = getaddrinfo(t->host, port, &hints, &u->addrs);
+    /*
+     * "localhost" and names under it are the loopback addresses (RFC 6761),
+     * also where no hosts file says so (a bare container or chroot): asked
+     * as getaddrinfo()'s node NULL, which is the loopback of each family.
+     */
+    e = getaddrinfo(is_localhost(t->host) ? NULL : t->host, port, &hints, &u->addrs);
     if (e != 0 || u->addrs == NULL) {
         snprintf(why, size, "cannot resolve %s: %s", t->host, gai_strerror(e));
         u->addrs = NULL;
