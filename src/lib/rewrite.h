@@ -28,7 +28,7 @@
  *     current query, rewritten or not).  Unknown variables are "".  The
  *     functions {ToLower:...}, {UrlEncode:...}, {UrlDecode:...} and
  *     {EscapeDataString:...} apply to the expanded text inside.  Any other
- *     {Name:...} would be a rewrite map, which is not implemented: the rule
+ *     {Name:...} would be a rewrite map, which certmap does not support: the rule
  *     does not compile (never "" at run time).
  *   - Conditions: MatchAll needs every condition, MatchAny the first that
  *     holds (its captures are the {C:n}); no condition always holds.
