@@ -672,6 +672,20 @@ authenticate(struct conn *c, struct req_ctx *rc, struct auth_ctx *a)
 }
 
 /*
+ * The account the request was logged on as (one-to-one or many-to-one
+ * mapping, the directory, Basic), NULL when anonymous: whose roles URL
+ * Authorization checks and whose rights open the request's files.
+ */
+static const char *
+logged_on_user(const struct req_ctx *rc)
+{
+    return rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ||
+                   rc->auth == DECIDE_AUTH_DIRECTORY
+               ? rc->user
+               : NULL;
+}
+
+/*
  * URL Authorization (system.webServer/security/authorization) of an admitted
  * request, with the scope's rules (src/lib/authz.h: Deny rules first, parent
  * before child).  Roles are the account's groups, cached by the logon that
@@ -689,10 +703,7 @@ authorize(struct conn *c, struct req_ctx *rc)
 {
     const struct authz_rules *rules = rc->loc->authz;
     const struct http_request *req = cur(c);
-    const char *user = rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ||
-                               rc->auth == DECIDE_AUTH_DIRECTORY
-                           ? rc->user
-                           : NULL;
+    const char *user = logged_on_user(rc);
     char **groups = NULL, verb[32], realm_buf[256];
     size_t ngroups = 0;
     int g, status, sub, ret = 0;
@@ -923,8 +934,7 @@ request_proxy(struct conn *c, const struct req_ctx *rc, const char *url, size_t 
 static int
 file_account(struct conn *c, struct req_ctx *rc, const struct snap_vdir *vd, struct fileacct *fa)
 {
-    const char *logon_user =
-        rc->auth == DECIDE_AUTH_CERTIFICATE || rc->auth == DECIDE_AUTH_BASIC ? rc->user : NULL;
+    const char *logon_user = logged_on_user(rc);
     /* this request ran a lookup of its own (start_logon() with DECIDE_AUTH_NONE) */
     bool looked_up =
         c->pending_kind == DECIDE_AUTH_NONE && c->pending_result != DECIDE_LOGON_UNKNOWN;
