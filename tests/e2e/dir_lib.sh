@@ -144,12 +144,9 @@ dir_cfg_write() {
     awk -v el="$el" '{print} /^  <certmap>$/ {print el}' "$CFG" >"$CFG.tmp" && mv "$CFG.tmp" "$CFG"
 }
 
-# dir_std_site: alice in the directory, mapped by her strong X509:<I>...<SR>...
-# string, and "Default Web Site" (index.html "directory site") requiring a
+# dir_site: "Default Web Site" (index.html "directory site") requiring a
 # client certificate that only the directory maps (no anonymous access).
-dir_std_site() {
-    dir_base "uid=alice,ou=people,$DIR_BASE"
-    dir_person alice "altSecurityIdentities: $(dir_ad_string alice '<I>')"
+dir_site() {
     printf 'directory site\n' >"$WWW/index.html"
     cfg_site "Default Web Site" 1
     cfg_https "127.0.0.1:$PORT:"
@@ -162,4 +159,24 @@ dir_std_site() {
       </authentication>
     </security></system.webServer>
   </location>'
+}
+
+# dir_admin: /admin/ (index.html "admin page") open to the role webadmins only.
+dir_admin() {
+    mkdir -p "$WWW/admin"
+    printf 'admin page\n' >"$WWW/admin/index.html"
+    cfg_raw '  <location path="Default Web Site/admin">
+    <system.webServer><security><authorization>
+      <remove users="*" />
+      <add accessType="Allow" roles="webadmins" />
+    </authorization></security></system.webServer>
+  </location>'
+}
+
+# dir_std_site: alice in the directory, mapped by her strong X509:<I>...<SR>...
+# string, and dir_site.
+dir_std_site() {
+    dir_base "uid=alice,ou=people,$DIR_BASE"
+    dir_person alice "altSecurityIdentities: $(dir_ad_string alice '<I>')"
+    dir_site
 }

@@ -39,27 +39,9 @@ ldapsearch -x -LLL -H "ldap://127.0.0.1:$LPORT" -D "$DIR_ROOT" -w secret \
 grep -qi "^memberOf: cn=webadmins,ou=groups,$DIR_BASE" "$T/memberof.out" ||
     h_fail "slapd's memberof overlay did not give alice memberOf: $(cat "$T/memberof.out")"
 
-printf 'directory site\n' >"$WWW/index.html"
 printf 'user=[<!--#echo var="LOGON_USER"-->] auth=[<!--#echo var="AUTH_TYPE"-->]\n' >"$WWW/whoami.shtml"
-mkdir -p "$WWW/admin"
-printf 'admin page\n' >"$WWW/admin/index.html"
-cfg_site "Default Web Site" 1
-cfg_https "127.0.0.1:$PORT:"
-cfg_raw '  <location path="Default Web Site">
-    <system.webServer><security>
-      <access sslFlags="Ssl, SslNegotiateCert, SslRequireCert" />
-      <authentication>
-        <anonymousAuthentication enabled="false" />
-        <clientCertificateMappingAuthentication enabled="true" />
-      </authentication>
-    </security></system.webServer>
-  </location>
-  <location path="Default Web Site/admin">
-    <system.webServer><security><authorization>
-      <remove users="*" />
-      <add accessType="Allow" roles="webadmins" />
-    </authorization></security></system.webServer>
-  </location>'
+dir_site
+dir_admin
 KEYS=$T/ticket.keys
 "$CERTMAP" ticket-keys rotate --file "$KEYS" >"$T/cli.out" 2>&1 || h_fail "ticket-keys rotate: $(cat "$T/cli.out")"
 H_SERVER+=" ticketKeyFile=\"$KEYS\""

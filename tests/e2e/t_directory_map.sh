@@ -18,26 +18,8 @@ dir_person alice "altSecurityIdentities: $(dir_ad_string alice '<I>')"
 dir_person bob "altSecurityIdentities: $(dir_ad_string bob '<SKI>')"
 dir_person carol "altSecurityIdentities: X509:<S>O=certmap demo,CN=carol"
 
-printf 'directory site\n' >"$WWW/index.html"
-mkdir -p "$WWW/admin"
-printf 'admin page\n' >"$WWW/admin/index.html"
-cfg_site "Default Web Site" 1
-cfg_https "127.0.0.1:$PORT:"
-cfg_raw '  <location path="Default Web Site">
-    <system.webServer><security>
-      <access sslFlags="Ssl, SslNegotiateCert, SslRequireCert" />
-      <authentication>
-        <anonymousAuthentication enabled="false" />
-        <clientCertificateMappingAuthentication enabled="true" />
-      </authentication>
-    </security></system.webServer>
-  </location>
-  <location path="Default Web Site/admin">
-    <system.webServer><security><authorization>
-      <remove users="*" />
-      <add accessType="Allow" roles="webadmins" />
-    </authorization></security></system.webServer>
-  </location>'
+dir_site
+dir_admin
 dir_cfg cacheSeconds=\"2\" negativeCacheSeconds=\"1\" maxStaleSeconds=\"60\" retryAfterSeconds=\"7\" timeoutSeconds=\"2\"
 dir_cfg_write
 h_start

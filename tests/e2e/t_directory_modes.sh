@@ -18,18 +18,7 @@ dir_person alice "userCertificate;binary:< file://$T/alice.der"
 dir_person bob "userCertificate;binary:< file://$T/twin.der"
 dir_person carol "altSecurityIdentities: X509:<S>O=certmap demo,CN=carol"
 
-printf 'directory site\n' >"$WWW/index.html"
-cfg_site "Default Web Site" 1
-cfg_https "127.0.0.1:$PORT:"
-cfg_raw '  <location path="Default Web Site">
-    <system.webServer><security>
-      <access sslFlags="Ssl, SslNegotiateCert, SslRequireCert" />
-      <authentication>
-        <anonymousAuthentication enabled="false" />
-        <clientCertificateMappingAuthentication enabled="true" />
-      </authentication>
-    </security></system.webServer>
-  </location>'
+dir_site
 ldaps() { # write the config with an LDAPS directory and ATTRS
     dir_cfg_write
     sed -i "s|uri=\"ldap://127.0.0.1:$LPORT\"|uri=\"ldaps://127.0.0.1:$SPORT\"|" "$CFG"
