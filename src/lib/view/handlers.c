@@ -297,24 +297,16 @@ settle(struct vbuild *b, const struct vscope *sc, const struct certmap_handlers 
        bool inheritable_only, const struct vsec *sec, const struct certmap_handlers **out)
 {
     struct hvec r = {0};
-    bool any = false;
     int ret = -1;
 
     *out = base;
-    for (size_t i = 0; i < sc->nlayers; i++)
-        if ((!inheritable_only || !sc->layers[i].no_inherit) &&
-            cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_HANDLERS) != NULL)
-            any = true;
-    if (!any)
+    if (!view_scope_writes(sc, CERTMAP_SECTION_HANDLERS, inheritable_only))
         return 0;
     for (size_t i = 0; base != NULL && i < base->n; i++)
         if (hvec_push(&r, base->items[i]) != 0)
             goto out;
     for (size_t i = 0; i < sc->nlayers; i++) {
-        struct cnode *n;
-        if (inheritable_only && sc->layers[i].no_inherit)
-            continue;
-        n = cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_HANDLERS);
+        struct cnode *n = view_layer_section(sc, i, CERTMAP_SECTION_HANDLERS, inheritable_only);
         if (n != NULL && apply_section(b, &r, sc->layers[i].cfg, n, !inheritable_only) != 0)
             goto out;
     }

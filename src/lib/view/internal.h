@@ -199,6 +199,14 @@ struct vscope *view_scope_find(const struct vsite *s, const char *path, size_t l
 /* Appends a layer (a section container of cfg) to sc. -1 on allocation failure. */
 int view_scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_config *cfg,
                          bool no_inherit);
+/*
+ * The element of section in sc's layer i, or NULL when that layer does not
+ * write it or, with inheritable_only, keeps it from child applications.
+ */
+struct cnode *view_layer_section(const struct vscope *sc, size_t i, const char *section,
+                                 bool inheritable_only);
+/* true when one of sc's layers gives view_layer_section() for section. */
+bool view_scope_writes(const struct vscope *sc, const char *section, bool inheritable_only);
 
 /* ---- view/webcfg.c ---- */
 

@@ -348,19 +348,12 @@ settle(struct vbuild *b, const struct vscope *sc, const struct rewrite_rules *ba
        struct vnames *names)
 {
     struct pvec r = {0}, a = {0};
-    bool any_r = false, any_a = false;
+    bool any_r = view_scope_writes(sc, CERTMAP_SECTION_REWRITE_RULES, inheritable_only);
+    bool any_a = view_scope_writes(sc, CERTMAP_SECTION_REWRITE_ALLOWED, inheritable_only);
     int ret = -1;
 
     *rules = base_rules;
     *names = *base_names;
-    for (size_t i = 0; i < sc->nlayers; i++) {
-        if (inheritable_only && sc->layers[i].no_inherit)
-            continue;
-        any_r |=
-            cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_REWRITE_RULES) != NULL;
-        any_a |=
-            cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_REWRITE_ALLOWED) != NULL;
-    }
     for (size_t i = 0; any_r && base_rules != NULL && i < base_rules->n; i++)
         if (pvec_push(&r, base_rules->rules[i]) != 0)
             goto out;
@@ -368,14 +361,12 @@ settle(struct vbuild *b, const struct vscope *sc, const struct rewrite_rules *ba
         if (pvec_push(&a, base_names->v[i]) != 0)
             goto out;
     for (size_t i = 0; (any_r || any_a) && i < sc->nlayers; i++) {
-        struct cnode *n;
-        if (inheritable_only && sc->layers[i].no_inherit)
-            continue;
-        n = cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_REWRITE_RULES);
+        struct cnode *n =
+            view_layer_section(sc, i, CERTMAP_SECTION_REWRITE_RULES, inheritable_only);
         if (n != NULL && apply_rules(b, &r, sc->layers[i].cfg, n,
                                      sc->pub.path != NULL ? sc->pub.path : "", false) != 0)
             goto out;
-        n = cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_REWRITE_ALLOWED);
+        n = view_layer_section(sc, i, CERTMAP_SECTION_REWRITE_ALLOWED, inheritable_only);
         if (n != NULL && apply_allowed(b, &a, sc->layers[i].cfg, n) != 0)
             goto out;
     }

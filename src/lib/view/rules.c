@@ -158,24 +158,17 @@ settle(struct vbuild *b, const struct vscope *sc, const struct authz_rules *base
        bool inheritable_only, const struct authz_rules **out)
 {
     struct rvec r = {0};
-    bool any = false;
     int ret = -1;
 
     *out = base;
-    for (size_t i = 0; i < sc->nlayers; i++)
-        if ((!inheritable_only || !sc->layers[i].no_inherit) &&
-            cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_AUTHORIZATION) != NULL)
-            any = true;
-    if (!any)
+    if (!view_scope_writes(sc, CERTMAP_SECTION_AUTHORIZATION, inheritable_only))
         return 0;
     for (size_t i = 0; base != NULL && i < base->n; i++)
         if (rvec_push(&r, base->rules[i]) != 0)
             goto out;
     for (size_t i = 0; i < sc->nlayers; i++) {
-        struct cnode *n;
-        if (inheritable_only && sc->layers[i].no_inherit)
-            continue;
-        n = cfg_loc_find_section(sc->layers[i].container, CERTMAP_SECTION_AUTHORIZATION);
+        struct cnode *n =
+            view_layer_section(sc, i, CERTMAP_SECTION_AUTHORIZATION, inheritable_only);
         if (n != NULL && apply_section(b, &r, sc->layers[i].cfg, n) != 0)
             goto out;
     }

@@ -117,6 +117,23 @@ view_scope_add_layer(struct vscope *sc, struct cnode *container, struct certmap_
     return 0;
 }
 
+struct cnode *
+view_layer_section(const struct vscope *sc, size_t i, const char *section, bool inheritable_only)
+{
+    if (inheritable_only && sc->layers[i].no_inherit)
+        return NULL;
+    return cfg_loc_find_section(sc->layers[i].container, section);
+}
+
+bool
+view_scope_writes(const struct vscope *sc, const char *section, bool inheritable_only)
+{
+    for (size_t i = 0; i < sc->nlayers; i++)
+        if (view_layer_section(sc, i, section, inheritable_only) != NULL)
+            return true;
+    return false;
+}
+
 /*
  * Normalises a URL path below a site into out: "" for the root, else
  * "/a/b" (leading '/', no empty segments, no trailing '/').  Only '/'
