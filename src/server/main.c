@@ -296,6 +296,38 @@ config_test(const char *path, bool directory)
 }
 
 /*
+ * Hands a logon service or a directory pool (one of them, the other NULL) to
+ * the main loop, which stops it.  Without memory for the queue entry it is
+ * stopped here, on the releasing thread, and the error log says so.
+ */
+static void
+retire_queue(struct logon *l, struct directory *d)
+{
+    struct retired_logon *r = calloc(1, sizeof(*r));
+    uint64_t one = 1;
+
+    if (r == NULL) {
+        errlog_printf(ERRLOG_ERROR,
+                      "out of memory: a replaced %s is stopped on the thread "
+                      "that released it",
+                      l != NULL ? "logon service" : "directory pool");
+        if (l != NULL)
+            logon_free(l);
+        if (d != NULL)
+            directory_free(d);
+        return;
+    }
+    r->logon = l;
+    r->dir = d;
+    pthread_mutex_lock(&g_retired_lock);
+    r->next = g_retired;
+    g_retired = r;
+    pthread_mutex_unlock(&g_retired_lock);
+    while (write(g_retired_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}
+
+/*
  * logonsvc retire function: runs on whichever thread dropped the last
  * snapshot using the service (often a worker), so the stop, which waits for
  * running logons, is left to the main loop.
@@ -303,23 +335,8 @@ config_test(const char *path, bool directory)
 static void
 retire_logon(struct logon *l, void *arg)
 {
-    struct retired_logon *r = calloc(1, sizeof(*r));
-    uint64_t one = 1;
-
     (void)arg;
-    if (r == NULL) {
-        errlog_printf(ERRLOG_ERROR, "out of memory: a replaced logon service is stopped on the "
-                                    "thread that released it");
-        logon_free(l);
-        return;
-    }
-    r->logon = l;
-    pthread_mutex_lock(&g_retired_lock);
-    r->next = g_retired;
-    g_retired = r;
-    pthread_mutex_unlock(&g_retired_lock);
-    while (write(g_retired_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-        ;
+    retire_queue(l, NULL);
 }
 
 /*
@@ -330,23 +347,8 @@ retire_logon(struct logon *l, void *arg)
 static void
 retire_directory(struct directory *d, void *arg)
 {
-    struct retired_logon *r = calloc(1, sizeof(*r));
-    uint64_t one = 1;
-
     (void)arg;
-    if (r == NULL) {
-        errlog_printf(ERRLOG_ERROR, "out of memory: a replaced directory pool is stopped on the "
-                                    "thread that released it");
-        directory_free(d);
-        return;
-    }
-    r->dir = d;
-    pthread_mutex_lock(&g_retired_lock);
-    r->next = g_retired;
-    g_retired = r;
-    pthread_mutex_unlock(&g_retired_lock);
-    while (write(g_retired_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-        ;
+    retire_queue(NULL, d);
 }
 
 /* Stops and frees the logon services and directory pools retired so far (main thread). */
