@@ -16,8 +16,10 @@
 #include <strings.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "errlog.h"
@@ -26,6 +28,8 @@
 #include "notify.h"
 #include "reload.h"
 #include "snapshot_build.h"
+#include "tickets.h"
+#include "tls.h"
 
 /* A reload running on its own thread. */
 struct reload_job {
@@ -33,14 +37,16 @@ struct reload_job {
     char *config_path;
     unsigned long generation;
     struct w3clog_set *logs;
-    struct snapshot *snap; /* result, NULL on failure */
+    struct ticketkeys ticket_keys; /* copy of the server's, for the build (secret) */
+    struct snapshot *snap;         /* result, NULL on failure */
     struct certmap_diags diags;
     int done_fd; /* eventfd of the main loop */
 };
 
 struct snapshot *
 reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_set *logs,
-                     struct certmap_diags *diags, struct certmap_error *err)
+                     const struct ticketkeys *process_keys, struct certmap_diags *diags,
+                     struct certmap_error *err)
 {
     struct certmap_open_options oo;
     struct snapshot_params sp;
@@ -56,6 +62,7 @@ reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_s
     sp.logs = logs;
     sp.open_roots = true;
     sp.tls = true;
+    sp.process_keys = process_keys;
     snap = snapshot_build(cfg, &sp, diags, err);
     certmap_config_close(cfg);
     return snap;
@@ -215,14 +222,33 @@ reload_main(void *arg)
     uint64_t one = 1;
 
     certmap_error_clear(&err);
-    job->snap =
-        reload_load_snapshot(job->config_path, job->generation, job->logs, &job->diags, &err);
+    job->snap = reload_load_snapshot(job->config_path, job->generation, job->logs,
+                                     &job->ticket_keys, &job->diags, &err);
+    OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
     if (job->snap == NULL && job->diags.errors == 0)
         certmap_diags_add(&job->diags, CERTMAP_SEV_ERROR, &err);
     ERR_clear_error();
     while (write(job->done_fd, &one, sizeof(one)) < 0 && errno == EINTR)
         ;
     return NULL;
+}
+
+/*
+ * The server's ticket keys outlive snapshots, so they rotate here rather
+ * than with every snapshot: once the current key is as old as a ticket may
+ * live (the running configuration's sessionTicketSeconds).  If the RNG
+ * fails the current keys stay, which keeps every session as it was.
+ */
+static void
+rotate_ticket_keys(struct reload_ctx *ctx)
+{
+    const struct snapshot *cur = ctx->srv != NULL ? ctx->srv->current : NULL;
+    unsigned lifetime = cur != NULL && cur->sv->ticket_seconds > 0 ? cur->sv->ticket_seconds
+                                                                   : TLS_TICKET_SECONDS_DEFAULT;
+
+    if (tickets_process_rotate(&ctx->ticket_keys, time(NULL), lifetime) < 0)
+        errlog_printf(ERRLOG_WARN, "reload: cannot make a new session-ticket key (RNG); the "
+                                   "current one stays in use");
 }
 
 struct reload_job *
@@ -235,8 +261,11 @@ reload_start(struct reload_ctx *ctx, int done_fd)
     job->config_path = strdup(ctx->config_path);
     job->generation = ++ctx->generation;
     job->logs = ctx->logs;
+    rotate_ticket_keys(ctx);
+    job->ticket_keys = ctx->ticket_keys;
     job->done_fd = done_fd;
     if (job->config_path == NULL || pthread_create(&job->thread, NULL, reload_main, job) != 0) {
+        OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
         free(job->config_path);
         free(job);
         errlog_printf(ERRLOG_ERROR, "reload: cannot start the reload thread");

@@ -710,7 +710,7 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
     set_session_context(ctx, b, conf);
     /* Stateless tickets only: the internal cache would be one more lock shared by all workers. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds : 7200);
+    SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds : TLS_TICKET_SECONDS_DEFAULT);
     SSL_CTX_set_num_tickets(ctx, 1);
     if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key) != 1) {
         binding_error(err, conf, NULL, "cannot set the session ticket keys%s", "");

@@ -28,6 +28,9 @@
 struct snap_binding;
 struct snap_endpoint;
 
+/* Session lifetime when sessionTicketSeconds is 0. */
+#define TLS_TICKET_SECONDS_DEFAULT 7200
+
 /* Where the server certificate and the client trust settings of a binding come from. */
 struct tls_binding_conf {
     const char *cert_file;      /* certificateFile (absolute), or NULL */
