@@ -37,7 +37,8 @@ struct reload_job {
     char *config_path;
     unsigned long generation;
     struct w3clog_set *logs;
-    struct ticketkeys ticket_keys; /* copy of the server's, for the build (secret) */
+    struct ticketkeys ticket_keys; /* the server's, rotated when due: the build's, and the
+                                      server's once the snapshot is installed (secret) */
     struct snapshot *snap;         /* result, NULL on failure */
     struct certmap_diags diags;
     int done_fd; /* eventfd of the main loop */
@@ -224,7 +225,6 @@ reload_main(void *arg)
     certmap_error_clear(&err);
     job->snap = reload_load_snapshot(job->config_path, job->generation, job->logs,
                                      &job->ticket_keys, &job->diags, &err);
-    OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
     if (job->snap == NULL && job->diags.errors == 0)
         certmap_diags_add(&job->diags, CERTMAP_SEV_ERROR, &err);
     ERR_clear_error();
@@ -236,17 +236,21 @@ reload_main(void *arg)
 /*
  * The server's ticket keys outlive snapshots, so they rotate here rather
  * than with every snapshot: once the current key is as old as a ticket may
- * live (the running configuration's sessionTicketSeconds).  If the RNG
- * fails the current keys stay, which keeps every session as it was.
+ * live (the running configuration's sessionTicketSeconds).  The job builds
+ * with the rotated copy, which becomes the server's only when its snapshot
+ * is installed: a reload that fails leaves the keys of the running
+ * snapshot in place.  If the RNG fails the current keys stay, which keeps
+ * every session as it was.
  */
 static void
-rotate_ticket_keys(struct reload_ctx *ctx)
+rotate_ticket_keys(const struct reload_ctx *ctx, struct reload_job *job)
 {
     const struct snapshot *cur = ctx->srv != NULL ? ctx->srv->current : NULL;
     unsigned lifetime = cur != NULL && cur->sv->ticket_seconds > 0 ? cur->sv->ticket_seconds
                                                                    : TLS_TICKET_SECONDS_DEFAULT;
 
-    if (tickets_process_rotate(&ctx->ticket_keys, time(NULL), lifetime) < 0)
+    job->ticket_keys = ctx->ticket_keys;
+    if (tickets_process_rotate(&job->ticket_keys, time(NULL), lifetime) < 0)
         errlog_printf(ERRLOG_WARN, "reload: cannot make a new session-ticket key (RNG); the "
                                    "current one stays in use");
 }
@@ -261,8 +265,7 @@ reload_start(struct reload_ctx *ctx, int done_fd)
     job->config_path = strdup(ctx->config_path);
     job->generation = ++ctx->generation;
     job->logs = ctx->logs;
-    rotate_ticket_keys(ctx);
-    job->ticket_keys = ctx->ticket_keys;
+    rotate_ticket_keys(ctx, job);
     job->done_fd = done_fd;
     if (job->config_path == NULL || pthread_create(&job->thread, NULL, reload_main, job) != 0) {
         OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
@@ -279,6 +282,7 @@ reload_abandon(struct reload_job *job)
 {
     pthread_join(job->thread, NULL);
     snapshot_unref(job->snap);
+    OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
     certmap_diags_free(&job->diags);
     free(job->config_path);
     free(job);
@@ -351,6 +355,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     ctx->srv->current = snap;
     pthread_mutex_unlock(&ctx->srv->lock);
     installed = true;
+    ctx->ticket_keys = job->ticket_keys;
     files_as_user = old->sv->read_files_as_user;
     for (k = 0; k < ctx->srv->nworkers; k++) {
         n = 0;
@@ -379,6 +384,7 @@ out:
     free(fds);
     free(wfds);
     free(eps);
+    OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
     certmap_diags_free(&job->diags);
     free(job->config_path);
     free(job);
