@@ -438,7 +438,7 @@ session_verdict_holds(SSL *ssl, SSL_SESSION *sess, X509 *peer, time_t now)
 {
     const struct snap_binding *b = tls_ssl_binding(ssl);
     const struct tls_trust *tr = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_trust_idx);
-    const void *data = NULL;
+    void *data = NULL;
     size_t len = 0;
     unsigned char stamp[32];
     long verdict = X509_V_OK;
@@ -446,7 +446,7 @@ session_verdict_holds(SSL *ssl, SSL_SESSION *sess, X509 *peer, time_t now)
 
     if (b == NULL || !b->request_cert)
         return true;
-    have = SSL_SESSION_get0_ticket_appdata(sess, (void **)&data, &len) == 1 &&
+    have = SSL_SESSION_get0_ticket_appdata(sess, &data, &len) == 1 &&
            tls_trust_appdata_parse(data, len, stamp, &verdict) == 0;
     if (tr != NULL && tr->known && have && memcmp(stamp, tr->stamp, sizeof(stamp)) == 0 &&
         now < tr->fresh_until)
