@@ -51,6 +51,7 @@
 #include "notify.h"
 #include "reload.h"
 #include "snapshot.h"
+#include "tickets.h"
 #include "tls.h"
 #include "w3clog.h"
 #include "worker.h"
@@ -528,6 +529,7 @@ stop_everything(void)
     free(g_srv.workers);
     w3clog_set_free(g_reload.logs);
     reload_ctx_clear(&g_reload);
+    OPENSSL_cleanse(&g_reload.ticket_keys, sizeof(g_reload.ticket_keys));
     if (g_opt.pid_file != NULL)
         unlink(g_opt.pid_file);
     pthread_mutex_destroy(&g_srv.lock);
@@ -828,7 +830,11 @@ main(int argc, char **argv)
         die("W3C logs: %s", err.message);
     memset(&diags, 0, sizeof(diags));
     g_reload.generation = 1;
-    snap = reload_load_snapshot(g_config_path, g_reload.generation, g_reload.logs, &diags, &err);
+    /* The server's own ticket keys, kept across reloads (sites without ticketKeyFile). */
+    if (tickets_process_init(&g_reload.ticket_keys, time(NULL)) != 0)
+        die("cannot make the session-ticket keys (the random number generator failed)");
+    snap = reload_load_snapshot(g_config_path, g_reload.generation, g_reload.logs,
+                                &g_reload.ticket_keys, &diags, &err);
     if (snap == NULL) {
         char line[2048];
         if (diags.errors == 0)

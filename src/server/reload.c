@@ -16,8 +16,10 @@
 #include <strings.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "errlog.h"
@@ -26,6 +28,8 @@
 #include "notify.h"
 #include "reload.h"
 #include "snapshot_build.h"
+#include "tickets.h"
+#include "tls.h"
 
 /* A reload running on its own thread. */
 struct reload_job {
@@ -33,14 +37,17 @@ struct reload_job {
     char *config_path;
     unsigned long generation;
     struct w3clog_set *logs;
-    struct snapshot *snap; /* result, NULL on failure */
+    struct ticketkeys ticket_keys; /* the server's, rotated when due: the build's, and the
+                                      server's once the snapshot is installed (secret) */
+    struct snapshot *snap;         /* result, NULL on failure */
     struct certmap_diags diags;
     int done_fd; /* eventfd of the main loop */
 };
 
 struct snapshot *
 reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_set *logs,
-                     struct certmap_diags *diags, struct certmap_error *err)
+                     const struct ticketkeys *process_keys, struct certmap_diags *diags,
+                     struct certmap_error *err)
 {
     struct certmap_open_options oo;
     struct snapshot_params sp;
@@ -56,6 +63,7 @@ reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_s
     sp.logs = logs;
     sp.open_roots = true;
     sp.tls = true;
+    sp.process_keys = process_keys;
     snap = snapshot_build(cfg, &sp, diags, err);
     certmap_config_close(cfg);
     return snap;
@@ -215,14 +223,36 @@ reload_main(void *arg)
     uint64_t one = 1;
 
     certmap_error_clear(&err);
-    job->snap =
-        reload_load_snapshot(job->config_path, job->generation, job->logs, &job->diags, &err);
+    job->snap = reload_load_snapshot(job->config_path, job->generation, job->logs,
+                                     &job->ticket_keys, &job->diags, &err);
     if (job->snap == NULL && job->diags.errors == 0)
         certmap_diags_add(&job->diags, CERTMAP_SEV_ERROR, &err);
     ERR_clear_error();
     while (write(job->done_fd, &one, sizeof(one)) < 0 && errno == EINTR)
         ;
     return NULL;
+}
+
+/*
+ * The server's ticket keys outlive snapshots, so they rotate here rather
+ * than with every snapshot: once the current key is as old as a ticket may
+ * live (the running configuration's sessionTicketSeconds).  The job builds
+ * with the rotated copy, which becomes the server's only when its snapshot
+ * is installed: a reload that fails leaves the keys of the running
+ * snapshot in place.  If the RNG fails the current keys stay, which keeps
+ * every session as it was.
+ */
+static void
+rotate_ticket_keys(const struct reload_ctx *ctx, struct reload_job *job)
+{
+    const struct snapshot *cur = ctx->srv != NULL ? ctx->srv->current : NULL;
+    unsigned lifetime = cur != NULL && cur->sv->ticket_seconds > 0 ? cur->sv->ticket_seconds
+                                                                   : TLS_TICKET_SECONDS_DEFAULT;
+
+    job->ticket_keys = ctx->ticket_keys;
+    if (tickets_process_rotate(&job->ticket_keys, time(NULL), lifetime) < 0)
+        errlog_printf(ERRLOG_WARN, "reload: cannot make a new session-ticket key (RNG); the "
+                                   "current one stays in use");
 }
 
 struct reload_job *
@@ -235,8 +265,10 @@ reload_start(struct reload_ctx *ctx, int done_fd)
     job->config_path = strdup(ctx->config_path);
     job->generation = ++ctx->generation;
     job->logs = ctx->logs;
+    rotate_ticket_keys(ctx, job);
     job->done_fd = done_fd;
     if (job->config_path == NULL || pthread_create(&job->thread, NULL, reload_main, job) != 0) {
+        OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
         free(job->config_path);
         free(job);
         errlog_printf(ERRLOG_ERROR, "reload: cannot start the reload thread");
@@ -250,6 +282,7 @@ reload_abandon(struct reload_job *job)
 {
     pthread_join(job->thread, NULL);
     snapshot_unref(job->snap);
+    OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
     certmap_diags_free(&job->diags);
     free(job->config_path);
     free(job);
@@ -322,6 +355,7 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     ctx->srv->current = snap;
     pthread_mutex_unlock(&ctx->srv->lock);
     installed = true;
+    ctx->ticket_keys = job->ticket_keys;
     files_as_user = old->sv->read_files_as_user;
     for (k = 0; k < ctx->srv->nworkers; k++) {
         n = 0;
@@ -350,6 +384,7 @@ out:
     free(fds);
     free(wfds);
     free(eps);
+    OPENSSL_cleanse(&job->ticket_keys, sizeof(job->ticket_keys));
     certmap_diags_free(&job->diags);
     free(job->config_path);
     free(job);

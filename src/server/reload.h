@@ -47,6 +47,9 @@ struct reload_ctx {
     int files_fd;                   /* inotify of the TLS files' directories, -1 when none */
     struct reload_watched *watched; /* the files files_fd watches (owned) */
     size_t nwatched;
+    /* the server's own session-ticket keys (tickets.h; secret, wiped by main.c at exit):
+       kept across reloads so that sessions survive them, rotated by reload_start() */
+    struct ticketkeys ticket_keys;
 };
 
 /* A reload in progress on its own thread. */
@@ -54,12 +57,15 @@ struct reload_job;
 
 /*
  * Opens the configuration at path and builds a snapshot of it; diags
- * collects every finding.  Returns the snapshot (one reference), or NULL
- * and err filled (diags may hold the errors instead, diags->errors > 0).
+ * collects every finding.  Sites without ticketKeyFile derive their ticket
+ * keys from process_keys (borrowed for the call; NULL: random keys).
+ * Returns the snapshot (one reference), or NULL and err filled (diags may
+ * hold the errors instead, diags->errors > 0).
  */
 struct snapshot *reload_load_snapshot(const char *path, unsigned long generation,
-                                      struct w3clog_set *logs, struct certmap_diags *diags,
-                                      struct certmap_error *err);
+                                      struct w3clog_set *logs,
+                                      const struct ticketkeys *process_keys,
+                                      struct certmap_diags *diags, struct certmap_error *err);
 
 /*
  * Reports the errors and warnings of diags (notes are left out): errors on

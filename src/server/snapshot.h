@@ -73,8 +73,8 @@ struct snap_site {
     const char *log_dir; /* directory holding W3SVC<id>/ (borrowed from the view) */
     struct w3clog *log;  /* W3C log of the site (reference from the w3clog_set), NULL if none */
     bool wants_cert;     /* some scope negotiates or requires a client certificate */
-    struct tickets_site tickets; /* session-ticket keys: random per snapshot, or derived from
-                                    <server ticketKeyFile> (tickets.h) */
+    struct tickets_site tickets; /* session-ticket keys: derived from the server's own keys or
+                                    from <server ticketKeyFile> (tickets.h) */
 };
 
 struct snap_endpoint;
@@ -112,7 +112,7 @@ struct snap_endpoint {
 struct snapshot {
     atomic_long refs;              /* the server's current pointer + workers + connections */
     struct certmap_view *view;     /* the resolved configuration (one reference) */
-    unsigned long generation;      /* increases with each build; part of the TLS session context */
+    unsigned long generation;      /* increases with each build */
     struct timespec build_started; /* CLOCK_REALTIME when the build began reading files */
     char *config_path;             /* absolute path of the configuration file */
     struct snap_site *sites;

@@ -91,8 +91,14 @@ build_site(struct build *bd, struct snap_site *site, const struct certmap_site *
     site->id = vs->id;
     site->log_dir = vs->log_dir;
     site->wants_cert = vs->wants_cert;
-    if ((shared->n > 0 ? tickets_site_derive(&site->tickets, shared, site->id, site->name)
-                       : tickets_site_random(&site->tickets)) != 0) {
+    if (shared->n > 0)
+        ret = tickets_site_derive(&site->tickets, shared, site->id, site->name);
+    else if (bd->params->process_keys != NULL)
+        ret = tickets_site_from_process(&site->tickets, bd->params->process_keys, site->id,
+                                        site->name);
+    else
+        ret = tickets_site_random(&site->tickets);
+    if (ret != 0) {
         snap_diag(bd->diags, CERTMAP_SEV_ERROR, vs->src.file, vs->src.line, "site", NULL,
                   "cannot make the site's session-ticket keys");
         return -1;

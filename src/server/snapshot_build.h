@@ -18,6 +18,10 @@ struct snapshot_params {
     struct w3clog_set *logs;  /* where site logs are taken from; NULL: no W3C logs (tests) */
     bool open_roots;          /* open each physicalPath (false in tests) */
     bool tls;                 /* create SSL contexts (false in pure unit tests) */
+    /* the server's session-ticket keys (tickets.h), borrowed for the build; without
+       ticketKeyFile each site's keys are derived from them.  NULL: one random key per
+       site and snapshot (tests, `certmapd -t`) */
+    const struct ticketkeys *process_keys;
 };
 
 /*

@@ -90,6 +90,61 @@ tickets_site_derive(struct tickets_site *t, const struct ticketkeys *file, unsig
     return 0;
 }
 
+/* A random key at k: name, HMAC and AES secrets. 0 or -1. */
+static int
+random_key(struct ticketkey *k)
+{
+    memset(k, 0, sizeof(*k));
+    if (RAND_bytes(k->name, sizeof(k->name)) != 1 ||
+        RAND_priv_bytes(k->hmac, sizeof(k->hmac)) != 1 ||
+        RAND_priv_bytes(k->aes, sizeof(k->aes)) != 1) {
+        OPENSSL_cleanse(k, sizeof(*k));
+        return -1;
+    }
+    return 0;
+}
+
+int
+tickets_process_init(struct ticketkeys *pk, time_t now)
+{
+    memset(pk, 0, sizeof(*pk));
+    if (random_key(&pk->k[0]) != 0)
+        return -1;
+    pk->n = 1;
+    pk->mtime = now;
+    return 0;
+}
+
+int
+tickets_process_rotate(struct ticketkeys *pk, time_t now, unsigned lifetime)
+{
+    struct ticketkey fresh;
+
+    if (pk->n > 0 && now >= pk->mtime && now - pk->mtime < (time_t)lifetime)
+        return 0;
+    if (random_key(&fresh) != 0)
+        return -1;
+    /* Two keys: the new one, and the one the tickets still alive were sealed with. */
+    OPENSSL_cleanse(&pk->k[1], sizeof(pk->k[1]) * (TICKETKEYS_MAX - 1));
+    if (pk->n > 0)
+        pk->k[1] = pk->k[0];
+    pk->k[0] = fresh;
+    OPENSSL_cleanse(&fresh, sizeof(fresh));
+    pk->n = pk->n > 0 ? 2 : 1;
+    pk->mtime = now;
+    return 1;
+}
+
+int
+tickets_site_from_process(struct tickets_site *t, const struct ticketkeys *pk, unsigned long id,
+                          const char *name)
+{
+    if (tickets_site_derive(t, pk, id, name) != 0)
+        return -1;
+    t->shared = false;
+    return 0;
+}
+
 const struct tickets_key *
 tickets_find(const struct tickets_site *t, const unsigned char name[16])
 {

@@ -41,6 +41,7 @@
 #include "certmap/cert.h"
 #include "codec.h"
 #include "snapshot.h"
+#include "tls_trust.h"
 
 /* TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD only. */
 #define TLS12_CIPHERS                                                                              \
@@ -52,6 +53,7 @@ static int ctx_binding_idx = -1;  /* SSL_CTX ex_data: struct snap_binding * */
 static int ssl_endpoint_idx = -1; /* SSL ex_data: const struct snap_endpoint * */
 static int ctx_vcache_idx = -1;   /* SSL_CTX ex_data: struct vcache * (freed with the context) */
 static int ssl_late_idx = -1;     /* SSL ex_data: TLS_LATE_* bits, stored as the pointer value */
+static int ctx_trust_idx = -1;    /* SSL_CTX ex_data: struct tls_trust * (freed with the context) */
 static EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once rather than per ticket */
 static EVP_MD *vcache_md;         /* SHA-256, fetched once rather than per handshake */
 
@@ -95,6 +97,17 @@ vcache_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, 
 }
 
 static void
+trust_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    free(ptr);
+}
+
+static void
 init_indexes(void)
 {
     ctx_binding_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
@@ -103,6 +116,7 @@ init_indexes(void)
     vcache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     ctx_vcache_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, vcache_free_ex);
     ssl_late_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    ctx_trust_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, trust_free_ex);
 }
 
 int
@@ -110,7 +124,7 @@ tls_init(void)
 {
     pthread_once(&init_once, init_indexes);
     if (ctx_binding_idx < 0 || ssl_endpoint_idx < 0 || ticket_cipher == NULL || vcache_md == NULL ||
-        ctx_vcache_idx < 0 || ssl_late_idx < 0)
+        ctx_vcache_idx < 0 || ssl_late_idx < 0 || ctx_trust_idx < 0)
         return -1;
     return 0;
 }
@@ -263,8 +277,8 @@ on_cert_verify(X509_STORE_CTX *xs, void *arg)
 /*
  * Session tickets with the keys of the site whose context the SSL uses now
  * (tickets.h): the first key encrypts, any of the site's keys decrypts, and
- * a ticket naming a key of another site (or of an older snapshot, or a key
- * that left the shared file) gets a full handshake.
+ * a ticket naming a key of another site (or a key rotated out, or one that
+ * left the shared file) gets a full handshake.
  */
 static int
 on_ticket_key(SSL *ssl, unsigned char key_name[16], unsigned char iv[EVP_MAX_IV_LENGTH],
@@ -346,12 +360,16 @@ session_start(const SSL_SESSION *sess)
 
 /*
  * A new session ticket: it ends no later than the client certificate it
- * carries (a resumption must not outlive the certificate's notAfter).
+ * carries (a resumption must not outlive the certificate's notAfter), and
+ * it carries the trust stamp of this context with the session's verdict
+ * (tls_trust.h), for session_verdict_holds() at resumption.
  */
 static int
 on_ticket_gen(SSL *ssl, void *arg)
 {
     SSL_SESSION *sess = SSL_get0_session(ssl);
+    const struct tls_trust *tr = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_trust_idx);
+    unsigned char appdata[TLS_TRUST_APPDATA_LEN];
     X509 *peer;
     time_t end, start;
     long left;
@@ -359,6 +377,11 @@ on_ticket_gen(SSL *ssl, void *arg)
     (void)arg;
     if (sess == NULL || (peer = SSL_SESSION_get0_peer(sess)) == NULL)
         return 1;
+    if (tr != NULL) {
+        tls_trust_appdata(tr, SSL_get_verify_result(ssl), appdata);
+        /* Without it the session is verified again at resumption: slower, never wrong. */
+        SSL_SESSION_set1_ticket_appdata(sess, appdata, sizeof(appdata));
+    }
     end = asn1_time_t(X509_get0_notAfter(peer));
     start = session_start(sess);
     /* At least a second: OpenSSL fails the handshake on a ticket without lifetime, and a
@@ -370,40 +393,67 @@ on_ticket_gen(SSL *ssl, void *arg)
 }
 
 /*
- * With shared ticket keys a ticket may come from another instance or from
- * before a reload (the keys, and so the tickets, outlive both), and the
- * verification result it carries was decided with that trust store and
- * those CRLs.  So the certificate is verified again with this context's
- * store (the context's cache makes that cheap), and a session whose
- * certificate does not verify now is not resumed: the full handshake that
- * follows decides afresh and the HTTP layer answers 403.16 / 403.13 / 403.17.
- * The intermediates the client sent are not in the ticket: a client whose
- * chain needs them gets a full handshake each time (slower, never wrong).
- * Per-process keys die with their snapshot, so this is needed only here.
+ * The verdict of verifying peer again with this context's store, without
+ * the intermediates the client sent (they are not in the ticket: a client
+ * whose chain needs them gets a full handshake then, slower, never wrong).
  */
-static bool
-shared_session_verifies(SSL *ssl, X509 *peer)
+static long
+session_reverify(SSL *ssl, X509 *peer)
 {
-    const struct snap_binding *b = tls_ssl_binding(ssl);
     SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-    X509_STORE_CTX *xs = NULL;
-    bool ok = false;
+    X509_STORE_CTX *xs = X509_STORE_CTX_new();
+    long r = X509_V_ERR_UNSPECIFIED;
 
-    if (b == NULL || !b->site->tickets.shared)
-        return true;
-    if (!b->request_cert)
-        return true;
-    xs = X509_STORE_CTX_new();
     if (xs == NULL || X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx), peer, NULL) != 1)
         goto out;
     X509_STORE_CTX_set_default(xs, "ssl_client");
     X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), SSL_CTX_get0_param(ctx));
     on_cert_verify(xs, SSL_CTX_get_ex_data(ctx, ctx_vcache_idx));
-    ok = X509_STORE_CTX_get_error(xs) == X509_V_OK;
+    r = X509_STORE_CTX_get_error(xs);
 out:
     X509_STORE_CTX_free(xs);
     ERR_clear_error();
-    return ok;
+    return r;
+}
+
+/*
+ * Whether the verdict a resumed session carries on its certificate (its
+ * verify result, which the HTTP layer turns into 200 or 403.16/13/17) still
+ * holds with this context's trust store.  The session ID context already
+ * keeps out sessions of another site or other trust anchors (see
+ * set_session_context()); what may differ for a session made before a
+ * reload, or by another instance sharing the ticket keys, is the CRLs.
+ *   - Same trust stamp (same CAs, CRLs and parameters) and none of them has
+ *     expired or reached its nextUpdate since: same verdict, nothing to do.
+ *   - Otherwise the certificate is verified again (the context's cache
+ *     makes that cheap) and the session resumes only with the same verdict:
+ *     a revoked certificate gets a full handshake, which decides afresh.
+ * A store read lazily (the system store) has no stamp: with per-process
+ * keys its sessions never leave their snapshot (the generation is in the
+ * session ID context), with shared keys they are verified again and must
+ * verify.  Mappings need nothing here: they are looked up for every request.
+ */
+static bool
+session_verdict_holds(SSL *ssl, SSL_SESSION *sess, X509 *peer, time_t now)
+{
+    const struct snap_binding *b = tls_ssl_binding(ssl);
+    const struct tls_trust *tr = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_trust_idx);
+    void *data = NULL;
+    size_t len = 0;
+    unsigned char stamp[32];
+    long verdict = X509_V_OK;
+    bool have;
+
+    if (b == NULL || !b->request_cert)
+        return true;
+    have = SSL_SESSION_get0_ticket_appdata(sess, &data, &len) == 1 &&
+           tls_trust_appdata_parse(data, len, stamp, &verdict) == 0;
+    if (tr != NULL && tr->known && have && memcmp(stamp, tr->stamp, sizeof(stamp)) == 0 &&
+        now < tr->fresh_until)
+        return true;
+    if (!b->site->tickets.shared && (tr == NULL || !tr->known))
+        return true;
+    return session_reverify(ssl, peer) == (have ? verdict : X509_V_OK);
 }
 
 /*
@@ -443,7 +493,7 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
     peer = SSL_SESSION_get0_peer(sess);
     if (peer != NULL && tls_cert_time_check(peer, now) != X509_V_OK)
         return SSL_TICKET_RETURN_IGNORE_RENEW;
-    if (peer != NULL && !shared_session_verifies(ssl, peer))
+    if (peer != NULL && !session_verdict_holds(ssl, sess, peer, now))
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
 }
@@ -643,38 +693,79 @@ setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct cert
 }
 
 /*
- * Session ID context: a hash of the site and of what verification depends
- * on, plus the snapshot generation, so that sessions neither cross sites nor
- * survive a reload that may have removed a CA or a mapping.  With shared
- * ticket keys the generation is left out: it differs between instances and
- * across reloads, which would end every resumption the shared file is for;
- * shared_session_verifies() checks such a session's certificate against the
- * current store instead, and mappings and logons are decided per request.
+ * The digests of the client-certificate trust of ctx (tls_trust.h), kept
+ * with the context.  Out of memory, the context has none: its sessions then
+ * stay within their snapshot and are verified again when shared (slower,
+ * never wrong).
  */
-static void
-set_session_context(SSL_CTX *ctx, const struct snap_binding *b, const struct tls_binding_conf *conf)
+static const struct tls_trust *
+attach_trust(SSL_CTX *ctx, const struct tls_binding_conf *conf)
 {
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    char buf[256];
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
-    unsigned int len = 0;
+    struct tls_trust *tr = malloc(sizeof(*tr));
 
-    snprintf(buf, sizeof(buf), "certmap|%lu|%lu|%d|%d|", b->site->id,
-             b->site->tickets.shared ? 0UL : conf->generation, (int)b->request_cert,
-             (int)b->cert_defer);
-    if (h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1) {
-        EVP_DigestUpdate(h, buf, strlen(buf));
-        EVP_DigestUpdate(h, b->site->name, strlen(b->site->name) + 1);
-        if (conf->client_ca_file != NULL)
-            EVP_DigestUpdate(h, conf->client_ca_file, strlen(conf->client_ca_file) + 1);
-        if (conf->crl_file != NULL)
-            EVP_DigestUpdate(h, conf->crl_file, strlen(conf->crl_file) + 1);
-        EVP_DigestFinal_ex(h, md, &len);
+    if (tr == NULL)
+        return NULL;
+    if (tls_trust_compute(tr, SSL_CTX_get_cert_store(ctx), SSL_CTX_get0_param(ctx),
+                          conf->client_ca_file != NULL) != 0 ||
+        SSL_CTX_set_ex_data(ctx, ctx_trust_idx, tr) != 1) {
+        free(tr);
+        return NULL;
     }
+    return tr;
+}
+
+/*
+ * Session ID context: the SHA-256 of what a session's authentication rests
+ * on apart from the CRLs, so that a reload which leaves these alone leaves
+ * the sessions resumable, and one which changes any of them ends them:
+ *   "certmap sid v2", the site's id (64 bits, big-endian) and name, the
+ *   binding's certificate negotiation (asks or not, clientCertificate, when
+ *   it asks), and, when it asks, the trusted CAs' content digest with the
+ *   verification depth and flags (tls_trust.h's ca; the CRL flags are among
+ *   the flags, so adding or dropping crlFile ends the sessions).
+ * The CRLs' content is checked at resumption instead (session_verdict_holds()).
+ * A trust store whose content is not known (the system store, read lazily;
+ * or no digest for lack of memory) puts the snapshot generation in its place,
+ * so that its sessions end with the snapshot, except with shared ticket
+ * keys, whose sessions are verified again at every resumption.
+ */
+static int
+set_session_context(SSL_CTX *ctx, const struct snap_binding *b, const struct tls_binding_conf *conf,
+                    const struct tls_trust *tr, struct certmap_error *err)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH], id[8];
+    char buf[160];
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    const X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
+    const X509_VERIFY_PARAM *sp = X509_STORE_get0_param(SSL_CTX_get_cert_store(ctx));
+    unsigned int len = 0;
+    int ok;
+
+    for (int i = 0; i < 8; i++)
+        id[i] = (unsigned char)((uint64_t)b->site->id >> (56 - 8 * i));
+    if (!b->request_cert)
+        snprintf(buf, sizeof(buf), "|0|%d|", (int)b->client_cert);
+    else if (tr != NULL && tr->known)
+        snprintf(buf, sizeof(buf), "|1|%d|%d|ca|%d|%lu|%lu|", (int)b->client_cert,
+                 (int)b->cert_defer, X509_VERIFY_PARAM_get_depth(vp),
+                 (unsigned long)X509_VERIFY_PARAM_get_flags(vp),
+                 (unsigned long)X509_VERIFY_PARAM_get_flags(sp));
+    else
+        snprintf(buf, sizeof(buf), "|1|%d|%d|store|%lu|", (int)b->client_cert, (int)b->cert_defer,
+                 b->site->tickets.shared ? 0UL : conf->generation);
+    ok = h != NULL && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
+         EVP_DigestUpdate(h, "certmap sid v2", 15) == 1 &&
+         EVP_DigestUpdate(h, id, sizeof(id)) == 1 &&
+         EVP_DigestUpdate(h, b->site->name, strlen(b->site->name) + 1) == 1 &&
+         EVP_DigestUpdate(h, buf, strlen(buf)) == 1 &&
+         (!b->request_cert || tr == NULL || !tr->known ||
+          EVP_DigestUpdate(h, tr->ca, sizeof(tr->ca)) == 1) &&
+         EVP_DigestFinal_ex(h, md, &len) == 1 && len == sizeof(md) &&
+         SSL_CTX_set_session_id_context(ctx, md, len) == 1;
     EVP_MD_CTX_free(h);
-    if (len > SSL_MAX_SID_CTX_LENGTH)
-        len = SSL_MAX_SID_CTX_LENGTH;
-    SSL_CTX_set_session_id_context(ctx, md, len);
+    if (!ok)
+        return binding_error(err, conf, NULL, "cannot set the TLS session ID context%s", "");
+    return 0;
 }
 
 SSL_CTX *
@@ -707,10 +798,13 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
         goto out;
     if (b->request_cert && setup_client_auth(ctx, conf, err) != 0)
         goto out;
-    set_session_context(ctx, b, conf);
+    if (set_session_context(ctx, b, conf, b->request_cert ? attach_trust(ctx, conf) : NULL, err) !=
+        0)
+        goto out;
     /* Stateless tickets only: the internal cache would be one more lock shared by all workers. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds : 7200);
+    SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds
+                                                      : TLS_TICKET_SECONDS_DEFAULT);
     SSL_CTX_set_num_tickets(ctx, 1);
     if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key) != 1) {
         binding_error(err, conf, NULL, "cannot set the session ticket keys%s", "");

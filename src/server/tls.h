@@ -7,7 +7,10 @@
  * the endpoint's default context; the ClientHello callback reads the SNI
  * name and switches to the context of the matching binding before session
  * resumption is considered, so each site's session ID context and ticket
- * keys apply and a session of site A never resumes on site B.
+ * keys apply and a session of site A never resumes on site B.  A reload
+ * that leaves a site, its certificate negotiation and its trusted CAs (by
+ * content) as they were leaves its sessions resumable; the CRLs are checked
+ * again when a session made under other ones resumes (tls_trust.h).
  *
  * Client certificate verification never fails the handshake: the verify
  * callback records the most significant error and the handshake goes on, so
@@ -28,6 +31,9 @@
 struct snap_binding;
 struct snap_endpoint;
 
+/* Session lifetime when sessionTicketSeconds is 0. */
+#define TLS_TICKET_SECONDS_DEFAULT 7200
+
 /* Where the server certificate and the client trust settings of a binding come from. */
 struct tls_binding_conf {
     const char *cert_file;      /* certificateFile (absolute), or NULL */
@@ -39,7 +45,8 @@ struct tls_binding_conf {
     const char *src_file;       /* where the binding is written, for messages */
     unsigned src_line;
     unsigned ticket_seconds;  /* session lifetime */
-    unsigned long generation; /* snapshot generation, part of the session ID context */
+    unsigned long generation; /* snapshot generation: in the session ID context only when the
+                                 client trust store's content is not known (tls.c) */
 };
 
 /* Registers the ex_data indexes; call once before any other tls_ function. 0 or -1. */

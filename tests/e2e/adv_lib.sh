@@ -225,7 +225,7 @@ adv_tls_get() {
     REQ_UA="certmap-e2e/$$.$H_REQ_N"
     printf 'GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n' \
         "$path" "$host" "$REQ_UA" |
-        timeout $((10 * H_SLOW)) openssl "${args[@]}" "$@" >"$T/tls.out" 2>&1
+        timeout $((10 * H_SLOW)) stdbuf -oL openssl "${args[@]}" "$@" >"$T/tls.out" 2>&1
     TLS_STATUS=$(grep -a -m1 -o -E '^HTTP/1\.[01] [0-9]{3}' "$T/tls.out" | awk '{print $2}')
     TLS_STATUS=${TLS_STATUS:-000}
     if grep -aq '^Reused,' "$T/tls.out"; then TLS_REUSED=1; else TLS_REUSED=0; fi

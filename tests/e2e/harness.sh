@@ -746,6 +746,11 @@ w3c_count() {
 #   client certificate WHO (- for none).  Sets REQ_UA, TLS_STATUS (HTTP code or 000),
 #   TLS_REUSED (1 when s_client reports a resumed session); the whole output is
 #   in $T/tls.out.  Use -sess_out/-sess_in FILE for session tests.
+#   s_client prints the session (and a ticket that arrives late) through
+#   stdio but writes the response with write(2): fully buffered, a 4 KiB
+#   flush could cut a line of the session print around the response, and
+#   whether it did depended on the ticket's size; stdbuf -oL keeps each
+#   line whole.  adv_tls_get and late_get do the same.
 tls_req() {
     local sni=$1 who=$2
     shift 2
@@ -755,7 +760,7 @@ tls_req() {
     REQ_UA="certmap-e2e/$$.$H_REQ_N"
     printf 'GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n' \
         "${TLS_PATH:-/}" "${TLS_HOST:-$sni}" "$REQ_UA" |
-        timeout $((10 * H_SLOW)) openssl "${args[@]}" "$@" >"$T/tls.out" 2>&1
+        timeout $((10 * H_SLOW)) stdbuf -oL openssl "${args[@]}" "$@" >"$T/tls.out" 2>&1
     TLS_STATUS=$(grep -a -m1 -o '^HTTP/1\.[01] [0-9][0-9][0-9]' "$T/tls.out" | awk '{print $2}')
     TLS_STATUS=${TLS_STATUS:-000}
     if grep -aq '^Reused,' "$T/tls.out"; then TLS_REUSED=1; else TLS_REUSED=0; fi

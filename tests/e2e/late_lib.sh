@@ -57,7 +57,7 @@ late_get() {
     mkfifo "$T/late.in"
     : >"$out"
     # appending: the marker written below must not be overwritten
-    timeout $((10 * H_SLOW)) openssl "${args[@]}" "$@" <"$T/late.in" >>"$out" 2>&1 &
+    timeout $((10 * H_SLOW)) stdbuf -oL openssl "${args[@]}" "$@" <"$T/late.in" >>"$out" 2>&1 &
     pid=$!
     exec {fd}>"$T/late.in"
     late_wait_for "$out" 'Verify return code' || h_fail "no TLS handshake: $(tail -n 3 "$out")"

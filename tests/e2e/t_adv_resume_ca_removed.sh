@@ -24,10 +24,9 @@ h_start
 
 # reload_config CLIENTCA_ATTRS: rewrites the configuration and waits for the
 # one reload that the file change triggers (inotify; SIGHUP when certmapd
-# could not watch the file) to be finished.  Every reload ends every TLS
-# session on purpose, so a session saved while a second reload of the same
-# change was still to come (the file change plus a SIGHUP: two reloads,
-# 200 ms apart) would not resume, and the control in save_sessions failed.
+# could not watch the file) to be finished, so that the sessions saved next
+# are made under the new trust settings (a reload that changes the CA or the
+# CRL flags ends the sessions made before it).
 reload_config() {
     local n
     n=$(h_reloads)
