@@ -14,7 +14,7 @@ renego() {
     shift 2
     rm -f "$T/r.in"
     mkfifo "$T/r.in"
-    timeout $((20 * H_SLOW)) openssl s_client -connect "127.0.0.1:$port" -servername localhost -tls1_2 -msg \
+    timeout $((20 * H_SLOW)) stdbuf -oL openssl s_client -connect "127.0.0.1:$port" -servername localhost -tls1_2 -msg \
         -CAfile "$PKI/ca.crt" -cert "$PKI/alice.crt" -key "$PKI/alice.key" "$@" <"$T/r.in" >"$out" 2>&1 &
     pid=$!
     exec {fd}>"$T/r.in"

@@ -52,7 +52,7 @@ H_BG_PIDS+=("$ctrl_pid")
 exec {ctrl_in}>"$T/ctrl.in"
 for i in $(seq 1 50); do h_listening "$CTRL" && break; sleep 0.1; done
 for v in tls1 tls1_1; do
-    timeout 10 openssl s_client -connect "127.0.0.1:$CTRL" -$v "${LEGACY[@]}" </dev/null >"$T/c.out" 2>&1
+    timeout 10 stdbuf -oL openssl s_client -connect "127.0.0.1:$CTRL" -$v "${LEGACY[@]}" </dev/null >"$T/c.out" 2>&1
     grep -aqE "^New, TLSv1(\.[01])?, Cipher is [A-Z]" "$T/c.out" ||
         h_fail "control: s_client -$v cannot talk to an s_server that allows it: $(grep -a -m3 -i 'error\|protocol' "$T/c.out")"
 done
@@ -68,7 +68,7 @@ exec {ctrl_in}>&-
 
 # certmapd refuses them.
 for v in tls1 tls1_1; do
-    timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -$v "${LEGACY[@]}" \
+    timeout 10 stdbuf -oL openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -$v "${LEGACY[@]}" \
         -cert "$PKI/alice.crt" -key "$PKI/alice.key" </dev/null >"$T/v.out" 2>&1
     rc=$?
     [ $rc != 0 ] && [ $rc != 124 ] || h_fail "-$v: s_client exit $rc (expected a failed handshake)"
@@ -90,7 +90,7 @@ done
 for c in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA ECDHE-ECDSA-AES128-SHA256 \
     ECDHE-ECDSA-AES256-SHA384 AECDH-AES128-SHA ADH-AES128-GCM-SHA256 ECDHE-ECDSA-NULL-SHA \
     AES128-GCM-SHA256 AES256-SHA; do
-    timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_2 \
+    timeout 10 stdbuf -oL openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_2 \
         -cipher "$c:@SECLEVEL=0" </dev/null >"$T/c.out" 2>&1
     if grep -aq 'no cipher match' "$T/c.out"; then
         h_log "suite $c: this OpenSSL client does not have it, skipped"

@@ -56,7 +56,7 @@ ka_open() {
     local out=$T/ka$1.out fd
     rm -f "$T/ka$1.in" "$T/sess$1"
     mkfifo "$T/ka$1.in"
-    timeout $((30 * H_SLOW)) openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    timeout $((30 * H_SLOW)) stdbuf -oL openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
         -CAfile "$PKI/ca.crt" -cert "$PKI/short.crt" -key "$PKI/short.key" "$1" -ign_eof \
         -sess_out "$T/sess$1" <"$T/ka$1.in" >"$out" 2>&1 &
     KA_PID[$1]=$!

@@ -76,7 +76,7 @@ expect_status 403 7
 # Keep-alive and pipelining: "/", "/secure/", "/" in one write over TLS 1.2,
 # the certificate asked for in the middle; three answers, in order.
 printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\nGET /secure/ HTTP/1.1\r\nHost: localhost\r\n\r\nGET /neg/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
-    timeout $((10 * H_SLOW)) openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    timeout $((10 * H_SLOW)) stdbuf -oL openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
         -CAfile "$PKI/ca.crt" -cert "$PKI/alice.crt" -key "$PKI/alice.key" -tls1_2 -ign_eof >"$T/pipe.out" 2>&1
 got=$(grep -a -o -E '^HTTP/1\.1 [0-9]{3}|certmap late [a-z]+' "$T/pipe.out" | tr '\n' '|')
 [ "$got" = "HTTP/1.1 200|certmap late root|HTTP/1.1 200|certmap late secure|HTTP/1.1 200|certmap late neg|" ] ||
