@@ -12,10 +12,12 @@
 #include "certmap/cert.h"
 
 #include "cert/der.h"
+#include "cert/facts.h"
 #include "codec.h"
 #include "fileio.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,12 +366,28 @@ certmap_cert_to_iis_string(const unsigned char *der, size_t der_len)
     return codec_b64_encode(der, der_len, out);
 }
 
+/*
+ * The digests, fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm
+ * up again on every EVP_Digest() (a lock and a name lookup), and loading
+ * 100 000 mappings hashes 100 000 certificates.  Never freed: one per process.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_sha1;
+
+static void
+md_fetch(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 void
 certmap_cert_sha256(const unsigned char *der, size_t der_len, unsigned char out[32])
 {
     unsigned int n = 32;
 
-    if (EVP_Digest(der, der_len, out, &n, EVP_sha256(), NULL) != 1)
+    pthread_once(&md_once, md_fetch);
+    if (EVP_Digest(der, der_len, out, &n, md_sha256 != NULL ? md_sha256 : EVP_sha256(), NULL) != 1)
         memset(out, 0, 32);
 }
 
@@ -378,7 +396,8 @@ certmap_cert_sha1(const unsigned char *der, size_t der_len, unsigned char out[20
 {
     unsigned int n = 20;
 
-    if (EVP_Digest(der, der_len, out, &n, EVP_sha1(), NULL) != 1)
+    pthread_once(&md_once, md_fetch);
+    if (EVP_Digest(der, der_len, out, &n, md_sha1 != NULL ? md_sha1 : EVP_sha1(), NULL) != 1)
         memset(out, 0, 20);
 }
 
@@ -478,6 +497,31 @@ time_text(const unsigned char *der, size_t len, char *out, size_t size, int64_t 
     ret = 0;
 out:
     ASN1_TIME_free(t);
+    return ret;
+}
+
+int
+cert_facts_get(const unsigned char *der, size_t len, struct cert_facts *f)
+{
+    struct cert_der_fields df;
+    char text[32];
+    int ret;
+
+    if (cert_der_check(der, len, &df, NULL) != 0)
+        return -1;
+    f->subject_off = df.subject_off;
+    f->subject_len = df.subject_len;
+    ret = time_text(der + df.not_after_off, df.not_after_len, text, sizeof(text), &f->not_after);
+    ERR_clear_error();
+    return ret;
+}
+
+int
+cert_name_text(const unsigned char *name, size_t len, char *out, size_t size)
+{
+    int ret = name_text(name, len, out, size);
+
+    ERR_clear_error();
     return ret;
 }
 
