@@ -333,18 +333,16 @@ item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mappi
 {
     struct cert_facts f;
 
-    if (certmap_cert_decode(cert, cert_len, der, &m->der_len, e) != 0)
+    if (cert_decode_facts(cert, cert_len, der, &m->der_len, &f, e) != 0)
         return -1;
     m->der = *der;
     if ((n->flags & CN_KEYED) && n->klen == 32)
         memcpy(m->sha256, n->key, 32);
     else
         certmap_cert_sha256(m->der, m->der_len, m->sha256);
-    if (cert_facts_get(m->der, m->der_len, &f) == 0) {
-        m->not_after = f.not_after;
-        m->subject = m->der + f.subject_off;
-        m->subject_len = f.subject_len;
-    }
+    m->not_after = f.not_after;
+    m->subject = m->der + f.subject_off;
+    m->subject_len = f.subject_len;
     return 0;
 }
 
@@ -393,6 +391,11 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
     }
     cfg_value_parse(cfg_schema_attr_find(sc->item, "enabled"), enabled, enabled_len, NULL, 0, &on,
                     msg, sizeof(msg));
+    /* the fingerprint is known: a compact index takes it instead of hashing the DER again */
+    if (b->opts->compact_mappings) {
+        m.der = NULL;
+        m.der_len = 0;
+    }
     m.user = user;
     m.password = plain != NULL ? plain : pass;
     m.enabled = on != 0;
