@@ -348,6 +348,9 @@ struct certmap_server_settings {
 
 struct certmap_view_options {
     bool web_config; /* read web.config files under the virtual directories' physical paths */
+    /* keep no certificate DER in the one-to-one indexes: a lookup matches on SHA-256 and
+       certmap_view_site_mappings() entries have der NULL (certmapd; the CLI lists DER details) */
+    bool compact_mappings;
 };
 
 /*

@@ -12,10 +12,12 @@
 #include "certmap/cert.h"
 
 #include "cert/der.h"
+#include "cert/facts.h"
 #include "codec.h"
 #include "fileio.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +146,8 @@ count_certs(const unsigned char *p, size_t n)
  * the rest.  what says where the bytes came from ("the DER input", ...).
  */
 static int
-check_der(const unsigned char *der, size_t n, const char *what, struct certmap_error *err)
+check_der(const unsigned char *der, size_t n, const char *what, struct cert_der_fields *f,
+          struct certmap_error *err)
 {
     size_t hdr = 0, total = 0;
     int rc, extra;
@@ -170,7 +173,7 @@ check_der(const unsigned char *der, size_t n, const char *what, struct certmap_e
                                  "trailing data after the certificate (%zu byte%s)", n - total,
                                  n - total == 1 ? "" : "s");
     }
-    return cert_der_check(der, n, NULL, err);
+    return cert_der_check(der, n, f, err);
 }
 
 static void *
@@ -202,7 +205,7 @@ count_pem_certs(const unsigned char *p, size_t n)
  */
 static int
 decode_pem(const unsigned char *in, size_t len, const unsigned char *begin, unsigned char **der,
-           size_t *der_len, struct certmap_error *err)
+           size_t *der_len, struct cert_der_fields *f, struct certmap_error *err)
 {
     const unsigned char *label, *label_end, *body, *end, *rest;
     size_t label_len, rest_len, i, n = 0;
@@ -250,7 +253,7 @@ decode_pem(const unsigned char *in, size_t len, const unsigned char *begin, unsi
     if (buf == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     if (b64_decode(body, (size_t)(end - body), (size_t)(body - in), buf, &n, err) != 0 ||
-        check_der(buf, n, "the PEM block", err) != 0) {
+        check_der(buf, n, "the PEM block", f, err) != 0) {
         free(buf);
         return -1;
     }
@@ -261,7 +264,7 @@ decode_pem(const unsigned char *in, size_t len, const unsigned char *begin, unsi
 
 static int
 decode_base64(const unsigned char *in, size_t len, unsigned char **der, size_t *der_len,
-              struct certmap_error *err)
+              struct cert_der_fields *f, struct certmap_error *err)
 {
     unsigned char *buf;
     size_t n = 0;
@@ -270,7 +273,7 @@ decode_base64(const unsigned char *in, size_t len, unsigned char **der, size_t *
     if (buf == NULL)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     if (b64_decode(in, len, 0, buf, &n, err) != 0 ||
-        check_der(buf, n, "the decoded base64", err) != 0) {
+        check_der(buf, n, "the decoded base64", f, err) != 0) {
         free(buf);
         return -1;
     }
@@ -300,9 +303,10 @@ looks_like_der(const unsigned char *p, size_t len)
     return false;
 }
 
-int
-certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der_len,
-                    struct certmap_error *err)
+/* certmap_cert_decode(), also filling f (when not NULL) from the one DER walk it makes. */
+static int
+decode_any(const void *in, size_t len, unsigned char **der, size_t *der_len,
+           struct cert_der_fields *f, struct certmap_error *err)
 {
     const unsigned char *p = in, *begin;
     unsigned char *buf;
@@ -316,7 +320,7 @@ certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der
         return certmap_error_set(err, CERTMAP_ERR_INVALID, NULL, 0, NULL, NULL,
                                  "not a certificate: empty input");
     if (looks_like_der(p, len)) {
-        if (check_der(p, len, "the DER input", err) != 0)
+        if (check_der(p, len, "the DER input", f, err) != 0)
             return -1;
         buf = malloc(len);
         if (buf == NULL)
@@ -328,8 +332,15 @@ certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der
     }
     begin = find_bytes(p, len, pem_begin);
     if (begin != NULL)
-        return decode_pem(p, len, begin, der, der_len, err);
-    return decode_base64(p, len, der, der_len, err);
+        return decode_pem(p, len, begin, der, der_len, f, err);
+    return decode_base64(p, len, der, der_len, f, err);
+}
+
+int
+certmap_cert_decode(const void *in, size_t len, unsigned char **der, size_t *der_len,
+                    struct certmap_error *err)
+{
+    return decode_any(in, len, der, der_len, NULL, err);
 }
 
 int
@@ -364,12 +375,28 @@ certmap_cert_to_iis_string(const unsigned char *der, size_t der_len)
     return codec_b64_encode(der, der_len, out);
 }
 
+/*
+ * The digests, fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm
+ * up again on every EVP_Digest() (a lock and a name lookup), and loading
+ * 100 000 mappings hashes 100 000 certificates.  Never freed: one per process.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_sha1;
+
+static void
+md_fetch(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 void
 certmap_cert_sha256(const unsigned char *der, size_t der_len, unsigned char out[32])
 {
     unsigned int n = 32;
 
-    if (EVP_Digest(der, der_len, out, &n, EVP_sha256(), NULL) != 1)
+    pthread_once(&md_once, md_fetch);
+    if (EVP_Digest(der, der_len, out, &n, md_sha256 != NULL ? md_sha256 : EVP_sha256(), NULL) != 1)
         memset(out, 0, 32);
 }
 
@@ -378,7 +405,8 @@ certmap_cert_sha1(const unsigned char *der, size_t der_len, unsigned char out[20
 {
     unsigned int n = 20;
 
-    if (EVP_Digest(der, der_len, out, &n, EVP_sha1(), NULL) != 1)
+    pthread_once(&md_once, md_fetch);
+    if (EVP_Digest(der, der_len, out, &n, md_sha1 != NULL ? md_sha1 : EVP_sha1(), NULL) != 1)
         memset(out, 0, 20);
 }
 
@@ -478,6 +506,104 @@ time_text(const unsigned char *der, size_t len, char *out, size_t size, int64_t 
     ret = 0;
 out:
     ASN1_TIME_free(t);
+    return ret;
+}
+
+/* n decimal digits at p (checked digits: the DER walk checked the Time's syntax). */
+static int
+digits(const unsigned char *p, int n)
+{
+    int v = 0;
+
+    while (n-- > 0)
+        v = v * 10 + (*p++ - '0');
+    return v;
+}
+
+/*
+ * Seconds since the epoch of a DER Time TLV in its strict forms (UTCTime
+ * YYMMDDHHMMSSZ, years 1950-2049 as RFC 5280 reads them, or GeneralizedTime
+ * YYYYMMDDHHMMSSZ): the same as time_text() without OpenSSL's parse, which
+ * was a tenth of building a 100 000-mapping index.  -1 for any other form.
+ */
+static int
+time_epoch(const unsigned char *t, size_t len, int64_t *epoch)
+{
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    const unsigned char *p;
+    int64_t y, days;
+    int mon, day;
+
+    if (len == 15 && t[0] == 0x17 && t[1] == 13 && t[14] == 'Z') {
+        y = digits(t + 2, 2);
+        y += y >= 50 ? 1900 : 2000;
+        p = t + 4;
+    } else if (len == 17 && t[0] == 0x18 && t[1] == 15 && t[16] == 'Z') {
+        y = digits(t + 2, 4);
+        p = t + 6;
+    } else {
+        return -1;
+    }
+    mon = digits(p, 2);
+    day = digits(p + 2, 2);
+    if (mon < 1 || mon > 12 || day < 1 || day > 31)
+        return -1;
+    /* days from 1970-01-01 to January 1st of y (leap years: every 4th but centuries, but 400ths) */
+    days = 365 * (y - 1970) + ((y - 1) / 4 - 1969 / 4) - ((y - 1) / 100 - 1969 / 100) +
+           ((y - 1) / 400 - 1969 / 400);
+    days += before[mon - 1] + day - 1;
+    if (mon > 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        days++;
+    *epoch = days * 86400 + digits(p + 4, 2) * 3600 + digits(p + 6, 2) * 60 + digits(p + 8, 2);
+    return 0;
+}
+
+/* The facts of f's fields in der; -1 when the notAfter does not read. */
+static int
+facts_from(const unsigned char *der, const struct cert_der_fields *df, struct cert_facts *f)
+{
+    char text[32];
+    int ret;
+
+    f->subject_off = df->subject_off;
+    f->subject_len = df->subject_len;
+    if (time_epoch(der + df->not_after_off, df->not_after_len, &f->not_after) == 0)
+        return 0;
+    ret = time_text(der + df->not_after_off, df->not_after_len, text, sizeof(text), &f->not_after);
+    ERR_clear_error();
+    return ret;
+}
+
+int
+cert_facts_get(const unsigned char *der, size_t len, struct cert_facts *f)
+{
+    struct cert_der_fields df;
+
+    if (cert_der_check(der, len, &df, NULL) != 0)
+        return -1;
+    return facts_from(der, &df, f);
+}
+
+int
+cert_decode_facts(const void *in, size_t len, unsigned char **der, size_t *der_len,
+                  struct cert_facts *f, struct certmap_error *err)
+{
+    struct cert_der_fields df;
+
+    if (decode_any(in, len, der, der_len, &df, err) != 0)
+        return -1;
+    /* the walk checked the Time's syntax; a date OpenSSL cannot convert is never "expiring" */
+    if (facts_from(*der, &df, f) != 0)
+        f->not_after = INT64_MAX;
+    return 0;
+}
+
+int
+cert_name_text(const unsigned char *name, size_t len, char *out, size_t size)
+{
+    int ret = name_text(name, len, out, size);
+
+    ERR_clear_error();
     return ret;
 }
 

@@ -55,6 +55,8 @@ struct mapping_index {
     struct arena data;     /* DER copies, user names, source file names */
     struct arena secrets;  /* passwords, wiped on free */
     const char *last_file; /* interned copy of the latest source file name */
+    const char *last_user; /* interned copy of the latest user name */
+    bool compact;          /* entries keep no DER (mapping.h) */
 };
 
 static void *
@@ -136,6 +138,16 @@ table_size_for(size_t n)
 }
 
 struct mapping_index *
+mapping_index_new_compact(size_t hint)
+{
+    struct mapping_index *idx = mapping_index_new(hint);
+
+    if (idx != NULL)
+        idx->compact = true;
+    return idx;
+}
+
+struct mapping_index *
 mapping_index_new(size_t hint)
 {
     struct mapping_index *idx;
@@ -210,8 +222,10 @@ find(const struct mapping_index *idx, const unsigned char sha256[32], const unsi
     while (idx->slots[s].entry != 0) {
         if (idx->slots[s].tag == tag) {
             m = &idx->entries[idx->slots[s].entry - 1];
+            /* a compact entry has no DER: its SHA-256 is the whole comparison */
             if (memcmp(m->sha256, sha256, 32) == 0 &&
-                (der == NULL || (m->der_len == der_len && memcmp(m->der, der, der_len) == 0)))
+                (der == NULL || m->der == NULL ||
+                 (m->der_len == der_len && memcmp(m->der, der, der_len) == 0)))
                 return m;
         }
         s = (s + 1) & idx->mask;
@@ -219,28 +233,46 @@ find(const struct mapping_index *idx, const unsigned char sha256[32], const unsi
     return NULL;
 }
 
-/* Copies the strings and DER of m into the index's arenas, as entry e. */
+/* An arena copy of s that is the same as the previous one's when equal: names repeat. */
+static const char *
+intern_last(struct arena *a, const char **last, const char *s)
+{
+    if (*last == NULL || strcmp(*last, s) != 0)
+        *last = arena_strdup(a, s);
+    return *last;
+}
+
+/* Copies the strings, subject and (unless compact) DER of m into the index's arenas, as e. */
 static int
 copy_entry(struct mapping_index *idx, const struct mapping *m, const unsigned char sha256[32],
            struct mapping *e)
 {
-    unsigned char *der;
+    unsigned char *der, *subject;
     const char *file = m->file != NULL ? m->file : "";
 
     memset(e, 0, sizeof(*e));
-    der = arena_alloc(&idx->data, m->der_len);
-    if (der == NULL)
-        return -1;
-    memcpy(der, m->der, m->der_len);
-    e->der = der;
-    e->der_len = m->der_len;
+    if (!idx->compact) {
+        der = arena_alloc(&idx->data, m->der_len);
+        if (der == NULL)
+            return -1;
+        memcpy(der, m->der, m->der_len);
+        e->der = der;
+        e->der_len = m->der_len;
+    }
+    if (m->subject != NULL && m->subject_len > 0) {
+        subject = arena_alloc(&idx->data, m->subject_len);
+        if (subject == NULL)
+            return -1;
+        memcpy(subject, m->subject, m->subject_len);
+        e->subject = subject;
+        e->subject_len = m->subject_len;
+    }
+    e->not_after = m->not_after;
     memcpy(e->sha256, sha256, 32);
-    e->user = arena_strdup(&idx->data, m->user != NULL ? m->user : "");
+    /* Every entry of a configuration file names the same file, and often the same user. */
+    e->user = intern_last(&idx->data, &idx->last_user, m->user != NULL ? m->user : "");
     e->password = m->password != NULL ? arena_strdup(&idx->secrets, m->password) : NULL;
-    /* Every entry of a configuration file names the same file: keep one copy. */
-    if (idx->last_file == NULL || strcmp(idx->last_file, file) != 0)
-        idx->last_file = arena_strdup(&idx->data, file);
-    e->file = idx->last_file;
+    e->file = intern_last(&idx->data, &idx->last_file, file);
     e->line = m->line;
     e->enabled = m->enabled;
     if (e->user == NULL || e->file == NULL || (m->password != NULL && e->password == NULL))
@@ -256,15 +288,18 @@ mapping_index_add(struct mapping_index *idx, const struct mapping *m, struct cer
     struct mapping *entries;
     size_t cap;
 
-    if (m->der == NULL || m->der_len == 0)
+    if ((m->der == NULL || m->der_len == 0) && !idx->compact)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, m->file, m->line, "add", "certificate",
                                  "mapping without a certificate");
     if (idx->count >= MAX_ENTRIES)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, m->file, m->line, "add", NULL,
                                  "too many mappings (limit %u)", (unsigned)MAX_ENTRIES);
-    /* Computed here, not taken from m: the index must not trust a stale fingerprint. */
-    certmap_cert_sha256(m->der, m->der_len, sha256);
-    prev = find(idx, sha256, m->der, m->der_len);
+    /* Computed here when the DER is given: the index must not trust a stale fingerprint. */
+    if (m->der != NULL && m->der_len > 0)
+        certmap_cert_sha256(m->der, m->der_len, sha256);
+    else
+        memcpy(sha256, m->sha256, 32);
+    prev = find(idx, sha256, idx->compact ? NULL : m->der, m->der_len);
     if (prev != NULL)
         return certmap_error_set(err, CERTMAP_ERR_INVALID, m->file, m->line, "add", "certificate",
                                  "duplicate certificate: already mapped at %s:%u (user \"%s\")",

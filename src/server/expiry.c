@@ -4,8 +4,10 @@
  */
 #include "expiry.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -13,33 +15,66 @@
 #include "certmap/cert.h"
 #include "certmap/view.h"
 #include "errlog.h"
+#include "cert/facts.h"
 #include "mapping.h"
+
+/* Slot of sha256 in a table of cap slots (a power of two): its own, or the free one ending its
+ * probe. */
+static size_t
+seen_slot(const struct expiry_seen *v, size_t cap, const unsigned char sha256[32])
+{
+    uint64_t h;
+    size_t s;
+
+    /* the fingerprint is already a uniform hash */
+    memcpy(&h, sha256, sizeof(h));
+    for (s = (size_t)h & (cap - 1); v[s].used && memcmp(v[s].sha256, sha256, 32) != 0;
+         s = (s + 1) & (cap - 1))
+        ;
+    return s;
+}
+
+/* Doubles the table (or makes the first one); -1 when out of memory. */
+static int
+seen_grow(struct expiry_log *log)
+{
+    size_t cap = log->cap == 0 ? 64 : log->cap * 2, i;
+    struct expiry_seen *v = calloc(cap, sizeof(*v));
+
+    if (v == NULL)
+        return -1;
+    for (i = 0; i < log->cap; i++)
+        if (log->v[i].used)
+            v[seen_slot(v, cap, log->v[i].sha256)] = log->v[i];
+    free(log->v);
+    log->v = v;
+    log->cap = cap;
+    return 0;
+}
 
 bool
 expiry_first_today(struct expiry_log *log, const unsigned char sha256[32], int64_t day)
 {
-    struct expiry_seen *t;
-    size_t i, kept = 0;
+    size_t s;
 
-    for (i = 0; i < log->n; i++) {
-        if (log->v[i].day != day)
-            continue; /* warned on another day: forgotten, so it is warned again today */
-        if (memcmp(log->v[i].sha256, sha256, 32) == 0)
+    if (log->n > 0 && log->day != day) {
+        /* warned on another day: forgotten, so each is warned again today */
+        memset(log->v, 0, log->cap * sizeof(*log->v));
+        log->n = 0;
+    }
+    log->day = day;
+    if (log->cap > 0) {
+        s = seen_slot(log->v, log->cap, sha256);
+        if (log->v[s].used)
             return false;
-        log->v[kept++] = log->v[i];
     }
-    log->n = kept;
-    if (log->n == log->cap) {
-        size_t cap = log->cap == 0 ? 32 : log->cap * 2;
-
-        t = realloc(log->v, cap * sizeof(*t));
-        if (t == NULL)
-            return true; /* not recorded: at worst warned twice */
-        log->v = t;
-        log->cap = cap;
-    }
-    memcpy(log->v[log->n].sha256, sha256, 32);
-    log->v[log->n++].day = day;
+    /* at most half full, so that a probe always ends on a free slot */
+    if (2 * (log->n + 1) > log->cap && seen_grow(log) != 0)
+        return true; /* not recorded: at worst warned twice */
+    s = seen_slot(log->v, log->cap, sha256);
+    memcpy(log->v[s].sha256, sha256, 32);
+    log->v[s].used = true;
+    log->n++;
     return true;
 }
 
@@ -86,6 +121,42 @@ check_one(struct expiry_log *log, const unsigned char *der, size_t len, int64_t 
     return true;
 }
 
+/*
+ * check_one() for an entry of a compact index, which keeps the notAfter and
+ * subject instead of the DER.  The date is compared first: the subject is
+ * formatted only for a certificate that is warned about.
+ */
+static bool
+check_entry(struct expiry_log *log, const struct mapping *m, int64_t now, unsigned days,
+            const char *who)
+{
+    char subject[1024], when[32], hex[65];
+    int64_t left = m->not_after - now;
+    time_t t = (time_t)m->not_after;
+    struct tm tm;
+
+    if (left > (int64_t)days * 86400 || m->subject == NULL)
+        return false;
+    if (!expiry_first_today(log, m->sha256, now / 86400))
+        return false;
+    if (cert_name_text(m->subject, m->subject_len, subject, sizeof(subject)) != 0)
+        snprintf(subject, sizeof(subject), "?");
+    if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(when, sizeof(when), "?");
+    certmap_hex(m->sha256, 32, hex);
+    if (left < 0)
+        errlog_printf(ERRLOG_WARN,
+                      "certificate expiry: %s: certificate %s (sha256 %s) expired on %s", who,
+                      subject, hex, when);
+    else
+        errlog_printf(ERRLOG_WARN,
+                      "certificate expiry: %s: certificate %s (sha256 %s) expires on %s, in %lld "
+                      "day%s (certificateExpiryWarningDays %u)",
+                      who, subject, hex, when, (long long)(left / 86400),
+                      left / 86400 == 1 ? "" : "s", days);
+    return true;
+}
+
 size_t
 expiry_check(struct expiry_log *log, const struct snapshot *snap, int64_t now)
 {
@@ -104,11 +175,15 @@ expiry_check(struct expiry_log *log, const struct snapshot *snap, int64_t now)
         idx = certmap_view_site_mappings(snap->sites[i].vs);
         /* a server-level mapping is in every site's index: the log says it once a day */
         for (k = 0; idx != NULL && (m = mapping_index_entry(idx, k)) != NULL; k++) {
-            if (!m->enabled)
+            /* the date first: most of 100 000 certificates are nowhere near it */
+            if (!m->enabled || (m->der == NULL && m->not_after - now > (int64_t)days * 86400))
                 continue;
             snprintf(who, sizeof(who), "mapping of '%s' (%s:%u)", m->user,
                      m->file != NULL ? m->file : "?", m->line);
-            n += check_one(log, m->der, m->der_len, now, days, who);
+            if (m->der != NULL)
+                n += check_one(log, m->der, m->der_len, now, days, who);
+            else
+                n += check_entry(log, m, now, days, who);
         }
     }
     for (i = 0; i < snap->nbindings; i++) {

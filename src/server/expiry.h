@@ -24,16 +24,21 @@
 /* How often the main loop runs expiry_check() after the first run. */
 #define EXPIRY_PERIOD_MS (24ULL * 3600 * 1000)
 
-/* A certificate already warned about, and on which UTC day (seconds / 86400). */
+/* A slot of the table of certificates already warned about on expiry_log.day. */
 struct expiry_seen {
     unsigned char sha256[32];
-    int64_t day;
+    bool used; /* false: a free slot */
 };
 
-/* Certificates warned about today.  Zero-initialise; free with expiry_log_free(). */
+/*
+ * Certificates warned about on one UTC day (seconds / 86400): a hash set, so
+ * that 100 000 mapped certificates cost one probe each, not a scan of all.
+ * Zero-initialise; free with expiry_log_free().
+ */
 struct expiry_log {
-    struct expiry_seen *v; /* owned array */
-    size_t n, cap;
+    struct expiry_seen *v; /* owned table of cap slots (a power of two), at most half used */
+    size_t n, cap;         /* used slots, slots */
+    int64_t day;           /* the day the used slots were warned on */
 };
 
 /*

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -44,6 +45,21 @@ struct reload_job {
     int done_fd; /* eventfd of the main loop */
 };
 
+/*
+ * glibc's malloc_trim(), as worker.c's heap_trim() (whose comment says why
+ * not under AddressSanitizer).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RELOAD_HEAP_IS_GLIBC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RELOAD_HEAP_IS_GLIBC 0
+#endif
+#endif
+#ifndef RELOAD_HEAP_IS_GLIBC
+#define RELOAD_HEAP_IS_GLIBC 1
+#endif
+
 struct snapshot *
 reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_set *logs,
                      const struct ticketkeys *process_keys, struct certmap_diags *diags,
@@ -66,6 +82,14 @@ reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_s
     sp.process_keys = process_keys;
     snap = snapshot_build(cfg, &sp, diags, err);
     certmap_config_close(cfg);
+#if RELOAD_HEAP_IS_GLIBC
+    /*
+     * The file's text and tree are free now (90 MB with 100 000 mappings):
+     * their pages go back at once, not at a worker's next quiet spell, which
+     * under steady load may never come.
+     */
+    malloc_trim(0);
+#endif
     return snap;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "certmap/cert.h"
+#include "cert/facts.h"
 #include "fixture.h"
 #include "testcert.h"
 
@@ -601,6 +602,79 @@ test_decode_file_names_file(void **state)
     fixture_rmtree(dir);
 }
 
+/* A self-signed certificate of key whose notAfter is t (seconds since the epoch). */
+static unsigned char *
+der_not_after(EVP_PKEY *key, time_t t, size_t *len)
+{
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    unsigned char *der = NULL, *p;
+    int n;
+
+    if (x == NULL || name == NULL || !X509_set_version(x, X509_VERSION_3) ||
+        !ASN1_INTEGER_set(X509_get_serialNumber(x), 7) ||
+        !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"t", -1, -1,
+                                    0) ||
+        !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
+        ASN1_TIME_set(X509_getm_notBefore(x), TESTCERT_NOT_BEFORE) == NULL ||
+        ASN1_TIME_set(X509_getm_notAfter(x), t) == NULL || !X509_set_pubkey(x, key) ||
+        X509_sign(x, key, EVP_sha256()) == 0 || (n = i2d_X509(x, NULL)) <= 0 ||
+        (der = malloc((size_t)n)) == NULL)
+        goto out;
+    p = der;
+    i2d_X509(x, &p);
+    *len = (size_t)n;
+out:
+    X509_NAME_free(name);
+    X509_free(x);
+    return der;
+}
+
+/*
+ * cert_decode_facts() reads the notAfter without OpenSSL: the same seconds as
+ * certmap_cert_info() for UTCTime (1950-2049) and GeneralizedTime, leap days
+ * and a century that is not a leap year included; the subject is the
+ * certificate's own.
+ */
+static void
+test_decode_facts(void **state)
+{
+    static const time_t times[] = {2524607999, 2524608000, 1709208000,
+                                   4107542400, 951868800,  TESTCERT_NOT_AFTER};
+    EVP_PKEY *key = testcert_key();
+    struct certmap_cert_info info;
+    struct cert_facts f;
+    unsigned char *der, *dec;
+    char text[256], *b64;
+    size_t len, dlen;
+
+    (void)state;
+    assert_non_null(key);
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        der = der_not_after(key, times[i], &len);
+        assert_non_null(der);
+        assert_int_equal(certmap_cert_info(der, len, &info, NULL), 0);
+        assert_int_equal(info.not_after_t, (int64_t)times[i]);
+        b64 = testcert_b64(der, len, 64, "\n");
+        assert_non_null(b64);
+        assert_int_equal(cert_decode_facts(b64, strlen(b64), &dec, &dlen, &f, NULL), 0);
+        assert_int_equal(dlen, len);
+        assert_memory_equal(dec, der, len);
+        assert_int_equal(f.not_after, (int64_t)times[i]);
+        assert_int_equal(cert_name_text(dec + f.subject_off, f.subject_len, text, sizeof(text)), 0);
+        assert_string_equal(text, info.subject);
+        memset(&f, 0, sizeof(f));
+        assert_int_equal(cert_facts_get(der, len, &f), 0);
+        assert_int_equal(f.not_after, (int64_t)times[i]);
+        free(dec);
+        free(b64);
+        free(der);
+    }
+    assert_int_equal(cert_decode_facts("garbage", 7, &dec, &dlen, &f, NULL), -1);
+    assert_null(dec);
+    EVP_PKEY_free(key);
+}
+
 int
 main(void)
 {
@@ -620,6 +694,7 @@ main(void)
         cmocka_unit_test(test_fingerprints_and_hex),
         cmocka_unit_test(test_iis_string),
         cmocka_unit_test(test_decode_file_names_file),
+        cmocka_unit_test(test_decode_facts),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

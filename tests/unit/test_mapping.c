@@ -295,6 +295,69 @@ test_growth_beyond_hint(void **state)
     check_many(*state, 5000, 1);
 }
 
+/*
+ * A compact index (certmapd's) keeps no DER: entries carry the SHA-256 the
+ * caller computed, the subject and notAfter it gave; lookups by DER and by
+ * fingerprint still find them, another certificate never, and a second entry
+ * with the same fingerprint is the duplicate error naming the first.
+ */
+static void
+test_compact(void **state)
+{
+    struct ctx *c = *state;
+    struct mapping_index *idx = mapping_index_new_compact(2);
+    struct certmap_error err = {0};
+    unsigned char subject[] = {0x30, 0x03, 0x02, 0x01, 0x07};
+    const struct mapping *m;
+    struct mapping in;
+
+    assert_non_null(idx);
+    memset(&in, 0, sizeof(in));
+    certmap_cert_sha256(c->alice, c->alice_len, in.sha256);
+    in.user = "alice";
+    in.password = "alice-pw";
+    in.enabled = true;
+    in.file = "a.config";
+    in.line = 7;
+    in.not_after = 1234567890;
+    in.subject = subject;
+    in.subject_len = sizeof(subject);
+    assert_int_equal(mapping_index_add(idx, &in, &err), 0);
+    /* given the DER, the index takes the fingerprint from it and still keeps no copy */
+    memset(&in.sha256, 0, 32);
+    in.der = c->bob;
+    in.der_len = c->bob_len;
+    in.user = "bob";
+    in.line = 8;
+    assert_int_equal(mapping_index_add(idx, &in, &err), 0);
+
+    m = mapping_index_lookup(idx, c->alice, c->alice_len);
+    assert_non_null(m);
+    assert_null(m->der);
+    assert_string_equal(m->user, "alice");
+    assert_string_equal(m->password, "alice-pw");
+    assert_int_equal(m->not_after, 1234567890);
+    assert_int_equal(m->subject_len, sizeof(subject));
+    assert_memory_equal(m->subject, subject, sizeof(subject));
+    assert_ptr_not_equal(m->subject, subject);
+    m = mapping_index_lookup(idx, c->bob, c->bob_len);
+    assert_non_null(m);
+    assert_null(m->der);
+    assert_string_equal(m->user, "bob");
+    assert_null(mapping_index_lookup(idx, c->twin, c->twin_len));
+
+    memset(&in, 0, sizeof(in));
+    certmap_cert_sha256(c->alice, c->alice_len, in.sha256);
+    in.user = "again";
+    in.file = "a.config";
+    in.line = 9;
+    assert_int_equal(mapping_index_add(idx, &in, &err), -1);
+    assert_int_equal(err.line, 9);
+    assert_non_null(strstr(err.message, "already mapped at a.config:7"));
+    assert_int_equal(mapping_index_count(idx), 2);
+    mapping_index_free(idx);
+}
+
 int
 main(void)
 {
@@ -305,6 +368,7 @@ main(void)
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_100000_entries),
         cmocka_unit_test(test_growth_beyond_hint),
+        cmocka_unit_test(test_compact),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

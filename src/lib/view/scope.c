@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "certmap/cert.h"
+#include "cert/facts.h"
 
 /* ---- building ---- */
 
@@ -281,31 +282,101 @@ item_text(struct certmap_config *cfg, const struct schema_elem *e, struct cnode 
     return sa != NULL && sa->def != NULL ? sa->def : "";
 }
 
+/*
+ * Raw text of attribute name of item n (*len bytes, not NUL-terminated: it
+ * may point into the file's text), or the schema default.  Not copied: an
+ * arena copy of every certificate would double the load's peak memory.
+ */
+static const char *
+item_raw(const struct schema_elem *e, const struct cnode *n, const char *name, size_t *len)
+{
+    const struct cattr *ca = cfg_node_attr(n, name);
+    const struct schema_attr *sa;
+    const char *d;
+
+    if (ca != NULL) {
+        *len = ca->len;
+        return ca->value != NULL ? ca->value : ca->ref;
+    }
+    sa = cfg_schema_attr_find(e, name);
+    d = sa != NULL && sa->def != NULL ? sa->def : "";
+    *len = strlen(d);
+    return d;
+}
+
+/* t[0..len) as a C string in buf (size bytes), or in *heap (malloc) when longer; NULL: no memory.
+ */
+static const char *
+c_string(const char *t, size_t len, char *buf, size_t size, char **heap)
+{
+    char *p = buf;
+
+    if (len >= size) {
+        p = *heap = malloc(len + 1);
+        if (p == NULL)
+            return NULL;
+    }
+    memcpy(p, t, len);
+    p[len] = '\0';
+    return p;
+}
+
+/*
+ * The mapping's certificate: DER decoded from the attribute, its SHA-256
+ * (the key validate.c computed, when it did) and, for a compact index, the
+ * notAfter and subject the expiry warning needs.  -1 and e filled when the
+ * certificate does not decode.
+ */
+static int
+item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mapping *m,
+          unsigned char **der, struct certmap_error *e)
+{
+    struct cert_facts f;
+
+    if (cert_decode_facts(cert, cert_len, der, &m->der_len, &f, e) != 0)
+        return -1;
+    m->der = *der;
+    if ((n->flags & CN_KEYED) && n->klen == 32)
+        memcpy(m->sha256, n->key, 32);
+    else
+        certmap_cert_sha256(m->der, m->der_len, m->sha256);
+    m->not_after = f.not_after;
+    m->subject = m->der + f.subject_off;
+    m->subject_len = f.subject_len;
+    return 0;
+}
+
 /* Adds item n to idx; a mapping that cannot be used is left out with an item error. */
 static int
 index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
            const struct schema_coll *sc, struct cnode *n)
 {
     struct certmap_config *cfg = b->cfg;
-    const char *cert = item_text(cfg, sc->item, n, "certificate");
-    const char *user = item_text(cfg, sc->item, n, "userName");
-    const char *pass = item_text(cfg, sc->item, n, "password");
-    const char *enabled = item_text(cfg, sc->item, n, "enabled");
+    size_t cert_len, user_len, pass_len, enabled_len;
+    const char *cert = item_raw(sc->item, n, "certificate", &cert_len);
+    const char *user_raw = item_raw(sc->item, n, "userName", &user_len);
+    const char *pass_raw = item_raw(sc->item, n, "password", &pass_len);
+    const char *enabled = item_raw(sc->item, n, "enabled", &enabled_len);
+    char user_buf[256], pass_buf[512], *user_heap = NULL, *pass_heap = NULL;
+    const char *user, *pass;
     struct certmap_error e = {0};
     unsigned char *der = NULL;
-    size_t der_len = 0;
     char *plain = NULL, msg[256];
     unsigned long long on = 1;
     struct mapping m;
-    int ret = 0;
+    int ret = -1;
 
-    if (cert == NULL || user == NULL || pass == NULL || enabled == NULL)
-        return -1;
-    if (certmap_cert_decode(cert, strlen(cert), &der, &der_len, &e) != 0) {
+    memset(&m, 0, sizeof(m));
+    user = c_string(user_raw, user_len, user_buf, sizeof(user_buf), &user_heap);
+    pass = c_string(pass_raw, pass_len, pass_buf, sizeof(pass_buf), &pass_heap);
+    if (user == NULL || pass == NULL)
+        goto out;
+    if (item_cert(n, cert, cert_len, &m, &der, &e) != 0) {
         view_item_error(b, cfg->name, n->line, "add", "certificate",
                         "%s%s; this mapping of \"%s\" is inactive", cert_msg_prefix(e.message),
                         e.message, user);
-        return 0;
+        ret = 0;
+        goto out;
     }
     if (secret_is_envelope(pass)) {
         if (cfg_load_key(cfg, false, &e) != 0 || secret_decrypt(cfg->key, pass, &plain, &e) != 0) {
@@ -314,28 +385,38 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
                             "inactive: enter it again with `certmap set mapping --site \"%s\" "
                             "--cert FILE --password-stdin`",
                             user, e.message, s->pub.name);
-            free(der);
-            return 0;
+            ret = 0;
+            goto out;
         }
     }
-    cfg_value_parse(cfg_schema_attr_find(sc->item, "enabled"), enabled, strlen(enabled), NULL, 0,
-                    &on, msg, sizeof(msg));
-    memset(&m, 0, sizeof(m));
-    m.der = der;
-    m.der_len = der_len;
+    cfg_value_parse(cfg_schema_attr_find(sc->item, "enabled"), enabled, enabled_len, NULL, 0, &on,
+                    msg, sizeof(msg));
+    /* the fingerprint is known: a compact index takes it instead of hashing the DER again */
+    if (b->opts->compact_mappings) {
+        m.der = NULL;
+        m.der_len = 0;
+    }
     m.user = user;
     m.password = plain != NULL ? plain : pass;
     m.enabled = on != 0;
     m.file = view_file_name(b, cfg);
     m.line = n->line;
     if (m.file == NULL)
-        ret = -1;
-    else if (mapping_index_add(idx, &m, &e) != 0)
+        goto out;
+    if (mapping_index_add(idx, &m, &e) != 0)
         view_diag(b, CERTMAP_SEV_ERROR, e.file, e.line, e.element, e.attribute, "%s", e.message);
+    ret = 0;
+out:
     if (plain != NULL) {
         OPENSSL_cleanse(plain, strlen(plain));
         free(plain);
     }
+    OPENSSL_cleanse(pass_buf, sizeof(pass_buf));
+    if (pass_heap != NULL) {
+        OPENSSL_cleanse(pass_heap, pass_len);
+        free(pass_heap);
+    }
+    free(user_heap);
     free(der);
     return ret;
 }
@@ -355,7 +436,8 @@ build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
     if (site_mapping_items(b, root, "oneToOneMappings", &sc, &items, &nitems) != 0)
         goto out;
     if (nitems > 0) {
-        s->index = mapping_index_new(nitems);
+        s->index = b->opts->compact_mappings ? mapping_index_new_compact(nitems)
+                                             : mapping_index_new(nitems);
         if (s->index == NULL)
             goto out;
         for (size_t i = 0; i < nitems; i++)
