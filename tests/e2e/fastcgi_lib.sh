@@ -36,16 +36,9 @@ PHP
     cp "$WWW/id.php" "$WWW/pub/id.php"
     printf '<?php sleep(30); echo "late";\n' >"$WWW/slow.php"
     cfg_location "Default Web Site/pub" ssl="Ssl" anon=true certmap=false
-    cfg_raw "  <system.webServer>
-    <fastCgi>
-      <application fullPath=\"$1\" ${FC_ARGS:+arguments=\"$FC_ARGS\"} ${2:-} />
-    </fastCgi>
-    <handlers accessPolicy=\"Read, Script\">
-      <clear />
-      <add name=\"PHP\" path=\"*.php\" verb=\"*\" modules=\"FastCgiModule\" scriptProcessor=\"$1${FC_ARGS:+|$FC_ARGS}\" resourceType=\"File\" requireAccess=\"Script\" />
-      <add name=\"StaticFile\" path=\"*\" verb=\"*\" modules=\"StaticFileModule\" resourceType=\"Either\" requireAccess=\"Read\" />
-    </handlers>
-  </system.webServer>"
+    FC_APP=$1
+    FC_APP_ATTRS=${2:-}
+    fc_raw
     H_LIMITS='maxBodyBytes="200000000"'
     if [ "$(id -u)" -eq 0 ]; then
         FC_SVC=cmfc$$
@@ -56,6 +49,48 @@ PHP
         H_SERVER="$H_SERVER user=\"$FC_SVC\" readFilesAsUser=\"false\""
         H_SERVER=${H_SERVER//allowRoot=\"true\"/}
     fi
+}
+
+# The fastCgi and handlers sections from FC_APP (fullPath), FC_APP_ATTRS,
+# FC_ARGS, and FC_MORE_APPS / FC_MORE_HANDLERS (more <application> and
+# <add> elements, the latter before StaticFile), into H_RAW_XML.
+fc_raw() {
+    H_RAW_XML=""
+    cfg_raw "  <system.webServer>
+    <fastCgi>
+      <application fullPath=\"$FC_APP\" ${FC_ARGS:+arguments=\"$FC_ARGS\"} $FC_APP_ATTRS />
+      ${FC_MORE_APPS:-}
+    </fastCgi>
+    <handlers accessPolicy=\"Read, Script\">
+      <clear />
+      <add name=\"PHP\" path=\"*.php\" verb=\"*\" modules=\"FastCgiModule\" scriptProcessor=\"$FC_APP${FC_ARGS:+|$FC_ARGS}\" resourceType=\"File\" requireAccess=\"Script\" />
+      ${FC_MORE_HANDLERS:-}
+      <add name=\"StaticFile\" path=\"*\" verb=\"*\" modules=\"StaticFileModule\" resourceType=\"Either\" requireAccess=\"Read\" />
+    </handlers>
+  </system.webServer>"
+}
+
+# fc_reload: writes the configuration again (after a change of the FC_*
+# variables) and waits until certmapd has reloaded it.
+fc_reload() {
+    local n
+    n=$(h_reloads)
+    fc_raw
+    cfg_write
+    kill -HUP "$SERVER_PID"
+    h_reload_wait "$n"
+    grep -a -q 'reload failed' "$T/certmapd.out" && h_fail "reload failed: $(grep -a 'reload failed' "$T/certmapd.out" | tail -n 1)"
+    return 0
+}
+
+# fc_gone PID SECONDS: waits until PID has exited; false after SECONDS.
+fc_gone() {
+    local i
+    for i in $(seq 1 $(($2 * 10 * H_SLOW))); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 fc_go() {
