@@ -8,9 +8,11 @@
 . "$(dirname "$0")/harness.sh"
 
 FC_SVC=""
+FC_KILL="" # processes killed with SIGKILL at exit (php-cgi -b ignores SIGTERM)
 
 fc_cleanup() {
-    local rc=$?
+    local rc=$? p
+    for p in $FC_KILL; do kill -KILL "$p" 2>/dev/null; done
     if [ -n "$SERVER_PID" ] && h_alive "$SERVER_PID"; then
         kill -TERM "$SERVER_PID" 2>/dev/null
         wait "$SERVER_PID" 2>/dev/null
@@ -23,6 +25,7 @@ fc_cleanup() {
 fc_std() {
     [ -x /usr/bin/php-cgi ] || h_skip "no /usr/bin/php-cgi (scripts/install-deps installs php-cgi)"
     h_std
+    trap fc_cleanup EXIT
     mkdir -p "$WWW/pub"
     cat >"$WWW/id.php" <<'PHP'
 <?php
@@ -42,7 +45,6 @@ PHP
     H_LIMITS='maxBodyBytes="200000000"'
     if [ "$(id -u)" -eq 0 ]; then
         FC_SVC=cmfc$$
-        trap fc_cleanup EXIT
         useradd --system --no-create-home --shell /usr/sbin/nologin --user-group "$FC_SVC" ||
             h_fail "useradd $FC_SVC"
         chmod 0755 "$T"
