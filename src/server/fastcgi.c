@@ -220,7 +220,8 @@ connect_app(struct conn *c, struct fastcgi_xchg *fx)
         t.port = a->port;
         snprintf(t.key, sizeof(t.key), "fcgi+tcp:%s:%u", a->address, a->port);
     }
-    fx->up = upstream_open(c->w, &t, "", conn_on_upstream, c, why, sizeof(why));
+    /* probed: a FastCGI request is never sent twice */
+    fx->up = upstream_open(c->w, &t, "", true, conn_on_upstream, c, why, sizeof(why));
     if (fx->up == NULL) {
         snprintf(fx->why, sizeof(fx->why), "%s", why);
         return -1;

@@ -462,7 +462,12 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
         log_failure(c, px->why);
         goto fail;
     }
-    px->up = upstream_open(c->w, &px->t, sv->proxy_ca_file, conn_on_upstream, c, why, sizeof(why));
+    /*
+     * Unprobed when can_retry() would send it again (idempotent, no body to
+     * outgrow ubuf): the pool's watch and the retry suffice.
+     */
+    px->up = upstream_open(c->w, &px->t, sv->proxy_ca_file, !px->idempotent || !px->req_done,
+                           conn_on_upstream, c, why, sizeof(why));
     if (px->up == NULL) {
         log_failure(c, why);
         goto fail;
