@@ -34,6 +34,31 @@ struct upstream_pool {
 
 static const char root_path[] = "/";
 
+/*
+ * t->key for a TCP target, "scheme://host:port", without snprintf(): the URL
+ * is parsed on every proxied request.  host fits (UPSTREAM_HOST_MAX <
+ * UPSTREAM_KEY_MAX - 16).
+ */
+static void
+tcp_key(struct upstream_target *t)
+{
+    size_t n = t->tls ? 8 : 7, hl = strlen(t->host);
+    char digits[8], *d = digits + sizeof(digits);
+    unsigned port = t->port;
+
+    memcpy(t->key, t->tls ? "https://" : "http://", n);
+    memcpy(t->key + n, t->host, hl);
+    n += hl;
+    t->key[n++] = ':';
+    do {
+        *--d = (char)('0' + port % 10);
+        port /= 10;
+    } while (port > 0);
+    memcpy(t->key + n, d, (size_t)(digits + sizeof(digits) - d));
+    n += (size_t)(digits + sizeof(digits) - d);
+    t->key[n] = '\0';
+}
+
 int
 upstream_parse_url(const char *url, size_t len, struct upstream_target *t, const char **path,
                    size_t *path_len)
@@ -107,8 +132,10 @@ upstream_parse_url(const char *url, size_t len, struct upstream_target *t, const
             return -1;
         t->port = (unsigned)port;
     }
-    snprintf(t->authority, sizeof(t->authority), "%.*s", (int)(auth_end - auth), auth);
-    snprintf(t->key, sizeof(t->key), "%s://%s:%u", t->tls ? "https" : "http", t->host, t->port);
+    if ((size_t)(auth_end - auth) >= sizeof(t->authority))
+        return -1;
+    memcpy(t->authority, auth, (size_t)(auth_end - auth)); /* t was zeroed: NUL-terminated */
+    tcp_key(t);
 path:
     if (p == end) {
         *path = root_path;
