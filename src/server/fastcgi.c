@@ -716,17 +716,10 @@ fx_fail(struct conn *c, const char *why)
         return -1;
     started = fx->started;
     body_done = fx->gx.req_done && c->rlen >= c->head_len;
-    log_app(fx, ERRLOG_ERROR, why != NULL ? why : fx->gx.why[0] != '\0' ? fx->gx.why : "failed");
+    log_app(fx, ERRLOG_ERROR, gateway_why(&fx->gx, why));
     xchg_free(c, false);
-    if (started)
-        return -1;
-    if (!body_done)
-        c->close_after = true;
-    c->body_left = 0;
-    c->body_chunked = false;
     /* IIS answers 500.0 for a failed process and for both timeouts */
-    respond_error(c, 500, 0, NULL);
-    return 0;
+    return gateway_fail_answer(c, started, body_done, 500, 0);
 }
 
 const struct gateway_ops fastcgi_gateway = {

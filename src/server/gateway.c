@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "respond.h"
 #include "upstream.h"
 
 /* Sends pre, then ubuf.  -1 with why when the connection failed before the back end answered. */
@@ -97,6 +98,27 @@ gateway_pump(struct conn *c, struct gateway_xchg *gx)
         return PROXY_FAILED;
     }
     return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+}
+
+int
+gateway_fail_answer(struct conn *c, bool started, bool body_done, int status, int substatus)
+{
+    if (started)
+        return -1;
+    if (!body_done)
+        c->close_after = true;
+    c->body_left = 0;
+    c->body_chunked = false;
+    respond_error(c, status, substatus, NULL);
+    return 0;
+}
+
+const char *
+gateway_why(const struct gateway_xchg *gx, const char *why)
+{
+    if (why != NULL)
+        return why;
+    return gx->why[0] != '\0' ? gx->why : "failed";
 }
 
 void

@@ -89,6 +89,17 @@ struct gateway_ops {
  */
 enum proxy_pump gateway_pump(struct conn *c, struct gateway_xchg *gx);
 
+/*
+ * The client's side of a failed exchange, already freed: -1 when part of
+ * the response had gone out (started: the connection must close now), else
+ * the error page status.substatus is queued (the connection closes after it
+ * unless the request body was read whole, body_done) and 0 is returned.
+ */
+int gateway_fail_answer(struct conn *c, bool started, bool body_done, int status, int substatus);
+
+/* The cause to log: why when not NULL, else the exchange's own, else "failed". */
+const char *gateway_why(const struct gateway_xchg *gx, const char *why);
+
 /* Drops the first n bytes of the request body that follow the head in c->rbuf. */
 void gateway_take_client(struct conn *c, size_t n);
 

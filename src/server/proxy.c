@@ -860,16 +860,10 @@ proxy_fail(struct conn *c, const char *why)
     struct proxy_xchg *px = c->px;
     bool started = px->started, body_done = px->gx.req_done && c->rlen >= c->head_len;
 
-    log_failure(c, why != NULL ? why : px->gx.why[0] != '\0' ? px->gx.why : "failed");
+    log_failure(c, gateway_why(&px->gx, why));
     xchg_free(c, false);
-    if (started)
-        return -1;
-    if (!body_done)
-        c->close_after = true;
-    c->body_left = 0;
-    c->body_chunked = false;
-    respond_error(c, 502, 3, NULL);
-    return 0;
+    /* ARR: 502.3, forwarder connection error */
+    return gateway_fail_answer(c, started, body_done, 502, 3);
 }
 
 /*
