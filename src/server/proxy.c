@@ -218,18 +218,23 @@ out:
 
 /* The client address as X-Forwarded-For carries it (ARR: IPv6 in brackets, ":port" optional). */
 static void
-xff_entry(const struct conn *c, bool with_port, char *out, size_t size)
+put_xff_entry(struct head *h, const struct conn *c, bool with_port)
 {
     char addr[INET6_ADDRSTRLEN];
     unsigned port;
+    bool v6;
 
     respond_addr_text(&c->peer, addr, sizeof(addr), &port);
-    if (strchr(addr, ':') != NULL)
-        snprintf(out, size, with_port ? "[%s]:%u" : "[%s]", addr, port);
-    else if (with_port)
-        snprintf(out, size, "%s:%u", addr, port);
-    else
-        memcpy(out, addr, strlen(addr) + 1); /* size > INET6_ADDRSTRLEN: the caller's entry[] */
+    v6 = strchr(addr, ':') != NULL;
+    if (v6)
+        put(h, "[", 1);
+    puts_(h, addr);
+    if (v6)
+        put(h, "]", 1);
+    if (with_port) {
+        put(h, ":", 1);
+        put_dec(h, port, 1);
+    }
 }
 
 /* The names of every header certmapd sets for this request (client copies are spoofs). */
@@ -275,7 +280,6 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
     struct head h = {px->gx.ubuf, 0, px->gx.ucap, false};
     bool xff_named = sv->proxy_xff_name[0] != '\0', xff_seen = false;
     size_t xff_len = strlen(sv->proxy_xff_name);
-    char entry[INET6_ADDRSTRLEN + 16];
 
     memset(&pol, 0, sizeof(pol));
     pol.nowned = owned_names(sv, in, owned, sizeof(owned) / sizeof(owned[0]));
@@ -309,10 +313,9 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
             put(&h, x->value, x->value_len);
             xff_seen = true;
         }
-        xff_entry(c, sv->proxy_xff_port, entry, sizeof(entry));
         if (xff_seen)
             put(&h, ", ", 2);
-        puts_(&h, entry);
+        put_xff_entry(&h, c, sv->proxy_xff_port);
         put(&h, "\r\n", 2);
     }
     for (unsigned i = 0; i < req->header_count; i++) {
@@ -451,9 +454,16 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
     px->max_head =
         sv->proxy_max_response_header < px->gx.dcap ? sv->proxy_max_response_header : px->gx.dcap;
     px->reverse_host = sv->proxy_reverse_rewrite_host && req->host != NULL;
-    if (px->reverse_host)
-        snprintf(px->client_origin, sizeof(px->client_origin), "%s://%.*s",
-                 c->ssl != NULL ? "https" : "http", (int)req->host_len, req->host);
+    if (px->reverse_host) {
+        /* "scheme://host", cut to the buffer as before; built by hand, once per request */
+        const char *scheme = c->ssl != NULL ? "https://" : "http://";
+        size_t sl = strlen(scheme), hl = req->host_len;
+        if (hl > sizeof(px->client_origin) - sl - 1)
+            hl = sizeof(px->client_origin) - sl - 1;
+        memcpy(px->client_origin, scheme, sl);
+        memcpy(px->client_origin + sl, req->host, hl);
+        px->client_origin[sl + hl] = '\0';
+    }
     if (c->body_chunked) {
         px->req_mode = BODY_CHUNKED;
         px->req_chunk = c->chunk;
