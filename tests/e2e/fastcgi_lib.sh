@@ -109,6 +109,23 @@ fc_go() {
     done
 }
 
+# fc_alice_x: alice asks for /id.php/x; PHP sees her identity and PATH_INFO /x.
+fc_alice_x() {
+    req alice /id.php/x
+    expect_status 200
+    [ "$(fc_var REMOTE_USER)" = alice ] || h_fail "REMOTE_USER: $(fc_var REMOTE_USER)"
+    case $(fc_var CERT_SUBJECT) in *CN=alice*) ;; *) h_fail "CERT_SUBJECT: $(fc_var CERT_SUBJECT)" ;; esac
+    [ "$(fc_var PATH_INFO)" = /x ] || h_fail "PATH_INFO: $(fc_var PATH_INFO)"
+}
+
+# fc_anonymous: an anonymous request claiming an identity in its headers; PHP sees none.
+fc_anonymous() {
+    req - /pub/id.php -H 'X-Remote-User: mallory' -H 'Remote_User: mallory'
+    expect_status 200
+    [ -z "$(fc_var REMOTE_USER)" ] || h_fail "anonymous REMOTE_USER: $(fc_var REMOTE_USER)"
+    [ -z "$(fc_var HTTP_REMOTE_USER)" ] || h_fail "HTTP_REMOTE_USER: $(fc_var HTTP_REMOTE_USER)"
+}
+
 # fc_var NAME: the value id.php printed for NAME in the last response.
 fc_var() {
     printf '%s\n' "$BODY" | sed -n "s/^$1=//p"
