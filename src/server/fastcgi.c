@@ -36,32 +36,25 @@
 enum fx_body { FXB_NONE, FXB_LENGTH, FXB_CHUNKED };
 
 struct fastcgi_xchg {
+    /* first: the application's connection; ubuf holds STDIN records, dbuf what it sent */
+    struct gateway_xchg gx;
     const struct certmap_fcgi_app *app; /* in c->snap, which the connection holds */
-    struct upstream_conn *up;
-    struct fcgi_lease lease; /* PROGRAM: the instance */
+    struct fcgi_lease lease;            /* PROGRAM: the instance */
     bool leased;
-    bool connecting;
-    struct fcgi_buf pre; /* BEGIN_REQUEST + PARAMS */
-    size_t pre_pos;
-    char *ubuf; /* STDIN records: [upos, ulen) to send */
-    uint32_t ucap, ulen, upos;
-    char *dbuf; /* from the application: [dpos, dlen) not yet decoded */
-    uint32_t dcap, dlen, dpos;
+    struct fcgi_buf pre; /* BEGIN_REQUEST + PARAMS, sent first (gx.pre) */
     struct fcgi_decoder dec;
 
     enum fx_body req_mode;
     uint64_t req_left;
     struct http_chunked req_chunk;
-    bool req_done;   /* the whole body is framed in ubuf */
-    bool stdin_done; /* the empty STDIN record too */
+    bool stdin_done; /* the empty STDIN record too (gx.req_done: the whole body is framed) */
 
     char *head; /* STDOUT bytes until the head is complete, then the body bytes after it */
     size_t head_len, head_pos;
     bool head_done;
     bool started; /* bytes of the response went to wbuf */
     bool stdout_done;
-    bool ended; /* END_REQUEST */
-    unsigned protocol_status;
+    unsigned protocol_status; /* of END_REQUEST (gx.resp_done) */
     bool head_request, client_10, no_body, chunk_to_client, has_len;
     uint64_t resp_left;
 
@@ -71,7 +64,6 @@ struct fastcgi_xchg {
 
     uint64_t start_ms, last_ms;
     bool timed_out;
-    char why[240];
 };
 
 static uint64_t
@@ -161,16 +153,16 @@ xchg_free(struct conn *c, bool reusable)
     if (fx->leased) {
         if (fx->timed_out)
             fcgi_pool_kill(c->w->srv->fcgi, &fx->lease);
-        fd = fx->up != NULL ? upstream_detach(fx->up) : -1;
+        fd = fx->gx.up != NULL ? upstream_detach(fx->gx.up) : -1;
         fcgi_pool_release(c->w->srv->fcgi, &fx->lease, fd, reusable && !fx->timed_out);
         if (fx->lease.fd >= 0)
             close(fx->lease.fd); /* adopted never: the lease still owns it */
-    } else if (fx->up != NULL) {
-        upstream_release(c->w, fx->up, reusable, fx->app->max_instances);
+    } else if (fx->gx.up != NULL) {
+        upstream_release(c->w, fx->gx.up, reusable, fx->app->max_instances);
     }
     fcgi_buf_free(&fx->pre);
-    worker_buf_put(c->w, fx->ubuf, fx->ucap);
-    worker_buf_put(c->w, fx->dbuf, fx->dcap);
+    worker_buf_put(c->w, fx->gx.ubuf, fx->gx.ucap);
+    worker_buf_put(c->w, fx->gx.dbuf, fx->gx.dcap);
     free(fx->head);
     if (fx->errdropped > 0)
         errlog_printf(ERRLOG_WARN, "FastCGI application %s: %u more stderr line(s) not logged",
@@ -196,16 +188,16 @@ connect_app(struct conn *c, struct fastcgi_xchg *fx)
     memset(&t, 0, sizeof(t));
     if (a->kind == CERTMAP_FCGI_PROGRAM) {
         if (fcgi_pool_acquire(c->w->srv->fcgi, a, &fx->lease, why, sizeof(why)) != 0) {
-            snprintf(fx->why, sizeof(fx->why), "cannot be started: %s", why);
+            snprintf(fx->gx.why, sizeof(fx->gx.why), "cannot be started: %s", why);
             return -1;
         }
         fx->leased = true;
         if (fx->lease.fd >= 0) {
             int fd = fx->lease.fd;
             fx->lease.fd = -1;
-            fx->up = upstream_adopt(c->w, fd, conn_on_upstream, c, why, sizeof(why));
-            if (fx->up == NULL) {
-                snprintf(fx->why, sizeof(fx->why), "%s", why);
+            fx->gx.up = upstream_adopt(c->w, fd, conn_on_upstream, c, why, sizeof(why));
+            if (fx->gx.up == NULL) {
+                snprintf(fx->gx.why, sizeof(fx->gx.why), "%s", why);
                 return -1;
             }
             return 0;
@@ -220,12 +212,13 @@ connect_app(struct conn *c, struct fastcgi_xchg *fx)
         t.port = a->port;
         snprintf(t.key, sizeof(t.key), "fcgi+tcp:%s:%u", a->address, a->port);
     }
-    fx->up = upstream_open(c->w, &t, "", conn_on_upstream, c, why, sizeof(why));
-    if (fx->up == NULL) {
-        snprintf(fx->why, sizeof(fx->why), "%s", why);
+    /* probed: a FastCGI request is never sent twice */
+    fx->gx.up = upstream_open(c->w, &t, "", true, conn_on_upstream, c, why, sizeof(why));
+    if (fx->gx.up == NULL) {
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "%s", why);
         return -1;
     }
-    fx->connecting = !fx->up->reused;
+    fx->gx.connecting = !fx->gx.up->reused;
     return 0;
 }
 
@@ -245,15 +238,18 @@ fastcgi_start(struct conn *c, const struct fastcgi_request_in *in)
     fx->head_request = req->method == HTTP_M_HEAD;
     fx->client_10 = req->minor_version == 0;
     fcgi_decoder_init(&fx->dec, FX_ID);
-    fx->ubuf = worker_buf_get(c->w, &fx->ucap);
-    fx->dbuf = worker_buf_get(c->w, &fx->dcap);
+    fx->gx.ubuf = worker_buf_get(c->w, &fx->gx.ucap);
+    fx->gx.dbuf = worker_buf_get(c->w, &fx->gx.dcap);
     fx->head = malloc(FX_HEAD_MAX);
-    if (fx->ubuf == NULL || fx->dbuf == NULL || fx->head == NULL) {
-        snprintf(fx->why, sizeof(fx->why), "out of memory");
+    if (fx->gx.ubuf == NULL || fx->gx.dbuf == NULL || fx->head == NULL) {
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "out of memory");
         goto fail;
     }
-    if (build_params(fx, in) != 0) {
-        snprintf(fx->why, sizeof(fx->why),
+    if (build_params(fx, in) == 0) {
+        fx->gx.pre = (const char *)fx->pre.data;
+        fx->gx.pre_len = fx->pre.len;
+    } else {
+        snprintf(fx->gx.why, sizeof(fx->gx.why),
                  "the parameters do not fit in FastCGI records (a value over 64 KiB or more "
                  "than %d bytes in all)",
                  FX_PARAMS_MAX);
@@ -266,7 +262,7 @@ fastcgi_start(struct conn *c, const struct fastcgi_request_in *in)
         fx->req_mode = FXB_LENGTH;
         fx->req_left = c->body_left;
     } else {
-        fx->req_done = true;
+        fx->gx.req_done = true;
     }
     if (connect_app(c, fx) != 0)
         goto fail;
@@ -274,7 +270,7 @@ fastcgi_start(struct conn *c, const struct fastcgi_request_in *in)
     c->gw = &fastcgi_gateway;
     return 0;
 fail:
-    log_app(fx, ERRLOG_ERROR, fx->why);
+    log_app(fx, ERRLOG_ERROR, fx->gx.why);
     xchg_free(c, false);
     /* IIS: 500.0 "The FastCGI process failed unexpectedly" */
     respond_error(c, 500, 0, NULL);
@@ -288,7 +284,7 @@ static int
 fill_stdin(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
 {
     size_t avail = c->rlen - c->head_len,
-           room = gateway_room(fx->ubuf, fx->ucap, &fx->ulen, &fx->upos, NULL), n, used;
+           room = gateway_room(fx->gx.ubuf, fx->gx.ucap, &fx->gx.ulen, &fx->gx.upos, NULL), n, used;
     unsigned char *h;
     int r;
 
@@ -297,98 +293,43 @@ fill_stdin(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
     room -= FCGI_HEADER_LEN;
     if (room > FCGI_MAX_CONTENT)
         room = FCGI_MAX_CONTENT;
-    h = (unsigned char *)fx->ubuf + fx->ulen;
-    if (!fx->req_done && avail > 0) {
+    h = (unsigned char *)fx->gx.ubuf + fx->gx.ulen;
+    if (!fx->gx.req_done && avail > 0) {
         if (fx->req_mode == FXB_LENGTH) {
             n = avail < fx->req_left ? avail : (size_t)fx->req_left;
             if (n > room)
                 n = room;
             used = n;
             fx->req_left -= n;
-            fx->req_done = fx->req_left == 0;
+            fx->gx.req_done = fx->req_left == 0;
         } else {
             n = avail < room ? avail : room;
             r = http_chunked_decode(&fx->req_chunk, c->rbuf + c->head_len, &n, &used);
             if (r == HTTP_CHUNK_ERROR) {
-                snprintf(fx->why, sizeof(fx->why), "the client's chunked body is malformed");
+                snprintf(fx->gx.why, sizeof(fx->gx.why), "the client's chunked body is malformed");
                 return -1;
             }
-            fx->req_done = r == HTTP_CHUNK_DONE;
+            fx->gx.req_done = r == HTTP_CHUNK_DONE;
         }
         if (n > 0) {
             fcgi_header(h, FCGI_STDIN, FX_ID, n);
             memcpy(h + FCGI_HEADER_LEN, c->rbuf + c->head_len, n);
-            fx->ulen += (uint32_t)(FCGI_HEADER_LEN + n);
+            fx->gx.ulen += (uint32_t)(FCGI_HEADER_LEN + n);
             h += FCGI_HEADER_LEN + n;
         }
         gateway_take_client(c, used);
         *progress = *progress || used > 0;
     }
-    if (fx->req_done && !fx->stdin_done && fx->ucap - fx->ulen >= FCGI_HEADER_LEN) {
-        fcgi_header((unsigned char *)fx->ubuf + fx->ulen, FCGI_STDIN, FX_ID, 0);
-        fx->ulen += FCGI_HEADER_LEN;
+    if (fx->gx.req_done && !fx->stdin_done && fx->gx.ucap - fx->gx.ulen >= FCGI_HEADER_LEN) {
+        fcgi_header((unsigned char *)fx->gx.ubuf + fx->gx.ulen, FCGI_STDIN, FX_ID, 0);
+        fx->gx.ulen += FCGI_HEADER_LEN;
         fx->stdin_done = true;
         *progress = true;
     }
     return 0;
 }
 
-static int
-send_app(struct fastcgi_xchg *fx, bool *progress)
-{
-    ssize_t n;
-
-    while (fx->pre_pos < fx->pre.len) {
-        n = upstream_write(fx->up, (const char *)fx->pre.data + fx->pre_pos,
-                           fx->pre.len - fx->pre_pos);
-        if (n == UPSTREAM_AGAIN)
-            return 0;
-        if (n < 0)
-            goto err;
-        fx->pre_pos += (size_t)n;
-        *progress = true;
-    }
-    while (fx->upos < fx->ulen) {
-        n = upstream_write(fx->up, fx->ubuf + fx->upos, fx->ulen - fx->upos);
-        if (n == UPSTREAM_AGAIN)
-            return 0;
-        if (n < 0) {
-            if (fx->ended)
-                return 0; /* it answered without reading everything */
-            goto err;
-        }
-        fx->upos += (uint32_t)n;
-        *progress = true;
-    }
-    return 0;
-err:
-    snprintf(fx->why, sizeof(fx->why), "sending to the application: %s", fx->up->why);
-    return -1;
-}
-
 /* ---- from the application ---- */
-
-static int
-recv_app(struct fastcgi_xchg *fx, bool *progress)
-{
-    ssize_t n;
-
-    if (fx->ended)
-        return 0;
-    if (gateway_room(fx->dbuf, fx->dcap, &fx->dlen, &fx->dpos, NULL) == 0)
-        return 0;
-    n = upstream_read(fx->up, fx->dbuf + fx->dlen, fx->dcap - fx->dlen);
-    if (n == UPSTREAM_AGAIN)
-        return 0;
-    if (n == UPSTREAM_ERR || n == 0) {
-        snprintf(fx->why, sizeof(fx->why), "%s",
-                 n == 0 ? "the application closed the connection before END_REQUEST" : fx->up->why);
-        return -1;
-    }
-    fx->dlen += (uint32_t)n;
-    *progress = true;
-    return 0;
-}
 
 /* One STDERR line to the error log (at most FX_STDERR_LINES per request). */
 static void
@@ -483,7 +424,7 @@ queue_head(struct conn *c, struct fastcgi_xchg *fx, const struct fcgi_head *h)
 
     out = c->wbuf + c->wlen;
     if (h->kind == FCGI_RESP_LOCAL_REDIRECT) {
-        snprintf(fx->why, sizeof(fx->why),
+        snprintf(fx->gx.why, sizeof(fx->gx.why),
                  "the application answered with a local redirect (Location: %.*s without "
                  "Status or Content-Type), which certmapd does not follow: send \"Status: "
                  "302\" for a client redirect",
@@ -492,7 +433,7 @@ queue_head(struct conn *c, struct fastcgi_xchg *fx, const struct fcgi_head *h)
         return -1;
     }
     if (h->status < 200 || h->status > 599) {
-        snprintf(fx->why, sizeof(fx->why), "the application answered status %u", h->status);
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "the application answered status %u", h->status);
         return -1;
     }
     for (size_t i = 0; i < h->nfields; i++)
@@ -508,7 +449,7 @@ queue_head(struct conn *c, struct fastcgi_xchg *fx, const struct fcgi_head *h)
         errno = 0;
         v = strtoull(num, &end, 10);
         if (num[0] < '0' || num[0] > '9' || *end != '\0' || errno != 0 || cl->value_len > 20) {
-            snprintf(fx->why, sizeof(fx->why), "the application's Content-Length is invalid");
+            snprintf(fx->gx.why, sizeof(fx->gx.why), "the application's Content-Length is invalid");
             return -1;
         }
         fx->has_len = true;
@@ -519,7 +460,7 @@ queue_head(struct conn *c, struct fastcgi_xchg *fx, const struct fcgi_head *h)
         else
             fx->chunk_to_client = true;
     }
-    if (!fx->req_done)
+    if (!fx->gx.req_done)
         c->close_after = true; /* it answered before the whole body: drop the rest */
     snprintf(line, sizeof(line), "HTTP/1.1 %03u ", h->status);
     ok &= hput(out, cap, &len, line, strlen(line));
@@ -546,7 +487,7 @@ queue_head(struct conn *c, struct fastcgi_xchg *fx, const struct fcgi_head *h)
         ok &= hput(out, cap, &len, "Connection: keep-alive\r\n", 24);
     ok &= hput(out, cap, &len, "\r\n", 2);
     if (!ok || cap - len < CHUNK_OVERHEAD + 5) {
-        snprintf(fx->why, sizeof(fx->why), "the response head is larger than the buffer (%u)",
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "the response head is larger than the buffer (%u)",
                  c->wcap);
         return -1;
     }
@@ -568,7 +509,7 @@ on_head_bytes(struct conn *c, struct fastcgi_xchg *fx, const unsigned char *d, s
     int r;
 
     if (FX_HEAD_MAX - fx->head_len < n) {
-        snprintf(fx->why, sizeof(fx->why), "the response head is larger than %d bytes",
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "the response head is larger than %d bytes",
                  FX_HEAD_MAX);
         return -1;
     }
@@ -579,12 +520,12 @@ on_head_bytes(struct conn *c, struct fastcgi_xchg *fx, const unsigned char *d, s
         return 0;
     h = malloc(sizeof(*h));
     if (h == NULL) {
-        snprintf(fx->why, sizeof(fx->why), "out of memory");
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "out of memory");
         return -1;
     }
     r = fcgi_head_parse(fx->head, end, h, &why);
     if (r != 0)
-        snprintf(fx->why, sizeof(fx->why), "invalid response head: %s", why);
+        snprintf(fx->gx.why, sizeof(fx->gx.why), "invalid response head: %s", why);
     else
         r = queue_head(c, fx, h);
     free(h);
@@ -615,7 +556,7 @@ decode(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
     struct fcgi_event ev;
     size_t used, avail, room;
 
-    while (fx->dpos < fx->dlen && !fx->ended) {
+    while (fx->gx.dpos < fx->gx.dlen && !fx->gx.resp_done) {
         if (fx->head_done) {
             drain_head(c, fx);
             if (fx->head_pos < fx->head_len)
@@ -624,12 +565,12 @@ decode(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
         room = gateway_client_room(c);
         if (room <= CHUNK_OVERHEAD + 5 + FCGI_HEADER_LEN)
             return 0;
-        avail = fx->dlen - fx->dpos;
+        avail = fx->gx.dlen - fx->gx.dpos;
         /* before the head, STDOUT goes to the head buffer; after it, to wbuf */
         if (avail > room - CHUNK_OVERHEAD - 5)
             avail = room - CHUNK_OVERHEAD - 5;
-        used = fcgi_decode(&fx->dec, (const unsigned char *)fx->dbuf + fx->dpos, avail, &ev);
-        fx->dpos += (uint32_t)used;
+        used = fcgi_decode(&fx->dec, (const unsigned char *)fx->gx.dbuf + fx->gx.dpos, avail, &ev);
+        fx->gx.dpos += (uint32_t)used;
         *progress = *progress || used > 0;
         switch (ev.kind) {
         case FCGI_EV_NONE:
@@ -651,12 +592,13 @@ decode(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
             fx->stdout_done = true;
             break;
         case FCGI_EV_END:
-            fx->ended = true;
+            fx->gx.resp_done = true;
+            fx->gx.answered = true; /* STDIN it did not read is not wanted */
             fx->protocol_status = ev.protocol_status;
             stderr_flush(fx);
             break;
         case FCGI_EV_ERROR:
-            snprintf(fx->why, sizeof(fx->why), "protocol error: %s", ev.why);
+            snprintf(fx->gx.why, sizeof(fx->gx.why), "protocol error: %s", ev.why);
             return -1;
         }
     }
@@ -665,50 +607,40 @@ decode(struct conn *c, struct fastcgi_xchg *fx, bool *progress)
 
 /* ---- the pump ---- */
 
+/* The request half of gateway_pump() (gateway_ops.fill). */
+static int
+fx_fill(struct conn *c, bool *progress)
+{
+    return fill_stdin(c, c->fx, progress);
+}
+
+/* The response half of gateway_pump(): records decoded, the end (gateway_ops.answer). */
 static enum proxy_pump
-fx_pump(struct conn *c)
+fx_answer(struct conn *c, bool *progress)
 {
     struct fastcgi_xchg *fx = c->fx;
-    bool progress = false, reusable;
-    int r;
+    bool reusable;
 
-    if (fx->connecting) {
-        r = upstream_establish(fx->up);
-        if (r == UPSTREAM_AGAIN)
-            return PROXY_BLOCKED;
-        if (r != 0) {
-            snprintf(fx->why, sizeof(fx->why), "cannot connect: %s", fx->up->why);
-            return PROXY_FAILED;
-        }
-        fx->connecting = false;
-        progress = true;
-    }
-    if (fill_stdin(c, fx, &progress) != 0 || send_app(fx, &progress) != 0)
-        return PROXY_FAILED;
-    if (!fx->ended && recv_app(fx, &progress) != 0) {
-        /* a response already complete except for END_REQUEST is not saved: the app is gone */
-        return PROXY_FAILED;
-    }
-    if (progress)
+    if (*progress)
         fx->last_ms = now_ms(c);
-    if (decode(c, fx, &progress) != 0)
+    if (decode(c, fx, progress) != 0)
         return PROXY_FAILED;
-    if (fx->ended) {
+    if (fx->gx.resp_done) {
         if (fx->protocol_status != FCGI_REQUEST_COMPLETE) {
-            snprintf(fx->why, sizeof(fx->why), "the application refused the request (%s)",
+            snprintf(fx->gx.why, sizeof(fx->gx.why), "the application refused the request (%s)",
                      fx->protocol_status == FCGI_OVERLOADED      ? "overloaded"
                      : fx->protocol_status == FCGI_CANT_MPX_CONN ? "cannot multiplex"
                                                                  : "unknown role");
             return PROXY_FAILED;
         }
         if (!fx->head_done) {
-            snprintf(fx->why, sizeof(fx->why),
+            snprintf(fx->gx.why, sizeof(fx->gx.why),
                      "the application ended without a complete response head");
             return PROXY_FAILED;
         }
         drain_head(c, fx);
         if (fx->head_pos < fx->head_len)
-            return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+            return *progress ? PROXY_PROGRESS : PROXY_BLOCKED;
         if (fx->chunk_to_client) {
             if (gateway_client_room(c) < 5)
                 return PROXY_BLOCKED;
@@ -719,16 +651,25 @@ fx_pump(struct conn *c)
             log_app(fx, ERRLOG_ERROR, "the body is shorter than its Content-Length: closing");
             c->close_after = true;
         }
-        reusable = fx->stdin_done && fx->pre_pos == fx->pre.len && fx->upos == fx->ulen &&
-                   fx->dpos == fx->dlen;
+        reusable = fx->stdin_done && fx->gx.pre_pos == fx->gx.pre_len &&
+                   fx->gx.upos == fx->gx.ulen && fx->gx.dpos == fx->gx.dlen && !fx->gx.up_eof;
         xchg_free(c, reusable);
         return PROXY_FINISHED;
     }
-    if (c->eof && !fx->req_done && c->rlen == c->head_len) {
-        snprintf(fx->why, sizeof(fx->why), "the client closed before sending its whole body");
+    /* decoded to the last byte it sent: a response already complete except for
+       END_REQUEST is not saved, the application is gone */
+    if (fx->gx.up_eof && fx->gx.dpos == fx->gx.dlen) {
+        snprintf(fx->gx.why, sizeof(fx->gx.why),
+                 "the application closed the connection before END_REQUEST");
         return PROXY_FAILED;
     }
-    return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+    return PROXY_BLOCKED; /* gateway_pump() checks the client's side */
+}
+
+static enum proxy_pump
+fx_pump(struct conn *c)
+{
+    return gateway_pump(c, &c->fx->gx);
 }
 
 static bool
@@ -736,7 +677,7 @@ fx_wants_client(const struct conn *c)
 {
     const struct fastcgi_xchg *fx = c->fx;
 
-    return fx != NULL && !c->eof && !fx->req_done;
+    return fx != NULL && !c->eof && !fx->gx.req_done;
 }
 
 static bool
@@ -748,14 +689,14 @@ fx_expired(struct conn *c)
     if (fx == NULL)
         return true;
     if (fx->app->request_timeout > 0 && now - fx->start_ms >= fx->app->request_timeout * 1000ULL) {
-        snprintf(fx->why, sizeof(fx->why),
+        snprintf(fx->gx.why, sizeof(fx->gx.why),
                  "The FastCGI process exceeded configured request timeout (requestTimeout %u s)",
                  fx->app->request_timeout);
         fx->timed_out = true;
         return true;
     }
     if (fx->app->activity_timeout > 0 && now - fx->last_ms >= fx->app->activity_timeout * 1000ULL) {
-        snprintf(fx->why, sizeof(fx->why),
+        snprintf(fx->gx.why, sizeof(fx->gx.why),
                  "The FastCGI process exceeded configured activity timeout (activityTimeout %u "
                  "s)",
                  fx->app->activity_timeout);
@@ -774,20 +715,13 @@ fx_fail(struct conn *c, const char *why)
     if (fx == NULL)
         return -1;
     started = fx->started;
-    body_done = fx->req_done && c->rlen >= c->head_len;
-    log_app(fx, ERRLOG_ERROR, why != NULL ? why : fx->why[0] != '\0' ? fx->why : "failed");
+    body_done = fx->gx.req_done && c->rlen >= c->head_len;
+    log_app(fx, ERRLOG_ERROR, gateway_why(&fx->gx, why));
     xchg_free(c, false);
-    if (started)
-        return -1;
-    if (!body_done)
-        c->close_after = true;
-    c->body_left = 0;
-    c->body_chunked = false;
     /* IIS answers 500.0 for a failed process and for both timeouts */
-    respond_error(c, 500, 0, NULL);
-    return 0;
+    return gateway_fail_answer(c, started, body_done, 500, 0);
 }
 
 const struct gateway_ops fastcgi_gateway = {
-    "fastcgi", fx_pump, fx_wants_client, fx_fail, fx_free, TL_TICK, fx_expired,
+    "fastcgi", fx_pump, fx_fill, fx_answer, fx_wants_client, fx_fail, fx_free, TL_TICK, fx_expired,
 };

@@ -39,14 +39,12 @@
 #define ARGV_MAX 32
 
 struct inst {
-    pid_t pid;           /* 0: not running */
-    uint64_t started;    /* ms */
-    uint64_t last_used;  /* ms: end of the last lease */
-    uint64_t restart_at; /* ms: not started again before */
-    unsigned fails;      /* early deaths in a row (backoff) */
-    unsigned users;      /* leases (1 serving, more queued in the backlog) */
-    unsigned served;     /* requests since the start */
-    int idle_fd;         /* kept connection, -1 */
+    pid_t pid;          /* 0: not running */
+    uint64_t started;   /* ms */
+    uint64_t last_used; /* ms: end of the last lease */
+    unsigned users;     /* leases (1 serving, more queued in the backlog) */
+    unsigned served;    /* requests since the start */
+    int idle_fd;        /* kept connection, -1 */
     char sock[108];
 };
 
@@ -54,13 +52,20 @@ struct entry {
     char *key; /* full_path, arguments, environment, limits (owned) */
     char *argv[ARGV_MAX + 1];
     char *envp[ENV_MAX + 4];
-    char *strings;     /* owned storage of argv and envp */
-    unsigned max;      /* maxInstances */
-    unsigned max_req;  /* instanceMaxRequests */
-    unsigned idle_ms;  /* idleTimeout */
-    unsigned id;       /* for socket names */
-    bool stale;        /* no longer in the current configuration */
-    struct inst *inst; /* max entries */
+    char *strings;    /* owned storage of argv and envp */
+    unsigned max;     /* maxInstances */
+    unsigned max_req; /* instanceMaxRequests */
+    unsigned idle_ms; /* idleTimeout */
+    unsigned id;      /* for socket names */
+    bool stale;       /* no longer in the current configuration */
+    /*
+     * The backoff belongs to the application, not to one instance: a
+     * program that dies at once would otherwise be started maxInstances
+     * times per delay, once in each free slot.
+     */
+    unsigned fails;      /* early deaths in a row */
+    uint64_t restart_at; /* ms: no process of it is started before */
+    struct inst *inst;   /* max entries */
     struct entry *next;
 };
 
@@ -378,7 +383,7 @@ stop(struct fcgi_pool *p, struct inst *in)
 
 /* An exited process: reaped, its restart planned. */
 static void
-exited(const struct entry *e, struct inst *in, int st, uint64_t now)
+exited(struct entry *e, struct inst *in, int st, uint64_t now)
 {
     bool early = now - in->started < 1000 || WIFSIGNALED(st);
 
@@ -394,12 +399,11 @@ exited(const struct entry *e, struct inst *in, int st, uint64_t now)
     unlink(in->sock);
     in->pid = 0;
     if (early) {
-        unsigned ms = BACKOFF_MIN_MS << (in->fails < 7 ? in->fails : 7);
-        in->fails++;
-        in->restart_at = now + (ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS);
+        unsigned ms = BACKOFF_MIN_MS << (e->fails < 7 ? e->fails : 7);
+        e->fails++;
+        e->restart_at = now + (ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS);
     } else {
-        in->fails = 0;
-        in->restart_at = now;
+        e->fails = 0;
     }
 }
 
@@ -451,7 +455,7 @@ fcgi_pool_acquire(struct fcgi_pool *p, const struct certmap_fcgi_app *app, struc
             pick = (int)i;
     for (unsigned i = 0; i < e->max && pick < 0; i++) {
         in = &e->inst[i];
-        if (in->pid == 0 && in->restart_at <= now) {
+        if (in->pid == 0 && e->restart_at <= now) {
             if (start(p, e, i, why, size) != 0)
                 goto out;
             pick = (int)i;
@@ -526,8 +530,7 @@ fcgi_pool_kill(struct fcgi_pool *p, const struct fcgi_lease *l)
     if (in->pid == l->pid && in->pid > 0) {
         errlog_printf(ERRLOG_WARN, "FastCGI: stopping %s (pid %ld): its request timed out",
                       e->argv[0], (long)in->pid);
-        stop(p, in);
-        in->restart_at = worker_now_ms();
+        stop(p, in); /* started again on the next request: a hang is no early death */
     }
     pthread_mutex_unlock(&p->lock);
 }

@@ -19,8 +19,9 @@
  *  - the child asks for SIGKILL when the thread that started it ends
  *    (prctl PR_SET_PDEATHSIG): no orphan survives certmapd, even killed;
  *  - a process that exits is reaped and started again on the next request,
- *    after a backoff (250 ms doubling up to 30 s) when it died within a
- *    second of its start or by a signal;
+ *    after a backoff (250 ms doubling up to 30 s, for the whole application:
+ *    no instance starts meanwhile) when it died within a second of its
+ *    start or by a signal;
  *  - stopped (SIGTERM, SIGKILL 3 s later, reaped) when idle for
  *    idleTimeout, when a reload changes the application's settings or
  *    removes it, and when certmapd stops.

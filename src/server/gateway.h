@@ -16,10 +16,46 @@
 #include "proxy.h" /* enum proxy_pump: the pump's results, shared by both protocols */
 #include "worker.h"
 
+struct upstream_conn;
+
+/*
+ * What both protocols' exchanges hold, first in each (proxy.c's struct
+ * proxy_xchg, fastcgi.c's struct fastcgi_xchg): the back end's connection,
+ * the buffer toward it and the one from it, and the flags gateway_pump()
+ * reads.  Buffers:  client --rbuf--> [pre, then] ubuf --> back end
+ *                   back end --> dbuf --> (the protocol) --> wbuf --> client
+ */
+struct gateway_xchg {
+    struct upstream_conn *up; /* the back end's connection (owned by the exchange) */
+    bool connecting;          /* up's connect() (and TLS handshake) is under way */
+    const char *pre;          /* sent before ubuf (FastCGI's BEGIN_REQUEST + PARAMS), or NULL */
+    size_t pre_len, pre_pos;
+    char *ubuf; /* toward the back end: [upos, ulen) to send */
+    uint32_t ucap, ulen, upos;
+    char *dbuf; /* from the back end: [dpos, dlen) not yet used */
+    uint32_t dcap, dlen, dpos;
+    bool req_done;  /* the whole request body is framed in ubuf */
+    bool answered;  /* the back end answered: a failed write of the rest is no failure */
+    bool resp_done; /* the response is complete: nothing more is read */
+    bool up_eof;    /* the back end closed its side */
+    bool got_reply; /* a byte came from the back end on this connection */
+    char why[240];  /* cause of a failure, for the error log */
+};
+
 struct gateway_ops {
     const char *name; /* "proxy", "fastcgi": for logs */
-    /* moves what can be moved between c->rbuf, the back end and c->wbuf */
+    /* moves what can be moved between c->rbuf, the back end and c->wbuf (gateway_pump()) */
     enum proxy_pump (*pump)(struct conn *c);
+    /*
+     * The protocol's two halves of gateway_pump(): fill() frames client body
+     * bytes of c->rbuf into ubuf (0, or -1 with why: a malformed body);
+     * answer() turns dbuf into the response in c->wbuf and says whether the
+     * exchange is FINISHED (freed) or FAILED, else BLOCKED (gateway_pump()
+     * decides between PROGRESS and BLOCKED).  Both set *progress when
+     * something moved.
+     */
+    int (*fill)(struct conn *c, bool *progress);
+    enum proxy_pump (*answer)(struct conn *c, bool *progress);
     /* true when the exchange takes more client bytes in c->rbuf now */
     bool (*wants_client)(const struct conn *c);
     /*
@@ -41,7 +77,28 @@ struct gateway_ops {
     bool (*expired)(struct conn *c);
 };
 
-/* gateway.c: the buffer work both protocols share */
+/* gateway.c: the loop and the buffer work both protocols share */
+
+/*
+ * One turn of the exchange gx of c (c->gw names the protocol): finishes
+ * connecting, fills ubuf from the client (fill()), sends pre and ubuf, reads
+ * what the back end sent into dbuf (its EOF sets up_eof), lets the protocol
+ * answer (answer()), and fails the exchange when the client went away
+ * before its whole body.  PROGRESS when bytes moved, BLOCKED when it waits
+ * for a socket, FINISHED (the exchange is freed) or FAILED (why set).
+ */
+enum proxy_pump gateway_pump(struct conn *c, struct gateway_xchg *gx);
+
+/*
+ * The client's side of a failed exchange, already freed: -1 when part of
+ * the response had gone out (started: the connection must close now), else
+ * the error page status.substatus is queued (the connection closes after it
+ * unless the request body was read whole, body_done) and 0 is returned.
+ */
+int gateway_fail_answer(struct conn *c, bool started, bool body_done, int status, int substatus);
+
+/* The cause to log: why when not NULL, else the exchange's own, else "failed". */
+const char *gateway_why(const struct gateway_xchg *gx, const char *why);
 
 /* Drops the first n bytes of the request body that follow the head in c->rbuf. */
 void gateway_take_client(struct conn *c, size_t n);

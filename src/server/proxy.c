@@ -39,22 +39,17 @@ enum body_mode {
     BODY_CLOSE,   /* until the upstream closes (responses only) */
 };
 
-enum px_phase { PX_CONNECT, PX_EXCHANGE, PX_TUNNEL };
+enum px_phase { PX_EXCHANGE, PX_TUNNEL };
 
 struct proxy_xchg {
-    struct upstream_conn *up;
+    struct gateway_xchg gx; /* first: the upstream connection, the buffers (gateway.h) */
     struct upstream_target t;
     enum px_phase phase;
-    char *ubuf; /* toward the upstream: [upos, ulen) to send */
-    uint32_t ucap, ulen, upos;
-    char *dbuf; /* from the upstream: [dpos, dlen) not yet used */
-    uint32_t dcap, dlen, dpos;
 
     /* request body, client -> upstream */
     enum body_mode req_mode;
     uint64_t req_left;
     struct http_chunked req_chunk;
-    bool req_done; /* the whole body is in ubuf (framing included) */
 
     /* response, upstream -> client */
     bool head_request;      /* HEAD: no body whatever the framing says */
@@ -67,20 +62,16 @@ struct proxy_xchg {
     uint64_t resp_left;
     struct http_chunked resp_chunk;
     bool chunk_to_client; /* re-frame the body as chunked toward the client */
-    bool resp_done;
-    bool up_close; /* the upstream closes after this response */
-    bool up_eof;   /* the upstream closed its side */
-    bool up_shut;  /* tunnel: our write side toward the upstream is shut */
-    int status;    /* the upstream's final status */
+    bool up_close;        /* the upstream closes after this response */
+    bool up_shut;         /* tunnel: our write side toward the upstream is shut */
+    int status;           /* the upstream's final status */
     unsigned max_head;
     bool reverse_host; /* reverseRewriteHostInResponseHeaders */
     /* one retry on a new connection when a pooled one turns out dead (see can_retry) */
     bool idempotent;                 /* the method is idempotent (RFC 9110 §9.2.2) */
     bool ubuf_moved;                 /* ubuf no longer holds the request from its first byte */
-    bool got_reply;                  /* a byte came from the upstream on this connection */
     bool retried;                    /* the retry was made */
     char client_origin[8 + 300 + 1]; /* "https://host[:port]" the client used */
-    char why[200];                   /* cause of a failure */
 };
 
 static const struct certmap_server_settings *
@@ -112,6 +103,20 @@ static void
 puts_(struct head *h, const char *s)
 {
     put(h, s, strlen(s));
+}
+
+/* v in decimal, at least min_digits (zero-padded): snprintf() was a tenth of a request's cost. */
+static void
+put_dec(struct head *h, unsigned long long v, int min_digits)
+{
+    char d[24], *p = d + sizeof(d);
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+        min_digits--;
+    } while (v > 0 || min_digits > 0);
+    put(h, p, (size_t)(d + sizeof(d) - p));
 }
 
 /*
@@ -213,18 +218,23 @@ out:
 
 /* The client address as X-Forwarded-For carries it (ARR: IPv6 in brackets, ":port" optional). */
 static void
-xff_entry(const struct conn *c, bool with_port, char *out, size_t size)
+put_xff_entry(struct head *h, const struct conn *c, bool with_port)
 {
     char addr[INET6_ADDRSTRLEN];
     unsigned port;
+    bool v6;
 
     respond_addr_text(&c->peer, addr, sizeof(addr), &port);
-    if (strchr(addr, ':') != NULL)
-        snprintf(out, size, with_port ? "[%s]:%u" : "[%s]", addr, port);
-    else if (with_port)
-        snprintf(out, size, "%s:%u", addr, port);
-    else
-        snprintf(out, size, "%s", addr);
+    v6 = strchr(addr, ':') != NULL;
+    if (v6)
+        put(h, "[", 1);
+    puts_(h, addr);
+    if (v6)
+        put(h, "]", 1);
+    if (with_port) {
+        put(h, ":", 1);
+        put_dec(h, port, 1);
+    }
 }
 
 /* The names of every header certmapd sets for this request (client copies are spoofs). */
@@ -255,8 +265,8 @@ set_by_rule(const struct proxy_request_in *in, const char *name, size_t len)
 }
 
 /*
- * The request head toward the upstream, into px->ubuf.  0, or -1 when it
- * does not fit (px->why says so).
+ * The request head toward the upstream, into px->gx.ubuf.  0, or -1 when it
+ * does not fit (px->gx.why says so).
  */
 static int
 build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in *in,
@@ -267,10 +277,9 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
     const struct http_header *conn_h = http_find_header(req, "Connection");
     const char *owned[8];
     struct proxy_hdr_policy pol;
-    struct head h = {px->ubuf, 0, px->ucap, false};
+    struct head h = {px->gx.ubuf, 0, px->gx.ucap, false};
     bool xff_named = sv->proxy_xff_name[0] != '\0', xff_seen = false;
     size_t xff_len = strlen(sv->proxy_xff_name);
-    char entry[INET6_ADDRSTRLEN + 16];
 
     memset(&pol, 0, sizeof(pol));
     pol.nowned = owned_names(sv, in, owned, sizeof(owned) / sizeof(owned[0]));
@@ -304,10 +313,9 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
             put(&h, x->value, x->value_len);
             xff_seen = true;
         }
-        xff_entry(c, sv->proxy_xff_port, entry, sizeof(entry));
         if (xff_seen)
             put(&h, ", ", 2);
-        puts_(&h, entry);
+        put_xff_entry(&h, c, sv->proxy_xff_port);
         put(&h, "\r\n", 2);
     }
     for (unsigned i = 0; i < req->header_count; i++) {
@@ -356,19 +364,19 @@ build_head(struct conn *c, struct proxy_xchg *px, const struct proxy_request_in 
     if (px->req_mode == BODY_CHUNKED) {
         puts_(&h, "Transfer-Encoding: chunked\r\n");
     } else if (req->content_length >= 0) {
-        char cl[32];
-        snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n", (long long)req->content_length);
-        puts_(&h, cl);
+        put(&h, "Content-Length: ", 16);
+        put_dec(&h, (unsigned long long)req->content_length, 1);
+        put(&h, "\r\n", 2);
     }
     put(&h, "\r\n", 2);
     if (h.overflow) {
-        snprintf(px->why, sizeof(px->why),
+        snprintf(px->gx.why, sizeof(px->gx.why),
                  "the request head toward the upstream exceeds %u bytes or a header value "
                  "holds a control character",
-                 px->ucap);
+                 px->gx.ucap);
         return -1;
     }
-    px->ulen = (uint32_t)h.len;
+    px->gx.ulen = (uint32_t)h.len;
     return 0;
 }
 
@@ -381,10 +389,10 @@ xchg_free(struct conn *c, bool reusable)
 
     if (px == NULL)
         return;
-    if (px->up != NULL)
-        upstream_release(c->w, px->up, reusable, settings(c)->proxy_max_idle);
-    worker_buf_put(c->w, px->ubuf, px->ucap);
-    worker_buf_put(c->w, px->dbuf, px->dcap);
+    if (px->gx.up != NULL)
+        upstream_release(c->w, px->gx.up, reusable, settings(c)->proxy_max_idle);
+    worker_buf_put(c->w, px->gx.ubuf, px->gx.ucap);
+    worker_buf_put(c->w, px->gx.dbuf, px->gx.dcap);
     free(px);
     c->px = NULL;
 }
@@ -427,9 +435,9 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
                        "http://unix:/socket:/path)");
         goto fail;
     }
-    px->ubuf = worker_buf_get(c->w, &px->ucap);
-    px->dbuf = worker_buf_get(c->w, &px->dcap);
-    if (px->ubuf == NULL || px->dbuf == NULL) {
+    px->gx.ubuf = worker_buf_get(c->w, &px->gx.ucap);
+    px->gx.dbuf = worker_buf_get(c->w, &px->gx.dcap);
+    if (px->gx.ubuf == NULL || px->gx.dbuf == NULL) {
         log_failure(c, "out of memory");
         goto fail;
     }
@@ -444,11 +452,18 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
                   http_token_list_has(http_find_header(req, "Connection")->value,
                                       http_find_header(req, "Connection")->value_len, "upgrade");
     px->max_head =
-        sv->proxy_max_response_header < px->dcap ? sv->proxy_max_response_header : px->dcap;
+        sv->proxy_max_response_header < px->gx.dcap ? sv->proxy_max_response_header : px->gx.dcap;
     px->reverse_host = sv->proxy_reverse_rewrite_host && req->host != NULL;
-    if (px->reverse_host)
-        snprintf(px->client_origin, sizeof(px->client_origin), "%s://%.*s",
-                 c->ssl != NULL ? "https" : "http", (int)req->host_len, req->host);
+    if (px->reverse_host) {
+        /* "scheme://host", cut to the buffer as before; built by hand, once per request */
+        const char *scheme = c->ssl != NULL ? "https://" : "http://";
+        size_t sl = strlen(scheme), hl = req->host_len;
+        if (hl > sizeof(px->client_origin) - sl - 1)
+            hl = sizeof(px->client_origin) - sl - 1;
+        memcpy(px->client_origin, scheme, sl);
+        memcpy(px->client_origin + sl, req->host, hl);
+        px->client_origin[sl + hl] = '\0';
+    }
     if (c->body_chunked) {
         px->req_mode = BODY_CHUNKED;
         px->req_chunk = c->chunk;
@@ -456,18 +471,24 @@ proxy_start(struct conn *c, const struct proxy_request_in *in)
         px->req_mode = BODY_LENGTH;
         px->req_left = c->body_left;
     } else {
-        px->req_done = true;
+        px->gx.req_done = true;
     }
     if (build_head(c, px, in, path, path_len) != 0) {
-        log_failure(c, px->why);
+        log_failure(c, px->gx.why);
         goto fail;
     }
-    px->up = upstream_open(c->w, &px->t, sv->proxy_ca_file, conn_on_upstream, c, why, sizeof(why));
-    if (px->up == NULL) {
+    /*
+     * Unprobed when can_retry() would send it again (idempotent, no body to
+     * outgrow ubuf): the pool's watch and the retry suffice.
+     */
+    px->gx.up = upstream_open(c->w, &px->t, sv->proxy_ca_file, !px->idempotent || !px->gx.req_done,
+                              conn_on_upstream, c, why, sizeof(why));
+    if (px->gx.up == NULL) {
         log_failure(c, why);
         goto fail;
     }
-    px->phase = px->up->reused ? PX_EXCHANGE : PX_CONNECT;
+    px->gx.connecting = !px->gx.up->reused;
+    px->phase = PX_EXCHANGE;
     c->log.status = 0;
     c->gw = &proxy_gateway;
     return 0;
@@ -494,7 +515,7 @@ frame(char *buf, uint32_t *len, const char *data, size_t n, bool chunked)
     }
 }
 
-/* Client body bytes after the head -> ubuf.  -1 on broken framing (px->why). */
+/* Client body bytes after the head -> ubuf.  -1 on broken framing (px->gx.why). */
 static int
 fill_request(struct conn *c, struct proxy_xchg *px, bool *progress)
 {
@@ -502,48 +523,48 @@ fill_request(struct conn *c, struct proxy_xchg *px, bool *progress)
     int r;
 
     if (px->phase == PX_TUNNEL) {
-        room = gateway_room(px->ubuf, px->ucap, &px->ulen, &px->upos, &px->ubuf_moved);
+        room = gateway_room(px->gx.ubuf, px->gx.ucap, &px->gx.ulen, &px->gx.upos, &px->ubuf_moved);
         n = avail < room ? avail : room;
         if (n > 0) {
-            memcpy(px->ubuf + px->ulen, c->rbuf + c->head_len, n);
-            px->ulen += (uint32_t)n;
+            memcpy(px->gx.ubuf + px->gx.ulen, c->rbuf + c->head_len, n);
+            px->gx.ulen += (uint32_t)n;
             gateway_take_client(c, n);
             *progress = true;
         }
         return 0;
     }
-    if (px->req_done || avail == 0)
+    if (px->gx.req_done || avail == 0)
         return 0;
-    room = gateway_room(px->ubuf, px->ucap, &px->ulen, &px->upos, &px->ubuf_moved);
+    room = gateway_room(px->gx.ubuf, px->gx.ucap, &px->gx.ulen, &px->gx.upos, &px->ubuf_moved);
     if (room <= CHUNK_OVERHEAD + 5)
         return 0;
     if (px->req_mode == BODY_LENGTH) {
         n = avail < px->req_left ? avail : (size_t)px->req_left;
         if (n > room)
             n = room;
-        memcpy(px->ubuf + px->ulen, c->rbuf + c->head_len, n);
-        px->ulen += (uint32_t)n;
+        memcpy(px->gx.ubuf + px->gx.ulen, c->rbuf + c->head_len, n);
+        px->gx.ulen += (uint32_t)n;
         gateway_take_client(c, n);
         px->req_left -= n;
-        px->req_done = px->req_left == 0;
+        px->gx.req_done = px->req_left == 0;
         *progress = n > 0;
         return 0;
     }
     /* chunked: decode in place (as much input as the decoded data can take), re-frame */
     n = avail < room - CHUNK_OVERHEAD - 5 ? avail : room - CHUNK_OVERHEAD - 5;
     r = http_chunked_decode(&px->req_chunk, c->rbuf + c->head_len, &n, &used);
-    frame(px->ubuf, &px->ulen, c->rbuf + c->head_len, n, true);
+    frame(px->gx.ubuf, &px->gx.ulen, c->rbuf + c->head_len, n, true);
     gateway_take_client(c, used);
     *progress = used > 0;
     if (r == HTTP_CHUNK_ERROR) {
-        snprintf(px->why, sizeof(px->why), "the client's chunked body is malformed (%d)",
+        snprintf(px->gx.why, sizeof(px->gx.why), "the client's chunked body is malformed (%d)",
                  px->req_chunk.status);
         return -1;
     }
     if (r == HTTP_CHUNK_DONE) {
-        memcpy(px->ubuf + px->ulen, "0\r\n\r\n", 5);
-        px->ulen += 5;
-        px->req_done = true;
+        memcpy(px->gx.ubuf + px->gx.ulen, "0\r\n\r\n", 5);
+        px->gx.ulen += 5;
+        px->gx.req_done = true;
     }
     return 0;
 }
@@ -575,11 +596,9 @@ queue_head(struct conn *c, struct proxy_xchg *px, const struct proxy_response *r
     h.len = 0;
     h.cap = c->wcap - c->wlen;
     h.overflow = false;
-    {
-        char line[64];
-        snprintf(line, sizeof(line), "HTTP/1.1 %03d ", r->status);
-        puts_(&h, line);
-    }
+    put(&h, "HTTP/1.1 ", 9);
+    put_dec(&h, (unsigned long long)r->status, 3); /* 100..999: the parser's range */
+    put(&h, " ", 1);
     put(&h, r->reason, r->reason_len);
     put(&h, "\r\n", 2);
     for (unsigned i = 0; i < r->header_count; i++) {
@@ -610,9 +629,9 @@ queue_head(struct conn *c, struct proxy_xchg *px, const struct proxy_response *r
         puts_(&h, "Connection: Upgrade\r\n");
     } else {
         if (px->resp_mode == BODY_LENGTH || (px->head_request && r->content_length >= 0)) {
-            char cl[40];
-            snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n", (long long)r->content_length);
-            puts_(&h, cl);
+            put(&h, "Content-Length: ", 16);
+            put_dec(&h, (unsigned long long)r->content_length, 1);
+            put(&h, "\r\n", 2);
         } else if (px->chunk_to_client) {
             puts_(&h, "Transfer-Encoding: chunked\r\n");
         }
@@ -636,7 +655,7 @@ start_response(struct conn *c, struct proxy_xchg *px, const struct proxy_respons
     px->up_close = r->close;
     if (r->status == 101) {
         if (!px->upgrade) {
-            snprintf(px->why, sizeof(px->why), "101 answer to a request without Upgrade");
+            snprintf(px->gx.why, sizeof(px->gx.why), "101 answer to a request without Upgrade");
             return -1;
         }
         px->resp_mode = BODY_NONE;
@@ -663,10 +682,10 @@ start_response(struct conn *c, struct proxy_xchg *px, const struct proxy_respons
     }
     if (px->client_10 && !px->client_keep_alive)
         c->close_after = true;
-    if (!px->req_done)
+    if (!px->gx.req_done)
         c->close_after = true; /* the upstream answered before the whole body: drop it */
     if (queue_head(c, px, r) != 0) {
-        snprintf(px->why, sizeof(px->why), "response head larger than the buffer (%u bytes)",
+        snprintf(px->gx.why, sizeof(px->gx.why), "response head larger than the buffer (%u bytes)",
                  c->wcap);
         return -1;
     }
@@ -674,10 +693,11 @@ start_response(struct conn *c, struct proxy_xchg *px, const struct proxy_respons
     c->log.substatus = 0;
     px->started = true;
     px->head_done = true;
+    px->gx.answered = true; /* the rest of the body is not wanted if it cannot be sent */
     if (r->status == 101)
         px->phase = PX_TUNNEL;
     else if (px->resp_mode == BODY_NONE)
-        px->resp_done = true;
+        px->gx.resp_done = true;
     return 0;
 }
 
@@ -690,21 +710,22 @@ parse_heads(struct conn *c, struct proxy_xchg *px, bool *progress)
     int rc = 0, pr;
 
     if (r == NULL) {
-        snprintf(px->why, sizeof(px->why), "out of memory");
+        snprintf(px->gx.why, sizeof(px->gx.why), "out of memory");
         return -1;
     }
-    while (!px->head_done && px->dpos < px->dlen) {
-        pr = proxy_parse_response(px->dbuf + px->dpos, px->dlen - px->dpos, px->max_head, r, &why);
+    while (!px->head_done && px->gx.dpos < px->gx.dlen) {
+        pr = proxy_parse_response(px->gx.dbuf + px->gx.dpos, px->gx.dlen - px->gx.dpos,
+                                  px->max_head, r, &why);
         if (pr == PROXY_PARSE_AGAIN)
             break;
         if (pr == PROXY_PARSE_ERROR) {
-            snprintf(px->why, sizeof(px->why), "invalid response head: %s", why);
+            snprintf(px->gx.why, sizeof(px->gx.why), "invalid response head: %s", why);
             rc = -1;
             break;
         }
         *progress = true;
         if (r->status >= 100 && r->status < 200 && r->status != 101) {
-            px->dpos += (uint32_t)r->head_len; /* interim: dropped (Expect is answered here) */
+            px->gx.dpos += (uint32_t)r->head_len; /* interim: dropped (Expect is answered here) */
             continue;
         }
         if (gateway_client_room(c) < r->head_len + 256 && c->wpos < c->wlen) {
@@ -715,7 +736,7 @@ parse_heads(struct conn *c, struct proxy_xchg *px, bool *progress)
             rc = -1;
             break;
         }
-        px->dpos += (uint32_t)r->head_len;
+        px->gx.dpos += (uint32_t)r->head_len;
     }
     free(r);
     return rc;
@@ -725,10 +746,10 @@ parse_heads(struct conn *c, struct proxy_xchg *px, bool *progress)
 static int
 drain_response(struct conn *c, struct proxy_xchg *px, bool *progress)
 {
-    size_t avail = px->dlen - px->dpos, room, n, used;
+    size_t avail = px->gx.dlen - px->gx.dpos, room, n, used;
     int r;
 
-    if (px->resp_done || avail == 0)
+    if (px->gx.resp_done || avail == 0)
         return 0;
     room = gateway_client_room(c);
     if (room <= CHUNK_OVERHEAD + 5)
@@ -737,81 +758,32 @@ drain_response(struct conn *c, struct proxy_xchg *px, bool *progress)
         n = avail < room - CHUNK_OVERHEAD ? avail : room - CHUNK_OVERHEAD;
         if (px->resp_mode == BODY_LENGTH && n > px->resp_left)
             n = (size_t)px->resp_left;
-        frame(c->wbuf, &c->wlen, px->dbuf + px->dpos, n,
+        frame(c->wbuf, &c->wlen, px->gx.dbuf + px->gx.dpos, n,
               px->phase != PX_TUNNEL && px->chunk_to_client);
-        px->dpos += (uint32_t)n;
+        px->gx.dpos += (uint32_t)n;
         *progress = n > 0;
         if (px->phase != PX_TUNNEL && px->resp_mode == BODY_LENGTH) {
             px->resp_left -= n;
-            px->resp_done = px->resp_left == 0;
+            px->gx.resp_done = px->resp_left == 0;
         }
         return 0;
     }
     n = avail < room - CHUNK_OVERHEAD - 5 ? avail : room - CHUNK_OVERHEAD - 5;
-    r = http_chunked_decode(&px->resp_chunk, px->dbuf + px->dpos, &n, &used);
-    frame(c->wbuf, &c->wlen, px->dbuf + px->dpos, n, px->chunk_to_client);
-    px->dpos += (uint32_t)used;
+    r = http_chunked_decode(&px->resp_chunk, px->gx.dbuf + px->gx.dpos, &n, &used);
+    frame(c->wbuf, &c->wlen, px->gx.dbuf + px->gx.dpos, n, px->chunk_to_client);
+    px->gx.dpos += (uint32_t)used;
     *progress = used > 0;
     if (r == HTTP_CHUNK_ERROR) {
-        snprintf(px->why, sizeof(px->why), "the upstream's chunked body is malformed");
+        snprintf(px->gx.why, sizeof(px->gx.why), "the upstream's chunked body is malformed");
         return -1;
     }
     if (r == HTTP_CHUNK_DONE) {
-        px->resp_done = true;
+        px->gx.resp_done = true;
         if (px->chunk_to_client) {
             memcpy(c->wbuf + c->wlen, "0\r\n\r\n", 5);
             c->wlen += 5;
         }
     }
-    return 0;
-}
-
-/* Sends ubuf to the upstream.  -1 on failure. */
-static int
-send_upstream(struct proxy_xchg *px, bool *progress)
-{
-    ssize_t n;
-
-    while (px->upos < px->ulen) {
-        n = upstream_write(px->up, px->ubuf + px->upos, px->ulen - px->upos);
-        if (n == UPSTREAM_AGAIN)
-            return 0;
-        if (n < 0) {
-            if (px->head_done)
-                return 0; /* the answer came; the rest of the body is not wanted */
-            snprintf(px->why, sizeof(px->why), "%s", px->up->why);
-            return -1;
-        }
-        px->upos += (uint32_t)n;
-        *progress = true;
-    }
-    return 0;
-}
-
-/* Reads from the upstream into dbuf.  -1 on failure. */
-static int
-recv_upstream(struct proxy_xchg *px, bool *progress)
-{
-    ssize_t n;
-
-    if (px->up_eof || px->resp_done)
-        return 0;
-    if (gateway_room(px->dbuf, px->dcap, &px->dlen, &px->dpos, NULL) == 0)
-        return 0; /* full: the client must take some first */
-    n = upstream_read(px->up, px->dbuf + px->dlen, px->dcap - px->dlen);
-    if (n == UPSTREAM_AGAIN)
-        return 0;
-    if (n == UPSTREAM_ERR) {
-        snprintf(px->why, sizeof(px->why), "%s", px->up->why);
-        return -1;
-    }
-    *progress = true;
-    if (n == 0) {
-        px->up_eof = true;
-        return 0;
-    }
-    px->got_reply = true;
-    px->dlen += (uint32_t)n;
     return 0;
 }
 
@@ -824,102 +796,84 @@ proxy_wants_client(const struct conn *c)
         return false;
     if (px->phase == PX_TUNNEL)
         return true;
-    return !px->req_done;
+    return !px->gx.req_done;
 }
 
 /* The tunnel ends when one side closed and what it sent has reached the other. */
 static bool
 tunnel_over(const struct conn *c, const struct proxy_xchg *px)
 {
-    if (px->up_eof && px->dpos == px->dlen)
+    if (px->gx.up_eof && px->gx.dpos == px->gx.dlen)
         return true;
-    if (c->eof && c->rlen == c->head_len && px->upos == px->ulen)
+    if (c->eof && c->rlen == c->head_len && px->gx.upos == px->gx.ulen)
         return true;
     return false;
 }
 
+/* The response half of gateway_pump(): heads, body, tunnel, end (gateway_ops.answer). */
 static enum proxy_pump
-pump_once(struct conn *c)
+px_answer(struct conn *c, bool *progress)
 {
     struct proxy_xchg *px = c->px;
-    bool progress = false, reusable;
-    int r;
+    bool reusable;
 
-    if (px->phase == PX_CONNECT) {
-        r = upstream_establish(px->up);
-        if (r == UPSTREAM_AGAIN)
-            return PROXY_BLOCKED;
-        if (r != 0) {
-            snprintf(px->why, sizeof(px->why), "%s", px->up->why);
-            return PROXY_FAILED;
-        }
-        px->phase = PX_EXCHANGE;
-        progress = true;
-    }
-    if (fill_request(c, px, &progress) != 0 || send_upstream(px, &progress) != 0 ||
-        recv_upstream(px, &progress) != 0)
+    if (!px->head_done && parse_heads(c, px, progress) != 0)
         return PROXY_FAILED;
-    if (!px->head_done && parse_heads(c, px, &progress) != 0)
-        return PROXY_FAILED;
-    if (px->head_done && drain_response(c, px, &progress) != 0)
+    if (px->head_done && drain_response(c, px, progress) != 0)
         return PROXY_FAILED;
     if (px->phase == PX_TUNNEL) {
-        if (c->eof && c->rlen == c->head_len && px->upos == px->ulen && !px->up_shut) {
-            upstream_shutdown_write(px->up);
+        if (c->eof && c->rlen == c->head_len && px->gx.upos == px->gx.ulen && !px->up_shut) {
+            upstream_shutdown_write(px->gx.up);
             px->up_shut = true;
         }
         if (tunnel_over(c, px)) {
             xchg_free(c, false);
             return PROXY_FINISHED;
         }
-        return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+        return *progress ? PROXY_PROGRESS : PROXY_BLOCKED;
     }
-    if (px->up_eof && !px->resp_done) {
-        if (px->head_done && px->resp_mode == BODY_CLOSE && px->dpos == px->dlen) {
-            px->resp_done = true;
+    if (px->gx.up_eof && !px->gx.resp_done) {
+        if (px->head_done && px->resp_mode == BODY_CLOSE && px->gx.dpos == px->gx.dlen) {
+            px->gx.resp_done = true;
             if (px->chunk_to_client) {
                 if (gateway_client_room(c) < 5)
                     return PROXY_BLOCKED;
                 memcpy(c->wbuf + c->wlen, "0\r\n\r\n", 5);
                 c->wlen += 5;
             }
-        } else if (px->dpos == px->dlen) {
-            snprintf(px->why, sizeof(px->why), "%s",
+        } else if (px->gx.dpos == px->gx.dlen) {
+            snprintf(px->gx.why, sizeof(px->gx.why), "%s",
                      px->head_done ? "the upstream closed the connection in the body"
                                    : "the upstream closed the connection before answering");
             return PROXY_FAILED;
         }
     }
-    if (px->resp_done) {
-        reusable = px->req_done && px->upos == px->ulen && !px->up_close && !px->up_eof &&
-                   px->dpos == px->dlen && settings(c)->proxy_keep_alive;
+    if (px->gx.resp_done) {
+        reusable = px->gx.req_done && px->gx.upos == px->gx.ulen && !px->up_close &&
+                   !px->gx.up_eof && px->gx.dpos == px->gx.dlen && settings(c)->proxy_keep_alive;
         xchg_free(c, reusable);
         return PROXY_FINISHED;
     }
-    /* the client went away before its body was complete: nothing more can come */
-    if (c->eof && !px->req_done && c->rlen == c->head_len) {
-        snprintf(px->why, sizeof(px->why), "the client closed before sending its whole body");
-        return PROXY_FAILED;
-    }
-    return progress ? PROXY_PROGRESS : PROXY_BLOCKED;
+    return PROXY_BLOCKED; /* gateway_pump() checks the client's side */
+}
+
+/* The request half of gateway_pump() (gateway_ops.fill). */
+static int
+px_fill(struct conn *c, bool *progress)
+{
+    return fill_request(c, c->px, progress);
 }
 
 int
 proxy_fail(struct conn *c, const char *why)
 {
     struct proxy_xchg *px = c->px;
-    bool started = px->started, body_done = px->req_done && c->rlen >= c->head_len;
+    bool started = px->started, body_done = px->gx.req_done && c->rlen >= c->head_len;
 
-    log_failure(c, why != NULL ? why : px->why[0] != '\0' ? px->why : "failed");
+    log_failure(c, gateway_why(&px->gx, why));
     xchg_free(c, false);
-    if (started)
-        return -1;
-    if (!body_done)
-        c->close_after = true;
-    c->body_left = 0;
-    c->body_chunked = false;
-    respond_error(c, 502, 3, NULL);
-    return 0;
+    /* ARR: 502.3, forwarder connection error */
+    return gateway_fail_answer(c, started, body_done, 502, 3);
 }
 
 /*
@@ -934,8 +888,9 @@ proxy_fail(struct conn *c, const char *why)
 static bool
 can_retry(const struct proxy_xchg *px)
 {
-    return px->up != NULL && px->up->reused && !px->retried && !px->got_reply && !px->head_done &&
-           !px->ubuf_moved && px->idempotent && px->phase == PX_EXCHANGE;
+    return px->gx.up != NULL && px->gx.up->reused && !px->retried && !px->gx.got_reply &&
+           !px->head_done && !px->ubuf_moved && px->idempotent && !px->gx.connecting &&
+           px->phase == PX_EXCHANGE;
 }
 
 /* The retry: the dead connection closed, a new one under way, the request to be sent again. */
@@ -947,27 +902,27 @@ retry(struct conn *c, struct proxy_xchg *px)
     errlog_printf(ERRLOG_INFO,
                   "proxy to %s: a pooled connection failed before answering (%s); "
                   "the request is sent again on a new connection",
-                  px->t.key, px->why);
-    upstream_release(c->w, px->up, false, 0);
+                  px->t.key, px->gx.why);
+    upstream_release(c->w, px->gx.up, false, 0);
     px->retried = true;
-    px->up = upstream_connect(c->w, &px->t, settings(c)->proxy_ca_file, conn_on_upstream, c, why,
-                              sizeof(why));
-    if (px->up == NULL) {
-        snprintf(px->why, sizeof(px->why), "%s", why);
+    px->gx.up = upstream_connect(c->w, &px->t, settings(c)->proxy_ca_file, conn_on_upstream, c, why,
+                                 sizeof(why));
+    if (px->gx.up == NULL) {
+        snprintf(px->gx.why, sizeof(px->gx.why), "%s", why);
         return -1;
     }
-    px->phase = PX_CONNECT;
-    px->upos = 0;
-    px->dpos = px->dlen = 0;
-    px->up_eof = false;
-    px->why[0] = '\0';
+    px->gx.connecting = true;
+    px->gx.upos = 0;
+    px->gx.dpos = px->gx.dlen = 0;
+    px->gx.up_eof = false;
+    px->gx.why[0] = '\0';
     return 0;
 }
 
 enum proxy_pump
 proxy_pump(struct conn *c)
 {
-    enum proxy_pump r = pump_once(c);
+    enum proxy_pump r = gateway_pump(c, &c->px->gx);
 
     if (r == PROXY_FAILED && can_retry(c->px))
         r = retry(c, c->px) == 0 ? PROXY_PROGRESS : PROXY_FAILED;
@@ -975,5 +930,6 @@ proxy_pump(struct conn *c)
 }
 
 const struct gateway_ops proxy_gateway = {
-    "proxy", proxy_pump, proxy_wants_client, proxy_fail, proxy_free, TL_GATEWAY, NULL,
+    "proxy",    proxy_pump, px_fill,    px_answer, proxy_wants_client,
+    proxy_fail, proxy_free, TL_GATEWAY, NULL,
 };

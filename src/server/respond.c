@@ -54,18 +54,49 @@ respond_log_fields(struct conn *c, const struct http_request *req)
     l->minor_version = req->minor_version;
 }
 
+/*
+ * a as dotted quad into out (at least INET_ADDRSTRLEN bytes).  inet_ntop()
+ * formats IPv4 through sprintf(): this runs five times per proxied request
+ * (W3C log, server variables, X-Forwarded-For), where it cost ~7% of
+ * certmapd's instructions.
+ */
+static void
+ipv4_text(const struct in_addr *a, char *out)
+{
+    const unsigned char *b = (const unsigned char *)&a->s_addr;
+    char *p = out;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+}
+
 void
 respond_addr_text(const union conn_addr *a, char *out, size_t size, unsigned *port)
 {
+    struct in_addr v4;
+
     if (a->sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &a->in6.sin6_addr, out, (socklen_t)size);
         *port = ntohs(a->in6.sin6_port);
         /* IPv4-mapped addresses are logged as IPv4, as IIS does. */
-        if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL)
-            memmove(out, out + 7, strlen(out + 7) + 1);
+        if (IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr) && size >= INET_ADDRSTRLEN) {
+            memcpy(&v4.s_addr, a->in6.sin6_addr.s6_addr + 12, 4);
+            ipv4_text(&v4, out);
+        } else {
+            inet_ntop(AF_INET6, &a->in6.sin6_addr, out, (socklen_t)size);
+        }
     } else if (a->sa.sa_family == AF_INET) {
-        inet_ntop(AF_INET, &a->in4.sin_addr, out, (socklen_t)size);
         *port = ntohs(a->in4.sin_port);
+        if (size >= INET_ADDRSTRLEN)
+            ipv4_text(&a->in4.sin_addr, out);
+        else
+            inet_ntop(AF_INET, &a->in4.sin_addr, out, (socklen_t)size);
     } else {
         snprintf(out, size, "-");
         *port = 0;

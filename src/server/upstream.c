@@ -34,6 +34,31 @@ struct upstream_pool {
 
 static const char root_path[] = "/";
 
+/*
+ * t->key for a TCP target, "scheme://host:port", without snprintf(): the URL
+ * is parsed on every proxied request.  host fits (UPSTREAM_HOST_MAX <
+ * UPSTREAM_KEY_MAX - 16).
+ */
+static void
+tcp_key(struct upstream_target *t)
+{
+    size_t n = t->tls ? 8 : 7, hl = strlen(t->host);
+    char digits[8], *d = digits + sizeof(digits);
+    unsigned port = t->port;
+
+    memcpy(t->key, t->tls ? "https://" : "http://", n);
+    memcpy(t->key + n, t->host, hl);
+    n += hl;
+    t->key[n++] = ':';
+    do {
+        *--d = (char)('0' + port % 10);
+        port /= 10;
+    } while (port > 0);
+    memcpy(t->key + n, d, (size_t)(digits + sizeof(digits) - d));
+    n += (size_t)(digits + sizeof(digits) - d);
+    t->key[n] = '\0';
+}
+
 int
 upstream_parse_url(const char *url, size_t len, struct upstream_target *t, const char **path,
                    size_t *path_len)
@@ -107,8 +132,10 @@ upstream_parse_url(const char *url, size_t len, struct upstream_target *t, const
             return -1;
         t->port = (unsigned)port;
     }
-    snprintf(t->authority, sizeof(t->authority), "%.*s", (int)(auth_end - auth), auth);
-    snprintf(t->key, sizeof(t->key), "%s://%s:%u", t->tls ? "https" : "http", t->host, t->port);
+    if ((size_t)(auth_end - auth) >= sizeof(t->authority))
+        return -1;
+    memcpy(t->authority, auth, (size_t)(auth_end - auth)); /* t was zeroed: NUL-terminated */
+    tcp_key(t);
 path:
     if (p == end) {
         *path = root_path;
@@ -225,17 +252,26 @@ fail:
     return NULL;
 }
 
+/* true when nothing waits on u's socket: no byte, no EOF, no error (one recv(MSG_PEEK)). */
+static bool
+quiet(const struct upstream_conn *u)
+{
+    char b;
+    ssize_t n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 /*
  * An idle, still open connection to key from the pool, or NULL.  ctx: the
  * TLS context in force (NULL for plain HTTP); a TLS connection made with an
- * older one (caFile changed by a reload) is closed, not reused.
+ * older one (caFile changed by a reload) is closed, not reused.  probe: see
+ * upstream_open(); a TLS connection is always probed.
  */
 static struct upstream_conn *
-pool_take(struct upstream_pool *p, const char *key, SSL_CTX *ctx)
+pool_take(struct upstream_pool *p, const char *key, SSL_CTX *ctx, bool probe)
 {
     struct upstream_conn **pp = &p->idle, *u;
-    char b;
-    ssize_t n;
 
     while ((u = *pp) != NULL) {
         if (strcmp(u->key, key) != 0) {
@@ -244,10 +280,17 @@ pool_take(struct upstream_pool *p, const char *key, SSL_CTX *ctx)
         }
         *pp = u->next;
         u->next = NULL;
-        /* closed meanwhile (the FIN's event may still be queued): try the next one */
-        n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-            (u->ssl == NULL || SSL_get_SSL_CTX(u->ssl) == ctx)) {
+        /*
+         * Unprobed, a plain connection is taken on the word of the pool's
+         * watch: released only when its socket was drained (rd_ready false,
+         * upstream_release()), and closed at the first event it gets while
+         * idle.  What the watch cannot see yet (the FIN's event still queued
+         * in this batch, or in flight) the caller's retry covers.  Probed,
+         * it is closed when anything waits (try the next one).
+         */
+        if (u->ssl == NULL && !probe)
+            return u;
+        if (quiet(u) && (u->ssl == NULL || SSL_get_SSL_CTX(u->ssl) == ctx)) {
             /* nothing waits: the response to the request about to go cannot be read yet */
             u->rd_ready = false;
             return u;
@@ -415,7 +458,7 @@ fail:
 }
 
 struct upstream_conn *
-upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_file,
+upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_file, bool probe,
               void (*on_ready)(void *arg), void *arg, char *why, size_t size)
 {
     struct upstream_pool *p = pool_of(w);
@@ -429,7 +472,7 @@ upstream_open(struct worker *w, const struct upstream_target *t, const char *ca_
     /* a TLS connection is reused only if it was verified against the caFile in force now */
     if (t->tls && (ctx = client_ctx(p, ca_file, why, size)) == NULL)
         return NULL;
-    u = pool_take(p, t->key, ctx);
+    u = pool_take(p, t->key, ctx, probe);
     if (u == NULL)
         return upstream_connect(w, t, ca_file, on_ready, arg, why, size);
     u->reused = true;
@@ -558,6 +601,14 @@ upstream_read(struct upstream_conn *u, char *buf, size_t len)
         return UPSTREAM_AGAIN;
     for (;;) {
         n = recv(u->fd, buf, len, 0);
+        /*
+         * Less than asked for: the socket was drained, and any byte (or the
+         * FIN) that comes later brings an event (edge-triggered), as nginx
+         * reads a short recv(): no recv() just to see EAGAIN, and a
+         * connection released now is known to hold nothing unread.
+         */
+        if (n > 0 && (size_t)n < len)
+            u->rd_ready = false;
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -617,6 +668,15 @@ upstream_release(struct worker *w, struct upstream_conn *u, bool reusable, unsig
     (void)w;
     u->on_ready = NULL;
     u->arg = NULL;
+    /*
+     * A plain connection not known to be drained (its last read filled the
+     * buffer, or an event came since) is probed once here, so that an
+     * unprobed pool_take() never hands out one with bytes left unread.
+     */
+    if (reusable && u->ssl == NULL && u->rd_ready) {
+        reusable = quiet(u);
+        u->rd_ready = false;
+    }
     if (reusable && max_idle > 0) {
         for (struct upstream_conn *i = p->idle; i != NULL; i = i->next)
             if (strcmp(i->key, u->key) == 0)

@@ -81,13 +81,21 @@ struct upstream_conn {
 /*
  * A connection to t for worker w: an idle one of the pool, or a new one
  * whose connect() is under way.  ca_file is <certmap><upstream caFile> ("":
- * the system store).  on_ready(arg) is called on the socket's events.  NULL
- * and why (size bytes) filled when it cannot even be started (name not
- * resolved, no socket, no TLS context).
+ * the system store).  probe: a pooled connection is checked with one
+ * recv(MSG_PEEK) before it is handed out (closed and the next one tried when
+ * the upstream closed it or sent something); false saves that call per
+ * request for a caller that sends its request again on a new connection when
+ * a pooled one fails before any answer (the proxy's retry of idempotent
+ * requests): the pool's watch (a connection released drained, closed at its
+ * first event while idle) leaves only the FIN still in flight or queued,
+ * which the retry covers.  TLS connections are always probed.
+ * on_ready(arg) is called on the socket's events.  NULL and why (size bytes)
+ * filled when it cannot even be started (name not resolved, no socket, no
+ * TLS context).
  */
 struct upstream_conn *upstream_open(struct worker *w, const struct upstream_target *t,
-                                    const char *ca_file, void (*on_ready)(void *arg), void *arg,
-                                    char *why, size_t size);
+                                    const char *ca_file, bool probe, void (*on_ready)(void *arg),
+                                    void *arg, char *why, size_t size);
 
 /*
  * A new connection to t, never one of the pool: as upstream_open() otherwise.

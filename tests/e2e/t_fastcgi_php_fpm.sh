@@ -31,11 +31,7 @@ done
 H_SERVER="$H_SERVER workers=\"1\"" # one worker: one pool of kept connections
 fc_go
 
-req alice /id.php/x
-expect_status 200
-[ "$(fc_var REMOTE_USER)" = alice ] || h_fail "REMOTE_USER: $(fc_var REMOTE_USER)"
-case $(fc_var CERT_SUBJECT) in *CN=alice*) ;; *) h_fail "CERT_SUBJECT: $(fc_var CERT_SUBJECT)" ;; esac
-[ "$(fc_var PATH_INFO)" = /x ] || h_fail "PATH_INFO: $(fc_var PATH_INFO)"
+fc_alice_x
 p1=$(fc_var pid)
 for _ in 1 2 3; do
     req alice /id.php
@@ -43,10 +39,7 @@ for _ in 1 2 3; do
     [ "$(fc_var pid)" = "$p1" ] || h_fail "FCGI_KEEP_CONN: pid $p1 then $(fc_var pid)"
 done
 
-req - /pub/id.php -H 'X-Remote-User: mallory' -H 'Remote_User: mallory'
-expect_status 200
-[ -z "$(fc_var REMOTE_USER)" ] || h_fail "anonymous REMOTE_USER: $(fc_var REMOTE_USER)"
-[ -z "$(fc_var HTTP_REMOTE_USER)" ] || h_fail "HTTP_REMOTE_USER: $(fc_var HTTP_REMOTE_USER)"
+fc_anonymous
 
 req alice /missing.php
 expect_status 404 0

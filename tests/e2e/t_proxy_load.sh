@@ -1,5 +1,5 @@
 # Many keep-alive clients proxied at once, more than the upstream pool keeps
-# idle (maxIdlePerUpstream 8): connections closed while the worker handles a
+# idle (maxIdlePerUpstream 8, set here below the default): connections closed while the worker handles a
 # batch of events may still have events in it, so they are freed after the
 # batch (this load crashed certmapd when they were freed at once).  Every
 # request is answered 200, and certmapd stops cleanly (ASan: no report).
@@ -8,6 +8,7 @@ h_init
 LOAD=$H_BINDIR/mtls-load
 [ -x "$LOAD" ] || h_fail "$LOAD is not built"
 px_std
+H_UPSTREAM='maxIdlePerUpstream="8"'
 px_go
 
 printf '%s %s\n' "$PKI/alice.crt" "$PKI/alice.key" >"$T/certs"

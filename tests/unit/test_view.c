@@ -683,7 +683,7 @@ test_proxy_settings(void **state)
     assert_int_equal(sv->proxy_max_response_header, 128 * 1024);
     assert_string_equal(sv->proxy_ca_file, "");
     assert_false(sv->proxy_keep_underscore);
-    assert_int_equal(sv->proxy_max_idle, 8);
+    assert_int_equal(sv->proxy_max_idle, 64);
     certmap_view_unref(v);
     certmap_diags_free(&d);
 
