@@ -469,6 +469,7 @@ step_head(struct conn *c)
                 return STEP_CLOSED;
             }
             recheck_cert(c);
+            c->cred_lookups = 0; /* a new request: re-runs of it come through on_logon() */
             apply(c, request_begin(c));
             return STEP_CONTINUE;
         }

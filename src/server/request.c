@@ -935,9 +935,14 @@ static int
 file_account(struct conn *c, struct req_ctx *rc, const struct snap_vdir *vd, struct fileacct *fa)
 {
     const char *logon_user = logged_on_user(rc);
-    /* this request ran a lookup of its own (start_logon() with DECIDE_AUTH_NONE) */
-    bool looked_up =
-        c->pending_kind == DECIDE_AUTH_NONE && c->pending_result != DECIDE_LOGON_UNKNOWN;
+    /*
+     * A miss after this request's own lookup (start_logon() with
+     * DECIDE_AUTH_NONE) is an error, unless a reload emptied the cache
+     * between the lookup and now: then once more (CONN_CRED_LOOKUPS).
+     */
+    bool looked_up = c->pending_kind == DECIDE_AUTH_NONE &&
+                     c->pending_result != DECIDE_LOGON_UNKNOWN &&
+                     c->cred_lookups >= CONN_CRED_LOOKUPS;
     enum fileacct_source src;
     const char *name;
     char why[512], realm_buf[256];
@@ -951,6 +956,7 @@ file_account(struct conn *c, struct req_ctx *rc, const struct snap_vdir *vd, str
         return 1;
     case FILEACCT_LOOKUP:
         if (start_logon(c, DECIDE_AUTH_NONE, name, NULL) == 0) {
+            c->cred_lookups++;
             rc->logon = true;
             return 0;
         }
