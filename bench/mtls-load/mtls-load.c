@@ -14,7 +14,14 @@
  *   idle       each connection authenticates with one request, then stays
  *              open and idle until the end (for memory-per-connection tests)
  *
- * Output: one JSON object on stdout.  Loopback targets only.
+ * --sessions-out FILE writes each connection's last session (PEM) at the end
+ * and --sessions-in FILE offers those sessions on the first handshakes, so
+ * that bench/run can take sessions from one server process, reload it and
+ * count how many of them the reloaded server still resumes.
+ *
+ * Output: one JSON object on stdout, also when SIGINT or SIGTERM ends the run
+ * early (bench/run stops idle runs once it has read the server's memory).
+ * Loopback targets only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +31,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +44,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "hist.h"
@@ -67,6 +76,8 @@ struct options {
     const char *path;
     int pipeline;
     const char *label;
+    const char *sessions_in;  /* PEM sessions to offer first, or NULL */
+    const char *sessions_out; /* where to write the last sessions, or NULL */
 };
 
 struct cert_pair {
@@ -138,7 +149,10 @@ usage(void)
         "                 [--threads T] [--connections C] [--duration S] [--requests N]\n"
         "                 [--tls 1.2|1.3] --cert FILE --key FILE [--cert F --key F ...]\n"
         "                 [--cert-list FILE] --cacert FILE [--path /x] [--pipeline D] [--label L]\n"
-        "  --cert-list FILE: lines \"certfile keyfile\", presented round-robin\n");
+        "                 [--sessions-in FILE] [--sessions-out FILE]\n"
+        "  --cert-list FILE: lines \"certfile keyfile\", presented round-robin\n"
+        "  --sessions-in FILE: PEM sessions offered on the first handshakes (resume mode)\n"
+        "  --sessions-out FILE: each connection's last session, PEM, written at the end\n");
     exit(1);
 }
 
@@ -187,6 +201,8 @@ parse_args(int argc, char **argv)
                                        {"path", required_argument, 0, 'P'},
                                        {"pipeline", required_argument, 0, 'D'},
                                        {"label", required_argument, 0, 'l'},
+                                       {"sessions-in", required_argument, 0, 'I'},
+                                       {"sessions-out", required_argument, 0, 'O'},
                                        {0, 0, 0, 0}};
     int ch, nkeys = 0;
 
@@ -268,6 +284,12 @@ parse_args(int argc, char **argv)
         case 'l':
             opt.label = optarg;
             break;
+        case 'I':
+            opt.sessions_in = optarg;
+            break;
+        case 'O':
+            opt.sessions_out = optarg;
+            break;
         default:
             usage();
         }
@@ -278,6 +300,10 @@ parse_args(int argc, char **argv)
         usage();
     if (opt.mode != MODE_KEEPALIVE)
         opt.pipeline = 1;
+    if ((opt.sessions_in != NULL || opt.sessions_out != NULL) && opt.mode != MODE_RESUME) {
+        fprintf(stderr, "mtls-load: --sessions-in and --sessions-out need --mode resume\n");
+        exit(1);
+    }
 }
 
 static int
@@ -324,6 +350,75 @@ load_certs(void)
         fclose(f);
     }
     return 0;
+}
+
+/* Reads every PEM session of opt.sessions_in and hands them to the connections in turn. */
+static int
+load_sessions(struct worker *ws)
+{
+    FILE *f = fopen(opt.sessions_in, "r");
+    SSL_SESSION *sess;
+    int i = 0, n = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "mtls-load: %s: cannot open\n", opt.sessions_in);
+        return -1;
+    }
+    while ((sess = PEM_read_SSL_SESSION(f, NULL, NULL, NULL)) != NULL) {
+        /* connection n of all threads: thread i, then the next one */
+        while (n >= ws[i].nconns) {
+            n = 0;
+            if (++i == opt.threads)
+                break;
+        }
+        if (i == opt.threads) {
+            SSL_SESSION_free(sess); /* more sessions than connections */
+            break;
+        }
+        ws[i].conns[n++].session = sess;
+    }
+    ERR_clear_error(); /* the end of the file reads as a PEM error */
+    fclose(f);
+    return 0;
+}
+
+/* Writes each connection's last resumable session to opt.sessions_out; frees them all. */
+static int
+write_sessions(struct worker *ws)
+{
+    FILE *f = fopen(opt.sessions_out, "w");
+    int i, j, rc = f == NULL ? -1 : 0;
+    SSL_SESSION *sess;
+
+    if (f == NULL)
+        fprintf(stderr, "mtls-load: %s: cannot write\n", opt.sessions_out);
+    for (i = 0; i < opt.threads; i++)
+        for (j = 0; j < ws[i].nconns; j++) {
+            sess = ws[i].conns[j].session;
+            if (f != NULL && sess != NULL && SSL_SESSION_is_resumable(sess) &&
+                PEM_write_SSL_SESSION(f, sess) != 1)
+                rc = -1;
+        }
+    if (f != NULL && fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+static void
+free_sessions(struct worker *ws)
+{
+    int i, j;
+
+    for (i = 0; i < opt.threads; i++)
+        for (j = 0; j < ws[i].nconns; j++)
+            SSL_SESSION_free(ws[i].conns[j].session);
+}
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1); /* the workers notice within one epoll timeout */
 }
 
 static SSL_CTX *
@@ -719,8 +814,7 @@ worker_main(void *arg)
     }
     for (i = 0; i < w->nconns; i++) {
         conn_close(w, &w->conns[i]);
-        SSL_SESSION_free(w->conns[i].session);
-        free(w->conns[i].rbuf);
+        free(w->conns[i].rbuf); /* sessions: main() writes them (--sessions-out), then frees */
     }
     return NULL;
 }
@@ -782,6 +876,7 @@ int
 main(int argc, char **argv)
 {
     struct worker *ws;
+    struct sigaction sa;
     uint64_t start;
     int i, j, per, extra, idx = 0;
     size_t n;
@@ -825,6 +920,12 @@ main(int argc, char **argv)
                 return 1;
         }
     }
+    if (opt.sessions_in != NULL && load_sessions(ws) != 0)
+        return 1;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     start = now_us();
     deadline_us = start + (uint64_t)(opt.duration * 1e6);
     for (i = 0; i < opt.threads; i++)
@@ -832,6 +933,9 @@ main(int argc, char **argv)
     for (i = 0; i < opt.threads; i++)
         pthread_join(ws[i].thread, NULL);
     print_json(ws, (double)(now_us() - start) / 1e6);
+    if (opt.sessions_out != NULL && write_sessions(ws) != 0)
+        return 1;
+    free_sessions(ws);
     for (i = 0; i < opt.threads; i++) {
         SSL_CTX_free(ws[i].ctx);
         close(ws[i].epfd);
