@@ -78,6 +78,7 @@ struct options {
     const char *label;
     const char *sessions_in;  /* PEM sessions to offer first, or NULL */
     const char *sessions_out; /* where to write the last sessions, or NULL */
+    bool once;                /* each connection: one TLS connection, one request, then done */
 };
 
 struct cert_pair {
@@ -149,10 +150,11 @@ usage(void)
         "                 [--threads T] [--connections C] [--duration S] [--requests N]\n"
         "                 [--tls 1.2|1.3] --cert FILE --key FILE [--cert F --key F ...]\n"
         "                 [--cert-list FILE] --cacert FILE [--path /x] [--pipeline D] [--label L]\n"
-        "                 [--sessions-in FILE] [--sessions-out FILE]\n"
+        "                 [--sessions-in FILE] [--sessions-out FILE] [--once]\n"
         "  --cert-list FILE: lines \"certfile keyfile\", presented round-robin\n"
         "  --sessions-in FILE: PEM sessions offered on the first handshakes (resume mode)\n"
-        "  --sessions-out FILE: each connection's last session, PEM, written at the end\n");
+        "  --sessions-out FILE: each connection's last session, PEM, written at the end\n"
+        "  --once: each connection connects and asks once (handshakes = connections)\n");
     exit(1);
 }
 
@@ -203,6 +205,7 @@ parse_args(int argc, char **argv)
                                        {"label", required_argument, 0, 'l'},
                                        {"sessions-in", required_argument, 0, 'I'},
                                        {"sessions-out", required_argument, 0, 'O'},
+                                       {"once", no_argument, 0, '1'},
                                        {0, 0, 0, 0}};
     int ch, nkeys = 0;
 
@@ -289,6 +292,9 @@ parse_args(int argc, char **argv)
             break;
         case 'O':
             opt.sessions_out = optarg;
+            break;
+        case '1':
+            opt.once = true;
             break;
         default:
             usage();
@@ -527,7 +533,7 @@ static void
 conn_recycle(struct worker *w, struct conn *c)
 {
     conn_close(w, c);
-    if (!atomic_load(&stop_flag) && now_us() < deadline_us && budget_left())
+    if (!opt.once && !atomic_load(&stop_flag) && now_us() < deadline_us && budget_left())
         conn_start(w, c);
     else
         c->state = C_DONE;
