@@ -12,7 +12,8 @@
  *   resume     a new TLS connection per request, resuming the previous session
  *   keepalive  many requests per connection, --pipeline requests in flight
  *   idle       each connection authenticates with one request, then stays
- *              open and idle until the end (for memory-per-connection tests)
+ *              open and idle until the end (for memory-per-connection tests);
+ *              a line on stderr says when all of them are established
  *
  * --sessions-out FILE writes each connection's last session (PEM) at the end
  * and --sessions-in FILE offers those sessions on the first handshakes, so
@@ -130,6 +131,7 @@ static socklen_t target_len;
 static uint64_t deadline_us;
 static atomic_uint_fast64_t total_requests;
 static atomic_int stop_flag;
+static atomic_int idle_total; /* idle mode: connections parked, all threads */
 
 static uint64_t
 now_us(void)
@@ -653,6 +655,9 @@ after_responses(struct worker *w, struct conn *c)
     }
     if (opt.mode == MODE_IDLE) {
         w->established_idle++;
+        /* bench/run reads the server's memory once this line appears */
+        if (atomic_fetch_add(&idle_total, 1) + 1 == opt.connections)
+            fprintf(stderr, "mtls-load: all %d idle connections established\n", opt.connections);
         c->state = C_PARKED;
         want_events(w, c, EPOLLIN);
         return;
@@ -753,6 +758,7 @@ drive(struct worker *w, struct conn *c)
                 return;
             count_error(w, E_IO);
             w->established_idle--;
+            atomic_fetch_sub(&idle_total, 1);
             conn_close(w, c);
             return;
         }
@@ -932,6 +938,10 @@ main(int argc, char **argv)
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* a server that closes a connection (nginx's old workers after a reload) must cost
+     * that connection an I/O error, not the whole run */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
     start = now_us();
     deadline_us = start + (uint64_t)(opt.duration * 1e6);
     for (i = 0; i < opt.threads; i++)
