@@ -80,6 +80,7 @@ struct options {
     const char *sessions_in;  /* PEM sessions to offer first, or NULL */
     const char *sessions_out; /* where to write the last sessions, or NULL */
     bool once;                /* each connection: one TLS connection, one request, then done */
+    int ramp;                 /* idle mode: connections opening at once, 0 = all */
 };
 
 struct cert_pair {
@@ -87,7 +88,8 @@ struct cert_pair {
     EVP_PKEY *key;
 };
 
-enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_SEND, C_RECV, C_PARKED, C_DONE };
+/* C_PENDING: not started yet (idle mode with --ramp) */
+enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_SEND, C_RECV, C_PARKED, C_DONE, C_PENDING };
 
 struct conn {
     int fd; /* -1 when closed */
@@ -111,6 +113,7 @@ struct worker {
     int epfd;
     struct conn *conns;
     int nconns;
+    int next_pending; /* idle mode with --ramp: first connection not started yet */
     SSL_CTX *ctx;
     /* results */
     uint64_t requests;
@@ -152,11 +155,13 @@ usage(void)
         "                 [--threads T] [--connections C] [--duration S] [--requests N]\n"
         "                 [--tls 1.2|1.3] --cert FILE --key FILE [--cert F --key F ...]\n"
         "                 [--cert-list FILE] --cacert FILE [--path /x] [--pipeline D] [--label L]\n"
-        "                 [--sessions-in FILE] [--sessions-out FILE] [--once]\n"
+        "                 [--sessions-in FILE] [--sessions-out FILE] [--once] [--ramp N]\n"
         "  --cert-list FILE: lines \"certfile keyfile\", presented round-robin\n"
         "  --sessions-in FILE: PEM sessions offered on the first handshakes (resume mode)\n"
         "  --sessions-out FILE: each connection's last session, PEM, written at the end\n"
-        "  --once: each connection connects and asks once (handshakes = connections)\n");
+        "  --once: each connection connects and asks once (handshakes = connections)\n"
+        "  --ramp N: idle mode, at most N connections opening at once (the server's\n"
+        "            listen backlog stays within bounds)\n");
     exit(1);
 }
 
@@ -208,6 +213,7 @@ parse_args(int argc, char **argv)
                                        {"sessions-in", required_argument, 0, 'I'},
                                        {"sessions-out", required_argument, 0, 'O'},
                                        {"once", no_argument, 0, '1'},
+                                       {"ramp", required_argument, 0, 'R'},
                                        {0, 0, 0, 0}};
     int ch, nkeys = 0;
 
@@ -297,6 +303,9 @@ parse_args(int argc, char **argv)
             break;
         case '1':
             opt.once = true;
+            break;
+        case 'R':
+            opt.ramp = atoi(optarg);
             break;
         default:
             usage();
@@ -655,6 +664,8 @@ after_responses(struct worker *w, struct conn *c)
     }
     if (opt.mode == MODE_IDLE) {
         w->established_idle++;
+        if (w->next_pending < w->nconns) /* --ramp: this one is up, open the next */
+            conn_start(w, &w->conns[w->next_pending++]);
         /* bench/run reads the server's memory once this line appears */
         if (atomic_fetch_add(&idle_total, 1) + 1 == opt.connections)
             fprintf(stderr, "mtls-load: all %d idle connections established\n", opt.connections);
@@ -682,6 +693,7 @@ drive(struct worker *w, struct conn *c)
         switch (c->state) {
         case C_IDLE:
         case C_DONE:
+        case C_PENDING:
             return;
         case C_CONNECTING:
             if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
@@ -777,7 +789,8 @@ check_stalls(struct worker *w, uint64_t t)
             conn_start(w, c); /* a connect that failed at once is retried here */
             continue;
         }
-        if (c->state == C_PARKED || c->state == C_IDLE || c->state == C_DONE)
+        if (c->state == C_PARKED || c->state == C_IDLE || c->state == C_DONE ||
+            c->state == C_PENDING)
             continue;
         if (t > c->last_progress && t - c->last_progress > STALL_US) {
             count_error(w, E_TIMEOUT);
@@ -807,7 +820,12 @@ worker_main(void *arg)
     int i, n;
 
     for (i = 0; i < w->nconns; i++)
-        conn_start(w, &w->conns[i]);
+        if (opt.mode == MODE_IDLE && opt.ramp > 0 && i >= opt.ramp)
+            w->conns[i].state = C_PENDING;
+        else
+            conn_start(w, &w->conns[i]);
+    w->next_pending =
+        opt.mode == MODE_IDLE && opt.ramp > 0 && opt.ramp < w->nconns ? opt.ramp : w->nconns;
     for (;;) {
         t = now_us();
         if (t >= deadline_us)
