@@ -71,7 +71,9 @@ issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, long serial)
     X509_set_subject_name(x, name);
     X509_set_issuer_name(x, X509_get_subject_name(ca));
     X509_gmtime_adj(X509_getm_notBefore(x), -86400);
-    X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
+    /* a year: certmapd warns of every mapped certificate that expires within
+     * certificateExpiryWarningDays (30 by default), 100 000 lines at each load */
+    X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400);
     X509_set_pubkey(x, key);
     X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
     ext = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, "clientAuth");

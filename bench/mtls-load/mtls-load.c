@@ -12,9 +12,17 @@
  *   resume     a new TLS connection per request, resuming the previous session
  *   keepalive  many requests per connection, --pipeline requests in flight
  *   idle       each connection authenticates with one request, then stays
- *              open and idle until the end (for memory-per-connection tests)
+ *              open and idle until the end (for memory-per-connection tests);
+ *              a line on stderr says when all of them are established
  *
- * Output: one JSON object on stdout.  Loopback targets only.
+ * --sessions-out FILE writes each connection's last session (PEM) at the end
+ * and --sessions-in FILE offers those sessions on the first handshakes, so
+ * that bench/run can take sessions from one server process, reload it and
+ * count how many of them the reloaded server still resumes.
+ *
+ * Output: one JSON object on stdout, also when SIGINT or SIGTERM ends the run
+ * early (bench/run stops idle runs once it has read the server's memory).
+ * Loopback targets only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +32,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +45,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "hist.h"
@@ -67,6 +77,10 @@ struct options {
     const char *path;
     int pipeline;
     const char *label;
+    const char *sessions_in;  /* PEM sessions to offer first, or NULL */
+    const char *sessions_out; /* where to write the last sessions, or NULL */
+    bool once;                /* each connection: one TLS connection, one request, then done */
+    int ramp;                 /* idle mode: connections opening at once, 0 = all */
 };
 
 struct cert_pair {
@@ -74,7 +88,8 @@ struct cert_pair {
     EVP_PKEY *key;
 };
 
-enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_SEND, C_RECV, C_PARKED, C_DONE };
+/* C_PENDING: not started yet (idle mode with --ramp) */
+enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_SEND, C_RECV, C_PARKED, C_DONE, C_PENDING };
 
 struct conn {
     int fd; /* -1 when closed */
@@ -98,6 +113,7 @@ struct worker {
     int epfd;
     struct conn *conns;
     int nconns;
+    int next_pending; /* idle mode with --ramp: first connection not started yet */
     SSL_CTX *ctx;
     /* results */
     uint64_t requests;
@@ -118,6 +134,7 @@ static socklen_t target_len;
 static uint64_t deadline_us;
 static atomic_uint_fast64_t total_requests;
 static atomic_int stop_flag;
+static atomic_int idle_total; /* idle mode: connections parked, all threads */
 
 static uint64_t
 now_us(void)
@@ -138,7 +155,13 @@ usage(void)
         "                 [--threads T] [--connections C] [--duration S] [--requests N]\n"
         "                 [--tls 1.2|1.3] --cert FILE --key FILE [--cert F --key F ...]\n"
         "                 [--cert-list FILE] --cacert FILE [--path /x] [--pipeline D] [--label L]\n"
-        "  --cert-list FILE: lines \"certfile keyfile\", presented round-robin\n");
+        "                 [--sessions-in FILE] [--sessions-out FILE] [--once] [--ramp N]\n"
+        "  --cert-list FILE: lines \"certfile keyfile\", presented round-robin\n"
+        "  --sessions-in FILE: PEM sessions offered on the first handshakes (resume mode)\n"
+        "  --sessions-out FILE: each connection's last session, PEM, written at the end\n"
+        "  --once: each connection connects and asks once (handshakes = connections)\n"
+        "  --ramp N: idle mode, at most N connections opening at once (the server's\n"
+        "            listen backlog stays within bounds)\n");
     exit(1);
 }
 
@@ -187,6 +210,10 @@ parse_args(int argc, char **argv)
                                        {"path", required_argument, 0, 'P'},
                                        {"pipeline", required_argument, 0, 'D'},
                                        {"label", required_argument, 0, 'l'},
+                                       {"sessions-in", required_argument, 0, 'I'},
+                                       {"sessions-out", required_argument, 0, 'O'},
+                                       {"once", no_argument, 0, '1'},
+                                       {"ramp", required_argument, 0, 'R'},
                                        {0, 0, 0, 0}};
     int ch, nkeys = 0;
 
@@ -268,6 +295,18 @@ parse_args(int argc, char **argv)
         case 'l':
             opt.label = optarg;
             break;
+        case 'I':
+            opt.sessions_in = optarg;
+            break;
+        case 'O':
+            opt.sessions_out = optarg;
+            break;
+        case '1':
+            opt.once = true;
+            break;
+        case 'R':
+            opt.ramp = atoi(optarg);
+            break;
         default:
             usage();
         }
@@ -278,6 +317,10 @@ parse_args(int argc, char **argv)
         usage();
     if (opt.mode != MODE_KEEPALIVE)
         opt.pipeline = 1;
+    if ((opt.sessions_in != NULL || opt.sessions_out != NULL) && opt.mode != MODE_RESUME) {
+        fprintf(stderr, "mtls-load: --sessions-in and --sessions-out need --mode resume\n");
+        exit(1);
+    }
 }
 
 static int
@@ -324,6 +367,75 @@ load_certs(void)
         fclose(f);
     }
     return 0;
+}
+
+/* Reads every PEM session of opt.sessions_in and hands them to the connections in turn. */
+static int
+load_sessions(struct worker *ws)
+{
+    FILE *f = fopen(opt.sessions_in, "r");
+    SSL_SESSION *sess;
+    int i = 0, n = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "mtls-load: %s: cannot open\n", opt.sessions_in);
+        return -1;
+    }
+    while ((sess = PEM_read_SSL_SESSION(f, NULL, NULL, NULL)) != NULL) {
+        /* connection n of all threads: thread i, then the next one */
+        while (n >= ws[i].nconns) {
+            n = 0;
+            if (++i == opt.threads)
+                break;
+        }
+        if (i == opt.threads) {
+            SSL_SESSION_free(sess); /* more sessions than connections */
+            break;
+        }
+        ws[i].conns[n++].session = sess;
+    }
+    ERR_clear_error(); /* the end of the file reads as a PEM error */
+    fclose(f);
+    return 0;
+}
+
+/* Writes each connection's last resumable session to opt.sessions_out; frees them all. */
+static int
+write_sessions(struct worker *ws)
+{
+    FILE *f = fopen(opt.sessions_out, "w");
+    int i, j, rc = f == NULL ? -1 : 0;
+    SSL_SESSION *sess;
+
+    if (f == NULL)
+        fprintf(stderr, "mtls-load: %s: cannot write\n", opt.sessions_out);
+    for (i = 0; i < opt.threads; i++)
+        for (j = 0; j < ws[i].nconns; j++) {
+            sess = ws[i].conns[j].session;
+            if (f != NULL && sess != NULL && SSL_SESSION_is_resumable(sess) &&
+                PEM_write_SSL_SESSION(f, sess) != 1)
+                rc = -1;
+        }
+    if (f != NULL && fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+static void
+free_sessions(struct worker *ws)
+{
+    int i, j;
+
+    for (i = 0; i < opt.threads; i++)
+        for (j = 0; j < ws[i].nconns; j++)
+            SSL_SESSION_free(ws[i].conns[j].session);
+}
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1); /* the workers notice within one epoll timeout */
 }
 
 static SSL_CTX *
@@ -432,7 +544,7 @@ static void
 conn_recycle(struct worker *w, struct conn *c)
 {
     conn_close(w, c);
-    if (!atomic_load(&stop_flag) && now_us() < deadline_us && budget_left())
+    if (!opt.once && !atomic_load(&stop_flag) && now_us() < deadline_us && budget_left())
         conn_start(w, c);
     else
         c->state = C_DONE;
@@ -552,6 +664,11 @@ after_responses(struct worker *w, struct conn *c)
     }
     if (opt.mode == MODE_IDLE) {
         w->established_idle++;
+        if (w->next_pending < w->nconns) /* --ramp: this one is up, open the next */
+            conn_start(w, &w->conns[w->next_pending++]);
+        /* bench/run reads the server's memory once this line appears */
+        if (atomic_fetch_add(&idle_total, 1) + 1 == opt.connections)
+            fprintf(stderr, "mtls-load: all %d idle connections established\n", opt.connections);
         c->state = C_PARKED;
         want_events(w, c, EPOLLIN);
         return;
@@ -576,6 +693,7 @@ drive(struct worker *w, struct conn *c)
         switch (c->state) {
         case C_IDLE:
         case C_DONE:
+        case C_PENDING:
             return;
         case C_CONNECTING:
             if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
@@ -652,6 +770,7 @@ drive(struct worker *w, struct conn *c)
                 return;
             count_error(w, E_IO);
             w->established_idle--;
+            atomic_fetch_sub(&idle_total, 1);
             conn_close(w, c);
             return;
         }
@@ -670,7 +789,8 @@ check_stalls(struct worker *w, uint64_t t)
             conn_start(w, c); /* a connect that failed at once is retried here */
             continue;
         }
-        if (c->state == C_PARKED || c->state == C_IDLE || c->state == C_DONE)
+        if (c->state == C_PARKED || c->state == C_IDLE || c->state == C_DONE ||
+            c->state == C_PENDING)
             continue;
         if (t > c->last_progress && t - c->last_progress > STALL_US) {
             count_error(w, E_TIMEOUT);
@@ -700,7 +820,12 @@ worker_main(void *arg)
     int i, n;
 
     for (i = 0; i < w->nconns; i++)
-        conn_start(w, &w->conns[i]);
+        if (opt.mode == MODE_IDLE && opt.ramp > 0 && i >= opt.ramp)
+            w->conns[i].state = C_PENDING;
+        else
+            conn_start(w, &w->conns[i]);
+    w->next_pending =
+        opt.mode == MODE_IDLE && opt.ramp > 0 && opt.ramp < w->nconns ? opt.ramp : w->nconns;
     for (;;) {
         t = now_us();
         if (t >= deadline_us)
@@ -719,8 +844,7 @@ worker_main(void *arg)
     }
     for (i = 0; i < w->nconns; i++) {
         conn_close(w, &w->conns[i]);
-        SSL_SESSION_free(w->conns[i].session);
-        free(w->conns[i].rbuf);
+        free(w->conns[i].rbuf); /* sessions: main() writes them (--sessions-out), then frees */
     }
     return NULL;
 }
@@ -782,6 +906,7 @@ int
 main(int argc, char **argv)
 {
     struct worker *ws;
+    struct sigaction sa;
     uint64_t start;
     int i, j, per, extra, idx = 0;
     size_t n;
@@ -825,6 +950,16 @@ main(int argc, char **argv)
                 return 1;
         }
     }
+    if (opt.sessions_in != NULL && load_sessions(ws) != 0)
+        return 1;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* a server that closes a connection (nginx's old workers after a reload) must cost
+     * that connection an I/O error, not the whole run */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
     start = now_us();
     deadline_us = start + (uint64_t)(opt.duration * 1e6);
     for (i = 0; i < opt.threads; i++)
@@ -832,6 +967,9 @@ main(int argc, char **argv)
     for (i = 0; i < opt.threads; i++)
         pthread_join(ws[i].thread, NULL);
     print_json(ws, (double)(now_us() - start) / 1e6);
+    if (opt.sessions_out != NULL && write_sessions(ws) != 0)
+        return 1;
+    free_sessions(ws);
     for (i = 0; i < opt.threads; i++) {
         SSL_CTX_free(ws[i].ctx);
         close(ws[i].epfd);
