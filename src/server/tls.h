@@ -40,6 +40,7 @@ struct tls_binding_conf {
     unsigned src_line;
     unsigned ticket_seconds;  /* session lifetime */
     unsigned long generation; /* snapshot generation, part of the session ID context */
+    unsigned long max_client_chain; /* maxClientCertChainBytes: larger chains fail the handshake */
 };
 
 /* Registers the ex_data indexes; call once before any other tls_ function. 0 or -1. */
