@@ -293,8 +293,8 @@ struct certmap_server_settings {
     unsigned long max_header_bytes;
     unsigned max_header_count;
     unsigned long long max_body;
+    unsigned long max_client_chain;
     unsigned shutdown_grace; /* seconds */
-    unsigned long max_client_chain; /* bytes of a client's TLS Certificate message */
     unsigned workers;        /* 0: one per core */
     const char *error_log;   /* absolute path of the error log */
     const char *log_dir;     /* default W3C log directory (absolute) */

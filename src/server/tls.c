@@ -746,8 +746,7 @@ tls_reverify(SSL *ssl, SSL_CTX *ctx)
         return X509_V_OK;
     xs = X509_STORE_CTX_new();
     /* The intermediates the client sent (not kept in a resumed session), from their DER. */
-    sent = tls_chain_get1(ssl);
-    if (xs == NULL ||
+    if (xs == NULL || tls_chain_get1(ssl, &sent) != 0 ||
         X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx), cert, sent) != 1)
         goto out;
     X509_STORE_CTX_set_default(xs, "ssl_client");

@@ -40,7 +40,8 @@ struct tls_binding_conf {
     unsigned src_line;
     unsigned ticket_seconds;  /* session lifetime */
     unsigned long generation; /* snapshot generation, part of the session ID context */
-    unsigned long max_client_chain; /* maxClientCertChainBytes: larger chains fail the handshake */
+    /* maxClientCertChainBytes: a larger client Certificate message fails the handshake */
+    unsigned long max_client_chain;
 };
 
 /* Registers the ex_data indexes; call once before any other tls_ function. 0 or -1. */

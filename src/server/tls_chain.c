@@ -39,7 +39,7 @@ chain_init(void)
 
 /* Empties a stack OpenSSL owns: its certificates lose this reference, the stack stays. */
 static void
-empty_stack(STACK_OF(X509) * sk)
+chain_empty(STACK_OF(X509) * sk)
 {
     while (sk != NULL && sk_X509_num(sk) > 0)
         X509_free(sk_X509_pop(sk));
@@ -53,7 +53,7 @@ empty_stack(STACK_OF(X509) * sk)
  * is not in the store).
  */
 static bool
-worth_keeping(X509 *x)
+chain_worth_keeping(X509 *x)
 {
     return X509_self_signed(x, 0) != 1;
 }
@@ -61,7 +61,7 @@ worth_keeping(X509 *x)
 /* The DER of the certificates of sk worth keeping, in order; NULL and *none when there are
    none, NULL alone when out of memory or unencodable. */
 static struct chain_der *
-encode(STACK_OF(X509) * sk, bool *none)
+chain_encode(STACK_OF(X509) * sk, bool *none)
 {
     struct chain_der *cd;
     unsigned char *p;
@@ -70,7 +70,7 @@ encode(STACK_OF(X509) * sk, bool *none)
 
     *none = false;
     for (i = 0; i < sk_X509_num(sk); i++) {
-        if (!worth_keeping(sk_X509_value(sk, i)))
+        if (!chain_worth_keeping(sk_X509_value(sk, i)))
             continue;
         n = i2d_X509(sk_X509_value(sk, i), NULL);
         if (n <= 0)
@@ -87,7 +87,7 @@ encode(STACK_OF(X509) * sk, bool *none)
     cd->len = len;
     p = cd->der;
     for (i = 0; i < sk_X509_num(sk); i++) {
-        if (!worth_keeping(sk_X509_value(sk, i)))
+        if (!chain_worth_keeping(sk_X509_value(sk, i)))
             continue;
         n = i2d_X509(sk_X509_value(sk, i), &p);
         if (n <= 0) {
@@ -109,7 +109,7 @@ tls_chain_compact(SSL *ssl)
     if (chain_idx < 0)
         return -1;
     if (sent != NULL && sk_X509_num(sent) > 0) {
-        cd = encode(sent, &none);
+        cd = chain_encode(sent, &none);
         if (cd == NULL && !none)
             return -1;
         old = SSL_get_ex_data(ssl, chain_idx);
@@ -119,31 +119,34 @@ tls_chain_compact(SSL *ssl)
         }
         free(old);
         /* The session's stack, freed with the session: emptied, never replaced. */
-        empty_stack(sent);
+        chain_empty(sent);
     }
     /* The verified chain holds references to the sent certificates and the trust anchor;
        nothing in certmapd reads it after the handshake. */
-    empty_stack(SSL_get0_verified_chain(ssl));
+    chain_empty(SSL_get0_verified_chain(ssl));
     return 0;
 }
 
-STACK_OF(X509) *
-tls_chain_get1(SSL *ssl)
+int
+tls_chain_get1(SSL *ssl, STACK_OF(X509) * *out)
 {
     STACK_OF(X509) *sent = SSL_get_peer_cert_chain(ssl), *sk = NULL;
     const struct chain_der *cd;
     const unsigned char *p, *end;
     X509 *x;
 
-    if (sent != NULL && sk_X509_num(sent) > 0)
-        return X509_chain_up_ref(sent);
+    *out = NULL;
+    if (sent != NULL && sk_X509_num(sent) > 0) {
+        *out = X509_chain_up_ref(sent);
+        return *out != NULL ? 0 : -1;
+    }
     pthread_once(&chain_once, chain_init);
     cd = chain_idx >= 0 ? SSL_get_ex_data(ssl, chain_idx) : NULL;
     if (cd == NULL)
-        return NULL;
+        return 0;
     sk = sk_X509_new_null();
     if (sk == NULL)
-        return NULL;
+        return -1;
     p = cd->der;
     end = cd->der + cd->len;
     while (p < end) {
@@ -151,8 +154,9 @@ tls_chain_get1(SSL *ssl)
         if (x == NULL || sk_X509_push(sk, x) <= 0) {
             X509_free(x);
             sk_X509_pop_free(sk, X509_free);
-            return NULL;
+            return -1;
         }
     }
-    return sk;
+    *out = sk;
+    return 0;
 }

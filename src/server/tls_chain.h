@@ -30,12 +30,13 @@
 int tls_chain_compact(SSL *ssl);
 
 /*
- * The intermediates the client sent with its certificate, parsed again
- * from the DER tls_chain_compact() kept (self-signed ones left out), or
- * OpenSSL's own chain when it was not compacted.  The caller owns the stack and its certificates
- * (sk_X509_pop_free(sk, X509_free)).  NULL when the client sent none (a
- * resumed session carries none either) or when out of memory.
+ * Sets *out to the intermediates the client sent with its certificate,
+ * parsed again from the DER tls_chain_compact() kept (self-signed ones left
+ * out), or to OpenSSL's own chain when it was not compacted; the caller
+ * owns the stack and its certificates (sk_X509_pop_free(sk, X509_free)).
+ * *out is NULL when the client sent none (a resumed session carries none
+ * either).  0, or -1 and *out NULL when out of memory.
  */
-STACK_OF(X509) *tls_chain_get1(SSL *ssl);
+int tls_chain_get1(SSL *ssl, STACK_OF(X509) * *out);
 
 #endif
