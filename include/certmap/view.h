@@ -293,6 +293,7 @@ struct certmap_server_settings {
     unsigned long max_header_bytes;
     unsigned max_header_count;
     unsigned long long max_body;
+    unsigned long max_client_chain;
     unsigned shutdown_grace; /* seconds */
     unsigned workers;        /* 0: one per core */
     const char *error_log;   /* absolute path of the error log */

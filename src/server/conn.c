@@ -41,7 +41,9 @@
 #include "gateway.h"
 #include "proxy.h"
 #include "request.h"
+#include "respond.h"
 #include "tls.h"
+#include "tls_chain.h"
 
 /* Results of I/O helpers. */
 #define IO_AGAIN (-1) /* would block */
@@ -299,6 +301,28 @@ start_shutdown(struct conn *c)
     worker_timer_set(c->w, &c->wc, TL_CLOSE);
 }
 
+/*
+ * The client's Certificate message was over maxClientCertChainBytes: OpenSSL
+ * ends the handshake with an alert, and the error log says why, since
+ * nothing reaches the W3C log of a connection without a request.
+ */
+static void
+log_chain_refused(const struct conn *c)
+{
+    unsigned long e = ERR_peek_last_error();
+    char ip[INET6_ADDRSTRLEN];
+    unsigned port;
+
+    if (ERR_GET_LIB(e) != ERR_LIB_SSL || ERR_GET_REASON(e) != SSL_R_EXCESSIVE_MESSAGE_SIZE ||
+        SSL_get_state(c->ssl) != TLS_ST_SR_CERT)
+        return;
+    respond_addr_text(&c->peer, ip, sizeof(ip), &port);
+    errlog_printf(ERRLOG_WARN,
+                  "TLS handshake refused: client %s port %u sent a certificate chain over "
+                  "maxClientCertChainBytes (%ld bytes)",
+                  ip, port, SSL_get_max_cert_list(c->ssl));
+}
+
 static enum step
 step_handshake(struct conn *c)
 {
@@ -312,10 +336,13 @@ step_handshake(struct conn *c)
         c->cert_ignored = c->tls_binding == NULL || !c->tls_binding->request_cert;
         metrics_handshake(&c->w->metrics, SSL_session_reused(c->ssl) == 1,
                           SSL_get0_peer_certificate(c->ssl) != NULL, c->cert_verify);
+        /* Out of memory keeps OpenSSL's parsed chain: more memory, same answers. */
+        tls_chain_compact(c->ssl);
         /* The first request is due within the header timeout that started at accept. */
         c->state = CS_HEAD;
         return STEP_CONTINUE;
     }
+    log_chain_refused(c);
     if (tls_failure(c, r) == IO_AGAIN)
         return STEP_WAIT;
     conn_close(c);
@@ -557,6 +584,7 @@ cert_answered(struct conn *c)
 
     worker_timer_clear(c->w, &c->wc);
     c->cert_verify = cert != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+    tls_chain_compact(c->ssl);
     /* After a reload the handshake's context is the old one: verify with the current store. */
     if (cert != NULL && c->tls_binding != NULL && c->tls_binding->ssl_ctx != NULL &&
         c->tls_binding->ssl_ctx != SSL_get_SSL_CTX(c->ssl))
@@ -601,6 +629,7 @@ step_cert(struct conn *c)
     ERR_clear_error();
     r = SSL_do_handshake(c->ssl);
     if (r != 1) {
+        log_chain_refused(c);
         if (tls_failure(c, r) == IO_AGAIN)
             return STEP_WAIT;
         conn_close(c);

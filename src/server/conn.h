@@ -5,7 +5,8 @@
  * streamed, keep-alive, timeouts.
  *
  * An idle connection holds only this struct, its socket and its SSL (whose
- * buffers OpenSSL releases, SSL_MODE_RELEASE_BUFFERS): the read and write
+ * buffers OpenSSL releases, SSL_MODE_RELEASE_BUFFERS, and whose parsed
+ * client chain tls_chain_compact() replaces with its DER): the read and write
  * buffers come from the worker's pool while a request is in progress.  Two
  * per-connection caches outlive a request on purpose, since the next
  * keep-alive request is what they are for, and exist only on connections

@@ -42,6 +42,7 @@
 #include "codec.h"
 #include "snapshot.h"
 #include "tls_trust.h"
+#include "tls_chain.h"
 
 /* TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD only. */
 #define TLS12_CIPHERS                                                                              \
@@ -798,6 +799,8 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
         goto out;
     if (b->request_cert && setup_client_auth(ctx, conf, err) != 0)
         goto out;
+    /* What a client's chain may cost (tls_chain.h: only its DER outlives the handshake). */
+    SSL_CTX_set_max_cert_list(ctx, (long)conf->max_client_chain);
     if (set_session_context(ctx, b, conf, b->request_cert ? attach_trust(ctx, conf) : NULL, err) !=
         0)
         goto out;
@@ -830,14 +833,15 @@ tls_reverify(SSL *ssl, SSL_CTX *ctx)
 {
     X509 *cert = SSL_get0_peer_certificate(ssl);
     X509_STORE_CTX *xs = NULL;
+    STACK_OF(X509) *sent = NULL;
     long r = X509_V_ERR_UNSPECIFIED;
 
     if (cert == NULL)
         return X509_V_OK;
     xs = X509_STORE_CTX_new();
-    /* The intermediates the client sent (not kept in a resumed session). */
-    if (xs == NULL || X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx), cert,
-                                          SSL_get_peer_cert_chain(ssl)) != 1)
+    /* The intermediates the client sent (not kept in a resumed session), from their DER. */
+    if (xs == NULL || tls_chain_get1(ssl, &sent) != 0 ||
+        X509_STORE_CTX_init(xs, SSL_CTX_get_cert_store(ctx), cert, sent) != 1)
         goto out;
     X509_STORE_CTX_set_default(xs, "ssl_client");
     X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), SSL_CTX_get0_param(ctx));
@@ -845,6 +849,7 @@ tls_reverify(SSL *ssl, SSL_CTX *ctx)
     r = X509_STORE_CTX_get_error(xs);
 out:
     X509_STORE_CTX_free(xs);
+    sk_X509_pop_free(sent, X509_free);
     ERR_clear_error();
     return r;
 }

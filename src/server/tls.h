@@ -47,6 +47,8 @@ struct tls_binding_conf {
     unsigned ticket_seconds;  /* session lifetime */
     unsigned long generation; /* snapshot generation: in the session ID context only when the
                                  client trust store's content is not known (tls.c) */
+    /* maxClientCertChainBytes: a larger client Certificate message fails the handshake */
+    unsigned long max_client_chain;
 };
 
 /* Registers the ex_data indexes; call once before any other tls_ function. 0 or -1. */

@@ -20,6 +20,7 @@
 #include "../../src/server/static_open.c"
 #include "../../src/server/tickets.c"
 #include "../../src/server/tls.c"
+#include "../../src/server/tls_chain.c"
 #include "../../src/server/tls_trust.c"
 #include "../../src/server/w3clog.c"
 

@@ -207,6 +207,7 @@ test_defaults(void **state)
         {CERTMAP_SECTION_LIMITS, "maxHeaderCount", "100"},
         {CERTMAP_SECTION_LIMITS, "maxBodyBytes", "30000000"},
         {CERTMAP_SECTION_LIMITS, "shutdownGraceSeconds", "30"},
+        {CERTMAP_SECTION_LIMITS, "maxClientCertChainBytes", "32768"},
         {CERTMAP_SECTION_SERVER, "workers", "0"},
         {CERTMAP_SECTION_SERVER, "errorLog", "certmapd.log"},
         {CERTMAP_SECTION_SERVER, "logDirectory", "logs"},

@@ -469,6 +469,14 @@ static const struct schema_attr a_limits[] = {
     {"maxHeaderCount", ST_UINT, "100", NULL, 0, 0, 1},
     {"maxBodyBytes", ST_INT64, "30000000", NULL, 0, 0, 0},
     {"shutdownGraceSeconds", ST_UINT, "30", NULL, 0, 0, 0},
+    /*
+     * The TLS Certificate message a client may send (SSL_CTX_set_max_cert_list()),
+     * over which the handshake fails.  OpenSSL's own 100 KiB lets one handshake hold
+     * about 210 KB of parsed certificates.  32 KiB admits the deepest chain that can
+     * verify here (the leaf and 10 CAs, verify depth 10) of RSA-4096 certificates
+     * with the usual extensions (2 to 2.5 KB each); at least one certificate fits.
+     */
+    {"maxClientCertChainBytes", ST_UINT, "32768", NULL, 0, 1048576, 2048},
     {NULL, 0, NULL, NULL, 0, 0, 0}};
 static const struct schema_elem el_limits = {"limits", a_limits, NULL, NULL, NULL};
 

@@ -344,6 +344,7 @@ build_server(struct vbuild *b)
     sv->max_header_count = clamp_u(vsec_num(lim, "maxHeaderCount", NULL));
     sv->max_body = vsec_num(lim, "maxBodyBytes", NULL);
     sv->shutdown_grace = clamp_u(vsec_num(lim, "shutdownGraceSeconds", NULL));
+    sv->max_client_chain = (unsigned long)vsec_num(lim, "maxClientCertChainBytes", NULL);
 
     sv->workers = clamp_u(vsec_num(srv, "workers", NULL));
     sv->basic_without_ssl = vsec_num(srv, "allowBasicWithoutSsl", NULL) != 0;
