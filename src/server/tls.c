@@ -643,6 +643,28 @@ setup_client_auth(SSL_CTX *ctx, const struct tls_binding_conf *conf, struct cert
 }
 
 /*
+ * When the certificate file holds no chain, OpenSSL builds the chain it sends
+ * from the context's store (the client CA store) on every full handshake: a
+ * whole X509_verify_cert(), ~12 % of a TLS 1.2 ECDSA handshake's
+ * instructions.  Building it once here sends the same certificates (the
+ * chain as far as the store completes it, errors ignored as OpenSSL ignores
+ * them there).  If the build fails (a certificate below the security
+ * level), OpenSSL keeps building per handshake and fails those handshakes,
+ * as before.
+ */
+static void
+prebuild_chain(SSL_CTX *ctx)
+{
+    STACK_OF(X509) *chain = NULL;
+
+    if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != NULL && sk_X509_num(chain) > 0)
+        return;
+    SSL_CTX_build_cert_chain(ctx,
+                             SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
+    ERR_clear_error();
+}
+
+/*
  * Session ID context: a hash of the site and of what verification depends
  * on, plus the snapshot generation, so that sessions neither cross sites nor
  * survive a reload that may have removed a CA or a mapping.  With shared
@@ -707,6 +729,7 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
         goto out;
     if (b->request_cert && setup_client_auth(ctx, conf, err) != 0)
         goto out;
+    prebuild_chain(ctx);
     set_session_context(ctx, b, conf);
     /* Stateless tickets only: the internal cache would be one more lock shared by all workers. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
