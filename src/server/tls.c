@@ -67,13 +67,17 @@ static EVP_MD *vcache_md;         /* SHA-256, fetched once rather than per hands
  * (CertificateVerify) is checked by OpenSSL outside this cache.
  */
 #define VCACHE_SLOTS 512
+#define VCACHE_WAYS                                                                                \
+    4 /* a set of 4: a few certificates whose keys collide do not evict each other */
 struct vcache_entry {
     unsigned char key[32];
     time_t not_before, not_after;
+    unsigned long stamp; /* vcache.clock when put: the oldest of a full set is replaced */
     bool used;
 };
 struct vcache {
     pthread_mutex_t lock; /* workers share the contexts */
+    unsigned long clock;  /* counts puts */
     struct vcache_entry e[VCACHE_SLOTS];
 };
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -197,29 +201,52 @@ vcache_window(X509_STORE_CTX *xs, time_t *from, time_t *until)
     X509_STORE_unlock(store);
 }
 
+/* The first entry of key's set. */
+static struct vcache_entry *
+vcache_set(struct vcache *vc, const unsigned char key[32])
+{
+    return &vc->e[(key[0] | (unsigned)key[1] << 8) % (VCACHE_SLOTS / VCACHE_WAYS) * VCACHE_WAYS];
+}
+
 /* 1 when key is cached and now is inside its window. */
 static int
 vcache_hit(struct vcache *vc, const unsigned char key[32], time_t now)
 {
-    struct vcache_entry *e;
-    int hit;
+    struct vcache_entry *e = vcache_set(vc, key);
+    int hit = 0, i;
 
-    e = &vc->e[(key[0] | (unsigned)key[1] << 8) % VCACHE_SLOTS];
     pthread_mutex_lock(&vc->lock);
-    hit = e->used && memcmp(e->key, key, 32) == 0 && now >= e->not_before && now < e->not_after;
+    for (i = 0; i < VCACHE_WAYS && !hit; i++)
+        hit = e[i].used && memcmp(e[i].key, key, 32) == 0 && now >= e[i].not_before &&
+              now < e[i].not_after;
     pthread_mutex_unlock(&vc->lock);
     return hit;
 }
 
+/* Puts key in its set: over its own entry, else a free one, else the oldest. */
 static void
 vcache_put(struct vcache *vc, const unsigned char key[32], time_t from, time_t until)
 {
-    struct vcache_entry *e = &vc->e[(key[0] | (unsigned)key[1] << 8) % VCACHE_SLOTS];
+    struct vcache_entry *set = vcache_set(vc, key), *e = NULL;
+    int i;
 
     pthread_mutex_lock(&vc->lock);
+    for (i = 0; i < VCACHE_WAYS && e == NULL; i++)
+        if (set[i].used && memcmp(set[i].key, key, 32) == 0)
+            e = &set[i];
+    for (i = 0; i < VCACHE_WAYS && e == NULL; i++)
+        if (!set[i].used)
+            e = &set[i];
+    if (e == NULL) {
+        e = &set[0];
+        for (i = 1; i < VCACHE_WAYS; i++)
+            if (set[i].stamp < e->stamp)
+                e = &set[i];
+    }
     memcpy(e->key, key, 32);
     e->not_before = from;
     e->not_after = until;
+    e->stamp = ++vc->clock;
     e->used = true;
     pthread_mutex_unlock(&vc->lock);
 }
