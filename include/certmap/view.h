@@ -237,7 +237,7 @@ struct certmap_site {
     const char *name;    /* site/@name */
     unsigned long id;    /* site/@id */
     bool auto_start;     /* serverAutoStart */
-    const char *log_dir; /* directory holding W3SVC<id>/ (absolute) */
+    const char *log_dir; /* directory holding W3SVC<id>/ (absolute); NULL: logFile/@enabled false */
     unsigned log_fields; /* logFile/@logExtFileFlags (the site's, else siteDefaults'): bits
                             CERTMAP_LOG_* */
     const struct certmap_binding

@@ -636,6 +636,21 @@ log_dir_of(struct vbuild *b, struct certmap_element *logfile)
 }
 
 /*
+ * Whether a site writes its W3C log: logFile/@enabled of the site when set
+ * there, else of siteDefaults', else the schema's default (on), as IIS
+ * inherits it.
+ */
+static bool
+log_enabled_of(struct vbuild *b, struct certmap_element *own, struct certmap_element *defaults)
+{
+    if (own != NULL && certmap_element_is_set(own, "enabled"))
+        return get_bool(b, own, "enabled");
+    if (defaults != NULL && certmap_element_is_set(defaults, "enabled"))
+        return get_bool(b, defaults, "enabled");
+    return true;
+}
+
+/*
  * The W3C fields of a site: logExtFileFlags of its own logFile when set
  * there, else of siteDefaults' (IIS's inheritance), else the schema's
  * default (IIS's default set).
@@ -689,6 +704,8 @@ build_site(struct vbuild *b, struct vsite *s, struct certmap_element *se,
     if (s->pub.log_dir == NULL)
         s->pub.log_dir = b->v->server.log_dir;
     s->pub.log_fields = log_fields_of(b, certmap_element_child(se, "logFile", &err), defaults_lf);
+    if (!log_enabled_of(b, lf, defaults_lf))
+        s->pub.log_dir = NULL;
     if (build_apps(b, s, se) != 0 || build_bindings(b, s, se) != 0)
         return -1;
     return scope_build_site(b, s, se);
