@@ -36,7 +36,7 @@
  * fuzz-sources: src/lib/logon/pam.c src/lib/logon/groups.c src/lib/authz.c src/lib/view/rules.c
  * fuzz-sources: src/lib/mapping.c src/lib/mapping/many.c src/lib/decide.c
  * fuzz-sources: src/lib/cert/verify.c src/lib/cert/server.c src/lib/win32.c src/lib/check.c
- * fuzz-sources: src/server/logfile.c
+ * fuzz-sources: src/server/logfile.c src/server/tls_trust.c src/server/tls_chain.c
  * fuzz-sources: src/server/tickets.c src/lib/secret/ticketkeys.c
  * fuzz-sources: src/server/dirsvc.c src/lib/view/directory.c src/lib/cert/adstring.c
  * fuzz-sources: src/lib/directory/core.c src/lib/directory/ldap.c src/lib/directory/filter.c
