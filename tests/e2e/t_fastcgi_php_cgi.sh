@@ -47,7 +47,9 @@ req alice /id.php
 req alice /missing.php
 expect_status 404 0
 
-req alice /slow.php
+# requestTimeout is 10 s: curl waits longer than that (its default here is
+# 10 s too, and the two raced), less than slow.php's 30 s sleep
+req alice /slow.php --max-time $((25 * H_SLOW))
 expect_status 500
 grep -a -q 'exceeded configured request timeout\|exceeded configured activity timeout' \
     "$LOGDIR/certmapd.log" "$T/certmapd.out" 2>/dev/null || h_fail "no timeout in the error log"
