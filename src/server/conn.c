@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <strings.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -960,6 +961,32 @@ static const struct worker_client_ops conn_ops = {
     .on_close = on_close,
 };
 
+/*
+ * A listener bound to one address accepts only connections to that address
+ * and port, so the connection's local address is the listener's: one
+ * getsockname() less per connection (nginx asks the kernel only for wildcard
+ * listeners too).  False for a wildcard listener (0.0.0.0, [::], which may
+ * also carry IPv4-mapped addresses): the caller asks the kernel.
+ */
+static bool
+local_from_listener(const struct snap_endpoint *ep, union conn_addr *out)
+{
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)&ep->addr;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ep->addr;
+
+    if (ep->addr.ss_family == AF_INET && ep->addrlen >= sizeof(*in4) &&
+        in4->sin_addr.s_addr != htonl(INADDR_ANY)) {
+        memcpy(&out->in4, in4, sizeof(*in4));
+        return true;
+    }
+    if (ep->addr.ss_family == AF_INET6 && ep->addrlen >= sizeof(*in6) &&
+        !IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)) {
+        memcpy(&out->in6, in6, sizeof(*in6));
+        return true;
+    }
+    return false;
+}
+
 void
 conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const struct sockaddr *peer,
             socklen_t peer_len)
@@ -985,9 +1012,11 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
     c->mc_logon = DECIDE_LOGON_UNKNOWN;
     c->pending_result = DECIDE_LOGON_UNKNOWN;
     memcpy(&c->peer, peer, peer_len < sizeof(c->peer) ? peer_len : sizeof(c->peer));
-    len = sizeof(c->local);
-    if (getsockname(fd, &c->local.sa, &len) != 0)
-        memset(&c->local, 0, sizeof(c->local));
+    if (!local_from_listener(ep, &c->local)) {
+        len = sizeof(c->local);
+        if (getsockname(fd, &c->local.sa, &len) != 0)
+            memset(&c->local, 0, sizeof(c->local));
+    }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (worker_client_add(w, &c->wc, fd) != 0) {
         conn_close(c);

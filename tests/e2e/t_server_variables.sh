@@ -14,7 +14,7 @@ openssl x509 -req -in "$T/erin.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -set_
 mkdir -p "$T/app"
 vars="CERT_SUBJECT CERT_ISSUER CERT_SERIALNUMBER CERT_FLAGS HTTPS HTTPS_KEYSIZE HTTPS_SECRETKEYSIZE
 SERVER_PORT_SECURE INSTANCE_ID INSTANCE_NAME APPL_MD_PATH APPL_PHYSICAL_PATH URL QUERY_STRING
-HTTP_USER_AGENT LOGON_USER AUTH_TYPE AUTH_PASSWORD"
+HTTP_USER_AGENT LOGON_USER AUTH_TYPE AUTH_PASSWORD LOCAL_ADDR SERVER_PORT"
 for v in $vars; do
     printf '%s=[<!--#echo var="%s"-->]\n' "$v" "$v"
 done >"$T/app/vars.shtml"
@@ -38,6 +38,9 @@ expect_body_contains "HTTPS=[on]"
 expect_body_contains "HTTPS_KEYSIZE=[256]"
 expect_body_contains "HTTPS_SECRETKEYSIZE=[256]"
 expect_body_contains "SERVER_PORT_SECURE=[1]"
+# The binding names one address: the local address is the listener's (no getsockname()).
+expect_body_contains "LOCAL_ADDR=[127.0.0.1]"
+expect_body_contains "SERVER_PORT=[$PORT]"
 expect_body_contains "INSTANCE_ID=[7]"
 expect_body_contains "INSTANCE_NAME=[Contoso Web]"
 expect_body_contains "APPL_MD_PATH=[/LM/W3SVC/7/ROOT/app]"
