@@ -300,6 +300,7 @@ struct certmap_server_settings {
     const char *log_dir;     /* default W3C log directory (absolute) */
     bool basic_without_ssl;
     unsigned ticket_seconds;
+    unsigned ticket_count;      /* TLS 1.3 tickets sent after a full handshake (0: none) */
     unsigned crl_warning_hours; /* warn this long before a CRL's nextUpdate; 0: never */
     const char *logon_provider; /* "file" or "pam" */
     const char *accounts_file;  /* absolute */

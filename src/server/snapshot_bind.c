@@ -180,6 +180,7 @@ build_tls(struct snapshot *snap, struct snap_binding *b, const struct certmap_bi
     conf.src_file = b->file;
     conf.src_line = b->line;
     conf.ticket_seconds = snap->sv->ticket_seconds;
+    conf.ticket_count = snap->sv->ticket_count;
     conf.max_client_chain = snap->sv->max_client_chain;
     conf.generation = snap->generation;
     certmap_error_clear(&err);

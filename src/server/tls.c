@@ -858,7 +858,12 @@ tls_ctx_new(struct snap_binding *b, const struct tls_binding_conf *conf, struct 
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_timeout(ctx, conf->ticket_seconds > 0 ? conf->ticket_seconds
                                                       : TLS_TICKET_SECONDS_DEFAULT);
-    SSL_CTX_set_num_tickets(ctx, 1);
+    /* One ticket by default, not OpenSSL's two: each one re-encodes the session and parses
+       the client certificate in it again (about as much as the Certificate message did).  A
+       resumed handshake sends none while the ticket's key is current (on_ticket_dec()), so a
+       client that uses each ticket once (RFC 8446 C.4) resumes this many times between full
+       handshakes; one that keeps its ticket resumes until the ticket expires. */
+    SSL_CTX_set_num_tickets(ctx, conf->ticket_count);
     if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key) != 1) {
         binding_error(err, conf, NULL, "cannot set the session ticket keys%s", "");
         goto out;

@@ -45,6 +45,7 @@ struct tls_binding_conf {
     const char *src_file;       /* where the binding is written, for messages */
     unsigned src_line;
     unsigned ticket_seconds;  /* session lifetime */
+    unsigned ticket_count;    /* TLS 1.3 tickets per full handshake (sessionTicketCount) */
     unsigned long generation; /* snapshot generation: in the session ID context only when the
                                  client trust store's content is not known (tls.c) */
     /* maxClientCertChainBytes: a larger client Certificate message fails the handshake */

@@ -213,6 +213,7 @@ test_defaults(void **state)
         {CERTMAP_SECTION_SERVER, "logDirectory", "logs"},
         {CERTMAP_SECTION_SERVER, "allowBasicWithoutSsl", "false"},
         {CERTMAP_SECTION_SERVER, "sessionTicketSeconds", "7200"},
+        {CERTMAP_SECTION_SERVER, "sessionTicketCount", "1"},
     };
     struct certmap_config *cfg = load("<configuration/>", NULL);
     struct certmap_error err = {0};

@@ -129,6 +129,7 @@ test_sites_bindings_endpoints(void **state)
     assert_int_equal(snap->sv->idle_timeout, 120);
     assert_int_equal(snap->sv->max_body, 30000000ULL);
     assert_int_equal(snap->sv->ticket_seconds, 7200);
+    assert_int_equal(snap->sv->ticket_count, 1);
     assert_int_equal(snap->sv->max_client_chain, 32768);
     assert_string_equal(snap->sv->log_dir, "/etc/certmap/logs");
     assert_string_equal(snap->sv->error_log, "/etc/certmap/logs/certmapd.log");

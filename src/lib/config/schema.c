@@ -486,6 +486,9 @@ static const struct schema_attr a_server[] = {
     {"logDirectory", ST_STRING, "logs", NULL, 0, 0, 0},
     {"allowBasicWithoutSsl", ST_BOOL, "false", NULL, 0, 0, 0},
     {"sessionTicketSeconds", ST_UINT, "7200", NULL, 0, 0, 0},
+    /* TLS 1.3 tickets after a full handshake: each costs about as much as parsing the client
+       certificate again (docs/configuration.md) */
+    {"sessionTicketCount", ST_UINT, "1", NULL, 0, 16, 0},
     /* days before a mapped or server certificate's notAfter that certmapd warns (0: never) */
     {"certificateExpiryWarningDays", ST_UINT, "30", NULL, 0, 36500, 0},
     /* lead time of the warning about a CRL whose nextUpdate draws near; 0: none */

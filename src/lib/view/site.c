@@ -349,6 +349,7 @@ build_server(struct vbuild *b)
     sv->workers = clamp_u(vsec_num(srv, "workers", NULL));
     sv->basic_without_ssl = vsec_num(srv, "allowBasicWithoutSsl", NULL) != 0;
     sv->ticket_seconds = clamp_u(vsec_num(srv, "sessionTicketSeconds", NULL));
+    sv->ticket_count = clamp_u(vsec_num(srv, "sessionTicketCount", NULL));
     sv->expiry_warning_days = clamp_u(vsec_num(srv, "certificateExpiryWarningDays", NULL));
     sv->crl_warning_hours = clamp_u(vsec_num(srv, "crlWarningHours", NULL));
     sv->log_dir = expand_text(b, srv, "logDirectory");
