@@ -523,7 +523,15 @@ on_ticket_dec(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname, size_t 
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     if (peer != NULL && !session_verdict_holds(ssl, sess, peer, now))
         return SSL_TICKET_RETURN_IGNORE_RENEW;
-    return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+    /*
+     * A TLS 1.3 client uses each ticket once (RFC 8446 C.4; browsers do):
+     * without a fresh one after this resumption its next connection would be
+     * a full handshake.  A TLS 1.2 ticket may be reused while its key is
+     * current.
+     */
+    if (status == SSL_TICKET_SUCCESS_RENEW || SSL_version(ssl) == TLS1_3_VERSION)
+        return SSL_TICKET_RETURN_USE_RENEW;
+    return SSL_TICKET_RETURN_USE;
 }
 
 /* The host_name of a server_name extension (RFC 6066 §3); 0 and out/len, or -1. */

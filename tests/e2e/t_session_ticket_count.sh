@@ -1,8 +1,8 @@
 # <server sessionTicketCount>: the TLS 1.3 session tickets a full handshake
 # ends with.  The default sends one (OpenSSL's own default is two) and the
-# session resumes; a resumed handshake sends none while the ticket's key is
-# current, whatever the count; 3 sends three; 0 sends none: nothing to
-# resume.
+# session resumes; a resumed handshake ends with one fresh ticket (a TLS 1.3
+# client uses a ticket once), which resumes again; 3 sends three; 0 sends
+# none: nothing to resume.
 . "$(dirname "$0")/harness.sh"
 h_init
 h_std
@@ -26,10 +26,12 @@ run() { # COUNT (empty: the default) EXPECTED
         # s_client writes a TLS 1.3 session only when a ticket comes
         [ ! -e "$T/s$1" ] || h_fail "count 0: the client got a session to resume"
     else
-        tls_req localhost alice -tls1_3 -msg -sess_in "$T/s$1"
+        tls_req localhost alice -tls1_3 -msg -sess_in "$T/s$1" -sess_out "$T/r$1"
         [ "$TLS_STATUS" = 200 ] || h_fail "count '$1': second connection: HTTP $TLS_STATUS"
         [ "$TLS_REUSED" = 1 ] || h_fail "count '$1': the ticket did not resume"
-        tickets 0 "count '$1': resumed handshake"
+        tickets 1 "count '$1': resumed handshake"
+        tls_req localhost alice -tls1_3 -msg -sess_in "$T/r$1"
+        [ "$TLS_REUSED" = 1 ] || h_fail "count '$1': the ticket of the resumed handshake did not resume"
     fi
     expect_log 1 alice 200 0 /
     h_stop
