@@ -174,6 +174,13 @@ certmap_view_build(struct certmap_config *cfg, const struct certmap_view_options
     b.opts = opts != NULL ? opts : &defaults;
     b.diags = diags;
     v->config_path = strdup(cfg->path != NULL ? cfg->path : cfg->name);
+    /* a serve-only config kept its mappings' certificates only as a compact index needs them */
+    if (cfg->serve_only && !b.opts->compact_mappings) {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
+                          "a configuration opened to serve builds only compact views");
+        certmap_view_unref(v);
+        return NULL;
+    }
     /* fail closed: an access rule certmap would not enforce keeps the view from serving */
     if (certmap_config_check_unenforced(cfg, diags) != 0)
         b.failed = true;
