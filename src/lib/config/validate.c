@@ -21,6 +21,7 @@
 #include "config/store.h"
 #include "config/collection.h"
 #include "config/items.h"
+#include "config/facts.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +32,6 @@
 #include <openssl/crypto.h>
 
 #include "certmap/cert.h"
-#include "cert/facts.h"
 
 struct vsec {
     const struct schema_section *s;
@@ -125,23 +125,26 @@ repair_hint(struct vctx *v, const struct cnode *n, char *buf, size_t size)
 
 /*
  * Keys item n by its certificate's SHA-256; a serve-only config also keeps
- * the facts a compact view needs (tree.h), from this one decode.
+ * the facts a compact view needs (facts.h), from this one decode.
  */
 static void
 check_cert(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
 {
     struct certmap_error e = {0};
-    struct cert_facts f;
-    struct cnode_cert_facts *cf;
-    bool facts = v->cfg->serve_only && item;
     unsigned char *der = NULL, *key;
-    size_t der_len = 0, size = 32;
+    size_t der_len = 0;
     int rc;
 
-    if (facts)
-        rc = cert_decode_facts(raw_value(ca), ca->len, &der, &der_len, &f, &e);
+    if (n->flags & CN_FACTS)
+        return; /* decoded while parsing (parse.c): its text is gone */
+    if (v->cfg->serve_only && item)
+        rc = cfg_item_cert_facts(v->cfg, n, raw_value(ca), ca->len, &e);
     else
         rc = certmap_cert_decode(raw_value(ca), ca->len, &der, &der_len, &e);
+    if (rc != 0 && e.kind == CERTMAP_ERR_NOMEM) {
+        v->oom = true;
+        return;
+    }
     if (rc != 0) {
         /* IIS fails only this mapping; a broken <remove> would leave an inherited one active */
         if (item)
@@ -154,24 +157,17 @@ check_cert(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
                      cert_msg_prefix(e.message), e.message);
         return;
     }
-    if (facts)
-        size += sizeof(*cf) + f.subject_len;
+    if (der == NULL)
+        return; /* facts kept */
     /* The mapping key is the certificate compared as DER: keep its digest, not the DER. */
-    key = cfg_arena_alloc(&v->cfg->arena, size);
+    key = cfg_arena_alloc(&v->cfg->arena, 32);
     if (key == NULL) {
         v->oom = true;
     } else {
         certmap_cert_sha256(der, der_len, key);
         n->key = key;
         n->klen = 32;
-        n->flags = (n->flags & ~CN_FACTS) | CN_KEYED;
-        if (facts) {
-            cf = (struct cnode_cert_facts *)(void *)(key + 32);
-            cf->not_after = f.not_after;
-            cf->subject_len = (uint32_t)f.subject_len;
-            memcpy(cf->subject, der + f.subject_off, f.subject_len);
-            n->flags |= CN_FACTS;
-        }
+        n->flags |= CN_KEYED;
     }
     free(der);
 }
