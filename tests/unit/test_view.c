@@ -813,6 +813,72 @@ test_serve_only(void **state)
     free(body);
 }
 
+/* n bytes of c, NUL-terminated (malloc). */
+static char *
+filled(size_t n, char c)
+{
+    char *p = malloc(n + 1);
+
+    assert_non_null(p);
+    memset(p, c, n);
+    p[n] = '\0';
+    return p;
+}
+
+/*
+ * A serve-only parse gives back the text it has read past (more than a
+ * chunk, more than the 1 MiB it waits for): values as long as several pages
+ * and certificates behind large comments still read the same.
+ */
+static void
+test_serve_only_large(void **state)
+{
+    char *big = filled(700000, 'x'), *u1 = filled(300000, 'a'), *p2 = filled(450000, 'b');
+    char *body =
+        tc_fmt("<!-- %s -->"
+               "<location path=\"S\"><system.webServer><security><authentication>"
+               "<iisClientCertificateMappingAuthentication enabled=\"true\"><oneToOneMappings>\n"
+               "<add userName=\"%s\" password=\"p1\" certificate=\"%s\" />\n<!-- %s -->"
+               "<add userName=\"u2\" password=\"%s\" certificate=\"%s\" />\n<!-- %s -->"
+               "<add userName=\"u3&amp;\" password=\"p3\" certificate=\"%s\" />\n"
+               "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+               "</authentication></security></system.webServer></location>",
+               big, u1, tc_iis[0], big, p2, tc_wrapped[1], big, tc_iis[2]);
+    const struct certmap_open_options plain = {0}, serve = {.serve_only = true};
+    struct certmap_config *c0, *c1;
+    struct certmap_diags d0, d1;
+    struct certmap_view *v0 = compact_view_of(body, &plain, &c0, &d0);
+    struct certmap_view *v1 = compact_view_of(body, &serve, &c1, &d1);
+    const struct mapping_index *i0 = certmap_view_site_mappings(certmap_view_find_site(v0, "S"));
+    const struct mapping_index *i1 = certmap_view_site_mappings(certmap_view_find_site(v1, "S"));
+
+    (void)state;
+    assert_int_equal(mapping_index_count(i1), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct mapping *a = mapping_index_entry(i0, i), *b = mapping_index_entry(i1, i);
+        assert_memory_equal(a->sha256, b->sha256, 32);
+        assert_string_equal(a->user, b->user);
+        assert_string_equal(a->password, b->password);
+        assert_int_equal(a->line, b->line);
+        assert_int_equal(a->subject_len, b->subject_len);
+        assert_memory_equal(a->subject, b->subject, a->subject_len);
+    }
+    assert_string_equal(mapping_index_entry(i1, 0)->user, u1);
+    assert_string_equal(mapping_index_entry(i1, 1)->password, p2);
+    assert_string_equal(mapping_index_entry(i1, 2)->user, "u3&");
+    assert_int_equal(d0.errors, d1.errors);
+    certmap_view_unref(v0);
+    certmap_view_unref(v1);
+    certmap_config_close(c0);
+    certmap_config_close(c1);
+    certmap_diags_free(&d0);
+    certmap_diags_free(&d1);
+    free(body);
+    free(big);
+    free(u1);
+    free(p2);
+}
+
 int
 main(void)
 {
@@ -830,6 +896,7 @@ main(void)
         cmocka_unit_test(test_status_listen),
         cmocka_unit_test(test_proxy_settings),
         cmocka_unit_test(test_serve_only),
+        cmocka_unit_test(test_serve_only_large),
     };
     return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }
