@@ -187,6 +187,7 @@ certmap_view_build(struct certmap_config *cfg, const struct certmap_view_options
     if (v->config_path == NULL || site_build_all(&b) != 0)
         b.failed = true;
     free(b.server.layers);
+    secret_opener_free(b.opener);
     for (size_t i = 0; i < b.nwebs; i++)
         certmap_config_close(b.webs[i]);
     free(b.webs);
