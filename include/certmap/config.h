@@ -88,6 +88,15 @@ struct certmap_open_options {
     bool lock;               /* hold an exclusive lock (flock on "<config>.lock") until close */
     bool create;             /* a missing file is an empty <configuration/> instead of an error */
     bool skip_secrets;       /* do not try to decrypt passwords while validating */
+    /*
+     * Opened only to build a compact view (certmapd's snapshot): validation
+     * keeps, beside each one-to-one mapping's fingerprint, the certificate's
+     * notAfter and subject, the file's text is then cut down to the values
+     * still read (the mappings' certificates are left out: the view does not
+     * decode them again), and the config can neither be committed nor
+     * validated again; a certificate attribute so dropped reads as "".
+     */
+    bool serve_only;
 };
 
 /*

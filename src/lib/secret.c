@@ -371,11 +371,13 @@ split_envelope(const char *env, const char **b64, size_t *b64_len, struct certma
     return 0;
 }
 
-int
-secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, char **plain,
-               struct certmap_error *err)
+/*
+ * Decrypts envelope with ctx, which holds AES-256-GCM and the key already (the
+ * key schedule is made once per context): only the nonce is set here.
+ */
+static int
+decrypt_with(EVP_CIPHER_CTX *ctx, const char *envelope, char **plain, struct certmap_error *err)
 {
-    EVP_CIPHER_CTX *ctx = NULL;
     unsigned char *raw = NULL, *text = NULL;
     const char *b64 = NULL;
     size_t b64_len = 0, raw_len = 0, ct_len = 0;
@@ -400,12 +402,11 @@ secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, ch
     }
     ct_len = raw_len - HEADER_LEN - TAG_LEN;
     text = malloc(ct_len + 1);
-    ctx = EVP_CIPHER_CTX_new();
-    if (text == NULL || ctx == NULL) {
+    if (text == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
         goto out;
     }
-    if (EVP_DecryptInit_ex(ctx, aes_gcm(), NULL, key, raw + 1) != 1 || set_aad(ctx, raw[0]) != 0 ||
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, raw + 1) != 1 || set_aad(ctx, raw[0]) != 0 ||
         EVP_DecryptUpdate(ctx, text, &n, raw + HEADER_LEN, (int)ct_len) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, raw + HEADER_LEN + ct_len) != 1 ||
         EVP_DecryptFinal_ex(ctx, text + n, &n) != 1) {
@@ -425,12 +426,77 @@ secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, ch
     ret = 0;
 out:
     /* Drop OpenSSL's queue: a failed tag check leaves nothing useful there. */
-    ERR_clear_error();
+    if (ret != 0)
+        ERR_clear_error();
     if (text != NULL) {
         OPENSSL_cleanse(text, ct_len + 1);
         free(text);
     }
-    EVP_CIPHER_CTX_free(ctx);
     free(raw);
     return ret;
+}
+
+/* A context holding AES-256-GCM and key, or NULL (out of memory, or OpenSSL refused). */
+static EVP_CIPHER_CTX *
+keyed_ctx(const unsigned char key[SECRET_KEY_LEN])
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx != NULL && EVP_DecryptInit_ex(ctx, aes_gcm(), NULL, key, NULL) != 1) {
+        EVP_CIPHER_CTX_free(ctx);
+        ctx = NULL;
+    }
+    ERR_clear_error();
+    return ctx;
+}
+
+int
+secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope, char **plain,
+               struct certmap_error *err)
+{
+    EVP_CIPHER_CTX *ctx = keyed_ctx(key);
+    int ret;
+
+    *plain = NULL;
+    if (ctx == NULL)
+        return certmap_error_set(err, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    ret = decrypt_with(ctx, envelope, plain, err);
+    EVP_CIPHER_CTX_free(ctx);
+    return ret;
+}
+
+struct secret_opener {
+    EVP_CIPHER_CTX *ctx; /* AES-256-GCM with the key; the nonce changes per envelope */
+};
+
+struct secret_opener *
+secret_opener_new(const unsigned char key[SECRET_KEY_LEN])
+{
+    struct secret_opener *o = calloc(1, sizeof(*o));
+
+    if (o == NULL)
+        return NULL;
+    o->ctx = keyed_ctx(key);
+    if (o->ctx == NULL) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+int
+secret_opener_decrypt(struct secret_opener *o, const char *envelope, char **plain,
+                      struct certmap_error *err)
+{
+    return decrypt_with(o->ctx, envelope, plain, err);
+}
+
+void
+secret_opener_free(struct secret_opener *o)
+{
+    if (o == NULL)
+        return;
+    /* EVP_CIPHER_CTX_free() wipes the key schedule */
+    EVP_CIPHER_CTX_free(o->ctx);
+    free(o);
 }

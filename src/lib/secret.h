@@ -61,4 +61,17 @@ int secret_decrypt(const unsigned char key[SECRET_KEY_LEN], const char *envelope
 /* Wipes and frees a secret string. NULL is ignored. */
 void secret_free(char *s);
 
+/*
+ * Many envelopes under one key (100 000 mappings at load): the cipher context
+ * and its key schedule are made once.  secret_opener_new() returns NULL when
+ * memory runs out; secret_opener_decrypt() is secret_decrypt() with o's key
+ * (usable again after a failure); secret_opener_free() wipes the key and
+ * accepts NULL.  One thread at a time per opener.
+ */
+struct secret_opener;
+struct secret_opener *secret_opener_new(const unsigned char key[SECRET_KEY_LEN]);
+int secret_opener_decrypt(struct secret_opener *o, const char *envelope, char **plain,
+                          struct certmap_error *err);
+void secret_opener_free(struct secret_opener *o);
+
 #endif

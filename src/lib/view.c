@@ -174,12 +174,20 @@ certmap_view_build(struct certmap_config *cfg, const struct certmap_view_options
     b.opts = opts != NULL ? opts : &defaults;
     b.diags = diags;
     v->config_path = strdup(cfg->path != NULL ? cfg->path : cfg->name);
+    /* a serve-only config kept its mappings' certificates only as a compact index needs them */
+    if (cfg->serve_only && !b.opts->compact_mappings) {
+        certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
+                          "a configuration opened to serve builds only compact views");
+        certmap_view_unref(v);
+        return NULL;
+    }
     /* fail closed: an access rule certmap would not enforce keeps the view from serving */
     if (certmap_config_check_unenforced(cfg, diags) != 0)
         b.failed = true;
     if (v->config_path == NULL || site_build_all(&b) != 0)
         b.failed = true;
     free(b.server.layers);
+    secret_opener_free(b.opener);
     for (size_t i = 0; i < b.nwebs; i++)
         certmap_config_close(b.webs[i]);
     free(b.webs);

@@ -51,6 +51,7 @@
  * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/validate.c
  * fuzz-sources: src/lib/config/save.c src/lib/config/config.c src/lib/config/binding.c
  * fuzz-sources: src/lib/config/locpaths.c src/lib/config/lock.c src/lib/config/webconfig.c
+ * fuzz-sources: src/lib/config/facts.c
  * fuzz-sources: src/lib/view.c src/lib/view/scope.c src/lib/view/site.c src/lib/view/webcfg.c
  * fuzz-sources: src/lib/view/diag.c src/lib/view/section.c src/lib/view/table.c
  * fuzz-sources: src/lib/view/ipsec.c src/lib/ipsec.c

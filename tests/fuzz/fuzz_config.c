@@ -28,7 +28,7 @@
  * fuzz-sources: src/lib/config/collection.c src/lib/config/element.c src/lib/config/items.c
  * fuzz-sources: src/lib/config/lexer.c src/lib/config/parse.c src/lib/config/validate.c
  * fuzz-sources: src/lib/config/save.c src/lib/config/config.c src/lib/config/binding.c
- * fuzz-sources: src/lib/config/locpaths.c
+ * fuzz-sources: src/lib/config/locpaths.c src/lib/config/facts.c
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -374,6 +374,26 @@ read_everything(struct certmap_config *cfg)
         free(targets[t]);
 }
 
+/*
+ * certmapd's serve-only open (values packed while parsing, mapping
+ * certificates kept as facts) reaches the verdict and the findings of a
+ * normal open.
+ */
+static void
+check_serve_only(const uint8_t *data, size_t size, bool loaded, const struct certmap_diags *want)
+{
+    struct certmap_open_options opts = {.key_file = key_path, .serve_only = true};
+    struct certmap_diags diags = {0};
+    struct certmap_error err;
+    struct certmap_config *cfg;
+
+    cfg = certmap_config_parse(cfg_name, (const char *)data, size, &opts, &diags, &err);
+    CHECK((cfg != NULL) == loaded);
+    CHECK(diags.errors == want->errors && diags.item_errors == want->item_errors);
+    certmap_config_close(cfg);
+    certmap_diags_free(&diags);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -390,6 +410,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg = certmap_config_parse(cfg_name, (const char *)data, size, &opts, &diags, &err);
     for (size_t i = 0; i < diags.count; i++)
         CHECK(diags.items[i].err.message[0] != '\0');
+    check_serve_only(data, size, cfg != NULL, &diags);
     if (cfg == NULL) {
         CHECK(err.kind != CERTMAP_ERR_NONE && err.message[0] != '\0');
         goto out;

@@ -318,6 +318,48 @@ test_wrong_key_and_malformed(void **state)
     free(env);
 }
 
+/*
+ * One opener for many envelopes gives what secret_decrypt() gives, and an
+ * altered envelope or one under another key fails without spoiling the next.
+ */
+static void
+test_opener(void **state)
+{
+    struct ctx *c = *state;
+    struct certmap_error err = {0};
+    unsigned char other[SECRET_KEY_LEN];
+    struct secret_opener *o = secret_opener_new(c->key);
+    char *a = encrypt_ok(c, "first"), *b = encrypt_ok(c, ""), *bad = encrypt_ok(c, "third");
+    char *foreign, *plain = NULL;
+
+    assert_non_null(o);
+    memcpy(other, c->key, sizeof(other));
+    other[0] ^= 1;
+    assert_int_equal(secret_encrypt(other, "foreign", &foreign, &err), 0);
+    bad[20] = bad[20] == 'A' ? 'B' : 'A';
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(secret_opener_decrypt(o, a, &plain, &err), 0);
+        assert_string_equal(plain, "first");
+        secret_free(plain);
+        assert_int_equal(secret_opener_decrypt(o, bad, &plain, &err), -1);
+        assert_null(plain);
+        assert_int_equal(err.kind, CERTMAP_ERR_CRYPTO);
+        assert_int_equal(secret_opener_decrypt(o, foreign, &plain, &err), -1);
+        assert_non_null(strstr(err.message, "wrong key"));
+        assert_int_equal(secret_opener_decrypt(o, "plain text", &plain, &err), -1);
+        assert_non_null(strstr(err.message, "not an encrypted password"));
+        assert_int_equal(secret_opener_decrypt(o, b, &plain, &err), 0);
+        assert_string_equal(plain, "");
+        secret_free(plain);
+    }
+    secret_opener_free(o);
+    secret_opener_free(NULL);
+    free(a);
+    free(b);
+    free(bad);
+    free(foreign);
+}
+
 /* Several processes creating the key at once all end up with the same key. */
 static void
 test_concurrent_key_creation_agrees(void **state)
@@ -371,6 +413,7 @@ main(void)
         cmocka_unit_test(test_every_text_alteration_rejected),
         cmocka_unit_test(test_every_bit_of_payload_authenticated),
         cmocka_unit_test(test_wrong_key_and_malformed),
+        cmocka_unit_test(test_opener),
         cmocka_unit_test(test_concurrent_key_creation_agrees),
     };
 

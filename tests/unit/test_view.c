@@ -725,6 +725,160 @@ test_proxy_settings(void **state)
     }
 }
 
+/* The view of HEAD + body parsed with opts, compact; the config in *cfg (caller closes). */
+static struct certmap_view *
+compact_view_of(const char *body, const struct certmap_open_options *oo,
+                struct certmap_config **cfg, struct certmap_diags *d)
+{
+    const struct certmap_view_options vo = {.compact_mappings = true};
+    char *text = tc_fmt("%s%s</configuration>\n", HEAD, body);
+    struct certmap_error err = {0};
+    struct certmap_view *v;
+
+    memset(d, 0, sizeof(*d));
+    *cfg = certmap_config_parse("test.config", text, strlen(text), oo, d, &err);
+    free(text);
+    assert_non_null(*cfg);
+    v = certmap_view_build(*cfg, &vo, d, &err);
+    assert_non_null(v);
+    return v;
+}
+
+/*
+ * A serve-only config (certmapd's) gives the compact index the same entries
+ * as a normal one, from one decode of each certificate, with values that
+ * needed decoding (&amp;), a certificate spelled with line breaks, and a
+ * broken certificate still named at its line; it refuses what needs its text.
+ */
+static void
+test_serve_only(void **state)
+{
+    char *body =
+        tc_fmt("<location path=\"S\"><system.webServer><security><authentication>"
+               "<iisClientCertificateMappingAuthentication enabled=\"true\"><oneToOneMappings>\n"
+               "<add userName=\"a&amp;b\" password=\"p1\" certificate=\"%s\" />\n"
+               "<add userName=\"bad\" password=\"p3\" certificate=\"MIIBnotacert\" />\n"
+               "<add userName=\"u2\" password=\"p2\" enabled=\"false\" certificate=\"%s\" />\n"
+               "<add userName=\"u4\" password=\"p4\" certificate=\"%s\" />\n"
+               "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+               "</authentication></security></system.webServer></location>",
+               tc_iis[0], tc_iis[1], tc_wrapped[2]);
+    const struct certmap_open_options plain = {0}, serve = {.serve_only = true};
+    struct certmap_config *c0, *c1;
+    struct certmap_diags d0, d1, dv = {0};
+    struct certmap_view *v0 = compact_view_of(body, &plain, &c0, &d0);
+    struct certmap_view *v1 = compact_view_of(body, &serve, &c1, &d1);
+    const struct mapping_index *i0 = certmap_view_site_mappings(certmap_view_find_site(v0, "S"));
+    const struct mapping_index *i1 = certmap_view_site_mappings(certmap_view_find_site(v1, "S"));
+    struct certmap_error err = {0};
+    int k;
+
+    (void)state;
+    assert_int_equal(mapping_index_count(i0), 3);
+    assert_int_equal(mapping_index_count(i1), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct mapping *a = mapping_index_entry(i0, i), *b = mapping_index_entry(i1, i);
+        assert_memory_equal(a->sha256, b->sha256, 32);
+        assert_string_equal(a->user, b->user);
+        assert_string_equal(a->password, b->password);
+        assert_int_equal(a->enabled, b->enabled);
+        assert_int_equal(a->line, b->line);
+        assert_true(a->not_after == b->not_after);
+        assert_int_equal(a->subject_len, b->subject_len);
+        assert_memory_equal(a->subject, b->subject, a->subject_len);
+    }
+    assert_string_equal(mapping_index_entry(i1, 0)->user, "a&b");
+    assert_false(mapping_index_entry(i1, 1)->enabled);
+    /* the broken one: the same item error, at its line */
+    k = tc_find_diag(&d1, CERTMAP_SEV_ERROR, "this mapping is inactive");
+    assert_true(k >= 0);
+    assert_true(d1.items[k].item);
+    assert_string_equal(d1.items[k].err.file, "test.config");
+    assert_int_equal(d1.items[k].err.line, 11);
+    assert_int_equal(d0.errors, d1.errors);
+    /* what needs the text is refused, with a reason */
+    assert_int_not_equal(certmap_config_commit(c1, &err), 0);
+    assert_int_equal(err.kind, CERTMAP_ERR_USAGE);
+    assert_int_not_equal(certmap_config_validate(c1, &dv), 0);
+    assert_true(tc_find_diag(&dv, CERTMAP_SEV_ERROR, "opened to serve") >= 0);
+    assert_null(certmap_view_build(c1, NULL, NULL, &err));
+    assert_int_equal(err.kind, CERTMAP_ERR_USAGE);
+    certmap_view_unref(v0);
+    certmap_view_unref(v1);
+    certmap_config_close(c0);
+    certmap_config_close(c1);
+    certmap_diags_free(&d0);
+    certmap_diags_free(&d1);
+    certmap_diags_free(&dv);
+    free(body);
+}
+
+/* n bytes of c, NUL-terminated (malloc). */
+static char *
+filled(size_t n, char c)
+{
+    char *p = malloc(n + 1);
+
+    assert_non_null(p);
+    memset(p, c, n);
+    p[n] = '\0';
+    return p;
+}
+
+/*
+ * A serve-only parse gives back the text it has read past (more than a
+ * chunk, more than the 1 MiB it waits for): values as long as several pages
+ * and certificates behind large comments still read the same.
+ */
+static void
+test_serve_only_large(void **state)
+{
+    char *big = filled(700000, 'x'), *u1 = filled(300000, 'a'), *p2 = filled(450000, 'b');
+    char *body =
+        tc_fmt("<!-- %s -->"
+               "<location path=\"S\"><system.webServer><security><authentication>"
+               "<iisClientCertificateMappingAuthentication enabled=\"true\"><oneToOneMappings>\n"
+               "<add userName=\"%s\" password=\"p1\" certificate=\"%s\" />\n<!-- %s -->"
+               "<add userName=\"u2\" password=\"%s\" certificate=\"%s\" />\n<!-- %s -->"
+               "<add userName=\"u3&amp;\" password=\"p3\" certificate=\"%s\" />\n"
+               "</oneToOneMappings></iisClientCertificateMappingAuthentication>"
+               "</authentication></security></system.webServer></location>",
+               big, u1, tc_iis[0], big, p2, tc_wrapped[1], big, tc_iis[2]);
+    const struct certmap_open_options plain = {0}, serve = {.serve_only = true};
+    struct certmap_config *c0, *c1;
+    struct certmap_diags d0, d1;
+    struct certmap_view *v0 = compact_view_of(body, &plain, &c0, &d0);
+    struct certmap_view *v1 = compact_view_of(body, &serve, &c1, &d1);
+    const struct mapping_index *i0 = certmap_view_site_mappings(certmap_view_find_site(v0, "S"));
+    const struct mapping_index *i1 = certmap_view_site_mappings(certmap_view_find_site(v1, "S"));
+
+    (void)state;
+    assert_int_equal(mapping_index_count(i1), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct mapping *a = mapping_index_entry(i0, i), *b = mapping_index_entry(i1, i);
+        assert_memory_equal(a->sha256, b->sha256, 32);
+        assert_string_equal(a->user, b->user);
+        assert_string_equal(a->password, b->password);
+        assert_int_equal(a->line, b->line);
+        assert_int_equal(a->subject_len, b->subject_len);
+        assert_memory_equal(a->subject, b->subject, a->subject_len);
+    }
+    assert_string_equal(mapping_index_entry(i1, 0)->user, u1);
+    assert_string_equal(mapping_index_entry(i1, 1)->password, p2);
+    assert_string_equal(mapping_index_entry(i1, 2)->user, "u3&");
+    assert_int_equal(d0.errors, d1.errors);
+    certmap_view_unref(v0);
+    certmap_view_unref(v1);
+    certmap_config_close(c0);
+    certmap_config_close(c1);
+    certmap_diags_free(&d0);
+    certmap_diags_free(&d1);
+    free(body);
+    free(big);
+    free(u1);
+    free(p2);
+}
+
 int
 main(void)
 {
@@ -741,6 +895,8 @@ main(void)
         cmocka_unit_test(test_upload_read_ahead),
         cmocka_unit_test(test_status_listen),
         cmocka_unit_test(test_proxy_settings),
+        cmocka_unit_test(test_serve_only),
+        cmocka_unit_test(test_serve_only_large),
     };
     return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

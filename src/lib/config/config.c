@@ -68,6 +68,7 @@ config_new(const char *path, const char *name, const struct certmap_open_options
         cfg->history_dir = join(cfg->dir, ".history");
     cfg->history_keep = opts != NULL && opts->history_keep != 0 ? opts->history_keep : 20;
     cfg->skip_secrets = opts != NULL && opts->skip_secrets;
+    cfg->serve_only = opts != NULL && opts->serve_only;
     if ((path != NULL && cfg->path == NULL) || cfg->name == NULL || cfg->dir == NULL ||
         cfg->key_file == NULL || cfg->history_dir == NULL) {
         certmap_config_close(cfg);
@@ -131,6 +132,17 @@ config_load(struct certmap_config *cfg, struct certmap_diags *diags, struct cert
     }
     certmap_diags_free(&local);
     return n == 0 ? 0 : -1;
+}
+
+/* A serve-only config once loaded: the text of 100 000 mappings is mostly their certificates,
+ * which validation kept as facts (tree.h). */
+static void
+serve_only_pack(struct certmap_config *cfg)
+{
+    if (!cfg->serve_only)
+        return;
+    cfg->can_commit = false;
+    cfg_tree_pack_text(cfg);
 }
 
 static char *
@@ -208,6 +220,7 @@ cfg_open_kind(const char *path, const struct certmap_open_options *opts, enum cf
     }
     if (config_load(cfg, diags, err) != 0)
         goto fail;
+    serve_only_pack(cfg);
     free(lp);
     return cfg;
 nomem:
@@ -255,6 +268,7 @@ cfg_parse_kind(const char *name, const char *data, size_t len,
         certmap_config_close(cfg);
         return NULL;
     }
+    serve_only_pack(cfg);
     return cfg;
 }
 
@@ -379,6 +393,9 @@ check_document(struct certmap_config *cfg, struct certmap_diags *diags, char **t
     int ret = -1;
 
     *text = NULL;
+    if (cfg->serve_only)
+        return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
+                                 "a configuration opened to serve cannot be checked or written");
     if (cfg_save_document(cfg, text, len) != 0)
         return certmap_error_set(err, CERTMAP_ERR_NOMEM, cfg->name, 0, NULL, NULL, "out of memory");
     check = certmap_config_parse(cfg->name, *text, *len, &o, &local, err);
@@ -431,6 +448,9 @@ certmap_config_validate(struct certmap_config *cfg, struct certmap_diags *diags)
     ret = check_document(cfg, &local, &text, &len, NULL, NULL, &e);
     if (local.errors > 0)
         ret = -1;
+    /* refused before any check ran: say why */
+    if (ret != 0 && local.count == 0 && e.kind == CERTMAP_ERR_USAGE)
+        certmap_diags_add(&local, CERTMAP_SEV_ERROR, &e);
     diags_copy(diags, &local);
     certmap_diags_free(&local);
     free(text);
@@ -601,7 +621,9 @@ certmap_config_commit(struct certmap_config *cfg, struct certmap_error *err)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, NULL, 0, NULL, NULL, "no configuration");
     if (!cfg->can_commit)
         return certmap_error_set(err, CERTMAP_ERR_USAGE, cfg->name, 0, NULL, NULL,
-                                 cfg->kind == CFG_WEBCONFIG
+                                 cfg->serve_only ? "a configuration opened to serve cannot be "
+                                                   "written"
+                                 : cfg->kind == CFG_WEBCONFIG
                                      ? "certmap does not write web.config files"
                                      : "a configuration parsed from memory cannot be committed");
     /* never write a file that would not load, or that breaks what worked */

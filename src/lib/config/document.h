@@ -64,6 +64,7 @@ struct certmap_config {
     char *history_dir;
     unsigned history_keep;
     bool skip_secrets;
+    bool serve_only; /* certmap_open_options.serve_only: mapping facts kept, text packed */
     bool can_commit;
     int lock_fd; /* -1 when not locked */
     char *text;  /* original bytes (NUL-terminated) */

@@ -277,7 +277,7 @@ certmap_element_set(struct certmap_element *e, const char *attr, const char *val
     if (cfg_node_set_attr(e->cfg, e->local, sa->name, stored, strlen(stored)) != 0)
         goto nomem;
     if (sa->flags & SA_KEY) {
-        e->local->flags &= ~CN_KEYED;
+        e->local->flags &= ~(CN_KEYED | CN_FACTS);
         if (has_key) {
             unsigned char *k = cfg_arena_alloc(&e->cfg->arena, 32);
             if (k != NULL) {

@@ -19,11 +19,14 @@
 #include "config/document.h"
 #include "config/diag.h"
 #include "config/lexer.h"
+#include "config/facts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -43,6 +46,7 @@ struct sax_state {
     xmlParserCtxtPtr ctxt;
     const char **names; /* interned element and attribute names (INTERN_SLOTS) */
     size_t nnames;
+    size_t packed; /* serve-only: values moved to cfg->text[0..packed) so far */
 };
 
 #define INTERN_SLOTS 1024
@@ -152,6 +156,64 @@ fill_attr(struct sax_state *st, struct cattr *ca, const struct lex_attr *la, int
     /* namespace declarations are not attributes for libxml2: keep the raw text */
 }
 
+/*
+ * Serve-only (document.h): the certificate of a one-to-one mapping becomes
+ * its key and facts at once, the other values of n move down to the packed
+ * start of the text, so that the text behind them can go (release_parsed)
+ * long before the tree is complete.  A certificate that does not decode stays
+ * for validation to report at its line.
+ */
+static void
+serve_keep(struct sax_state *st, struct cnode *n)
+{
+    struct certmap_config *cfg = st->cfg;
+    bool mapping = strcmp(n->name, "add") == 0 && n->parent != NULL &&
+                   strcmp(n->parent->name, "oneToOneMappings") == 0;
+    struct certmap_error e = {0};
+
+    for (uint32_t i = 0; i < n->nattrs; i++) {
+        struct cattr *a = &n->attrs[i];
+        if (mapping && strcmp(a->name, "certificate") == 0) {
+            if (cfg_item_cert_facts(cfg, n, a->value != NULL ? a->value : a->ref, a->len, &e) ==
+                0) {
+                a->value = "";
+                a->ref = NULL;
+                a->len = 0;
+                continue;
+            }
+            if (e.kind == CERTMAP_ERR_NOMEM) {
+                sax_fail(st, a->line, "out of memory");
+                return;
+            }
+        }
+        if (a->value != NULL || a->ref == NULL)
+            continue;
+        /* values come in text order: the packed end never passes one not yet moved */
+        memmove(cfg->text + st->packed, a->ref, a->len);
+        a->ref = cfg->text + st->packed;
+        st->packed += a->len;
+    }
+}
+
+/*
+ * Serve-only: gives back the whole pages of the text between the packed
+ * values and upto, the first byte still to be read (by the lexer's next
+ * element or the next chunk).  Their contents are never read again; the
+ * packed values may grow into them later (fresh pages then).
+ */
+static void
+release_parsed(struct sax_state *st, size_t upto)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t beg = (uintptr_t)st->cfg->text + st->packed, end = (uintptr_t)st->cfg->text + upto;
+
+    beg = (beg + page - 1) & ~(uintptr_t)(page - 1);
+    end &= ~(uintptr_t)(page - 1);
+    /* a failure leaves the pages where they were: nothing else depends on it */
+    if (end > beg && end - beg >= ((size_t)1 << 20))
+        (void)madvise((void *)beg, end - beg, MADV_DONTNEED);
+}
+
 static void
 on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI,
          int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
@@ -218,6 +280,11 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
         cfg->root = n;
     } else {
         cfg_node_append(st->stack[st->depth - 1], n);
+    }
+    if (cfg->serve_only) {
+        serve_keep(st, n);
+        if (st->failed)
+            return;
     }
     if (st->depth == st->cap) {
         size_t ncap = st->cap ? st->cap * 2 : 64;
@@ -321,7 +388,8 @@ cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d)
     char lexmsg[256];
     unsigned lexline = 0;
     int lexret, ret = -1;
-    const size_t chunk = (size_t)4 << 20;
+    /* serve-only: smaller chunks, so that libxml2's copy and the text behind go sooner */
+    const size_t chunk = cfg->serve_only ? (size_t)256 << 10 : (size_t)4 << 20;
 
     if (check_encoding(cfg->text, cfg->text_len, lexmsg, sizeof(lexmsg)) != 0) {
         cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 1, NULL, NULL, "%s", lexmsg);
@@ -351,6 +419,11 @@ cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d)
             st.ctxt->disableSAX)
             break;
         off += n;
+        /* the next element not yet seen, or the next chunk, is the first byte still read */
+        if (cfg->serve_only && !st.failed)
+            release_parsed(&st, st.next < lx.n && lx.elems[st.next].st_beg < off
+                                    ? lx.elems[st.next].st_beg
+                                    : off);
     }
     if (st.xml_error) {
         cfg_diag(cfg, d, CERTMAP_SEV_ERROR, st.xml_line, NULL, NULL, "malformed XML: %s",

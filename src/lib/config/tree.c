@@ -141,3 +141,79 @@ cfg_node_delete(struct certmap_config *cfg, struct cnode *n)
     n->parent = n->next = n->prev = NULL;
     n->flags |= CN_DELETED;
 }
+
+/*
+ * The attribute values of the tree under n that still point into the text,
+ * in document order, hence in increasing text order: check (mv NULL) that
+ * they do, or move each down to text + *w (*w grows by its length).  Values
+ * of CN_FACTS items' keys are dropped instead: the facts replace them.
+ */
+static bool
+pack_walk(struct cnode *n, const char *text, size_t text_len, char *mv, size_t *w)
+{
+    for (; n != NULL; n = n->next) {
+        for (uint32_t i = 0; i < n->nattrs; i++) {
+            struct cattr *a = &n->attrs[i];
+            if (a->value != NULL || a->ref == NULL)
+                continue;
+            if ((n->flags & CN_FACTS) && strcmp(a->name, "certificate") == 0) {
+                if (mv != NULL) {
+                    a->ref = NULL;
+                    a->value = "";
+                    a->len = 0;
+                }
+                continue;
+            }
+            if (a->ref < text + *w || (size_t)(a->ref - text) > text_len ||
+                text_len - (size_t)(a->ref - text) < a->len)
+                return false;
+            if (mv != NULL) {
+                memmove(mv + *w, a->ref, a->len);
+                a->ref = mv + *w;
+                *w += a->len;
+            } else {
+                /* the next value must start after this one */
+                *w = (size_t)(a->ref - text) + a->len;
+            }
+        }
+        if (!pack_walk(n->first, text, text_len, mv, w))
+            return false;
+    }
+    return true;
+}
+
+/* Points every value still in the text at new + (its offset from old). */
+static void
+rebase_walk(struct cnode *n, uintptr_t old, char *new)
+{
+    for (; n != NULL; n = n->next) {
+        for (uint32_t i = 0; i < n->nattrs; i++)
+            if (n->attrs[i].value == NULL && n->attrs[i].ref != NULL)
+                n->attrs[i].ref = new + ((uintptr_t)n->attrs[i].ref - old);
+        rebase_walk(n->first, old, new);
+    }
+}
+
+void
+cfg_tree_pack_text(struct certmap_config *cfg)
+{
+    size_t w = 0;
+    uintptr_t old = (uintptr_t)cfg->text;
+    char *p;
+
+    if (cfg->root == NULL || cfg->text == NULL)
+        return;
+    /* first prove the order, so that nothing moves unless everything can */
+    if (!pack_walk(cfg->root, cfg->text, cfg->text_len, NULL, &w))
+        return;
+    w = 0;
+    pack_walk(cfg->root, cfg->text, cfg->text_len, cfg->text, &w);
+    cfg->text[w] = '\0';
+    p = realloc(cfg->text, w + 1);
+    if (p != NULL && (uintptr_t)p != old)
+        rebase_walk(cfg->root, old, p);
+    if (p != NULL)
+        cfg->text = p;
+    cfg->text_len = w;
+    cfg->gen++;
+}

@@ -32,6 +32,18 @@ struct cattr {
 #define CN_DELETED 0x08      /* removed: skipped on save */
 #define CN_KEYED 0x10        /* key/klen computed */
 #define CN_DETACHED 0x20     /* created by the API, not yet added */
+#define CN_FACTS 0x40        /* serve-only: struct cnode_cert_facts follows the 32-byte key */
+
+/*
+ * What a compact mapping index needs of an item's certificate, kept by
+ * validation of a serve-only config right after the item's 32-byte key (the
+ * SHA-256 of the DER) so that the view does not decode the certificate again.
+ */
+struct cnode_cert_facts {
+    int64_t not_after;    /* seconds since the epoch (INT64_MAX: never expires) */
+    uint32_t subject_len; /* DER of the subject Name, in subject[] */
+    unsigned char subject[];
+};
 
 struct cnode {
     const char *name; /* element name (schema string or arena copy) */
@@ -60,8 +72,24 @@ const char *cfg_attr_value(struct certmap_config *cfg, struct cattr *a);
 int cfg_node_set_attr(struct certmap_config *cfg, struct cnode *n, const char *name,
                       const char *value, size_t len);
 void cfg_node_unset_attr(struct cnode *n, const char *name);
+/*
+ * Serve-only configs, once validated: moves the values still read from the
+ * text to its start, drops the certificate values of CN_FACTS items (""), and
+ * shrinks the text to what remains.  The byte ranges of the nodes no longer
+ * hold: the caller has made the config impossible to save.  Leaves everything
+ * as it was when a value is not where document order puts it.
+ */
+void cfg_tree_pack_text(struct certmap_config *cfg);
 /* Marks n deleted (text nodes) or unlinks it (new nodes). */
 void cfg_node_delete(struct certmap_config *cfg, struct cnode *n);
+/* The certificate facts of a CN_FACTS item, or NULL. */
+static inline const struct cnode_cert_facts *
+cfg_node_cert_facts(const struct cnode *n)
+{
+    return (n->flags & CN_FACTS) ? (const struct cnode_cert_facts *)(const void *)(n->key + 32)
+                                 : NULL;
+}
+
 static inline bool
 cfg_node_live(const struct cnode *n)
 {

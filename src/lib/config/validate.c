@@ -21,6 +21,7 @@
 #include "config/store.h"
 #include "config/collection.h"
 #include "config/items.h"
+#include "config/facts.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,14 +123,29 @@ repair_hint(struct vctx *v, const struct cnode *n, char *buf, size_t size)
              path[site_len] != '\0' ? path + site_len : "", path[site_len] != '\0' ? "\"" : "");
 }
 
+/*
+ * Keys item n by its certificate's SHA-256; a serve-only config also keeps
+ * the facts a compact view needs (facts.h), from this one decode.
+ */
 static void
 check_cert(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
 {
     struct certmap_error e = {0};
     unsigned char *der = NULL, *key;
     size_t der_len = 0;
+    int rc;
 
-    if (certmap_cert_decode(raw_value(ca), ca->len, &der, &der_len, &e) != 0) {
+    if (n->flags & CN_FACTS)
+        return; /* decoded while parsing (parse.c): its text is gone */
+    if (v->cfg->serve_only && item)
+        rc = cfg_item_cert_facts(v->cfg, n, raw_value(ca), ca->len, &e);
+    else
+        rc = certmap_cert_decode(raw_value(ca), ca->len, &der, &der_len, &e);
+    if (rc != 0 && e.kind == CERTMAP_ERR_NOMEM) {
+        v->oom = true;
+        return;
+    }
+    if (rc != 0) {
         /* IIS fails only this mapping; a broken <remove> would leave an inherited one active */
         if (item)
             diag_item(v, n, ca,
@@ -141,9 +157,13 @@ check_cert(struct vctx *v, struct cnode *n, struct cattr *ca, bool item)
                      cert_msg_prefix(e.message), e.message);
         return;
     }
+    if (der == NULL)
+        return; /* facts kept */
     /* The mapping key is the certificate compared as DER: keep its digest, not the DER. */
     key = cfg_arena_alloc(&v->cfg->arena, 32);
-    if (key != NULL) {
+    if (key == NULL) {
+        v->oom = true;
+    } else {
         certmap_cert_sha256(der, der_len, key);
         n->key = key;
         n->klen = 32;

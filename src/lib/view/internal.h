@@ -149,6 +149,7 @@ struct vbuild {
     const char *name_copy;
     struct certmap_config **webs; /* web.config files whose nodes are layers (closed at the end) */
     size_t nwebs, capwebs;
+    struct secret_opener *opener; /* decrypts cfg's passwords, made at the first (owned; scope.c) */
 };
 
 /* ---- view/diag.c ---- */

@@ -331,8 +331,17 @@ static int
 item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mapping *m,
           unsigned char **der, struct certmap_error *e)
 {
+    const struct cnode_cert_facts *cf = cfg_node_cert_facts(n);
     struct cert_facts f;
 
+    /* validation of a serve-only config decoded it already: its text is gone */
+    if (cf != NULL) {
+        memcpy(m->sha256, n->key, 32);
+        m->not_after = cf->not_after;
+        m->subject = cf->subject;
+        m->subject_len = cf->subject_len;
+        return 0;
+    }
     if (cert_decode_facts(cert, cert_len, der, &m->der_len, &f, e) != 0)
         return -1;
     m->der = *der;
@@ -344,6 +353,26 @@ item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mappi
     m->subject = m->der + f.subject_off;
     m->subject_len = f.subject_len;
     return 0;
+}
+
+/*
+ * Decrypts a password envelope of cfg: with the build's one opener for the
+ * main configuration (100 000 mappings, one key schedule), else on its own.
+ */
+static int
+view_decrypt(struct vbuild *b, struct certmap_config *cfg, const char *pass, char **plain,
+             struct certmap_error *e)
+{
+    if (cfg_load_key(cfg, false, e) != 0)
+        return -1;
+    if (cfg != b->cfg)
+        return secret_decrypt(cfg->key, pass, plain, e);
+    if (b->opener == NULL) {
+        b->opener = secret_opener_new(cfg->key);
+        if (b->opener == NULL)
+            return certmap_error_set(e, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
+    }
+    return secret_opener_decrypt(b->opener, pass, plain, e);
 }
 
 /* Adds item n to idx; a mapping that cannot be used is left out with an item error. */
@@ -379,7 +408,7 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
         goto out;
     }
     if (secret_is_envelope(pass)) {
-        if (cfg_load_key(cfg, false, &e) != 0 || secret_decrypt(cfg->key, pass, &plain, &e) != 0) {
+        if (view_decrypt(b, cfg, pass, &plain, &e) != 0) {
             view_item_error(b, cfg->name, n->line, "add", "password",
                             "the password of \"%s\" cannot be decrypted (%s); this mapping is "
                             "inactive: enter it again with `certmap set mapping --site \"%s\" "
@@ -558,8 +587,7 @@ m2o_add_item(struct vbuild *b, struct vsite *s, struct m2o_set *set, const struc
         m.base.file == NULL)
         return -1;
     /* A Deny mapping never logs on: its password does not decide whether it applies. */
-    if (secret_is_envelope(pass) && !m.deny &&
-        (cfg_load_key(cfg, false, &e) != 0 || secret_decrypt(cfg->key, pass, &plain, &e) != 0)) {
+    if (secret_is_envelope(pass) && !m.deny && view_decrypt(b, cfg, pass, &plain, &e) != 0) {
         view_item_error(b, cfg->name, n->line, "add", "password",
                         "the password of many-to-one mapping \"%s\" cannot be decrypted (%s); "
                         "this mapping is inactive: enter it again with `certmap add many-to-one "
