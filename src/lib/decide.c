@@ -112,9 +112,11 @@ decide_access(const struct certmap_settings *loc, const struct decide_conn *ci, 
 {
     const struct certmap_source *src = &loc->src[CERTMAP_SET_SSL_FLAGS];
     unsigned f = loc->ssl_flags;
-    char flags[128];
+    char flags[128] = "";
 
-    flags_text(f, flags, sizeof(flags));
+    /* the text is for the trace only: three snprintf() calls per request otherwise */
+    if (trace != NULL)
+        flags_text(f, flags, sizeof(flags));
     *substatus = 0;
     if ((f & CERTMAP_SSL) && !ci->tls) {
         decide_note(trace, "sslFlags", src, "%s: the request did not come over TLS", flags);

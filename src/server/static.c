@@ -165,14 +165,42 @@ open_error_status(int e, int *substatus)
 
 /* ---- validators and conditions ---------------------------------------- */
 
-/* Strong ETag from what changes when the file does: inode, size, mtime in ns. */
+/* v in lower-case hexadecimal at p, without a NUL; returns the end. */
+static char *
+put_hex(char *p, unsigned long long v)
+{
+    char tmp[16];
+    int n = 0;
+
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 0xf];
+        v >>= 4;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/*
+ * Strong ETag from what changes when the file does: inode, size, mtime in ns.
+ * Written by hand: snprintf("\"%llx-%llx-%llx\"") cost about 1 700
+ * instructions per request.  At most 2 + 3 * 16 + 2 + 1
+ * bytes, well within out.
+ */
 static void
 make_etag(const struct stat *st, char out[64])
 {
-    snprintf(out, 64, "\"%llx-%llx-%llx\"", (unsigned long long)st->st_ino,
-             (unsigned long long)st->st_size,
-             (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
-                 (unsigned long long)st->st_mtim.tv_nsec);
+    char *p = out;
+
+    *p++ = '"';
+    p = put_hex(p, (unsigned long long)st->st_ino);
+    *p++ = '-';
+    p = put_hex(p, (unsigned long long)st->st_size);
+    *p++ = '-';
+    p = put_hex(p, (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
+                       (unsigned long long)st->st_mtim.tv_nsec);
+    *p++ = '"';
+    *p = '\0';
 }
 
 static void

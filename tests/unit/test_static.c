@@ -435,6 +435,34 @@ test_validators_and_304(void **state)
     assert_int_equal(cond_get(t, &c, &res), 304);
 }
 
+/* The ETag keeps its format "ino-size-mtime_ns" in hex: clients hold old tags across upgrades. */
+static void
+test_etag_format(void **state)
+{
+    static const unsigned long long v[][4] = {
+        {0, 0, 0, 0},
+        {1, 1024, 1, 1},
+        {0x1234abcdULL, 0xffffffffULL, 1700000000, 999999999},
+        {~0ULL, 0x7fffffffffffffffULL, 9223372036, 854775807},
+    };
+    char got[64], want[64];
+    struct stat st;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        memset(&st, 0, sizeof(st));
+        st.st_ino = (ino_t)v[i][0];
+        st.st_size = (off_t)v[i][1];
+        st.st_mtim.tv_sec = (time_t)v[i][2];
+        st.st_mtim.tv_nsec = (long)v[i][3];
+        make_etag(&st, got);
+        snprintf(want, sizeof(want), "\"%llx-%llx-%llx\"", v[i][0], v[i][1],
+                 v[i][2] * 1000000000ULL + v[i][3]);
+        assert_string_equal(got, want);
+    }
+}
+
 static void
 test_etag_changes_with_content(void **state)
 {
@@ -601,6 +629,7 @@ main(void)
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_validators_and_304),
+        cmocka_unit_test(test_etag_format),
         cmocka_unit_test(test_etag_changes_with_content),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_open_root_errors),

@@ -842,6 +842,26 @@ put_name(char *out, size_t size, const char *fmt, ...)
     return n >= 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* put_name(out, size, "%s", s) without the formatter: this runs for every mapped request. */
+static int
+put_str(char *out, size_t size, const char *s)
+{
+    size_t n;
+
+    if (out == NULL)
+        return 0;
+    n = strlen(s);
+    if (size == 0)
+        return -1;
+    if (n >= size) {
+        memcpy(out, s, size - 1);
+        out[size - 1] = '\0';
+        return -1;
+    }
+    memcpy(out, s, n + 1);
+    return 0;
+}
+
 int
 logon_names(const char *user, const char *domain, char *logon, size_t lsize, char *display,
             size_t dsize)
@@ -853,13 +873,13 @@ logon_names(const char *user, const char *domain, char *logon, size_t lsize, cha
         strchr(bs + 1, '\\') == NULL) {
         /* DOMAIN\user */
         rc |= put_name(logon, lsize, "%s@%.*s", bs + 1, (int)(bs - user), user);
-        rc |= put_name(display, dsize, "%s", user);
+        rc |= put_str(display, dsize, user);
     } else if (strchr(user, '@') == NULL && bs == NULL && domain != NULL && domain[0] != '\0') {
         rc |= put_name(logon, lsize, "%s@%s", user, domain);
         rc |= put_name(display, dsize, "%s\\%s", domain, user);
     } else {
-        rc |= put_name(logon, lsize, "%s", user);
-        rc |= put_name(display, dsize, "%s", user);
+        rc |= put_str(logon, lsize, user);
+        rc |= put_str(display, dsize, user);
     }
     return rc;
 }
