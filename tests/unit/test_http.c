@@ -923,6 +923,35 @@ test_dates(void **state)
         assert_int_equal(http_parse_http_date(out, 29, &t), 0);
         assert_int_equal(t, v);
     }
+    /* the same text as strftime() over gmtime_r(), from year 0 to 9999 */
+    for (i = 0; i < 20000; i++) {
+        time_t v = (time_t)i * 16093741117LL % 315537897600LL - 62167219200LL;
+        char want[64];
+        struct tm tm;
+
+        if (i == 1)
+            v = -62167219200LL; /* 0000-01-01 00:00:00 */
+        if (i == 2)
+            v = -62167219201LL; /* before year 0 */
+        if (i == 3)
+            v = -1;
+        assert_non_null(gmtime_r(&v, &tm));
+        if (tm.tm_year + 1900 < 0) {
+            assert_int_equal(http_date(v, out), 0);
+            continue;
+        }
+        strftime(want, sizeof(want), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        if (tm.tm_year + 1900 < 1000) { /* %Y does not pad */
+            char y[8];
+
+            snprintf(y, sizeof(y), "%04d", tm.tm_year + 1900);
+            memcpy(want + 12, y, 4);
+            snprintf(want + 16, sizeof(want) - 16, " %02d:%02d:%02d GMT", tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+        }
+        assert_int_equal(http_date(v, out), 29);
+        assert_string_equal(out, want);
+    }
 }
 
 static void
