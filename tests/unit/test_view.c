@@ -725,6 +725,23 @@ test_proxy_settings(void **state)
     }
 }
 
+/* The first n entries of a serve-only index equal those of a normal one, field by field. */
+static void
+assert_same_entries(const struct mapping_index *i0, const struct mapping_index *i1, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct mapping *a = mapping_index_entry(i0, i), *b = mapping_index_entry(i1, i);
+        assert_memory_equal(a->sha256, b->sha256, 32);
+        assert_string_equal(a->user, b->user);
+        assert_string_equal(a->password, b->password);
+        assert_int_equal(a->enabled, b->enabled);
+        assert_int_equal(a->line, b->line);
+        assert_true(a->not_after == b->not_after);
+        assert_int_equal(a->subject_len, b->subject_len);
+        assert_memory_equal(a->subject, b->subject, a->subject_len);
+    }
+}
+
 /* The view of HEAD + body parsed with opts, compact; the config in *cfg (caller closes). */
 static struct certmap_view *
 compact_view_of(const char *body, const struct certmap_open_options *oo,
@@ -776,17 +793,7 @@ test_serve_only(void **state)
     (void)state;
     assert_int_equal(mapping_index_count(i0), 3);
     assert_int_equal(mapping_index_count(i1), 3);
-    for (size_t i = 0; i < 3; i++) {
-        const struct mapping *a = mapping_index_entry(i0, i), *b = mapping_index_entry(i1, i);
-        assert_memory_equal(a->sha256, b->sha256, 32);
-        assert_string_equal(a->user, b->user);
-        assert_string_equal(a->password, b->password);
-        assert_int_equal(a->enabled, b->enabled);
-        assert_int_equal(a->line, b->line);
-        assert_true(a->not_after == b->not_after);
-        assert_int_equal(a->subject_len, b->subject_len);
-        assert_memory_equal(a->subject, b->subject, a->subject_len);
-    }
+    assert_same_entries(i0, i1, 3);
     assert_string_equal(mapping_index_entry(i1, 0)->user, "a&b");
     assert_false(mapping_index_entry(i1, 1)->enabled);
     /* the broken one: the same item error, at its line */
@@ -854,15 +861,7 @@ test_serve_only_large(void **state)
 
     (void)state;
     assert_int_equal(mapping_index_count(i1), 3);
-    for (size_t i = 0; i < 3; i++) {
-        const struct mapping *a = mapping_index_entry(i0, i), *b = mapping_index_entry(i1, i);
-        assert_memory_equal(a->sha256, b->sha256, 32);
-        assert_string_equal(a->user, b->user);
-        assert_string_equal(a->password, b->password);
-        assert_int_equal(a->line, b->line);
-        assert_int_equal(a->subject_len, b->subject_len);
-        assert_memory_equal(a->subject, b->subject, a->subject_len);
-    }
+    assert_same_entries(i0, i1, 3);
     assert_string_equal(mapping_index_entry(i1, 0)->user, u1);
     assert_string_equal(mapping_index_entry(i1, 1)->password, p2);
     assert_string_equal(mapping_index_entry(i1, 2)->user, "u3&");
