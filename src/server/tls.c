@@ -102,17 +102,6 @@ vcache_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, 
 }
 
 static void
-trust_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
-{
-    (void)parent;
-    (void)ad;
-    (void)idx;
-    (void)argl;
-    (void)argp;
-    free(ptr);
-}
-
-static void
 init_indexes(void)
 {
     ctx_binding_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
@@ -121,7 +110,8 @@ init_indexes(void)
     vcache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     ctx_vcache_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, vcache_free_ex);
     ssl_late_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    ctx_trust_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, trust_free_ex);
+    /* struct tls_trust is one malloc'd block, freed as the chain's DER is */
+    ctx_trust_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tls_chain_free_ex);
 }
 
 int

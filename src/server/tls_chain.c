@@ -20,8 +20,8 @@ struct chain_der {
 static int chain_idx = -1;
 static pthread_once_t chain_once = PTHREAD_ONCE_INIT;
 
-static void
-chain_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+void
+tls_chain_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent;
     (void)ad;
@@ -34,7 +34,7 @@ chain_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, v
 static void
 chain_init(void)
 {
-    chain_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, chain_free_ex);
+    chain_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, tls_chain_free_ex);
 }
 
 /* Empties a stack OpenSSL owns: its certificates lose this reference, the stack stays. */

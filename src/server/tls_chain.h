@@ -39,4 +39,13 @@ int tls_chain_compact(SSL *ssl);
  */
 int tls_chain_get1(SSL *ssl, STACK_OF(X509) * *out);
 
+/*
+ * The CRYPTO_EX_free callback (SSL_get_ex_new_index(),
+ * SSL_CTX_get_ex_new_index()) of an ex_data slot whose value is one block
+ * from malloc() that the slot owns, with no pointer inside it to free: frees
+ * it with its SSL or SSL_CTX (ptr NULL: nothing).  The chain's DER here, the
+ * trust digests of a context in tls.c: one callback for every such slot.
+ */
+void tls_chain_free_ex(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp);
+
 #endif
