@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "errpage.h"
 #include "logon.h"
 #include "w3clog.h"

@@ -9,7 +9,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "conn.h"
+/* Pointers only: respond.c, which writes into a connection's buffers, includes conn.h itself. */
+struct conn;
+struct http_request;
+struct snap_site;
+union conn_addr;
 
 /* What a response is made of; every pointer is borrowed for the call. */
 struct response {
