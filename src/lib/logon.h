@@ -174,6 +174,25 @@ enum logon_cred_state {
 enum logon_cred_state logon_cred_cached(struct logon *l, const char *user,
                                         struct logon_cred **cred);
 
+/*
+ * Where logon_submit_cred() hands its answer: state as logon_cred_cached()
+ * would say it right after the lookup, and with LOGON_CRED_FOUND the
+ * credentials, which the callee owns (free()); NULL otherwise.  Runs on a
+ * pool thread.
+ */
+typedef void (*logon_cred_fn)(void *arg, enum logon_cred_state state, struct logon_cred *cred);
+
+/*
+ * logon_submit_groups() that also hands the credentials it looked up to
+ * on_cred, so that the caller never asks the cache after it (a reload or a
+ * full cache may have emptied it by then) and never calls NSS itself.  The
+ * groups and credentials land in the cache as with logon_submit_groups().
+ * on_cred runs exactly once: LOGON_CRED_FAILED when memory ran out or
+ * logon_free() came first, LOGON_CRED_MISS when settings.nss_credentials is
+ * off.  0, or -1 (queue full, stopping, out of memory: on_cred never runs).
+ */
+int logon_submit_cred(struct logon *l, const char *user, logon_cred_fn on_cred, void *arg);
+
 /* Counters since logon_new(), for logs and benchmarks. */
 struct logon_stats {
     unsigned long long hits;           /* answered from the cache */

@@ -115,6 +115,17 @@ forget_cert(struct conn *c)
     c->arr_len = 0;
 }
 
+/* Forgets the credentials a lookup of the current request handed over (request.c). */
+static void
+drop_cred(struct conn *c)
+{
+    free(c->cred_user);
+    c->cred_user = NULL;
+    free(c->cred);
+    c->cred = NULL;
+    c->cred_state = LOGON_CRED_MISS;
+}
+
 static int
 ensure_rbuf(struct conn *c)
 {
@@ -497,7 +508,7 @@ step_head(struct conn *c)
                 return STEP_CLOSED;
             }
             recheck_cert(c);
-            c->cred_lookups = 0; /* a new request: re-runs of it come through on_logon() */
+            drop_cred(c); /* a new request: re-runs of it come through on_logon() */
             apply(c, request_begin(c));
             return STEP_CONTINUE;
         }
@@ -950,7 +961,7 @@ conn_run(struct conn *c)
 
 static void on_event(struct worker_ev *ev, uint32_t events);
 static void on_timeout(struct worker_client *cl, enum timer_kind kind);
-static void on_logon(struct worker_client *cl, int kind, int result);
+static void on_logon(struct worker_client *cl, struct logon_job *job);
 static void on_retire(struct worker_client *cl);
 static void on_close(struct worker_client *cl);
 
@@ -1104,7 +1115,7 @@ on_timeout(struct worker_client *cl, enum timer_kind kind)
 
 /* A logon job finished (on the worker thread); c is still open. */
 static void
-on_logon(struct worker_client *cl, int kind, int result)
+on_logon(struct worker_client *cl, struct logon_job *job)
 {
     struct conn *c = (struct conn *)cl;
 
@@ -1112,8 +1123,14 @@ on_logon(struct worker_client *cl, int kind, int result)
     if (c->state != CS_LOGON)
         return;
     worker_timer_clear(c->w, &c->wc);
-    c->pending_kind = kind;
-    c->pending_result = result;
+    if (job->cred_state >= 0) {
+        /* a credential lookup (start_cred_lookup()): its answer, for the run below */
+        c->cred_state = job->cred_state;
+        c->cred = job->cred;
+        job->cred = NULL;
+    }
+    c->pending_kind = job->kind;
+    c->pending_result = job->result;
     if (reparse_head(c) != 0) {
         conn_close(c);
         return;
@@ -1174,6 +1191,7 @@ conn_close(struct conn *c)
         worker_buf_put(w, c->wbuf, c->wcap);
     free(c->log.user_owned);
     free(c->log.stem_owned);
+    drop_cred(c);
     forget_cert(c);
     snapshot_unref(c->snap);
     snapshot_unref(c->tls_snap);

@@ -50,13 +50,6 @@ union conn_addr {
     struct sockaddr_in6 in6;
 };
 
-/*
- * Credential lookups one request may run for the account its files are read
- * as: the first, and one more when a reload emptied the logon cache between
- * that lookup's answer and the request's next run.
- */
-#define CONN_CRED_LOOKUPS 2
-
 /* Where the W3C fields of the current request are in rbuf (the head stays there until logged). */
 struct conn_logrec {
     uint32_t method_off, method_len;
@@ -161,8 +154,13 @@ struct conn {
     int pending_kind;      /* enum decide_auth_kind of a logon result just delivered */
     bool dir_answered;     /* this request has had the directory's answer (request.c) */
     int pending_result;    /* its enum logon_result, DECIDE_LOGON_UNKNOWN when none */
-    uint8_t cred_lookups;  /* credential lookups this request ran (request.c file_account) */
     struct logon_job *job; /* logon in progress */
+
+    /* the answer of this request's credential lookup (request.c file_account), handed over
+       with the job so that the request needs neither NSS nor the cache to hold it */
+    char *cred_user;         /* account looked up (owned), NULL: no lookup this request */
+    int cred_state;          /* its enum logon_cred_state (LOGON_CRED_MISS while in flight) */
+    struct logon_cred *cred; /* owned; LOGON_CRED_FOUND only, else NULL */
 
     struct proxy_xchg *px;   /* CS_GATEWAY: the exchange with the upstream (owned), else NULL */
     struct fastcgi_xchg *fx; /* CS_GATEWAY: the exchange with a FastCGI application (owned) */

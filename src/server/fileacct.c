@@ -51,21 +51,46 @@ source_text(enum fileacct_source src)
     }
 }
 
+/*
+ * The answer of the request's own lookup of name, when handed is one: its
+ * state, and a copy of its credentials in *cred (LOGON_CRED_FOUND).
+ */
+static bool
+handed_answer(const struct fileacct_handed *handed, const char *name, enum logon_cred_state *state,
+              struct logon_cred **cred)
+{
+    if (handed == NULL || handed->name == NULL || strcmp(handed->name, name) != 0)
+        return false;
+    *state = handed->state;
+    if (*state == LOGON_CRED_FOUND) {
+        *cred = handed->cred != NULL ? logon_cred_copy(handed->cred) : NULL;
+        if (*cred == NULL)
+            *state = LOGON_CRED_FAILED;
+    }
+    return true;
+}
+
 enum fileacct_result
-fileacct_resolve(struct logon *l, const char *name, enum fileacct_source src, bool looked_up,
-                 struct fileacct *fa, char *why, size_t whysize)
+fileacct_resolve(struct logon *l, const char *name, enum fileacct_source src,
+                 const struct fileacct_handed *handed, struct fileacct *fa, char *why,
+                 size_t whysize)
 {
     struct logon_cred *cred = NULL;
+    enum logon_cred_state state = LOGON_CRED_MISS;
+    bool looked_up;
 
     memset(fa, 0, sizeof(*fa));
     why[0] = '\0';
     if (src == FILEACCT_SELF || name == NULL)
         return FILEACCT_READY;
-    if (l == NULL) {
+    looked_up = handed_answer(handed, name, &state, &cred);
+    if (!looked_up && l == NULL) {
         snprintf(why, whysize, "no logon service to look up \"%s\" (%s)", name, source_text(src));
         return FILEACCT_ERROR;
     }
-    switch (logon_cred_cached(l, name, &cred)) {
+    if (!looked_up)
+        state = logon_cred_cached(l, name, &cred);
+    switch (state) {
     case LOGON_CRED_MISS:
         if (!looked_up)
             return FILEACCT_LOOKUP;

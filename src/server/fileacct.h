@@ -21,9 +21,12 @@
  * A name from 1 or 3 that NSS does not know, and any account with uid 0,
  * is refused (401.3): nothing falls back to a wider identity.
  *
- * The credentials come from the logon service's cache (logon_cred_cached(),
- * filled beside the groups by each logon and by logon_submit_groups() on
- * the pool), so that NSS (SSSD, LDAP) never blocks a worker.
+ * The credentials come from the logon pool, so that NSS (SSSD, LDAP) never
+ * blocks a worker: from its cache (logon_cred_cached(), filled beside the
+ * groups by each logon), and else from a lookup queued for the request
+ * (logon_submit_cred()), whose answer comes back with the job and is
+ * handed to fileacct_resolve(): a reload or a full cache that emptied the
+ * cache meanwhile costs no second lookup.
  */
 #ifndef CERTMAP_SERVER_FILEACCT_H
 #define CERTMAP_SERVER_FILEACCT_H
@@ -68,16 +71,25 @@ enum fileacct_result {
     FILEACCT_ERROR,  /* 500: why says what failed */
 };
 
+/* The answer of the request's own credential lookup (logon_submit_cred()); all borrowed. */
+struct fileacct_handed {
+    const char *name;              /* the account it looked up */
+    enum logon_cred_state state;   /* its answer; LOGON_CRED_MISS: credentials not looked up */
+    const struct logon_cred *cred; /* LOGON_CRED_FOUND only, else NULL */
+};
+
 /*
- * Resolves name (from fileacct_name(), src its source) to credentials
- * through l's cache; looked_up tells that a lookup of it has just finished
- * (a second miss is then an error, not another lookup).  On FILEACCT_READY
- * *fa is filled and released with fileacct_release(); otherwise *fa holds
- * nothing and why (whysize bytes) says what the error log should.
+ * Resolves name (from fileacct_name(), src its source) to credentials:
+ * from handed when it is the answer of a lookup of name (the cache is then
+ * not asked, and a LOGON_CRED_MISS is an error, not another lookup), else
+ * through l's cache (FILEACCT_LOOKUP on a miss).  handed NULL: no lookup
+ * yet.  On FILEACCT_READY *fa is filled and released with
+ * fileacct_release(); otherwise *fa holds nothing and why (whysize bytes)
+ * says what the error log should.
  */
 enum fileacct_result fileacct_resolve(struct logon *l, const char *name, enum fileacct_source src,
-                                      bool looked_up, struct fileacct *fa, char *why,
-                                      size_t whysize);
+                                      const struct fileacct_handed *handed, struct fileacct *fa,
+                                      char *why, size_t whysize);
 
 /* Frees what fileacct_resolve() put in *fa and zeroes it; a zeroed *fa is fine. */
 void fileacct_release(struct fileacct *fa);

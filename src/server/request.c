@@ -262,6 +262,38 @@ basic_logon_result(struct conn *c, const char *user, const char *password)
     return DECIDE_LOGON_UNKNOWN;
 }
 
+/* A job of c's worker for a logon of kind, listed in w->jobs; NULL when out of memory. */
+static struct logon_job *
+job_new(struct conn *c, int kind, bool timed)
+{
+    struct worker *w = c->w;
+    struct logon_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL)
+        return NULL;
+    job->w = w;
+    job->cl = &c->wc;
+    job->kind = kind;
+    job->result = LOGON_ERROR;
+    job->start_usec = timed ? metrics_now_usec() : 0;
+    job->cred_state = -1;
+    job->all_next = w->jobs;
+    if (w->jobs != NULL)
+        w->jobs->all_prev = job;
+    w->jobs = job;
+    return job;
+}
+
+/* Takes back a job_new() the pool refused (it is first in w->jobs). */
+static void
+job_refused(struct worker *w, struct logon_job *job)
+{
+    w->jobs = job->all_next;
+    if (w->jobs != NULL)
+        w->jobs->all_prev = NULL;
+    free(job);
+}
+
 /*
  * Queues a logon on the pool (a group lookup of user when password is NULL);
  * the request resumes when its result arrives. 0 or -1.
@@ -269,32 +301,54 @@ basic_logon_result(struct conn *c, const char *user, const char *password)
 static int
 start_logon(struct conn *c, int kind, const char *user, const char *password)
 {
-    struct worker *w = c->w;
     struct logon_job *job;
 
     if (c->snap->logon == NULL)
         return -1;
-    job = calloc(1, sizeof(*job));
+    job = job_new(c, kind, password != NULL); /* group lookups: no logon to time */
     if (job == NULL)
         return -1;
-    job->w = w;
-    job->cl = &c->wc;
-    job->kind = kind;
-    job->result = LOGON_ERROR;
-    job->start_usec = password != NULL ? metrics_now_usec() : 0; /* group lookups: no logon */
-    job->all_next = w->jobs;
-    if (w->jobs != NULL)
-        w->jobs->all_prev = job;
-    w->jobs = job;
     if ((password != NULL
              ? logon_submit(c->snap->logon, user, password, worker_logon_done, job)
              : logon_submit_groups(c->snap->logon, user, worker_logon_done, job)) != 0) {
-        w->jobs = job->all_next;
-        if (w->jobs != NULL)
-            w->jobs->all_prev = NULL;
-        free(job);
+        job_refused(c->w, job);
         return -1;
     }
+    c->job = job;
+    return 0;
+}
+
+/*
+ * Queues a lookup of the credentials of name on the pool (NSS may block
+ * there, never here); the request resumes when its answer is handed over
+ * (on_logon() keeps it in c->cred_*, file_account() reads it).  0 or -1.
+ */
+static int
+start_cred_lookup(struct conn *c, const char *name)
+{
+    struct logon_job *job;
+    char *copy;
+
+    if (c->snap->logon == NULL)
+        return -1;
+    copy = strdup(name);
+    if (copy == NULL)
+        return -1;
+    job = job_new(c, DECIDE_AUTH_NONE, false);
+    if (job == NULL) {
+        free(copy);
+        return -1;
+    }
+    if (logon_submit_cred(c->snap->logon, name, worker_cred_done, job) != 0) {
+        job_refused(c->w, job);
+        free(copy);
+        return -1;
+    }
+    free(c->cred_user);
+    free(c->cred);
+    c->cred_user = copy;
+    c->cred_state = LOGON_CRED_MISS;
+    c->cred = NULL;
     c->job = job;
     return 0;
 }
@@ -935,14 +989,8 @@ static int
 file_account(struct conn *c, struct req_ctx *rc, const struct snap_vdir *vd, struct fileacct *fa)
 {
     const char *logon_user = logged_on_user(rc);
-    /*
-     * A miss after this request's own lookup (start_logon() with
-     * DECIDE_AUTH_NONE) is an error, unless a reload emptied the cache
-     * between the lookup and now: then once more (CONN_CRED_LOOKUPS).
-     */
-    bool looked_up = c->pending_kind == DECIDE_AUTH_NONE &&
-                     c->pending_result != DECIDE_LOGON_UNKNOWN &&
-                     c->cred_lookups >= CONN_CRED_LOOKUPS;
+    /* the answer of this request's own lookup, which the cache need not hold any more */
+    struct fileacct_handed handed = {c->cred_user, (enum logon_cred_state)c->cred_state, c->cred};
     enum fileacct_source src;
     const char *name;
     char why[512], realm_buf[256];
@@ -951,12 +999,12 @@ file_account(struct conn *c, struct req_ctx *rc, const struct snap_vdir *vd, str
     if (!c->snap->sv->read_files_as_user || !c->w->srv->can_switch_fsid)
         return 1;
     name = fileacct_name(vd->v->user_name, logon_user, rc->loc->anon_user, &src);
-    switch (fileacct_resolve(c->snap->logon, name, src, looked_up, fa, why, sizeof(why))) {
+    switch (fileacct_resolve(c->snap->logon, name, src, c->cred_user != NULL ? &handed : NULL, fa,
+                             why, sizeof(why))) {
     case FILEACCT_READY:
         return 1;
     case FILEACCT_LOOKUP:
-        if (start_logon(c, DECIDE_AUTH_NONE, name, NULL) == 0) {
-            c->cred_lookups++;
+        if (start_cred_lookup(c, name) == 0) {
             rc->logon = true;
             return 0;
         }

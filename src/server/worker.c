@@ -514,7 +514,8 @@ handle_mailbox(struct worker *w)
         if (done->start_usec != 0)
             metrics_logon(&w->metrics, done->result, metrics_now_usec() - done->start_usec);
         if (done->cl != NULL)
-            done->cl->ops->on_logon(done->cl, done->kind, done->result);
+            done->cl->ops->on_logon(done->cl, done);
+        free(done->cred);
         free(done);
     }
     if (snap != NULL)
@@ -735,6 +736,16 @@ worker_logon_done(void *arg, enum logon_result result)
 }
 
 void
+worker_cred_done(void *arg, enum logon_cred_state state, struct logon_cred *cred)
+{
+    struct logon_job *job = arg;
+
+    job->cred_state = (int)state;
+    job->cred = cred;
+    worker_logon_done(job, state == LOGON_CRED_FAILED ? LOGON_ERROR : LOGON_OK);
+}
+
+void
 worker_join(struct worker *w)
 {
     if (w->started) {
@@ -786,6 +797,7 @@ worker_destroy(struct worker *w)
     /* Every job is in w->jobs (those in m_done too) and no logon thread runs any more. */
     for (job = w->jobs; job != NULL; job = next) {
         next = job->all_next;
+        free(job->cred);
         free(job);
     }
     w->jobs = NULL;

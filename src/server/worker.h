@@ -88,12 +88,15 @@ enum timer_kind {
     TL_NONE = TL_COUNT,
 };
 
+struct logon_job;
+
 /* What the loop asks of a connection: the callbacks the connection code registered. */
 struct worker_client_ops {
     /* Its timer of list kind expired (cl is already out of the list). */
     void (*on_timeout)(struct worker_client *cl, enum timer_kind kind);
-    /* A logon it waits for finished: kind and result as the job holds them. */
-    void (*on_logon)(struct worker_client *cl, int kind, int result);
+    /* A logon it waits for finished: job says which and how (the callee may take job->cred,
+     * leaving NULL there; the loop frees the job and what is left in it). */
+    void (*on_logon)(struct worker_client *cl, struct logon_job *job);
     /* The snapshot changed or the server stops: close when idle, else after the response. May
      * close cl, never another client. */
     void (*on_retire)(struct worker_client *cl);
@@ -123,6 +126,8 @@ struct logon_job {
     int kind;                              /* enum decide_auth_kind of the logon */
     int result;                            /* enum logon_result */
     uint64_t start_usec;                   /* metrics_now_usec() at submit; 0: not timed */
+    int cred_state;          /* a credential lookup's enum logon_cred_state, else -1 */
+    struct logon_cred *cred; /* what the lookup found (owned), LOGON_CRED_FOUND only */
 };
 
 struct worker {
@@ -265,6 +270,14 @@ uint64_t worker_now_ms(void);
 
 /* Logon pool callback: hands a job back to its worker (any thread). */
 void worker_logon_done(void *arg, enum logon_result result);
+
+/*
+ * logon_cred_fn of a credential lookup (logon_submit_cred()), arg a job with
+ * cred_state -1: keeps state and cred in the job and hands it back to its
+ * worker as worker_logon_done() does (result LOGON_OK, or LOGON_ERROR when
+ * state is LOGON_CRED_FAILED).  Any thread.
+ */
+void worker_cred_done(void *arg, enum logon_cred_state state, struct logon_cred *cred);
 
 /*
  * metrics_collect_fn of the status listener, arg a struct server: the

@@ -46,7 +46,7 @@ test_self_needs_nothing(void **state)
     char why[256];
 
     (void)state;
-    assert_int_equal(fileacct_resolve(NULL, NULL, FILEACCT_SELF, false, &fa, why, sizeof(why)),
+    assert_int_equal(fileacct_resolve(NULL, NULL, FILEACCT_SELF, NULL, &fa, why, sizeof(why)),
                      FILEACCT_READY);
     assert_null(fa.cred);
     assert_int_equal(fa.key, 0);
@@ -97,6 +97,7 @@ test_resolve(void **state)
 {
     struct logon_settings s = {0};
     struct certmap_error err = {0};
+    struct fileacct_handed root_miss = {"root", LOGON_CRED_MISS, NULL};
     struct fileacct fa;
     struct logon *l;
     char why[256];
@@ -107,29 +108,30 @@ test_resolve(void **state)
     s.nss_credentials = true;
     l = logon_new_with_provider(&s, &fake_ops, &err);
     assert_non_null(l);
-    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, false, &fa, why, sizeof(why)),
+    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, NULL, &fa, why, sizeof(why)),
                      FILEACCT_LOOKUP);
-    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, true, &fa, why, sizeof(why)),
+    /* this request's own lookup answered "not looked up": an error, not another lookup */
+    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, &root_miss, &fa, why, sizeof(why)),
                      FILEACCT_ERROR);
     lookup(l, "root");
-    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, false, &fa, why, sizeof(why)),
+    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, NULL, &fa, why, sizeof(why)),
                      FILEACCT_DENY);
     assert_non_null(strstr(why, "uid 0"));
     assert_null(fa.cred);
     lookup(l, "no-such-account-here");
     assert_int_equal(
-        fileacct_resolve(l, "no-such-account-here", FILEACCT_LOGON, false, &fa, why, sizeof(why)),
+        fileacct_resolve(l, "no-such-account-here", FILEACCT_LOGON, NULL, &fa, why, sizeof(why)),
         FILEACCT_READY);
     assert_null(fa.cred);
     assert_int_equal(
-        fileacct_resolve(l, "no-such-account-here", FILEACCT_VDIR, false, &fa, why, sizeof(why)),
+        fileacct_resolve(l, "no-such-account-here", FILEACCT_VDIR, NULL, &fa, why, sizeof(why)),
         FILEACCT_DENY);
     assert_int_equal(
-        fileacct_resolve(l, "no-such-account-here", FILEACCT_ANON, false, &fa, why, sizeof(why)),
+        fileacct_resolve(l, "no-such-account-here", FILEACCT_ANON, NULL, &fa, why, sizeof(why)),
         FILEACCT_DENY);
     assert_non_null(strstr(why, "not a Linux account"));
     lookup(l, "nobody");
-    assert_int_equal(fileacct_resolve(l, "nobody", FILEACCT_ANON, false, &fa, why, sizeof(why)),
+    assert_int_equal(fileacct_resolve(l, "nobody", FILEACCT_ANON, NULL, &fa, why, sizeof(why)),
                      FILEACCT_READY);
     assert_non_null(fa.cred);
     assert_int_equal(fa.fs.uid, fa.cred->uid);
@@ -141,6 +143,102 @@ test_resolve(void **state)
     logon_free(l);
 }
 
+/* What logon_submit_cred() hands over, as the worker keeps it (conn.c on_logon()). */
+struct handed_box {
+    int done;
+    enum logon_cred_state state;
+    struct logon_cred *cred;
+};
+
+static void
+on_cred(void *arg, enum logon_cred_state st, struct logon_cred *cred)
+{
+    struct handed_box *b = arg;
+
+    b->state = st;
+    b->cred = cred;
+    __atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+lookup_cred(struct logon *l, const char *user, struct handed_box *b)
+{
+    memset(b, 0, sizeof(*b));
+    assert_int_equal(logon_submit_cred(l, user, on_cred, b), 0);
+    while (!__atomic_load_n(&b->done, __ATOMIC_SEQ_CST))
+        usleep(1000);
+}
+
+/*
+ * The request's own lookup decides with what it handed over: neither the
+ * cache (emptied here, as a reload or a full cache empties it between the
+ * answer and the request's next run) nor the logon service is asked again
+ * (NULL below), so no second lookup and no NSS call on the worker.
+ */
+static void
+test_handed_over(void **state)
+{
+    struct logon_settings s = {0};
+    struct certmap_error err = {0};
+    struct handed_box b;
+    struct fileacct_handed h;
+    struct logon_cred *c = NULL;
+    struct fileacct fa;
+    struct logon *l;
+    char why[256];
+
+    (void)state;
+    s.cache_seconds = 60;
+    s.threads = 1;
+    s.nss_credentials = true;
+    l = logon_new_with_provider(&s, &fake_ops, &err);
+    assert_non_null(l);
+    lookup_cred(l, "nobody", &b);
+    assert_int_equal(b.state, LOGON_CRED_FOUND);
+    assert_non_null(b.cred);
+    assert_true(b.cred->uid != 0);
+    /* the lookup filled the cache too, and a reload empties it */
+    assert_int_equal(logon_cred_cached(l, "nobody", &c), LOGON_CRED_FOUND);
+    free(c);
+    logon_cache_clear(l);
+    assert_int_equal(logon_cred_cached(l, "nobody", &c), LOGON_CRED_MISS);
+    h = (struct fileacct_handed){"nobody", b.state, b.cred};
+    assert_int_equal(fileacct_resolve(l, "nobody", FILEACCT_ANON, &h, &fa, why, sizeof(why)),
+                     FILEACCT_READY);
+    assert_int_equal(fa.fs.uid, b.cred->uid);
+    assert_true(fa.cred != b.cred); /* a copy: the handed answer serves every run of the request */
+    fileacct_release(&fa);
+    assert_int_equal(fileacct_resolve(NULL, "nobody", FILEACCT_ANON, &h, &fa, why, sizeof(why)),
+                     FILEACCT_READY);
+    assert_int_equal(fa.fs.uid, b.cred->uid);
+    fileacct_release(&fa);
+    /* an answer about another account decides nothing for this one */
+    assert_int_equal(fileacct_resolve(l, "root", FILEACCT_LOGON, &h, &fa, why, sizeof(why)),
+                     FILEACCT_LOOKUP);
+    free(b.cred);
+
+    /* "not a system account" handed over: refused for an anonymous request, no lookup */
+    lookup_cred(l, "no-such-account-here", &b);
+    assert_int_equal(b.state, LOGON_CRED_UNKNOWN);
+    assert_null(b.cred);
+    logon_cache_clear(l);
+    h = (struct fileacct_handed){"no-such-account-here", b.state, NULL};
+    assert_int_equal(
+        fileacct_resolve(NULL, "no-such-account-here", FILEACCT_ANON, &h, &fa, why, sizeof(why)),
+        FILEACCT_DENY);
+    assert_non_null(strstr(why, "not a Linux account"));
+    logon_free(l);
+
+    /* without nss_credentials the answer says so, and that is an error for the request */
+    s.nss_credentials = false;
+    l = logon_new_with_provider(&s, &fake_ops, &err);
+    assert_non_null(l);
+    lookup_cred(l, "nobody", &b);
+    assert_int_equal(b.state, LOGON_CRED_MISS);
+    assert_null(b.cred);
+    logon_free(l);
+}
+
 int
 main(void)
 {
@@ -148,6 +246,7 @@ main(void)
         cmocka_unit_test(test_name_order),
         cmocka_unit_test(test_self_needs_nothing),
         cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_handed_over),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -760,6 +760,52 @@ test_free_answers_queued(void **state)
     assert_int_equal(fake_calls(), 1);
 }
 
+/* What logon_submit_cred() handed over, and how often (it must be once). */
+struct cred_slot {
+    _Atomic int calls;
+    enum logon_cred_state state;
+    struct logon_cred *cred;
+};
+
+static void
+on_cred(void *arg, enum logon_cred_state st, struct logon_cred *cred)
+{
+    struct cred_slot *s = arg;
+
+    s->state = st;
+    s->cred = cred;
+    s->calls++;
+}
+
+/* A credential lookup still queued when logon_free() runs is answered once, as failed. */
+static void
+test_free_answers_queued_cred(void **state)
+{
+    struct logon *l = fake_logon(0, 0, 1);
+    struct collector c;
+    struct done_slot slots[1];
+    struct cred_slot cs = {0};
+    pthread_t t;
+    int i;
+
+    (void)state;
+    collector_init(&c, slots, 1);
+    fake_gate(true);
+    assert_int_equal(logon_submit(l, "u1", "good", on_done, &slots[0]), 0);
+    assert_int_equal(fake_wait_calls(1), 1);
+    assert_int_equal(logon_submit_cred(l, "u2", on_cred, &cs), 0);
+    assert_int_equal(pthread_create(&t, NULL, free_thread, l), 0);
+    for (i = 0; i < WAIT_MS && !logon_is_stopping(l); i++)
+        sleep_ms(1);
+    assert_true(logon_is_stopping(l));
+    fake_gate(false);
+    pthread_join(t, NULL);
+    assert_int_equal(slots[0].calls, 1);
+    assert_int_equal(cs.calls, 1);
+    assert_int_equal(cs.state, LOGON_CRED_FAILED);
+    assert_null(cs.cred);
+}
+
 static void
 test_submit_refuses_empty(void **state)
 {
@@ -1126,6 +1172,7 @@ main(void)
         cmocka_unit_test(test_coalesce_blocking_checks),
         cmocka_unit_test(test_queue_full),
         cmocka_unit_test(test_free_answers_queued),
+        cmocka_unit_test(test_free_answers_queued_cred),
         cmocka_unit_test(test_submit_refuses_empty),
         cmocka_unit_test(test_logon_names),
         cmocka_unit_test(test_account_edits_preserve_other_lines),

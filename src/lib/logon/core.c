@@ -35,7 +35,7 @@
 enum job_kind {
     JOB_LOGON,   /* call the provider for entry */
     JOB_DELIVER, /* call on_done(arg, result) */
-    JOB_GROUPS,  /* look up user's groups, then deliver */
+    JOB_GROUPS,  /* look up user's groups, then deliver (on_cred set: the credentials too) */
 };
 
 /*
@@ -49,6 +49,7 @@ struct logon_task {
     char *user;                /* JOB_LOGON, JOB_GROUPS: owned copy */
     char *password;            /* JOB_LOGON: owned copy, wiped before free */
     logon_done_fn on_done;     /* JOB_DELIVER and async waiters */
+    logon_cred_fn on_cred;     /* JOB_GROUPS of logon_submit_cred(), else NULL */
     void *arg;
     enum logon_result result; /* JOB_DELIVER: what to deliver */
     struct sync_wait *sync;   /* blocking waiter of logon_check(), on its stack */
@@ -224,10 +225,13 @@ deliver_all(struct logon_task *job)
 /*
  * Looks up the groups of user through the provider and caches them (a
  * failure too, so that the request is answered rather than retried without
- * end).  Lock not held.  0, or -1 when memory ran out.
+ * end).  Lock not held.  0, or -1 when memory ran out.  When handed is not
+ * NULL it gets a copy of the credentials (LOGON_CRED_FOUND) and *hstate
+ * their state, for logon_submit_cred().
  */
 static int
-store_groups(struct logon *l, const char *user)
+store_groups(struct logon *l, const char *user, struct logon_cred **handed,
+             enum logon_cred_state *hstate)
 {
     struct certmap_error err = {0};
     char **names = NULL;
@@ -269,6 +273,16 @@ store_groups(struct logon *l, const char *user)
             break;
         }
     }
+    if (handed != NULL && cstate == LOGON_CRED_FOUND) {
+        *handed = logon_cred_copy(cred);
+        if (*handed == NULL) {
+            free(names);
+            free(cred);
+            return -1;
+        }
+    }
+    if (hstate != NULL)
+        *hstate = cstate;
     pthread_mutex_lock(&l->lock);
     ret = logon_gcache_put(&l->groups, user, names, n, failed, cred, cstate,
                            l->now_ms(l->now_ctx) + ttl);
@@ -290,7 +304,7 @@ run_logon(struct logon *l, struct logon_task *job)
         pthread_mutex_unlock(&l->lock);
         r = l->ops->check(l->state, job->user, job->password, &err);
         /* the groups are ready before anyone learns of the success */
-        if (r == LOGON_OK && store_groups(l, job->user) != 0)
+        if (r == LOGON_OK && store_groups(l, job->user, NULL, NULL) != 0)
             r = LOGON_ERROR;
         pthread_mutex_lock(&l->lock);
     }
@@ -306,10 +320,23 @@ static void
 run_groups(struct logon *l, struct logon_task *job)
 {
     enum logon_result r = LOGON_ERROR;
+    enum logon_cred_state cstate = LOGON_CRED_FAILED;
+    struct logon_cred *cred = NULL;
     bool stopping = l->stopping;
 
     pthread_mutex_unlock(&l->lock);
-    if (!stopping && store_groups(l, job->user) == 0)
+    if (job->on_cred != NULL) {
+        if (stopping || store_groups(l, job->user, &cred, &cstate) != 0) {
+            free(cred);
+            cred = NULL;
+            cstate = LOGON_CRED_FAILED;
+        }
+        job->on_cred(job->arg, cstate, cred);
+        job_free(job);
+        pthread_mutex_lock(&l->lock);
+        return;
+    }
+    if (!stopping && store_groups(l, job->user, NULL, NULL) == 0)
         r = LOGON_OK;
     job->kind = JOB_DELIVER;
     job->result = r;
@@ -756,19 +783,20 @@ logon_cred_cached(struct logon *l, const char *user, struct logon_cred **cred)
     return st;
 }
 
-int
-logon_submit_groups(struct logon *l, const char *user, logon_done_fn on_done, void *arg)
+/* Queues a JOB_GROUPS for user with one of the two callbacks.  0 or -1. */
+static int
+submit_groups_job(struct logon *l, const char *user, logon_done_fn on_done, logon_cred_fn on_cred,
+                  void *arg)
 {
     struct logon_task *job;
     int ret = -1;
 
-    if (l == NULL || user == NULL || on_done == NULL)
-        return -1;
     job = calloc(1, sizeof(*job));
     if (job == NULL)
         return -1;
     job->kind = JOB_GROUPS;
     job->on_done = on_done;
+    job->on_cred = on_cred;
     job->arg = arg;
     job->user = strdup(user);
     pthread_mutex_lock(&l->lock);
@@ -784,6 +812,22 @@ logon_submit_groups(struct logon *l, const char *user, logon_done_fn on_done, vo
     if (ret != 0)
         job_free(job);
     return ret;
+}
+
+int
+logon_submit_groups(struct logon *l, const char *user, logon_done_fn on_done, void *arg)
+{
+    if (l == NULL || user == NULL || on_done == NULL)
+        return -1;
+    return submit_groups_job(l, user, on_done, NULL, arg);
+}
+
+int
+logon_submit_cred(struct logon *l, const char *user, logon_cred_fn on_cred, void *arg)
+{
+    if (l == NULL || user == NULL || on_cred == NULL)
+        return -1;
+    return submit_groups_job(l, user, NULL, on_cred, arg);
 }
 
 void
