@@ -146,7 +146,9 @@ tls_failure(struct conn *c, int ret)
 
     switch (e) {
     case SSL_ERROR_WANT_READ:
+        return IO_AGAIN;
     case SSL_ERROR_WANT_WRITE:
+        c->out_blocked = true;
         return IO_AGAIN;
     case SSL_ERROR_ZERO_RETURN:
         c->eof = true;
@@ -159,6 +161,52 @@ tls_failure(struct conn *c, int ret)
     }
 }
 
+/*
+ * Callback of the connection's socket BIO: notes whether the socket was
+ * drained, and answers a read of a drained socket with "try again" without
+ * the system call.  Edge-triggered epoll reports every byte (and the FIN)
+ * that arrives after a read came back short or empty, and on_event() forgets
+ * the drained state when it does: until then read() could only say EAGAIN.
+ * This spares the read() that OpenSSL makes right after it wrote a flight
+ * or a record was consumed, the one that nearly always finds nothing.
+ */
+static long
+on_bio(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+       size_t *processed)
+{
+    struct conn *c;
+
+    (void)argp;
+    (void)argi;
+    (void)argl;
+    if (oper != BIO_CB_READ && oper != (BIO_CB_READ | BIO_CB_RETURN))
+        return ret;
+    c = (struct conn *)BIO_get_callback_arg(b);
+    if (oper == BIO_CB_READ) {
+        if (!c->rd_drained || c->rd_hup)
+            return ret;
+        BIO_clear_retry_flags(b);
+        BIO_set_retry_read(b);
+        return -1;
+    }
+    if (ret > 0)
+        c->rd_drained = processed != NULL && *processed < len;
+    else
+        c->rd_drained = BIO_should_retry(b);
+    return ret;
+}
+
+/*
+ * Nothing to read in the socket (on_bio()) nor in OpenSSL (whole records
+ * or part of one): SSL_read() could only say "want read".  Not while a
+ * handshake runs, which may have to write before it reads.
+ */
+static bool
+tls_read_idle(const struct conn *c)
+{
+    return c->rd_drained && !c->rd_hup && !SSL_has_pending(c->ssl) && !SSL_in_init(c->ssl);
+}
+
 static ssize_t
 conn_read(struct conn *c, char *buf, size_t len)
 {
@@ -167,6 +215,10 @@ conn_read(struct conn *c, char *buf, size_t len)
     int r;
 
     if (c->ssl != NULL) {
+        if (tls_read_idle(c)) {
+            SSL_free_buffers(c->ssl);
+            return IO_AGAIN;
+        }
         r = SSL_read_ex(c->ssl, buf, len, &got);
         if (r == 1)
             return (ssize_t)got;
@@ -181,18 +233,25 @@ conn_read(struct conn *c, char *buf, size_t len)
             SSL_free_buffers(c->ssl);
         return n;
     }
+    /* As on_bio() does for TLS: a drained socket has nothing until the next input edge. */
+    if (c->rd_drained && !c->rd_hup)
+        return IO_AGAIN;
     for (;;) {
         n = recv(c->fd, buf, len, 0);
-        if (n > 0)
+        if (n > 0) {
+            c->rd_drained = (size_t)n < len;
             return n;
+        }
         if (n == 0) {
             c->eof = true;
             return IO_EOF;
         }
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->rd_drained = true;
             return IO_AGAIN;
+        }
         return IO_ERR;
     }
 }
@@ -216,8 +275,10 @@ conn_write(struct conn *c, const char *buf, size_t len)
             return n;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->out_blocked = true;
             return IO_AGAIN;
+        }
         return IO_ERR;
     }
 }
@@ -787,6 +848,7 @@ step_send(struct conn *c)
         return STEP_CONTINUE;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        c->out_blocked = true;
         worker_timer_set(c->w, &c->wc, TL_SEND);
         return STEP_WAIT;
     }
@@ -1028,6 +1090,8 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
             conn_close(c);
             return;
         }
+        BIO_set_callback_arg(SSL_get_rbio(c->ssl), (char *)c);
+        BIO_set_callback_ex(SSL_get_rbio(c->ssl), on_bio);
         c->state = CS_HANDSHAKE;
     } else {
         c->state = CS_HEAD;
@@ -1036,12 +1100,28 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
     conn_run(c);
 }
 
-/* The socket is ready (edge-triggered): run until every step would block. */
+/*
+ * The socket is ready (edge-triggered): run until every step would block.
+ * An edge without input (the peer acknowledged what we sent; the first one
+ * after EPOLL_CTL_ADD) matters only to a write that would block: otherwise
+ * the run would end in reads that find nothing, at every handshake flight
+ * and response.
+ */
 static void
 on_event(struct worker_ev *ev, uint32_t events)
 {
-    (void)events;
-    conn_run((struct conn *)ev);
+    struct conn *c = (struct conn *)ev;
+
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        c->rd_drained = false;
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            c->rd_hup = true;
+    } else if (!c->out_blocked) {
+        return;
+    }
+    if (events & EPOLLOUT)
+        c->out_blocked = false;
+    conn_run(c);
 }
 
 /* c's timer of list kind expired (c is already out of the list). */
