@@ -138,6 +138,26 @@ ensure_wbuf(struct conn *c)
     return 0;
 }
 
+/*
+ * A write would block: the next EPOLLOUT edge is for c.  The socket is
+ * watched for output from its first blocked write on, so that the peer's
+ * acknowledgements of everything sent before do not wake the worker.
+ */
+static void
+wait_out(struct conn *c)
+{
+    c->out_blocked = true;
+    if (c->out_watched)
+        return;
+    if (worker_client_watch_out(c->w, &c->wc, c->fd) != 0) {
+        /* No edge will come: the send (or header) timeout ends the connection. */
+        errlog_printf(ERRLOG_ERROR, "epoll: cannot watch a connection for output: %s",
+                      strerror(errno));
+        return;
+    }
+    c->out_watched = true;
+}
+
 /* Maps an SSL_* I/O failure; clears OpenSSL's error queue. */
 static int
 tls_failure(struct conn *c, int ret)
@@ -148,7 +168,7 @@ tls_failure(struct conn *c, int ret)
     case SSL_ERROR_WANT_READ:
         return IO_AGAIN;
     case SSL_ERROR_WANT_WRITE:
-        c->out_blocked = true;
+        wait_out(c);
         return IO_AGAIN;
     case SSL_ERROR_ZERO_RETURN:
         c->eof = true;
@@ -276,7 +296,7 @@ conn_write(struct conn *c, const char *buf, size_t len)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            c->out_blocked = true;
+            wait_out(c);
             return IO_AGAIN;
         }
         return IO_ERR;
@@ -848,7 +868,7 @@ step_send(struct conn *c)
         return STEP_CONTINUE;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        c->out_blocked = true;
+        wait_out(c);
         worker_timer_set(c->w, &c->wc, TL_SEND);
         return STEP_WAIT;
     }
@@ -1055,7 +1075,6 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
 {
     struct conn *c;
     socklen_t len;
-    int one = 1;
 
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -1079,7 +1098,7 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
         if (getsockname(fd, &c->local.sa, &len) != 0)
             memset(&c->local, 0, sizeof(c->local));
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* TCP_NODELAY comes from the listener (worker_listen()). */
     if (worker_client_add(w, &c->wc, fd) != 0) {
         conn_close(c);
         return;
@@ -1102,10 +1121,9 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
 
 /*
  * The socket is ready (edge-triggered): run until every step would block.
- * An edge without input (the peer acknowledged what we sent; the first one
- * after EPOLL_CTL_ADD) matters only to a write that would block: otherwise
- * the run would end in reads that find nothing, at every handshake flight
- * and response.
+ * An edge without input (the peer acknowledged what we sent, once the
+ * socket is watched for output) matters only to a write that would block:
+ * otherwise the run would end in reads that find nothing.
  */
 static void
 on_event(struct worker_ev *ev, uint32_t events)
