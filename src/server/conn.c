@@ -37,6 +37,7 @@
 
 #include <openssl/err.h>
 
+#include "conn_bio.h"
 #include "directory.h"
 #include "errlog.h"
 #include "gateway.h"
@@ -182,42 +183,7 @@ tls_failure(struct conn *c, int ret)
 }
 
 /*
- * Callback of the connection's socket BIO: notes whether the socket was
- * drained, and answers a read of a drained socket with "try again" without
- * the system call.  Edge-triggered epoll reports every byte (and the FIN)
- * that arrives after a read came back short or empty, and on_event() forgets
- * the drained state when it does: until then read() could only say EAGAIN.
- * This spares the read() that OpenSSL makes right after it wrote a flight
- * or a record was consumed, the one that nearly always finds nothing.
- */
-static long
-on_bio(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
-       size_t *processed)
-{
-    struct conn *c;
-
-    (void)argp;
-    (void)argi;
-    (void)argl;
-    if (oper != BIO_CB_READ && oper != (BIO_CB_READ | BIO_CB_RETURN))
-        return ret;
-    c = (struct conn *)BIO_get_callback_arg(b);
-    if (oper == BIO_CB_READ) {
-        if (!c->rd_drained || c->rd_hup)
-            return ret;
-        BIO_clear_retry_flags(b);
-        BIO_set_retry_read(b);
-        return -1;
-    }
-    if (ret > 0)
-        c->rd_drained = processed != NULL && *processed < len;
-    else
-        c->rd_drained = BIO_should_retry(b);
-    return ret;
-}
-
-/*
- * Nothing to read in the socket (on_bio()) nor in OpenSSL (whole records
+ * Nothing to read in the socket (conn_bio.h) nor in OpenSSL (whole records
  * or part of one): SSL_read() could only say "want read".  Not while a
  * handshake runs, which may have to write before it reads.
  */
@@ -235,10 +201,8 @@ conn_read(struct conn *c, char *buf, size_t len)
     int r;
 
     if (c->ssl != NULL) {
-        if (tls_read_idle(c)) {
-            SSL_free_buffers(c->ssl);
+        if (tls_read_idle(c))
             return IO_AGAIN;
-        }
         r = SSL_read_ex(c->ssl, buf, len, &got);
         if (r == 1)
             return (ssize_t)got;
@@ -253,7 +217,7 @@ conn_read(struct conn *c, char *buf, size_t len)
             SSL_free_buffers(c->ssl);
         return n;
     }
-    /* As on_bio() does for TLS: a drained socket has nothing until the next input edge. */
+    /* As conn_bio.c does for TLS: a drained socket has nothing until the next input edge. */
     if (c->rd_drained && !c->rd_hup)
         return IO_AGAIN;
     for (;;) {
@@ -1109,8 +1073,10 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
             conn_close(c);
             return;
         }
-        BIO_set_callback_arg(SSL_get_rbio(c->ssl), (char *)c);
-        BIO_set_callback_ex(SSL_get_rbio(c->ssl), on_bio);
+        if (conn_bio_attach(c) != 0) {
+            conn_close(c);
+            return;
+        }
         c->state = CS_HANDSHAKE;
     } else {
         c->state = CS_HEAD;
