@@ -3,12 +3,15 @@
  * request heads in order, discarding bodies, writing queued responses and
  * streaming files, keep-alive, timeouts, closing.
  *
- * The socket is registered once, edge-triggered, for input and output.
- * conn_run() therefore goes on until every step it can take would block:
- * each step either makes progress (and the loop continues) or reports that
- * it waits for the socket, and the next edge brings us back.  Reads and
- * writes are attempted whenever the state needs them, so an edge consumed
- * while the connection was busy elsewhere is never lost.
+ * The socket is registered edge-triggered, for input, and for output too
+ * from its first write that would block (wait_out()).  conn_run()
+ * therefore goes on until every step it can take would block: each step
+ * either makes progress (and the loop continues) or reports that it waits
+ * for the socket, and the next edge brings us back.  Reads and writes are
+ * attempted whenever the state needs them, so an edge consumed while the
+ * connection was busy elsewhere is never lost; a read of a socket known
+ * drained since the last input edge is answered without a system call
+ * (conn_bio.h), and an edge without input wakes only a blocked write.
  *
  * This file alone assigns c->state: request.c says what comes next with an
  * enum request_verdict (apply()), and the worker loop reaches a connection
