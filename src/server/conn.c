@@ -3,12 +3,15 @@
  * request heads in order, discarding bodies, writing queued responses and
  * streaming files, keep-alive, timeouts, closing.
  *
- * The socket is registered once, edge-triggered, for input and output.
- * conn_run() therefore goes on until every step it can take would block:
- * each step either makes progress (and the loop continues) or reports that
- * it waits for the socket, and the next edge brings us back.  Reads and
- * writes are attempted whenever the state needs them, so an edge consumed
- * while the connection was busy elsewhere is never lost.
+ * The socket is registered edge-triggered, for input, and for output too
+ * from its first write that would block (wait_out()).  conn_run()
+ * therefore goes on until every step it can take would block: each step
+ * either makes progress (and the loop continues) or reports that it waits
+ * for the socket, and the next edge brings us back.  Reads and writes are
+ * attempted whenever the state needs them, so an edge consumed while the
+ * connection was busy elsewhere is never lost; a read of a socket known
+ * drained since the last input edge is answered without a system call
+ * (conn_bio.h), and an edge without input wakes only a blocked write.
  *
  * This file alone assigns c->state: request.c says what comes next with an
  * enum request_verdict (apply()), and the worker loop reaches a connection
@@ -37,6 +40,7 @@
 
 #include <openssl/err.h>
 
+#include "conn_bio.h"
 #include "directory.h"
 #include "errlog.h"
 #include "gateway.h"
@@ -149,6 +153,26 @@ ensure_wbuf(struct conn *c)
     return 0;
 }
 
+/*
+ * A write would block: the next EPOLLOUT edge is for c.  The socket is
+ * watched for output from its first blocked write on, so that the peer's
+ * acknowledgements of everything sent before do not wake the worker.
+ */
+static void
+wait_out(struct conn *c)
+{
+    c->out_blocked = true;
+    if (c->out_watched)
+        return;
+    if (worker_client_watch_out(c->w, &c->wc, c->fd) != 0) {
+        /* No edge will come: the send (or header) timeout ends the connection. */
+        errlog_printf(ERRLOG_ERROR, "epoll: cannot watch a connection for output: %s",
+                      strerror(errno));
+        return;
+    }
+    c->out_watched = true;
+}
+
 /* Maps an SSL_* I/O failure; clears OpenSSL's error queue. */
 static int
 tls_failure(struct conn *c, int ret)
@@ -157,7 +181,9 @@ tls_failure(struct conn *c, int ret)
 
     switch (e) {
     case SSL_ERROR_WANT_READ:
+        return IO_AGAIN;
     case SSL_ERROR_WANT_WRITE:
+        wait_out(c);
         return IO_AGAIN;
     case SSL_ERROR_ZERO_RETURN:
         c->eof = true;
@@ -170,6 +196,17 @@ tls_failure(struct conn *c, int ret)
     }
 }
 
+/*
+ * Nothing to read in the socket (conn_bio.h) nor in OpenSSL (whole records
+ * or part of one): SSL_read() could only say "want read".  Not while a
+ * handshake runs, which may have to write before it reads.
+ */
+static bool
+tls_read_idle(const struct conn *c)
+{
+    return c->rd_drained && !c->rd_hup && !SSL_has_pending(c->ssl) && !SSL_in_init(c->ssl);
+}
+
 static ssize_t
 conn_read(struct conn *c, char *buf, size_t len)
 {
@@ -178,6 +215,8 @@ conn_read(struct conn *c, char *buf, size_t len)
     int r;
 
     if (c->ssl != NULL) {
+        if (tls_read_idle(c))
+            return IO_AGAIN;
         r = SSL_read_ex(c->ssl, buf, len, &got);
         if (r == 1)
             return (ssize_t)got;
@@ -192,18 +231,25 @@ conn_read(struct conn *c, char *buf, size_t len)
             SSL_free_buffers(c->ssl);
         return n;
     }
+    /* As conn_bio.c does for TLS: a drained socket has nothing until the next input edge. */
+    if (c->rd_drained && !c->rd_hup)
+        return IO_AGAIN;
     for (;;) {
         n = recv(c->fd, buf, len, 0);
-        if (n > 0)
+        if (n > 0) {
+            c->rd_drained = (size_t)n < len;
             return n;
+        }
         if (n == 0) {
             c->eof = true;
             return IO_EOF;
         }
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->rd_drained = true;
             return IO_AGAIN;
+        }
         return IO_ERR;
     }
 }
@@ -227,8 +273,10 @@ conn_write(struct conn *c, const char *buf, size_t len)
             return n;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_out(c);
             return IO_AGAIN;
+        }
         return IO_ERR;
     }
 }
@@ -798,6 +846,7 @@ step_send(struct conn *c)
         return STEP_CONTINUE;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        wait_out(c);
         worker_timer_set(c->w, &c->wc, TL_SEND);
         return STEP_WAIT;
     }
@@ -1004,7 +1053,6 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
 {
     struct conn *c;
     socklen_t len;
-    int one = 1;
 
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -1028,7 +1076,7 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
         if (getsockname(fd, &c->local.sa, &len) != 0)
             memset(&c->local, 0, sizeof(c->local));
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* TCP_NODELAY comes from the listener (worker_listen()). */
     if (worker_client_add(w, &c->wc, fd) != 0) {
         conn_close(c);
         return;
@@ -1036,6 +1084,10 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
     if (c->ep->proto == SNAP_HTTPS) {
         c->ssl = tls_ssl_new(c->ep, fd, c);
         if (c->ssl == NULL) {
+            conn_close(c);
+            return;
+        }
+        if (conn_bio_attach(c) != 0) {
             conn_close(c);
             return;
         }
@@ -1047,12 +1099,27 @@ conn_accept(struct worker *w, const struct snap_endpoint *ep, int fd, const stru
     conn_run(c);
 }
 
-/* The socket is ready (edge-triggered): run until every step would block. */
+/*
+ * The socket is ready (edge-triggered): run until every step would block.
+ * An edge without input (the peer acknowledged what we sent, once the
+ * socket is watched for output) matters only to a write that would block:
+ * otherwise the run would end in reads that find nothing.
+ */
 static void
 on_event(struct worker_ev *ev, uint32_t events)
 {
-    (void)events;
-    conn_run((struct conn *)ev);
+    struct conn *c = (struct conn *)ev;
+
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        c->rd_drained = false;
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            c->rd_hup = true;
+    } else if (!c->out_blocked) {
+        return;
+    }
+    if (events & EPOLLOUT)
+        c->out_blocked = false;
+    conn_run(c);
 }
 
 /* c's timer of list kind expired (c is already out of the list). */

@@ -96,6 +96,10 @@ struct conn {
     bool shut_sent;    /* close_notify sent (or not to be sent) */
     bool half_closed;  /* shutdown(SHUT_WR) done */
     bool cert_asked;   /* CS_CERT: tls_late_start() was called for this request */
+    bool out_blocked;  /* a write would block: the next EPOLLOUT edge is for us */
+    bool out_watched;  /* the socket's edges include EPOLLOUT (since its first blocked write) */
+    bool rd_drained;   /* the socket's last read came back short or empty, no input edge since */
+    bool rd_hup;       /* the peer's FIN or an error was reported: reads go on until they see it */
 
     union conn_addr local;
     union conn_addr peer;

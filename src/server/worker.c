@@ -165,9 +165,20 @@ worker_client_add(struct worker *w, struct worker_client *cl, int fd)
     w->clients = cl;
     w->nconns++;
     memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
     ev.data.ptr = &cl->ev;
     return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -1;
+}
+
+int
+worker_client_watch_out(struct worker *w, struct worker_client *cl, int fd)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &cl->ev;
+    return epoll_ctl(w->epfd, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : -1;
 }
 
 void
@@ -265,6 +276,9 @@ worker_listen(const struct snap_endpoint *ep, struct certmap_error *err)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
         goto fail;
     if (bind(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) != 0)
+        goto fail;
+    /* Accepted sockets inherit it (Linux): no setsockopt() per connection. */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
         goto fail;
     if (listen(fd, LISTEN_BACKLOG) != 0)
         goto fail;

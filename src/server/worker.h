@@ -247,10 +247,18 @@ void worker_timer_clear(struct worker *w, struct worker_client *cl);
 /*
  * Adds a new connection: cl (ops set, on the connection's handler in
  * cl->ev) joins w's list and counts as open, and fd is watched,
- * edge-triggered, for input and output.  0, or -1 when epoll refused fd (cl
- * is in the list all the same: close it with worker_client_remove()).
+ * edge-triggered, for input (output: worker_client_watch_out()).  0, or -1
+ * when epoll refused fd (cl is in the list all the same: close it with
+ * worker_client_remove()).
  */
 int worker_client_add(struct worker *w, struct worker_client *cl, int fd);
+
+/*
+ * cl's socket fd would not take more: from now on its edges include output
+ * (EPOLLOUT), an edge at once if it is writable again already.  Until then
+ * the peer's acknowledgements do not wake the worker.  0, or -1 with errno.
+ */
+int worker_client_watch_out(struct worker *w, struct worker_client *cl, int fd);
 
 /* Takes cl out of w's timers and list and stops counting it (the caller closes its socket). */
 void worker_client_remove(struct worker *w, struct worker_client *cl);
