@@ -103,10 +103,11 @@ fc_go() {
         chown "$FC_SVC" "$LOGDIR"
     fi
     h_start
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 $((100 * H_SLOW))); do
         grep -a -q "certmapd .* started" "$T/certmapd.out" && break
         sleep 0.1
     done
+    grep -a -q "certmapd .* started" "$T/certmapd.out" || h_fail "certmapd did not finish starting within $((10 * H_SLOW)) s"
 }
 
 # fc_alice_x: alice asks for /id.php/x; PHP sees her identity and PATH_INFO /x.

@@ -129,6 +129,16 @@ h_listening() {
     timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
+# Number of sockets listening on TCP port $1 (IPv4 and IPv6), from the
+# kernel: certmapd has one per worker (SO_REUSEPORT), so a refused probe
+# connection does not prove that all are closed.
+h_listeners() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p && $4 == "0A"' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l
+}
+
 # Claims a free loopback TCP port and stores it in the variable named $1.
 # Ports come from 20000-31999 (below the ephemeral range) and are claimed with
 # mkdir in a shared directory, because certmapd listens with SO_REUSEPORT:
@@ -715,29 +725,40 @@ expect_log() {
 # Prints "cs-username TAB sc-status TAB sc-substatus TAB cs-uri-stem" of the
 # last line of site $1's logs whose cs(User-Agent) is $2.
 w3c_line() {
-    local files=("$LOGDIR/W3SVC$1"/u_ex*.log)
-    [ -f "${files[0]}" ] || return 0
-    awk -v ua="$2" '
+    w3c_complete "$1" | awk -v ua="$2" '
         /^#Fields:/ { delete ix; for (i = 2; i <= NF; i++) ix[$i] = i - 1; next }
         /^#/ { next }
         ("cs(User-Agent)" in ix) && $(ix["cs(User-Agent)"]) == ua {
             last = $(ix["cs-username"]) "\t" $(ix["sc-status"]) "\t" $(ix["sc-substatus"]) "\t" $(ix["cs-uri-stem"])
         }
-        END { if (last != "") print last }' "${files[@]}"
+        END { if (last != "") print last }'
 }
 
 # Number of W3C log lines of site $1 with User-Agent $2 (no waiting).
 w3c_count() {
-    local files=("$LOGDIR/W3SVC$1"/u_ex*.log)
-    [ -f "${files[0]}" ] || {
-        echo 0
-        return 0
-    }
-    awk -v ua="$2" '
+    w3c_complete "$1" | awk -v ua="$2" '
         /^#Fields:/ { delete ix; for (i = 2; i <= NF; i++) ix[$i] = i - 1; next }
         /^#/ { next }
         ("cs(User-Agent)" in ix) && $(ix["cs(User-Agent)"]) == ua { n++ }
-        END { print n + 0 }' "${files[@]}"
+        END { print n + 0 }'
+}
+
+# Prints the complete lines of site $1's W3C logs, file after file.  The
+# flusher appends a whole buffer with one write(2), but a reader can still
+# see the part of it the kernel has copied so far (a line cut where the
+# write crosses a page): such an unfinished last line, without its newline,
+# is left out, so that it is read whole on the next poll.
+w3c_complete() {
+    local f snap=$T/w3c.$BASHPID.snap
+    for f in "$LOGDIR/W3SVC$1"/u_ex*.log; do
+        [ -f "$f" ] || continue
+        cat "$f" >"$snap" 2>/dev/null || continue
+        if [ -n "$(tail -c 1 "$snap")" ]; then
+            sed '$d' "$snap"
+        else
+            cat "$snap"
+        fi
+    done
 }
 
 # tls_req SNI WHO [s_client options...]

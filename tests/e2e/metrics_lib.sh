@@ -2,6 +2,7 @@
 # tests.  Source after harness.sh; $SPORT is the status listener's port.
 #
 #   scrape FILE          GET /metrics into FILE, content type, format and promtool checked
+#   scrape_until FILE SAMPLE VALUE  scrape again (bounded) until SAMPLE is VALUE
 #   check_format FILE    the text exposition format, strictly (awk)
 #   val FILE SAMPLE      the value of SAMPLE (name and labels as written), 0 when absent
 #   moved SAMPLE N       SAMPLE rose by exactly N between $T/m1 and $T/m2
@@ -9,7 +10,7 @@
 # scrape FILE: GET /metrics into FILE; checks the content type and the format.
 scrape() {
     local ct
-    ct=$(curl -sS --noproxy '*' --max-time 10 -o "$1" -w '%{http_code} %{content_type}' \
+    ct=$(curl -sS --noproxy '*' --max-time $((10 * H_SLOW)) -o "$1" -w '%{http_code} %{content_type}' \
         "http://127.0.0.1:$SPORT/metrics") || h_fail "scrape failed"
     [ "$ct" = "200 text/plain; version=0.0.4; charset=utf-8" ] || h_fail "scrape answered '$ct'"
     check_format "$1"
@@ -20,6 +21,22 @@ scrape() {
         H_NO_PROMTOOL_SAID=1
         h_log "promtool not installed (scripts/install-deps test): format checked by awk only"
     fi
+}
+
+# scrape_until FILE SAMPLE VALUE: scrapes into FILE until SAMPLE is VALUE,
+# for up to 10 s (x H_SLOW); the caller checks FILE as usual afterwards.  For
+# what the server does after the client already has its answer: a worker
+# counts the request and closes the connection after the last byte is sent
+# (the gauge of open connections reaches 0 only after both), and accepts a
+# new connection when it gets to it.
+scrape_until() {
+    local deadline=$((SECONDS + 10 * H_SLOW))
+    while :; do
+        scrape "$1"
+        [ "$(val "$1" "$2")" = "$3" ] && return 0
+        [ $SECONDS -lt $deadline ] || return 0
+        sleep 0.1
+    done
 }
 
 # The text exposition format, strictly: HELP and TYPE once per family, before

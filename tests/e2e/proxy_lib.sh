@@ -34,7 +34,7 @@ px_std() {
 px_go() {
     cfg_write
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 $((100 * H_SLOW))); do
         h_listening "$UP" && break
         sleep 0.05
     done
@@ -58,7 +58,7 @@ px_reload() {
 # px_wait_port PORT: waits until an upstream listens on PORT.
 px_wait_port() {
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 $((100 * H_SLOW))); do
         h_listening "$1" && return 0
         sleep 0.05
     done

@@ -102,13 +102,27 @@ expect_status 200
 req dave /
 expect_status 401 2
 cp "$CFG" "$T/good.config"
-sed -i "s|certificate=\"$b64_alice\"|certificate=\"$b64_trail\"|" "$CFG"
-grep -qF "$b64_trail" "$CFG" || h_fail "could not write the broken variant"
-sed -i "s|</oneToOneMappings>|  <add userName=\"alice\" password=\"alice-pw\" certificate=\"$b64_dave\" />\n            </oneToOneMappings>|" "$CFG"
-line=$(grep -n "$b64_trail" "$CFG" | cut -d: -f1)
+# Both edits go into a copy renamed over the file at once: edited in place,
+# the file watch could load the half-edited file, whose complaint names the
+# same line, and the checks below would run before the final reload.
+mkdir -p "$T/edit"
+cp "$CFG" "$T/edit/broken.config"
+sed -i "s|certificate=\"$b64_alice\"|certificate=\"$b64_trail\"|" "$T/edit/broken.config"
+grep -qF "$b64_trail" "$T/edit/broken.config" || h_fail "could not write the broken variant"
+sed -i "s|</oneToOneMappings>|  <add userName=\"alice\" password=\"alice-pw\" certificate=\"$b64_dave\" />\n            </oneToOneMappings>|" "$T/edit/broken.config"
+line=$(grep -n "$b64_trail" "$T/edit/broken.config" | cut -d: -f1)
+mv "$T/edit/broken.config" "$CFG"
 kill -HUP "$SERVER_PID"
-for i in $(seq 1 $((50 * H_SLOW))); do
-    grep -qs "$(basename "$CFG"):$line" "$LOGDIR/certmapd.log" && break
+# The complaint is logged while its reload is under way, before the new
+# mappings are in place: wait until a reload finished after it.
+settled() {
+    local c r
+    c=$(grep -an -F "$(basename "$CFG"):$line" "$T/certmapd.out" | tail -n 1 | cut -d: -f1)
+    r=$(grep -an -e 'configuration reloaded' -e 'reload failed' "$T/certmapd.out" | tail -n 1 | cut -d: -f1)
+    [ -n "$c" ] && [ -n "$r" ] && [ "$r" -gt "$c" ]
+}
+for i in $(seq 1 $((100 * H_SLOW))); do
+    settled && break
     sleep 0.1
 done
 grep -qs "$(basename "$CFG"):$line" "$LOGDIR/certmapd.log" ||

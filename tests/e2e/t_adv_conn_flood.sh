@@ -22,6 +22,50 @@ sock_states() {
     done
 }
 
+# Connections waiting in the accept queues of port $1 (rx_queue of its
+# listening sockets, one per worker).
+backlog() {
+    local hex q n=0
+    hex=$(printf '%04X' "$1")
+    for q in $(awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p && $4 == "0A" {
+        split($5, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6); do
+        n=$((n + 16#$q))
+    done
+    echo "$n"
+}
+
+# Server-side connections of port $1 not closed yet by the server
+# (ESTABLISHED or CLOSE_WAIT): they hold a maxConnections slot.
+server_held() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p && ($4 == "01" || $4 == "08")' \
+        /proc/net/tcp /proc/net/tcp6 | wc -l
+}
+
+# Waits (bounded) until the server took every flood connection from the
+# accept queue (a queued connection looks open from our side too) and acted
+# on it: at most 50 open, the rest closed.
+settle() {
+    local i
+    for i in $(seq 1 $((100 * H_SLOW))); do
+        sock_states >"$T/states"
+        [ "$(backlog "$HPORT")" = 0 ] && [ "$(awk '$2 == "01"' "$T/states" | wc -l)" -le 50 ] && return 0
+        sleep 0.1
+    done
+}
+
+# Waits (bounded) until the server has closed its side of every connection we
+# closed: their slots are free again.
+drained() {
+    local i
+    for i in $(seq 1 $((100 * H_SLOW))); do
+        [ "$(server_held "$HPORT")" = 0 ] && return 0
+        sleep 0.1
+    done
+    h_fail "the server still holds $(server_held "$HPORT") connections $((10 * H_SLOW)) s after the clients closed them"
+}
+
 FDS=()
 flood() { # N
     local i fd
@@ -39,6 +83,7 @@ unflood() {
 rss0=$(adv_rss)
 flood 200
 sleep $((1 * H_SLOW))
+settle
 sock_states >"$T/states"
 open=$(awk '$2 == "01"' "$T/states" | wc -l)
 closed=$(awk '$2 == "08" || $2 == "gone" || $2 == "07"' "$T/states" | wc -l)
@@ -62,7 +107,7 @@ done
 
 # Flood gone: the slots come back.
 unflood
-sleep 0.5
+drained
 req - https://localhost:$PORT/a.txt
 expect_status 200
 req - http://127.0.0.1:$HPORT/a.txt
@@ -71,13 +116,14 @@ expect_status 200
 # A second wave, larger, then a normal request after it.
 flood 400
 sleep $((1 * H_SLOW))
+settle
 sock_states >"$T/states"
 open=$(awk '$2 == "01"' "$T/states" | wc -l)
 h_log "400 connections: $open open"
 [ "$open" -le 50 ] || h_fail "second wave: $open of 400 connections open with maxConnections=50"
 rss2=$(adv_rss)
 unflood
-sleep 0.5
+drained
 for i in 1 2 3; do
     req - http://127.0.0.1:$HPORT/a.txt
     expect_status 200

@@ -30,12 +30,19 @@ done >"$T/urls"
         mv "$CFG.new" "$CFG"
         kill -HUP "$SERVER_PID" 2>/dev/null || exit 1
         n=$((n + 1))
-        echo "$n" >"$T/reloads"
+        # renamed into place: a reader never sees the file truncated and not yet written
+        echo "$n" >"$T/reloads.tmp" && mv "$T/reloads.tmp" "$T/reloads"
         sleep 0.05
     done
 ) &
 reload_pid=$!
 H_BG_PIDS+=("$reload_pid")
+# the loop's first round may take a while on a loaded machine: wait for its count
+for _ in $(seq 1 $((100 * H_SLOW))); do
+    [ -s "$T/reloads" ] && break
+    sleep 0.05
+done
+[ -s "$T/reloads" ] || h_fail "the reload loop did not start"
 sleep 0.2
 start_reloads=$(cat "$T/reloads")
 

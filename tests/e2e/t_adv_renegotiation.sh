@@ -23,6 +23,14 @@ renego() {
     [ "$port" = "$CTRL" ] && sleep 0.3 || wait_for "$out" '^HTTP/1.1 '
     printf 'R\n' 1>&"$fd"
     wait_for "$out" '^RENEGOTIATING'
+    # the control answers the renegotiation: wait for its second ServerHello
+    # (certmapd must send none: there the second is never waited for)
+    if [ "$port" = "$CTRL" ]; then
+        for _ in $(seq 1 $((50 * H_SLOW))); do
+            [ "$(server_hellos "$out")" -ge 2 ] && break
+            sleep 0.1
+        done
+    fi
     sleep 1
     printf 'GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: renego-2\r\n\r\n' 1>&"$fd" 2>/dev/null
     sleep 0.5

@@ -22,6 +22,7 @@ rss0=$(adv_rss)
 # Plain: /dev/tcp, never read.
 exec {fd}<>"/dev/tcp/127.0.0.1/$HPORT" || h_fail "connect failed"
 printf 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n' 1>&"$fd"
+plain_est=$(server_established "$HPORT") # connected by the exec above: no wait
 # TLS: s_client writes into a FIFO nobody reads, so it stops reading the socket.
 mkfifo "$T/sink"
 exec {sink}<>"$T/sink"
@@ -29,9 +30,14 @@ printf 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n' |
     openssl s_client -quiet -connect "127.0.0.1:$PORT" -servername localhost >"$T/sink" 2>/dev/null &
 H_BG_PIDS+=($!)
 t0=$(adv_now_us)
-sleep 0.5
-[ "$(server_established "$HPORT")" = 1 ] || h_fail "plain: the server side of the connection is not established"
+# s_client runs in the background: wait (bounded) until it has connected.
+for _ in $(seq 1 $((50 * H_SLOW))); do
+    [ "$(server_established "$PORT")" = 1 ] && break
+    sleep 0.1
+done
+[ "$plain_est" = 1 ] || h_fail "plain: the server side of the connection is not established"
 [ "$(server_established "$PORT")" = 1 ] || h_fail "TLS: the server side of the connection is not established"
+sleep 0.5 # memory is measured while the server sends, not before it started
 rss1=$(adv_rss)
 
 for p in "$HPORT" "$PORT"; do

@@ -70,8 +70,11 @@ for kind in tls tcp; do
     adv_open ka_$kind $kind
     adv_send ka_$kind 'GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n'
 done
-sleep 0.5
 for kind in tls tcp; do
+    for _ in $(seq 1 $((50 * H_SLOW))); do
+        grep -aq '^HTTP/1.1 200' "$T/ka_$kind.out" && break
+        sleep 0.1
+    done
     grep -aq '^HTTP/1.1 200' "$T/ka_$kind.out" || adv_problem "ka_$kind: first request not answered"
     ADV_T0[ka_$kind]=$(adv_now_us)
     dribble ka_$kind

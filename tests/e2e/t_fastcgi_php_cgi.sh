@@ -59,7 +59,7 @@ expect_status 200
 pids=$(pgrep -f '^/usr/bin/php-cgi' -P "$SERVER_PID" | tr '\n' ' ')
 [ -n "$pids" ] || h_fail "no php-cgi child of certmapd"
 h_stop
-for _ in $(seq 1 50); do
+for _ in $(seq 1 $((50 * H_SLOW))); do
     alive=""
     for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
     [ -z "$alive" ] && break

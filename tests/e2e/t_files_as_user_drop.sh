@@ -31,10 +31,11 @@ H_SERVER="$H_SERVER user=\"$SVC\""
 H_SERVER=${H_SERVER//allowRoot=\"true\"/}
 cfg_write
 h_start
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((100 * H_SLOW))); do
     grep -a -q "certmapd .* started" "$T/certmapd.out" && break
     sleep 0.1
 done
+grep -a -q "certmapd .* started" "$T/certmapd.out" || h_fail "certmapd did not finish starting within $((10 * H_SLOW)) s"
 
 # Every thread runs as SVC; the workers hold CAP_SETUID (7), CAP_SETGID (6) and
 # CAP_NET_BIND_SERVICE (10), nothing else.
@@ -64,10 +65,11 @@ h_stop
 H_SERVER="$H_SERVER readFilesAsUser=\"false\""
 cfg_write
 h_start
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((100 * H_SLOW))); do
     grep -a -q "certmapd .* started" "$T/certmapd.out" && break
     sleep 0.1
 done
+grep -a -q "certmapd .* started" "$T/certmapd.out" || h_fail "certmapd did not finish starting within $((10 * H_SLOW)) s"
 capeff=$(grep '^CapEff:' /proc/"$SERVER_PID"/status | cut -f2)
 [ $((0x$capeff)) -eq $((0x400)) ] || h_fail "readFilesAsUser=false: CapEff $capeff, expected CAP_NET_BIND_SERVICE only"
 n=$(grep -a -c "static files are read as certmapd's own user (uid $uid): readFilesAsUser=\"false\"" "$T/certmapd.out")

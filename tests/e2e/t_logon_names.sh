@@ -27,13 +27,15 @@ h_start
 w3c_win32() {
     local i line=""
     for i in $(seq 1 $((30 * H_SLOW))); do
-        line=$(awk -v ua="$REQ_UA" '
+        # complete lines only (w3c_complete): a line still being written could
+        # hold the User-Agent but not yet the status fields after it
+        line=$(w3c_complete 1 | awk -v ua="$REQ_UA" '
             /^#Fields:/ { delete ix; for (i = 2; i <= NF; i++) ix[$i] = i - 1; next }
             /^#/ { next }
             $(ix["cs(User-Agent)"]) == ua {
                 last = $(ix["cs-username"]) " " $(ix["sc-status"]) "." $(ix["sc-substatus"]) " " $(ix["sc-win32-status"])
             }
-            END { if (last != "") print last }' "$LOGDIR"/W3SVC1/u_ex*.log)
+            END { if (last != "") print last }')
         [ -n "$line" ] && break
         sleep 0.1
     done

@@ -28,7 +28,8 @@ tls_req localhost alice -sess_out "$T/sess"
 [ "$TLS_STATUS" = 200 ] || h_fail "first s_client request: $TLS_STATUS"
 tls_req localhost alice -sess_in "$T/sess"
 [ "$TLS_STATUS" = 200 ] && [ "$TLS_REUSED" = 1 ] || h_fail "resumed request: $TLS_STATUS reused=$TLS_REUSED"
-scrape "$T/m2"
+# every connection closed: every request counted
+scrape_until "$T/m2" certmapd_open_connections 0
 
 moved "certmapd_requests_total{$SITE,status=\"200\",substatus=\"0\"}" 4
 moved "certmapd_requests_total{$SITE,status=\"403\",substatus=\"7\"}" 1
@@ -50,8 +51,7 @@ moved 'certmapd_logon_duration_seconds_bucket{le="+Inf"}' 1
 
 # a connection held open shows in the gauge
 exec 5<>"/dev/tcp/127.0.0.1/$PORT"
-sleep 0.2
-scrape "$T/m3"
+scrape_until "$T/m3" certmapd_open_connections 1
 [ "$(val "$T/m3" certmapd_open_connections)" = 1 ] || h_fail "open connections with one open: $(val "$T/m3" certmapd_open_connections)"
 exec 5>&-
 

@@ -35,10 +35,11 @@ chmod -R a+rX "$PKI" "$WWW"
 chown "$SVC" "$LOGDIR" # as the package gives /var/log/certmap to the service
 h_start
 # It listens before it drops: wait for the drop to be done.
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((100 * H_SLOW))); do
     grep -a -q "certmapd .* started" "$T/certmapd.out" && break
     sleep 0.1
 done
+grep -a -q "certmapd .* started" "$T/certmapd.out" || h_fail "certmapd did not finish starting within $((10 * H_SLOW)) s"
 
 # Every thread runs as the service user, with at most CAP_NET_BIND_SERVICE (bit 10).
 for st in /proc/"$SERVER_PID"/task/*/status; do
@@ -91,8 +92,10 @@ log=$(ls "$LOGDIR"/W3SVC1/u_ex*.log)
 mv "$log" "$log.1"
 mv "$LOGDIR/certmapd.log" "$LOGDIR/certmapd.log.1"
 kill -USR1 "$SERVER_PID"
-for _ in $(seq 1 50); do
-    [ -f "$LOGDIR/certmapd.log" ] && break
+# the new file is created by the reopen and the notice written after it: wait
+# for the line, not for the file
+for _ in $(seq 1 $((100 * H_SLOW))); do
+    grep -a -q "SIGUSR1: logs reopened" "$LOGDIR/certmapd.log" 2>/dev/null && break
     sleep 0.1
 done
 grep -a -q "SIGUSR1: logs reopened" "$LOGDIR/certmapd.log" || h_fail "the error log was not reopened"

@@ -23,10 +23,11 @@ h_bg python3 "${up[@]}" --port "$UPB" --record "$T/tlsb.jsonl" --tls-cert "$PKI/
 h_bg python3 "${up[@]}" --unix "$SOCK" --record "$T/unix.jsonl"
 px_wait_port "$UPS"
 px_wait_port "$UPB"
-for i in $(seq 1 100); do
+for i in $(seq 1 $((100 * H_SLOW))); do
     [ -S "$SOCK" ] && break
     sleep 0.05
 done
+[ -S "$SOCK" ] || h_fail "the upstream does not listen on $SOCK"
 px_go
 REC=$T/tls.jsonl
 

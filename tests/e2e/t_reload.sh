@@ -33,10 +33,24 @@ h_alive "$pid" || h_fail "certmapd exited"
 cp "$CFG" "$T/good.config"
 sed 's/SslRequireCert/SslRequireCertificate/' "$T/good.config" >"$T/bad.config"
 cmp -s "$T/good.config" "$T/bad.config" && h_fail "test setup: config not broken"
+# The file watch reloads on the rename, SIGHUP once more.  Each refusal must
+# be logged before the old configuration is checked: the checks below pass
+# as well when the broken file was not read yet.  (Counting every finished
+# reload would not do: one left over from the change above may finish now.)
+refused() { grep -a -c 'reload failed' "$T/certmapd.out"; }
+wait_refused() {
+    local deadline=$((SECONDS + 10 * H_SLOW))
+    while [ "$(refused)" -le "$1" ]; do
+        [ $SECONDS -lt $deadline ] || h_fail "no refused reload within $((10 * H_SLOW)) s ($2)"
+        sleep 0.05
+    done
+}
+n=$(refused)
 mv "$T/bad.config" "$CFG"
-sleep 1
+wait_refused "$n" "file watch"
+n=$(refused)
 kill -HUP "$pid"
-sleep 1
+wait_refused "$n" "SIGHUP"
 h_alive "$pid" || h_fail "certmapd exited on a broken config"
 req alice /
 expect_status 200

@@ -21,12 +21,21 @@ for i in $(seq 1 100); do
     sleep 0.05
 done
 [ "$(stat -c %s "$T/big.out" 2>/dev/null || echo 0)" -gt 1000000 ] || h_fail "download did not start"
+[ "$(h_listeners "$PORT")" -ge 1 ] || h_fail "test setup: h_listeners sees no socket listening on $PORT"
 kill -TERM "$SERVER_PID"
 sleep 0.5
 h_alive "$SERVER_PID" || h_fail "certmapd exited 0.5 s after SIGTERM with a download in flight"
 kill -0 "$dl" 2>/dev/null || h_fail "download finished before SIGTERM took effect (test too fast)"
 
-# No new connections while draining.
+# No new connections while draining: once every worker has closed its
+# listening socket (one each, SO_REUSEPORT; they do so when they get to the
+# stop, not at the signal), a connection is refused.
+for _ in $(seq 1 $((100 * H_SLOW))); do
+    [ "$(h_listeners "$PORT")" = 0 ] && break
+    sleep 0.1
+done
+[ "$(h_listeners "$PORT")" = 0 ] || h_fail "certmapd still listens on $PORT $((10 * H_SLOW)) s after SIGTERM"
+kill -0 "$dl" 2>/dev/null || h_fail "download finished before the listeners closed (test too fast)"
 req alice /
 [ "$CURL_RC" = 7 ] || h_fail "a new connection during shutdown got curl exit $CURL_RC, HTTP $STATUS (expected refused)"
 

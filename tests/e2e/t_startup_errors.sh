@@ -22,10 +22,11 @@ expect_startup_failure "missing key" 'missing\.key'
 
 cfg_write
 h_bg openssl s_server -quiet -accept "127.0.0.1:$PORT" -cert "$PKI/server.crt" -key "$PKI/server.key" </dev/null
-for i in $(seq 1 50); do
+for i in $(seq 1 $((100 * H_SLOW))); do
     h_listening "$PORT" && break
     sleep 0.05
 done
+h_listening "$PORT" || h_fail "test setup: s_server does not listen on $PORT"
 expect_startup_failure "port in use" "$PORT"
 kill "$BG_PID"
 wait "$BG_PID" 2>/dev/null

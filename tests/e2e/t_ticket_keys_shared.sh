@@ -48,7 +48,14 @@ kill -TERM "$INSTANCE_PID"
 h_stop
 sed -i "s# ticketKeyFile=\"$KEYS\"##" "$CFG" "$T/second.config"
 grep -q ticketKeyFile "$CFG" "$T/second.config" && h_fail "control: ticketKeyFile still set"
-for _ in $(seq 1 50); do h_listening "$PORT2" || break; sleep 0.1; done
+# the old instance 2 must be gone, not just slow to stop: h_start_instance
+# below would take its listening socket for the new one's
+for _ in $(seq 1 $((100 * H_SLOW))); do
+    h_alive "$INSTANCE_PID" || [ "$(h_listeners "$PORT2")" != 0 ] || break
+    sleep 0.1
+done
+h_alive "$INSTANCE_PID" && h_fail "instance 2 still runs $((10 * H_SLOW)) s after SIGTERM"
+[ "$(h_listeners "$PORT2")" = 0 ] || h_fail "something still listens on $PORT2"
 h_start
 h_start_instance "$T/second.config" "$PORT2" "$T/certmapd2.out"
 tls_req localhost alice -tls1_3 -sess_out "$T/sess"
