@@ -60,6 +60,9 @@ struct reload_job {
 #define RELOAD_HEAP_IS_GLIBC 1
 #endif
 
+/* How long a reload waits for each worker to switch to the new snapshot. */
+#define ADOPT_WAIT_MS 5000
+
 struct snapshot *
 reload_load_snapshot(const char *path, unsigned long generation, struct w3clog_set *logs,
                      const struct ticketkeys *process_keys, struct certmap_diags *diags,
@@ -408,6 +411,17 @@ reload_finish(struct reload_ctx *ctx, struct reload_job *job)
     reload_listeners_set(ctx, snap);
     errlog_set_level((enum errlog_level)snap->sv->log_level);
     snapshot_unref(old);
+    /*
+     * "Reloaded" means every connection accepted from now on gets the new
+     * snapshot: a worker busy with a batch of events takes its mailbox only
+     * after the batch.  A worker's batch takes milliseconds; the bound only
+     * keeps a stuck worker from stopping reloads.
+     */
+    for (k = 0; k < ctx->srv->nworkers; k++)
+        if (!worker_wait_adopted(&ctx->srv->workers[k], snap->generation, ADOPT_WAIT_MS))
+            errlog_printf(ERRLOG_WARN,
+                          "reload: worker %u has not switched to generation %lu after %d ms",
+                          ctx->srv->workers[k].id, snap->generation, ADOPT_WAIT_MS);
     errlog_printf(ERRLOG_NOTICE,
                   "configuration reloaded (generation %lu, %zu site(s), %zu mapping(s))",
                   snap->generation, snap->nsites, snap->mapping_count);

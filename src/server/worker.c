@@ -231,6 +231,7 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct snapshot *
     w->epfd = -1;
     w->wakefd = -1;
     pthread_mutex_init(&w->mlock, NULL);
+    pthread_cond_init(&w->m_cv, NULL);
     w->free_bufs = calloc(POOL_MAX, sizeof(*w->free_bufs));
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -532,8 +533,15 @@ handle_mailbox(struct worker *w)
         free(done->cred);
         free(done);
     }
-    if (snap != NULL)
+    if (snap != NULL) {
+        unsigned long gen = snap->generation;
+
         switch_snapshot(w, snap, adds, nadd);
+        pthread_mutex_lock(&w->mlock);
+        w->m_adopted = gen;
+        pthread_cond_broadcast(&w->m_cv);
+        pthread_mutex_unlock(&w->mlock);
+    }
     if (stop)
         begin_stop(w);
 }
@@ -656,6 +664,10 @@ worker_main(void *arg)
                       w->nconns);
     close_all(w);
     ERR_clear_error();
+    pthread_mutex_lock(&w->mlock);
+    w->m_exited = true;
+    pthread_cond_broadcast(&w->m_cv);
+    pthread_mutex_unlock(&w->mlock);
     return NULL;
 }
 
@@ -724,6 +736,30 @@ worker_post_snapshot(struct worker *w, struct snapshot *snap, const int *fds,
     free(adds);
     snapshot_unref(old);
     wake(w);
+}
+
+bool
+worker_wait_adopted(struct worker *w, unsigned long gen, int timeout_ms)
+{
+    struct timespec until;
+    bool done;
+
+    if (!w->started)
+        return true;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mlock);
+    while (!w->m_exited && w->m_adopted < gen)
+        if (pthread_cond_timedwait(&w->m_cv, &w->mlock, &until) == ETIMEDOUT)
+            break;
+    done = w->m_exited || w->m_adopted >= gen;
+    pthread_mutex_unlock(&w->mlock);
+    return done;
 }
 
 void
@@ -829,6 +865,7 @@ worker_destroy(struct worker *w)
     if (w->wakefd >= 0)
         close(w->wakefd);
     w->epfd = w->wakefd = -1;
+    pthread_cond_destroy(&w->m_cv);
     pthread_mutex_destroy(&w->mlock);
 }
 

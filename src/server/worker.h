@@ -162,6 +162,9 @@ struct worker {
     struct listener **m_add; /* listeners to adopt with m_snap */
     size_t m_nadd;
     bool m_stop;              /* stop accepting, finish, exit */
+    unsigned long m_adopted;  /* generation of the last snapshot the loop switched to */
+    bool m_exited;            /* the loop has ended (nothing more will be adopted) */
+    pthread_cond_t m_cv;      /* signalled when m_adopted or m_exited changes */
     struct logon_job *m_done; /* logon results to deliver (singly linked) */
     struct logon_job *jobs;   /* every job not yet delivered or freed (worker thread only) */
 
@@ -217,6 +220,14 @@ int worker_start(struct worker *w, struct certmap_error *err);
  */
 void worker_post_snapshot(struct worker *w, struct snapshot *snap, const int *fds,
                           const struct snap_endpoint *const *eps, size_t n);
+
+/*
+ * Waits until w's loop has switched to a snapshot of generation gen or later
+ * (so every connection it accepts from then on gets that snapshot's TLS
+ * context), or has ended, or never started: true.  False when timeout_ms
+ * passed first.
+ */
+bool worker_wait_adopted(struct worker *w, unsigned long gen, int timeout_ms);
 
 /* Asks w to stop: close listeners, finish requests within the grace time, exit the loop. */
 void worker_post_stop(struct worker *w);
