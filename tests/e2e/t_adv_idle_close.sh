@@ -1,11 +1,13 @@
-# Idle keep-alive connections are closed after idleTimeoutSeconds (2 here),
+# Idle keep-alive connections are closed after idleTimeoutSeconds (3 here),
 # not earlier and not much later, counting from the last response; a request
 # within the idle time is served on the same connection and restarts it, so
 # a connection busy for longer than the idle time is never cut.
 . "$(dirname "$0")/adv_lib.sh"
 h_init
 adv_site_anon
-H_LIMITS='idleTimeoutSeconds="2" headerTimeoutSeconds="10"'
+# 3 s, not less: the checks at 1 s must not depend on this script being
+# scheduled within a second on a loaded machine.
+H_LIMITS='idleTimeoutSeconds="3" headerTimeoutSeconds="10"'
 h_start
 ADV_COLLECT=1
 
@@ -16,14 +18,14 @@ for kind in tls tcp; do
 done
 sleep 1
 for kind in tls tcp; do
-    adv_is_open idle_$kind || adv_problem "$kind: closed 1 s after the first response (idle timeout 2 s)"
+    adv_is_open idle_$kind || adv_problem "$kind: closed 1 s after the first response (idle timeout 3 s)"
     adv_send idle_$kind "$R" || adv_problem "$kind: second request could not be sent"
     ADV_T0[idle_$kind]=$(adv_now_us)
 done
 for kind in tls tcp; do
     adv_wait_closed idle_$kind 15 || adv_problem "$kind: idle connection still open after 15 s"
-    [ "$ADV_ELAPSED_MS" -ge 1500 ] && [ "$ADV_ELAPSED_MS" -le $((2000 + 1500 * H_SLOW)) ] ||
-        adv_problem "$kind: idle connection closed $ADV_ELAPSED_MS ms after the last request, expected about 2000"
+    [ "$ADV_ELAPSED_MS" -ge 2500 ] && [ "$ADV_ELAPSED_MS" -le $((3000 + 1500 * H_SLOW)) ] ||
+        adv_problem "$kind: idle connection closed $ADV_ELAPSED_MS ms after the last request, expected about 3000"
     n=$(adv_count_responses "$T/idle_$kind.out")
     [ "$n" -ge 2 ] && grep -aq '^HTTP/1.1 200' "$T/idle_$kind.out" ||
         adv_problem "$kind: $n responses on the keep-alive connection, expected both requests answered"
