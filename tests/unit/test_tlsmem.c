@@ -56,9 +56,9 @@ test_who_allocates(void **state)
     assert_non_null(ossl);
     assert_non_null(own);
     assert_non_null(bn);
-    assert_true(mi_is_in_heap_region(ossl));
-    assert_true(mi_is_in_heap_region(bn));
-    assert_false(mi_is_in_heap_region(own));
+    assert_true(mi_check_owned(ossl));
+    assert_true(mi_check_owned(bn));
+    assert_false(mi_check_owned(own));
     BN_free(bn);
     free(own);
     OPENSSL_free(ossl);
@@ -78,7 +78,7 @@ test_zero_and_realloc(void **state)
     p = OPENSSL_realloc(p, 100000);
     assert_non_null(p);
     assert_string_equal(p, "123456789");
-    assert_true(mi_is_in_heap_region(p));
+    assert_true(mi_check_owned(p));
     assert_null(OPENSSL_realloc(p, 0));
 }
 
@@ -203,7 +203,7 @@ test_handshake_freed_elsewhere(void **state)
     }
     assert_string_equal(SSL_get_version(p.server), "TLSv1.3");
     assert_non_null(SSL_get0_peer_certificate(p.server));
-    assert_true(mi_is_in_heap_region(SSL_get0_peer_certificate(p.server)));
+    assert_true(mi_check_owned(SSL_get0_peer_certificate(p.server)));
     assert_int_equal(SSL_write(p.client, "hello", 5), 5);
     assert_int_equal(SSL_read(p.server, buf, sizeof(buf)), 5);
     assert_memory_equal(buf, "hello", 5);
