@@ -53,6 +53,7 @@
 #include "snapshot.h"
 #include "tickets.h"
 #include "tls.h"
+#include "tlsmem.h"
 #include "w3clog.h"
 #include "worker.h"
 
@@ -802,6 +803,14 @@ main(int argc, char **argv)
     sigset_t set;
     unsigned k;
 
+    /*
+     * First of all: OpenSSL takes another allocator only before its first
+     * allocation, and certmapd -t loads the configuration with OpenSSL too.
+     */
+    if (tlsmem_init(&err) != 0) {
+        fprintf(stderr, "certmapd: %s\n", err.message);
+        return 1;
+    }
     if (parse_options(argc, argv, &g_opt) != 0)
         return 2;
     if (g_opt.test)
@@ -907,6 +916,7 @@ main(int argc, char **argv)
                   "mapping(s)",
                   CERTMAP_VERSION, g_config_path, g_srv.nworkers, snap->nsites, snap->nendpoints,
                   snap->mapping_count);
+    errlog_printf(ERRLOG_INFO, "OpenSSL allocates with %s", tlsmem_allocator());
     expiry_check(&g_expiry, snap, (int64_t)time(NULL));
     daemon_ready();
     notify_status("serving generation 1: %zu site(s), %zu endpoint(s), %zu mapping(s)",

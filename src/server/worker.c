@@ -20,6 +20,7 @@
 
 #include "errlog.h"
 #include "static.h"
+#include "tlsmem.h"
 
 #define MAX_EVENTS 256
 #define ACCEPT_BURST 64
@@ -54,6 +55,7 @@ heap_trim(void)
 #if WORKER_HEAP_IS_GLIBC
     malloc_trim(0);
 #endif
+    tlsmem_trim();
 }
 
 uint64_t
