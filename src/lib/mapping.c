@@ -56,6 +56,7 @@ struct mapping_index {
     struct arena secrets;  /* passwords, wiped on free */
     const char *last_file; /* interned copy of the latest source file name */
     const char *last_user; /* interned copy of the latest user name */
+    const char *last_pass; /* copy of the latest password (in secrets) */
     bool compact;          /* entries keep no DER (mapping.h) */
 };
 
@@ -271,7 +272,9 @@ copy_entry(struct mapping_index *idx, const struct mapping *m, const unsigned ch
     memcpy(e->sha256, sha256, 32);
     /* Every entry of a configuration file names the same file, and often the same user. */
     e->user = intern_last(&idx->data, &idx->last_user, m->user != NULL ? m->user : "");
-    e->password = m->password != NULL ? arena_strdup(&idx->secrets, m->password) : NULL;
+    /* 100 000 mappings of one account carry one password: one copy, still wiped on free */
+    e->password =
+        m->password != NULL ? intern_last(&idx->secrets, &idx->last_pass, m->password) : NULL;
     e->file = intern_last(&idx->data, &idx->last_file, file);
     e->line = m->line;
     e->enabled = m->enabled;

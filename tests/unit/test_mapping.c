@@ -121,6 +121,36 @@ test_lookup_enabled_and_disabled(void **state)
     mapping_index_free(idx);
 }
 
+/*
+ * Consecutive entries with the same password share one copy (100 000
+ * mappings of one account); a different password in between gets its own,
+ * and each entry still reads its own value after the caller's buffers change.
+ */
+static void
+test_password_copies(void **state)
+{
+    struct ctx *c = *state;
+    struct mapping_index *idx = mapping_index_new(3);
+    char pw[] = "shared-pw";
+    const struct mapping *a, *b, *t;
+
+    assert_non_null(idx);
+    add_ok(idx, c->alice, c->alice_len, "alice", pw, true, "a.config", 3);
+    add_ok(idx, c->bob, c->bob_len, "bob", "shared-pw", true, "a.config", 4);
+    add_ok(idx, c->twin, c->twin_len, "twin", "other-pw", true, "a.config", 5);
+    memset(pw, 'x', sizeof(pw) - 1);
+    a = mapping_index_entry(idx, 0);
+    b = mapping_index_entry(idx, 1);
+    t = mapping_index_entry(idx, 2);
+    assert_string_equal(a->password, "shared-pw");
+    assert_ptr_equal(a->password, b->password);
+    assert_string_equal(t->password, "other-pw");
+    assert_ptr_not_equal(t->password, a->password);
+    /* what 100 000 entries cost: 96 bytes each, not 112 */
+    assert_true(sizeof(struct mapping) <= 96);
+    mapping_index_free(idx);
+}
+
 static void
 test_same_names_and_serial_other_key_never_match(void **state)
 {
@@ -363,6 +393,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup_enabled_and_disabled),
+        cmocka_unit_test(test_password_copies),
         cmocka_unit_test(test_same_names_and_serial_other_key_never_match),
         cmocka_unit_test(test_duplicate_names_both_places),
         cmocka_unit_test(test_null_and_empty),

@@ -333,6 +333,7 @@ item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mappi
 {
     const struct cnode_cert_facts *cf = cfg_node_cert_facts(n);
     struct cert_facts f;
+    size_t der_len;
 
     /* validation of a serve-only config decoded it already: its text is gone */
     if (cf != NULL) {
@@ -342,16 +343,17 @@ item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mappi
         m->subject_len = cf->subject_len;
         return 0;
     }
-    if (cert_decode_facts(cert, cert_len, der, &m->der_len, &f, e) != 0)
+    if (cert_decode_facts(cert, cert_len, der, &der_len, &f, e) != 0)
         return -1;
     m->der = *der;
+    m->der_len = (uint32_t)der_len;
     if ((n->flags & CN_KEYED) && n->klen == 32)
         memcpy(m->sha256, n->key, 32);
     else
         certmap_cert_sha256(m->der, m->der_len, m->sha256);
     m->not_after = f.not_after;
     m->subject = m->der + f.subject_off;
-    m->subject_len = f.subject_len;
+    m->subject_len = (uint32_t)f.subject_len;
     return 0;
 }
 
