@@ -69,6 +69,8 @@ struct certmap_config {
     int lock_fd; /* -1 when not locked */
     char *text;  /* original bytes (NUL-terminated) */
     size_t text_len;
+    int text_fd;      /* serve-only open: the file, read into text as the parse goes; else -1 */
+    size_t text_read; /* bytes of text read from text_fd so far */
     char **old_texts; /* texts of earlier commits, still referenced by attributes */
     size_t nold;
     bool existed; /* the file existed at open */
