@@ -64,6 +64,21 @@ struct mapping_index *mapping_index_new_compact(size_t hint);
 int mapping_index_add(struct mapping_index *idx, const struct mapping *m,
                       struct certmap_error *err);
 
+/*
+ * The index holds owner until it is freed, then calls release(owner) (from
+ * whichever thread frees it): entries added with mapping_index_add_held()
+ * point into owner's memory.  0, or -1 on allocation failure (release is
+ * then not called: the caller still owns its reference).
+ */
+int mapping_index_hold(struct mapping_index *idx, void *owner, void (*release)(void *));
+
+/*
+ * mapping_index_add(), except that m->subject lies in memory the index
+ * holds (mapping_index_hold()): the entry points at it instead of a copy.
+ */
+int mapping_index_add_held(struct mapping_index *idx, const struct mapping *m,
+                           struct certmap_error *err);
+
 /* Number of entries (enabled or not). */
 size_t mapping_index_count(const struct mapping_index *idx);
 

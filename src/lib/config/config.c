@@ -325,6 +325,7 @@ certmap_config_close(struct certmap_config *cfg)
         return;
     cfg_handles_free(cfg);
     cfg_arena_free(&cfg->arena);
+    cfg_shared_unref(cfg->facts);
     free(cfg->locs);
     cfg_locpaths_free(&cfg->locpaths);
     cfg_locmap_free(&cfg->locmap);

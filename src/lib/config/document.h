@@ -80,8 +80,10 @@ struct certmap_config {
     struct timespec st_mtim;
     mode_t st_mode;
     struct arena arena;
-    struct cnode *root; /* <configuration> */
-    struct cloc *locs;  /* server level first */
+    struct cfg_shared *facts; /* serve-only: the certificate facts (tree.h), shared with the
+                                 compact mapping indexes built from this config; NULL if none */
+    struct cnode *root;       /* <configuration> */
+    struct cloc *locs;        /* server level first */
     size_t nlocs, caplocs;
     struct locpaths locpaths; /* distinct location paths (locpaths.c) */
     struct locmap locmap;     /* cfg->locs by path (location.c) */

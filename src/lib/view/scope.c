@@ -377,6 +377,16 @@ view_decrypt(struct vbuild *b, struct certmap_config *cfg, const char *pass, cha
     return secret_opener_decrypt(b->opener, pass, plain, e);
 }
 
+/*
+ * Whether the compact index of this build holds cfg's facts (build_index)
+ * and item n's certificate facts, subject included, are among them.
+ */
+static bool
+held_facts(const struct vbuild *b, const struct cnode *n)
+{
+    return b->opts->compact_mappings && b->cfg->facts != NULL && cfg_node_cert_facts(n) != NULL;
+}
+
 /* Adds item n to idx; a mapping that cannot be used is left out with an item error. */
 static int
 index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
@@ -434,7 +444,9 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
     m.line = n->line;
     if (m.file == NULL)
         goto out;
-    if (mapping_index_add(idx, &m, &e) != 0)
+    /* a subject among cfg's facts stays there: the index holds them (build_index) */
+    if ((held_facts(b, n) ? mapping_index_add_held(idx, &m, &e) : mapping_index_add(idx, &m, &e)) !=
+        0)
         view_diag(b, CERTMAP_SEV_ERROR, e.file, e.line, e.element, e.attribute, "%s", e.message);
     ret = 0;
 out:
@@ -472,6 +484,14 @@ build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
                                              : mapping_index_new(nitems);
         if (s->index == NULL)
             goto out;
+        /* entries point at the subjects among the facts instead of copying them (held_facts) */
+        if (b->opts->compact_mappings && b->cfg->facts != NULL) {
+            if (mapping_index_hold(s->index, cfg_shared_ref(b->cfg->facts), cfg_shared_unref) !=
+                0) {
+                cfg_shared_unref(b->cfg->facts);
+                goto out;
+            }
+        }
         for (size_t i = 0; i < nitems; i++)
             if (index_item(b, s, s->index, sc, items[i]) != 0)
                 goto out;
