@@ -95,6 +95,9 @@ struct certmap_open_options {
      * still read (the mappings' certificates are left out: the view does not
      * decode them again), and the config can neither be committed nor
      * validated again; a certificate attribute so dropped reads as "".
+     * certmap_config_open() then reads the file as it parses it, a chunk at
+     * a time, so that the whole text is never in memory at once; a file cut
+     * short while it is read is "file changed while being read".
      */
     bool serve_only;
 };

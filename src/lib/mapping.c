@@ -45,6 +45,11 @@ struct slot {
     uint32_t tag;   /* high 32 bits of the mixed hash */
 };
 
+struct held {
+    void *owner;
+    void (*release)(void *);
+};
+
 struct mapping_index {
     struct mapping *entries; /* count entries in insertion order */
     size_t count;
@@ -56,7 +61,10 @@ struct mapping_index {
     struct arena secrets;  /* passwords, wiped on free */
     const char *last_file; /* interned copy of the latest source file name */
     const char *last_user; /* interned copy of the latest user name */
+    const char *last_pass; /* copy of the latest password (in secrets) */
     bool compact;          /* entries keep no DER (mapping.h) */
+    struct held *held;     /* memory held for entries (mapping_index_hold), nheld of them */
+    size_t nheld;
 };
 
 static void *
@@ -242,10 +250,13 @@ intern_last(struct arena *a, const char **last, const char *s)
     return *last;
 }
 
-/* Copies the strings, subject and (unless compact) DER of m into the index's arenas, as e. */
+/*
+ * Copies the strings, subject (unless held: mapping_index_add_held()) and
+ * (unless compact) DER of m into the index's arenas, as e.
+ */
 static int
 copy_entry(struct mapping_index *idx, const struct mapping *m, const unsigned char sha256[32],
-           struct mapping *e)
+           bool held, struct mapping *e)
 {
     unsigned char *der, *subject;
     const char *file = m->file != NULL ? m->file : "";
@@ -259,7 +270,10 @@ copy_entry(struct mapping_index *idx, const struct mapping *m, const unsigned ch
         e->der = der;
         e->der_len = m->der_len;
     }
-    if (m->subject != NULL && m->subject_len > 0) {
+    if (held) {
+        e->subject = m->subject;
+        e->subject_len = m->subject_len;
+    } else if (m->subject != NULL && m->subject_len > 0) {
         subject = arena_alloc(&idx->data, m->subject_len);
         if (subject == NULL)
             return -1;
@@ -271,7 +285,9 @@ copy_entry(struct mapping_index *idx, const struct mapping *m, const unsigned ch
     memcpy(e->sha256, sha256, 32);
     /* Every entry of a configuration file names the same file, and often the same user. */
     e->user = intern_last(&idx->data, &idx->last_user, m->user != NULL ? m->user : "");
-    e->password = m->password != NULL ? arena_strdup(&idx->secrets, m->password) : NULL;
+    /* 100 000 mappings of one account carry one password: one copy, still wiped on free */
+    e->password =
+        m->password != NULL ? intern_last(&idx->secrets, &idx->last_pass, m->password) : NULL;
     e->file = intern_last(&idx->data, &idx->last_file, file);
     e->line = m->line;
     e->enabled = m->enabled;
@@ -281,7 +297,37 @@ copy_entry(struct mapping_index *idx, const struct mapping *m, const unsigned ch
 }
 
 int
+mapping_index_hold(struct mapping_index *idx, void *owner, void (*release)(void *))
+{
+    struct held *h = realloc(idx->held, (idx->nheld + 1) * sizeof(*h));
+
+    if (h == NULL)
+        return -1;
+    idx->held = h;
+    h[idx->nheld].owner = owner;
+    h[idx->nheld].release = release;
+    idx->nheld++;
+    return 0;
+}
+
+static int add_entry(struct mapping_index *idx, const struct mapping *m, bool held,
+                     struct certmap_error *err);
+
+int
 mapping_index_add(struct mapping_index *idx, const struct mapping *m, struct certmap_error *err)
+{
+    return add_entry(idx, m, false, err);
+}
+
+int
+mapping_index_add_held(struct mapping_index *idx, const struct mapping *m,
+                       struct certmap_error *err)
+{
+    return add_entry(idx, m, true, err);
+}
+
+static int
+add_entry(struct mapping_index *idx, const struct mapping *m, bool held, struct certmap_error *err)
 {
     unsigned char sha256[32];
     const struct mapping *prev;
@@ -314,7 +360,7 @@ mapping_index_add(struct mapping_index *idx, const struct mapping *m, struct cer
         idx->entries = entries;
         idx->entries_cap = cap;
     }
-    if (copy_entry(idx, m, sha256, &idx->entries[idx->count]) != 0)
+    if (copy_entry(idx, m, sha256, held, &idx->entries[idx->count]) != 0)
         goto nomem;
     place(idx->slots, idx->mask, (uint32_t)idx->count, slot_hash(idx, sha256));
     idx->count++;
@@ -372,5 +418,8 @@ mapping_index_free(struct mapping_index *idx)
     arena_free(&idx->data, false);
     free(idx->entries);
     free(idx->slots);
+    for (size_t i = 0; i < idx->nheld; i++)
+        idx->held[i].release(idx->held[i].owner);
+    free(idx->held);
     free(idx);
 }

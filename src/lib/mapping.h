@@ -22,19 +22,25 @@
 
 #include "certmap/error.h"
 
+/*
+ * Fields ordered and sized so that an entry is 96 bytes, not 112: 100 000
+ * mappings keep 100 000 of them.  A certificate or a subject never reaches
+ * 4 GiB (a configuration is bounded below that, lexer.h).
+ */
 struct mapping {
-    const unsigned char *der; /* canonical DER of the certificate (owned by the index);
-                                 NULL in a compact index */
-    size_t der_len;
-    unsigned char sha256[32]; /* fingerprint of der */
-    const char *user;         /* userName (owned by the index) */
-    const char *password;     /* decrypted password (owned, wiped on free) */
-    bool enabled;             /* disabled mappings never match */
-    const char *file;         /* source file:line of the <add> */
-    unsigned line;
-    int64_t not_after;            /* the certificate's notAfter (seconds since the epoch) */
+    unsigned char sha256[32];     /* fingerprint of der */
+    const unsigned char *der;     /* canonical DER of the certificate (owned by the index);
+                                     NULL in a compact index */
+    const char *user;             /* userName (owned by the index) */
+    const char *password;         /* decrypted password (owned, wiped on free; entries with the
+                                     same password as the one before share its copy) */
+    const char *file;             /* source file:line of the <add> */
     const unsigned char *subject; /* DER of its subject Name (owned by the index), or NULL */
-    size_t subject_len;
+    int64_t not_after;            /* the certificate's notAfter (seconds since the epoch) */
+    uint32_t der_len;
+    uint32_t subject_len;
+    unsigned line;
+    bool enabled; /* disabled mappings never match */
 };
 
 struct mapping_index;
@@ -57,6 +63,21 @@ struct mapping_index *mapping_index_new_compact(size_t hint);
  */
 int mapping_index_add(struct mapping_index *idx, const struct mapping *m,
                       struct certmap_error *err);
+
+/*
+ * The index holds owner until it is freed, then calls release(owner) (from
+ * whichever thread frees it): entries added with mapping_index_add_held()
+ * point into owner's memory.  0, or -1 on allocation failure (release is
+ * then not called: the caller still owns its reference).
+ */
+int mapping_index_hold(struct mapping_index *idx, void *owner, void (*release)(void *));
+
+/*
+ * mapping_index_add(), except that m->subject lies in memory the index
+ * holds (mapping_index_hold()): the entry points at it instead of a copy.
+ */
+int mapping_index_add_held(struct mapping_index *idx, const struct mapping *m,
+                           struct certmap_error *err);
 
 /* Number of entries (enabled or not). */
 size_t mapping_index_count(const struct mapping_index *idx);

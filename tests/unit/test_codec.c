@@ -144,6 +144,52 @@ test_b64_bad_input(void **state)
     assert_b64_refused("AB==", CODEC_B64_UNUSED_BITS, 2);
 }
 
+/*
+ * The bulk loop (whole quanta of digits) hands over to the per-character
+ * checks at any position: a space, a bad character or a lack of room in any
+ * quantum of a long text gives what it gives at the start of a short one.
+ */
+static void
+test_b64_bulk_edges(void **state)
+{
+    unsigned char in[600], out[600];
+    char enc[801], text[803];
+    size_t len, n, at, p;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(in); i++)
+        in[i] = (unsigned char)(i * 131 + 7);
+    codec_b64_encode(in, sizeof(in), enc);
+    len = strlen(enc);
+    for (p = 0; p <= len; p++) {
+        /* a space at p: skipped by the tolerant decoder, refused at p by the strict one */
+        memcpy(text, enc, p);
+        text[p] = ' ';
+        memcpy(text + p + 1, enc + p, len - p + 1);
+        assert_int_equal(codec_b64_decode_ws(text, len + 1, out, sizeof(out), &n, &at),
+                         CODEC_B64_OK);
+        assert_int_equal(n, sizeof(in));
+        assert_memory_equal(out, in, sizeof(in));
+        assert_int_equal(codec_b64_decode(text, len + 1, out, sizeof(out), &n, &at),
+                         CODEC_B64_BAD_CHAR);
+        assert_int_equal(at, p);
+        if (p == len)
+            continue;
+        /* a bad character in place of digit p: refused at p by both */
+        memcpy(text, enc, len + 1);
+        text[p] = '*';
+        assert_int_equal(codec_b64_decode_ws(text, len, out, sizeof(out), &n, &at),
+                         CODEC_B64_BAD_CHAR);
+        assert_int_equal(at, p);
+    }
+    /* too little room, in every quantum: refused where the first byte that does not fit starts */
+    for (size_t size = 0; size < sizeof(in); size++) {
+        assert_int_equal(codec_b64_decode(enc, len, out, size, &n, &at), CODEC_B64_NO_ROOM);
+        assert_int_equal(at, size / 3 * 4 + 3);
+        assert_memory_equal(out, in, size / 3 * 3);
+    }
+}
+
 static void
 test_b64_no_room(void **state)
 {
@@ -366,10 +412,10 @@ main(void)
         cmocka_unit_test(test_url_path_encode), cmocka_unit_test(test_b64_rfc4648_vectors),
         cmocka_unit_test(test_b64_round_trip),  cmocka_unit_test(test_b64_whitespace),
         cmocka_unit_test(test_b64_bad_input),   cmocka_unit_test(test_b64_no_room),
-        cmocka_unit_test(test_hex_digit),       cmocka_unit_test(test_hex_round_trip),
-        cmocka_unit_test(test_hex_bad_input),   cmocka_unit_test(test_path_decode),
-        cmocka_unit_test(test_path_refused),    cmocka_unit_test(test_path_length),
-        cmocka_unit_test(test_url_has_escape),
+        cmocka_unit_test(test_b64_bulk_edges),  cmocka_unit_test(test_hex_digit),
+        cmocka_unit_test(test_hex_round_trip),  cmocka_unit_test(test_hex_bad_input),
+        cmocka_unit_test(test_path_decode),     cmocka_unit_test(test_path_refused),
+        cmocka_unit_test(test_path_length),     cmocka_unit_test(test_url_has_escape),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

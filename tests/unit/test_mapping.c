@@ -121,6 +121,76 @@ test_lookup_enabled_and_disabled(void **state)
     mapping_index_free(idx);
 }
 
+/*
+ * Consecutive entries with the same password share one copy (100 000
+ * mappings of one account); a different password in between gets its own,
+ * and each entry still reads its own value after the caller's buffers change.
+ */
+static void
+test_password_copies(void **state)
+{
+    struct ctx *c = *state;
+    struct mapping_index *idx = mapping_index_new(3);
+    char pw[] = "shared-pw";
+    const struct mapping *a, *b, *t;
+
+    assert_non_null(idx);
+    add_ok(idx, c->alice, c->alice_len, "alice", pw, true, "a.config", 3);
+    add_ok(idx, c->bob, c->bob_len, "bob", "shared-pw", true, "a.config", 4);
+    add_ok(idx, c->twin, c->twin_len, "twin", "other-pw", true, "a.config", 5);
+    memset(pw, 'x', sizeof(pw) - 1);
+    a = mapping_index_entry(idx, 0);
+    b = mapping_index_entry(idx, 1);
+    t = mapping_index_entry(idx, 2);
+    assert_string_equal(a->password, "shared-pw");
+    assert_ptr_equal(a->password, b->password);
+    assert_string_equal(t->password, "other-pw");
+    assert_ptr_not_equal(t->password, a->password);
+    /* what 100 000 entries cost: 96 bytes each, not 112 */
+    assert_true(sizeof(struct mapping) <= 96);
+    mapping_index_free(idx);
+}
+
+static void
+count_release(void *p)
+{
+    (*(int *)p)++;
+}
+
+/*
+ * An entry added held points at the caller's subject (memory the index
+ * holds); one added normally gets a copy; the holder is released once, when
+ * the index is freed.
+ */
+static void
+test_held_subject(void **state)
+{
+    struct ctx *c = *state;
+    struct mapping_index *idx = mapping_index_new_compact(2);
+    static const unsigned char subject[] = {0x30, 0x03, 0x31, 0x01, 0x00};
+    struct certmap_error err = {0};
+    struct mapping m;
+    int released = 0;
+
+    assert_non_null(idx);
+    assert_int_equal(mapping_index_hold(idx, &released, count_release), 0);
+    memset(&m, 0, sizeof(m));
+    certmap_cert_sha256(c->alice, c->alice_len, m.sha256);
+    m.user = "alice";
+    m.subject = subject;
+    m.subject_len = sizeof(subject);
+    assert_int_equal(mapping_index_add_held(idx, &m, &err), 0);
+    certmap_cert_sha256(c->bob, c->bob_len, m.sha256);
+    m.user = "bob";
+    assert_int_equal(mapping_index_add(idx, &m, &err), 0);
+    assert_ptr_equal(mapping_index_entry(idx, 0)->subject, subject);
+    assert_ptr_not_equal(mapping_index_entry(idx, 1)->subject, subject);
+    assert_memory_equal(mapping_index_entry(idx, 1)->subject, subject, sizeof(subject));
+    assert_int_equal(released, 0);
+    mapping_index_free(idx);
+    assert_int_equal(released, 1);
+}
+
 static void
 test_same_names_and_serial_other_key_never_match(void **state)
 {
@@ -363,6 +433,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup_enabled_and_disabled),
+        cmocka_unit_test(test_password_copies),
+        cmocka_unit_test(test_held_subject),
         cmocka_unit_test(test_same_names_and_serial_other_key_never_match),
         cmocka_unit_test(test_duplicate_names_both_places),
         cmocka_unit_test(test_null_and_empty),

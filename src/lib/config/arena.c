@@ -4,6 +4,7 @@
  */
 #include "config/arena.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,4 +79,70 @@ cfg_arena_free(struct arena *a)
         free(b);
     }
     a->head = NULL;
+}
+
+/* Byte strings only: packed without alignment. */
+struct shared_block {
+    struct shared_block *next;
+    size_t used, size;
+    unsigned char data[];
+};
+
+struct cfg_shared {
+    atomic_uint refs; /* the configuration + one per index holding it */
+    struct shared_block *head;
+};
+
+struct cfg_shared *
+cfg_shared_new(void)
+{
+    struct cfg_shared *s = calloc(1, sizeof(*s));
+
+    if (s != NULL)
+        atomic_init(&s->refs, 1);
+    return s;
+}
+
+struct cfg_shared *
+cfg_shared_ref(struct cfg_shared *s)
+{
+    if (s != NULL)
+        atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
+void
+cfg_shared_unref(void *p)
+{
+    struct cfg_shared *s = p;
+    struct shared_block *b, *n;
+
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    for (b = s->head; b != NULL; b = n) {
+        n = b->next;
+        free(b);
+    }
+    free(s);
+}
+
+void *
+cfg_shared_alloc(struct cfg_shared *s, size_t size)
+{
+    struct shared_block *b = s->head;
+    void *p;
+
+    if (b == NULL || b->size - b->used < size) {
+        size_t bs = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+        b = malloc(sizeof(*b) + bs);
+        if (b == NULL)
+            return NULL;
+        b->used = 0;
+        b->size = bs;
+        b->next = s->head;
+        s->head = b;
+    }
+    p = b->data + b->used;
+    b->used += size;
+    return p;
 }

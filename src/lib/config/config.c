@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ config_new(const char *path, const char *name, const struct certmap_open_options
         return NULL;
     cfg->kind = kind;
     cfg->lock_fd = -1;
+    cfg->text_fd = -1;
     cfg->path = path != NULL ? strdup(path) : NULL;
     cfg->name = strdup(name);
     cfg->dir = fileio_dirname(name);
@@ -145,6 +147,48 @@ serve_only_pack(struct certmap_config *cfg)
     cfg_tree_pack_text(cfg);
 }
 
+/*
+ * A serve-only open reads the file as the parse goes (parse.c), so that the
+ * text of 100 000 mappings (60 MB) is never whole in memory: the file is
+ * opened and checked as fileio_read() checks it, and text gets room for it
+ * (pages are only touched as they are read).  0, or -1 and err filled.
+ */
+static int
+open_streamed(struct certmap_config *cfg, const char *path, struct certmap_error *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+
+    if (fd < 0)
+        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open: %s",
+                                 strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "not a regular file");
+        goto out;
+    }
+    if ((size_t)st.st_size > CONFIG_MAX_BYTES) {
+        certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
+                          "file too large (%lld bytes, limit %zu)", (long long)st.st_size,
+                          CONFIG_MAX_BYTES);
+        goto out;
+    }
+    cfg->text = malloc((size_t)st.st_size + 1);
+    if (cfg->text == NULL) {
+        certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
+        goto out;
+    }
+    cfg->text[st.st_size] = '\0';
+    cfg->text_len = (size_t)st.st_size;
+    cfg->text_read = 0;
+    cfg->text_fd = fd;
+    fd = -1;
+    ret = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
 static char *
 lock_path(const char *path)
 {
@@ -203,7 +247,9 @@ cfg_open_kind(const char *path, const struct certmap_open_options *opts, enum cf
             goto nomem;
         cfg->text_len = strlen(empty_config);
     } else {
-        if (fileio_read(path, &cfg->text, &cfg->text_len, CONFIG_MAX_BYTES, err) != 0)
+        if (cfg->serve_only
+                ? open_streamed(cfg, path, err) != 0
+                : fileio_read(path, &cfg->text, &cfg->text_len, CONFIG_MAX_BYTES, err) != 0)
             goto fail;
         /* identity for the commit's "changed since open" check: from the descriptor we read */
         cfg->existed = true;
@@ -279,10 +325,13 @@ certmap_config_close(struct certmap_config *cfg)
         return;
     cfg_handles_free(cfg);
     cfg_arena_free(&cfg->arena);
+    cfg_shared_unref(cfg->facts);
     free(cfg->locs);
     cfg_locpaths_free(&cfg->locpaths);
     cfg_locmap_free(&cfg->locmap);
     free(cfg->text);
+    if (cfg->text_fd >= 0)
+        close(cfg->text_fd);
     for (size_t i = 0; i < cfg->nold; i++)
         free(cfg->old_texts[i]);
     free(cfg->old_texts);

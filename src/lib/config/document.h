@@ -69,6 +69,8 @@ struct certmap_config {
     int lock_fd; /* -1 when not locked */
     char *text;  /* original bytes (NUL-terminated) */
     size_t text_len;
+    int text_fd;      /* serve-only open: the file, read into text as the parse goes; else -1 */
+    size_t text_read; /* bytes of text read from text_fd so far */
     char **old_texts; /* texts of earlier commits, still referenced by attributes */
     size_t nold;
     bool existed; /* the file existed at open */
@@ -78,8 +80,10 @@ struct certmap_config {
     struct timespec st_mtim;
     mode_t st_mode;
     struct arena arena;
-    struct cnode *root; /* <configuration> */
-    struct cloc *locs;  /* server level first */
+    struct cfg_shared *facts; /* serve-only: the certificate facts (tree.h), shared with the
+                                 compact mapping indexes built from this config; NULL if none */
+    struct cnode *root;       /* <configuration> */
+    struct cloc *locs;        /* server level first */
     size_t nlocs, caplocs;
     struct locpaths locpaths; /* distinct location paths (locpaths.c) */
     struct locmap locmap;     /* cfg->locs by path (location.c) */

@@ -14,7 +14,7 @@ struct certmap_config;
 struct cnode;
 
 /*
- * Decodes the certificate value[0..len) of item n and keeps, in cfg's arena,
+ * Decodes the certificate value[0..len) of item n and keeps, in cfg->facts,
  * its SHA-256 as n's key followed by its notAfter and subject (n gets
  * CN_KEYED | CN_FACTS).  0; -1 with err filled and n unchanged when the value
  * does not decode, or when memory runs out (err->kind CERTMAP_ERR_NOMEM).

@@ -88,6 +88,8 @@ struct lexstate {
     uint32_t line;
     size_t *stack;
     size_t depth, capstack;
+    char *open_names; /* names of the open elements (lex_stream) */
+    size_t open_len, open_cap;
     struct lex *lx;
     char *msg;
     size_t msgsize;
@@ -198,8 +200,11 @@ lex_start_tag(struct lexstate *s)
         e->et_beg = e->et_end = e->st_end;
         return 0;
     }
-    if (grow((void **)&s->stack, &s->capstack, s->depth + 1, sizeof(*s->stack)) != 0)
+    if (grow((void **)&s->stack, &s->capstack, s->depth + 1, sizeof(*s->stack)) != 0 ||
+        grow((void **)&s->open_names, &s->open_cap, s->open_len + e->name_len, 1) != 0)
         return fail(s, "out of memory");
+    memcpy(s->open_names + s->open_len, s->t + e->name_beg, e->name_len);
+    s->open_len += e->name_len;
     s->stack[s->depth++] = idx;
     return 0;
 }
@@ -235,7 +240,8 @@ lex_end_tag(struct lexstate *s)
     if (s->depth == 0)
         return fail(s, "end tag without start tag");
     e = &s->lx->elems[s->stack[--s->depth]];
-    if (s->i - b != e->name_len || memcmp(s->t + b, s->t + e->name_beg, e->name_len) != 0)
+    s->open_len -= e->name_len;
+    if (s->i - b != e->name_len || memcmp(s->t + b, s->open_names + s->open_len, e->name_len) != 0)
         return fail(s, "end tag does not match start tag");
     if (skip_ws(s) != 0 || s->t[s->i] != '>')
         return fail(s, "malformed end tag");
@@ -245,65 +251,151 @@ lex_end_tag(struct lexstate *s)
     return 0;
 }
 
-int
-cfg_lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize, unsigned *line)
+void
+cfg_lex_begin(struct lex_stream *ls, size_t total)
 {
-    struct lexstate s = {
-        .t = text, .len = len, .line = 1, .lx = lx, .msg = msg, .msgsize = msgsize};
-    int ret = -1;
+    memset(ls, 0, sizeof(*ls));
+    ls->total = total;
+    ls->line = 1;
+}
 
-    if (len >= UINT32_MAX) {
+size_t
+cfg_lex_pending(const struct lex_stream *ls)
+{
+    return ls->i;
+}
+
+void
+cfg_lex_end(struct lex_stream *ls)
+{
+    free(ls->stack);
+    free(ls->open_names);
+    ls->stack = NULL;
+    ls->open_names = NULL;
+}
+
+/*
+ * Lexes the token at the next '<' of s (and counts the lines before it).
+ * 1 when there is no '<' before s->len, 0 when lexed, -1 on failure.
+ */
+static int
+lex_token(struct lexstate *s)
+{
+    const char *text = s->t;
+    size_t len = s->len;
+    const char *lt = memchr(text + s->i, '<', len - s->i);
+    size_t p, end;
+
+    if (lt == NULL)
+        return 1;
+    p = (size_t)(lt - text);
+    s->line += count_nl(text + s->i, p - s->i);
+    s->i = p;
+    if (p + 1 >= len)
+        return fail(s, "truncated markup");
+    if (text[p + 1] == '?' || (p + 3 < len && memcmp(text + p, "<!--", 4) == 0) ||
+        (p + 8 < len && memcmp(text + p, "<![CDATA[", 9) == 0)) {
+        const char *term = text[p + 1] == '?' ? "?>" : text[p + 2] == '-' ? "-->" : "]]>";
+        end = find_end(text, len, p + 2, term);
+        if (end == (size_t)-1)
+            return fail(s, "unterminated comment or processing instruction");
+        s->line += count_nl(text + p, end - p);
+        s->i = end;
+        return 0;
+    }
+    if (text[p + 1] == '!')
+        return fail(s, "document type declarations are not allowed");
+    if (text[p + 1] == '/')
+        return lex_end_tag(s);
+    return lex_start_tag(s);
+}
+
+int
+cfg_lex_feed(struct lex_stream *ls, const char *text, size_t avail, bool final, struct lex *lx,
+             char *msg, size_t msgsize, unsigned *line)
+{
+    struct lexstate s = {.t = text,
+                         .len = avail,
+                         .i = ls->i,
+                         .line = ls->line,
+                         .stack = ls->stack,
+                         .depth = ls->depth,
+                         .capstack = ls->capstack,
+                         .open_names = ls->open_names,
+                         .open_len = ls->open_len,
+                         .open_cap = ls->open_cap,
+                         .lx = lx,
+                         .msg = msg,
+                         .msgsize = msgsize};
+    int ret = -1, r = 0;
+
+    if (ls->total >= UINT32_MAX) {
         fail(&s, "file too large");
         goto out;
     }
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        s.i = 3;
-    while (s.i < len) {
-        const char *lt = memchr(text + s.i, '<', len - s.i);
-        size_t p, end;
+    if (!ls->started) {
+        if (avail < 3 && !final) {
+            ret = 0;
+            goto out;
+        }
+        if (avail >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+            s.i = 3;
+        ls->started = true;
+    }
+    while (s.i < avail) {
+        size_t i0 = s.i, n0 = lx->n, d0 = s.depth, o0 = s.open_len;
+        uint32_t l0 = s.line;
 
-        if (lt == NULL)
-            break;
-        p = (size_t)(lt - text);
-        s.line += count_nl(text + s.i, p - s.i);
-        s.i = p;
-        if (p + 1 >= len) {
-            fail(&s, "truncated markup");
+        r = lex_token(&s);
+        if (r == 0)
+            continue;
+        if (!final) {
+            /* the token may end in bytes still to come: again from its start next time */
+            s.i = i0;
+            s.line = l0;
+            lx->n = n0;
+            s.depth = d0;
+            s.open_len = o0;
+            r = 0;
+        }
+        break;
+    }
+    if (r < 0)
+        goto out;
+    if (final) {
+        if (s.depth != 0) {
+            fail(&s, "unclosed element");
             goto out;
         }
-        if (text[p + 1] == '?' || (p + 3 < len && memcmp(text + p, "<!--", 4) == 0) ||
-            (p + 8 < len && memcmp(text + p, "<![CDATA[", 9) == 0)) {
-            const char *term = text[p + 1] == '?' ? "?>" : text[p + 2] == '-' ? "-->" : "]]>";
-            end = find_end(text, len, p + 2, term);
-            if (end == (size_t)-1) {
-                fail(&s, "unterminated comment or processing instruction");
-                goto out;
-            }
-            s.line += count_nl(text + p, end - p);
-            s.i = end;
-        } else if (text[p + 1] == '!') {
-            fail(&s, "document type declarations are not allowed");
-            goto out;
-        } else if (text[p + 1] == '/') {
-            if (lex_end_tag(&s) != 0)
-                goto out;
-        } else if (lex_start_tag(&s) != 0) {
+        if (lx->n == 0) {
+            fail(&s, "no root element");
             goto out;
         }
-    }
-    if (s.depth != 0) {
-        fail(&s, "unclosed element");
-        goto out;
-    }
-    if (lx->n == 0) {
-        fail(&s, "no root element");
-        goto out;
     }
     ret = 0;
 out:
     if (ret != 0 && line != NULL)
         *line = s.line;
-    free(s.stack);
+    ls->i = s.i;
+    ls->line = s.line;
+    ls->stack = s.stack;
+    ls->depth = s.depth;
+    ls->capstack = s.capstack;
+    ls->open_names = s.open_names;
+    ls->open_len = s.open_len;
+    ls->open_cap = s.open_cap;
+    return ret;
+}
+
+int
+cfg_lex_run(const char *text, size_t len, struct lex *lx, char *msg, size_t msgsize, unsigned *line)
+{
+    struct lex_stream ls;
+    int ret;
+
+    cfg_lex_begin(&ls, len);
+    ret = cfg_lex_feed(&ls, text, len, true, lx, msg, msgsize, line);
+    cfg_lex_end(&ls);
     return ret;
 }
 

@@ -21,6 +21,7 @@
 #include "config/lexer.h"
 #include "config/facts.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct sax_state {
     struct lex *lx;
     size_t next;          /* index of the next lexer element */
     struct cnode **stack; /* open elements */
+    size_t *lexi;         /* the lexer element of each open element */
     size_t depth, cap;
     bool failed; /* tree building failed (message below) */
     char msg[512];
@@ -289,13 +291,21 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlCh
     if (st->depth == st->cap) {
         size_t ncap = st->cap ? st->cap * 2 : 64;
         struct cnode **p = realloc(st->stack, ncap * sizeof(*p));
+        size_t *q;
         if (p == NULL) {
             sax_fail(st, le->line, "out of memory");
             return;
         }
         st->stack = p;
+        q = realloc(st->lexi, ncap * sizeof(*q));
+        if (q == NULL) {
+            sax_fail(st, le->line, "out of memory");
+            return;
+        }
+        st->lexi = q;
         st->cap = ncap;
     }
+    st->lexi[st->depth] = st->next - 1;
     st->stack[st->depth++] = n;
 }
 
@@ -303,12 +313,19 @@ static void
 on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI)
 {
     struct sax_state *st = ctx;
+    const struct lex_elem *le;
+    struct cnode *n;
 
     (void)localname;
     (void)prefix;
     (void)URI;
-    if (!st->failed && st->depth > 0)
-        st->depth--;
+    if (st->failed || st->depth == 0)
+        return;
+    /* a serve-only parse lexes as the text arrives: the end tag was not known at on_start */
+    n = st->stack[--st->depth];
+    le = &st->lx->elems[st->lexi[st->depth]];
+    n->et_beg = le->et_beg;
+    n->et_end = le->et_end;
 }
 
 static void
@@ -379,23 +396,124 @@ check_encoding(const char *t, size_t len, char *msg, size_t msgsize)
     return -1;
 }
 
+/*
+ * Serve-only open of a file (config.c): reads the text up to want bytes (or
+ * its end) from cfg->text_fd.  0, or -1 and msg.
+ */
+static int
+read_text(struct certmap_config *cfg, size_t want, char *msg, size_t msgsize)
+{
+    if (cfg->text_fd < 0)
+        return 0;
+    if (want > cfg->text_len)
+        want = cfg->text_len;
+    while (cfg->text_read < want) {
+        ssize_t n = read(cfg->text_fd, cfg->text + cfg->text_read, want - cfg->text_read);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(msg, msgsize, "cannot read: %s", strerror(errno));
+            return -1;
+        }
+        if (n == 0) {
+            snprintf(msg, msgsize, "file changed while being read");
+            return -1;
+        }
+        cfg->text_read += (size_t)n;
+    }
+    return 0;
+}
+
+/* Bytes of the text in memory: all of it, unless a serve-only open is still reading. */
+static size_t
+text_avail(const struct certmap_config *cfg)
+{
+    return cfg->text_fd >= 0 ? cfg->text_read : cfg->text_len;
+}
+
+/*
+ * Serve-only: the text is lexed and handed to libxml2 a chunk at a time,
+ * read from the file just before (cfg->text_fd), and what both have read
+ * past goes back (release_parsed), so that the 60 MB of 100 000 mappings
+ * are never in memory at once.  The findings are those of a whole-text
+ * parse: the lexer reports what cfg_lex_run() would (lexer.h), and when
+ * libxml2 stops early the rest is still lexed for the lexer's verdict.
+ */
+static void
+feed_chunks(struct sax_state *st, struct lex *lx, int *lexret, char *lexmsg, size_t lexmsgsize,
+            unsigned *lexline, bool *io_failed, char *iomsg, size_t iomsgsize)
+{
+    struct certmap_config *cfg = st->cfg;
+    const size_t chunk = (size_t)256 << 10;
+    struct lex_stream ls;
+    size_t off = 0, avail;
+    bool last = false;
+
+    cfg_lex_begin(&ls, cfg->text_len);
+    for (;;) {
+        if (read_text(cfg, off + chunk, iomsg, iomsgsize) != 0) {
+            *io_failed = true;
+            goto out;
+        }
+        avail = text_avail(cfg) - off < chunk ? text_avail(cfg) : off + chunk;
+        last = avail == cfg->text_len;
+        if (*lexret == 0 &&
+            cfg_lex_feed(&ls, cfg->text, avail, last, lx, lexmsg, lexmsgsize, lexline) != 0) {
+            *lexret = -1;
+            st->failed = true; /* parse on only for libxml2's verdict */
+        }
+        if (xmlParseChunk(st->ctxt, cfg->text + off, (int)(avail - off), last) != 0 || last ||
+            st->ctxt->disableSAX)
+            break;
+        off = avail;
+        if (!st->failed) {
+            /* the first byte still read: the next element not yet seen, the lexer's, the chunk's */
+            size_t upto = cfg_lex_pending(&ls) < off ? cfg_lex_pending(&ls) : off;
+            if (st->next < lx->n && lx->elems[st->next].st_beg < upto)
+                upto = lx->elems[st->next].st_beg;
+            release_parsed(st, upto);
+        }
+    }
+    /* libxml2 stopped first: the lexer still sees the whole text, as cfg_lex_run() would */
+    while (*lexret == 0 && !last) {
+        off = avail;
+        if (read_text(cfg, off + chunk, iomsg, iomsgsize) != 0) {
+            *io_failed = true;
+            goto out;
+        }
+        avail = text_avail(cfg) - off < chunk ? text_avail(cfg) : off + chunk;
+        last = avail == cfg->text_len;
+        if (cfg_lex_feed(&ls, cfg->text, avail, last, lx, lexmsg, lexmsgsize, lexline) != 0)
+            *lexret = -1;
+    }
+out:
+    cfg_lex_end(&ls);
+}
+
 int
 cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d)
 {
     struct lex lx = {0};
     struct sax_state st = {.cfg = cfg, .lx = &lx};
     xmlSAXHandler sax;
-    char lexmsg[256];
+    char lexmsg[256], iomsg[256];
     unsigned lexline = 0;
-    int lexret, ret = -1;
-    /* serve-only: smaller chunks, so that libxml2's copy and the text behind go sooner */
-    const size_t chunk = cfg->serve_only ? (size_t)256 << 10 : (size_t)4 << 20;
+    int lexret = 0, ret = -1;
+    bool io_failed = false;
+    const size_t chunk = (size_t)4 << 20;
 
-    if (check_encoding(cfg->text, cfg->text_len, lexmsg, sizeof(lexmsg)) != 0) {
-        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 1, NULL, NULL, "%s", lexmsg);
-        return 1;
+    if (read_text(cfg, (size_t)256 << 10, iomsg, sizeof(iomsg)) != 0) {
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "%s", iomsg);
+        ret = 1;
+        goto out;
     }
-    lexret = cfg_lex_run(cfg->text, cfg->text_len, &lx, lexmsg, sizeof(lexmsg), &lexline);
+    if (check_encoding(cfg->text, text_avail(cfg), lexmsg, sizeof(lexmsg)) != 0) {
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 1, NULL, NULL, "%s", lexmsg);
+        ret = 1;
+        goto out;
+    }
+    if (!cfg->serve_only)
+        lexret = cfg_lex_run(cfg->text, cfg->text_len, &lx, lexmsg, sizeof(lexmsg), &lexline);
 
     memset(&sax, 0, sizeof(sax));
     sax.initialized = XML_SAX2_MAGIC;
@@ -412,20 +530,23 @@ cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d)
         goto out;
     }
     xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-    for (size_t off = 0;;) {
-        size_t n = cfg->text_len - off < chunk ? cfg->text_len - off : chunk;
-        bool last = off + n == cfg->text_len;
-        if (xmlParseChunk(st.ctxt, cfg->text + off, (int)n, last) != 0 || last ||
-            st.ctxt->disableSAX)
-            break;
-        off += n;
-        /* the next element not yet seen, or the next chunk, is the first byte still read */
-        if (cfg->serve_only && !st.failed)
-            release_parsed(&st, st.next < lx.n && lx.elems[st.next].st_beg < off
-                                    ? lx.elems[st.next].st_beg
-                                    : off);
+    if (cfg->serve_only) {
+        feed_chunks(&st, &lx, &lexret, lexmsg, sizeof(lexmsg), &lexline, &io_failed, iomsg,
+                    sizeof(iomsg));
+    } else {
+        for (size_t off = 0;;) {
+            size_t n = cfg->text_len - off < chunk ? cfg->text_len - off : chunk;
+            bool last = off + n == cfg->text_len;
+            if (xmlParseChunk(st.ctxt, cfg->text + off, (int)n, last) != 0 || last ||
+                st.ctxt->disableSAX)
+                break;
+            off += n;
+        }
     }
-    if (st.xml_error) {
+    if (io_failed) {
+        cfg_diag(cfg, d, CERTMAP_SEV_ERROR, 0, NULL, NULL, "%s", iomsg);
+        ret = 1;
+    } else if (st.xml_error) {
         cfg_diag(cfg, d, CERTMAP_SEV_ERROR, st.xml_line, NULL, NULL, "malformed XML: %s",
                  st.xml_msg);
         ret = 1;
@@ -444,7 +565,12 @@ cfg_parse_document(struct certmap_config *cfg, struct certmap_diags *d)
 out:
     if (st.ctxt != NULL)
         xmlFreeParserCtxt(st.ctxt);
+    if (cfg->text_fd >= 0) {
+        close(cfg->text_fd);
+        cfg->text_fd = -1;
+    }
     free(st.stack);
+    free(st.lexi);
     free(st.names);
     cfg_lex_free(&lx);
     if (ret != 0)

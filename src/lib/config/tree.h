@@ -40,9 +40,10 @@ struct cattr {
  * SHA-256 of the DER) so that the view does not decode the certificate again.
  */
 struct cnode_cert_facts {
-    int64_t not_after;    /* seconds since the epoch (INT64_MAX: never expires) */
-    uint32_t subject_len; /* DER of the subject Name, in subject[] */
-    unsigned char subject[];
+    int64_t not_after;            /* seconds since the epoch (INT64_MAX: never expires) */
+    uint32_t subject_len;         /* DER of the subject Name */
+    const unsigned char *subject; /* in cfg->facts, which the compact index holds rather than
+                                     copying the subject */
 };
 
 struct cnode {

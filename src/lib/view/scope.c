@@ -333,6 +333,7 @@ item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mappi
 {
     const struct cnode_cert_facts *cf = cfg_node_cert_facts(n);
     struct cert_facts f;
+    size_t der_len;
 
     /* validation of a serve-only config decoded it already: its text is gone */
     if (cf != NULL) {
@@ -342,16 +343,17 @@ item_cert(const struct cnode *n, const char *cert, size_t cert_len, struct mappi
         m->subject_len = cf->subject_len;
         return 0;
     }
-    if (cert_decode_facts(cert, cert_len, der, &m->der_len, &f, e) != 0)
+    if (cert_decode_facts(cert, cert_len, der, &der_len, &f, e) != 0)
         return -1;
     m->der = *der;
+    m->der_len = (uint32_t)der_len;
     if ((n->flags & CN_KEYED) && n->klen == 32)
         memcpy(m->sha256, n->key, 32);
     else
         certmap_cert_sha256(m->der, m->der_len, m->sha256);
     m->not_after = f.not_after;
     m->subject = m->der + f.subject_off;
-    m->subject_len = f.subject_len;
+    m->subject_len = (uint32_t)f.subject_len;
     return 0;
 }
 
@@ -373,6 +375,16 @@ view_decrypt(struct vbuild *b, struct certmap_config *cfg, const char *pass, cha
             return certmap_error_set(e, CERTMAP_ERR_NOMEM, NULL, 0, NULL, NULL, "out of memory");
     }
     return secret_opener_decrypt(b->opener, pass, plain, e);
+}
+
+/*
+ * Whether the compact index of this build holds cfg's facts (build_index)
+ * and item n's certificate facts, subject included, are among them.
+ */
+static bool
+held_facts(const struct vbuild *b, const struct cnode *n)
+{
+    return b->opts->compact_mappings && b->cfg->facts != NULL && cfg_node_cert_facts(n) != NULL;
 }
 
 /* Adds item n to idx; a mapping that cannot be used is left out with an item error. */
@@ -432,7 +444,9 @@ index_item(struct vbuild *b, struct vsite *s, struct mapping_index *idx,
     m.line = n->line;
     if (m.file == NULL)
         goto out;
-    if (mapping_index_add(idx, &m, &e) != 0)
+    /* a subject among cfg's facts stays there: the index holds them (build_index) */
+    if ((held_facts(b, n) ? mapping_index_add_held(idx, &m, &e) : mapping_index_add(idx, &m, &e)) !=
+        0)
         view_diag(b, CERTMAP_SEV_ERROR, e.file, e.line, e.element, e.attribute, "%s", e.message);
     ret = 0;
 out:
@@ -440,7 +454,8 @@ out:
         OPENSSL_cleanse(plain, strlen(plain));
         free(plain);
     }
-    OPENSSL_cleanse(pass_buf, sizeof(pass_buf));
+    /* only what c_string() wrote: 512 bytes per mapping were 85 M instructions at 100 000 */
+    OPENSSL_cleanse(pass_buf, pass_len < sizeof(pass_buf) ? pass_len + 1 : sizeof(pass_buf));
     if (pass_heap != NULL) {
         OPENSSL_cleanse(pass_heap, pass_len);
         free(pass_heap);
@@ -469,6 +484,14 @@ build_index(struct vbuild *b, struct vsite *s, const struct vscope *root)
                                              : mapping_index_new(nitems);
         if (s->index == NULL)
             goto out;
+        /* entries point at the subjects among the facts instead of copying them (held_facts) */
+        if (b->opts->compact_mappings && b->cfg->facts != NULL) {
+            if (mapping_index_hold(s->index, cfg_shared_ref(b->cfg->facts), cfg_shared_unref) !=
+                0) {
+                cfg_shared_unref(b->cfg->facts);
+                goto out;
+            }
+        }
         for (size_t i = 0; i < nitems; i++)
             if (index_item(b, s, s->index, sc, items[i]) != 0)
                 goto out;
