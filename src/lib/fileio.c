@@ -196,13 +196,10 @@ fileio_write_atomic_as(const char *path, const void *data, size_t len, const str
 }
 
 int
-fileio_read(const char *path, char **data, size_t *len, size_t max, struct certmap_error *err)
+fileio_open_bounded(const char *path, size_t max, size_t *size, struct certmap_error *err)
 {
     struct stat st;
-    char *buf = NULL;
-    size_t got = 0;
-    ssize_t n;
-    int fd, ret = -1;
+    int fd;
 
     if (max == 0)
         max = (size_t)256 << 20;
@@ -212,20 +209,38 @@ fileio_read(const char *path, char **data, size_t *len, size_t max, struct certm
                                  strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "not a regular file");
-        goto out;
+        goto fail;
     }
     if ((size_t)st.st_size > max) {
         certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
                           "file too large (%lld bytes, limit %zu)", (long long)st.st_size, max);
-        goto out;
+        goto fail;
     }
-    buf = malloc((size_t)st.st_size + 1);
+    *size = (size_t)st.st_size;
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+int
+fileio_read(const char *path, char **data, size_t *len, size_t max, struct certmap_error *err)
+{
+    char *buf = NULL;
+    size_t got = 0, size;
+    ssize_t n;
+    int fd, ret = -1;
+
+    fd = fileio_open_bounded(path, max, &size, err);
+    if (fd < 0)
+        return -1;
+    buf = malloc(size + 1);
     if (buf == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
         goto out;
     }
-    while (got < (size_t)st.st_size) {
-        n = read(fd, buf + got, (size_t)st.st_size - got);
+    while (got < size) {
+        n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {

@@ -47,6 +47,13 @@ int fileio_write_atomic_as(const char *path, const void *data, size_t len, const
 int fileio_sync_dir(const char *path, struct certmap_error *err);
 
 /*
+ * Opens path for reading (close-on-exec) when it is a regular file of at most
+ * max bytes (0: 256 MiB), as fileio_read() reads it; *size gets its size.
+ * The descriptor, or -1 and err naming path.
+ */
+int fileio_open_bounded(const char *path, size_t max, size_t *size, struct certmap_error *err);
+
+/*
  * Reads a whole file into a malloc'd NUL-terminated buffer (*len excludes the
  * NUL).  max bounds the size (0: 256 MiB).  0, or -1 and err.
  */

@@ -156,29 +156,18 @@ serve_only_pack(struct certmap_config *cfg)
 static int
 open_streamed(struct certmap_config *cfg, const char *path, struct certmap_error *err)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+    size_t size;
+    int fd = fileio_open_bounded(path, CONFIG_MAX_BYTES, &size, err), ret = -1;
 
     if (fd < 0)
-        return certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "cannot open: %s",
-                                 strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        certmap_error_set(err, CERTMAP_ERR_IO, path, 0, NULL, NULL, "not a regular file");
-        goto out;
-    }
-    if ((size_t)st.st_size > CONFIG_MAX_BYTES) {
-        certmap_error_set(err, CERTMAP_ERR_INVALID, path, 0, NULL, NULL,
-                          "file too large (%lld bytes, limit %zu)", (long long)st.st_size,
-                          CONFIG_MAX_BYTES);
-        goto out;
-    }
-    cfg->text = malloc((size_t)st.st_size + 1);
+        return -1;
+    cfg->text = malloc(size + 1);
     if (cfg->text == NULL) {
         certmap_error_set(err, CERTMAP_ERR_NOMEM, path, 0, NULL, NULL, "out of memory");
         goto out;
     }
-    cfg->text[st.st_size] = '\0';
-    cfg->text_len = (size_t)st.st_size;
+    cfg->text[size] = '\0';
+    cfg->text_len = size;
     cfg->text_read = 0;
     cfg->text_fd = fd;
     fd = -1;
